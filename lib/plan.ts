@@ -1,0 +1,326 @@
+/**
+ * `plan()`: options and capabilities in, argv and diagnostics out. Pure: no I/O, no clock, no
+ * environment. Every adjustment it makes to what was asked is a diagnostic; nothing is dropped
+ * or changed silently.
+ */
+import { type Capabilities, UNKNOWN_CAPABILITIES } from "./capabilities.ts";
+import { parseAttributes } from "./csv.ts";
+import type { Diagnostic } from "./diagnostics.ts";
+import { ValidationError } from "./errors.ts";
+import { FEATURES, FLAGS, type FlagRow } from "./flags.ts";
+import type { BuildOptions } from "./options.ts";
+import { referenceProblem } from "./reference.ts";
+import { atLeast } from "./version.ts";
+import { describe, encodeExtraFlag, encodeOption } from "./values.ts";
+
+/** An exporter the build writes to, read from an `output` value. */
+export interface PlannedOutput {
+  /** `local`, `tar`, `oci`, `docker`, `image`, `registry`, `cacheonly`, ... */
+  readonly type: string;
+  readonly attrs: Readonly<Record<string, string>>;
+}
+
+/** What `plan()` decided. */
+export interface Plan {
+  /** The whole command: `["docker", "buildx", "build", ...flags, context]`. */
+  readonly argv: readonly string[];
+  /** The arguments after `build`: the flags in table order, then the context. */
+  readonly args: readonly string[];
+  /** Every finding, in the order the rules ran. */
+  readonly diagnostics: readonly Diagnostic[];
+  /** True when no diagnostic is an error: the build may run. */
+  readonly ok: boolean;
+  /** Whether the result is pushed (by `push` or a pushing output). */
+  readonly push: boolean;
+  /** Whether the result is loaded into the image store (by `load` or an output of type docker). */
+  readonly load: boolean;
+  /** The target platforms, one per element (empty: the builder's own). */
+  readonly platforms: readonly string[];
+  readonly outputs: readonly PlannedOutput[];
+  /** The options as they will run: after defaults and adjustments. */
+  readonly options: BuildOptions;
+}
+
+const ATTESTATIONS = ["attest", "provenance", "sbom"] as const;
+const FILE_OUTPUTS = new Set(["local", "tar"]);
+
+/** Reads an `output` value (string, record, or an array of either) into exporters. */
+export function readOutputs(value: unknown): PlannedOutput[] {
+  if (value === undefined) return [];
+  const list = Array.isArray(value) ? value : [value];
+  return list.flatMap((item): PlannedOutput[] => {
+    if (typeof item === "string") {
+      // A value with no "=" is a path: "-" is a tar on stdout, anything else a local folder.
+      if (!item.includes("=")) return [{ type: item.trim() === "-" ? "tar" : "local", attrs: { dest: item } }];
+      let attrs: Record<string, string>;
+      try {
+        attrs = parseAttributes(item);
+      } catch {
+        return [];
+      }
+      return [{ type: (attrs.type ?? "").toLowerCase(), attrs }];
+    }
+    if (typeof item === "object" && item !== null) {
+      const attrs = Object.fromEntries(Object.entries(item).map(([k, v]) => [k.toLowerCase(), String(v)]));
+      return [{ type: (attrs.type ?? "").toLowerCase(), attrs }];
+    }
+    return [];
+  });
+}
+
+function pushes(o: PlannedOutput): boolean {
+  return o.type === "registry" || (o.type === "image" && o.attrs.push === "true");
+}
+
+function hasImageName(o: PlannedOutput): boolean {
+  return Boolean(o.attrs.name);
+}
+
+function listOf(value: unknown): unknown[] {
+  return value === undefined ? [] : Array.isArray(value) ? value : [value];
+}
+
+/** The platforms named by a `platform` value, after splitting commas. */
+export function platformsOf(value: unknown): string[] {
+  return listOf(value).flatMap((v) => (typeof v === "string" ? v.split(",").map((s) => s.trim()).filter(Boolean) : []));
+}
+
+/** Edit distance, for "did you mean". */
+function distance(a: string, b: string): number {
+  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    let prev = row[0]!;
+    row[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const cur = row[j]!;
+      row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
+      prev = cur;
+    }
+  }
+  return row[b.length]!;
+}
+
+/** The known option closest to `name`, if one is close. */
+export function suggestOption(name: string): string | null {
+  const lower = name.toLowerCase().replace(/[-_]/g, "");
+  let best: string | null = null;
+  let bestScore = Infinity;
+  for (const known of [...Object.keys(FLAGS), "context", "extraFlags"]) {
+    const score = distance(lower, known.toLowerCase());
+    if (score < bestScore) [best, bestScore] = [known, score];
+  }
+  return bestScore <= Math.max(2, Math.floor(lower.length / 3)) ? best : null;
+}
+
+function versionText(caps: Capabilities): string {
+  return caps.buildxVersion ?? "unknown";
+}
+
+/**
+ * Plans a build: checks every option against the flag table and the machine, applies the rules
+ * (push disables load, a local output disables both, ...), and returns the argv with every
+ * finding. Pure; never throws for bad options: they become error diagnostics.
+ *
+ * Pass `UNKNOWN_CAPABILITIES` (the default) to plan without a machine: the latest buildx is assumed.
+ */
+export function plan(options: BuildOptions, capabilities: Capabilities = UNKNOWN_CAPABILITIES): Plan {
+  const caps = capabilities;
+  const diagnostics: Diagnostic[] = [];
+  const say = (level: Diagnostic["level"], code: string, option: string | null, message: string, hint?: string) =>
+    diagnostics.push(hint === undefined ? { level, code, option, message } : { level, code, option, message, hint });
+
+  if (typeof options !== "object" || options === null || Array.isArray(options)) {
+    say("error", "invalid-options", null, `build options must be an object, got ${describe(options)}`);
+    return finish([], diagnostics, caps, { push: false, load: false, platforms: [], outputs: [], options: {} });
+  }
+
+  // Which keys are options at all; null is never a value.
+  const given: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(options)) {
+    if (value === undefined) continue;
+    if (key !== "context" && key !== "extraFlags" && !(key in FLAGS)) {
+      const guess = suggestOption(key);
+      say("error", "unknown-option", key, `is not a buildx build option`,
+        guess ? `did you mean ${guess}? Flags buildx-kit does not know go in extraFlags.` : "flags buildx-kit does not know go in extraFlags.");
+      continue;
+    }
+    if (value === null) {
+      say("error", "invalid-value", key, "is null; leave the option out to unset it");
+      continue;
+    }
+    given[key] = value;
+  }
+
+  const resolved: Record<string, unknown> = { ...given };
+  const outputs = readOutputs(given.output);
+  const platforms = platformsOf(given.platform);
+  const version = caps.buildxVersion;
+
+  // A local or tar output writes files: nothing is pushed or loaded.
+  const fileOutput = outputs.find((o) => FILE_OUTPUTS.has(o.type));
+  if (fileOutput) {
+    const what = `output type=${fileOutput.type} writes files`;
+    if (resolved.push === true) {
+      say("warning", "local-output-disables-push", "push", `is off: ${what}, it does not push`,
+        "to push as well, drop the local output or add an output of type=registry");
+      resolved.push = false;
+    }
+    if (resolved.load === true) {
+      say("warning", "local-output-disables-load", "load", `is off: ${what}, it does not load`,
+        "to load as well, drop the local output or add an output of type=docker");
+      resolved.load = false;
+    }
+  } else if (resolved.push === true && resolved.load === undefined) {
+    say("info", "push-disables-load", "load", "is off because push is on",
+      `set load: true to load as well (buildx >= ${FEATURES.multipleExporters.since})`);
+  } else if (resolved.push !== true && resolved.load === undefined && outputs.length === 0 && !resolved.call && resolved.check !== true) {
+    resolved.load = true;
+    say("info", "load-by-default", "load", "is on: with no push and no output the image is loaded into the image store",
+      "set load: false to keep the result in the build cache only");
+  }
+
+  const push = resolved.push === true || outputs.some(pushes);
+  const load = resolved.load === true || outputs.some((o) => o.type === "docker");
+
+  // Before 0.13 buildx can export to one place only.
+  const exporters = outputs.length + (resolved.push === true ? 1 : 0) + (resolved.load === true ? 1 : 0);
+  if (exporters > 1 && !atLeast(version, FEATURES.multipleExporters.since)) {
+    const what = resolved.push === true && resolved.load === true && outputs.length === 0
+      ? "push and load together" : `${exporters} exporters (${[...outputs.map((o) => `output type=${o.type}`), ...(resolved.push === true ? ["push"] : []), ...(resolved.load === true ? ["load"] : [])].join(", ")})`;
+    say("error", "multiple-exporters-need-newer-buildx", resolved.push === true && resolved.load === true ? "load" : "output",
+      `${what} need buildx >= ${FEATURES.multipleExporters.since}; installed ${versionText(caps)}`,
+      "keep one destination, or upgrade buildx");
+  }
+
+  // Several platforms into the image store need the containerd store (or a builder that is not
+  // the docker driver).
+  if (platforms.length > 1 && load) {
+    if (caps.driver === "docker" && caps.containerdImageStore === false) {
+      say("error", "multi-platform-load-needs-containerd-store", "platform",
+        `${platforms.length} platforms cannot be loaded into the classic image store of the docker driver`,
+        "push instead (push: true), write an OCI layout (output: type=oci,dest=image.tar), or turn on the containerd image store");
+    } else if (caps.driver === null || (caps.driver === "docker" && caps.containerdImageStore === null)) {
+      say("info", "multi-platform-load-unchecked", "platform",
+        `loading ${platforms.length} platforms needs the containerd image store or a non-docker driver; the machine was not probed`);
+    }
+  }
+  if (!push && !load && outputs.length === 0 && !resolved.call && resolved.check !== true) {
+    say("warning", "result-stays-in-cache", platforms.length > 1 ? "platform" : null,
+      platforms.length > 1
+        ? `${platforms.length} platforms with no push and no output: the result stays in the build cache`
+        : "no push, no load and no output: the result stays in the build cache",
+      "push it (push: true), load it (load: true), or write it out (output)");
+  }
+
+  // Attestations: buildx >= 0.10 (checked with every flag below), and a store that keeps them.
+  const attesting = ATTESTATIONS.filter((name) => given[name] !== undefined && given[name] !== false);
+  if (attesting.length && caps.driver === "docker" && caps.containerdImageStore === false) {
+    for (const name of attesting) {
+      say("error", "attestation-needs-containerd-store", name,
+        "attestations are not supported by the docker driver with the classic image store",
+        "turn on the containerd image store, or use a docker-container builder (builder option)");
+    }
+  }
+
+  if (push && (listOf(given.tag).length === 0) && !outputs.some(hasImageName)) {
+    say("error", "push-needs-tag", "push", "pushing needs a tag to know where the image goes",
+      "add tag: \"registry/repository:tag\" (or name= in an image output)");
+  }
+
+  for (const [i, tag] of listOf(given.tag).entries()) {
+    if (typeof tag !== "string" || tag === "") continue; // the value check reports it
+    const problem = referenceProblem(tag);
+    if (problem) say("error", "invalid-tag", Array.isArray(given.tag) ? `tag[${i}]` : "tag", `${JSON.stringify(tag)} ${problem}`);
+  }
+
+  if (version === null) {
+    say("info", "buildx-version-unknown", null,
+      caps.buildxVersionText
+        ? `could not read a release from "${caps.buildxVersionText}"; assuming the latest buildx`
+        : "buildx was not probed; assuming the latest buildx");
+  }
+
+  // Every value, checked and encoded in table order; every flag newer than the installed buildx.
+  const args: string[] = [];
+  for (const [name, row] of Object.entries(FLAGS) as [string, FlagRow][]) {
+    const value = resolved[name];
+    if (value === undefined) continue;
+    const encoded = encodeOption(name, row, value);
+    for (const p of encoded.problems) say("error", "invalid-value", p.path, p.message);
+    if (encoded.args.length && !atLeast(version, row.since)) {
+      say("error", "flag-needs-newer-buildx", name, `${row.flag} needs buildx >= ${row.since}; installed ${versionText(caps)}`,
+        `upgrade buildx, or leave ${name} out`);
+    }
+    args.push(...encoded.args);
+  }
+  if (!atLeast(version, FEATURES.secretEnv.since)) {
+    for (const [i, item] of listOf(given.secret).entries()) {
+      const attrs = readOutputs(item)[0]?.attrs ?? {};
+      if ("env" in attrs) {
+        say("error", "secret-env-needs-newer-buildx", Array.isArray(given.secret) ? `secret[${i}]` : "secret",
+          `a secret read from an environment variable (env=) needs buildx >= ${FEATURES.secretEnv.since}; installed ${versionText(caps)}`,
+          "write the value to a file and use src=");
+      }
+    }
+  }
+
+  const extra = given.extraFlags;
+  if (extra !== undefined) {
+    if (typeof extra !== "object" || Array.isArray(extra)) {
+      say("error", "invalid-value", "extraFlags", `expects a record of flag: value, got ${describe(extra)}`);
+    } else {
+      for (const [name, value] of Object.entries(extra as Record<string, unknown>)) {
+        const encoded = encodeExtraFlag(name, value);
+        for (const p of encoded.problems) say("error", "invalid-value", p.path, p.message);
+        if (encoded.args.length) {
+          say("warning", "unvalidated-flag", `extraFlags.${name}`,
+            `${encoded.args[0]!.split("=")[0]} is not in buildx-kit's flag table; passed to buildx unchecked`);
+        }
+        args.push(...encoded.args);
+      }
+    }
+  }
+
+  const context = given.context ?? ".";
+  if (typeof context !== "string" || context === "") {
+    say("error", "invalid-value", "context", `expects a path or URL, got ${describe(context)}`);
+  } else {
+    // "--" would end the flags for buildx, but a context starting with "-" is only ever "-".
+    if (context.startsWith("-") && context !== "-") {
+      say("error", "invalid-value", "context", `${JSON.stringify(context)} looks like a flag; write ./${context} for a folder of that name`);
+    }
+    args.push(context);
+  }
+
+  return finish(args, diagnostics, caps, {
+    push, load, platforms, outputs,
+    options: Object.fromEntries(Object.entries(resolved).filter(([, v]) => v !== undefined)) as BuildOptions,
+  });
+}
+
+function finish(
+  args: string[],
+  diagnostics: Diagnostic[],
+  caps: Capabilities,
+  decided: Pick<Plan, "push" | "load" | "platforms" | "outputs" | "options">,
+): Plan {
+  const command = caps.buildxCommand ?? ["docker", "buildx"];
+  return {
+    argv: [...command, "build", ...args],
+    args,
+    diagnostics,
+    ok: !diagnostics.some((d) => d.level === "error"),
+    ...decided,
+  };
+}
+
+/**
+ * The port of the original backend's `construct_build_args`: the arguments after
+ * `docker buildx build` for these options, context last. Throws a `ValidationError` listing every
+ * error at once.
+ */
+export function constructBuildArgs(options: BuildOptions, capabilities: Capabilities = UNKNOWN_CAPABILITIES): string[] {
+  const p = plan(options, capabilities);
+  if (!p.ok) throw new ValidationError(p.diagnostics);
+  return [...p.args];
+}

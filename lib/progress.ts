@@ -1,0 +1,105 @@
+/**
+ * Progress events from `--progress=rawjson`: each line buildx prints is a BuildKit SolveStatus;
+ * these turn its repeated vertex updates into one event per change.
+ */
+
+/** One thing that happened to a step of the build. */
+export interface ProgressEvent {
+  readonly type: "started" | "completed" | "cached" | "errored" | "log";
+  /** The step's digest (stable for the build). */
+  readonly vertex: string;
+  /** The step as buildx names it: `[2/3] RUN make`. */
+  readonly name: string;
+  /** When it happened (ISO 8601, from BuildKit). */
+  readonly time: string | null;
+  /** For completed, cached and errored steps with both times: how long the step took. */
+  readonly durationMs?: number;
+  /** For errored steps: BuildKit's error. */
+  readonly error?: string;
+  /** For log events: the text the step printed. */
+  readonly text?: string;
+}
+
+interface Vertex {
+  digest?: string;
+  name?: string;
+  started?: string;
+  completed?: string;
+  cached?: boolean;
+  error?: string;
+}
+
+/**
+ * Turns rawjson output into events, remembering what each step already reported. buildx prints
+ * one status per line in recent versions and pretty-printed over many lines in older ones (0.13):
+ * both are read.
+ */
+export class ProgressReader {
+  readonly #seen = new Map<string, { name: string; started: boolean; done: boolean }>();
+  #pending: string[] | null = null;
+
+  /**
+   * Feeds one line of stderr. Returns the events it completes, or null when the line is not
+   * rawjson (an `ERROR:` line, say) and belongs to the caller.
+   */
+  feed(line: string): ProgressEvent[] | null {
+    if (this.#pending) {
+      this.#pending.push(line);
+      if (line !== "}") return [];
+      const text = this.#pending.join("\n");
+      this.#pending = null;
+      return this.#read(text);
+    }
+    if (!line.startsWith("{")) return null;
+    if (line === "{") {
+      this.#pending = [line];
+      return [];
+    }
+    return this.#read(line);
+  }
+
+  #read(text: string): ProgressEvent[] {
+    let status: { vertexes?: Vertex[]; logs?: { vertex?: string; data?: string; timestamp?: string }[] };
+    try {
+      status = JSON.parse(text);
+    } catch {
+      return [];
+    }
+    const events: ProgressEvent[] = [];
+    for (const v of status.vertexes ?? []) {
+      if (!v.digest) continue;
+      const seen = this.#seen.get(v.digest) ?? { name: v.name ?? "", started: false, done: false };
+      if (v.name) seen.name = v.name;
+      this.#seen.set(v.digest, seen);
+      const base = { vertex: v.digest, name: seen.name };
+      if (v.started && !seen.started && !v.cached) {
+        seen.started = true;
+        events.push({ type: "started", ...base, time: v.started });
+      }
+      if (seen.done) continue;
+      const duration = v.started && v.completed ? Date.parse(v.completed) - Date.parse(v.started) : undefined;
+      const timing = duration !== undefined && Number.isFinite(duration) ? { durationMs: duration } : {};
+      if (v.error) {
+        seen.done = true;
+        events.push({ type: "errored", ...base, time: v.completed ?? null, error: v.error, ...timing });
+      } else if (v.cached) {
+        seen.done = true;
+        events.push({ type: "cached", ...base, time: v.completed ?? v.started ?? null, ...timing });
+      } else if (v.completed) {
+        seen.done = true;
+        events.push({ type: "completed", ...base, time: v.completed, ...timing });
+      }
+    }
+    for (const log of status.logs ?? []) {
+      if (!log.vertex || !log.data) continue;
+      let text: string;
+      try {
+        text = new TextDecoder().decode(Uint8Array.from(atob(log.data), (c) => c.charCodeAt(0)));
+      } catch {
+        continue;
+      }
+      events.push({ type: "log", vertex: log.vertex, name: this.#seen.get(log.vertex)?.name ?? "", time: log.timestamp ?? null, text });
+    }
+    return events;
+  }
+}

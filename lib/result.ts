@@ -1,0 +1,81 @@
+/** What a build produced: `BuildResult`, read from buildx's `--metadata-file`. */
+import type { Diagnostic } from "./diagnostics.ts";
+
+/** What a build produced and how it ran. */
+export interface BuildResult {
+  /** True when buildx exited 0 (always true for a dry run). */
+  readonly ok: boolean;
+  /** buildx's exit code; null for a dry run or when it was killed by a signal. */
+  readonly exitCode: number | null;
+  /** True when nothing was spawned: `argv` and `command` say what would run. */
+  readonly dryRun: boolean;
+  /** The image's manifest (or index) digest, `containerimage.digest`. */
+  readonly digest: string | null;
+  /** The image config's digest, `containerimage.config.digest`. */
+  readonly configDigest: string | null;
+  /** The names the image was exported as, `image.name` (comma-separated by buildx), split. */
+  readonly imageNames: readonly string[];
+  /** The first of `imageNames`, or null. */
+  readonly imageName: string | null;
+  /** The build's reference in the builder's history, `buildx.build.ref`. */
+  readonly ref: string | null;
+  /** The metadata file as buildx wrote it (null when it wrote none, or wrote `null`). */
+  readonly metadata: Readonly<Record<string, unknown>> | null;
+  /** Warnings: the plan's, then buildx's own (build checks), one line each. */
+  readonly warnings: readonly string[];
+  /** Everything the plan said. */
+  readonly diagnostics: readonly Diagnostic[];
+  /** Wall time from the spawn to the exit, in milliseconds (0 for a dry run). */
+  readonly durationMs: number;
+  /** The exact command, one element per argument. */
+  readonly argv: readonly string[];
+  /** The same command shell-quoted, ready to paste. */
+  readonly command: string;
+}
+
+/** The fields of a BuildResult that come from the metadata file. */
+export type MetadataFields = Pick<BuildResult, "digest" | "configDigest" | "imageNames" | "imageName" | "ref" | "metadata"> & {
+  readonly buildxWarnings: readonly string[];
+};
+
+function text(value: unknown): string | null {
+  return typeof value === "string" && value !== "" ? value : null;
+}
+
+function decode(value: unknown): string {
+  if (typeof value !== "string") return "";
+  try {
+    return atob(value);
+  } catch {
+    return value;
+  }
+}
+
+/**
+ * Reads the text of a metadata file (or null when buildx wrote none). A file holding `null`,
+ * nothing, or something that is not an object gives empty fields, never an exception.
+ */
+export function readMetadata(content: string | null): MetadataFields {
+  let metadata: Record<string, unknown> | null = null;
+  if (content !== null && content.trim() !== "") {
+    try {
+      const parsed: unknown = JSON.parse(content);
+      if (typeof parsed === "object" && parsed !== null && !Array.isArray(parsed)) metadata = parsed as Record<string, unknown>;
+    } catch {
+      metadata = null;
+    }
+  }
+  const m = metadata ?? {};
+  const imageNames = (text(m["image.name"]) ?? "").split(",").map((s) => s.trim()).filter(Boolean);
+  const rawWarnings = Array.isArray(m["buildx.build.warnings"]) ? (m["buildx.build.warnings"] as Record<string, unknown>[]) : [];
+  const buildxWarnings = rawWarnings.map((w) => decode(w.short) || JSON.stringify(w));
+  return {
+    digest: text(m["containerimage.digest"]),
+    configDigest: text(m["containerimage.config.digest"]),
+    imageNames,
+    imageName: imageNames[0] ?? null,
+    ref: text(m["buildx.build.ref"]),
+    metadata,
+    buildxWarnings,
+  };
+}

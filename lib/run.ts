@@ -1,0 +1,282 @@
+/**
+ * `build()`: plan, then run `docker buildx build` and read back what it produced. The one place
+ * in buildx-kit that spawns a build.
+ */
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import process from "node:process";
+import { $, quote } from "zx";
+import { type Capabilities, UNKNOWN_CAPABILITIES } from "./capabilities.ts";
+import { formatDiagnostic } from "./diagnostics.ts";
+import { BuildError, ValidationError } from "./errors.ts";
+import type { BuildOptions } from "./options.ts";
+import { type Plan, plan } from "./plan.ts";
+import { probe } from "./probe.ts";
+import { type ProgressEvent, ProgressReader } from "./progress.ts";
+import { type BuildResult, readMetadata } from "./result.ts";
+
+/** How to run a build (as opposed to what to build). */
+export interface RunOptions {
+  /** The build's working directory: relative paths in the options resolve against it. Default: `process.cwd()`. */
+  readonly cwd?: string;
+  /** The environment buildx sees. Default: this process's. */
+  readonly env?: Readonly<Record<string, string | undefined>>;
+  /** Stops the build (buildx gets SIGINT, then SIGKILL after `killGraceMs`); the promise rejects with an interrupted `BuildError`. */
+  readonly signal?: AbortSignal;
+  /** Plan and return the command without spawning anything (no probe either, unless `capabilities` are given). */
+  readonly dryRun?: boolean;
+  /** Plan against these instead of probing the machine. */
+  readonly capabilities?: Capabilities;
+  /** Print nothing: no warnings, no progress (buildx runs with `--progress=quiet` unless `progress` is set). */
+  readonly quiet?: boolean;
+  /** Resolve to a BuildResult with `ok: false` instead of throwing when buildx fails. */
+  readonly nothrow?: boolean;
+  /** Receive progress events (buildx runs with `--progress=rawjson`). */
+  readonly onProgress?: (event: ProgressEvent) => void;
+  /**
+   * Secret values by id, for this build only: each is written to a 0600 file in a private
+   * temporary folder, passed as `--secret id=ID,src=FILE`, and removed when the build ends.
+   */
+  readonly secrets?: Readonly<Record<string, string>>;
+  /** Where buildx-kit's own lines (warnings, plain progress) go. Default: stderr. */
+  readonly log?: (line: string) => void;
+  /** How long buildx gets to stop after SIGINT before SIGKILL. Default 10 s. */
+  readonly killGraceMs?: number;
+}
+
+/** The command shell-quoted, ready to paste (zx's quoting). */
+export function shellCommand(argv: readonly string[]): string {
+  return argv.map((a) => quote(a)).join(" ");
+}
+
+const TAIL_LINES = 200;
+const INTERRUPTS = ["SIGINT", "SIGTERM", "SIGHUP"] as const;
+
+/** How buildx's progress reaches the user. */
+function progressMode(options: BuildOptions, run: RunOptions): { progress?: string; inherit: boolean; echo: boolean } {
+  if (run.onProgress) return { progress: "rawjson", inherit: false, echo: false };
+  if (options.progress) {
+    const toTerminal = (options.progress === "tty" || options.progress === "auto") && Boolean(process.stderr.isTTY) && !run.quiet;
+    return { inherit: toTerminal, echo: !run.quiet };
+  }
+  if (run.quiet) return { progress: "quiet", inherit: false, echo: false };
+  // At a terminal buildx draws its own progress; elsewhere plain lines, which are also captured.
+  if (process.stderr.isTTY) return { inherit: true, echo: false };
+  return { progress: "plain", inherit: false, echo: true };
+}
+
+/**
+ * Builds an image: plans the options against the machine (refusing on errors, printing
+ * warnings), runs `docker buildx build`, and reads buildx's metadata file back into a
+ * `BuildResult`. Throws `ValidationError` before running, or `BuildError` when buildx fails.
+ *
+ * @example
+ * const result = await build({ context: ".", tag: ["localhost:5000/app:1"], push: true });
+ * console.log(result.digest);
+ */
+export async function build(options: BuildOptions, run: RunOptions = {}): Promise<BuildResult> {
+  const log = run.log ?? ((line: string) => process.stderr.write(`${line}\n`));
+  const caps = run.capabilities ??
+    (run.dryRun ? UNKNOWN_CAPABILITIES : await probe({ ...(options.builder ? { builder: options.builder } : {}), ...(run.env ? { env: run.env } : {}) }));
+
+  if (run.dryRun) {
+    const p = plan(withSecrets(options, run.secrets, "<secret-file>"), caps);
+    if (!p.ok) throw new ValidationError(p.diagnostics);
+    return dryResult(p);
+  }
+
+  const mode = progressMode(options, run);
+  // A private folder (mkdtemp makes it 0700) for the metadata file and secret files.
+  const scratch = await mkdtemp(join(tmpdir(), "buildx-kit-"));
+  try {
+    const secretFiles: Record<string, string> = {};
+    for (const [id, value] of Object.entries(run.secrets ?? {})) {
+      const file = join(scratch, `secret-${Object.keys(secretFiles).length}`);
+      await writeFile(file, value, { mode: 0o600 });
+      secretFiles[id] = file;
+    }
+    const cwd = resolve(run.cwd ?? process.cwd());
+    const metadataFile = options.metadataFile ? resolve(cwd, options.metadataFile) : join(scratch, "metadata.json");
+    const planned = plan({
+      ...withSecrets(options, run.secrets, (id) => secretFiles[id]!),
+      metadataFile: options.metadataFile ?? metadataFile,
+      ...(mode.progress ? { progress: mode.progress } : {}),
+    }, caps);
+    if (!planned.ok) throw new ValidationError(planned.diagnostics);
+    if (!run.quiet) {
+      for (const d of planned.diagnostics) if (d.level === "warning") log(formatDiagnostic(d));
+    }
+    return await spawnBuild(planned, { ...run, cwd }, mode, metadataFile, log);
+  } finally {
+    await rm(scratch, { recursive: true, force: true });
+  }
+}
+
+function withSecrets(
+  options: BuildOptions,
+  secrets: RunOptions["secrets"],
+  fileFor: string | ((id: string) => string),
+): BuildOptions {
+  const ids = Object.keys(secrets ?? {});
+  if (!ids.length) return options;
+  const existing = options.secret === undefined ? [] : Array.isArray(options.secret) ? options.secret : [options.secret];
+  const added = ids.map((id) => ({ id, src: typeof fileFor === "string" ? fileFor : fileFor(id) }));
+  return { ...options, secret: [...existing, ...added] };
+}
+
+function dryResult(p: Plan): BuildResult {
+  return {
+    ok: true,
+    exitCode: null,
+    dryRun: true,
+    digest: null,
+    configDigest: null,
+    imageNames: [],
+    imageName: null,
+    ref: null,
+    metadata: null,
+    warnings: p.diagnostics.filter((d) => d.level === "warning").map(formatDiagnostic),
+    diagnostics: p.diagnostics,
+    durationMs: 0,
+    argv: p.argv,
+    command: shellCommand(p.argv),
+  };
+}
+
+async function spawnBuild(
+  planned: Plan,
+  run: RunOptions & { cwd: string },
+  mode: { inherit: boolean; echo: boolean },
+  metadataFile: string,
+  log: (line: string) => void,
+): Promise<BuildResult> {
+  const argv = planned.argv;
+  const command = shellCommand(argv);
+  const readsStdin = planned.options.context === "-" || planned.options.file === "-";
+  const writesStdout = planned.outputs.some((o) => o.attrs.dest === "-");
+
+  if (run.signal?.aborted) {
+    throw new BuildError({ exitCode: null, signal: null, command, argv, stderrTail: "", interrupted: true, durationMs: 0 });
+  }
+
+  const started = performance.now();
+  // Its own process group, so a signal reaches docker and the buildx plugin it runs; no shell
+  // prefix, so bash execs buildx and the build is one process.
+  const child = $({
+    cwd: run.cwd,
+    env: { ...(run.env ?? process.env) } as NodeJS.ProcessEnv,
+    quiet: true,
+    verbose: false,
+    nothrow: true,
+    prefix: "",
+    postfix: "",
+    detached: true,
+    stdio: [readsStdin ? "inherit" : "ignore", writesStdout ? "inherit" : "pipe", mode.inherit ? "inherit" : "pipe"],
+  })`${argv}`;
+
+  const tail: string[] = [];
+  const reader = new ProgressReader();
+  let partial = "";
+  const onLine = (line: string) => {
+    const events = run.onProgress ? reader.feed(line) : null;
+    if (events) {
+      for (const event of events) run.onProgress!(event);
+      return;
+    }
+    tail.push(line);
+    if (tail.length > TAIL_LINES) tail.shift();
+    if (mode.echo) log(line);
+  };
+  if (!mode.inherit) {
+    child.stderr.on("data", (chunk: Buffer | string) => {
+      const lines = (partial + chunk.toString()).split(/\r?\n/);
+      partial = lines.pop() ?? "";
+      for (const line of lines) onLine(line);
+    });
+  }
+
+  // Ctrl-C, SIGTERM, an AbortSignal: pass it on to the whole build, then make sure it stops.
+  let interruptedBy = null as NodeJS.Signals | null;
+  let killTimer: ReturnType<typeof setTimeout> | undefined;
+  const stop = (signal: NodeJS.Signals) => {
+    interruptedBy ??= signal;
+    signalGroup(child.pid, signal);
+    killTimer ??= setTimeout(() => signalGroup(child.pid, "SIGKILL"), run.killGraceMs ?? 10_000);
+  };
+  const othersListening = new Map(INTERRUPTS.map((s) => [s, process.listenerCount(s) > 0]));
+  const handlers = INTERRUPTS.map((s) => [s, () => stop(s)] as const);
+  for (const [s, h] of handlers) process.on(s, h);
+  const onAbort = () => stop("SIGINT");
+  run.signal?.addEventListener("abort", onAbort, { once: true });
+
+  let output;
+  try {
+    output = await child;
+  } finally {
+    for (const [s, h] of handlers) process.off(s, h);
+    run.signal?.removeEventListener("abort", onAbort);
+    clearTimeout(killTimer);
+  }
+  if (partial) onLine(partial);
+  const durationMs = Math.round(performance.now() - started);
+
+  // A signal from outside with no one else to handle it: die of it, as a shell script would
+  // (exit status 128+n, so 130 for Ctrl-C), now that buildx has stopped.
+  if (interruptedBy && !run.signal?.aborted && !othersListening.get(interruptedBy as (typeof INTERRUPTS)[number])) {
+    process.kill(process.pid, interruptedBy);
+  }
+
+  let metadataText: string | null = null;
+  try {
+    metadataText = await readFile(metadataFile, "utf8");
+  } catch {
+    metadataText = null;
+  }
+  const meta = readMetadata(metadataText);
+  const exitCode = output.exitCode;
+  const ok = exitCode === 0 && !interruptedBy;
+  const result: BuildResult = {
+    ok,
+    exitCode,
+    dryRun: false,
+    digest: meta.digest,
+    configDigest: meta.configDigest,
+    imageNames: meta.imageNames,
+    imageName: meta.imageName,
+    ref: meta.ref,
+    metadata: meta.metadata,
+    warnings: [
+      ...planned.diagnostics.filter((d) => d.level === "warning").map(formatDiagnostic),
+      ...meta.buildxWarnings,
+    ],
+    diagnostics: planned.diagnostics,
+    durationMs,
+    argv,
+    command,
+  };
+  if (ok || run.nothrow) return result;
+  throw new BuildError({
+    exitCode: interruptedBy ? 130 : exitCode,
+    signal: interruptedBy ?? output.signal ?? null,
+    command,
+    argv,
+    stderrTail: tail.join("\n"),
+    interrupted: interruptedBy !== null,
+    durationMs,
+    stderrCaptured: !mode.inherit,
+  });
+}
+
+function signalGroup(pid: number | undefined, signal: NodeJS.Signals): void {
+  if (!pid) return;
+  try {
+    process.kill(-pid, signal);
+  } catch {
+    try {
+      process.kill(pid, signal);
+    } catch {
+      // already gone
+    }
+  }
+}

@@ -1,0 +1,280 @@
+/**
+ * Option values to flag arguments, one function per value kind of the flag table. Every value is
+ * checked on the way: a wrong type is an error naming the option's path, never a stray argument
+ * or the text "undefined".
+ */
+import { formatCsv, parseCsv } from "./csv.ts";
+import type { FlagKind, FlagRow } from "./flags.ts";
+
+/** A problem with one value, at a path such as `ulimit.nofile.soft` or `tag[1]`. */
+export interface ValueProblem {
+  readonly path: string;
+  readonly message: string;
+}
+
+/** The flag arguments for one option (`["--tag=a", "--tag=b"]`), or the problems that stop them. */
+export interface Encoded {
+  readonly args: string[];
+  readonly problems: ValueProblem[];
+}
+
+/** Describes a value for a message: `"true"` (a string), `undefined`, `an object`, `a promise`. */
+export function describe(value: unknown): string {
+  if (value === undefined) return "undefined";
+  if (value === null) return "null";
+  if (typeof value === "string") return `the string ${JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}...` : value)}`;
+  if (typeof value === "number" || typeof value === "boolean") return `the ${typeof value} ${String(value)}`;
+  if (Array.isArray(value)) return "an array";
+  if (typeof (value as { then?: unknown }).then === "function") return "a promise (did you forget await?)";
+  if (typeof value === "function") return "a function";
+  return "an object";
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value) &&
+    typeof (value as { then?: unknown }).then !== "function";
+}
+
+/** Items of a string-or-array value, each with its path. */
+function items(path: string, value: unknown): { path: string; value: unknown }[] {
+  if (Array.isArray(value)) return value.map((v, i) => ({ path: `${path}[${i}]`, value: v }));
+  return [{ path, value }];
+}
+
+function scalarText(value: unknown): string | null {
+  if (typeof value === "string") return value;
+  if (typeof value === "number" && Number.isFinite(value)) return String(value);
+  if (typeof value === "boolean") return String(value);
+  return null;
+}
+
+const PLATFORM = /^(local|[a-z0-9_]+\/[a-z0-9_]+(\/[a-z0-9_.]+)?)$/i;
+const BYTES = /^\d+(\.\d+)?\s*([kmgtpe]i?b?|b)?$/i;
+const ULIMIT_TEXT = /^[a-z]+=-?\d+(:-?\d+)?$/;
+
+type Encoder = (name: string, row: FlagRow, value: unknown, problems: ValueProblem[]) => string[];
+
+const ENCODERS: Record<FlagKind, Encoder> = {
+  bool(name, row, value, problems) {
+    if (typeof value !== "boolean") {
+      problems.push({ path: name, message: `expects true or false, got ${describe(value)}` });
+      return [];
+    }
+    return value ? [row.flag] : [];
+  },
+
+  string(name, row, value, problems) {
+    if (typeof value !== "string") {
+      problems.push({ path: name, message: `expects a string, got ${describe(value)}` });
+      return [];
+    }
+    if (value === "") {
+      problems.push({ path: name, message: "must not be empty" });
+      return [];
+    }
+    if (row.choices && !row.choices.includes(value)) {
+      problems.push({ path: name, message: `must be one of ${row.choices.join(", ")}; got ${JSON.stringify(value)}` });
+      return [];
+    }
+    return [`${row.flag}=${value}`];
+  },
+
+  list(name, row, value, problems) {
+    const args: string[] = [];
+    for (const item of items(name, value)) {
+      if (typeof item.value !== "string") {
+        problems.push({ path: item.path, message: `expects a string, got ${describe(item.value)}` });
+      } else if (item.value === "") {
+        problems.push({ path: item.path, message: "must not be empty" });
+      } else {
+        args.push(`${row.flag}=${item.value}`);
+      }
+    }
+    return args;
+  },
+
+  platforms(name, row, value, problems) {
+    const platforms: string[] = [];
+    for (const item of items(name, value)) {
+      if (typeof item.value !== "string") {
+        problems.push({ path: item.path, message: `expects a platform such as linux/amd64, got ${describe(item.value)}` });
+        continue;
+      }
+      for (const p of item.value.split(",").map((s) => s.trim())) {
+        if (PLATFORM.test(p)) platforms.push(p);
+        else problems.push({ path: item.path, message: `${JSON.stringify(p)} is not a platform (os/arch[/variant], e.g. linux/arm64)` });
+      }
+    }
+    return platforms.length ? [`${row.flag}=${platforms.join(",")}`] : [];
+  },
+
+  map(name, row, value, problems) {
+    const pairs = keyValues(name, value, problems, name === "buildArg");
+    return pairs.map(([k, v]) => `${row.flag}=${v === null ? k : `${k}=${v}`}`);
+  },
+
+  hosts(name, row, value, problems) {
+    if (Array.isArray(value) || typeof value === "string") {
+      return items(name, value).flatMap((item) => {
+        if (typeof item.value === "string" && /^[^:=\s]+[:=]\S+$/.test(item.value)) return [`${row.flag}=${item.value}`];
+        problems.push({ path: item.path, message: `expects host:ip, got ${describe(item.value)}` });
+        return [];
+      });
+    }
+    return keyValues(name, value, problems, false).map(([host, ip]) => `${row.flag}=${host}:${ip}`);
+  },
+
+  csv(name, row, value, problems) {
+    return items(name, value).flatMap((item) => {
+      const text = csvText(item.path, item.value, problems);
+      return text === null ? [] : [`${row.flag}=${text}`];
+    });
+  },
+
+  csvOrBool(name, row, value, problems) {
+    if (typeof value === "boolean") return [`${row.flag}=${value}`];
+    return ENCODERS.csv(name, row, value, problems);
+  },
+
+  ulimit(name, row, value, problems) {
+    if (typeof value === "string" || Array.isArray(value)) {
+      return items(name, value).flatMap((item) => {
+        if (typeof item.value === "string" && ULIMIT_TEXT.test(item.value)) return [`${row.flag}=${item.value}`];
+        problems.push({ path: item.path, message: `expects name=soft[:hard] (e.g. nofile=1024:2048), got ${describe(item.value)}` });
+        return [];
+      });
+    }
+    if (!isRecord(value)) {
+      problems.push({ path: name, message: `expects { nofile: { soft, hard } }, [soft, hard] per name, or "nofile=1024:2048"; got ${describe(value)}` });
+      return [];
+    }
+    const args: string[] = [];
+    for (const [limit, spec] of Object.entries(value)) {
+      const path = `${name}.${limit}`;
+      if (!/^[a-z]+$/.test(limit)) {
+        problems.push({ path, message: `${JSON.stringify(limit)} is not a ulimit name (nofile, nproc, memlock, ...)` });
+        continue;
+      }
+      let soft: unknown, hard: unknown, softPath = path, hardPath = path;
+      if (typeof spec === "number") [soft, hard] = [spec, spec];
+      else if (Array.isArray(spec) && spec.length === 2) [soft, hard, softPath, hardPath] = [spec[0], spec[1], `${path}[0]`, `${path}[1]`];
+      else if (isRecord(spec)) [soft, hard, softPath, hardPath] = [spec.soft, spec.hard, `${path}.soft`, `${path}.hard`];
+      else {
+        problems.push({ path, message: `expects a number, [soft, hard] or { soft, hard }; got ${describe(spec)}` });
+        continue;
+      }
+      let ok = true;
+      for (const [v, p] of [[soft, softPath], [hard, hardPath]] as const) {
+        if (!Number.isInteger(v) || (v as number) < -1) {
+          problems.push({ path: p, message: `expects a whole number (-1 for unlimited), got ${describe(v)}` });
+          ok = false;
+        }
+      }
+      if (!ok) continue;
+      if ((hard as number) !== -1 && ((soft as number) === -1 || (soft as number) > (hard as number))) {
+        problems.push({ path, message: `soft limit ${soft} is above the hard limit ${hard}` });
+        continue;
+      }
+      args.push(`${row.flag}=${limit}=${soft === hard ? soft : `${soft}:${hard}`}`);
+    }
+    return args;
+  },
+
+  bytes(name, row, value, problems) {
+    if (typeof value === "number" && Number.isInteger(value) && value >= 0) return [`${row.flag}=${value}`];
+    if (typeof value === "string" && BYTES.test(value.trim())) return [`${row.flag}=${value.trim()}`];
+    problems.push({ path: name, message: `expects a size in bytes or with a unit (64m, 1g), got ${describe(value)}` });
+    return [];
+  },
+};
+
+/** Pairs of a key=value option; value null means "key alone" (a build arg taken from the environment). */
+function keyValues(name: string, value: unknown, problems: ValueProblem[], bareKeyAllowed: boolean): [string, string | null][] {
+  const pairs: [string, string | null][] = [];
+  if (Array.isArray(value) || typeof value === "string") {
+    for (const item of items(name, value)) {
+      if (typeof item.value !== "string" || item.value === "") {
+        problems.push({ path: item.path, message: `expects key=value, got ${describe(item.value)}` });
+        continue;
+      }
+      const eq = item.value.indexOf("=");
+      if (eq > 0) pairs.push([item.value.slice(0, eq), item.value.slice(eq + 1)]);
+      else if (eq === -1 && bareKeyAllowed) pairs.push([item.value, null]);
+      else problems.push({ path: item.path, message: `expects key=value, got ${describe(item.value)}` });
+    }
+    return pairs;
+  }
+  if (!isRecord(value)) {
+    problems.push({ path: name, message: `expects a record of key: value, or key=value strings; got ${describe(value)}` });
+    return pairs;
+  }
+  for (const [key, v] of Object.entries(value)) {
+    const path = `${name}.${key}`;
+    const text = scalarText(v);
+    if (key === "" || key.includes("=")) problems.push({ path, message: "a key must be non-empty and hold no '='" });
+    else if (text === null) problems.push({ path, message: `expects a string, number or boolean, got ${describe(v)}` });
+    else pairs.push([key, text]);
+  }
+  return pairs;
+}
+
+/** One CSV-attribute value as text, or null after recording why it cannot be one. */
+function csvText(path: string, value: unknown, problems: ValueProblem[]): string | null {
+  if (typeof value === "string") {
+    if (value.trim() === "") {
+      problems.push({ path, message: "must not be empty" });
+      return null;
+    }
+    try {
+      parseCsv(value);
+    } catch (e) {
+      problems.push({ path, message: (e as Error).message });
+      return null;
+    }
+    return value;
+  }
+  if (!isRecord(value)) {
+    problems.push({ path, message: `expects attributes as a string (type=local,dest=out) or a record, got ${describe(value)}` });
+    return null;
+  }
+  const fields: string[] = [];
+  for (const [key, v] of Object.entries(value)) {
+    const text = scalarText(v);
+    if (text === null) problems.push({ path: `${path}.${key}`, message: `expects a string, number or boolean, got ${describe(v)}` });
+    else fields.push(`${key}=${text}`);
+  }
+  if (fields.length === 0) {
+    problems.push({ path, message: "has no attributes" });
+    return null;
+  }
+  return formatCsv(fields);
+}
+
+/** The flag arguments for one option of the table, with every problem in its value. */
+export function encodeOption(name: string, row: FlagRow, value: unknown): Encoded {
+  const problems: ValueProblem[] = [];
+  const args = ENCODERS[row.kind](name, row, value, problems);
+  return { args: problems.length ? [] : args, problems };
+}
+
+/**
+ * Arguments for a flag the table does not know, named in camelCase or kebab-case: `true` is a bare
+ * flag, `false` nothing, an array repeats it.
+ */
+export function encodeExtraFlag(name: string, value: unknown): Encoded {
+  const flag = `--${name.replace(/^-+/, "").replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`).replace(/_/g, "-")}`;
+  const path = `extraFlags.${name}`;
+  const problems: ValueProblem[] = [];
+  if (!/^--[a-z0-9][a-z0-9-]*$/.test(flag)) {
+    problems.push({ path, message: `${JSON.stringify(name)} is not a flag name` });
+    return { args: [], problems };
+  }
+  if (value === true) return { args: [flag], problems };
+  if (value === false) return { args: [], problems };
+  const args: string[] = [];
+  for (const item of items(path, value)) {
+    if (typeof item.value === "string") args.push(`${flag}=${item.value}`);
+    else problems.push({ path: item.path, message: `expects a string, a boolean or an array of strings, got ${describe(item.value)}` });
+  }
+  return { args: problems.length ? [] : args, problems };
+}

@@ -1,0 +1,42 @@
+/**
+ * Reading the version out of `docker buildx version`, in every dialect packagers print:
+ * `v0.17.1`, `0.13.1+ds1`, `0.30.1 0.30.1-0ubuntu1`, `v0.12.1-desktop.4`, `v0.14.0-rc1-23-gabcdef0`,
+ * `v0.14.0.m`, `v0.0.0+unknown`, `dev dev`, a bare commit. Never throws.
+ */
+import semver from "semver";
+
+/** What `docker buildx version` said, read. */
+export interface BuildxVersion {
+  /** `major.minor.patch`, or null when the output names no release (a build from source, garbage). */
+  readonly version: string | null;
+  /** The output's first line, trimmed, for messages. */
+  readonly raw: string;
+}
+
+const RELEASE = /^v?(\d+)\.(\d+)(?:\.(\d+))?(?:$|[-+.])/;
+
+/** Reads a buildx version out of `docker buildx version` (or `buildx version`) output. */
+export function parseBuildxVersion(output: string): BuildxVersion {
+  const raw = (output ?? "").trim().split(/\r?\n/)[0]?.trim() ?? "";
+  const words = raw.split(/\s+/).filter(Boolean);
+  // The first word is the package path ("github.com/docker/buildx") unless it is all there is.
+  const candidates = words.length > 1 ? words.slice(1) : words;
+  for (const word of candidates) {
+    const m = RELEASE.exec(word);
+    if (!m) continue;
+    const version = `${Number(m[1])}.${Number(m[2])}.${Number(m[3] ?? 0)}`;
+    // v0.0.0+unknown is what `go build` stamps on a build from source: no release at all.
+    if (version === "0.0.0" || !semver.valid(version)) return { version: null, raw };
+    return { version, raw };
+  }
+  return { version: null, raw };
+}
+
+/**
+ * True when `installed` is at least `needed`. An unknown version (null) is assumed to be the
+ * latest, so it satisfies everything.
+ */
+export function atLeast(installed: string | null, needed: string): boolean {
+  if (installed === null) return true;
+  return semver.gte(installed, needed);
+}

@@ -1,0 +1,31 @@
+/**
+ * buildx-kit: script container image builds with `docker buildx build`, planned and validated
+ * before they run. Runs unchanged on Node, Deno and Bun.
+ *
+ * @example
+ * import { plan } from "buildx-kit";
+ * const { argv, diagnostics } = plan({ context: ".", tag: ["app:1"], push: true });
+ *
+ * @module
+ */
+
+export type { BuildOptions, CsvAttributes, KeyValues, UlimitRange, Ulimits } from "./lib/options.ts";
+export type { BuilderInfo, BuilderNode, Capabilities, Problem } from "./lib/capabilities.ts";
+export { UNKNOWN_CAPABILITIES } from "./lib/capabilities.ts";
+export type { Diagnostic, DiagnosticLevel } from "./lib/diagnostics.ts";
+export { formatDiagnostic } from "./lib/diagnostics.ts";
+export { ValidationError } from "./lib/errors.ts";
+export type { FlagKind, FlagRow, GuideGroup } from "./lib/flags.ts";
+export { FEATURES, FLAGS, MIN_BUILDX } from "./lib/flags.ts";
+export type { Plan, PlannedOutput } from "./lib/plan.ts";
+export { constructBuildArgs, plan } from "./lib/plan.ts";
+export type { HealthReport, ProbeOptions } from "./lib/probe.ts";
+export { ATTESTATION_SINCE, health, healthReport, probe, supportsAttestation } from "./lib/probe.ts";
+export type { BuildxVersion } from "./lib/version.ts";
+export { parseBuildxVersion } from "./lib/version.ts";
+export type { RunOptions } from "./lib/run.ts";
+export { build, shellCommand } from "./lib/run.ts";
+export type { BuildResult } from "./lib/result.ts";
+export type { BuildErrorDetails } from "./lib/errors.ts";
+export { BuildError } from "./lib/errors.ts";
+export type { ProgressEvent } from "./lib/progress.ts";
