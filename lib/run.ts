@@ -89,6 +89,8 @@ export async function build(options: BuildOptions, run: RunOptions = {}): Promis
   const mode = progressMode(options, run);
   // A private folder (mkdtemp makes it 0700) for the metadata file and secret files.
   const scratch = await mkdtemp(join(tmpdir(), "buildx-kit-"));
+  // A signal from outside that nobody else handles: re-raised only once the temp files are gone.
+  const reraise: { signal: NodeJS.Signals | null } = { signal: null };
   try {
     const secretFiles: Record<string, string> = {};
     for (const [id, value] of Object.entries(run.secrets ?? {})) {
@@ -107,9 +109,10 @@ export async function build(options: BuildOptions, run: RunOptions = {}): Promis
     if (!run.quiet) {
       for (const d of planned.diagnostics) if (d.level === "warning") log(formatDiagnostic(d));
     }
-    return await spawnBuild(planned, { ...run, cwd }, mode, metadataFile, log);
+    return await spawnBuild(planned, { ...run, cwd }, mode, metadataFile, log, reraise);
   } finally {
     await rm(scratch, { recursive: true, force: true });
+    if (reraise.signal) process.kill(process.pid, reraise.signal);
   }
 }
 
@@ -150,6 +153,7 @@ async function spawnBuild(
   mode: { inherit: boolean; echo: boolean },
   metadataFile: string,
   log: (line: string) => void,
+  reraise: { signal: NodeJS.Signals | null },
 ): Promise<BuildResult> {
   const argv = planned.argv;
   const command = shellCommand(argv);
@@ -222,9 +226,10 @@ async function spawnBuild(
   const durationMs = Math.round(performance.now() - started);
 
   // A signal from outside with no one else to handle it: die of it, as a shell script would
-  // (exit status 128+n, so 130 for Ctrl-C), now that buildx has stopped.
+  // (exit status 128+n, so 130 for Ctrl-C), now that buildx has stopped; build() does so after
+  // removing its temp files (dying here would leave them behind).
   if (interruptedBy && !run.signal?.aborted && !othersListening.get(interruptedBy as (typeof INTERRUPTS)[number])) {
-    process.kill(process.pid, interruptedBy);
+    reraise.signal = interruptedBy;
   }
 
   let metadataText: string | null = null;

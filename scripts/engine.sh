@@ -28,7 +28,8 @@ TRIXIE_PREF=/etc/apt/preferences.d/buildx-kit-trixie
 # come from trixie. docker-cli is the client matching the engine (a fallback for
 # machines without a docker client of their own on PATH).
 TRIXIE_PACKAGES=(docker.io docker-buildx docker-cli)
-BOOKWORM_PACKAGES=(docker-registry busybox-static jq curl)
+# tmux drives the guide and the REPL in a real terminal in the tests.
+BOOKWORM_PACKAGES=(docker-registry busybox-static jq curl tmux)
 
 log() { printf '[engine] %s\n' "$*" >&2; }
 die() { printf '[engine] error: %s\n' "$*" >&2; exit 1; }

@@ -1,0 +1,236 @@
+/**
+ * The `buildx-kit` command. Each subcommand is loaded when used, so `buildx-kit run` does not pay
+ * for the guide's prompts. Exit codes: 0 ok, 1 build failed, 2 bad input, 130 interrupted.
+ */
+import process from "node:process";
+import type { Capabilities } from "./capabilities.ts";
+import { formatDiagnostic } from "./diagnostics.ts";
+import { BuildError, ValidationError } from "./errors.ts";
+import { FLAGS } from "./flags.ts";
+import type { BuildResult } from "./result.ts";
+
+/** The exit codes of `buildx-kit`. */
+export const EXIT = { ok: 0, failed: 1, badInput: 2, interrupted: 130 } as const;
+
+/** Where the CLI writes and what it knows of its terminal; tests pass their own. */
+export interface CliIO {
+  readonly out: (text: string) => void;
+  readonly err: (text: string) => void;
+  readonly env: Readonly<Record<string, string | undefined>>;
+  /** Whether stdout and stderr are terminals (colour, the overview). */
+  readonly isTTY: boolean;
+  readonly cwd: string;
+}
+
+/** Bad command-line input: exit 2, one paragraph. */
+export class UsageError extends Error {
+  override readonly name = "UsageError";
+}
+
+export const VERSION = "0.1.0";
+
+function defaultIO(): CliIO {
+  return {
+    out: (t) => process.stdout.write(t.endsWith("\n") ? t : `${t}\n`),
+    err: (t) => process.stderr.write(t.endsWith("\n") ? t : `${t}\n`),
+    env: process.env,
+    isTTY: Boolean(process.stdout.isTTY && process.stderr.isTTY),
+    cwd: process.cwd(),
+  };
+}
+
+/** Colour only on a terminal, and never with NO_COLOR set (https://no-color.org). */
+export function painter(io: Pick<CliIO, "env" | "isTTY">, forceOff = false) {
+  const on = io.isTTY && !forceOff && !(io.env.NO_COLOR ?? "") && io.env.TERM !== "dumb";
+  const codes = { ok: "32", bad: "31", dim: "2", bold: "1", warn: "33" } as const;
+  return (style: keyof typeof codes, text: string): string => (on ? `\x1b[${codes[style]}m${text}\x1b[0m` : text);
+}
+
+const OVERVIEW = `buildx-kit ${VERSION}: docker buildx build, planned and validated before it runs
+
+usage: buildx-kit <command> [options]
+
+commands:
+  guide                      build step by step: asks each option, checks the combination
+  build [flags] [context]    the flags of docker buildx build, checked first
+  run RECIPE...              rerun saved recipes
+  recipe export|import|check work with recipe files and docker buildx bake
+  doctor                     what this machine can build, and what it lacks
+  repl                       a JavaScript REPL with the whole API loaded
+
+global options: --help, --version, --debug (stack traces), --no-color
+exit codes: 0 ok, 1 build failed, 2 bad input, 130 interrupted
+Run "buildx-kit <command> --help" for a command's options.`;
+
+const HELP: Record<string, string> = {
+  build: `usage: buildx-kit build [flags] [context]
+
+Runs docker buildx build with these flags after checking them (push disables load, a local
+output disables both, flags your buildx lacks are named). Flags of buildx-kit itself:
+  --dry-run      print the command instead of running it
+  --json         print the BuildResult as JSON
+  --save FILE    also save the options as a recipe (FILE must not exist)
+
+buildx flags:
+${Object.values(FLAGS).map((r) => `  ${`${r.short ? `${r.short}, ` : "    "}${r.flag}`.padEnd(22)} ${r.doc}${r.since !== "0.2.0" ? ` (buildx >= ${r.since})` : ""}`).join("\n")}`,
+  guide: `usage: buildx-kit guide [--from RECIPE]
+
+Asks for each option of a build, checks the combination as you answer, then runs it, saves it as
+a recipe, or prints the command. --from starts from a saved recipe's answers. Ctrl-C leaves
+without writing anything (exit 130).`,
+  run: `usage: buildx-kit run RECIPE... [--set KEY=VALUE]... [--dry-run] [--json]
+
+Rebuilds saved recipes; several build concurrently. Relative paths in a recipe resolve against
+the recipe's folder.
+  --set KEY=VALUE   override an option: --set tag=api:1.2, --set buildArg.VERSION=1.2
+  --dry-run         print the commands instead of running them
+  --json            print the results as JSON`,
+  recipe: `usage: buildx-kit recipe <export|import|check> ...
+
+  recipe check FILE...                 validate recipes (exit 2 on problems, each with its path)
+  recipe export FILE [--bake OUT]      write the recipe as docker-bake.json (stdout without --bake)
+  recipe import BAKE.json [--target T] [--out FILE]
+                                       turn a bake file's target into a recipe`,
+  doctor: `usage: buildx-kit doctor [--json]
+
+Reports docker, the daemon, buildx, the builder, its platforms, the image store, and which
+features are available and why not. Exit 0 when healthy, 1 when not.`,
+  repl: `usage: buildx-kit repl
+
+A JavaScript REPL with top-level await and the API in scope (buildx, build, plan, probe, health,
+recipe functions, zx's $). Dot-commands: .guide, .run FILE, .dry FLAGS..., .doctor, .help, .exit.`,
+};
+
+/** Splits buildx-kit's own flags (`--json`, `--dry-run`, ...) out of a list of arguments. */
+export function takeFlags(args: readonly string[], bools: readonly string[], valued: readonly string[]) {
+  const flags: Record<string, string | boolean> = {};
+  const sets: string[] = [];
+  const rest: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    const eq = arg.indexOf("=");
+    const name = eq > 0 ? arg.slice(0, eq) : arg;
+    if (bools.includes(name) && eq === -1) flags[name] = true;
+    else if (valued.includes(name)) {
+      const value = eq > 0 ? arg.slice(eq + 1) : args[++i];
+      if (value === undefined) throw new UsageError(`${name} needs a value`);
+      if (name === "--set") sets.push(value);
+      else flags[name] = value;
+    } else rest.push(arg);
+  }
+  return { flags, sets, rest };
+}
+
+/** A one-paragraph summary of a BuildResult, for people. */
+export function summarize(result: BuildResult): string {
+  if (result.dryRun) return result.command;
+  const parts = [`built in ${(result.durationMs / 1000).toFixed(1)}s`];
+  if (result.imageNames.length) parts.push(result.imageNames.join(", "));
+  if (result.digest) parts.push(result.digest);
+  return parts.join("  ");
+}
+
+async function doctor(args: string[], io: CliIO): Promise<number> {
+  const { flags, rest } = takeFlags(args, ["--json"], []);
+  if (rest.length) throw new UsageError(`doctor takes no arguments (got ${rest.join(" ")})`);
+  const { probe } = await import("./probe.ts");
+  const { formatDoctor } = await import("./doctor.ts");
+  const caps: Capabilities = await probe({ env: io.env });
+  if (flags["--json"]) io.out(JSON.stringify(caps, null, 2));
+  else io.out(formatDoctor(caps, painter(io)));
+  return caps.problems.length === 0 ? EXIT.ok : EXIT.failed;
+}
+
+async function buildCommand(args: string[], io: CliIO): Promise<number> {
+  const { flags, rest } = takeFlags(args, ["--dry-run", "--json"], ["--save"]);
+  const { parseBuildArgs } = await import("./parse.ts");
+  const parsed = parseBuildArgs(rest);
+  if (parsed.diagnostics.some((d) => d.level === "error")) throw new ValidationError(parsed.diagnostics);
+  for (const d of parsed.diagnostics) if (d.level === "warning") io.err(formatDiagnostic(d));
+  const { build } = await import("./run.ts");
+  if (typeof flags["--save"] === "string") {
+    const { saveRecipe } = await import("./recipe.ts");
+    const { plan } = await import("./plan.ts");
+    const checked = plan(parsed.options);
+    if (!checked.ok) throw new ValidationError(checked.diagnostics);
+    await saveRecipe(flags["--save"], { recipe: 1, name: nameFrom(flags["--save"]), options: parsed.options });
+    io.err(`saved ${flags["--save"]}`);
+  }
+  const result = await build(parsed.options, { cwd: io.cwd, env: io.env, dryRun: Boolean(flags["--dry-run"]) });
+  io.out(flags["--json"] ? JSON.stringify(result, null, 2) : summarize(result));
+  return EXIT.ok;
+}
+
+function nameFrom(path: string): string {
+  return path.split(/[\\/]/).pop()!.replace(/\.json$/i, "") || "build";
+}
+
+/** Runs `buildx-kit ARGS...` and returns its exit code. */
+export async function main(argv: readonly string[], io: CliIO = defaultIO()): Promise<number> {
+  const debug = argv.includes("--debug");
+  const args = argv.filter((a) => a !== "--debug" && a !== "--no-color");
+  const ioUsed: CliIO = argv.includes("--no-color") ? { ...io, env: { ...io.env, NO_COLOR: "1" } } : io;
+  const [command, ...rest] = args;
+  try {
+    if (command === undefined) {
+      io.out(io.isTTY ? `${OVERVIEW}\n\nNew here? Try: buildx-kit guide` : OVERVIEW);
+      return EXIT.ok;
+    }
+    if (command === "--version" || command === "-V") {
+      io.out(VERSION);
+      return EXIT.ok;
+    }
+    if (command === "--help" || command === "-h" || command === "help") {
+      const topic = command === "help" ? rest[0] : undefined;
+      io.out(topic && HELP[topic] ? HELP[topic] : OVERVIEW);
+      return EXIT.ok;
+    }
+    if (rest.includes("--help") || rest.includes("-h")) {
+      if (!HELP[command]) throw new UsageError(`unknown command "${command}"`);
+      io.out(HELP[command]);
+      return EXIT.ok;
+    }
+    switch (command) {
+      case "doctor":
+        return await doctor(rest, ioUsed);
+      case "build":
+        return await buildCommand(rest, ioUsed);
+      case "run":
+        return await (await import("./commands.ts")).runCommand(rest, ioUsed);
+      case "recipe":
+        return await (await import("./commands.ts")).recipeCommand(rest, ioUsed);
+      case "guide":
+        return await (await import("./guide.ts")).guideCommand(rest);
+      case "repl":
+        return await (await import("./repl.ts")).startRepl({ env: ioUsed.env });
+      default: {
+        const known = Object.keys(HELP);
+        const near = known.find((k) => k.startsWith(command.slice(0, 2)));
+        throw new UsageError(`unknown command "${command}"${near ? `; did you mean "${near}"?` : ""} (buildx-kit --help lists them)`);
+      }
+    }
+  } catch (e) {
+    return report(e, ioUsed, debug);
+  }
+}
+
+/** Prints an error as one paragraph (a stack trace only with --debug) and returns its exit code. */
+export function report(e: unknown, io: CliIO, debug = false): number {
+  const paint = painter(io);
+  const error = e as Error & { exitCode?: number | null; interrupted?: boolean; problems?: unknown };
+  const text = debug && error?.stack ? error.stack : error?.message ?? String(e);
+  if (e instanceof BuildError) {
+    io.err(`${paint("bad", "error:")} ${text}`);
+    return e.interrupted ? EXIT.interrupted : EXIT.failed;
+  }
+  if (e instanceof ValidationError || e instanceof UsageError || error?.name === "RecipeError") {
+    io.err(`${paint("bad", "error:")} ${text}`);
+    return EXIT.badInput;
+  }
+  if (error?.name === "ExitPromptError" || error?.name === "AbortError") {
+    io.err("interrupted");
+    return EXIT.interrupted;
+  }
+  io.err(`${paint("bad", "error:")} ${text}${debug ? "" : "\n(run with --debug for a stack trace)"}`);
+  return EXIT.failed;
+}

@@ -1,0 +1,79 @@
+/**
+ * The health report as a person reads it: docker, daemon, buildx, builder, image store, and which
+ * features this machine has and which it lacks, and why.
+ */
+import type { Capabilities } from "./capabilities.ts";
+import { FEATURES, FLAGS } from "./flags.ts";
+import { atLeast } from "./version.ts";
+
+/** One feature and whether this machine has it. */
+export interface FeatureStatus {
+  readonly name: string;
+  readonly available: boolean;
+  /** Why not, when not. */
+  readonly why?: string;
+}
+
+/** Every flag newer than the first buildx, every feature, multi-platform load: available or why not. */
+export function featureStatus(caps: Capabilities): FeatureStatus[] {
+  const installed = caps.buildxVersion;
+  const noBuildx = caps.buildxCommand === null ? "no buildx" : null;
+  const byVersion = (name: string, since: string): FeatureStatus => {
+    if (noBuildx) return { name, available: false, why: noBuildx };
+    return atLeast(installed, since)
+      ? { name, available: true }
+      : { name, available: false, why: `needs buildx >= ${since} (installed ${installed})` };
+  };
+  const statuses: FeatureStatus[] = [];
+  for (const row of Object.values(FLAGS)) {
+    if (row.since !== "0.2.0") statuses.push(byVersion(row.flag, row.since));
+  }
+  for (const feature of Object.values(FEATURES)) statuses.push(byVersion(feature.doc, feature.since));
+  const storeKnown = caps.driver !== null;
+  const multiLoad = caps.driver !== "docker" || caps.containerdImageStore === true;
+  statuses.push(
+    !storeKnown
+      ? { name: "loading several platforms at once", available: false, why: "the builder could not be inspected" }
+      : multiLoad
+      ? { name: "loading several platforms at once", available: true }
+      : { name: "loading several platforms at once", available: false, why: "the docker driver with the classic image store holds one platform; turn on the containerd image store" },
+  );
+  statuses.push(
+    !storeKnown
+      ? { name: "attestations kept with the image", available: false, why: "the builder could not be inspected" }
+      : multiLoad
+      ? { name: "attestations kept with the image", available: true }
+      : { name: "attestations kept with the image", available: false, why: "the classic image store drops them; turn on the containerd image store" },
+  );
+  return statuses;
+}
+
+/** The doctor's report, one fact a line, with marks that survive without colour. */
+export function formatDoctor(caps: Capabilities, paint: (style: "ok" | "bad" | "dim", text: string) => string = (_s, t) => t): string {
+  const lines: string[] = [];
+  const row = (label: string, value: string) => lines.push(`  ${label.padEnd(12)} ${value}`);
+  row("docker", caps.buildxCommand ? caps.buildxCommand.join(" ") : paint("bad", "not found"));
+  row("engine", caps.engineVersion ?? paint("bad", "not reachable"));
+  row("buildx", caps.buildxVersion ?? (caps.buildxVersionText ? `unknown release (${caps.buildxVersionText}); assuming the latest` : paint("bad", "not found")));
+  if (caps.builder) {
+    row("builder", `${caps.builder.name} (driver ${caps.builder.driver})`);
+    for (const node of caps.builder.nodes) {
+      row("  node", `${node.name}: ${node.status ?? "unknown"}, BuildKit ${node.buildkitVersion ?? "unknown"}`);
+      row("  platforms", node.platforms.join(", ") || "none reported");
+    }
+  } else {
+    row("builder", paint("bad", "not inspected"));
+  }
+  row("image store", caps.containerdImageStore === null ? "unknown" : caps.containerdImageStore ? "containerd" : "classic");
+  lines.push("", "features:");
+  for (const f of featureStatus(caps)) {
+    lines.push(f.available ? `  ${paint("ok", "yes")} ${f.name}` : `  ${paint("bad", "no ")} ${f.name}: ${paint("dim", f.why ?? "")}`);
+  }
+  lines.push("");
+  if (caps.problems.length === 0) lines.push(paint("ok", "healthy: this machine can build"));
+  else {
+    lines.push(paint("bad", "not healthy:"));
+    for (const p of caps.problems) lines.push(`  - ${p.message} [${p.code}]`);
+  }
+  return lines.join("\n");
+}

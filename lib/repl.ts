@@ -1,0 +1,171 @@
+/**
+ * `buildx-kit repl`: a JavaScript REPL with top-level await and the whole API in scope, written on
+ * node:readline so it behaves the same on Node, Deno and Bun.
+ */
+import { appendFile, readFile } from "node:fs/promises";
+import { homedir } from "node:os";
+import { join } from "node:path";
+import process from "node:process";
+import { createInterface } from "node:readline";
+import { inspect } from "node:util";
+import type { BuildResult } from "./result.ts";
+
+/** How to start the REPL; tests pass their own streams. */
+export interface ReplOptions {
+  readonly input?: NodeJS.ReadableStream;
+  readonly output?: NodeJS.WritableStream;
+  readonly env?: Readonly<Record<string, string | undefined>>;
+  /** The history file (default ~/.buildx-kit_history; "" for none). */
+  readonly historyFile?: string;
+}
+
+const HELP = `The API is in scope: buildx, build, plan, probe, health, healthReport, supportsAttestation,
+constructBuildArgs, loadRecipe, saveRecipe, runRecipe, toBake, fromBake, and zx's $.
+Top-level await works:  await buildx\`-t app:1 .\`   plan({ push: true, tag: "x:1" }).diagnostics
+  .guide          start the guided build
+  .run FILE       rerun a saved recipe
+  .dry FLAGS...   show the command and diagnostics for buildx flags, without running
+  .doctor         what this machine can build
+  .help           this text
+  .exit           leave (Ctrl-D works too)`;
+
+function isBuildResult(value: unknown): value is BuildResult {
+  return typeof value === "object" && value !== null && "argv" in value && "dryRun" in value && "digest" in value;
+}
+
+/** Shows a value readably: a BuildResult as a short summary, anything else through inspect. */
+export function show(value: unknown, colors = false): string {
+  if (isBuildResult(value)) {
+    if (value.dryRun) return `BuildResult (dry run)\n  ${value.command}${value.warnings.map((w) => `\n  ${w}`).join("")}`;
+    return [
+      `BuildResult ${value.ok ? "ok" : `failed (exit ${value.exitCode})`} in ${(value.durationMs / 1000).toFixed(1)}s`,
+      value.imageNames.length ? `  image   ${value.imageNames.join(", ")}` : "",
+      value.digest ? `  digest  ${value.digest}` : "",
+      `  command ${value.command}`,
+      ...value.warnings.map((w) => `  ${w}`),
+    ].filter(Boolean).join("\n");
+  }
+  return inspect(value, { colors, depth: 4 });
+}
+
+/** The names a line declares at top level (`const x = ...`), so they outlive the line. */
+function declaredNames(code: string): string[] {
+  const names: string[] = [];
+  for (const m of code.matchAll(/(?:^|;|\n)\s*(?:const|let|var)\s+([A-Za-z_$][\w$]*)\s*=/g)) names.push(m[1]!);
+  return names;
+}
+
+/**
+ * Evaluates one input in the scope: an expression's value, or undefined for statements.
+ * Declarations become properties of the scope so later lines see them.
+ */
+export async function evaluate(code: string, scope: Record<string, unknown>): Promise<unknown> {
+  for (const name of declaredNames(code)) if (!(name in scope)) scope[name] = undefined;
+  const body = code.replace(/(^|;|\n)(\s*)(?:const|let|var)\s+([A-Za-z_$][\w$]*)\s*=/g, "$1$2$3 =");
+  // Sloppy-mode Function so `with` can resolve names in the scope; try as an expression first.
+  let run: (scope: Record<string, unknown>) => Promise<unknown>;
+  try {
+    run = new Function("__scope", `with (__scope) { return (async () => (\n${body}\n))(); }`) as typeof run;
+  } catch {
+    run = new Function("__scope", `with (__scope) { return (async () => {\n${body}\n})(); }`) as typeof run;
+  }
+  return await run(scope);
+}
+
+/** The scope every REPL line sees: the whole API and zx's $. */
+export async function replScope(): Promise<Record<string, unknown>> {
+  const api = await import("../mod.ts");
+  const { $ } = await import("zx");
+  return { ...api, $ };
+}
+
+/** Runs the REPL until .exit or end of input; resolves to the exit code. */
+export async function startRepl(options: ReplOptions = {}): Promise<number> {
+  const input = options.input ?? process.stdin;
+  const output = options.output ?? process.stdout;
+  const write = (text: string) => output.write(`${text}\n`);
+  const historyFile = options.historyFile ?? join(options.env?.HOME ?? homedir(), ".buildx-kit_history");
+  let history: string[] = [];
+  if (historyFile) {
+    try {
+      history = (await readFile(historyFile, "utf8")).split("\n").filter(Boolean).reverse().slice(0, 500);
+    } catch {
+      history = [];
+    }
+  }
+  const terminal = Boolean((output as { isTTY?: boolean }).isTTY) && Boolean((input as { isTTY?: boolean }).isTTY);
+  const rl = createInterface({ input, output, terminal, history, historySize: 500, prompt: "buildx-kit> " });
+  const scope = await replScope();
+  write(`buildx-kit REPL: the API is loaded and await works. .help for commands, .exit or Ctrl-D to leave.`);
+
+  const dot = async (line: string): Promise<boolean> => {
+    const [cmd, ...args] = line.trim().split(/\s+/);
+    switch (cmd) {
+      case ".exit":
+        return false;
+      case ".help":
+        write(HELP);
+        return true;
+      case ".doctor": {
+        const { probe } = await import("./probe.ts");
+        const { formatDoctor } = await import("./doctor.ts");
+        write(formatDoctor(await probe(options.env ? { env: options.env } : {})));
+        return true;
+      }
+      case ".dry": {
+        const { parseBuildArgs } = await import("./parse.ts");
+        const { plan } = await import("./plan.ts");
+        const { shellCommand } = await import("./run.ts");
+        const { formatDiagnostic } = await import("./diagnostics.ts");
+        const { splitWords } = await import("./template.ts");
+        const parsed = parseBuildArgs(splitWords(args.join(" ")));
+        const p = plan(parsed.options);
+        write(shellCommand(p.argv));
+        for (const d of [...parsed.diagnostics, ...p.diagnostics]) write(formatDiagnostic(d));
+        return true;
+      }
+      case ".run": {
+        if (!args[0]) {
+          write(".run needs a recipe file");
+          return true;
+        }
+        const recipes = await import("./recipe.ts");
+        write(show(await recipes.runRecipe(args[0], {})));
+        return true;
+      }
+      case ".guide": {
+        rl.pause();
+        const { guideCommand } = await import("./guide.ts");
+        await guideCommand([]);
+        rl.resume();
+        return true;
+      }
+      default:
+        write(`unknown command ${cmd}; .help lists them`);
+        return true;
+    }
+  };
+
+  rl.on("SIGINT", () => {
+    output.write("\n(to leave, press Ctrl-D or type .exit)\n");
+    rl.prompt();
+  });
+  rl.prompt();
+  for await (const line of rl) {
+    const code = line.trim();
+    if (code && historyFile) await appendFile(historyFile, `${code}\n`).catch(() => undefined);
+    try {
+      if (code.startsWith(".")) {
+        if (!(await dot(code))) break;
+      } else if (code) {
+        const value = await evaluate(code, scope);
+        if (value !== undefined) write(show(value, terminal));
+      }
+    } catch (e) {
+      write(`Uncaught ${e instanceof Error ? `${e.name}: ${e.message}` : inspect(e)}`);
+    }
+    rl.prompt();
+  }
+  rl.close();
+  return 0;
+}
