@@ -43,7 +43,9 @@ const KNOWN_FAILURES: readonly KnownFailure[] = [
     hint: (m) => `this buildx does not know ${m[1]}: upgrade buildx, or leave the option out (buildx-kit's flag table names the version each flag needs)`,
   },
   {
-    pattern: /(?:failed to (?:read|load|stat) secret|secret [\w.-]+ not found|could not read secret)[^\n]*/i,
+    // buildx 0.13 says "secret x: not found" (a RUN mount with no such secret) and, for a src= file
+    // that is missing, "failed to stat FILE: stat FILE: no such file or directory".
+    pattern: /(?:failed to (?:read|load|stat) secret|secret [\w.-]+:? not found|could not read secret|^ERROR: failed to stat (.+): stat \1: no such file or directory)[^\n]*/im,
     hint: () => "a --secret source is missing: check its src= path (relative paths resolve against the build's working directory) or that its env= variable is set",
   },
   {
@@ -55,7 +57,8 @@ const KNOWN_FAILURES: readonly KnownFailure[] = [
     hint: () => "no Dockerfile where buildx looked: pass file (-f) or check the context path",
   },
   {
-    pattern: /(?:failed to (?:push|do request)|push access denied|failed to authorize)[^\n]*(?:connection refused|no such host|i\/o timeout)?/i,
+    // Not a bare "failed to do request": pulling a base image fails with that too, and is no push.
+    pattern: /(?:failed to push|push access denied|failed to authorize)[^\n]*(?:connection refused|no such host|i\/o timeout)?/i,
     hint: () => "the push failed: check that the registry is up and reachable, and that you are logged in (docker login)",
   },
 ];

@@ -50,8 +50,9 @@ export function readOutputs(value: unknown): PlannedOutput[] {
   const list = Array.isArray(value) ? value : [value];
   return list.flatMap((item): PlannedOutput[] => {
     if (typeof item === "string") {
-      // A value with no "=" is a path: "-" is a tar on stdout, anything else a local folder.
-      if (!item.includes("=")) return [{ type: item.trim() === "-" ? "tar" : "local", attrs: { dest: item } }];
+      // As buildx reads it: a single field not starting with type= is a path; "-" is a tar on
+      // stdout, anything else a local folder.
+      if (!item.includes(",") && !/^type=/i.test(item.trim())) return [{ type: item.trim() === "-" ? "tar" : "local", attrs: { dest: item } }];
       let attrs: Record<string, string>;
       try {
         attrs = parseAttributes(item);
@@ -272,6 +273,13 @@ export function plan(options: BuildOptions, capabilities: Capabilities = UNKNOWN
       for (const [name, value] of Object.entries(extra as Record<string, unknown>)) {
         const encoded = encodeExtraFlag(name, value);
         for (const p of encoded.problems) say("error", "invalid-value", p.path, p.message);
+        const flag = encoded.args[0]?.split("=")[0];
+        const known = Object.entries(FLAGS).find(([, row]) => row.flag === flag);
+        if (known) {
+          say("error", "extra-flag-is-known", `extraFlags.${name}`, `${flag} is in the flag table; extraFlags would bypass its checks`,
+            `use the ${known[0]} option instead`);
+          continue;
+        }
         if (encoded.args.length) {
           say("warning", "unvalidated-flag", `extraFlags.${name}`,
             `${encoded.args[0]!.split("=")[0]} is not in buildx-kit's flag table; passed to buildx unchecked`);

@@ -77,7 +77,8 @@ export function parseInspect(text: string): BuilderInfo | null {
     else if (key === "buildkit version" || key === "buildkit") node.buildkitVersion = value || null;
     else if (key === "platforms") node.platforms = value.split(",").map((s) => s.trim().replace(/\*$/, "")).filter(Boolean);
   }
-  if (name === null || driver === null) return null;
+  // An empty driver is what inspect prints (exit code 0) when it cannot reach the builder.
+  if (name === null || !driver) return null;
   return { name, driver, nodes };
 }
 

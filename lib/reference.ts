@@ -15,7 +15,10 @@ export function referenceProblem(ref: string): string | null {
   if (ref.length > 255 + 128 + 80) return "is too long";
   const m = REFERENCE.exec(ref);
   if (!m) {
-    if (/[A-Z]/.test(ref.split(":")[0]?.split("/").slice(-1)[0] ?? "")) return "has upper-case letters in the repository name (they must be lower-case)";
+    const name = ref.split("@")[0]!.replace(/:[\w][\w.-]*$/, "");
+    const parts = name.split("/");
+    const path = parts.length > 1 && /[.:]|^localhost$/.test(parts[0]!) ? parts.slice(1) : parts;
+    if (path.some((p) => /[A-Z]/.test(p))) return "has upper-case letters in the repository name (they must be lower-case)";
     if (/\s/.test(ref)) return "contains whitespace";
     return "is not a valid image reference ([registry/]repository[:tag], lower-case)";
   }

@@ -29,7 +29,10 @@ export interface BuildResult {
   readonly durationMs: number;
   /** The exact command, one element per argument. */
   readonly argv: readonly string[];
-  /** The same command shell-quoted, ready to paste. */
+  /**
+   * The same command shell-quoted, ready to paste; without the `--metadata-file` buildx-kit adds
+   * when the caller gave none (a temp file, removed when the build ends).
+   */
   readonly command: string;
 }
 

@@ -109,7 +109,9 @@ export async function build(options: BuildOptions, run: RunOptions = {}): Promis
     if (!run.quiet) {
       for (const d of planned.diagnostics) if (d.level === "warning") log(formatDiagnostic(d));
     }
-    return await spawnBuild(planned, { ...run, cwd }, mode, metadataFile, log, reraise);
+    // The private metadata file is gone once build() returns: a pasted command must not name it.
+    const privateArg = options.metadataFile ? null : `--metadata-file=${metadataFile}`;
+    return await spawnBuild(planned, { ...run, cwd }, mode, metadataFile, log, reraise, privateArg);
   } finally {
     await rm(scratch, { recursive: true, force: true });
     if (reraise.signal) process.kill(process.pid, reraise.signal);
@@ -154,9 +156,10 @@ async function spawnBuild(
   metadataFile: string,
   log: (line: string) => void,
   reraise: { signal: NodeJS.Signals | null },
+  privateArg: string | null,
 ): Promise<BuildResult> {
   const argv = planned.argv;
-  const command = shellCommand(argv);
+  const command = shellCommand(privateArg ? argv.filter((a) => a !== privateArg) : argv);
   const readsStdin = planned.options.context === "-" || planned.options.file === "-";
   const writesStdout = planned.outputs.some((o) => o.attrs.dest === "-");
 

@@ -49,7 +49,7 @@ function scalarText(value: unknown): string | null {
 }
 
 const PLATFORM = /^(local|[a-z0-9_]+\/[a-z0-9_]+(\/[a-z0-9_.]+)?)$/i;
-const BYTES = /^\d+(\.\d+)?\s*([kmgtpe]i?b?|b)?$/i;
+const BYTES = /^\d+(\.\d+)?\s*([kmgtp]i?b?|b)?$/i;
 const ULIMIT_TEXT = /^[a-z]+=-?\d+(:-?\d+)?$/;
 
 type Encoder = (name: string, row: FlagRow, value: unknown, problems: ValueProblem[]) => string[];

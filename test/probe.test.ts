@@ -1,0 +1,406 @@
+/**
+ * probe(), health(), healthReport(): against a fake `docker` (a small sh script on an otherwise
+ * empty PATH) for every way a machine can fall short, then against the real engine.
+ */
+import { chmod, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { UNKNOWN_CAPABILITIES } from "../lib/capabilities.ts";
+import { MIN_BUILDX } from "../lib/flags.ts";
+import { plan } from "../lib/plan.ts";
+import { health, healthReport, parseInspect, probe, supportsAttestation, usesContainerdStore } from "../lib/probe.ts";
+import { requireEngine } from "./support/engine.ts";
+
+// ---------------------------------------------------------------------------------------------
+// The fake tool
+
+interface Reply {
+  readonly stdout?: string;
+  readonly stderr?: string;
+  readonly code?: number;
+}
+
+/** Replies by the start of the argument list ("info", "buildx version", "version", ...). */
+type Replies = Record<string, Reply>;
+
+const dirs: string[] = [];
+afterAll(async () => {
+  await Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true })));
+});
+
+function shQuote(text: string): string {
+  return `'${text.replace(/'/g, `'\\''`)}'`;
+}
+
+/**
+ * A directory holding fake executables. Each one logs its arguments (one line per call) to
+ * `calls.log` in the same directory and answers from `replies`; it uses shell builtins only, since
+ * PATH holds nothing else.
+ */
+async function fakeBin(tools: Record<string, Replies>): Promise<{ dir: string; calls: () => Promise<string[]> }> {
+  const dir = await mkdtemp(join(tmpdir(), "buildx-kit-probe-"));
+  dirs.push(dir);
+  const log = join(dir, "calls.log");
+  for (const [name, replies] of Object.entries(tools)) {
+    const cases = Object.entries(replies).map(([args, r]) => [
+      `  ${shQuote(args)}|${shQuote(args)}\\ *)`,
+      `    printf '%s' ${shQuote(r.stdout ?? "")}`,
+      `    printf '%s' ${shQuote(r.stderr ?? "")} >&2`,
+      `    exit ${r.code ?? 0} ;;`,
+    ].join("\n"));
+    const script = [
+      "#!/bin/sh",
+      `printf '%s\\n' "$*" >> ${shQuote(log)}`,
+      `case "$*" in`,
+      ...cases,
+      `  *) printf 'fake ${name}: unexpected arguments: %s\\n' "$*" >&2; exit 99 ;;`,
+      "esac",
+      "",
+    ].join("\n");
+    await writeFile(join(dir, name), script);
+    await chmod(join(dir, name), 0o755);
+  }
+  return {
+    dir,
+    calls: async () => (await readFile(log, "utf8").catch(() => "")).split("\n").filter(Boolean),
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Realistic tool output
+
+const INFO_CONTAINERD = { stdout: `${JSON.stringify({ ServerVersion: "26.1.5", Driver: "overlayfs", DriverStatus: [["driver-type", "io.containerd.snapshotter.v1"]] })}\n` };
+const INFO_CLASSIC = {
+  stdout: `${JSON.stringify({ ServerVersion: "24.0.7", Driver: "overlay2", DriverStatus: [["Backing Filesystem", "extfs"], ["Supports d_type", "true"], ["Using metacopy", "false"], ["Native Overlay Diff", "true"], ["userxattr", "false"]] })}\n`,
+};
+const DAEMON_DOWN = "Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon running?";
+
+const version = (v: string): Reply => ({ stdout: `github.com/docker/buildx ${v} 257815a6fb95a7ad6a7b0d0e2ea0ae6b73b5a8ff\n` });
+
+const INSPECT_DEFAULT = {
+  stdout: `Name:          default
+Driver:        docker
+Last Activity: 2024-05-02 09:12:44 +0000 UTC
+
+Nodes:
+Name:             default
+Endpoint:         default
+Status:           running
+BuildKit version: v0.12.5
+Platforms:        linux/amd64, linux/amd64/v2, linux/amd64/v3, linux/386
+Labels:
+ org.mobyproject.buildkit.worker.moby.host-gateway-ip: 172.17.0.1
+`,
+};
+
+/** `docker buildx inspect` of a docker-container builder with two nodes (buildx 0.13 layout). */
+const INSPECT_TWO_NODES = `Name:          multi
+Driver:        docker-container
+Last Activity: 2024-05-02 09:12:44 +0000 UTC
+
+Nodes:
+Name:                  multi0
+Endpoint:              unix:///var/run/docker.sock
+Driver Options:        env.BUILDKIT_STEP_LOG_MAX_SIZE="10485760"
+Status:                running
+Flags:                 --allow-insecure-entitlement security.insecure
+BuildKit daemon flags: --allow-insecure-entitlement=network.host
+BuildKit version:      v0.13.2
+Platforms:             linux/amd64*, linux/amd64/v2, linux/amd64/v3, linux/386
+Labels:
+ org.mobyproject.buildkit.worker.executor:         oci
+ org.mobyproject.buildkit.worker.hostname:         3f1c5e9d2b7a
+ org.mobyproject.buildkit.worker.network:          host
+ org.mobyproject.buildkit.worker.oci.process-mode: sandbox
+ org.mobyproject.buildkit.worker.selinux.enabled:  false
+ org.mobyproject.buildkit.worker.snapshotter:      overlayfs
+GC Policy rule#0:
+ All:           false
+ Filters:       type==source.local,type==exec.cachemount,type==source.git.checkout
+ Keep Duration: 48h0m0s
+ Keep Bytes:    488.3MiB
+GC Policy rule#1:
+ All:           true
+ Keep Bytes:    9.313GiB
+
+Name:                  multi1
+Endpoint:              ssh://builder@arm-box
+Status:                inactive
+BuildKit version:
+Platforms:             linux/arm64*, linux/arm/v7, linux/arm/v6
+`;
+
+/** A docker whose daemon is up, with buildx `v` and the default builder. */
+function healthyDocker(v = "v0.13.1", info: Reply = INFO_CONTAINERD): Replies {
+  return { "info": info, "buildx version": version(v), "buildx inspect": INSPECT_DEFAULT };
+}
+
+// ---------------------------------------------------------------------------------------------
+
+describe("parseInspect", () => {
+  it("reads the builder, its driver and both nodes of a two-node builder", () => {
+    expect(parseInspect(INSPECT_TWO_NODES)).toEqual({
+      name: "multi",
+      driver: "docker-container",
+      nodes: [
+        { name: "multi0", status: "running", buildkitVersion: "v0.13.2", platforms: ["linux/amd64", "linux/amd64/v2", "linux/amd64/v3", "linux/386"] },
+        { name: "multi1", status: "inactive", buildkitVersion: null, platforms: ["linux/arm64", "linux/arm/v7", "linux/arm/v6"] },
+      ],
+    });
+  });
+
+  it("reads Windows line endings the same", () => {
+    expect(parseInspect(INSPECT_TWO_NODES.replace(/\n/g, "\r\n"))).toEqual(parseInspect(INSPECT_TWO_NODES));
+  });
+
+  it.each([
+    ["empty output", ""],
+    ["an error", "ERROR: no builder \"nope\" found\n"],
+    ["no driver", "Name: x\n\nNodes:\nName: x0\n"],
+    // What buildx inspect prints (exit code 0) when the daemon is down: the driver is empty.
+    ["an empty driver", `Name:          default\nDriver:        \nLast Activity: 2026-11-27 15:56:02 +0000 UTC\nError:         ${DAEMON_DOWN}\n`],
+  ])("is null for %s", (_, text) => {
+    expect(parseInspect(text)).toBeNull();
+  });
+});
+
+describe("usesContainerdStore", () => {
+  it.each([
+    [JSON.parse(INFO_CONTAINERD.stdout), true],
+    [JSON.parse(INFO_CLASSIC.stdout), false],
+    [{ DriverStatus: null }, false],
+    [{}, false],
+    [{ DriverStatus: [["driver-type", "overlay2"]] }, false],
+  ])("%j -> %s", (info, expected) => {
+    expect(usesContainerdStore(info)).toBe(expected);
+  });
+});
+
+describe("probe with a fake docker", () => {
+  it("reports no-docker when neither docker nor buildx is on PATH", async () => {
+    const { dir } = await fakeBin({});
+    const report = await healthReport({ env: { ...process.env, PATH: dir }, refresh: true });
+    expect(report.healthy).toBe(false);
+    expect(report.problems).toEqual([{ code: "no-docker", message: "no docker (and no standalone buildx) on PATH" }]);
+    expect(report.capabilities).toMatchObject({ buildxCommand: null, buildxVersion: null, driver: null, engineVersion: null });
+    expect(await health({ env: { ...process.env, PATH: dir } })).toBe(false);
+  });
+
+  it("finds a healthy machine: version, driver, BuildKit, containerd store, platforms", async () => {
+    const { dir, calls } = await fakeBin({ docker: healthyDocker() });
+    const caps = await probe({ env: { ...process.env, PATH: dir }, refresh: true });
+    expect(caps).toEqual({
+      buildxVersion: "0.13.1",
+      buildxVersionText: "github.com/docker/buildx v0.13.1 257815a6fb95a7ad6a7b0d0e2ea0ae6b73b5a8ff",
+      buildxCommand: [join(dir, "docker"), "buildx"],
+      engineVersion: "26.1.5",
+      driver: "docker",
+      buildkitVersion: "0.12.5",
+      containerdImageStore: true,
+      builder: {
+        name: "default",
+        driver: "docker",
+        nodes: [{ name: "default", status: "running", buildkitVersion: "v0.12.5", platforms: ["linux/amd64", "linux/amd64/v2", "linux/amd64/v3", "linux/386"] }],
+      },
+      problems: [],
+    });
+    expect((await calls()).sort()).toEqual(["buildx inspect", "buildx version", "info --format {{json .}}"]);
+    expect(await health({ env: { ...process.env, PATH: dir } })).toBe(true);
+  });
+
+  it("reads the classic image store", async () => {
+    const { dir } = await fakeBin({ docker: healthyDocker("v0.13.1", INFO_CLASSIC) });
+    const caps = await probe({ env: { ...process.env, PATH: dir }, refresh: true });
+    expect(caps.containerdImageStore).toBe(false);
+    expect(caps.engineVersion).toBe("24.0.7");
+  });
+
+  it.each([
+    ["docker info exits 1 (docker 28)", { stderr: `${DAEMON_DOWN}\n`, code: 1, stdout: `${JSON.stringify({ ServerVersion: "" })}\n` }],
+    ["docker info exits 0 with ServerErrors (docker 26)", { stdout: `${JSON.stringify({ ServerVersion: "", ServerErrors: [DAEMON_DOWN] })}\n`, code: 0 }],
+  ])("reports daemon-unreachable when %s", async (_, info) => {
+    const { dir } = await fakeBin({
+      docker: {
+        "info": info,
+        "buildx version": version("v0.13.1"),
+        "buildx inspect": { stdout: `Name:          default\nDriver:        \nLast Activity: 2026-11-27 15:56:02 +0000 UTC\nError:         ${DAEMON_DOWN}\n` },
+      },
+    });
+    const report = await healthReport({ env: { ...process.env, PATH: dir }, refresh: true });
+    expect(report.healthy).toBe(false);
+    expect(report.problems).toEqual([{ code: "daemon-unreachable", message: `the Docker daemon is not reachable: ${DAEMON_DOWN}` }]);
+    expect(report.capabilities).toMatchObject({ engineVersion: null, containerdImageStore: null, driver: null, builder: null, buildxVersion: "0.13.1" });
+  });
+
+  it("says how docker info failed when it printed nothing", async () => {
+    const { dir } = await fakeBin({ docker: { ...healthyDocker(), info: { code: 3 } } });
+    const report = await healthReport({ env: { ...process.env, PATH: dir }, refresh: true });
+    expect(report.problems).toEqual([{ code: "daemon-unreachable", message: "the Docker daemon is not reachable: docker info exited with code 3" }]);
+  });
+
+  it.each([
+    ["docker 26", "docker: 'buildx' is not a docker command.\nSee 'docker --help'\n"],
+    ["docker 28", "docker: unknown command: docker buildx\n\nRun 'docker --help' for more information\n"],
+  ])("reports no-buildx when the plugin is missing (%s)", async (_, stderr) => {
+    const { dir } = await fakeBin({
+      docker: { "info": INFO_CONTAINERD, "buildx version": { stderr, code: 1 }, "buildx inspect": { stderr, code: 1 } },
+    });
+    const report = await healthReport({ env: { ...process.env, PATH: dir }, refresh: true });
+    expect(report.healthy).toBe(false);
+    expect(report.problems).toEqual([{ code: "no-buildx", message: `buildx is not installed: ${stderr.split("\n")[0]}` }]);
+    expect(report.capabilities.buildxCommand).toBeNull();
+    expect(report.capabilities.engineVersion).toBe("26.1.5");
+    expect(await supportsAttestation(report.capabilities)).toBe(false);
+  });
+
+  it("reads a build from source (v0.0.0+unknown) as an unknown version, still healthy", async () => {
+    const { dir } = await fakeBin({ docker: { ...healthyDocker(), "buildx version": { stdout: "github.com/docker/buildx v0.0.0+unknown \n" } } });
+    const report = await healthReport({ env: { ...process.env, PATH: dir }, refresh: true });
+    expect(report.healthy).toBe(true);
+    expect(report.capabilities.buildxVersion).toBeNull();
+    expect(report.capabilities.buildxVersionText).toBe("github.com/docker/buildx v0.0.0+unknown");
+    // ... which plans as the latest buildx, and says so.
+    const info = plan({ load: true }, report.capabilities).diagnostics.find((d) => d.code === "buildx-version-unknown");
+    expect(info).toEqual({
+      level: "info", code: "buildx-version-unknown", option: null,
+      message: 'could not read a release from "github.com/docker/buildx v0.0.0+unknown"; assuming the latest buildx',
+    });
+    expect(await supportsAttestation(report.capabilities)).toBe(true);
+  });
+
+  it("reports buildx-too-old below MIN_BUILDX", async () => {
+    expect(MIN_BUILDX).toBe("0.8.0");
+    const { dir } = await fakeBin({ docker: healthyDocker("v0.7.0") });
+    const report = await healthReport({ env: { ...process.env, PATH: dir }, refresh: true });
+    expect(report.healthy).toBe(false);
+    expect(report.problems).toEqual([{ code: "buildx-too-old", message: "buildx 0.7.0 is older than 0.8.0, the oldest buildx-kit supports" }]);
+    expect(report.capabilities.buildxVersion).toBe("0.7.0");
+  });
+
+  it("accepts buildx exactly at MIN_BUILDX", async () => {
+    const { dir } = await fakeBin({ docker: healthyDocker("v0.8.0") });
+    expect(await health({ env: { ...process.env, PATH: dir }, refresh: true })).toBe(true);
+  });
+
+  it("uses a standalone buildx binary when there is no docker", async () => {
+    const { dir, calls } = await fakeBin({
+      buildx: { "version": { stdout: "github.com/docker/buildx v0.11.2 9872040\n" }, "inspect": INSPECT_DEFAULT },
+    });
+    const report = await healthReport({ env: { ...process.env, PATH: dir }, refresh: true });
+    expect(report.problems).toEqual([]);
+    expect(report.capabilities).toMatchObject({
+      buildxCommand: [join(dir, "buildx")],
+      buildxVersion: "0.11.2",
+      driver: "docker",
+      engineVersion: null,
+      containerdImageStore: null,
+    });
+    expect((await calls()).sort()).toEqual(["inspect", "version"]);
+    // The plan runs that binary.
+    expect(plan({ load: true }, report.capabilities).argv.slice(0, 2)).toEqual([join(dir, "buildx"), "build"]);
+  });
+
+  it("prefers docker over a standalone buildx", async () => {
+    const { dir } = await fakeBin({ docker: healthyDocker(), buildx: { version: version("v0.9.0") } });
+    const caps = await probe({ env: { ...process.env, PATH: dir }, refresh: true });
+    expect(caps.buildxCommand).toEqual([join(dir, "docker"), "buildx"]);
+    expect(caps.buildxVersion).toBe("0.13.1");
+  });
+
+  describe("which builder is inspected", () => {
+    const inspectAny = { ...INSPECT_DEFAULT };
+    it.each([
+      ["the current one by default", {}, undefined, "buildx inspect"],
+      ["BUILDX_BUILDER", { BUILDX_BUILDER: "from-env" }, undefined, "buildx inspect from-env"],
+      ["the builder option", {}, "from-option", "buildx inspect from-option"],
+      ["the builder option over BUILDX_BUILDER", { BUILDX_BUILDER: "from-env" }, "from-option", "buildx inspect from-option"],
+    ])("%s", async (_, extraEnv, builder, expected) => {
+      const { dir, calls } = await fakeBin({
+        docker: { "info": INFO_CONTAINERD, "buildx version": version("v0.13.1"), "buildx inspect": inspectAny },
+      });
+      const env: Record<string, string | undefined> = { ...process.env, PATH: dir, BUILDX_BUILDER: undefined, ...extraEnv };
+      await probe({ env, refresh: true, ...(builder ? { builder } : {}) });
+      expect((await calls()).filter((c) => c.startsWith("buildx inspect"))).toEqual([expected]);
+    });
+
+    it("reports builder-unavailable with buildx's error", async () => {
+      const { dir } = await fakeBin({
+        docker: { ...healthyDocker(), "buildx inspect": { stderr: 'ERROR: no builder "nope" found\n', code: 1 } },
+      });
+      const report = await healthReport({ env: { ...process.env, PATH: dir }, builder: "nope", refresh: true });
+      expect(report.healthy).toBe(false);
+      expect(report.problems).toEqual([{ code: "builder-unavailable", message: 'cannot inspect builder nope: no builder "nope" found' }]);
+      expect(report.capabilities.driver).toBeNull();
+    });
+
+    it("names the current builder when none was chosen", async () => {
+      const { dir } = await fakeBin({ docker: { ...healthyDocker(), "buildx inspect": { code: 1 } } });
+      const env = { ...process.env, PATH: dir, BUILDX_BUILDER: undefined };
+      const report = await healthReport({ env, refresh: true });
+      expect(report.problems).toEqual([{ code: "builder-unavailable", message: "cannot inspect builder (current): exit code 1" }]);
+    });
+  });
+
+  it("caches per environment, and refresh asks again", async () => {
+    const { dir, calls } = await fakeBin({ docker: healthyDocker() });
+    const env = { ...process.env, PATH: dir };
+    const first = probe({ env, refresh: true });
+    expect(probe({ env })).toBe(first);
+    await first;
+    expect(await calls()).toHaveLength(3);
+    const again = probe({ env, refresh: true });
+    expect(again).not.toBe(first);
+    await again;
+    expect(await calls()).toHaveLength(6);
+    expect(probe({ env })).toBe(again);
+  });
+});
+
+describe("supportsAttestation without probing", () => {
+  const caps = (buildxVersion: string | null, buildxCommand: string[] | null = ["docker", "buildx"]) =>
+    ({ ...UNKNOWN_CAPABILITIES, buildxVersion, buildxCommand });
+  it.each([
+    ["0.9.1", true, false],
+    ["0.10.0", true, true],
+    ["0.13.1", true, true],
+    [null, true, true],
+    ["0.13.1", false, false],
+  ] as const)("buildx %s (command found: %s) -> %s", async (v, found, expected) => {
+    expect(await supportsAttestation(caps(v, found ? ["docker", "buildx"] : null))).toBe(expected);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+
+const engine = await requireEngine();
+
+describe.skipIf(!engine.ok)("probe on the real engine", () => {
+  it("reports buildx 0.13.1 on the docker driver with the containerd store", async () => {
+    const caps = await probe({ refresh: true });
+    expect(caps.problems).toEqual([]);
+    expect(caps.buildxVersion).toBe("0.13.1");
+    expect(caps.buildxVersionText).toMatch(/^github\.com\/docker\/buildx 0\.13\.1\b/);
+    expect(caps.buildxCommand?.slice(-1)).toEqual(["buildx"]);
+    expect(caps.engineVersion).toMatch(/^\d+\.\d+\.\d+/);
+    expect(caps.driver).toBe("docker");
+    expect(caps.containerdImageStore).toBe(true);
+    expect(caps.builder?.driver).toBe("docker");
+    expect(caps.builder?.nodes.length).toBeGreaterThan(0);
+    expect(caps.builder?.nodes[0]?.platforms).toContain("linux/amd64");
+  });
+
+  it("is healthy and supports attestations", async () => {
+    expect(await health()).toBe(true);
+    expect((await healthReport()).problems).toEqual([]);
+    expect(await supportsAttestation()).toBe(true);
+  });
+
+  it("is cached: a second call returns the same promise and object", async () => {
+    const first = probe();
+    const second = probe();
+    expect(second).toBe(first);
+    expect(await second).toBe(await first);
+    expect((await healthReport()).capabilities).toBe(await first);
+  });
+});
