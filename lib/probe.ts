@@ -3,8 +3,10 @@
  * `buildx inspect`, `docker info`). Cached per process. Never throws for a missing or broken
  * docker: every obstacle becomes a `Problem` in the result.
  */
-import { access, constants } from "node:fs/promises";
-import { delimiter, join } from "node:path";
+import { access, constants, mkdir, readFile, rename, stat, writeFile } from "node:fs/promises";
+import { request } from "node:http";
+import { homedir } from "node:os";
+import { delimiter, dirname, join } from "node:path";
 import process from "node:process";
 import { $ } from "zx";
 import type { BuilderInfo, BuilderNode, Capabilities, Problem } from "./capabilities.ts";
@@ -19,6 +21,11 @@ export interface ProbeOptions {
   readonly env?: Readonly<Record<string, string | undefined>>;
   /** Ignore the cache and ask the tools again. */
   readonly refresh?: boolean;
+  /**
+   * Run `buildx inspect` for the builder's nodes, platforms and BuildKit version (default true).
+   * `false` reads the driver from buildx's files instead, with no process: enough to plan a build.
+   */
+  readonly inspect?: boolean;
 }
 
 const cache = new Map<string, Promise<Capabilities>>();
@@ -101,30 +108,18 @@ async function gather(options: ProbeOptions): Promise<Capabilities> {
     return blank({ problems });
   }
 
-  const [version, inspect, info] = await Promise.all([
-    run(buildxCommand, ["version"], env),
-    run(buildxCommand, builder ? ["inspect", builder] : ["inspect"], env),
-    docker ? run([docker], ["info", "--format", "{{json .}}"], env) : Promise.resolve(null),
+  // The engine over its API socket and buildx's version from a cache cost no process; only a
+  // builder that must be inspected (platforms, a remote driver) or a cache miss spawns.
+  const fromFiles = options.inspect === false ? await builderFromFiles(builder, env) : null;
+  const [version, inspect, engine] = await Promise.all([
+    buildxVersion(buildxCommand, docker, env, options.refresh === true),
+    fromFiles ? Promise.resolve(null) : run(buildxCommand, builder ? ["inspect", builder] : ["inspect"], env),
+    docker ? engineInfo(docker, env) : Promise.resolve(null),
   ]);
 
-  let engineVersion: string | null = null;
-  let containerdImageStore: boolean | null = null;
-  if (info) {
-    let parsed: { ServerVersion?: string; DriverStatus?: unknown; ServerErrors?: string[] } | null = null;
-    try {
-      parsed = JSON.parse(info.stdout.trim().split("\n")[0] || "null");
-    } catch {
-      parsed = null;
-    }
-    const serverError = parsed?.ServerErrors?.join("; ");
-    if (info.code === 0 && parsed?.ServerVersion && !serverError) {
-      engineVersion = parsed.ServerVersion;
-      containerdImageStore = usesContainerdStore(parsed);
-    } else {
-      const why = firstLine(serverError || info.stderr) || `docker info exited with code ${info.code}`;
-      problems.push({ code: "daemon-unreachable", message: `the Docker daemon is not reachable: ${why}` });
-    }
-  }
+  const engineVersion = engine?.version ?? null;
+  const containerdImageStore = engine?.containerdImageStore ?? null;
+  if (engine?.problem) problems.push({ code: "daemon-unreachable", message: `the Docker daemon is not reachable: ${engine.problem}` });
 
   const parsedVersion = parseBuildxVersion(version.stdout);
   const buildxMissing = version.code !== 0 && /is not a docker command|unknown command|not found/i.test(version.stderr + version.stdout);
@@ -136,8 +131,8 @@ async function gather(options: ProbeOptions): Promise<Capabilities> {
     problems.push({ code: "buildx-too-old", message: `buildx ${parsedVersion.version} is older than ${MIN_BUILDX}, the oldest buildx-kit supports` });
   }
 
-  const builderInfo = inspect.code === 0 ? parseInspect(inspect.stdout) : null;
-  if (!builderInfo && !problems.some((p) => p.code === "daemon-unreachable")) {
+  const builderInfo = fromFiles ?? (inspect?.code === 0 ? parseInspect(inspect.stdout) : null);
+  if (!builderInfo && inspect && !problems.some((p) => p.code === "daemon-unreachable")) {
     problems.push({
       code: "builder-unavailable",
       message: `cannot inspect builder ${builder ?? "(current)"}: ${firstLine(inspect.stderr) || `exit code ${inspect.code}`}`,
@@ -155,6 +150,138 @@ async function gather(options: ProbeOptions): Promise<Capabilities> {
     builder: builderInfo,
     problems,
   };
+}
+
+interface EngineInfo {
+  readonly version: string | null;
+  readonly containerdImageStore: boolean | null;
+  /** Why the daemon did not answer, or null. */
+  readonly problem: string | null;
+}
+
+/** The daemon's `/info`: over its unix socket when DOCKER_HOST is one (no process), else `docker info`. */
+async function engineInfo(docker: string, env: Record<string, string | undefined>): Promise<EngineInfo> {
+  const host = env.DOCKER_HOST || (env.DOCKER_CONTEXT && env.DOCKER_CONTEXT !== "default" ? null : "unix:///var/run/docker.sock");
+  if (host?.startsWith("unix://")) {
+    const socketPath = host.slice("unix://".length);
+    try {
+      const info = JSON.parse(await getOverSocket(socketPath, "/info")) as { ServerVersion?: string; DriverStatus?: unknown };
+      return { version: info.ServerVersion ?? null, containerdImageStore: usesContainerdStore(info), problem: null };
+    } catch (e) {
+      return { version: null, containerdImageStore: null, problem: `cannot connect to the Docker daemon at ${host} (${(e as Error).message})` };
+    }
+  }
+  const info = await run([docker], ["info", "--format", "{{json .}}"], env);
+  let parsed: { ServerVersion?: string; DriverStatus?: unknown; ServerErrors?: string[] } | null = null;
+  try {
+    parsed = JSON.parse(info.stdout.trim().split("\n")[0] || "null");
+  } catch {
+    parsed = null;
+  }
+  const serverError = parsed?.ServerErrors?.join("; ");
+  if (info.code === 0 && parsed?.ServerVersion && !serverError) {
+    return { version: parsed.ServerVersion, containerdImageStore: usesContainerdStore(parsed), problem: null };
+  }
+  return { version: null, containerdImageStore: null, problem: firstLine(serverError || info.stderr) || `docker info exited with code ${info.code}` };
+}
+
+/** A GET on the Docker API's unix socket; rejects on a refused connection or a non-200 answer. */
+function getOverSocket(socketPath: string, path: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const req = request({ socketPath, path, headers: { Host: "docker" }, timeout: 10_000 }, (res) => {
+      let body = "";
+      res.setEncoding("utf8");
+      res.on("data", (chunk: string) => (body += chunk));
+      res.on("end", () => (res.statusCode === 200 ? resolve(body) : reject(new Error(`HTTP ${res.statusCode}: ${body.trim()}`))));
+    });
+    req.on("timeout", () => req.destroy(new Error("timed out")));
+    req.on("error", reject);
+    req.end();
+  });
+}
+
+/** Where docker looks for CLI plugins, in its order. */
+function pluginDirs(env: Record<string, string | undefined>): string[] {
+  const config = env.DOCKER_CONFIG || join(env.HOME || homedir(), ".docker");
+  return [join(config, "cli-plugins"), "/usr/local/lib/docker/cli-plugins", "/usr/local/libexec/docker/cli-plugins",
+    "/usr/lib/docker/cli-plugins", "/usr/libexec/docker/cli-plugins"];
+}
+
+async function fingerprint(path: string): Promise<string | null> {
+  try {
+    const s = await stat(path);
+    return `${path}:${s.size}:${s.mtimeMs}`;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * `buildx version`, cached on disk by the binaries' path, size and mtime: an upgrade changes the
+ * key, so the cache is never stale, and a CLI run does not spawn for it.
+ */
+async function buildxVersion(command: readonly string[], docker: string | null, env: Record<string, string | undefined>, refresh: boolean): Promise<Ran> {
+  const binaries = docker ? [docker, ...pluginDirs(env).map((d) => join(d, "docker-buildx"))] : [command[0]!];
+  const prints = (await Promise.all(binaries.map(fingerprint))).filter((f): f is string => f !== null);
+  // With docker: its own binary and the first plugin found; without a plugin, nothing to key on.
+  const key = docker ? (prints.length >= 2 ? prints.slice(0, 2).join("|") : null) : prints[0] ?? null;
+  const file = join(env.XDG_CACHE_HOME || join(env.HOME || homedir(), ".cache"), "buildx-kit", "buildx-version.json");
+  let cached: Record<string, string> = {};
+  if (key) {
+    try {
+      cached = JSON.parse(await readFile(file, "utf8"));
+      if (!refresh && typeof cached[key] === "string") return { code: 0, stdout: cached[key]!, stderr: "" };
+    } catch {
+      cached = {};
+    }
+  }
+  const ran = await run(command, ["version"], env);
+  if (key && ran.code === 0 && parseBuildxVersion(ran.stdout).raw) {
+    try {
+      await mkdir(dirname(file), { recursive: true });
+      const tmp = `${file}.${process.pid}.tmp`;
+      await writeFile(tmp, JSON.stringify({ ...cached, [key]: ran.stdout }));
+      await rename(tmp, file);
+    } catch {
+      // a cache that cannot be written only costs a spawn next time
+    }
+  }
+  return ran;
+}
+
+/**
+ * The builder from buildx's own files ($DOCKER_CONFIG/buildx): the docker driver's default
+ * builder, or a named instance's driver and nodes. Null when only `buildx inspect` can tell.
+ */
+async function builderFromFiles(requested: string | undefined, env: Record<string, string | undefined>): Promise<BuilderInfo | null> {
+  const dir = join(env.DOCKER_CONFIG || join(env.HOME || homedir(), ".docker"), "buildx");
+  let name = requested;
+  if (!name) {
+    try {
+      name = (JSON.parse(await readFile(join(dir, "current"), "utf8")) as { Name?: string }).Name || "default";
+    } catch {
+      name = "default";
+    }
+  }
+  try {
+    const instance = JSON.parse(await readFile(join(dir, "instances", name), "utf8")) as {
+      Name?: string; Driver?: string; Nodes?: { Name?: string; Platforms?: { OS?: string; Architecture?: string; Variant?: string }[] }[];
+    };
+    if (!instance.Driver) return null;
+    return {
+      name: instance.Name ?? name,
+      driver: instance.Driver,
+      nodes: (instance.Nodes ?? []).map((n) => ({
+        name: n.Name ?? "",
+        status: null,
+        platforms: (n.Platforms ?? []).map((p) => [p.OS, p.Architecture, p.Variant].filter(Boolean).join("/")),
+        buildkitVersion: null,
+      })),
+    };
+  } catch {
+    // No instance file: "default" is the docker context's own builder, on the docker driver.
+    return name === "default" && !env.DOCKER_CONTEXT ? { name: "default", driver: "docker", nodes: [] } : null;
+  }
 }
 
 function firstLine(text: string | undefined): string {
@@ -187,9 +314,12 @@ function blank(fields: Partial<Capabilities>): Capabilities {
  */
 export function probe(options: ProbeOptions = {}): Promise<Capabilities> {
   const env = options.env ?? process.env;
-  const key = JSON.stringify([options.builder ?? env.BUILDX_BUILDER ?? "", env.PATH ?? "", env.DOCKER_HOST ?? "", env.DOCKER_CONTEXT ?? "", env.DOCKER_CONFIG ?? ""]);
+  const key = JSON.stringify([options.inspect !== false, options.builder ?? env.BUILDX_BUILDER ?? "", env.PATH ?? "", env.DOCKER_HOST ?? "", env.DOCKER_CONTEXT ?? "", env.DOCKER_CONFIG ?? ""]);
   const cached = cache.get(key);
   if (cached && !options.refresh) return cached;
+  // A full probe answers a light one too.
+  const full = options.inspect === false ? cache.get(JSON.stringify([true, ...JSON.parse(key).slice(1)])) : undefined;
+  if (full && !options.refresh) return full;
   const fresh = gather(options);
   cache.set(key, fresh);
   return fresh;

@@ -78,7 +78,7 @@ function progressMode(options: BuildOptions, run: RunOptions): { progress?: stri
 export async function build(options: BuildOptions, run: RunOptions = {}): Promise<BuildResult> {
   const log = run.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   const caps = run.capabilities ??
-    (run.dryRun ? UNKNOWN_CAPABILITIES : await probe({ ...(options.builder ? { builder: options.builder } : {}), ...(run.env ? { env: run.env } : {}) }));
+    (run.dryRun ? UNKNOWN_CAPABILITIES : await probe({ inspect: false, ...(options.builder ? { builder: options.builder } : {}), ...(run.env ? { env: run.env } : {}) }));
 
   if (run.dryRun) {
     const p = plan(withSecrets(options, run.secrets, "<secret-file>"), caps);

@@ -12,6 +12,12 @@ import { plan } from "../lib/plan.ts";
 import { health, healthReport, parseInspect, probe, supportsAttestation, usesContainerdStore } from "../lib/probe.ts";
 import { requireEngine } from "./support/engine.ts";
 
+/**
+ * A DOCKER_HOST that is not a unix socket: probe then asks the (fake) `docker info` instead of the
+ * API socket, so these tests see the daemon the fake docker describes, not the real one.
+ */
+const FAKE_DAEMON = "tcp://127.0.0.1:1";
+
 // ---------------------------------------------------------------------------------------------
 // The fake tool
 
@@ -180,16 +186,16 @@ describe("usesContainerdStore", () => {
 describe("probe with a fake docker", () => {
   it("reports no-docker when neither docker nor buildx is on PATH", async () => {
     const { dir } = await fakeBin({});
-    const report = await healthReport({ env: { ...process.env, PATH: dir }, refresh: true });
+    const report = await healthReport({ env: { ...process.env, PATH: dir, DOCKER_HOST: FAKE_DAEMON }, refresh: true });
     expect(report.healthy).toBe(false);
     expect(report.problems).toEqual([{ code: "no-docker", message: "no docker (and no standalone buildx) on PATH" }]);
     expect(report.capabilities).toMatchObject({ buildxCommand: null, buildxVersion: null, driver: null, engineVersion: null });
-    expect(await health({ env: { ...process.env, PATH: dir } })).toBe(false);
+    expect(await health({ env: { ...process.env, PATH: dir, DOCKER_HOST: FAKE_DAEMON } })).toBe(false);
   });
 
   it("finds a healthy machine: version, driver, BuildKit, containerd store, platforms", async () => {
     const { dir, calls } = await fakeBin({ docker: healthyDocker() });
-    const caps = await probe({ env: { ...process.env, PATH: dir }, refresh: true });
+    const caps = await probe({ env: { ...process.env, PATH: dir, DOCKER_HOST: FAKE_DAEMON }, refresh: true });
     expect(caps).toEqual({
       buildxVersion: "0.13.1",
       buildxVersionText: "github.com/docker/buildx v0.13.1 257815a6fb95a7ad6a7b0d0e2ea0ae6b73b5a8ff",
@@ -206,12 +212,12 @@ describe("probe with a fake docker", () => {
       problems: [],
     });
     expect((await calls()).sort()).toEqual(["buildx inspect", "buildx version", "info --format {{json .}}"]);
-    expect(await health({ env: { ...process.env, PATH: dir } })).toBe(true);
+    expect(await health({ env: { ...process.env, PATH: dir, DOCKER_HOST: FAKE_DAEMON } })).toBe(true);
   });
 
   it("reads the classic image store", async () => {
     const { dir } = await fakeBin({ docker: healthyDocker("v0.13.1", INFO_CLASSIC) });
-    const caps = await probe({ env: { ...process.env, PATH: dir }, refresh: true });
+    const caps = await probe({ env: { ...process.env, PATH: dir, DOCKER_HOST: FAKE_DAEMON }, refresh: true });
     expect(caps.containerdImageStore).toBe(false);
     expect(caps.engineVersion).toBe("24.0.7");
   });
@@ -227,7 +233,7 @@ describe("probe with a fake docker", () => {
         "buildx inspect": { stdout: `Name:          default\nDriver:        \nLast Activity: 2026-11-27 15:56:02 +0000 UTC\nError:         ${DAEMON_DOWN}\n` },
       },
     });
-    const report = await healthReport({ env: { ...process.env, PATH: dir }, refresh: true });
+    const report = await healthReport({ env: { ...process.env, PATH: dir, DOCKER_HOST: FAKE_DAEMON }, refresh: true });
     expect(report.healthy).toBe(false);
     expect(report.problems).toEqual([{ code: "daemon-unreachable", message: `the Docker daemon is not reachable: ${DAEMON_DOWN}` }]);
     expect(report.capabilities).toMatchObject({ engineVersion: null, containerdImageStore: null, driver: null, builder: null, buildxVersion: "0.13.1" });
@@ -235,7 +241,7 @@ describe("probe with a fake docker", () => {
 
   it("says how docker info failed when it printed nothing", async () => {
     const { dir } = await fakeBin({ docker: { ...healthyDocker(), info: { code: 3 } } });
-    const report = await healthReport({ env: { ...process.env, PATH: dir }, refresh: true });
+    const report = await healthReport({ env: { ...process.env, PATH: dir, DOCKER_HOST: FAKE_DAEMON }, refresh: true });
     expect(report.problems).toEqual([{ code: "daemon-unreachable", message: "the Docker daemon is not reachable: docker info exited with code 3" }]);
   });
 
@@ -246,7 +252,7 @@ describe("probe with a fake docker", () => {
     const { dir } = await fakeBin({
       docker: { "info": INFO_CONTAINERD, "buildx version": { stderr, code: 1 }, "buildx inspect": { stderr, code: 1 } },
     });
-    const report = await healthReport({ env: { ...process.env, PATH: dir }, refresh: true });
+    const report = await healthReport({ env: { ...process.env, PATH: dir, DOCKER_HOST: FAKE_DAEMON }, refresh: true });
     expect(report.healthy).toBe(false);
     expect(report.problems).toEqual([{ code: "no-buildx", message: `buildx is not installed: ${stderr.split("\n")[0]}` }]);
     expect(report.capabilities.buildxCommand).toBeNull();
@@ -256,7 +262,7 @@ describe("probe with a fake docker", () => {
 
   it("reads a build from source (v0.0.0+unknown) as an unknown version, still healthy", async () => {
     const { dir } = await fakeBin({ docker: { ...healthyDocker(), "buildx version": { stdout: "github.com/docker/buildx v0.0.0+unknown \n" } } });
-    const report = await healthReport({ env: { ...process.env, PATH: dir }, refresh: true });
+    const report = await healthReport({ env: { ...process.env, PATH: dir, DOCKER_HOST: FAKE_DAEMON }, refresh: true });
     expect(report.healthy).toBe(true);
     expect(report.capabilities.buildxVersion).toBeNull();
     expect(report.capabilities.buildxVersionText).toBe("github.com/docker/buildx v0.0.0+unknown");
@@ -272,7 +278,7 @@ describe("probe with a fake docker", () => {
   it("reports buildx-too-old below MIN_BUILDX", async () => {
     expect(MIN_BUILDX).toBe("0.8.0");
     const { dir } = await fakeBin({ docker: healthyDocker("v0.7.0") });
-    const report = await healthReport({ env: { ...process.env, PATH: dir }, refresh: true });
+    const report = await healthReport({ env: { ...process.env, PATH: dir, DOCKER_HOST: FAKE_DAEMON }, refresh: true });
     expect(report.healthy).toBe(false);
     expect(report.problems).toEqual([{ code: "buildx-too-old", message: "buildx 0.7.0 is older than 0.8.0, the oldest buildx-kit supports" }]);
     expect(report.capabilities.buildxVersion).toBe("0.7.0");
@@ -280,14 +286,14 @@ describe("probe with a fake docker", () => {
 
   it("accepts buildx exactly at MIN_BUILDX", async () => {
     const { dir } = await fakeBin({ docker: healthyDocker("v0.8.0") });
-    expect(await health({ env: { ...process.env, PATH: dir }, refresh: true })).toBe(true);
+    expect(await health({ env: { ...process.env, PATH: dir, DOCKER_HOST: FAKE_DAEMON }, refresh: true })).toBe(true);
   });
 
   it("uses a standalone buildx binary when there is no docker", async () => {
     const { dir, calls } = await fakeBin({
       buildx: { "version": { stdout: "github.com/docker/buildx v0.11.2 9872040\n" }, "inspect": INSPECT_DEFAULT },
     });
-    const report = await healthReport({ env: { ...process.env, PATH: dir }, refresh: true });
+    const report = await healthReport({ env: { ...process.env, PATH: dir, DOCKER_HOST: FAKE_DAEMON }, refresh: true });
     expect(report.problems).toEqual([]);
     expect(report.capabilities).toMatchObject({
       buildxCommand: [join(dir, "buildx")],
@@ -303,7 +309,7 @@ describe("probe with a fake docker", () => {
 
   it("prefers docker over a standalone buildx", async () => {
     const { dir } = await fakeBin({ docker: healthyDocker(), buildx: { version: version("v0.9.0") } });
-    const caps = await probe({ env: { ...process.env, PATH: dir }, refresh: true });
+    const caps = await probe({ env: { ...process.env, PATH: dir, DOCKER_HOST: FAKE_DAEMON }, refresh: true });
     expect(caps.buildxCommand).toEqual([join(dir, "docker"), "buildx"]);
     expect(caps.buildxVersion).toBe("0.13.1");
   });
@@ -319,7 +325,7 @@ describe("probe with a fake docker", () => {
       const { dir, calls } = await fakeBin({
         docker: { "info": INFO_CONTAINERD, "buildx version": version("v0.13.1"), "buildx inspect": inspectAny },
       });
-      const env: Record<string, string | undefined> = { ...process.env, PATH: dir, BUILDX_BUILDER: undefined, ...extraEnv };
+      const env: Record<string, string | undefined> = { ...process.env, PATH: dir, DOCKER_HOST: FAKE_DAEMON, BUILDX_BUILDER: undefined, ...extraEnv };
       await probe({ env, refresh: true, ...(builder ? { builder } : {}) });
       expect((await calls()).filter((c) => c.startsWith("buildx inspect"))).toEqual([expected]);
     });
@@ -328,7 +334,7 @@ describe("probe with a fake docker", () => {
       const { dir } = await fakeBin({
         docker: { ...healthyDocker(), "buildx inspect": { stderr: 'ERROR: no builder "nope" found\n', code: 1 } },
       });
-      const report = await healthReport({ env: { ...process.env, PATH: dir }, builder: "nope", refresh: true });
+      const report = await healthReport({ env: { ...process.env, PATH: dir, DOCKER_HOST: FAKE_DAEMON }, builder: "nope", refresh: true });
       expect(report.healthy).toBe(false);
       expect(report.problems).toEqual([{ code: "builder-unavailable", message: 'cannot inspect builder nope: no builder "nope" found' }]);
       expect(report.capabilities.driver).toBeNull();
@@ -336,7 +342,7 @@ describe("probe with a fake docker", () => {
 
     it("names the current builder when none was chosen", async () => {
       const { dir } = await fakeBin({ docker: { ...healthyDocker(), "buildx inspect": { code: 1 } } });
-      const env = { ...process.env, PATH: dir, BUILDX_BUILDER: undefined };
+      const env = { ...process.env, PATH: dir, DOCKER_HOST: FAKE_DAEMON, BUILDX_BUILDER: undefined };
       const report = await healthReport({ env, refresh: true });
       expect(report.problems).toEqual([{ code: "builder-unavailable", message: "cannot inspect builder (current): exit code 1" }]);
     });
@@ -344,7 +350,7 @@ describe("probe with a fake docker", () => {
 
   it("caches per environment, and refresh asks again", async () => {
     const { dir, calls } = await fakeBin({ docker: healthyDocker() });
-    const env = { ...process.env, PATH: dir };
+    const env = { ...process.env, PATH: dir, DOCKER_HOST: FAKE_DAEMON };
     const first = probe({ env, refresh: true });
     expect(probe({ env })).toBe(first);
     await first;
@@ -402,5 +408,26 @@ describe.skipIf(!engine.ok)("probe on the real engine", () => {
     expect(second).toBe(first);
     expect(await second).toBe(await first);
     expect((await healthReport()).capabilities).toBe(await first);
+  });
+});
+
+describe("probing without spawning", () => {
+  it("reads the engine over its API socket, and says which socket did not answer", async () => {
+    const caps = await probe({ env: { ...process.env, DOCKER_HOST: "unix:///tmp/buildx-kit-no-such.sock" }, refresh: true, inspect: false });
+    expect(caps.problems).toContainEqual({
+      code: "daemon-unreachable",
+      message: "the Docker daemon is not reachable: cannot connect to the Docker daemon at unix:///tmp/buildx-kit-no-such.sock (connect ENOENT /tmp/buildx-kit-no-such.sock)",
+    });
+  });
+
+  it("keys the buildx version cache on the binaries, so a changed docker is asked again", async () => {
+    const cacheHome = await mkdtemp(join(tmpdir(), "buildx-kit-cache-"));
+    const { dir, calls } = await fakeBin({ docker: healthyDocker() });
+    const env = { ...process.env, PATH: dir, DOCKER_HOST: FAKE_DAEMON, XDG_CACHE_HOME: cacheHome };
+    await probe({ env, refresh: true, inspect: false });
+    await probe({ env: { ...env, BUILDX_BUILDER: "x" }, inspect: false }); // another process-cache key, same binaries
+    expect((await calls()).filter((c) => c === "buildx version")).toHaveLength(1);
+    const cache = JSON.parse(await readFile(join(cacheHome, "buildx-kit", "buildx-version.json"), "utf8"));
+    expect(Object.keys(cache)[0]).toContain(join(dir, "docker"));
   });
 });
