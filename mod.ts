@@ -29,3 +29,7 @@ export type { BuildResult } from "./lib/result.ts";
 export type { BuildErrorDetails } from "./lib/errors.ts";
 export { BuildError } from "./lib/errors.ts";
 export type { ProgressEvent } from "./lib/progress.ts";
+export type { ParsedBuildArgs } from "./lib/parse.ts";
+export { parseBuildArgs } from "./lib/parse.ts";
+export type { Buildx, TemplateOptions } from "./lib/template.ts";
+export { BuildHandle, buildx, splitWords, TemplateError } from "./lib/template.ts";

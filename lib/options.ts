@@ -195,7 +195,7 @@ export interface BuildOptions {
    * `--provenance` · buildx >= 0.10.0
    * @example mode=max
    */
-  provenance?: boolean | CsvAttributes | readonly CsvAttributes[];
+  provenance?: boolean | CsvAttributes;
   /**
    * Always attempt to pull all referenced images.
    *
@@ -220,7 +220,7 @@ export interface BuildOptions {
    * `--sbom` · buildx >= 0.10.0
    * @example true
    */
-  sbom?: boolean | CsvAttributes | readonly CsvAttributes[];
+  sbom?: boolean | CsvAttributes;
   /**
    * Secret to expose to the build (id=mysecret,src=/local/secret or id=mysecret,env=VAR).
    *

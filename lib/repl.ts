@@ -118,7 +118,8 @@ export async function startRepl(options: ReplOptions = {}): Promise<number> {
         const { shellCommand } = await import("./run.ts");
         const { formatDiagnostic } = await import("./diagnostics.ts");
         const { splitWords } = await import("./template.ts");
-        const parsed = parseBuildArgs(splitWords(args.join(" ")));
+        // The rest of the line as typed: quotes keep their spaces.
+        const parsed = parseBuildArgs(splitWords(line.trim().slice(".dry".length)));
         const p = plan(parsed.options);
         write(shellCommand(p.argv));
         for (const d of [...parsed.diagnostics, ...p.diagnostics]) write(formatDiagnostic(d));

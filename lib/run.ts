@@ -214,7 +214,11 @@ async function spawnBuild(
   const othersListening = new Map(INTERRUPTS.map((s) => [s, process.listenerCount(s) > 0]));
   const handlers = INTERRUPTS.map((s) => [s, () => stop(s)] as const);
   for (const [s, h] of handlers) process.on(s, h);
-  const onAbort = () => stop("SIGINT");
+  // The abort reason may name the signal (handle.kill("SIGTERM")); anything else means Ctrl-C.
+  const onAbort = () => {
+    const reason = run.signal?.reason;
+    stop(typeof reason === "string" && /^SIG[A-Z0-9]+$/.test(reason) ? (reason as NodeJS.Signals) : "SIGINT");
+  };
   run.signal?.addEventListener("abort", onAbort, { once: true });
 
   let output;

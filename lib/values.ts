@@ -27,6 +27,7 @@ export function describe(value: unknown): string {
   if (Array.isArray(value)) return "an array";
   if (typeof (value as { then?: unknown }).then === "function") return "a promise (did you forget await?)";
   if (typeof value === "function") return "a function";
+  if (typeof value === "symbol") return "a symbol";
   return "an object";
 }
 
@@ -133,6 +134,11 @@ const ENCODERS: Record<FlagKind, Encoder> = {
 
   csvOrBool(name, row, value, problems) {
     if (typeof value === "boolean") return [`${row.flag}=${value}`];
+    // buildx reads these once: a second value would silently replace the first.
+    if (Array.isArray(value) && value.length > 1) {
+      problems.push({ path: name, message: `takes one value (buildx keeps only the last ${row.flag}); got ${value.length}` });
+      return [];
+    }
     return ENCODERS.csv(name, row, value, problems);
   },
 

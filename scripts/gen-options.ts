@@ -13,7 +13,7 @@ const TYPE_OF_KIND: Record<FlagKind, string> = {
   map: "KeyValues",
   hosts: "KeyValues",
   csv: "CsvAttributes | readonly CsvAttributes[]",
-  csvOrBool: "boolean | CsvAttributes | readonly CsvAttributes[]",
+  csvOrBool: "boolean | CsvAttributes",
   ulimit: "Ulimits",
   bytes: "number | string",
 };

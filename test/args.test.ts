@@ -108,7 +108,8 @@ const CASES: readonly Case[] = [
   ["sbom true", { sbom: true }, ["--load", "--sbom=true", "."]],
   ["sbom string", { sbom: "generator=local/syft:1" }, ["--load", "--sbom=generator=local/syft:1", "."]],
   ["sbom record", { sbom: { generator: "local/syft:1" } }, ["--load", "--sbom=generator=local/syft:1", "."]],
-  ["sbom list", { sbom: ["generator=a", { generator: "b" }] }, ["--load", "--sbom=generator=a", "--sbom=generator=b", "."]],
+  // An array of one (what a parser of repeated flags may give) is still one value.
+  ["sbom list of one", { sbom: ["generator=a"] } as unknown as BuildOptions, ["--load", "--sbom=generator=a", "."]],
 
   ["secret string", { secret: "id=npmrc,src=.npmrc" }, ["--load", "--secret=id=npmrc,src=.npmrc", "."]],
   ["secret record", { secret: { id: "token", env: "TOKEN" } }, ["--load", "--secret=id=token,env=TOKEN", "."]],

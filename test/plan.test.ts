@@ -506,3 +506,13 @@ describe("fixes found in review", () => {
     });
   });
 });
+
+describe("single-valued attestation shorthands", () => {
+  it.each(["provenance", "sbom"] as const)("refuses several %s values, which buildx would silently reduce to the last", (name) => {
+    const p = plan({ [name]: ["mode=max", "mode=min"] } as unknown as BuildOptions, RECENT);
+    expect(p.diagnostics).toContainEqual({
+      level: "error", code: "invalid-value", option: name,
+      message: `takes one value (buildx keeps only the last --${name}); got 2`,
+    });
+  });
+});

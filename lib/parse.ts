@@ -1,0 +1,296 @@
+/**
+ * `parseBuildArgs()`: the words of a `docker buildx build` command line back into `BuildOptions`,
+ * read through the flag table. The inverse of `lib/values.ts`: what `plan()` emits parses back
+ * to the same options. Used by the tagged template and by the CLI's `build [flags] [context]`.
+ *
+ * It reads flags the way buildx (pflag) does: `--flag=value` and `--flag value`, `-t value`,
+ * `-tvalue` and `-t=value`, bundled one-letter booleans (`-qt app`), flags before and after the
+ * context, and `--` to end the flags. Values are checked by `plan()`, not here, except where a
+ * value cannot be represented at all (a boolean flag given `maybe`).
+ */
+import type { Diagnostic } from "./diagnostics.ts";
+import { FLAGS, type FlagKind, type FlagRow } from "./flags.ts";
+import type { BuildOptions } from "./options.ts";
+import { suggestOption } from "./plan.ts";
+
+/** What `parseBuildArgs()` read: the options, and every problem found on the way. */
+export interface ParsedBuildArgs {
+  /**
+   * The options, in their canonical form: repeatable flags as arrays, `map` and `hosts` flags as
+   * records (or, when an entry is not `key=value`, as the `k=v` strings themselves, so nothing is
+   * lost), booleans as booleans, everything else as the text given.
+   */
+  readonly options: BuildOptions;
+  /** Errors (the options cannot be built as written) and warnings, in the order of the words. */
+  readonly diagnostics: Diagnostic[];
+}
+
+type Entry = readonly [name: string, row: FlagRow];
+
+// Views of the flag table: by long flag and by short flag.
+const BY_FLAG: ReadonlyMap<string, Entry> = new Map(Object.entries(FLAGS).map(([name, row]) => [row.flag, [name, row] as const]));
+const BY_SHORT: ReadonlyMap<string, Entry> = new Map(
+  Object.entries(FLAGS).flatMap(([name, row]) => (row.short ? [[row.short, [name, row] as const] as const] : [])),
+);
+
+/** The value kinds whose flag may be given more than once, each occurrence adding to the value. */
+const REPEATABLE: ReadonlySet<FlagKind> = new Set(["list", "platforms", "map", "hosts", "csv", "ulimit"]);
+
+/** The words buildx (Go's strconv.ParseBool) reads as a boolean. */
+const TRUE_WORDS = new Set(["1", "t", "T", "true", "TRUE", "True"]);
+const FALSE_WORDS = new Set(["0", "f", "F", "false", "FALSE", "False"]);
+
+/** A name an unknown long flag may have (buildx flags are lowercase kebab-case). */
+const FLAG_NAME = /^[a-z0-9][a-z0-9-]*$/;
+
+/** One occurrence of a flag: its value, or `true` for a flag given bare. */
+interface Occurrence {
+  readonly value: string | true;
+  /** The flag as written (`-t`, `--tag`), for messages. */
+  readonly as: string;
+}
+
+function shortList(): string {
+  return [...BY_SHORT].map(([short, [, row]]) => `${short} (${row.flag})`).join(", ");
+}
+
+/**
+ * Reads the words after `docker buildx build` into `BuildOptions`, through the flag table.
+ *
+ * Errors: a flag with no value, an unknown one-letter flag, a value a boolean flag cannot take,
+ * a second context. A long flag the table does not know is passed through in `extraFlags` with
+ * a warning, so a newer buildx is never blocked; it takes a value only as `--flag=value`.
+ *
+ * @example
+ * const { options, diagnostics } = parseBuildArgs(["-t", "app:1", "--push", "."]);
+ * // options: { context: ".", tag: ["app:1"], push: true }
+ */
+export function parseBuildArgs(words: readonly string[]): ParsedBuildArgs {
+  const diagnostics: Diagnostic[] = [];
+  const say = (level: Diagnostic["level"], code: string, option: string | null, message: string, hint?: string) =>
+    diagnostics.push(hint === undefined ? { level, code, option, message } : { level, code, option, message, hint });
+
+  const seen = new Map<string, Occurrence[]>();
+  const extra = new Map<string, Occurrence[]>();
+  let context: string | undefined;
+  // The unknown bare flag right before the context, if one was: it may have meant the context as its value.
+  let contextAfter: string | null = null;
+  // The last word, when it was an unknown bare flag.
+  let lastUnknownBare: string | null = null;
+  let flagsEnded = false;
+
+  const add = (name: string, occurrence: Occurrence) => {
+    const list = seen.get(name) ?? [];
+    list.push(occurrence);
+    seen.set(name, list);
+  };
+
+  const positional = (word: string, after: string | null) => {
+    if (context === undefined) {
+      context = word;
+      contextAfter = after;
+      return;
+    }
+    const [flag, value] = contextAfter ? [contextAfter, context] : after ? [after, word] : [null, null];
+    say("error", "two-contexts", "context", `a second build context ${JSON.stringify(word)} (the first is ${JSON.stringify(context)})`,
+      flag
+        ? `${flag} is not a flag buildx-kit knows, so it did not take ${JSON.stringify(value)} as its value: write ${flag}=${value}`
+        : "a build has one context; quote a value that holds spaces");
+  };
+
+  /** The value of a flag that needs one: after "=" in the same word, or the next word. */
+  const takeValue = (i: number, as: string, name: string, inline: string | undefined): [string | undefined, number] => {
+    if (inline !== undefined) return [inline, i];
+    if (i + 1 >= words.length) {
+      say("error", "missing-value", name, `${as} needs a value`, `write ${as}=VALUE or ${as} VALUE`);
+      return [undefined, i];
+    }
+    const next = words[i + 1]!;
+    // buildx takes the next word whatever it is; a known flag there usually means a missing value.
+    if (next.startsWith("--") && BY_FLAG.has(next.split("=")[0]!)) {
+      say("warning", "value-looks-like-flag", name, `${as} takes ${JSON.stringify(next)} as its value, as buildx would`,
+        `if ${as} was meant to have a value, give it one: ${as}=VALUE`);
+    }
+    return [next, i + 1];
+  };
+
+  for (let i = 0; i < words.length; i++) {
+    const word = words[i]!;
+    const after = lastUnknownBare;
+    lastUnknownBare = null;
+
+    if (flagsEnded || word === "-" || !word.startsWith("-")) {
+      positional(word, after);
+      continue;
+    }
+    if (word === "--") {
+      flagsEnded = true;
+      continue;
+    }
+
+    if (word.startsWith("--")) {
+      const eq = word.indexOf("=");
+      const flag = eq === -1 ? word : word.slice(0, eq);
+      const inline = eq === -1 ? undefined : word.slice(eq + 1);
+      const known = BY_FLAG.get(flag);
+      if (!known) {
+        const name = flag.slice(2);
+        if (!FLAG_NAME.test(name)) {
+          say("error", "invalid-flag", null, `${JSON.stringify(flag)} is not a flag name`, "buildx flags are lowercase words joined by dashes, such as --build-arg");
+          continue;
+        }
+        const guess = FLAGS[suggestOption(name) ?? ""]?.flag;
+        say("warning", "unknown-flag", `extraFlags.${name}`,
+          `${flag} is not in buildx-kit's flag table; passed to buildx unchecked`,
+          `${guess ? `did you mean ${guess}? ` : ""}an unknown flag takes a value only as ${flag}=VALUE`);
+        const list = extra.get(name) ?? [];
+        list.push({ value: inline ?? true, as: flag });
+        extra.set(name, list);
+        if (inline === undefined) lastUnknownBare = flag;
+        continue;
+      }
+      const [name, row] = known;
+      if (row.kind === "bool") {
+        add(name, { value: inline ?? true, as: flag });
+      } else if (row.kind === "csvOrBool" && inline === undefined) {
+        // `--sbom` alone means true; it takes the next word only when that reads as its value, so
+        // `--sbom .` keeps its context.
+        const next = words[i + 1];
+        if (next !== undefined && (next === "true" || next === "false" || (next.includes("=") && !next.startsWith("-")))) {
+          add(name, { value: next, as: flag });
+          i++;
+        } else {
+          add(name, { value: true, as: flag });
+        }
+      } else {
+        const [value, at] = takeValue(i, flag, name, inline);
+        i = at;
+        if (value !== undefined) add(name, { value, as: flag });
+      }
+      continue;
+    }
+
+    // One-letter flags, possibly bundled: -q, -tapp, -t=app, -qt app.
+    for (let c = 1; c < word.length; c++) {
+      const short = `-${word[c]}`;
+      const known = BY_SHORT.get(short);
+      if (!known) {
+        say("error", "unknown-short-flag", null,
+          `${short}${word.length > 2 ? ` (in ${JSON.stringify(word)})` : ""} is not a flag of docker buildx build`,
+          `one-letter flags: ${shortList()}; write long flags with two dashes`);
+        break;
+      }
+      const [name, row] = known;
+      const rest = word.slice(c + 1);
+      if (row.kind === "bool") {
+        if (rest.startsWith("=")) {
+          add(name, { value: rest.slice(1), as: short });
+          break;
+        }
+        add(name, { value: true, as: short });
+        continue;
+      }
+      const inline = rest.startsWith("=") ? rest.slice(1) : rest === "" ? undefined : rest;
+      const [value, at] = takeValue(i, short, name, inline);
+      i = at;
+      if (value !== undefined) add(name, { value, as: short });
+      break;
+    }
+  }
+
+  const options: Record<string, unknown> = {};
+  if (context !== undefined) options.context = context;
+  for (const [name, row] of Object.entries(FLAGS)) {
+    const occurrences = seen.get(name);
+    if (!occurrences) continue;
+    const value = toOption(name, row, occurrences, say);
+    if (value !== undefined) options[name] = value;
+  }
+  if (extra.size) {
+    const flags: Record<string, string | boolean | string[]> = {};
+    for (const [name, occurrences] of extra) {
+      const values = occurrences.map((o) => o.value);
+      const texts = values.filter((v): v is string => v !== true);
+      if (texts.length === 0) flags[name] = true;
+      else if (texts.length !== values.length) {
+        say("error", "invalid-value", `extraFlags.${name}`, `--${name} is given both alone and with a value`,
+          `give it a value every time (--${name}=VALUE), or never`);
+      } else flags[name] = texts.length === 1 ? texts[0]! : texts;
+    }
+    if (Object.keys(flags).length) options.extraFlags = Object.fromEntries(Object.entries(flags));
+  }
+  return { options: options as BuildOptions, diagnostics };
+}
+
+type Say = (level: Diagnostic["level"], code: string, option: string | null, message: string, hint?: string) => void;
+
+/** The option value for every occurrence of one flag of the table. */
+function toOption(name: string, row: FlagRow, occurrences: readonly Occurrence[], say: Say): unknown {
+  if (!REPEATABLE.has(row.kind)) {
+    // buildx keeps the last; saying so when an earlier, different value is dropped.
+    const last = occurrences[occurrences.length - 1]!;
+    const distinct = new Set(occurrences.map((o) => String(o.value)));
+    if (distinct.size > 1) {
+      say("warning", "repeated-flag", name, `${row.flag} is given ${occurrences.length} times; the last, ${JSON.stringify(String(last.value))}, wins`,
+        `give ${row.flag} once`);
+    }
+    if (row.kind === "bool") return boolValue(name, last, say);
+    if (row.kind === "csvOrBool") {
+      if (last.value === true || last.value === "true") return true;
+      if (last.value === "false") return false;
+      return last.value;
+    }
+    return last.value === true ? "" : last.value;
+  }
+
+  const texts = occurrences.map((o) => (o.value === true ? "" : o.value));
+  switch (row.kind) {
+    case "platforms":
+      return texts.flatMap((t) => t.split(",").map((p) => p.trim()));
+    case "map":
+    case "hosts":
+      return keyValueOption(name, row, texts, say);
+    default:
+      return texts;
+  }
+}
+
+function boolValue(name: string, occurrence: Occurrence, say: Say): boolean | undefined {
+  const { value, as } = occurrence;
+  if (value === true || TRUE_WORDS.has(value)) return true;
+  if (FALSE_WORDS.has(value)) return false;
+  say("error", "invalid-value", name, `${as} takes true or false, got ${JSON.stringify(value)}`, `write ${as} alone for true, or ${as}=false`);
+  return undefined;
+}
+
+/**
+ * A `map` or `hosts` option: a record when every entry is `key=value` (`host:ip` for hosts), the
+ * last value of a repeated key winning as in buildx; otherwise the entries as written, for
+ * `plan()` to check (a bare build-arg key, taken from the environment, is valid).
+ */
+function keyValueOption(name: string, row: FlagRow, texts: readonly string[], say: Say): unknown {
+  const pairs: [string, string][] = [];
+  for (const text of texts) {
+    // For hosts, host=ip is kept as written (a record reads back as host:ip), and so is a comma:
+    // buildx splits --add-host on commas itself.
+    const at = row.kind !== "hosts" ? text.indexOf("=")
+      : text.includes(",") || firstOf(text, [":", "="]) !== text.indexOf(":") ? -1 : text.indexOf(":");
+    if (at <= 0) return [...texts];
+    pairs.push([text.slice(0, at), text.slice(at + 1)]);
+  }
+  const record = new Map<string, string>();
+  for (const [key, value] of pairs) {
+    const before = record.get(key);
+    if (before !== undefined && before !== value) {
+      say("warning", "repeated-key", `${name}.${key}`,
+        `${row.flag} sets ${key} twice; the last, ${JSON.stringify(value)}, wins over ${JSON.stringify(before)}`, `set ${key} once`);
+    }
+    record.set(key, value);
+  }
+  return Object.fromEntries(record);
+}
+
+function firstOf(text: string, separators: readonly string[]): number {
+  const found = separators.map((s) => text.indexOf(s)).filter((n) => n !== -1);
+  return found.length ? Math.min(...found) : -1;
+}

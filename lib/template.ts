@@ -1,0 +1,585 @@
+/**
+ * The tagged template: ``await buildx`--platform ${platforms} -t ${tag} --push .` ``, the way a
+ * zx user writes a build. The text is split into words as a shell would (quotes and backslashes
+ * respected, nothing expanded); every interpolation is exactly one argument; the words are read
+ * through the flag table (`lib/parse.ts`), then planned and run by `build()`, as in the API.
+ *
+ * No shell ever sees the words: `build()` hands buildx one argument per word, quoted by zx.
+ */
+import process from "node:process";
+import { UNKNOWN_CAPABILITIES } from "./capabilities.ts";
+import { type Diagnostic, formatDiagnostic } from "./diagnostics.ts";
+import { ValidationError } from "./errors.ts";
+import { FLAGS } from "./flags.ts";
+import type { BuildOptions } from "./options.ts";
+import { parseBuildArgs } from "./parse.ts";
+import { type Plan, plan } from "./plan.ts";
+import type { BuildResult } from "./result.ts";
+import { build, type RunOptions } from "./run.ts";
+import { describe } from "./values.ts";
+
+/** A template that cannot become arguments: a bad interpolation, an open quote, shell syntax. */
+export class TemplateError extends TypeError {
+  override readonly name = "TemplateError";
+  /** The interpolation at fault, counting from 1; null for a problem in the text itself. */
+  readonly interpolation: number | null;
+  constructor(message: string, interpolation: number | null = null) {
+    super(message);
+    this.interpolation = interpolation;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Words: shell-like splitting of the template text, with interpolations as whole arguments.
+
+type State = "plain" | "single" | "double" | "ansi" | "comment";
+
+/** Characters that are syntax to a shell but mean nothing here: an error unless quoted. */
+const SHELL_SYNTAX = new Set([";", "&", "|", "<", ">", "(", ")", "`"]);
+/** After `$`, what a shell would expand. */
+const EXPANSION = /[A-Za-z_{(0-9@*#?$!-]/;
+const ANSI_SIMPLE: Readonly<Record<string, string>> = {
+  n: "\n", t: "\t", r: "\r", f: "\f", v: "\v", a: "\x07", b: "\b", e: "\x1b", E: "\x1b",
+  "\\": "\\", "'": "'", "\"": "\"", "?": "?",
+};
+
+/** Where an interpolation sits, for messages: "after `-t `". */
+function position(pieces: readonly string[], index: number): string {
+  const before = pieces[index]!.replace(/\s+/g, " ").trimStart();
+  if (!before) return index === 0 ? "at the start of the template" : `right after interpolation #${index}`;
+  return `after \`${before.length > 30 ? `…${before.slice(-30)}` : before}\``;
+}
+
+/** Some text around a character, for messages. */
+function near(text: string, at: number): string {
+  return text.slice(Math.max(0, at - 20), at + 1).replace(/\s+/g, " ").trimStart();
+}
+
+/** The text of one interpolated value, or null when it has none that can be an argument. */
+function argumentText(value: unknown): string | null {
+  if (typeof value === "string") return value;
+  if (typeof value === "number") return Number.isFinite(value) ? String(value) : null;
+  if (typeof value === "boolean" || typeof value === "bigint") return String(value);
+  // zx's ProcessOutput (`${await $`git rev-parse HEAD`}`): its stdout without the last newline,
+  // as zx does. Plain objects stay an error.
+  if (typeof value === "object" && value !== null && !Array.isArray(value)) {
+    const proto = Object.getPrototypeOf(value);
+    const stdout = (value as { stdout?: unknown }).stdout;
+    if (proto !== Object.prototype && proto !== null && typeof stdout === "string" &&
+      typeof (value as { then?: unknown }).then !== "function") {
+      return stdout.replace(/\n$/, "");
+    }
+  }
+  return null;
+}
+
+function what(value: unknown): string {
+  if (typeof value === "number") return `the number ${value}`;
+  if (typeof value === "symbol") return "a symbol";
+  if (typeof value === "object" && value !== null && !Array.isArray(value) && typeof (value as { then?: unknown }).then !== "function") {
+    const proto = Object.getPrototypeOf(value);
+    if (proto === Object.prototype || proto === null) return "a plain object (build options go in buildx({ ... }), not in the text)";
+    const name = (proto as { constructor?: { name?: string } }).constructor?.name;
+    return `an object${name ? ` (${name})` : ""}; pass String(value) if its text is meant`;
+  }
+  return describe(value);
+}
+
+const ONE_ARGUMENT = "every interpolation is one argument: pass a string, a number, a boolean, or an array of them";
+
+function checkedText(value: unknown, label: () => string, interpolation: number): string {
+  const text = argumentText(value);
+  if (text === null) throw new TemplateError(`${label()} is ${what(value)}; ${ONE_ARGUMENT}`, interpolation);
+  if (text.includes("\0")) throw new TemplateError(`${label()} holds a NUL character, which no command-line argument can`, interpolation);
+  return text;
+}
+
+/**
+ * Splits template pieces and interpolated values into words. Quotes: '...', "..." (where \\ \"
+ * \$ \` escape) and $'...' (the ANSI-C quoting zx prints, so a printed command reads back). A
+ * backslash escapes the next character; `#` at the start of a word comments out the rest of the
+ * line. Nothing is expanded: `$VAR`, `$(...)`, backticks and `; & | < > ( )` are errors unless
+ * quoted; `* ? [ ~` are plain characters.
+ *
+ * An interpolated value joins the word it is written in (`--tag=${t}`, `"${a} ${b}"`); an array
+ * stands alone between spaces and gives one word per element.
+ */
+function words(pieces: readonly string[], values: readonly unknown[]): string[] {
+  const out: string[] = [];
+  let word: string | null = null;
+  let state: State = "plain";
+  let openedNear = "";
+  const push = () => {
+    if (word !== null) out.push(word);
+    word = null;
+  };
+  const add = (s: string) => {
+    word = (word ?? "") + s;
+  };
+  const escapesNothing = (p: number) => {
+    throw new TemplateError(p + 1 < pieces.length
+      ? `a backslash right before interpolation #${p + 1} escapes nothing; remove it (every interpolation is taken literally)`
+      : "the template ends with a backslash that escapes nothing");
+  };
+
+  for (let p = 0; p < pieces.length; p++) {
+    const text = pieces[p]!;
+    for (let i = 0; i < text.length; i++) {
+      const ch = text[i]!;
+      switch (state) {
+        case "comment":
+          if (ch === "\n") state = "plain";
+          break;
+        case "single":
+          if (ch === "'") state = "plain";
+          else add(ch);
+          break;
+        case "ansi":
+          if (ch === "'") state = "plain";
+          else if (ch === "\\") {
+            if (i + 1 >= text.length) escapesNothing(p);
+            const [decoded, next] = ansiEscape(text, i + 1);
+            add(decoded);
+            i = next - 1;
+          } else add(ch);
+          break;
+        case "double":
+          if (ch === "\"") state = "plain";
+          else if (ch === "\\") {
+            const next = text[i + 1];
+            if (next === undefined) escapesNothing(p);
+            else if (next === "\n") i++;
+            else if ("\"\\$`".includes(next)) {
+              add(next);
+              i++;
+            } else add(ch);
+          } else if (ch === "`" || (ch === "$" && EXPANSION.test(text[i + 1] ?? ""))) {
+            throw noShell(ch === "`" ? "`" : expansionAt(text, i), text, i);
+          } else add(ch);
+          break;
+        case "plain":
+          if (ch === " " || ch === "\t" || ch === "\n" || ch === "\r") push();
+          else if (ch === "'") {
+            add("");
+            state = "single";
+            openedNear = near(text, i);
+          } else if (ch === "\"") {
+            add("");
+            state = "double";
+            openedNear = near(text, i);
+          } else if (ch === "\\") {
+            const next = text[i + 1];
+            if (next === undefined) escapesNothing(p);
+            else if (next !== "\n") add(next);
+            i++;
+          } else if (ch === "$" && (text[i + 1] === "'" || text[i + 1] === "\"")) {
+            add("");
+            state = text[i + 1] === "'" ? "ansi" : "double";
+            openedNear = near(text, i + 1);
+            i++;
+          } else if (ch === "$" && EXPANSION.test(text[i + 1] ?? "")) {
+            throw noShell(expansionAt(text, i), text, i);
+          } else if (SHELL_SYNTAX.has(ch)) {
+            throw noShell(ch, text, i);
+          } else if (ch === "#" && word === null) state = "comment";
+          else add(ch);
+          break;
+      }
+    }
+
+    if (p === values.length) break;
+    if (state === "comment") continue; // commented out: not an argument
+    const value = values[p];
+    const n = p + 1;
+    const label = () => `interpolation #${n} (${position(pieces, p)})`;
+    if (Array.isArray(value)) {
+      const following = pieces[p + 1]!;
+      const gluedAfter = following === "" ? p + 1 < values.length : !/^\s/.test(following);
+      if (word !== null || state !== "plain" || gluedAfter) {
+        throw new TemplateError(`${label()} is an array joined to other text; an array gives one argument per element, so it must stand alone between spaces`, n);
+      }
+      value.forEach((item, j) => out.push(checkedText(item, () => `${label()}, element [${j}],`, n)));
+    } else {
+      add(checkedText(value, label, n));
+    }
+  }
+
+  if (state === "single" || state === "double" || state === "ansi") {
+    const quote = state === "double" ? "\"" : "'";
+    throw new TemplateError(`a ${quote} quote is never closed (opened at \`${openedNear}\`)`);
+  }
+  push();
+  return out;
+}
+
+/** The whole expansion starting at a `$`: `$HOME`, `${HOME}`, `$(date)`. */
+function expansionAt(text: string, at: number): string {
+  return /^\$(\{[^}]*\}?|\([^)]*\)?|[A-Za-z_][A-Za-z0-9_]*|.)/.exec(text.slice(at))?.[0] ?? "$";
+}
+
+function noShell(syntax: string, text: string, at: number): TemplateError {
+  const expands = syntax.startsWith("$");
+  return new TemplateError(
+    `\`${syntax}\` (at \`${near(text, at)}\`) is shell syntax, but buildx\`...\` runs no shell: ` +
+      (expands
+        ? `nothing is expanded; interpolate the value instead (\${process.env.NAME}), or quote it ('${syntax}') for the text itself`
+        : `quote it ('${syntax}') if it is part of a value`),
+  );
+}
+
+/** One escape of $'...' starting after the backslash: the text it stands for and where it ends. */
+function ansiEscape(text: string, i: number): [string, number] {
+  const c = text[i]!;
+  const simple = ANSI_SIMPLE[c];
+  if (simple !== undefined) return [simple, i + 1];
+  const digits = (re: RegExp, from: number) => re.exec(text.slice(from))?.[0] ?? "";
+  if (c === "x" || c === "u" || c === "U") {
+    const hex = digits(c === "x" ? /^[0-9a-fA-F]{1,2}/ : c === "u" ? /^[0-9a-fA-F]{1,4}/ : /^[0-9a-fA-F]{1,8}/, i + 1);
+    const code = parseInt(hex, 16);
+    if (hex && code <= 0x10ffff) return [String.fromCodePoint(code), i + 1 + hex.length];
+    return [`\\${c}`, i + 1];
+  }
+  if (/[0-7]/.test(c)) {
+    const oct = digits(/^[0-7]{1,3}/, i);
+    return [String.fromCharCode(parseInt(oct, 8) & 0xff), i + oct.length];
+  }
+  if (c === "c" && i + 1 < text.length) return [String.fromCharCode(text.charCodeAt(i + 1) & 0x1f), i + 2];
+  return [`\\${c}`, i + 1];
+}
+
+/**
+ * Splits command-line text into words the way the template does (quotes, backslashes, comments;
+ * nothing expanded). Throws a `TemplateError` for an open quote or shell syntax.
+ *
+ * @example
+ * splitWords(`-t app:1 --label "title=my app" .`); // ["-t", "app:1", "--label", "title=my app", "."]
+ */
+export function splitWords(text: string): string[] {
+  return words([text], []);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Options: what the call gives, merged with what the text says.
+
+/**
+ * What `buildx({ ... })` takes: how to run (`cwd`, `env`, `signal`, `quiet`, `nothrow`, ... as in
+ * `build()`) and defaults for any build option (`builder`, `platform`, `buildArg`, ...), which the
+ * template's text overrides. `quiet` here is zx's: print nothing (buildx's own `--quiet` is
+ * written in the text).
+ */
+export interface TemplateOptions extends Omit<BuildOptions, "quiet">, RunOptions {}
+
+const RUN_KEYS = [
+  "cwd", "env", "signal", "dryRun", "capabilities", "quiet", "nothrow", "onProgress", "secrets", "log", "killGraceMs",
+] as const satisfies readonly (keyof RunOptions)[];
+// A new field of RunOptions must be sorted here, or the typecheck fails.
+const everyRunKey: [Exclude<keyof RunOptions, (typeof RUN_KEYS)[number]>] extends [never] ? true : never = true;
+void everyRunKey;
+
+function splitOptions(config: TemplateOptions): { run: RunOptions; defaults: BuildOptions } {
+  const run: Record<string, unknown> = {};
+  const defaults: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(config)) {
+    if (value === undefined) continue;
+    if ((RUN_KEYS as readonly string[]).includes(key)) run[key] = value;
+    else defaults[key] = value;
+  }
+  return { run: run as RunOptions, defaults: defaults as BuildOptions };
+}
+
+/** Pairs of a key=value value (record or `k=v` strings); null when it is not one. */
+function entriesOf(value: unknown, hosts: boolean): [string, string | null][] | null {
+  if (typeof value === "string" || Array.isArray(value)) {
+    const pairs: [string, string | null][] = [];
+    for (const item of typeof value === "string" ? [value] : value) {
+      if (typeof item !== "string" || item === "") return null;
+      const at = hosts ? [item.indexOf(":"), item.indexOf("=")].filter((n) => n !== -1).sort((a, b) => a - b)[0] ?? -1 : item.indexOf("=");
+      if (at === 0) return null;
+      pairs.push(at === -1 ? [item, null] : [item.slice(0, at), item.slice(at + 1)]);
+    }
+    return pairs;
+  }
+  if (typeof value !== "object" || value === null) return null;
+  const pairs: [string, string | null][] = [];
+  for (const [k, v] of Object.entries(value)) {
+    if (typeof v !== "string" && typeof v !== "number" && typeof v !== "boolean") return null;
+    pairs.push([k, String(v)]);
+  }
+  return pairs;
+}
+
+function sameValue(a: unknown, b: unknown): boolean {
+  const norm = (v: unknown) => JSON.stringify(Array.isArray(v) && v.length === 1 ? v[0] : v);
+  return norm(a) === norm(b);
+}
+
+/**
+ * The call's defaults under the text's options: the text wins, with a warning for every value it
+ * replaces. Key=value options (`buildArg`, `label`, ...) and `extraFlags` merge key by key.
+ */
+function mergeOptions(defaults: BuildOptions, text: BuildOptions): { options: BuildOptions; diagnostics: Diagnostic[] } {
+  const diagnostics: Diagnostic[] = [];
+  const overridden = (option: string, from: unknown, to: unknown) =>
+    diagnostics.push({
+      level: "warning", code: "template-overrides-option", option,
+      message: `the template's ${JSON.stringify(to)} replaces ${JSON.stringify(from)} given to buildx({ ... })`,
+      hint: "give it in one place only",
+    });
+  const merged: Record<string, unknown> = { ...defaults };
+  for (const [key, value] of Object.entries(text)) {
+    const before = merged[key];
+    if (before === undefined) {
+      merged[key] = value;
+      continue;
+    }
+    const kind = FLAGS[key]?.kind;
+    if (kind === "map" || kind === "hosts") {
+      const a = entriesOf(before, kind === "hosts");
+      const b = entriesOf(value, kind === "hosts");
+      if (a && b) {
+        const result = new Map(a);
+        for (const [k, v] of b) {
+          if (result.has(k) && result.get(k) !== v) overridden(`${key}.${k}`, result.get(k), v);
+          result.set(k, v);
+        }
+        const all = [...result];
+        merged[key] = all.every(([, v]) => v !== null)
+          ? Object.fromEntries(all)
+          : all.map(([k, v]) => (v === null ? k : `${k}${kind === "hosts" ? ":" : "="}${v}`));
+        continue;
+      }
+    } else if (key === "extraFlags" && typeof before === "object" && !Array.isArray(before)) {
+      const result: Record<string, unknown> = { ...(before as Record<string, unknown>) };
+      for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
+        if (result[k] !== undefined && !sameValue(result[k], v)) overridden(`extraFlags.${k}`, result[k], v);
+        result[k] = v;
+      }
+      merged[key] = result;
+      continue;
+    }
+    if (!sameValue(before, value)) overridden(key, before, value);
+    merged[key] = value;
+  }
+  return { options: merged as BuildOptions, diagnostics };
+}
+
+// ---------------------------------------------------------------------------------------------
+// The handle.
+
+interface HandleState {
+  readonly words: readonly string[];
+  readonly options: BuildOptions;
+  /** What the text and the merge said (parse errors and warnings, overrides). */
+  readonly diagnostics: readonly Diagnostic[];
+  /** Extra flags that came from the text: parse warned about them already. */
+  readonly textExtraFlags: ReadonlySet<string>;
+  readonly run: RunOptions;
+}
+
+/**
+ * One build written as a template: nothing runs until it is awaited (then it runs once, however
+ * often it is awaited). Immutable: `.nothrow()`, `.quiet()` and `.dryRun()` return new handles.
+ */
+export class BuildHandle implements PromiseLike<BuildResult> {
+  readonly #state: HandleState;
+  readonly #abort = new AbortController();
+  #running: Promise<BuildResult> | null = null;
+  #plan: Plan | null = null;
+
+  /** Made by the `buildx` tag; not meant to be constructed directly. */
+  constructor(state: HandleState) {
+    this.#state = state;
+  }
+
+  /** The arguments the template's text and interpolations became, before parsing. */
+  get words(): readonly string[] {
+    return this.#state.words;
+  }
+
+  /** The build options: the text's, over the defaults given to `buildx({ ... })`. */
+  get options(): BuildOptions {
+    return this.#state.options;
+  }
+
+  /**
+   * The plan, before anything runs: pure, against the capabilities given to `buildx({ ... })` or
+   * `UNKNOWN_CAPABILITIES` (assume the latest buildx). Its diagnostics start with the template's
+   * own (parse errors, overridden defaults).
+   */
+  get plan(): Plan {
+    if (!this.#plan) {
+      const p = plan(this.#state.options, this.#state.run.capabilities ?? UNKNOWN_CAPABILITIES);
+      const diagnostics = [...this.#state.diagnostics, ...p.diagnostics.filter((d) => !this.#warnedByParse(d))];
+      this.#plan = { ...p, diagnostics, ok: !diagnostics.some((d) => d.level === "error") };
+    }
+    return this.#plan;
+  }
+
+  /** A handle that resolves to a failed `BuildResult` (`ok: false`) instead of throwing when buildx fails. */
+  nothrow(value = true): BuildHandle {
+    return this.#with({ nothrow: value });
+  }
+
+  /** A handle that prints nothing: no warnings, no progress. */
+  quiet(value = true): BuildHandle {
+    return this.#with({ quiet: value });
+  }
+
+  /**
+   * A handle that only plans: awaiting it gives a `BuildResult` with `dryRun: true`, the `argv`
+   * and the shell-quoted `command`, without running buildx or probing the machine.
+   */
+  dryRun(value = true): BuildHandle {
+    return this.#with({ dryRun: value });
+  }
+
+  /**
+   * Stops the build through its AbortSignal: buildx gets SIGINT, then SIGKILL after the grace
+   * period, and the handle rejects with an interrupted `BuildError`. Before the build starts, it
+   * keeps it from starting. `signal` becomes the abort's reason (`build()` sends SIGINT today).
+   */
+  kill(signal: NodeJS.Signals = "SIGINT"): void {
+    this.#abort.abort(signal);
+  }
+
+  then<T = BuildResult, E = never>(
+    onfulfilled?: ((value: BuildResult) => T | PromiseLike<T>) | null,
+    onrejected?: ((reason: unknown) => E | PromiseLike<E>) | null,
+  ): Promise<T | E> {
+    return this.#start().then(onfulfilled, onrejected);
+  }
+
+  catch<E = never>(onrejected?: ((reason: unknown) => E | PromiseLike<E>) | null): Promise<BuildResult | E> {
+    return this.#start().catch(onrejected);
+  }
+
+  finally(onfinally?: (() => void) | null): Promise<BuildResult> {
+    return this.#start().finally(onfinally);
+  }
+
+  get [Symbol.toStringTag](): string {
+    return "BuildHandle";
+  }
+
+  #with(run: Partial<RunOptions>): BuildHandle {
+    return new BuildHandle({ ...this.#state, run: { ...this.#state.run, ...run } });
+  }
+
+  /** The plan's own warning for an extra flag the parser already reported. */
+  #warnedByParse(d: Diagnostic): boolean {
+    return d.code === "unvalidated-flag" && d.option !== null && d.option.startsWith("extraFlags.") &&
+      this.#state.textExtraFlags.has(d.option.slice("extraFlags.".length));
+  }
+
+  #start(): Promise<BuildResult> {
+    this.#running ??= this.#go();
+    return this.#running;
+  }
+
+  async #go(): Promise<BuildResult> {
+    const { run, options, diagnostics: own } = this.#state;
+    // Errors the pure plan already finds (in the text or the options) need no machine to report.
+    if (!this.plan.ok) throw new ValidationError(this.plan.diagnostics);
+
+    const log = run.log ?? ((line: string) => process.stderr.write(`${line}\n`));
+    if (!run.quiet && !run.dryRun) for (const d of own) if (d.level === "warning") log(formatDiagnostic(d));
+    // build() prints the plan's warnings; the ones the parser already printed are left out.
+    const skip = new Set(plan(options, run.capabilities ?? UNKNOWN_CAPABILITIES).diagnostics
+      .filter((d) => this.#warnedByParse(d)).map(formatDiagnostic));
+
+    const outer = run.signal;
+    const abort = this.#abort;
+    const forward = () => abort.abort(outer?.reason);
+    if (outer?.aborted) forward();
+    else outer?.addEventListener("abort", forward, { once: true });
+    try {
+      const result = await build(options, {
+        ...run,
+        signal: abort.signal,
+        log: (line) => {
+          if (!skip.has(line)) log(line);
+        },
+      });
+      return this.#withOwn(result);
+    } finally {
+      outer?.removeEventListener("abort", forward);
+    }
+  }
+
+  /** The result with the template's diagnostics first, and without duplicates of them. */
+  #withOwn(result: BuildResult): BuildResult {
+    const own = this.#state.diagnostics;
+    const rest = result.diagnostics.filter((d) => !this.#warnedByParse(d));
+    const dropped = new Set(result.diagnostics.filter((d) => this.#warnedByParse(d)).map(formatDiagnostic));
+    return {
+      ...result,
+      diagnostics: [...own, ...rest],
+      warnings: [...own.filter((d) => d.level === "warning").map(formatDiagnostic), ...result.warnings.filter((w) => !dropped.has(w))],
+    };
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The tag.
+
+/**
+ * The `buildx` tag: ``buildx`-t ${tag} --push .` `` makes a `BuildHandle`; `buildx({ ... })`
+ * makes a tag with those run options and option defaults.
+ */
+export interface Buildx {
+  /** A build, parsed from the template; runs when awaited. Throws a `TemplateError` at once for a bad interpolation. */
+  (strings: TemplateStringsArray, ...values: unknown[]): BuildHandle;
+  /** A tag whose builds use these options (the template's text wins over the build options). */
+  (options: TemplateOptions): Buildx;
+  /** The same tag, planning only: awaiting a build gives its argv and command; nothing runs or is probed. */
+  readonly dry: Buildx;
+  /** The options this tag was made with. */
+  readonly options: Readonly<TemplateOptions>;
+}
+
+function isTemplate(value: unknown): value is TemplateStringsArray {
+  return Array.isArray(value) && Array.isArray((value as unknown as { raw?: unknown }).raw);
+}
+
+function makeBuildx(config: TemplateOptions): Buildx {
+  const tag = (first: TemplateStringsArray | TemplateOptions, ...values: unknown[]): BuildHandle | Buildx => {
+    if (!isTemplate(first)) {
+      if (typeof first !== "object" || first === null || Array.isArray(first)) {
+        throw new TypeError(`buildx takes a template (buildx\`-t app .\`) or options (buildx({ cwd })), got ${describe(first)}`);
+      }
+      return makeBuildx({ ...config, ...first });
+    }
+    // Cooked text, as zx uses (so "\\ " in the source is an escaped space); raw where a piece
+    // has an escape JavaScript cannot cook.
+    const pieces = first.map((piece, i) => piece ?? first.raw[i]!);
+    const argv = words(pieces, values);
+    const parsed = parseBuildArgs(argv);
+    const { run, defaults } = splitOptions(config);
+    const merged = mergeOptions(defaults, parsed.options);
+    return new BuildHandle({
+      words: argv,
+      options: merged.options,
+      diagnostics: [...parsed.diagnostics, ...merged.diagnostics],
+      textExtraFlags: new Set(Object.keys(parsed.options.extraFlags ?? {})),
+      run,
+    });
+  };
+  Object.defineProperty(tag, "dry", { get: () => makeBuildx({ ...config, dryRun: true }), enumerable: true });
+  Object.defineProperty(tag, "options", { value: Object.freeze({ ...config }), enumerable: true });
+  return tag as Buildx;
+}
+
+/**
+ * Builds an image from zx-style text: the words are split as a shell would (without running
+ * one), every interpolation is one argument, the flags are checked through the flag table, and
+ * the build runs when the handle is awaited.
+ *
+ * @example
+ * const platforms = ["linux/amd64", "linux/arm64"];
+ * const result = await buildx`--platform ${platforms.join(",")} -t ${"localhost:5000/app:1"} --push .`;
+ * const dry = await buildx.dry`-t app:1 --build-arg VERSION=${version} .`; // dry.command
+ * const $b = buildx({ cwd: "./app", quiet: true, buildArg: { CI: "1" } });
+ * await $b`-t app:1 .`;
+ */
+export const buildx: Buildx = makeBuildx({});
+
