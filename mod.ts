@@ -33,3 +33,17 @@ export type { ParsedBuildArgs } from "./lib/parse.ts";
 export { parseBuildArgs } from "./lib/parse.ts";
 export type { Buildx, TemplateOptions } from "./lib/template.ts";
 export { BuildHandle, buildx, splitWords, TemplateError } from "./lib/template.ts";
+export type {
+  CheckboxQuestion,
+  ConfirmQuestion,
+  GuideAction,
+  GuideIO,
+  GuideOutcome,
+  GuidePrompts,
+  GuideStart,
+  InputQuestion,
+  PromptChoice,
+  PromptContext,
+  SelectQuestion,
+} from "./lib/guide.ts";
+export { guide, guideCommand } from "./lib/guide.ts";

@@ -2,6 +2,7 @@
  * The `buildx-kit` command. Each subcommand is loaded when used, so `buildx-kit run` does not pay
  * for the guide's prompts. Exit codes: 0 ok, 1 build failed, 2 bad input, 130 interrupted.
  */
+import { dirname, resolve } from "node:path";
 import process from "node:process";
 import type { Capabilities } from "./capabilities.ts";
 import { formatDiagnostic } from "./diagnostics.ts";
@@ -149,12 +150,18 @@ async function buildCommand(args: string[], io: CliIO): Promise<number> {
   for (const d of parsed.diagnostics) if (d.level === "warning") io.err(formatDiagnostic(d));
   const { build } = await import("./run.ts");
   if (typeof flags["--save"] === "string") {
-    const { saveRecipe } = await import("./recipe.ts");
+    const file = flags["--save"];
+    const { makeRecipe, saveRecipe } = await import("./recipe.ts");
+    const { mapPaths, rebase } = await import("./paths.ts");
     const { plan } = await import("./plan.ts");
     const checked = plan(parsed.options);
     if (!checked.ok) throw new ValidationError(checked.diagnostics);
-    await saveRecipe(flags["--save"], { recipe: 1, name: nameFrom(flags["--save"]), options: parsed.options });
-    io.err(`saved ${flags["--save"]}`);
+    // The flags' paths are relative to here; a recipe's to its own folder, where it reruns.
+    const recipeDir = dirname(resolve(io.cwd, file));
+    const options = mapPaths(parsed.options, (p) => rebase(p, io.cwd, recipeDir));
+    const saved = await saveRecipe(resolve(io.cwd, file), makeRecipe(options, { name: nameFrom(file) }));
+    for (const w of saved.warnings) io.err(`warning: ${w.message}`);
+    io.err(`saved ${file}`);
   }
   const result = await build(parsed.options, { cwd: io.cwd, env: io.env, dryRun: Boolean(flags["--dry-run"]) });
   io.out(flags["--json"] ? JSON.stringify(result, null, 2) : summarize(result));

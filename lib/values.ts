@@ -145,7 +145,12 @@ const ENCODERS: Record<FlagKind, Encoder> = {
   ulimit(name, row, value, problems) {
     if (typeof value === "string" || Array.isArray(value)) {
       return items(name, value).flatMap((item) => {
-        if (typeof item.value === "string" && ULIMIT_TEXT.test(item.value)) return [`${row.flag}=${item.value}`];
+        if (typeof item.value === "string" && ULIMIT_TEXT.test(item.value)) {
+          const [soft, hard] = item.value.split("=")[1]!.split(":").map(Number);
+          if (hard === undefined || hard === -1 || (soft !== -1 && soft! <= hard)) return [`${row.flag}=${item.value}`];
+          problems.push({ path: item.path, message: `soft limit ${soft} is above the hard limit ${hard}` });
+          return [];
+        }
         problems.push({ path: item.path, message: `expects name=soft[:hard] (e.g. nofile=1024:2048), got ${describe(item.value)}` });
         return [];
       });

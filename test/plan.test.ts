@@ -516,3 +516,12 @@ describe("single-valued attestation shorthands", () => {
     });
   });
 });
+
+describe("ulimit text is checked like the record form", () => {
+  it("refuses a soft limit above the hard one", () => {
+    expect(plan({ ulimit: "nofile=2048:1024" }, RECENT).diagnostics).toContainEqual({
+      level: "error", code: "invalid-value", option: "ulimit", message: "soft limit 2048 is above the hard limit 1024",
+    });
+    expect(plan({ ulimit: ["nofile=1024:2048", "nproc=-1:-1"] }, RECENT).ok).toBe(true);
+  });
+});

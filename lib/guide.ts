@@ -1,0 +1,1401 @@
+/**
+ * The guided build, `buildx-kit guide`: asks for each option of a build in a natural order,
+ * checks every answer with the same `plan()` as everything else while the person is still at that
+ * question, then runs the build, saves it as a recipe, or prints the command.
+ *
+ * The questions are a view of the flag table (`lib/flags.ts`): each row's `guide` group says
+ * where it is asked, its `doc` is the question, its `example`, `choices` and `since` shape the
+ * answer. The prompt functions are injected (`GuideIO.prompts`); the real ones are
+ * `@inquirer/prompts`, loaded only when the guide runs, so importing buildx-kit never loads them.
+ */
+import { mkdir, stat } from "node:fs/promises";
+import { basename, dirname, join, normalize, relative, resolve } from "node:path";
+import process from "node:process";
+import { type Capabilities, UNKNOWN_CAPABILITIES } from "./capabilities.ts";
+import { formatCsv, parseCsv } from "./csv.ts";
+import { type Diagnostic, formatDiagnostic } from "./diagnostics.ts";
+import { argsFor, type DockerfileInfo, findDockerfiles, readDockerfile, stageNames } from "./dockerfile.ts";
+import { BuildError, ValidationError } from "./errors.ts";
+import { FEATURES, FLAGS, type FlagRow } from "./flags.ts";
+import type { BuildOptions } from "./options.ts";
+import { type Plan, plan, platformsOf, readOutputs } from "./plan.ts";
+import { probe } from "./probe.ts";
+import { isRemote, mapPaths, rebase } from "./paths.ts";
+import { referenceProblem } from "./reference.ts";
+import type { BuildResult } from "./result.ts";
+import { build as runBuild, type RunOptions, shellCommand } from "./run.ts";
+import { atLeast } from "./version.ts";
+
+// ---------------------------------------------------------------------------------------------
+// The prompts the guide needs: the shape of @inquirer/prompts' input, select, checkbox, confirm.
+
+/** One choice of a select or checkbox question. */
+export interface PromptChoice<V> {
+  readonly value: V;
+  readonly name?: string;
+  readonly description?: string;
+  readonly short?: string;
+  /** True, or the reason shown beside it (`needs buildx >= 0.10.0`): the choice cannot be picked. */
+  readonly disabled?: boolean | string;
+  readonly checked?: boolean;
+}
+
+/** A line of text. An empty answer means `default`, as in Inquirer. */
+export interface InputQuestion {
+  readonly message: string;
+  readonly default?: string;
+  /** Returns true, or the message to show under the answer (which is then not accepted). */
+  readonly validate?: (value: string) => boolean | string | Promise<boolean | string>;
+  /** How the answer is shown as it is typed (`isFinal` once it is accepted). */
+  readonly transformer?: (value: string, flags: { isFinal: boolean }) => string;
+}
+
+/** One of several choices. */
+export interface SelectQuestion<V> {
+  readonly message: string;
+  readonly choices: readonly PromptChoice<V>[];
+  readonly default?: V;
+  readonly pageSize?: number;
+}
+
+/** Any number of choices. */
+export interface CheckboxQuestion<V> {
+  readonly message: string;
+  readonly choices: readonly PromptChoice<V>[];
+  readonly pageSize?: number;
+  readonly validate?: (selected: readonly { readonly value: V }[]) => boolean | string | Promise<boolean | string>;
+}
+
+/** Yes or no. */
+export interface ConfirmQuestion {
+  readonly message: string;
+  readonly default?: boolean;
+}
+
+/** Where a prompt reads and draws, and what cancels it (Inquirer's context). */
+export interface PromptContext {
+  input?: NodeJS.ReadableStream;
+  output?: NodeJS.WritableStream;
+  signal?: AbortSignal;
+}
+
+/**
+ * The prompt functions the guide asks with. The real ones are `@inquirer/prompts`; tests pass
+ * fakes. A prompt cancelled with Ctrl-C rejects with an error named `ExitPromptError`.
+ */
+export interface GuidePrompts {
+  input(question: InputQuestion, context?: PromptContext): Promise<string>;
+  select<V>(question: SelectQuestion<V>, context?: PromptContext): Promise<V>;
+  checkbox<V>(question: CheckboxQuestion<V>, context?: PromptContext): Promise<V[]>;
+  confirm(question: ConfirmQuestion, context?: PromptContext): Promise<boolean>;
+}
+
+/** Loads `@inquirer/prompts` (only now: importing buildx-kit must not load it). */
+export async function inquirerPrompts(): Promise<GuidePrompts> {
+  const inquirer = await import("@inquirer/prompts");
+  // Our question shapes are a subset of Inquirer's configs; the casts only widen them.
+  // deno-lint-ignore no-explicit-any
+  type Any = any;
+  return {
+    input: (q, c) => inquirer.input(q as Any, c),
+    select: (q, c) => inquirer.select(q as Any, c) as Promise<Any>,
+    checkbox: (q, c) => inquirer.checkbox(q as Any, c) as Promise<Any>,
+    confirm: (q, c) => inquirer.confirm(q as Any, c),
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// What the guide is given and what it returns
+
+/** What the guide runs with. Everything is optional: the defaults are this process's terminal. */
+export interface GuideIO {
+  /** Where the prompts read keys (default: stdin). */
+  readonly input?: NodeJS.ReadableStream;
+  /** Where the prompts and the guide's own lines go (default: stdout). */
+  readonly output?: NodeJS.WritableStream;
+  /** Aborting it ends the guide like Ctrl-C. */
+  readonly signal?: AbortSignal;
+  /** The prompt functions (default: `@inquirer/prompts`, loaded on first use). */
+  readonly prompts?: GuidePrompts;
+  /** What the machine can do (default: `probe()`, started in the background). */
+  readonly probe?: () => Promise<Capabilities>;
+  /** Runs the build (default: `build()` of lib/run.ts). */
+  readonly build?: (options: BuildOptions, run: RunOptions) => Promise<BuildResult>;
+  /** The working directory: paths in answers are relative to it (default: `process.cwd()`). */
+  readonly cwd?: string;
+  /** The environment buildx and the secrets see (default: this process's). */
+  readonly env?: Readonly<Record<string, string | undefined>>;
+  /** How long to wait for the probe before the first question, in ms (default 1500). */
+  readonly machineWaitMs?: number;
+}
+
+/** Where a guided build starts from. */
+export interface GuideStart {
+  readonly options?: BuildOptions;
+  /** The recipe the options came from (`guide --from`): the default place to save. */
+  readonly recipePath?: string;
+  readonly name?: string;
+  readonly description?: string;
+}
+
+/** What the person chose at the end. */
+export type GuideAction = "run" | "save" | "both" | "print";
+
+/** How a guided build ended. */
+export interface GuideOutcome {
+  readonly action: GuideAction;
+  readonly options: BuildOptions;
+  /** The command, shell-quoted. */
+  readonly command: string;
+  /** Where the recipe was saved, or null. */
+  readonly recipePath: string | null;
+  /** The build's result, when it ran. */
+  readonly result: BuildResult | null;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The machine, in one line
+
+/** Why this machine cannot run builds, or null when it can. */
+export function cannotRun(caps: Capabilities): string | null {
+  const blocking = caps.problems.filter((p) => p.code !== "buildx-too-old");
+  if (caps.buildxCommand === null || blocking.length) {
+    return (blocking[0] ?? caps.problems[0])?.message ?? "docker with buildx was not found";
+  }
+  return null;
+}
+
+/** The builder's platforms, each once. */
+export function builderPlatforms(caps: Capabilities): string[] {
+  return [...new Set(caps.builder?.nodes.flatMap((n) => n.platforms) ?? [])];
+}
+
+/** What the guide says about the machine before it asks: one line, plus why it cannot build. */
+export function describeMachine(caps: Capabilities): string[] {
+  const why = cannotRun(caps);
+  if (caps.buildxCommand === null) {
+    return [
+      `Machine: ${caps.problems.map((p) => p.message).join("; ") || "docker with buildx was not found"}.`,
+      "You can still plan the build, save it as a recipe and print the command; running it needs docker with buildx.",
+    ];
+  }
+  const version = caps.buildxVersion
+    ? `buildx ${caps.buildxVersion}`
+    : `buildx of unknown release (${JSON.stringify(caps.buildxVersionText || "?")}; assuming the latest)`;
+  const driver = caps.driver ? `${caps.driver} driver${caps.builder ? ` (builder ${caps.builder.name})` : ""}` : "driver unknown";
+  const store = caps.containerdImageStore === null
+    ? "image store unknown"
+    : caps.containerdImageStore ? "containerd image store" : "classic image store";
+  const platforms = builderPlatforms(caps);
+  const lines = [`Machine: ${version} · ${driver} · ${store} · platforms ${platforms.join(", ") || "unknown"}`];
+  for (const p of caps.problems) lines.push(`  ${p.message}`);
+  if (why) lines.push("You can still plan the build, save it as a recipe and print the command; running it needs a working docker with buildx.");
+  return lines;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Reading the table
+
+/** The question's title from the table: `--tag: Image identifier (format: ...)`. */
+export function title(name: string): string {
+  const row = FLAGS[name]!;
+  return `${row.flag}: ${row.doc.replace(/\.$/, "")}`;
+}
+
+/** Options with more than one value: asked one entry at a time. */
+const MULTI_KINDS = new Set(["list", "map", "hosts", "csv", "ulimit"]);
+
+/** An example entry as the guide asks for it (`key=value`, `host=ip`, `nofile=1024:2048`). */
+export function exampleEntry(row: FlagRow): string | null {
+  const example = row.example;
+  if (!example) return null;
+  if (!example.startsWith("{")) return example;
+  try {
+    const record = JSON.parse(example) as Record<string, unknown>;
+    return entriesOf(row, record)[0] ?? null;
+  } catch {
+    return example;
+  }
+}
+
+/** The entries of a multi-valued option, as the guide shows and asks them. */
+export function entriesOf(row: FlagRow, value: unknown): string[] {
+  if (value === undefined || value === null) return [];
+  const list = Array.isArray(value) ? value : [value];
+  return list.flatMap((item): string[] => {
+    if (typeof item === "string") return [item];
+    if (typeof item !== "object" || item === null) return [String(item)];
+    const record = item as Record<string, unknown>;
+    switch (row.kind) {
+      case "map":
+      case "hosts":
+        return Object.entries(record).map(([k, v]) => `${k}=${String(v)}`);
+      case "ulimit":
+        return Object.entries(record).map(([k, v]) => {
+          const [soft, hard] = typeof v === "number" ? [v, v]
+            : Array.isArray(v) ? v : [(v as { soft?: unknown }).soft, (v as { hard?: unknown }).hard];
+          return `${k}=${soft === hard ? soft : `${soft}:${hard}`}`;
+        });
+      default:
+        return [formatCsv(Object.entries(record).map(([k, v]) => `${k}=${String(v)}`))];
+    }
+  });
+}
+
+/** The option value for entries: a record for key=value kinds, else the list (undefined when empty). */
+export function valueOf(row: FlagRow, entries: readonly string[]): unknown {
+  if (!entries.length) return undefined;
+  if (row.kind === "ulimit") {
+    // As a record, so the plan checks each limit (soft above hard, ...) and the recipe reads well.
+    const record: Record<string, { soft: number; hard: number }> = {};
+    for (const entry of entries) {
+      const m = /^([a-z]+)=(-?\d+)(?::(-?\d+))?$/.exec(entry);
+      if (!m) return [...entries];
+      record[m[1]!] = { soft: Number(m[2]), hard: Number(m[3] ?? m[2]) };
+    }
+    return record;
+  }
+  if (row.kind === "map" || row.kind === "hosts") {
+    const record: Record<string, string> = {};
+    for (const entry of entries) {
+      const at = row.kind === "hosts" ? entry.search(/[=:]/) : entry.indexOf("=");
+      // A malformed entry stays a string, so the plan names it.
+      if (at <= 0) return [...entries];
+      record[entry.slice(0, at)] = entry.slice(at + 1);
+    }
+    return record;
+  }
+  return [...entries];
+}
+
+/** A value of the option that would pass, to ask the plan whether the option itself is possible here. */
+function sampleValue(row: FlagRow): unknown {
+  if (row.kind === "bool" || row.kind === "csvOrBool") return true;
+  if (row.choices?.length) return row.kind === "list" ? [row.choices[0]!] : row.choices[0];
+  if (row.kind === "bytes") return "64m";
+  const entry = exampleEntry(row) ?? "x";
+  return MULTI_KINDS.has(row.kind) ? valueOf(row, [entry]) : entry;
+}
+
+function listOf(value: unknown): unknown[] {
+  return value === undefined ? [] : Array.isArray(value) ? value : [value];
+}
+
+/** The option a diagnostic is about, without its path: `tag[1]` -> `tag`, `buildArg.X` -> `buildArg`. */
+function rootOf(option: string | null): string | null {
+  return option === null ? null : option.split(/[.[]/)[0]!;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The questions, in order
+
+/** The questions in order. Each owns the rows of the table it sets. */
+const STEPS = ["context", "file", "target", "tag", "platform", "destination", "buildArg", "more"] as const;
+type StepName = (typeof STEPS)[number];
+
+const STEP_ROWS: Readonly<Record<StepName, readonly string[]>> = {
+  context: ["context"],
+  file: ["file"],
+  target: ["target"],
+  tag: ["tag"],
+  platform: ["platform"],
+  destination: ["push", "load", "output"],
+  buildArg: ["buildArg"],
+  more: Object.keys(FLAGS).filter((n) => FLAGS[n]!.guide === "more"),
+};
+
+/** Rows the table puts among the first questions that no question above asks: asked one by one before "more options?". */
+const OTHER_BASIC = Object.keys(FLAGS).filter((n) => FLAGS[n]!.guide === "basic" && !STEPS.some((s) => STEP_ROWS[s].includes(n)));
+
+function stepOf(option: string | null): string | null {
+  const root = rootOf(option);
+  if (root === null) return null;
+  for (const step of STEPS) if (STEP_ROWS[step].includes(root)) return step;
+  return OTHER_BASIC.includes(root) ? `row:${root}` : null;
+}
+
+/** Where the result goes. */
+export type Destination = "load" | "push" | "both" | "local" | "tar" | "oci" | "cache";
+
+const FILE_DESTINATIONS: Readonly<Record<"local" | "tar" | "oci", { readonly question: string; readonly fallback: string }>> = {
+  local: { question: "Folder to write the result's files to", fallback: "out" },
+  tar: { question: "Tar file to write the result's files to", fallback: "image.tar" },
+  oci: { question: "File to write the OCI layout (a tar) to", fallback: "image-oci.tar" },
+};
+
+/** The destination these options describe, "custom" for any other output, or null when none is chosen yet. */
+export function destinationOf(options: BuildOptions): Destination | "custom" | null {
+  const outputs = readOutputs(options.output);
+  if (outputs.length === 0) {
+    if (options.push === true) return options.load === true ? "both" : "push";
+    if (options.load === true) return "load";
+    if (options.load === false) return "cache";
+    return null;
+  }
+  if (outputs.length === 1 && options.push !== true && options.load !== true) {
+    const type = outputs[0]!.type;
+    if (type === "local" || type === "tar" || type === "oci") return outputs[0]!.attrs.dest ? type : "custom";
+    if (type === "cacheonly") return "cache";
+  }
+  return "custom";
+}
+
+const CHOICE_OTHER = "\u0000other";
+const LAST_STAGE = "";
+const COMMON_PLATFORMS = ["linux/amd64", "linux/arm64", "linux/arm/v7", "linux/arm/v6", "linux/386", "linux/ppc64le", "linux/s390x", "linux/riscv64"];
+
+/** Diagnostics the guide does not repeat as an answer's finding: the machine line already said it. */
+const NOT_LIVE = new Set(["buildx-version-unknown"]);
+
+/** Thrown (by the guide's prompts) when the person leaves with Ctrl-C or the signal aborts. */
+export function isCancel(error: unknown): boolean {
+  const name = (error as { name?: unknown } | null)?.name;
+  return name === "ExitPromptError" || name === "AbortPromptError" || name === "CancelPromptError";
+}
+
+class Guide {
+  private readonly o: Record<string, unknown>;
+  private caps: Capabilities | null = null;
+  private readonly probing: Promise<Capabilities>;
+  private machineShown = false;
+  private readonly answered = new Set<string>();
+  private readonly shown = new Set<string>();
+  private dockerfile: DockerfileInfo | null = null;
+  private readonly cwd: string;
+  private readonly env: Readonly<Record<string, string | undefined>>;
+
+  constructor(private readonly p: GuidePrompts, private readonly io: GuideIO, private readonly start: GuideStart) {
+    this.o = { ...(start.options ?? {}) } as Record<string, unknown>;
+    this.cwd = resolve(io.cwd ?? process.cwd());
+    this.env = io.env ?? process.env;
+    const env = this.env;
+    this.probing = (io.probe ?? (() => probe({ env })))().catch((e: unknown) => ({
+      ...UNKNOWN_CAPABILITIES,
+      problems: [{ code: "no-docker" as const, message: `the machine could not be probed: ${(e as Error)?.message ?? String(e)}` }],
+    }));
+    void this.probing.then((caps) => {
+      this.caps = caps;
+    });
+  }
+
+  // --- output ---------------------------------------------------------------------------------
+
+  private say(text: string): void {
+    (this.io.output ?? process.stdout).write(`${text}\n`);
+  }
+
+  private context(): PromptContext {
+    const c: PromptContext = {};
+    if (this.io.input) c.input = this.io.input;
+    if (this.io.output) c.output = this.io.output;
+    if (this.io.signal) c.signal = this.io.signal;
+    return c;
+  }
+
+  private showMachine(): void {
+    if (this.machineShown || !this.caps) return;
+    this.machineShown = true;
+    for (const line of describeMachine(this.caps)) this.say(line);
+  }
+
+  /** Waits for the probe (saying so when it is slow). */
+  private async machine(): Promise<Capabilities> {
+    if (!this.caps) {
+      this.say("Checking this machine...");
+      await this.probing;
+    }
+    this.showMachine();
+    return this.caps!;
+  }
+
+  // --- asking, with the machine line as soon as it is known -----------------------------------
+
+  private ask = {
+    input: (q: InputQuestion) => (this.showMachine(), this.p.input(q, this.context())),
+    select: <V>(q: SelectQuestion<V>) => (this.showMachine(), this.p.select<V>(q, this.context())),
+    checkbox: <V>(q: CheckboxQuestion<V>) => (this.showMachine(), this.p.checkbox<V>(q, this.context())),
+    confirm: (q: ConfirmQuestion) => (this.showMachine(), this.p.confirm(q, this.context())),
+  };
+
+  // --- planning ---------------------------------------------------------------------------------
+
+  private caps0(): Capabilities {
+    return this.caps ?? UNKNOWN_CAPABILITIES;
+  }
+
+  /**
+   * The plan of these options. Until the destination is chosen, the result is planned as going
+   * nowhere yet, so an early answer is not blamed for a "load" no one asked for.
+   */
+  private planOf(options: Record<string, unknown>): Plan {
+    const clean = Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined));
+    if (this.answered.has("destination")) return plan(clean as BuildOptions, this.caps0());
+    const { push: _p, output: _o, ...rest } = clean;
+    return plan({ ...rest, load: false } as BuildOptions, this.caps0());
+  }
+
+  /** The errors that stop this answer: those about this question or one already answered. */
+  private blocking(p: Plan, step: string): Diagnostic[] {
+    return p.diagnostics.filter((d) => {
+      if (d.level !== "error") return false;
+      const owner = stepOf(d.option);
+      return d.option === null || owner === step || (owner !== null && this.answered.has(owner));
+    });
+  }
+
+  /** What is wrong with answering `patch` at `step`, as one message, or null. */
+  private problem(patch: Record<string, unknown>, step: string): string | null {
+    const errors = this.blocking(this.planOf({ ...this.o, ...patch }), step);
+    if (!errors.length) return null;
+    return errors.map((d) => `${d.option ? `${d.option}: ` : ""}${d.message}${d.hint ? ` (${d.hint})` : ""}`).join("; ");
+  }
+
+  private set(patch: Record<string, unknown>): void {
+    for (const [k, v] of Object.entries(patch)) {
+      if (v === undefined) delete this.o[k];
+      else this.o[k] = v;
+    }
+  }
+
+  /** Shows what the plan newly says (warnings and notes) right after an answer. */
+  private findings(): Plan {
+    const p = this.planOf(this.o);
+    for (const d of p.diagnostics) {
+      if (d.level === "error" || NOT_LIVE.has(d.code)) continue;
+      if (d.code === "result-stays-in-cache" && !this.answered.has("destination")) continue;
+      const key = `${d.code}|${d.option}|${d.message}`;
+      if (this.shown.has(key)) continue;
+      this.shown.add(key);
+      this.say(`  ${formatDiagnostic(d).replace(/\n/g, "\n  ")}`);
+    }
+    return p;
+  }
+
+  // --- the questions ----------------------------------------------------------------------------
+
+  private contextText(): string {
+    return typeof this.o.context === "string" ? this.o.context : ".";
+  }
+
+  private async askContext(): Promise<void> {
+    const answer = (await this.ask.input({
+      message: "Build context: a folder here, or a Git or HTTP URL",
+      default: this.contextText(),
+      validate: async (value) => (await this.contextProblem(value.trim())) ?? this.problem({ context: value.trim() }, "context") ?? true,
+    })).trim();
+    this.set({ context: answer });
+  }
+
+  private async contextProblem(context: string): Promise<string | null> {
+    if (context === "") return "name a folder (. is this one)";
+    if (context === "-") return "- (a tarball on stdin) cannot be the context of a guided build: stdin is the terminal";
+    if (isRemote(context)) return null;
+    try {
+      if ((await stat(resolve(this.cwd, context))).isDirectory()) return null;
+      return `${context} is a file, not a folder`;
+    } catch {
+      return `there is no folder ${context} in ${this.cwd}`;
+    }
+  }
+
+  /** The path of the Dockerfile, relative to the working directory (null for a remote context). */
+  private dockerfilePath(): string | null {
+    const context = this.contextText();
+    if (typeof this.o.file === "string") return isRemote(context) ? null : this.o.file;
+    return isRemote(context) ? null : normalize(join(context, "Dockerfile"));
+  }
+
+  private async askFile(): Promise<void> {
+    const context = this.contextText();
+    const current = typeof this.o.file === "string" ? this.o.file : null;
+    if (isRemote(context)) {
+      const answer = (await this.ask.input({
+        message: `${title("file")}, inside ${context}`,
+        default: current ?? "Dockerfile",
+      })).trim();
+      this.set({ file: answer === "Dockerfile" ? undefined : answer });
+      this.dockerfile = null;
+      return;
+    }
+    const found = await findDockerfiles(resolve(this.cwd, context));
+    const pathOf = (name: string) => normalize(join(context, name));
+    const choices: PromptChoice<string>[] = found.map((name) => ({ value: pathOf(name), name }));
+    if (current && !choices.some((c) => c.value === normalize(current))) {
+      choices.unshift({ value: normalize(current), name: `${current} (as given)` });
+    }
+    let answer: string;
+    if (choices.length === 0) {
+      this.say(`No Dockerfile in ${context}: name one (its path from here).`);
+      answer = await this.askFilePath(pathOf("Dockerfile"));
+    } else {
+      choices.push({ value: CHOICE_OTHER, name: "another file..." });
+      answer = await this.ask.select({
+        message: title("file"),
+        choices,
+        default: current ? normalize(current) : choices[0]!.value,
+      });
+      if (answer === CHOICE_OTHER) answer = await this.askFilePath(current ?? "");
+    }
+    this.set({ file: answer === pathOf("Dockerfile") ? undefined : answer });
+    await this.readDockerfile();
+  }
+
+  private async askFilePath(fallback: string): Promise<string> {
+    const question: InputQuestion = {
+      message: "Path of the Dockerfile, from here (not from the context)",
+      validate: async (value) => {
+        const path = value.trim();
+        if (!path) return "name the Dockerfile";
+        try {
+          if ((await stat(resolve(this.cwd, path))).isFile()) return this.problem({ file: path }, "file") ?? true;
+          return `${path} is not a file`;
+        } catch {
+          return `there is no file ${path} in ${this.cwd}`;
+        }
+      },
+    };
+    return normalize((await this.ask.input(fallback ? { ...question, default: fallback } : question)).trim());
+  }
+
+  private async readDockerfile(): Promise<void> {
+    const path = this.dockerfilePath();
+    this.dockerfile = path ? await readDockerfile(resolve(this.cwd, path)) : null;
+    if (path && !this.dockerfile) this.say(`  Cannot read ${path}: its stages and ARGs are not offered.`);
+    else if (path && this.dockerfile && this.dockerfile.stages.length === 0) this.say(`  ${path} has no FROM instruction.`);
+  }
+
+  private async askTarget(): Promise<void> {
+    const current = typeof this.o.target === "string" ? this.o.target : null;
+    const info = this.dockerfile;
+    if (!info) {
+      const answer = (await this.ask.input({
+        message: `${title("target")} (empty: the last stage)`,
+        default: current ?? "",
+        validate: (value) => this.problem({ target: value.trim() || undefined }, "target") ?? true,
+      })).trim();
+      this.set({ target: answer || undefined });
+      return;
+    }
+    const names = stageNames(info);
+    const path = this.dockerfilePath();
+    const known = current ? names.find((n) => n.toLowerCase() === current.toLowerCase()) ?? null : null;
+    if (current && !known) this.say(`  ${current} is not a stage of ${path}: choose another.`);
+    if (!names.length) {
+      if (current) this.set({ target: undefined });
+      this.say(`  ${path} names no stages (FROM ... AS name): the last stage is built.`);
+      return;
+    }
+    const last = info.stages[info.stages.length - 1]!;
+    const answer = await this.ask.select<string>({
+      message: title("target"),
+      choices: [
+        { value: LAST_STAGE, name: `the last stage${last.name ? ` (${last.name})` : ""}`, description: "what buildx builds without --target" },
+        ...info.stages.filter((s) => s.name).map((s) => ({ value: s.name!, name: s.name!, description: `FROM ${s.base}, line ${s.line}` })),
+      ],
+      default: known ?? LAST_STAGE,
+    });
+    this.set({ target: answer === LAST_STAGE ? undefined : answer });
+  }
+
+  private async askTag(): Promise<void> {
+    const current = listOf(this.o.tag).filter((t): t is string => typeof t === "string");
+    const needed = this.answered.has("destination") && (this.o.push === true);
+    const question: InputQuestion = {
+      message: `${title("tag")}; several: separated by spaces${needed ? "" : "; empty: none"}`,
+      transformer: (value, { isFinal }) => (isFinal ? value : value + tagHint(value)),
+      validate: (value) => {
+        const tags = splitTags(value);
+        for (const tag of tags) {
+          const why = referenceProblem(tag);
+          if (why) return `${JSON.stringify(tag)} ${why}`;
+        }
+        return this.problem({ tag: tags.length ? tags : undefined }, "tag") ?? true;
+      },
+    };
+    const answer = await this.ask.input(current.length ? { ...question, default: current.join(" ") } : question);
+    const tags = splitTags(answer);
+    this.set({ tag: tags.length ? tags : undefined });
+  }
+
+  private async askPlatform(): Promise<void> {
+    await this.askPlatformOnly();
+    // With the destination chosen, several platforms may not fit it: the plan says, the guide offers a way out.
+    if (this.answered.has("destination") && this.blocking(this.planOf(this.o), "platform").length) await this.settleDestination(null, false);
+  }
+
+  private async askPlatformOnly(): Promise<void> {
+    const caps = await this.machine();
+    const own = builderPlatforms(caps);
+    const current = platformsOf(this.o.platform);
+    const all = [...new Set([...own, ...COMMON_PLATFORMS, ...current])];
+    const choices = all.map((p) => ({
+      value: p,
+      name: own.includes(p) || !own.length ? p : `${p} (not native to this builder: emulated, or another node)`,
+      short: p,
+      checked: current.includes(p),
+    }));
+    const answer = await this.ask.checkbox<string>({
+      message: `${title("platform")} (none: the builder's own${own.length ? `, ${own[0]}` : ""})`,
+      choices,
+      pageSize: 12,
+      validate: (selected) => {
+        // Several platforms that cannot be loaded are not refused here: the guide offers push or an OCI layout instead.
+        const errors = this.blocking(this.planOf({ ...this.o, ...platformPatch(selected.map((c) => c.value)) }), "platform")
+          .filter((d) => d.code !== "multi-platform-load-needs-containerd-store");
+        return errors.length ? errors.map((d) => `${d.option}: ${d.message}`).join("; ") : true;
+      },
+    });
+    this.set(platformPatch(answer));
+  }
+
+  /** The destination choices, with the ones this buildx cannot do disabled. */
+  private destinationChoices(current: Destination | "custom" | null): PromptChoice<string>[] {
+    const version = this.caps0().buildxVersion;
+    const both = FEATURES.multipleExporters.since;
+    const choices: PromptChoice<string>[] = [
+      { value: "load", name: "load into the image store", description: FLAGS.load!.doc },
+      { value: "push", name: "push to a registry", description: FLAGS.push!.doc },
+      {
+        value: "both", name: "load and push", description: `both at once (${FEATURES.multipleExporters.doc})`,
+        ...(atLeast(version, both) ? {} : { disabled: `needs buildx >= ${both}` }),
+      },
+      { value: "local", name: "a local folder", description: "the result's files, written to a folder (output type=local)" },
+      { value: "tar", name: "a tar file", description: "the result's files, in one tar (output type=tar)" },
+      { value: "oci", name: "an OCI layout", description: "the image as an OCI layout tarball (output type=oci)" },
+      { value: "cache", name: "nowhere: the build cache only", description: "build, export nothing (load: false)" },
+    ];
+    if (current === "custom") {
+      const outputs = listOf(this.o.output).map((o) => (typeof o === "string" ? o : entriesOf(FLAGS.output!, o)[0]));
+      choices.unshift({ value: "custom", name: `as given: ${outputs.join(" and ")}${this.o.push === true ? " and push" : ""}` });
+    }
+    return choices;
+  }
+
+  private async askDestination(): Promise<void> {
+    const caps = await this.machine();
+    const current = this.answered.has("destination") || this.start.options ? destinationOf(this.o as BuildOptions) : null;
+    const many = platformsOf(this.o.platform).length > 1;
+    const classic = caps.driver === "docker" && caps.containerdImageStore === false;
+    const choice = await this.ask.select<string>({
+      message: "Where does the result go?",
+      choices: this.destinationChoices(current),
+      default: current ?? (many && classic ? "push" : "load"),
+    });
+    await this.settleDestination(choice, true);
+  }
+
+  /**
+   * Applies a destination (null: keep the current one) and checks it with the plan until it fits:
+   * several platforms that cannot be loaded lead to push or an OCI layout instead; a push without a
+   * tag asks for one.
+   */
+  private async settleDestination(first: string | null, explain: boolean): Promise<void> {
+    let choice = first;
+    for (;;) {
+      if (choice !== null && choice !== "custom") await this.setDestination(choice as Destination);
+      this.answered.add("destination");
+      const errors = this.blocking(this.planOf(this.o), "destination");
+      if (!errors.length) break;
+      for (const d of errors) this.say(`  ${formatDiagnostic(d).replace(/\n/g, "\n  ")}`);
+      explain = true;
+      if (errors.some((d) => d.code === "multi-platform-load-needs-containerd-store")) {
+        choice = await this.offerInstead();
+        if (choice === "platform") {
+          await this.askPlatformOnly();
+          choice = null;
+        }
+      } else if (errors.some((d) => d.code === "push-needs-tag")) {
+        await this.askTag();
+        choice = null;
+      } else {
+        choice = await this.ask.select<string>({
+          message: "Where does the result go?",
+          choices: this.destinationChoices(destinationOf(this.o as BuildOptions)),
+          ...(choice !== null ? { default: choice } : {}),
+        });
+      }
+    }
+    this.findings();
+    if (explain) this.explainDestination();
+  }
+
+  /** Several platforms cannot be loaded here: what to do instead. */
+  private offerInstead(): Promise<string> {
+    return this.ask.select<string>({
+      message: "Several platforms cannot be loaded into this image store. Instead:",
+      choices: [
+        { value: "push", name: "push to a registry", description: "a registry keeps every platform in one image index" },
+        { value: "oci", name: "write an OCI layout", description: "a tarball holding every platform" },
+        { value: "platform", name: "choose other platforms", description: "back to the platforms: one platform can be loaded" },
+      ],
+    });
+  }
+
+  private async setDestination(choice: Destination): Promise<void> {
+    switch (choice) {
+      case "load":
+        return this.set({ load: true, push: undefined, output: undefined });
+      case "push":
+        return this.set({ push: true, load: undefined, output: undefined });
+      case "both":
+        return this.set({ push: true, load: true, output: undefined });
+      case "cache":
+        return this.set({ load: false, push: undefined, output: undefined });
+      default: {
+        const spec = FILE_DESTINATIONS[choice];
+        const existing = readOutputs(this.o.output);
+        const dest = existing.length === 1 && existing[0]!.type === choice ? existing[0]!.attrs.dest : undefined;
+        const answer = (await this.ask.input({
+          message: spec.question,
+          default: dest ?? spec.fallback,
+          validate: (value) => {
+            const path = value.trim();
+            if (!path) return "name where to write it";
+            if (path === "-") return "- (stdout) is the terminal here: name a file";
+            return this.problem({ output: formatCsv([`type=${choice}`, `dest=${path}`]), push: undefined, load: undefined }, "destination") ?? true;
+          },
+        })).trim();
+        return this.set({ output: formatCsv([`type=${choice}`, `dest=${answer}`]), push: undefined, load: undefined });
+      }
+    }
+  }
+
+  /** Says what the destination means for push and load, in the plan's own words. */
+  private explainDestination(): void {
+    const p = this.planOf(this.o);
+    const fileOutput = p.outputs.find((o) => o.type === "local" || o.type === "tar");
+    if (fileOutput) {
+      // Ask the plan what it would do with push and load on as well: its reasons are the why.
+      const what = this.planOf({ ...this.o, push: true, load: true });
+      const reasons = what.diagnostics.filter((d) => d.code === "local-output-disables-push" || d.code === "local-output-disables-load");
+      this.say(`  push and load are off: ${reasons.map((d) => `${d.option} ${d.message}`).join("; ")}.`);
+    } else if (p.outputs.some((o) => o.type === "oci")) {
+      this.say(`  push and load are off: the image goes to ${p.outputs[0]!.attrs.dest} only.`);
+    }
+  }
+
+  private async askBuildArgs(): Promise<void> {
+    const row = FLAGS.buildArg!;
+    const info = this.dockerfile;
+    const offered = info ? argsFor(info, typeof this.o.target === "string" ? this.o.target : undefined) : [];
+    const current = new Map<string, string>();
+    for (const entry of entriesOf(row, this.o.buildArg)) {
+      const eq = entry.indexOf("=");
+      current.set(eq === -1 ? entry : entry.slice(0, eq), eq === -1 ? "" : entry.slice(eq + 1));
+    }
+    const values = new Map<string, string>();
+    if (info && !offered.length && !current.size) {
+      this.say(`  ${this.dockerfilePath()} declares no ARG${typeof this.o.target === "string" ? ` for ${this.o.target}` : ""}: no build args to set.`);
+    } else if (offered.length || current.size) {
+      const declared = new Set(offered.map((a) => a.name));
+      const picked = await this.ask.checkbox<string>({
+        message: `${title("buildArg")}: which to set?${info ? ` (the ARGs of ${this.dockerfilePath()})` : ""}`,
+        pageSize: 12,
+        choices: [
+          ...offered.map((a) => ({
+            value: a.name,
+            name: `${a.name} ${a.default === null ? "(no default)" : `(default: ${JSON.stringify(a.default)})`}`,
+            short: a.name,
+            description: `ARG ${a.where === "global" ? "before the first FROM" : `in stage ${a.where}`}`,
+            checked: current.has(a.name),
+          })),
+          ...[...current.keys()].filter((k) => !declared.has(k)).map((k) => ({
+            value: k,
+            name: `${k}=${current.get(k)} (not declared by an ARG${info ? ` in ${this.dockerfilePath()}` : ""})`,
+            checked: true,
+          })),
+        ],
+      });
+      for (const name of picked) {
+        const arg = offered.find((a) => a.name === name);
+        if (!arg) {
+          values.set(name, current.get(name)!);
+          continue;
+        }
+        const fallback = current.get(name) ?? arg.default ?? "";
+        const answer = await this.ask.input({
+          message: `${name} =`,
+          ...(fallback !== "" ? { default: fallback } : {}),
+          validate: (value) => this.problem({ buildArg: { ...Object.fromEntries(values), [name]: value } }, "buildArg") ?? true,
+        });
+        values.set(name, answer);
+      }
+    }
+    // Without a Dockerfile to read (a remote context), build args are typed: NAME=value, one at a time.
+    while (!info) {
+      const answer = (await this.ask.input({
+        message: `${values.size ? "Another build arg" : title("buildArg")}: NAME=value (e.g. ${exampleEntry(row)}; empty: ${values.size ? "no more" : "none"})`,
+        validate: (value) => {
+          const text = value.trim();
+          if (!text) return true;
+          const eq = text.indexOf("=");
+          if (eq <= 0) return "write NAME=value";
+          return this.problem({ buildArg: { ...Object.fromEntries(values), [text.slice(0, eq)]: text.slice(eq + 1) } }, "buildArg") ?? true;
+        },
+      })).trim();
+      if (!answer) break;
+      const eq = answer.indexOf("=");
+      values.set(answer.slice(0, eq), answer.slice(eq + 1));
+    }
+    this.set({ buildArg: values.size ? Object.fromEntries(values) : undefined });
+    // Build args stay in the image's history: one named like a credential should be a secret.
+    const { credentialWarnings } = await import("./recipe.ts");
+    for (const w of credentialWarnings({ buildArg: Object.fromEntries(values) })) this.say(`  warning: ${w.message}`);
+  }
+
+  /** The "more options" rows, each available or disabled with the reason the plan gives. */
+  private moreChoices(): PromptChoice<string>[] {
+    return STEP_ROWS.more.map((name) => {
+      const row = FLAGS[name]!;
+      const set = this.o[name] !== undefined;
+      const label = `${row.flag}: ${row.doc.replace(/\.$/, "")}`;
+      // What the plan says of this option here, with a value that is otherwise fine.
+      const trial = this.planOf({ ...this.o, [name]: set ? this.o[name] : sampleValue(row) });
+      const errors = trial.diagnostics.filter((d) => d.level === "error" && rootOf(d.option) === name && d.code !== "invalid-value");
+      // What the installed buildx lacks comes first: no other setting of the machine helps with that.
+      const against = errors.find((d) => d.code === "flag-needs-newer-buildx") ?? errors[0];
+      const why = against
+        ? against.code === "flag-needs-newer-buildx" ? `needs buildx >= ${row.since}` : against.message
+        : null;
+      if (why && set) return { value: name, name: `${label} (${why}; uncheck to drop it)`, checked: true };
+      if (why) return { value: name, name: label, disabled: why };
+      return { value: name, name: label, checked: set };
+    });
+  }
+
+  private async askMore(): Promise<void> {
+    const rows = STEP_ROWS.more;
+    const anySet = rows.some((n) => this.o[n] !== undefined);
+    const more = await this.ask.confirm({
+      message: `More options? (${rows.map((n) => FLAGS[n]!.flag.slice(2)).join(", ")})`,
+      default: anySet,
+    });
+    if (!more) return;
+    const picked = await this.ask.checkbox<string>({ message: "Which ones?", choices: this.moreChoices(), pageSize: 12 });
+    for (const name of rows) {
+      if (!picked.includes(name) && this.o[name] !== undefined) {
+        this.set({ [name]: undefined });
+        this.say(`  ${FLAGS[name]!.flag} dropped.`);
+      }
+    }
+    for (const name of rows) {
+      if (picked.includes(name)) {
+        await this.askRow(name, "more");
+        this.findings();
+      }
+    }
+  }
+
+  /** Asks one row of the table, by its kind. */
+  private async askRow(name: string, step: string): Promise<void> {
+    const row = FLAGS[name]!;
+    const current = this.o[name];
+    const check = (value: unknown) => this.problem({ [name]: value }, step);
+    const message = title(name);
+
+    if (name === "secret") return this.askSecrets(step);
+    if (name === "noCacheFilter" && this.dockerfile && stageNames(this.dockerfile).length) {
+      const names = stageNames(this.dockerfile);
+      const now = listOf(current).map(String);
+      const answer = await this.ask.checkbox<string>({
+        message,
+        choices: [...new Set([...names, ...now])].map((s) => ({ value: s, name: s, checked: now.includes(s) })),
+        validate: (selected) => check(selected.length ? selected.map((s) => s.value) : undefined) ?? true,
+      });
+      return this.set({ [name]: answer.length ? answer : undefined });
+    }
+    switch (row.kind) {
+      case "bool": {
+        const answer = await this.ask.confirm({ message: `${message}?`, default: current === undefined ? true : current === true });
+        return this.set({ [name]: answer || undefined });
+      }
+      case "csvOrBool": {
+        const choice = await this.ask.select<string>({
+          message,
+          choices: [
+            { value: "true", name: "on" },
+            { value: "false", name: "off", description: "explicitly off (buildx may turn some on by default)" },
+            { value: "attrs", name: "on, with attributes", description: row.example?.includes("=") ? `e.g. ${row.example}` : "key=value,..." },
+          ],
+          default: current === true ? "true" : current === false ? "false" : typeof current === "string" || typeof current === "object" ? "attrs" : "true",
+        });
+        if (choice !== "attrs") {
+          const value = choice === "true";
+          const why = check(value);
+          if (why) this.say(`  ${row.flag} dropped: ${why}`);
+          return this.set({ [name]: why ? undefined : value });
+        }
+        const fallback = typeof current === "string" ? current : row.example?.includes("=") ? row.example : "";
+        const answer = await this.ask.input({
+          message: `${row.flag} attributes`,
+          ...(fallback ? { default: fallback } : {}),
+          validate: (value) => (value.trim() ? check(value.trim()) ?? true : "give attributes (key=value,...), or choose on"),
+        });
+        return this.set({ [name]: answer.trim() });
+      }
+      case "string":
+      case "bytes": {
+        if (row.choices?.length) {
+          const answer = await this.ask.select<string>({
+            message,
+            choices: row.choices.map((c) => ({ value: c, name: c })),
+            default: typeof current === "string" ? current : row.choices[0]!,
+          });
+          return this.set({ [name]: answer });
+        }
+        const fallback = current === undefined ? row.example : String(current);
+        const answer = await this.ask.input({
+          message,
+          ...(fallback ? { default: fallback } : {}),
+          validate: (value) => (value.trim() ? check(value.trim()) ?? true : "give a value, or uncheck the option"),
+        });
+        return this.set({ [name]: answer.trim() });
+      }
+      default: {
+        if (row.kind === "list" && row.choices?.length) {
+          const now = listOf(current).map(String);
+          const answer = await this.ask.checkbox<string>({
+            message,
+            choices: [...new Set([...row.choices, ...now])].map((c) => ({ value: c, name: c, checked: now.includes(c) })),
+            validate: (selected) => check(selected.length ? selected.map((s) => s.value) : undefined) ?? true,
+          });
+          return this.set({ [name]: answer.length ? answer : undefined });
+        }
+        const entries = await this.askEntries(row, entriesOf(row, current), (list) => check(valueOf(row, list)));
+        return this.set({ [name]: valueOf(row, entries) });
+      }
+    }
+  }
+
+  /** A multi-valued option: keep which of its entries, then add more, one at a time. */
+  private async askEntries(row: FlagRow, existing: string[], problem: (entries: string[]) => string | null): Promise<string[]> {
+    let entries = existing;
+    if (existing.length) {
+      entries = await this.ask.checkbox<string>({
+        message: `${row.flag}: keep which?`,
+        choices: existing.map((e) => ({ value: e, name: e, checked: true })),
+      });
+    }
+    const example = exampleEntry(row);
+    for (;;) {
+      const answer = (await this.ask.input({
+        message: `${entries.length ? "Another" : "A"} ${row.flag} value${example ? ` (e.g. ${example})` : ""}; empty: done`,
+        validate: (value) => (value.trim() ? problem([...entries, value.trim()]) ?? true : true),
+      })).trim();
+      if (!answer) return entries;
+      entries = [...entries, answer];
+    }
+  }
+
+  /** Secrets: an id, and where its value comes from (an environment variable or a file). */
+  private async askSecrets(step: string): Promise<void> {
+    const row = FLAGS.secret!;
+    const check = (list: string[]) => this.problem({ secret: valueOf(row, list) }, step);
+    let entries = entriesOf(row, this.o.secret);
+    if (entries.length) {
+      entries = await this.ask.checkbox<string>({
+        message: `${row.flag}: keep which?`,
+        choices: entries.map((e) => ({ value: e, name: e, checked: true })),
+      });
+    }
+    const envSince = FEATURES.secretEnv.since;
+    for (;;) {
+      const id = (await this.ask.input({
+        message: `${entries.length ? "Another secret" : "A secret"}: its id, as RUN --mount=type=secret,id=... names it (empty: done)`,
+        validate: (value) => {
+          const text = value.trim();
+          if (!text) return true;
+          if (!/^[A-Za-z0-9_.-]+$/.test(text)) return "an id is letters, digits, . _ and -";
+          if (entries.some((e) => secretId(e) === text)) return `there is a secret ${text} already`;
+          return true;
+        },
+      })).trim();
+      if (!id) break;
+      const from = await this.ask.select<string>({
+        message: `Where does ${id} come from?`,
+        choices: [
+          {
+            value: "env", name: "an environment variable", description: "read when the build runs; never written to the recipe",
+            ...(atLeast(this.caps0().buildxVersion, envSince) ? {} : { disabled: `needs buildx >= ${envSince}` }),
+          },
+          { value: "src", name: "a file", description: "its path, from here" },
+        ],
+        default: atLeast(this.caps0().buildxVersion, envSince) ? "env" : "src",
+      });
+      const answer = (await this.ask.input({
+        message: from === "env" ? "The environment variable" : "The file",
+        default: from === "env" ? id.toUpperCase().replace(/[^A-Z0-9_]/g, "_") : "",
+        validate: async (value) => {
+          const text = value.trim();
+          if (!text) return from === "env" ? "name the variable" : "name the file";
+          if (from === "src") {
+            try {
+              await stat(resolve(this.cwd, text));
+            } catch {
+              return `there is no file ${text} in ${this.cwd}`;
+            }
+          }
+          return check([...entries, formatCsv([`id=${id}`, `${from}=${text}`])]) ?? true;
+        },
+      })).trim();
+      if (from === "env" && this.env[answer] === undefined) this.say(`  ${answer} is not set now: set it before the build runs.`);
+      entries = [...entries, formatCsv([`id=${id}`, `${from}=${answer}`])];
+    }
+    this.set({ secret: valueOf(row, entries) });
+  }
+
+  // --- the whole flow -------------------------------------------------------------------------
+
+  private async askStep(step: string): Promise<void> {
+    switch (step) {
+      case "context":
+        await this.askContext();
+        break;
+      case "file":
+        await this.askFile();
+        break;
+      case "target":
+        await this.askTarget();
+        break;
+      case "tag":
+        await this.askTag();
+        break;
+      case "platform":
+        await this.askPlatform();
+        break;
+      case "destination":
+        await this.askDestination();
+        break;
+      case "buildArg":
+        await this.askBuildArgs();
+        break;
+      case "more":
+        await this.askMore();
+        break;
+      default:
+        await this.askRow(step.slice("row:".length), step);
+    }
+    this.answered.add(step);
+    if (step !== "destination") this.findings();
+  }
+
+  private allSteps(): string[] {
+    return [...STEPS.slice(0, -1), ...OTHER_BASIC.map((n) => `row:${n}`), "more"];
+  }
+
+  /** One line per question with its answer, for "change an answer". */
+  private summaryOf(step: string): string {
+    const o = this.o as BuildOptions;
+    const list = (v: unknown) => listOf(v).map((x) => (typeof x === "string" ? x : JSON.stringify(x))).join(", ");
+    switch (step) {
+      case "context":
+        return `build context: ${this.contextText()}`;
+      case "file":
+        return `Dockerfile: ${this.dockerfilePath() ?? o.file ?? "Dockerfile"}`;
+      case "target":
+        return `target stage: ${o.target ?? "the last stage"}`;
+      case "tag":
+        return `tags: ${list(o.tag) || "none"}`;
+      case "platform":
+        return `platforms: ${platformsOf(o.platform).join(", ") || "the builder's own"}`;
+      case "destination": {
+        const d = destinationOf(o);
+        const outputs = readOutputs(o.output);
+        return `destination: ${d === null ? "load" : d}${outputs[0]?.attrs.dest ? ` (${outputs[0].attrs.dest})` : ""}`;
+      }
+      case "buildArg":
+        return `build args: ${entriesOf(FLAGS.buildArg!, o.buildArg).join(", ") || "none"}`;
+      case "more": {
+        const set = STEP_ROWS.more.filter((n) => this.o[n] !== undefined).map((n) => FLAGS[n]!.flag);
+        return `more options: ${set.join(" ") || "none"}`;
+      }
+      default: {
+        const name = step.slice("row:".length);
+        return `${FLAGS[name]!.flag}: ${list(this.o[name]) || "not set"}`;
+      }
+    }
+  }
+
+  /** After an answer changed, the questions that depend on it, when their answers no longer fit. */
+  private async followUp(step: string): Promise<void> {
+    if (step === "context") {
+      await this.askStep("file");
+      return this.followUp("file");
+    }
+    if (step === "file") {
+      const names = this.dockerfile ? stageNames(this.dockerfile).map((n) => n.toLowerCase()) : null;
+      const target = typeof this.o.target === "string" ? this.o.target.toLowerCase() : null;
+      if (target && names && !names.includes(target)) await this.askStep("target");
+    }
+  }
+
+  async run(): Promise<GuideOutcome> {
+    // The probe runs while the first questions are asked; a quick answer is shown first.
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    await Promise.race([this.probing, new Promise((r) => (timer = setTimeout(r, this.io.machineWaitMs ?? 1500)))]);
+    clearTimeout(timer);
+    this.showMachine();
+    if (this.start.recipePath) this.say(`Starting from ${this.start.recipePath}.`);
+
+    for (const step of this.allSteps()) await this.askStep(step);
+    for (;;) {
+      const p = this.planOf(this.o);
+      const command = shellCommand(shownArgv(p.argv));
+      this.say("");
+      this.say("The command:");
+      this.say(`  ${command}`);
+      const errors = p.diagnostics.filter((d) => d.level === "error");
+      for (const d of errors) this.say(`  ${formatDiagnostic(d).replace(/\n/g, "\n  ")}`);
+      const caps = await this.machine();
+      const noRun = errors.length ? "fix the errors first" : cannotRun(caps);
+      const noSave = errors.length ? "fix the errors first" : null;
+      const action = await this.ask.select<string>({
+        message: "What now?",
+        choices: [
+          { value: "run", name: "run it now", ...(noRun ? { disabled: `(${noRun})` } : {}) },
+          { value: "save", name: "save it as a recipe", ...(noSave ? { disabled: `(${noSave})` } : {}) },
+          { value: "both", name: "save it as a recipe and run it", ...(noRun ? { disabled: `(${noRun})` } : {}) },
+          { value: "print", name: "print the command only" },
+          { value: "change", name: "change an answer" },
+        ],
+        default: noRun ? (noSave ? "change" : "save") : "run",
+      });
+      if (action === "change") {
+        const steps = this.allSteps();
+        const step = await this.ask.select<string>({
+          message: "Which answer?",
+          pageSize: 12,
+          choices: steps.map((s) => ({ value: s, name: this.summaryOf(s) })),
+        });
+        await this.askStep(step);
+        await this.followUp(step);
+        continue;
+      }
+      const options = this.finalOptions();
+      let recipePath: string | null = null;
+      if (action === "save" || action === "both") {
+        recipePath = await this.save(options, caps);
+        if (recipePath === null) continue;
+      }
+      if (action === "print") {
+        this.say(command);
+        return { action, options, command, recipePath, result: null };
+      }
+      let result: BuildResult | null = null;
+      if (action === "run" || action === "both") {
+        this.say("Building...");
+        result = await (this.io.build ?? runBuild)(options, { cwd: this.cwd, env: this.env, capabilities: caps });
+        const names = result.imageNames.length ? `: ${result.imageNames.join(", ")}` : "";
+        this.say(`Built in ${(result.durationMs / 1000).toFixed(1)}s${names}${result.digest ? ` (${result.digest})` : ""}.`);
+      }
+      return { action: action as GuideAction, options, command, recipePath, result };
+    }
+  }
+
+  /** The answers as options: exactly what was chosen, without the plan's defaults filled in. */
+  private finalOptions(): BuildOptions {
+    return Object.fromEntries(Object.entries(this.o).filter(([, v]) => v !== undefined)) as BuildOptions;
+  }
+
+  /** Asks where to save (confirming before overwriting) and saves. */
+  private async save(options: BuildOptions, caps: Capabilities): Promise<string | null> {
+    const { makeRecipe, saveRecipe } = await import("./recipe.ts");
+    const fallback = this.start.recipePath ?? `${recipeName(options, this.cwd)}.json`;
+    let path: string;
+    let overwrite = false;
+    for (;;) {
+      path = (await this.ask.input({
+        message: "Save the recipe as",
+        default: fallback,
+        validate: async (value) => {
+          const text = value.trim();
+          if (!text) return "name a file";
+          if (!/\.json$/i.test(text)) return "a recipe is a .json file";
+          try {
+            if ((await stat(resolve(this.cwd, text))).isDirectory()) return `${text} is a folder: name a file in it`;
+          } catch {
+            // A folder that does not exist yet is made when saving; a file in the way is not.
+            const blocker = await firstNonFolder(dirname(resolve(this.cwd, text)));
+            if (blocker) return `${relative(this.cwd, blocker) || blocker} is a file, not a folder`;
+          }
+          return true;
+        },
+      })).trim();
+      if (!(await stat(resolve(this.cwd, path)).then(() => true, () => false))) break;
+      overwrite = await this.ask.confirm({ message: `${path} exists. Overwrite it?`, default: false });
+      if (overwrite) break;
+    }
+    const description = (await this.ask.input({
+      message: "A description for the recipe (empty: none)",
+      ...(this.start.description ? { default: this.start.description } : {}),
+    })).trim();
+    const file = resolve(this.cwd, path);
+    // The recipe's paths are relative to its own folder, where `buildx-kit run` builds it.
+    const recipe = makeRecipe(mapPaths(options, (p) => rebase(p, this.cwd, dirname(file))), {
+      name: this.start.name ?? (basename(path).replace(/\.json$/i, "") || "build"),
+      ...(description ? { description } : {}),
+      capabilities: caps,
+    });
+    // Everything was asked: from here on nothing can be cancelled half-way. The file is written
+    // atomically, and not over a file that appeared meanwhile unless overwriting was confirmed.
+    try {
+      await mkdir(dirname(file), { recursive: true });
+      // (Its warnings, build args named like credentials, were shown at the build args.)
+      await saveRecipe(file, recipe, { overwrite });
+    } catch (e) {
+      if ((e as Error)?.name !== "RecipeError") throw e;
+      this.say(`Not saved: ${(e as Error).message.split(file).join(path)}`);
+      return null;
+    }
+    this.say(`Saved ${path}. Rebuild it with: buildx-kit run ${shellCommand([path])}`);
+    return path;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Small pure helpers
+
+/** The nearest existing ancestor of `dir` (itself included) when it is not a folder, else null. */
+async function firstNonFolder(dir: string): Promise<string | null> {
+  for (let at = dir; ; at = dirname(at)) {
+    try {
+      return (await stat(at)).isDirectory() ? null : at;
+    } catch {
+      if (dirname(at) === at) return null;
+    }
+  }
+}
+
+/** The command as a person would type it: `docker buildx ...`, not `/usr/local/bin/docker buildx ...`. */
+function shownArgv(argv: readonly string[]): string[] {
+  const [first, ...rest] = argv;
+  return first && basename(first) === "docker" && first !== "docker" ? ["docker", ...rest] : [...argv];
+}
+
+/** Tags as typed: separated by spaces or commas. */
+export function splitTags(text: string): string[] {
+  return text.split(/[\s,]+/).filter(Boolean);
+}
+
+/** What is wrong with the tags typed so far, shown beside them as they are typed. */
+export function tagHint(text: string): string {
+  for (const tag of splitTags(text)) {
+    const why = referenceProblem(tag);
+    if (why) return `  ✗ ${tag} ${why}`;
+  }
+  return "";
+}
+
+function platformPatch(platforms: readonly string[]): Record<string, unknown> {
+  return { platform: platforms.length ? [...platforms] : undefined };
+}
+
+function secretId(entry: string): string | null {
+  try {
+    for (const field of parseCsv(entry)) if (field.startsWith("id=")) return field.slice(3);
+  } catch {
+    // not CSV: no id
+  }
+  return null;
+}
+
+/** A name for a recipe: the last part of the first tag's repository, else the context folder's name. */
+export function recipeName(options: BuildOptions, cwd: string): string {
+  const tag = listOf(options.tag).find((t): t is string => typeof t === "string");
+  const fromTag = tag?.split("@")[0]?.replace(/:[^/:]*$/, "").split("/").pop();
+  const context = typeof options.context === "string" && !isRemote(options.context) ? basename(resolve(cwd, options.context)) : "";
+  return (fromTag || context || "build").replace(/[^A-Za-z0-9._-]/g, "-");
+}
+
+// ---------------------------------------------------------------------------------------------
+// The entry point of `buildx-kit guide`
+
+/** Exit codes of the guide, as the CLI returns them. */
+export const GUIDE_EXIT = { ok: 0, failed: 1, badInput: 2, interrupted: 130 } as const;
+
+const USAGE = "usage: buildx-kit guide [--from RECIPE]";
+
+/**
+ * Runs the guide: asks, checks, then runs, saves or prints. Resolves to how it ended; rejects with
+ * the prompt's `ExitPromptError` when the person leaves with Ctrl-C (nothing is written then).
+ *
+ * @example
+ * const outcome = await guide({}, { options: { context: "." } });
+ * console.log(outcome.command);
+ */
+export async function guide(io: GuideIO = {}, start: GuideStart = {}): Promise<GuideOutcome> {
+  const prompts = io.prompts ?? (await inquirerPrompts());
+  return new Guide(prompts, io, start).run();
+}
+
+/**
+ * `buildx-kit guide [--from recipe.json]`. Returns the exit code: 0 done, 1 the build failed,
+ * 2 bad input (an unknown argument, a recipe that cannot be read), 130 left with Ctrl-C.
+ */
+export async function guideCommand(args: readonly string[], io: GuideIO = {}): Promise<number> {
+  const out = (text: string) => (io.output ?? process.stdout).write(`${text}\n`);
+  const err = (text: string) => (io.output ?? process.stderr).write(`${text}\n`);
+  let from: string | undefined;
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    if (arg === "--from" || arg.startsWith("--from=")) {
+      from = arg === "--from" ? args[++i] : arg.slice("--from=".length);
+      if (!from) {
+        err(`error: --from needs a recipe file\n${USAGE}`);
+        return GUIDE_EXIT.badInput;
+      }
+    } else if (arg === "--help" || arg === "-h") {
+      out(`${USAGE}\n\nAsks for each option of a build, checks the combination as you answer, then runs it,\nsaves it as a recipe, or prints the command. Ctrl-C leaves without writing anything.`);
+      return GUIDE_EXIT.ok;
+    } else {
+      err(`error: unexpected argument ${JSON.stringify(arg)}\n${USAGE}`);
+      return GUIDE_EXIT.badInput;
+    }
+  }
+  const cwd = resolve(io.cwd ?? process.cwd());
+  let start: GuideStart = {};
+  if (from !== undefined) {
+    const file = resolve(cwd, from);
+    try {
+      start = await startFrom(file, cwd, from);
+    } catch (e) {
+      // The recipe's messages name the file as it was given, not as resolved.
+      const message = (e as Error)?.message ?? String(e);
+      err(`error: ${(e as Error)?.name === "RecipeError" ? message.split(file).join(from) : `cannot start from ${from}: ${message}`}`);
+      return GUIDE_EXIT.badInput;
+    }
+  }
+  try {
+    const outcome = await guide(io, start);
+    return outcome.result && !outcome.result.ok ? GUIDE_EXIT.failed : GUIDE_EXIT.ok;
+  } catch (e) {
+    if (isCancel(e)) {
+      out("\nLeft the guide: nothing was written.");
+      return GUIDE_EXIT.interrupted;
+    }
+    if (e instanceof BuildError) {
+      err(`error: ${e.message}`);
+      return e.interrupted ? GUIDE_EXIT.interrupted : GUIDE_EXIT.failed;
+    }
+    if (e instanceof ValidationError) {
+      err(`error: ${e.message}`);
+      return GUIDE_EXIT.badInput;
+    }
+    throw e;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Recipes. A recipe's relative paths resolve against its own folder (its builds run there); the
+// guide's answers are relative to the working directory. These convert one into the other.
+
+async function startFrom(path: string, cwd: string, shown: string): Promise<GuideStart> {
+  const { loadRecipe, recipeOptions } = await import("./recipe.ts");
+  const recipe = await loadRecipe(path);
+  return {
+    options: mapPaths(recipeOptions(recipe), (p) => rebase(p, dirname(path), cwd)),
+    recipePath: shown,
+    ...(recipe.name ? { name: recipe.name } : {}),
+    ...(recipe.description ? { description: recipe.description } : {}),
+  };
+}

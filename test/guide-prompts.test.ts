@@ -1,0 +1,270 @@
+/**
+ * The guide with the real @inquirer/prompts, each prompt rendered by @inquirer/testing: keys are
+ * pressed, and what the person sees (live hints, validation messages, disabled choices with the
+ * version they need, defaults) is read off the screen.
+ */
+import { mkdir, readdir, readFile, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { checkbox, confirm, input, select } from "@inquirer/prompts";
+import { render } from "@inquirer/testing";
+import { describe, expect, it } from "vitest";
+import type { Capabilities } from "../lib/capabilities.ts";
+import { guideCommand, type GuidePrompts } from "../lib/guide.ts";
+import { shellCommand } from "../lib/run.ts";
+import { CLASSIC, MODERN, OLD, Screen, workdir } from "./fixtures/guide/fake.ts";
+
+type Key = string | { name?: string; ctrl?: boolean };
+
+/** What a driver can do at one prompt. */
+interface UI {
+  /** The prompt as drawn now, without colours. */
+  screen(): string;
+  /** The same with the lines the 80-column screen wrapped joined again. */
+  flat(): string;
+  type(text: string): Promise<void>;
+  press(...keys: Key[]): Promise<void>;
+}
+
+/** One expected prompt: its kind, the start of its message, and the keys pressed there. */
+interface Turn {
+  readonly kind: "input" | "select" | "checkbox" | "confirm";
+  readonly message: string;
+  readonly keys: (ui: UI) => Promise<void>;
+}
+
+const tick = () => new Promise((r) => setTimeout(r, 5));
+
+/** Real prompts, each rendered in memory and driven by the next turn. */
+function rendered(turns: Turn[]): GuidePrompts & { left: () => number } {
+  const queue = [...turns];
+  const drive = async <T>(kind: Turn["kind"], prompt: unknown, config: { message: string }): Promise<T> => {
+    const turn = queue.shift();
+    if (!turn) throw new Error(`unexpected ${kind} ${JSON.stringify(config.message)}: no turns left`);
+    if (turn.kind !== kind || !config.message.startsWith(turn.message)) {
+      throw new Error(`expected ${turn.kind} ${JSON.stringify(turn.message)}, got ${kind} ${JSON.stringify(config.message)}`);
+    }
+    // deno-lint-ignore no-explicit-any
+    const r = await render(prompt as any, config as any);
+    // Ctrl-C rejects while keys are still being pressed: handled below, not "unhandled" meanwhile.
+    r.answer.catch(() => {});
+    const ui: UI = {
+      screen: () => r.getScreen(),
+      flat: () => r.getScreen().replace(/ ?\n/g, " "),
+      type: async (text) => {
+        r.events.type(text);
+        await tick();
+      },
+      press: async (...keys) => {
+        for (const key of keys) {
+          r.events.keypress(key);
+          await tick();
+        }
+      },
+    };
+    await turn.keys(ui);
+    return (await r.answer) as T;
+  };
+  return {
+    left: () => queue.length,
+    input: (q) => drive("input", input, q),
+    select: (q) => drive("select", select, q),
+    checkbox: (q) => drive("checkbox", checkbox, q),
+    confirm: (q) => drive("confirm", confirm, q),
+  };
+}
+
+async function run(turns: Turn[], caps: Capabilities, args: string[] = [], cwd?: string) {
+  const dir = cwd ?? (await workdir());
+  const screen = new Screen();
+  const prompts = rendered(turns);
+  const code = await guideCommand(args, { prompts, cwd: dir, output: screen, env: {}, probe: async () => caps });
+  expect(prompts.left(), "every turn was taken").toBe(0);
+  return { code, text: screen.text, cwd: dir };
+}
+
+const enter = (ui: UI) => ui.press("enter");
+
+describe("guide with the real prompts", () => {
+  it("shows live hints, validation messages and disabled choices, and takes keys", async () => {
+    const j = await run([
+      {
+        kind: "input", message: "Build context", keys: async (ui) => {
+          expect(ui.screen()).toBe("? Build context: a folder here, or a Git or HTTP URL (.)");
+          await ui.type("nowhere");
+          await ui.press("enter");
+          expect(ui.screen()).toMatch(/^\? Build context: a folder here, or a Git or HTTP URL nowhere\n> there is no folder nowhere in \/.*buildx-kit-guide-/);
+          await ui.press({ name: "u", ctrl: true });
+          await ui.type("app");
+          await ui.press("enter");
+        },
+      },
+      {
+        kind: "select", message: "--file", keys: async (ui) => {
+          expect(ui.screen()).toContain("❯ Dockerfile\n  Dockerfile.dev\n  another file...");
+          await ui.press("enter");
+        },
+      },
+      {
+        kind: "select", message: "--target", keys: async (ui) => {
+          expect(ui.screen()).toContain("❯ the last stage (runtime)\n  deps\n  test\n  runtime");
+          expect(ui.screen()).toContain("what buildx builds without --target");
+          await ui.press("down");
+          expect(ui.screen()).toContain("FROM ${BASE}, line 5");
+          await ui.press("enter");
+        },
+      },
+      {
+        kind: "input", message: "--tag", keys: async (ui) => {
+          await ui.type("Bad:Tag");
+          // Checked as typed, before Enter.
+          expect(ui.flat()).toContain("none Bad:Tag  ✗ Bad:Tag has upper-case letters in the repository name (they must be lower-case)");
+          await ui.press("enter");
+          expect(ui.flat()).toContain('> "Bad:Tag" has upper-case letters in the repository name (they must be lower-case)');
+          await ui.press({ name: "u", ctrl: true });
+          await ui.type("localhost:5000/guide/r:1");
+          expect(ui.screen()).not.toContain("✗");
+          await ui.press("enter");
+        },
+      },
+      {
+        kind: "checkbox", message: "--platform", keys: async (ui) => {
+          expect(ui.screen()).toContain("linux/arm64 (not native to this builder: emulated, or another node)");
+          await ui.press("space", "down", "down", "down", "space");
+          expect(ui.screen()).toMatch(/◉ linux\/amd64\n.*\n.*\n.*◉ linux\/arm64/);
+          await ui.press("enter");
+        },
+      },
+      {
+        kind: "select", message: "Where does the result go?", keys: async (ui) => {
+          // Several platforms on the classic store: push is the default; both needs a newer buildx.
+          expect(ui.screen()).toContain("❯ push to a registry");
+          expect(ui.screen()).toContain("- load and push needs buildx >= 0.13.0");
+          await ui.press("up", "enter");
+        },
+      },
+      {
+        kind: "select", message: "Several platforms cannot be loaded into this image store. Instead:", keys: async (ui) => {
+          expect(ui.screen()).toContain("❯ push to a registry\n  write an OCI layout\n  choose other platforms");
+          await ui.press("down", "enter");
+        },
+      },
+      { kind: "input", message: "File to write the OCI layout", keys: enter },
+      {
+        kind: "checkbox", message: "--build-arg", keys: async (ui) => {
+          // The deps stage reads the global ARGs and its own, not those of the other stages.
+          expect(ui.screen()).toContain('BASE (default: "local/busybox:1")');
+          expect(ui.screen()).toContain('DEPS_MODE (default: "fast")');
+          expect(ui.screen()).not.toContain("TEST_FLAGS");
+          expect(ui.screen()).toContain("ARG before the first FROM");
+          await ui.press("down", "down");
+          expect(ui.screen()).toContain("ARG in stage deps");
+          await ui.press("enter");
+        },
+      },
+      {
+        kind: "confirm", message: "More options?", keys: async (ui) => {
+          expect(ui.screen()).toContain("(y/N)");
+          await ui.type("y");
+          await ui.press("enter");
+        },
+      },
+      {
+        kind: "checkbox", message: "Which ones?", keys: async (ui) => {
+          expect(ui.flat()).toContain("- --annotation: Add annotations to the image (index:, manifest: prefixes allowed) needs buildx >= 0.12.0");
+          await ui.press("down", "down", "down", "down", "down", "down", "down");
+          await ui.press("space");
+          expect(ui.screen()).toContain("◉ --no-cache: Do not use cache when building the image");
+          await ui.press("enter");
+        },
+      },
+      {
+        kind: "confirm", message: "--no-cache", keys: async (ui) => {
+          expect(ui.screen()).toContain("(Y/n)");
+          await ui.press("enter");
+        },
+      },
+      {
+        kind: "select", message: "What now?", keys: async (ui) => {
+          expect(ui.screen()).toContain("❯ run it now");
+          await ui.press("down", "down", "down");
+          expect(ui.screen()).toContain("❯ print the command only");
+          await ui.press("enter");
+        },
+      },
+    ], OLD);
+    expect(j.code).toBe(0);
+    expect(j.text).toContain(
+      "  error [multi-platform-load-needs-containerd-store] platform: 2 platforms cannot be loaded into the classic image store of the docker driver\n",
+    );
+    expect(j.text).toContain(shellCommand([
+      "docker", "buildx", "build", "--no-cache", "--output=type=oci,dest=image-oci.tar", "--platform=linux/amd64,linux/arm64",
+      "--tag=localhost:5000/guide/r:1", "--target=deps", "app",
+    ]));
+  });
+
+  it("Ctrl-C in a real prompt: exit 130, nothing written", async () => {
+    const j = await run([
+      { kind: "input", message: "Build context", keys: (ui) => ui.type("app").then(() => ui.press("enter")) },
+      { kind: "select", message: "--file", keys: enter },
+      { kind: "select", message: "--target", keys: enter },
+      { kind: "input", message: "--tag", keys: (ui) => ui.type("half-typ").then(() => ui.press({ name: "c", ctrl: true })) },
+    ], MODERN);
+    expect(j.code).toBe(130);
+    expect(j.text).toContain("Left the guide: nothing was written.");
+    expect((await readdir(j.cwd)).sort()).toEqual(["app", "bare"]);
+  });
+
+  it("asks before overwriting a recipe; no means another path", async () => {
+    const cwd = await workdir();
+    await writeFile(join(cwd, "r.json"), "keep me\n");
+    await mkdir(join(cwd, "folder.json"));
+    const j = await run([
+      { kind: "input", message: "Build context", keys: (ui) => ui.type("app").then(() => ui.press("enter")) },
+      { kind: "select", message: "--file", keys: enter },
+      { kind: "select", message: "--target", keys: enter },
+      { kind: "input", message: "--tag", keys: (ui) => ui.type("localhost:5000/guide/r:1").then(() => ui.press("enter")) },
+      { kind: "checkbox", message: "--platform", keys: enter },
+      {
+        kind: "select", message: "Where does the result go?", keys: async (ui) => {
+          expect(ui.screen()).toContain("❯ load into the image store");
+          expect(ui.screen()).toContain("  load and push\n");
+          await ui.press("enter");
+        },
+      },
+      { kind: "checkbox", message: "--build-arg", keys: enter },
+      { kind: "confirm", message: "More options?", keys: enter },
+      { kind: "select", message: "What now?", keys: (ui) => ui.press("down", "enter") },
+      {
+        kind: "input", message: "Save the recipe as", keys: async (ui) => {
+          expect(ui.screen()).toBe("? Save the recipe as (r.json)");
+          await ui.type("app");
+          await ui.press("enter");
+          expect(ui.screen()).toContain("> a recipe is a .json file");
+          await ui.press({ name: "u", ctrl: true });
+          await ui.type("app/npmrc/r.json");
+          await ui.press("enter");
+          expect(ui.screen()).toContain("> app/npmrc is a file, not a folder");
+          await ui.press({ name: "u", ctrl: true });
+          await ui.type("folder.json");
+          await ui.press("enter");
+          expect(ui.screen()).toContain("> folder.json is a folder: name a file in it");
+          await ui.press({ name: "u", ctrl: true });
+          await ui.press("enter");
+        },
+      },
+      {
+        kind: "confirm", message: "r.json exists. Overwrite it?", keys: async (ui) => {
+          expect(ui.screen()).toBe("? r.json exists. Overwrite it? (y/N)");
+          await ui.press("enter");
+        },
+      },
+      { kind: "input", message: "Save the recipe as", keys: (ui) => ui.type("new/folder/r2.json").then(() => ui.press("enter")) },
+      { kind: "input", message: "A description", keys: enter },
+    ], CLASSIC, [], cwd);
+    expect(j.code).toBe(0);
+    expect(await readFile(join(cwd, "r.json"), "utf8")).toBe("keep me\n");
+    // A folder that did not exist is made; the recipe's paths are relative to it.
+    expect(JSON.parse(await readFile(join(cwd, "new", "folder", "r2.json"), "utf8")).options).toEqual({ context: "../../app", load: true, tag: ["localhost:5000/guide/r:1"] });
+    expect(j.text).toContain("Saved new/folder/r2.json. Rebuild it with: buildx-kit run new/folder/r2.json\n");
+  });
+});

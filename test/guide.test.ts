@@ -1,0 +1,1033 @@
+/**
+ * The guide's question flow, with a scripted person (test/fixtures/guide/fake.ts): every journey
+ * names each question it expects, in order, with its answer, and asserts what the guide said and
+ * what it built or saved. Machines are fake Capabilities; builds are a fake build().
+ */
+import { mkdir, readdir, readFile, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import type { Capabilities } from "../lib/capabilities.ts";
+import { BuildError, ValidationError } from "../lib/errors.ts";
+import { describeMachine, guideCommand, type GuideIO } from "../lib/guide.ts";
+import { shellCommand } from "../lib/run.ts";
+import {
+  ANCIENT, CLASSIC, fakeBuild, machine, MODERN, NONE, OLD, Screen, scripted, type Step, workdir,
+} from "./fixtures/guide/fake.ts";
+
+interface Journey {
+  readonly code: number;
+  /** What the guide said, with each question as `? message`. */
+  readonly text: string;
+  readonly cwd: string;
+  readonly calls: ReturnType<typeof fakeBuild>["calls"];
+}
+
+async function journey(
+  script: Step[],
+  opts: { caps?: Capabilities; args?: string[]; cwd?: string; env?: Record<string, string>; build?: GuideIO["build"] } = {},
+): Promise<Journey> {
+  const cwd = opts.cwd ?? (await workdir());
+  const screen = new Screen();
+  const prompts = scripted(script, screen);
+  const fake = fakeBuild();
+  const code = await guideCommand(opts.args ?? [], {
+    prompts, cwd, output: screen, env: opts.env ?? {},
+    probe: async () => opts.caps ?? MODERN,
+    build: opts.build ?? fake.build,
+  });
+  if (process.env.GUIDE_DEBUG) console.log(screen.text);
+  expect(prompts.left(), "every scripted question was asked").toEqual([]);
+  return { code, text: screen.text, cwd, calls: fake.calls };
+}
+
+/** The text between two markers (the second one excluded), to check that a message came where it arose. */
+function between(text: string, from: string, to: string): string {
+  // The last `from` that `to` follows: a question asked twice is looked at the time it led to `to`.
+  let found = text.lastIndexOf(from);
+  while (found >= 0 && text.indexOf(to, found + from.length) < 0) found = text.lastIndexOf(from, found - 1);
+  expect(found, `${JSON.stringify(from)} followed by ${JSON.stringify(to)} in the output`).toBeGreaterThanOrEqual(0);
+  const start = text.indexOf("\n", found) + 1; // the rest of the marker's line is not between
+  return text.slice(start, text.indexOf(to, start));
+}
+
+async function recipeAt(cwd: string, path: string): Promise<Record<string, unknown> & { options: Record<string, unknown> }> {
+  return JSON.parse(await readFile(join(cwd, path), "utf8"));
+}
+
+async function filesIn(dir: string): Promise<string[]> {
+  return (await readdir(dir)).sort();
+}
+
+const TAG = "localhost:5000/guide/app:1";
+
+/** The command as the guide shows it: `docker buildx build ARGS`, shell-quoted by shellCommand(). */
+function cmd(...args: string[]): string {
+  return shellCommand(["docker", "buildx", "build", ...args]);
+}
+
+/** Context app, its Dockerfile, the last stage, one tag. */
+function start(tag = TAG): Step[] {
+  return [
+    { input: "Build context: a folder here, or a Git or HTTP URL", answer: "app", default: "." },
+    {
+      select: "--file: Name of the Dockerfile (default: PATH/Dockerfile)",
+      choices: ["Dockerfile", "Dockerfile.dev", "another file..."], default: "app/Dockerfile",
+    },
+    {
+      select: "--target: Set the target build stage to build",
+      choices: ["the last stage (runtime)", "deps", "test", "runtime"], default: "",
+    },
+    { input: "--tag: Image identifier (format: [registry/]repository[:tag]); several: separated by spaces; empty: none", answer: tag },
+  ];
+}
+
+const PLATFORMS_NONE: Step = { checkbox: "--platform: Set target platforms for the build (none: the builder's own, linux/amd64)", checked: [] };
+const ARGS_NONE: Step = {
+  checkbox: "--build-arg: Set build-time variables: which to set? (the ARGs of app/Dockerfile)",
+  choices: ['BASE (default: "local/busybox:1")', 'GREETING (default: "hello from the guide")', 'DEPS_MODE (default: "fast")'],
+  answer: [],
+};
+const MORE_NO: Step = {
+  confirm: "More options? (add-host, allow, annotation, attest, build-context, cache-from, cache-to, label, network, no-cache, no-cache-filter, provenance, pull, sbom, secret, shm-size, ulimit)",
+  answer: false, default: false,
+};
+const WHERE = "Where does the result go?";
+const NOW = "What now?";
+
+describe("guide: destinations", () => {
+  it("loads into the image store (the default) and runs", async () => {
+    const j = await journey([
+      ...start(),
+      PLATFORMS_NONE,
+      { select: WHERE, default: "load", choices: ["load into the image store", "push to a registry", "load and push", "a local folder", "a tar file", "an OCI layout", "nowhere: the build cache only"], enabled: ["both"] },
+      ARGS_NONE,
+      MORE_NO,
+      { select: NOW, default: "run", choices: ["run it now", "save it as a recipe", "save it as a recipe and run it", "print the command only", "change an answer"] },
+    ]);
+    expect(j.code).toBe(0);
+    expect(j.text).toMatch(/^Machine: buildx 0\.13\.1 · docker driver \(builder default\) · containerd image store · platforms linux\/amd64, linux\/amd64\/v2, linux\/amd64\/v3\n/);
+    expect(j.text).toContain(`The command:\n  ${cmd("--load", `--tag=${TAG}`, "app")}\n`);
+    expect(j.text).toContain("Building...\nBuilt in 1.2s (sha256:0123456789abcdef).\n");
+    expect(j.calls).toHaveLength(1);
+    expect(j.calls[0]!.options).toEqual({ context: "app", load: true, tag: [TAG] });
+    expect(j.calls[0]!.run).toMatchObject({ cwd: j.cwd, capabilities: MODERN });
+    expect(await filesIn(j.cwd)).toEqual(["app", "bare"]);
+  });
+
+  it("pushes: says that load is off because push is on, and saves a recipe", async () => {
+    const j = await journey([
+      ...start(),
+      PLATFORMS_NONE,
+      { select: WHERE, answer: "push" },
+      ARGS_NONE,
+      MORE_NO,
+      { select: NOW, answer: "save" },
+      { input: "Save the recipe as", default: "app.json", answer: "push.json" },
+      { input: "A description for the recipe (empty: none)", answer: "pushes app" },
+    ]);
+    expect(j.code).toBe(0);
+    expect(between(j.text, `? ${WHERE}`, "? --build-arg")).toBe(
+      "  info [push-disables-load] load: is off because push is on\n    hint: set load: true to load as well (buildx >= 0.13.0)\n",
+    );
+    expect(j.text).toContain("Saved push.json. Rebuild it with: buildx-kit run push.json\n");
+    expect(j.calls).toEqual([]);
+    const recipe = await recipeAt(j.cwd, "push.json");
+    expect(recipe).toEqual({
+      $schema: "https://unpkg.com/buildx-kit/schema/recipe.schema.json",
+      recipe: 1, name: "push", description: "pushes app", buildx: "0.13.1",
+      options: { context: "app", push: true, tag: [TAG] },
+    });
+  });
+
+  it("pushes without a tag: the plan's error, then the tag question again, which now needs one", async () => {
+    const j = await journey([
+      ...start("").slice(0, 3),
+      { input: "--tag:", answer: "" },
+      PLATFORMS_NONE,
+      { select: WHERE, answer: "push" },
+      { input: /^--tag: .*separated by spaces$/, answer: "", invalid: "push: pushing needs a tag to know where the image goes (add tag: \"registry/repository:tag\" (or name= in an image output))" },
+      { input: /^--tag: .*separated by spaces$/, answer: TAG },
+      ARGS_NONE,
+      MORE_NO,
+      { select: NOW, answer: "print" },
+    ]);
+    expect(j.code).toBe(0);
+    expect(between(j.text, `? ${WHERE}`, "? --tag")).toBe(
+      "  error [push-needs-tag] push: pushing needs a tag to know where the image goes\n    hint: add tag: \"registry/repository:tag\" (or name= in an image output)\n",
+    );
+    expect(j.text).toContain(`  ${cmd("--push", `--tag=${TAG}`, "app")}\n`);
+    // "print only" ends with the bare command, to copy.
+    expect(j.text.endsWith(`? ${NOW}\n${cmd("--push", `--tag=${TAG}`, "app")}\n`)).toBe(true);
+  });
+
+  it("loads and pushes where buildx >= 0.13 can export twice, saving and running", async () => {
+    const j = await journey([
+      ...start(),
+      PLATFORMS_NONE,
+      { select: WHERE, answer: "both", enabled: ["both"] },
+      ARGS_NONE,
+      MORE_NO,
+      { select: NOW, answer: "both" },
+      { input: "Save the recipe as", answer: "" },
+      { input: "A description for the recipe", answer: "" },
+    ]);
+    expect(j.code).toBe(0);
+    expect(j.calls[0]!.options).toEqual({ context: "app", load: true, push: true, tag: [TAG] });
+    expect((await recipeAt(j.cwd, "app.json")).options).toEqual({ context: "app", load: true, push: true, tag: [TAG] });
+    expect((await recipeAt(j.cwd, "app.json")).name).toBe("app");
+    // Saved before building: the recipe exists even if the build then fails.
+    expect(j.text.indexOf("Saved app.json.")).toBeLessThan(j.text.indexOf("Building..."));
+  });
+
+  it("offers load and push disabled on buildx 0.9, with the version it needs", async () => {
+    const j = await journey([
+      ...start(),
+      PLATFORMS_NONE,
+      { select: WHERE, disabled: { both: "needs buildx >= 0.13.0" }, default: "load" },
+      ARGS_NONE,
+      MORE_NO,
+      { select: NOW, answer: "print" },
+    ], { caps: OLD });
+    expect(j.text).toMatch(/^Machine: buildx 0\.9\.1 · docker driver \(builder default\) · classic image store · platforms/);
+    expect(j.text).toContain(cmd("--load", `--tag=${TAG}`, "app"));
+  });
+
+  it("writes a local folder: push and load are off, in the plan's words", async () => {
+    const j = await journey([
+      ...start(),
+      PLATFORMS_NONE,
+      { select: WHERE, answer: "local" },
+      { input: "Folder to write the result's files to", default: "out", answer: "-", invalid: "- (stdout) is the terminal here: name a file" },
+      { input: "Folder to write the result's files to", answer: "dist" },
+      ARGS_NONE,
+      MORE_NO,
+      { select: NOW, answer: "save" },
+      { input: "Save the recipe as", answer: "local.json" },
+      { input: "A description for the recipe", answer: "" },
+    ]);
+    expect(between(j.text, "? Folder to write the result's files to", "? --build-arg")).toBe(
+      "  push and load are off: push is off: output type=local writes files, it does not push; load is off: output type=local writes files, it does not load.\n",
+    );
+    expect(j.text).toContain(cmd("--output=type=local,dest=dist", `--tag=${TAG}`, "app"));
+    expect((await recipeAt(j.cwd, "local.json")).options).toEqual({ context: "app", output: "type=local,dest=dist", tag: [TAG] });
+  });
+
+  it("writes a tar file", async () => {
+    const j = await journey([
+      ...start(),
+      PLATFORMS_NONE,
+      { select: WHERE, answer: "tar" },
+      { input: "Tar file to write the result's files to", default: "image.tar", answer: "" },
+      ARGS_NONE,
+      MORE_NO,
+      { select: NOW, answer: "print" },
+    ]);
+    expect(j.text).toContain("  push and load are off: push is off: output type=tar writes files, it does not push; load is off: output type=tar writes files, it does not load.\n");
+    expect(j.text).toContain(cmd("--output=type=tar,dest=image.tar", `--tag=${TAG}`, "app"));
+  });
+
+  it("writes an OCI layout", async () => {
+    const j = await journey([
+      ...start(),
+      PLATFORMS_NONE,
+      { select: WHERE, answer: "oci" },
+      { input: "File to write the OCI layout (a tar) to", default: "image-oci.tar", answer: "" },
+      ARGS_NONE,
+      MORE_NO,
+      { select: NOW, answer: "print" },
+    ]);
+    expect(j.text).toContain("  push and load are off: the image goes to image-oci.tar only.\n");
+    expect(j.text).toContain(cmd("--output=type=oci,dest=image-oci.tar", `--tag=${TAG}`, "app"));
+  });
+
+  it("keeps the result in the build cache only: the plan's warning comes right there", async () => {
+    const j = await journey([
+      ...start(),
+      PLATFORMS_NONE,
+      { select: WHERE, answer: "cache" },
+      ARGS_NONE,
+      MORE_NO,
+      { select: NOW, answer: "run" },
+    ]);
+    expect(between(j.text, `? ${WHERE}`, "? --build-arg")).toBe(
+      "  warning [result-stays-in-cache] no push, no load and no output: the result stays in the build cache\n    hint: push it (push: true), load it (load: true), or write it out (output)\n",
+    );
+    expect(j.calls[0]!.options).toEqual({ context: "app", load: false, tag: [TAG] });
+  });
+});
+
+describe("guide: the live rules", () => {
+  const MANY = ["linux/amd64", "linux/arm64"];
+  const platforms = (answer: string[]): Step => ({ checkbox: "--platform:", answer, choices: ["linux/amd64", "linux/arm64 (not native to this builder: emulated, or another node)"] });
+  const conflict = "  error [multi-platform-load-needs-containerd-store] platform: 2 platforms cannot be loaded into the classic image store of the docker driver\n" +
+    "    hint: push instead (push: true), write an OCI layout (output: type=oci,dest=image.tar), or turn on the containerd image store\n";
+  const INSTEAD = "Several platforms cannot be loaded into this image store. Instead:";
+
+  it("several platforms + load on the classic store: explains, offers an OCI layout instead", async () => {
+    const j = await journey([
+      ...start(),
+      platforms(MANY),
+      // The default is already push: load would not work here.
+      { select: WHERE, default: "push", answer: "load" },
+      { select: INSTEAD, choices: ["push to a registry", "write an OCI layout", "choose other platforms"], answer: "oci" },
+      { input: "File to write the OCI layout (a tar) to", answer: "" },
+      ARGS_NONE,
+      MORE_NO,
+      { select: NOW, answer: "print" },
+    ], { caps: CLASSIC });
+    expect(j.text).toMatch(/^Machine: buildx 0\.13\.1 · docker driver \(builder default\) · classic image store · /);
+    expect(between(j.text, `? ${WHERE}`, `? ${INSTEAD}`)).toBe(conflict);
+    expect(j.text).toContain(cmd("--output=type=oci,dest=image-oci.tar", "--platform=linux/amd64,linux/arm64", `--tag=${TAG}`, "app"));
+  });
+
+  it("several platforms + load on the classic store: push instead", async () => {
+    const j = await journey([
+      ...start(),
+      platforms(MANY),
+      { select: WHERE, answer: "load" },
+      { select: INSTEAD, answer: "push" },
+      ARGS_NONE,
+      MORE_NO,
+      { select: NOW, answer: "run" },
+    ], { caps: CLASSIC });
+    expect(j.calls[0]!.options).toEqual({ context: "app", push: true, platform: MANY, tag: [TAG] });
+    expect(j.text).toContain("  info [push-disables-load] load: is off because push is on\n");
+  });
+
+  it("several platforms + load on the classic store: back to the platforms, one can be loaded", async () => {
+    const j = await journey([
+      ...start(),
+      platforms(MANY),
+      { select: WHERE, answer: "load" },
+      { select: INSTEAD, answer: "platform" },
+      { checkbox: "--platform:", checked: MANY, answer: ["linux/arm64"] },
+      ARGS_NONE,
+      MORE_NO,
+      { select: NOW, answer: "print" },
+    ], { caps: CLASSIC });
+    expect(j.text).toContain(cmd("--load", "--platform=linux/arm64", `--tag=${TAG}`, "app"));
+  });
+
+  it("the same on the containerd store is fine, and unknown stores get a note", async () => {
+    const ok = await journey([...start(), platforms(MANY), { select: WHERE, default: "load" }, ARGS_NONE, MORE_NO, { select: NOW, answer: "print" }]);
+    expect(ok.text).toContain(cmd("--load", "--platform=linux/amd64,linux/arm64", `--tag=${TAG}`, "app"));
+    const unknown = await journey([
+      ...start(),
+      { checkbox: "--platform: Set target platforms for the build (none: the builder's own)", answer: MANY },
+      { select: WHERE, default: "load" }, ARGS_NONE, MORE_NO, { select: NOW, answer: "save", disabled: { run: "(no docker (and no standalone buildx) on PATH)" } },
+      { input: "Save the recipe as", answer: "" }, { input: "A description", answer: "" },
+    ], { caps: NONE });
+    expect(between(unknown.text, `? ${WHERE}`, "? --build-arg")).toBe(
+      "  info [multi-platform-load-unchecked] platform: loading 2 platforms needs the containerd image store or a non-docker driver; the machine was not probed\n",
+    );
+  });
+
+  it("changing the platforms after choosing load runs into the same rule, with the same way out", async () => {
+    const j = await journey([
+      ...start(),
+      PLATFORMS_NONE,
+      { select: WHERE, answer: "load" },
+      ARGS_NONE,
+      MORE_NO,
+      { select: NOW, answer: "change" },
+      { select: "Which answer?", choices: ["platforms: the builder's own", "destination: load"], answer: "platform" },
+      platforms(MANY),
+      { select: INSTEAD, answer: "oci" },
+      { input: "File to write the OCI layout (a tar) to", answer: "multi.tar" },
+      { select: NOW, answer: "print" },
+    ], { caps: CLASSIC });
+    expect(between(j.text, "? --platform", `? ${INSTEAD}`)).toBe(conflict);
+    expect(j.text).toContain("  push and load are off: the image goes to multi.tar only.\n");
+    expect(j.text).toContain(cmd("--output=type=oci,dest=multi.tar", "--platform=linux/amd64,linux/arm64", `--tag=${TAG}`, "app"));
+  });
+
+  it("buildx 0.9: attestations and annotations are shown disabled with the version they need", async () => {
+    const j = await journey([
+      ...start(),
+      PLATFORMS_NONE,
+      { select: WHERE },
+      ARGS_NONE,
+      { confirm: "More options?", answer: true },
+      {
+        checkbox: "Which ones?",
+        disabled: {
+          annotation: "needs buildx >= 0.12.0", attest: "needs buildx >= 0.10.0", provenance: "needs buildx >= 0.10.0", sbom: "needs buildx >= 0.10.0",
+        },
+        choices: ["--no-cache: Do not use cache when building the image"],
+        answer: ["noCache"],
+      },
+      { confirm: "--no-cache: Do not use cache when building the image?", default: true },
+      { select: NOW, answer: "print" },
+    ], { caps: OLD });
+    expect(j.text).toContain(cmd("--load", "--no-cache", `--tag=${TAG}`, "app"));
+  });
+
+  it("the classic store: attestations disabled with the plan's reason", async () => {
+    const why = "attestations are not supported by the docker driver with the classic image store";
+    await journey([
+      ...start(), PLATFORMS_NONE, { select: WHERE }, ARGS_NONE,
+      { confirm: "More options?", answer: true },
+      { checkbox: "Which ones?", disabled: { attest: why, provenance: why, sbom: why }, enabled: ["annotation", "secret"], answer: [] },
+      { select: NOW, answer: "print" },
+    ], { caps: CLASSIC });
+  });
+
+  it("buildx 0.5: the machine's problem is said, secrets from env and newer flags are disabled", async () => {
+    const j = await journey([
+      ...start(), PLATFORMS_NONE, { select: WHERE }, ARGS_NONE,
+      { confirm: "More options?", answer: true },
+      {
+        checkbox: "Which ones?",
+        disabled: { buildContext: "needs buildx >= 0.8.0", noCacheFilter: "needs buildx >= 0.8.0", shmSize: "needs buildx >= 0.7.0", ulimit: "needs buildx >= 0.7.0" },
+        answer: ["secret"],
+      },
+      { input: "A secret: its id, as RUN --mount=type=secret,id=... names it (empty: done)", answer: "npmrc" },
+      { select: "Where does npmrc come from?", disabled: { env: "needs buildx >= 0.6.0" }, default: "src" },
+      { input: "The file", answer: "app/missing", invalid: `there is no file app/missing in ` },
+      { input: "The file", answer: "app/npmrc" },
+      { input: "Another secret: its id", answer: "" },
+      { select: NOW, answer: "print" },
+    ], { caps: ANCIENT });
+    expect(j.text).toContain("Machine: buildx 0.5.1 · docker driver (builder default) · containerd image store · platforms linux/amd64, linux/amd64/v2, linux/amd64/v3\n  buildx 0.5.1 is older than 0.8.0, the oldest buildx-kit supports\n");
+    expect(j.text).toContain(cmd("--load", "--secret=id=npmrc,src=app/npmrc", `--tag=${TAG}`, "app"));
+  });
+
+  it("no docker at all: says why, still plans, saves and prints; running is disabled", async () => {
+    const j = await journey([
+      ...start(),
+      { checkbox: "--platform: Set target platforms for the build (none: the builder's own)", choices: ["linux/amd64", "linux/arm64", "linux/riscv64"], answer: [] },
+      { select: WHERE, enabled: ["both"] },
+      ARGS_NONE, MORE_NO,
+      {
+        select: NOW, default: "save",
+        disabled: { run: "(no docker (and no standalone buildx) on PATH)", both: "(no docker (and no standalone buildx) on PATH)" },
+        answer: "save",
+      },
+      { input: "Save the recipe as", answer: "offline.json" },
+      { input: "A description", answer: "" },
+    ], { caps: NONE });
+    expect(j.text).toMatch(/^Machine: no docker \(and no standalone buildx\) on PATH\.\nYou can still plan the build, save it as a recipe and print the command; running it needs docker with buildx\.\n/);
+    expect(j.text).toContain(cmd("--load", `--tag=${TAG}`, "app"));
+    const recipe = await recipeAt(j.cwd, "offline.json");
+    expect(recipe.buildx).toBeUndefined();
+    expect(recipe.options).toEqual({ context: "app", load: true, tag: [TAG] });
+  });
+
+  it("a daemon that does not answer: buildx is there, running is disabled with the reason", async () => {
+    const caps = machine({ problems: [{ code: "daemon-unreachable", message: "the Docker daemon is not reachable: Cannot connect" }], engineVersion: null });
+    const j = await journey([
+      ...start(), PLATFORMS_NONE, { select: WHERE }, ARGS_NONE, MORE_NO,
+      { select: NOW, disabled: { run: "(the Docker daemon is not reachable: Cannot connect)" }, answer: "print" },
+    ], { caps });
+    expect(j.text).toContain("  the Docker daemon is not reachable: Cannot connect\nYou can still plan the build, save it as a recipe and print the command; running it needs a working docker with buildx.\n");
+  });
+});
+
+describe("guide: the questions", () => {
+  it("checks the context, the tags as typed, and offers the Dockerfile's stages and ARGs with defaults", async () => {
+    const j = await journey([
+      { input: "Build context", answer: "nowhere", invalid: /^there is no folder nowhere in / },
+      { input: "Build context", answer: "-", invalid: "- (a tarball on stdin) cannot be the context of a guided build: stdin is the terminal" },
+      { input: "Build context", answer: "app/Dockerfile", invalid: "app/Dockerfile is a file, not a folder" },
+      { input: "Build context", answer: "app" },
+      { select: "--file:", answer: "app/Dockerfile.dev" },
+      { select: "--target:", choices: ["the last stage (dev)", "dev"], answer: "dev" },
+      { input: "--tag:", answer: "Bad:Tag", invalid: '"Bad:Tag" has upper-case letters in the repository name (they must be lower-case)' },
+      { input: "--tag:", answer: "app:", invalid: '"app:" is not a valid image reference ([registry/]repository[:tag], lower-case)' },
+      { input: "--tag:", answer: "dev:1, localhost:5000/guide/dev:1" },
+      PLATFORMS_NONE,
+      { select: WHERE },
+      { checkbox: "--build-arg: Set build-time variables: which to set? (the ARGs of app/Dockerfile.dev)", choices: ['DEV_PORT (default: "8080")'], answer: ["DEV_PORT"] },
+      { input: "DEV_PORT =", default: "8080", answer: "9090" },
+      MORE_NO,
+      { select: NOW, answer: "print" },
+    ]);
+    expect(j.text).toContain(cmd("--build-arg=DEV_PORT=9090", "--file=app/Dockerfile.dev", "--load", "--tag=dev:1", "--tag=localhost:5000/guide/dev:1", "--target=dev", "app"));
+  });
+
+  it("a context with no Dockerfile: asks for its path, from here", async () => {
+    const j = await journey([
+      { input: "Build context", answer: "bare" },
+      { input: "Path of the Dockerfile, from here (not from the context)", default: "bare/Dockerfile", answer: "", invalid: /^there is no file bare\/Dockerfile in / },
+      { input: "Path of the Dockerfile", answer: "app", invalid: "app is not a file" },
+      { input: "Path of the Dockerfile", answer: "app/Dockerfile" },
+      { select: "--target:", answer: "deps" },
+      { input: "--tag:", answer: "" },
+      PLATFORMS_NONE,
+      { select: WHERE },
+      { checkbox: "--build-arg:", choices: ["BASE", "GREETING", "DEPS_MODE"], answer: ["GREETING", "DEPS_MODE"] },
+      { input: "GREETING =", default: "hello from the guide", answer: "" },
+      { input: "DEPS_MODE =", default: "fast", answer: "slow" },
+      MORE_NO,
+      { select: NOW, answer: "print" },
+    ]);
+    expect(j.text).toContain("No Dockerfile in bare: name one (its path from here).\n");
+    expect(j.text).toContain(cmd("--build-arg=GREETING=hello from the guide", "--build-arg=DEPS_MODE=slow", "--file=app/Dockerfile", "--load", "--target=deps", "bare"));
+  });
+
+  it("another file, a Dockerfile without ARGs, and a credential-looking build arg", async () => {
+    const cwd = await workdir();
+    await writeFile(join(cwd, "app", "plain.Dockerfile"), "FROM local/busybox:1\nRUN true\n");
+    await writeFile(join(cwd, "app", "Containerfile"), "FROM local/busybox:1 AS c\nARG API_TOKEN\n");
+    await writeFile(join(cwd, "noargs.Dockerfile"), "FROM local/busybox:1\n");
+    await writeFile(join(cwd, "broken.Dockerfile"), "# nothing here\n");
+    const j = await journey([
+      { input: "Build context", answer: "app" },
+      { select: "--file:", choices: ["Dockerfile", "Containerfile", "Dockerfile.dev", "plain.Dockerfile", "another file..."], answer: "\u0000other" },
+      { input: "Path of the Dockerfile", answer: "broken.Dockerfile" },
+      { input: "--tag:", answer: "" },
+      PLATFORMS_NONE,
+      { select: WHERE },
+      MORE_NO,
+      { select: NOW, answer: "change" },
+      { select: "Which answer?", answer: "file" },
+      { select: "--file:", choices: ["broken.Dockerfile (as given)"], answer: "app/Containerfile" },
+      { select: NOW, answer: "change" },
+      { select: "Which answer?", choices: ["build args: none"], answer: "buildArg" },
+      { checkbox: "--build-arg:", choices: ["API_TOKEN (no default)"], answer: ["API_TOKEN"] },
+      { input: "API_TOKEN =", default: null, answer: "hunter2" },
+      { select: NOW, answer: "print" },
+    ], { cwd });
+    expect(j.text).toContain("  broken.Dockerfile has no FROM instruction.\n");
+    expect(j.text).toContain("  broken.Dockerfile names no stages (FROM ... AS name): the last stage is built.\n");
+    expect(j.text).toContain("  broken.Dockerfile declares no ARG: no build args to set.\n");
+    expect(j.text).toContain("  warning: API_TOKEN looks like a credential: build args stay in the image's history; pass it as a secret instead");
+    expect(j.text).toContain(cmd("--build-arg=API_TOKEN=hunter2", "--file=app/Containerfile", "--load", "app"));
+  });
+
+  it("a remote context: the Dockerfile and build args are typed", async () => {
+    const j = await journey([
+      { input: "Build context", answer: "https://github.com/example/app.git#main" },
+      { input: "--file: Name of the Dockerfile (default: PATH/Dockerfile), inside https://github.com/example/app.git#main", default: "Dockerfile", answer: "docker/Dockerfile" },
+      { input: "--target: Set the target build stage to build (empty: the last stage)", answer: "prod" },
+      { input: "--tag:", answer: "" },
+      PLATFORMS_NONE,
+      { select: WHERE },
+      { input: "--build-arg: Set build-time variables: NAME=value (e.g. VERSION=1.2; empty: none)", answer: "nonsense", invalid: "write NAME=value" },
+      { input: "--build-arg:", answer: "VERSION=1.2" },
+      { input: "Another build arg: NAME=value (e.g. VERSION=1.2; empty: no more)", answer: "" },
+      MORE_NO,
+      { select: NOW, answer: "print" },
+    ]);
+    expect(j.text).toContain(cmd("--build-arg=VERSION=1.2", "--file=docker/Dockerfile", "--load", "--target=prod", "https://github.com/example/app.git#main"));
+  });
+
+  it("every more option, each asked by its kind, with the plan checking each entry", async () => {
+    const j = await journey([
+      ...start(),
+      PLATFORMS_NONE,
+      { select: WHERE },
+      ARGS_NONE,
+      { confirm: "More options?", answer: true },
+      {
+        checkbox: "Which ones?",
+        answer: ["addHost", "allow", "annotation", "attest", "buildContext", "cacheFrom", "cacheTo", "label", "network", "noCache", "noCacheFilter", "provenance", "pull", "sbom", "secret", "shmSize", "ulimit"],
+      },
+      { input: "A --add-host value (e.g. db.local=10.0.0.5); empty: done", answer: "nonsense", invalid: 'addHost[0]: expects host:ip, got the string "nonsense"' },
+      { input: "A --add-host value", answer: "db.local=10.0.0.5" },
+      { input: "Another --add-host value", answer: "" },
+      { checkbox: "--allow: Allow extra privileged entitlements", choices: ["network.host", "security.insecure", "device"], answer: ["network.host"] },
+      { input: "A --annotation value (e.g. org.opencontainers.image.title=app)", answer: "org.opencontainers.image.title=guide" },
+      { input: "Another --annotation value", answer: "" },
+      { input: "A --attest value (e.g. type=provenance,mode=max)", answer: 'type="sbom', invalid: 'attest[0]: bare quote in a field at column 1 of "type=\\"sbom"' },
+      { input: "A --attest value", answer: "type=sbom" },
+      { input: "Another --attest value", answer: "" },
+      { input: "A --build-context value (e.g. assets=./assets)", answer: "assets=./app" },
+      { input: "Another --build-context value", answer: "" },
+      { input: "A --cache-from value (e.g. type=local,src=.cache)", answer: "type=local,src=.cache" },
+      { input: "Another --cache-from value", answer: "" },
+      { input: "A --cache-to value (e.g. type=local,dest=.cache,mode=max)", answer: "type=local,dest=.cache,mode=max" },
+      { input: "Another --cache-to value", answer: "" },
+      { input: "A --label value (e.g. org.opencontainers.image.source=https://example.com/app)", answer: "org.opencontainers.image.source=https://example.com/app" },
+      { input: "Another --label value", answer: "" },
+      { select: "--network: Set the networking mode for RUN instructions during build", choices: ["default", "none", "host"], answer: "host" },
+      { confirm: "--no-cache: Do not use cache when building the image?", answer: true },
+      { checkbox: "--no-cache-filter: Do not cache the named stages", choices: ["deps", "test", "runtime"], answer: ["deps"] },
+      { select: "--provenance: Shorthand for --attest=type=provenance", choices: ["on", "off", "on, with attributes"], answer: "attrs" },
+      { input: "--provenance attributes", default: "mode=max", answer: "  ", invalid: "give attributes (key=value,...), or choose on" },
+      { input: "--provenance attributes", answer: "" },
+      { confirm: "--pull: Always attempt to pull all referenced images?", answer: true },
+      {
+        select: "--sbom: Shorthand for --attest=type=sbom", answer: "true", exactly: [
+          { value: "true", name: "on" },
+          { value: "false", name: "off", description: "explicitly off (buildx may turn some on by default)" },
+          { value: "attrs", name: "on, with attributes", description: "key=value,..." },
+        ],
+      },
+      { input: "A secret: its id", answer: "bad id", invalid: "an id is letters, digits, . _ and -" },
+      { input: "A secret: its id", answer: "token" },
+      { select: "Where does token come from?", enabled: ["env", "src"], default: "env" },
+      { input: "The environment variable", default: "TOKEN", answer: "" },
+      { input: "Another secret: its id", answer: "token", invalid: "there is a secret token already" },
+      { input: "Another secret: its id", answer: "npmrc" },
+      { select: "Where does npmrc come from?", answer: "src" },
+      { input: "The file", answer: "app/npmrc" },
+      { input: "Another secret: its id", answer: "" },
+      { input: "--shm-size: Shared memory size for build containers", default: "64m", answer: "  ", invalid: "give a value, or uncheck the option" },
+      { input: "--shm-size: Shared memory size for build containers", default: "64m", answer: "lots", invalid: 'shmSize: expects a size in bytes or with a unit (64m, 1g), got the string "lots"' },
+      { input: "--shm-size:", answer: "128m" },
+      { input: "A --ulimit value (e.g. nofile=1024:2048)", answer: "nofile=2048:1024", invalid: "ulimit.nofile: soft limit 2048 is above the hard limit 1024" },
+      { input: "A --ulimit value", answer: "nofile", invalid: 'ulimit[0]: expects name=soft[:hard] (e.g. nofile=1024:2048), got the string "nofile"' },
+      { input: "A --ulimit value", answer: "nofile=1024:2048" },
+      { input: "Another --ulimit value", answer: "" },
+      { select: NOW, answer: "save" },
+      { input: "Save the recipe as", answer: "everything.json" },
+      { input: "A description", answer: "all of it" },
+    ]);
+    expect(j.text).toContain("  TOKEN is not set now: set it before the build runs.\n");
+    expect(j.code).toBe(0);
+    const options = (await recipeAt(j.cwd, "everything.json")).options;
+    expect(options).toEqual({
+      context: "app",
+      addHost: { "db.local": "10.0.0.5" },
+      allow: ["network.host"],
+      annotation: ["org.opencontainers.image.title=guide"],
+      attest: ["type=sbom"],
+      buildContext: { assets: "./app" },
+      cacheFrom: ["type=local,src=.cache"],
+      cacheTo: ["type=local,dest=.cache,mode=max"],
+      label: { "org.opencontainers.image.source": "https://example.com/app" },
+      load: true,
+      network: "host",
+      noCache: true,
+      noCacheFilter: ["deps"],
+      provenance: "mode=max",
+      pull: true,
+      sbom: true,
+      secret: ["id=token,env=TOKEN", "id=npmrc,src=app/npmrc"],
+      shmSize: "128m",
+      tag: [TAG],
+      ulimit: { nofile: { soft: 1024, hard: 2048 } },
+    });
+    expect(j.text).toContain(
+      `  ${cmd(
+        "--add-host=db.local:10.0.0.5", "--allow=network.host", "--annotation=org.opencontainers.image.title=guide", "--attest=type=sbom",
+        "--build-context=assets=./app", "--cache-from=type=local,src=.cache", "--cache-to=type=local,dest=.cache,mode=max",
+        "--label=org.opencontainers.image.source=https://example.com/app", "--load", "--network=host", "--no-cache", "--no-cache-filter=deps",
+        "--provenance=mode=max", "--pull", "--sbom=true", "--secret=id=token,env=TOKEN", "--secret=id=npmrc,src=app/npmrc", "--shm-size=128m",
+        `--tag=${TAG}`, "--ulimit=nofile=1024:2048", "app",
+      )}\n`,
+    );
+  });
+});
+
+describe("guide: changing an answer", () => {
+  it("goes back to that question, keeps the others, and returns to the end", async () => {
+    const j = await journey([
+      ...start(),
+      PLATFORMS_NONE,
+      { select: WHERE },
+      { checkbox: "--build-arg:", answer: ["GREETING"] },
+      { input: "GREETING =", answer: "hi" },
+      MORE_NO,
+      { select: NOW, answer: "change" },
+      {
+        select: "Which answer?",
+        choices: [
+          "build context: app", "Dockerfile: app/Dockerfile", "target stage: the last stage", `tags: ${TAG}`, "platforms: the builder's own",
+          "destination: load", "build args: GREETING=hi", "more options: none",
+        ],
+        answer: "destination",
+      },
+      { select: WHERE, default: "load", answer: "local" },
+      { input: "Folder to write the result's files to", answer: "" },
+      { select: NOW, answer: "change" },
+      { select: "Which answer?", choices: ["destination: local (out)"], answer: "tag" },
+      { input: "--tag:", default: TAG, answer: "localhost:5000/guide/app:2" },
+      { select: NOW, answer: "print" },
+    ]);
+    expect(j.text).toContain(cmd("--build-arg=GREETING=hi", "--output=type=local,dest=out", "--tag=localhost:5000/guide/app:2", "app"));
+  });
+
+  it("a new context asks for its Dockerfile again, and the target again when its stage is gone", async () => {
+    const j = await journey([
+      { input: "Build context", answer: "app" },
+      { select: "--file:" },
+      { select: "--target:", answer: "runtime" },
+      { input: "--tag:", answer: "" },
+      PLATFORMS_NONE,
+      { select: WHERE },
+      { checkbox: "--build-arg:", answer: [] },
+      MORE_NO,
+      { select: NOW, answer: "change" },
+      { select: "Which answer?", answer: "context" },
+      { input: "Build context", default: "app", answer: "bare" },
+      { input: "Path of the Dockerfile", answer: "app/Dockerfile.dev" },
+      { select: "--target:", choices: ["the last stage (dev)", "dev"], default: "" },
+      { select: NOW, answer: "print" },
+    ]);
+    expect(j.text).toContain("  runtime is not a stage of app/Dockerfile.dev: choose another.\n");
+    expect(j.text).toContain(cmd("--file=app/Dockerfile.dev", "--load", "bare"));
+  });
+
+  it("unchecking a more option drops it, and says so", async () => {
+    const j = await journey([
+      ...start(), PLATFORMS_NONE, { select: WHERE }, ARGS_NONE,
+      { confirm: "More options?", answer: true },
+      { checkbox: "Which ones?", answer: ["pull", "noCache"] },
+      { confirm: "--no-cache" }, { confirm: "--pull" },
+      { select: NOW, answer: "change" },
+      { select: "Which answer?", choices: ["more options: --no-cache --pull"], answer: "more" },
+      { confirm: "More options?", default: true },
+      { checkbox: "Which ones?", checked: ["noCache", "pull"], answer: ["pull"] },
+      { confirm: "--pull", default: true },
+      { select: NOW, answer: "print" },
+    ]);
+    expect(j.text).toContain("  --no-cache dropped.\n");
+    expect(j.text).toContain(cmd("--load", "--pull", `--tag=${TAG}`, "app"));
+  });
+});
+
+describe("guide --from", () => {
+  async function withRecipe(options: Record<string, unknown>, extra: Record<string, unknown> = {}): Promise<string> {
+    const cwd = await workdir();
+    await mkdir(join(cwd, "recipes"));
+    await writeFile(join(cwd, "recipes", "app.json"), `${JSON.stringify({ recipe: 1, name: "app", description: "the app", ...extra, options }, null, 2)}\n`);
+    return cwd;
+  }
+  const FROM = {
+    context: "../app", tag: "localhost:5000/guide/from:1", push: true, platform: "linux/amd64",
+    buildArg: { GREETING: "from a recipe" }, label: { team: "guide" }, output: undefined, progress: "plain",
+  };
+
+  it("starts from the recipe's answers (paths relative to the recipe), changes one, saves it back", async () => {
+    const cwd = await withRecipe(FROM);
+    const j = await journey([
+      { input: "Build context", default: "app" },
+      { select: "--file:", default: "app/Dockerfile" },
+      { select: "--target:", default: "" },
+      { input: "--tag:", default: "localhost:5000/guide/from:1", answer: "localhost:5000/guide/from:2" },
+      { checkbox: "--platform:", checked: ["linux/amd64"] },
+      { select: WHERE, default: "push" },
+      { checkbox: "--build-arg:", checked: ["GREETING"] },
+      { input: "GREETING =", default: "from a recipe" },
+      { confirm: "More options?", default: true },
+      { checkbox: "Which ones?", checked: ["label"] },
+      { checkbox: "--label: keep which?", checked: ["team=guide"] },
+      { input: "Another --label value", answer: "" },
+      { select: NOW, answer: "save" },
+      { input: "Save the recipe as", default: "recipes/app.json" },
+      { confirm: "recipes/app.json exists. Overwrite it?", default: false, answer: true },
+      { input: "A description", default: "the app" },
+    ], { cwd, args: ["--from", "recipes/app.json"] });
+    expect(j.code).toBe(0);
+    expect(j.text).toContain("Starting from recipes/app.json.\n");
+    const saved = await recipeAt(cwd, "recipes/app.json");
+    expect(saved).toMatchObject({ name: "app", description: "the app", buildx: "0.13.1" });
+    // Paths are relative to the recipe's folder again; what the guide does not ask (progress) is kept.
+    expect(saved.options).toEqual({ ...FROM, output: undefined, tag: ["localhost:5000/guide/from:2"], platform: ["linux/amd64"] });
+  });
+
+  it("does not overwrite when told no, and saves elsewhere, converting paths for that folder", async () => {
+    const cwd = await withRecipe({ context: "../app", output: "type=local,dest=../out", secret: "id=npmrc,src=../app/npmrc" });
+    const before = await readFile(join(cwd, "recipes", "app.json"), "utf8");
+    await journey([
+      { input: "Build context", default: "app" }, { select: "--file:" }, { select: "--target:" }, { input: "--tag:", answer: "" },
+      PLATFORMS_NONE,
+      { select: WHERE, default: "local" },
+      { input: "Folder to write the result's files to", default: "out" },
+      ARGS_NONE,
+      { confirm: "More options?", default: true },
+      { checkbox: "Which ones?", checked: ["secret"] },
+      { checkbox: "--secret: keep which?", checked: ["id=npmrc,src=app/npmrc"] },
+      { input: "Another secret", answer: "" },
+      { select: NOW, answer: "save" },
+      { input: "Save the recipe as", default: "recipes/app.json" },
+      { confirm: "recipes/app.json exists. Overwrite it?", answer: false },
+      { input: "Save the recipe as", answer: "copy.json" },
+      { input: "A description", default: "the app" },
+    ], { cwd, args: ["--from=recipes/app.json"] });
+    expect(await readFile(join(cwd, "recipes", "app.json"), "utf8")).toBe(before);
+    expect((await recipeAt(cwd, "copy.json")).options).toEqual({ context: "app", output: "type=local,dest=out", secret: ["id=npmrc,src=app/npmrc"] });
+  });
+
+  it("keeps an output it has no question for, and says what the recipe's target lacks", async () => {
+    const cwd = await withRecipe({ context: "../app", target: "gone", output: "type=image,name=localhost:5000/guide/img:1,push=true", buildArg: { OLD: "1" } });
+    const j = await journey([
+      { input: "Build context" }, { select: "--file:" },
+      { select: "--target:", default: "" },
+      { input: "--tag:", answer: "" },
+      PLATFORMS_NONE,
+      { select: WHERE, default: "custom", choices: ["as given: type=image,name=localhost:5000/guide/img:1,push=true"] },
+      { checkbox: "--build-arg:", choices: ["OLD=1 (not declared by an ARG in app/Dockerfile)"], checked: ["OLD"] },
+      MORE_NO,
+      { select: NOW, answer: "print" },
+    ], { cwd, args: ["--from", "recipes/app.json"] });
+    expect(j.text).toContain("  gone is not a stage of app/Dockerfile: choose another.\n");
+    expect(j.text).toContain(cmd("--build-arg=OLD=1", "--output=type=image,name=localhost:5000/guide/img:1,push=true", "app"));
+  });
+
+  it("a recipe with an error the guide never asks about: shown at the end, run and save disabled", async () => {
+    const cwd = await withRecipe({ context: "../app", call: "check" });
+    const j = await journey([
+      { input: "Build context" }, { select: "--file:" }, { select: "--target:" }, { input: "--tag:", answer: "" },
+      PLATFORMS_NONE, { select: WHERE }, ARGS_NONE, MORE_NO,
+      { select: NOW, default: "change", disabled: { run: "(fix the errors first)", save: "(fix the errors first)", both: "(fix the errors first)" }, answer: "print" },
+    ], { cwd, args: ["--from", "recipes/app.json"], caps: OLD });
+    expect(j.text).toContain("  error [flag-needs-newer-buildx] call: --call needs buildx >= 0.15.0; installed 0.9.1\n    hint: upgrade buildx, or leave call out\n");
+  });
+
+  it("a recipe that cannot be read: exit 2, nothing asked", async () => {
+    const cwd = await workdir();
+    await writeFile(join(cwd, "bad.json"), '{ "recipe": 1, "options": { "tag": 42, } }');
+    const screen = new Screen();
+    const prompts = scripted([]);
+    expect(await guideCommand(["--from", "bad.json"], { prompts, cwd, output: screen, probe: async () => MODERN })).toBe(2);
+    expect(screen.text).toBe("error: bad.json: invalid recipe (1 problem):\n  bad.json:1:38: trailing comma after the last property: remove it (JSON allows none)\n");
+    expect(prompts.asked).toEqual([]);
+    const missing = new Screen();
+    expect(await guideCommand(["--from", "nope.json"], { prompts, cwd, output: missing })).toBe(2);
+    expect(missing.text).toBe("error: nope.json: invalid recipe (1 problem):\n  nope.json: no such file\n");
+  });
+});
+
+describe("guide: leaving", () => {
+  for (const [where, steps] of [
+    ["the first question", [{ cancel: "input", at: "Build context" }]],
+    ["the destination", [...start(), PLATFORMS_NONE, { cancel: "select", at: WHERE }]],
+    ["a secret's id", [...start(), PLATFORMS_NONE, { select: WHERE }, ARGS_NONE, { confirm: "More options?", answer: true }, { checkbox: "Which ones?", answer: ["secret"] }, { cancel: "input", at: "A secret" }]],
+    ["the recipe's path", [...start(), PLATFORMS_NONE, { select: WHERE }, ARGS_NONE, MORE_NO, { select: NOW, answer: "both" }, { cancel: "input", at: "Save the recipe as" }]],
+    ["the recipe's description", [...start(), PLATFORMS_NONE, { select: WHERE }, ARGS_NONE, MORE_NO, { select: NOW, answer: "save" }, { input: "Save the recipe as" }, { cancel: "input", at: "A description" }]],
+  ] as [string, Step[]][]) {
+    it(`Ctrl-C at ${where}: exit 130, nothing written, nothing built`, async () => {
+      const j = await journey(steps);
+      expect(j.code).toBe(130);
+      expect(j.text.endsWith("\nLeft the guide: nothing was written.\n")).toBe(true);
+      expect(await filesIn(j.cwd)).toEqual(["app", "bare"]);
+      expect(j.calls).toEqual([]);
+    });
+  }
+
+  it("Ctrl-C at the overwrite question leaves the old recipe as it was", async () => {
+    const cwd = await workdir();
+    await writeFile(join(cwd, "app.json"), "old\n");
+    const j = await journey([
+      ...start(), PLATFORMS_NONE, { select: WHERE }, ARGS_NONE, MORE_NO, { select: NOW, answer: "save" },
+      { input: "Save the recipe as", default: "app.json" },
+      { cancel: "confirm", at: "app.json exists. Overwrite it?" },
+    ], { cwd });
+    expect(j.code).toBe(130);
+    expect(await readFile(join(cwd, "app.json"), "utf8")).toBe("old\n");
+    expect(await filesIn(cwd)).toEqual(["app", "app.json", "bare"]);
+  });
+
+  it("an aborted signal ends the guide the same way", async () => {
+    const controller = new AbortController();
+    const screen = new Screen();
+    const code = await guideCommand([], {
+      cwd: await workdir(), output: screen, probe: async () => MODERN, signal: controller.signal,
+      prompts: {
+        ...scripted([]),
+        input: async (_q, context) => {
+          controller.abort();
+          throw Object.assign(new Error("aborted"), { name: "AbortPromptError", signal: context?.signal });
+        },
+      },
+    });
+    expect(code).toBe(130);
+  });
+});
+
+describe("guide: the command line", () => {
+  it("refuses unknown arguments and a --from without a file (exit 2); --help", async () => {
+    const cases: [string[], number, string][] = [
+      [["--frm", "x.json"], 2, 'error: unexpected argument "--frm"\nusage: buildx-kit guide [--from RECIPE]\n'],
+      [["--from"], 2, "error: --from needs a recipe file\nusage: buildx-kit guide [--from RECIPE]\n"],
+      [["--help"], 0, "usage: buildx-kit guide [--from RECIPE]\n\nAsks for each option of a build, checks the combination as you answer, then runs it,\nsaves it as a recipe, or prints the command. Ctrl-C leaves without writing anything.\n"],
+    ];
+    for (const [args, code, text] of cases) {
+      const screen = new Screen();
+      expect(await guideCommand(args, { output: screen, prompts: scripted([]) })).toBe(code);
+      expect(screen.text).toBe(text);
+    }
+  });
+
+  it("a build that fails: exit 1, with buildx's error", async () => {
+    const j = await journey([...start(), PLATFORMS_NONE, { select: WHERE }, ARGS_NONE, MORE_NO, { select: NOW, answer: "run" }], {
+      build: async () => {
+        throw new BuildError({ exitCode: 1, signal: null, command: "docker buildx build app", argv: [], stderrTail: "ERROR: failed to solve: boom", interrupted: false, durationMs: 5 });
+      },
+    });
+    expect(j.code).toBe(1);
+    expect(j.text).toContain("error: docker buildx build exited with code 1\nERROR: failed to solve: boom\ncommand: docker buildx build app\n");
+  });
+
+  it("a probe that is slow is waited for before the platforms, and said once", async () => {
+    let release!: (c: Capabilities) => void;
+    const slow = new Promise<Capabilities>((r) => (release = r));
+    const screen = new Screen();
+    const prompts = scripted([
+      { input: "Build context", answer: "app" }, { select: "--file:" }, { select: "--target:" }, { input: "--tag:", answer: "" },
+      PLATFORMS_NONE, { select: WHERE }, ARGS_NONE, MORE_NO, { select: NOW, answer: "print" },
+    ], screen);
+    const done = guideCommand([], { prompts, cwd: await workdir(), output: screen, probe: () => slow, machineWaitMs: 1 });
+    setTimeout(() => release(MODERN), 50);
+    expect(await done).toBe(0);
+    expect(screen.text).toMatch(/^\? Build context[^]*Checking this machine\.\.\.\nMachine: buildx 0\.13\.1/);
+    expect(screen.text.match(/Machine:/g)).toHaveLength(1);
+  });
+
+  it("a probe that throws counts as no machine", async () => {
+    const screen = new Screen();
+    const code = await guideCommand([], {
+      cwd: await workdir(), output: screen, probe: () => Promise.reject(new Error("boom")),
+      prompts: scripted([...start(), { checkbox: "--platform:" }, { select: WHERE }, ARGS_NONE, MORE_NO, { select: NOW, disabled: { run: "(the machine could not be probed: boom)" }, answer: "print" }]),
+    });
+    expect(code).toBe(0);
+    expect(screen.text).toMatch(/^Machine: the machine could not be probed: boom\./);
+  });
+});
+
+describe("guide: the rest of what it says", () => {
+  it("refuses blank answers where a value is needed", async () => {
+    const j = await journey([
+      { input: "Build context", answer: "  ", invalid: "name a folder (. is this one)" },
+      { input: "Build context", answer: "bare" },
+      { input: "Path of the Dockerfile", answer: "  ", invalid: "name the Dockerfile" },
+      { input: "Path of the Dockerfile", answer: "app/Dockerfile" },
+      { select: "--target:" },
+      { input: "--tag:", answer: "" },
+      PLATFORMS_NONE,
+      { select: WHERE, answer: "tar" },
+      { input: "Tar file to write", answer: "  ", invalid: "name where to write it" },
+      { input: "Tar file to write", answer: "" },
+      { checkbox: "--build-arg:", answer: [] },
+      MORE_NO,
+      { select: NOW, answer: "save" },
+      { input: "Save the recipe as", default: "bare.json", answer: "  ", invalid: "name a file" },
+      { input: "Save the recipe as", answer: "" },
+      { input: "A description", answer: "" },
+    ]);
+    expect(j.code).toBe(0);
+  });
+
+  it("a Dockerfile that cannot be read, a target with no ARGs, a provenance the store cannot keep", async () => {
+    const cwd = await workdir();
+    await mkdir(join(cwd, "recipes"));
+    await writeFile(join(cwd, "app", "Dockerfile.noargs"), "FROM local/busybox:1 AS base\nARG X=1\nFROM local/busybox:1 AS final\n");
+    await writeFile(join(cwd, "recipes", "r.json"), JSON.stringify({ recipe: 1, options: { context: "../app", file: "../gone/Dockerfile", provenance: true } }));
+    const why = "attestations are not supported by the docker driver with the classic image store";
+    const j = await journey([
+      { input: "Build context", default: "app" },
+      { select: "--file:", default: "gone/Dockerfile", choices: ["gone/Dockerfile (as given)"] },
+      { input: "--target: Set the target build stage to build (empty: the last stage)", answer: "" },
+      { input: "--tag:", answer: "" },
+      PLATFORMS_NONE,
+      { select: WHERE },
+      { input: "--build-arg: Set build-time variables: NAME=value", answer: "" },
+      { confirm: "More options?", default: true },
+      { checkbox: "Which ones?", choices: [`--provenance: Shorthand for --attest=type=provenance (${why}; uncheck to drop it)`], checked: ["provenance"] },
+      { select: "--provenance:", default: "true", answer: "true" },
+      { select: NOW, answer: "change" },
+      { select: "Which answer?", answer: "file" },
+      { select: "--file:", answer: "app/Dockerfile.noargs" },
+      { select: NOW, answer: "change" },
+      { select: "Which answer?", answer: "target" },
+      { select: "--target:", answer: "final" },
+      { select: NOW, answer: "change" },
+      { select: "Which answer?", answer: "buildArg" },
+      { select: NOW, answer: "print" },
+    ], { cwd, args: ["--from", "recipes/r.json"], caps: CLASSIC });
+    expect(j.text).toContain("  Cannot read gone/Dockerfile: its stages and ARGs are not offered.\n");
+    expect(j.text).toContain(`  --provenance dropped: provenance: ${why} (turn on the containerd image store, or use a docker-container builder (builder option))\n`);
+    expect(j.text).toContain("  app/Dockerfile.noargs declares no ARG for final: no build args to set.\n");
+    expect(j.text).toContain(cmd("--file=app/Dockerfile.noargs", "--load", "--target=final", "app"));
+  });
+
+  it("a recipe file that appears while the description is asked is not overwritten: back to what now", async () => {
+    const cwd = await workdir();
+    const j = await journey([
+      ...start(), PLATFORMS_NONE, { select: WHERE }, ARGS_NONE, MORE_NO,
+      { select: NOW, answer: "save" },
+      { input: "Save the recipe as", answer: "race.json" },
+      { input: "A description", answer: "", meanwhile: () => writeFile(join(cwd, "race.json"), "someone else's\n") },
+      { select: NOW, answer: "print" },
+    ], { cwd });
+    expect(j.text).toContain("Not saved: race.json: not saved (1 problem):\n  race.json: already exists: pass overwrite (CLI: --force) to replace it\n");
+    expect(await readFile(join(cwd, "race.json"), "utf8")).toBe("someone else's\n");
+  });
+
+  it("a build refused by the plan at run time: exit 2; interrupted: exit 130", async () => {
+    const refused = await journey([...start(), PLATFORMS_NONE, { select: WHERE }, ARGS_NONE, MORE_NO, { select: NOW, answer: "run" }], {
+      build: async () => {
+        throw new ValidationError([{ level: "error", code: "invalid-tag", option: "tag", message: "is bad" }]);
+      },
+    });
+    expect(refused.code).toBe(2);
+    expect(refused.text).toContain("error: invalid build options (1 problem):\n  error [invalid-tag] tag: is bad\n");
+    const stopped = await journey([...start(), PLATFORMS_NONE, { select: WHERE }, ARGS_NONE, MORE_NO, { select: NOW, answer: "run" }], {
+      build: async () => {
+        throw new BuildError({ exitCode: 130, signal: "SIGINT", command: "docker buildx build app", argv: [], stderrTail: "", interrupted: true, durationMs: 5 });
+      },
+    });
+    expect(stopped.code).toBe(130);
+    expect(stopped.text).toContain("error: docker buildx build interrupted by SIGINT\ncommand: docker buildx build app\n");
+  });
+
+  it("describes machines it knows little about", () => {
+    expect(describeMachine(machine({ buildxVersion: null, buildxVersionText: "github.com/docker/buildx dev dev", containerdImageStore: null, driver: "docker-container", platforms: [] }))).toEqual([
+      'Machine: buildx of unknown release ("github.com/docker/buildx dev dev"; assuming the latest) · docker-container driver (builder default) · image store unknown · platforms unknown',
+    ]);
+    expect(describeMachine(machine({ driver: null }))).toEqual([
+      "Machine: buildx 0.13.1 · driver unknown · containerd image store · platforms unknown",
+    ]);
+    expect(describeMachine({ ...NONE, problems: [] })).toEqual([
+      "Machine: docker with buildx was not found.",
+      "You can still plan the build, save it as a recipe and print the command; running it needs docker with buildx.",
+    ]);
+  });
+});
+
+describe("guide: the choices as offered", () => {
+  it("destinations, the way out of a conflict, secret sources and the end: names and descriptions", async () => {
+    await journey([
+      ...start(),
+      { checkbox: "--platform:", answer: ["linux/amd64", "linux/arm64"] },
+      {
+        select: WHERE, answer: "load", exactly: [
+          { value: "load", name: "load into the image store", description: "Load the single-platform build result into the image store (shorthand for --output=type=docker)." },
+          { value: "push", name: "push to a registry", description: "Push the build result to a registry (shorthand for --output=type=registry)." },
+          { value: "both", name: "load and push", description: "both at once (two exporters at once (push and load, or several outputs))" },
+          { value: "local", name: "a local folder", description: "the result's files, written to a folder (output type=local)" },
+          { value: "tar", name: "a tar file", description: "the result's files, in one tar (output type=tar)" },
+          { value: "oci", name: "an OCI layout", description: "the image as an OCI layout tarball (output type=oci)" },
+          { value: "cache", name: "nowhere: the build cache only", description: "build, export nothing (load: false)" },
+        ],
+      },
+      {
+        select: "Several platforms cannot be loaded into this image store. Instead:", answer: "push", exactly: [
+          { value: "push", name: "push to a registry", description: "a registry keeps every platform in one image index" },
+          { value: "oci", name: "write an OCI layout", description: "a tarball holding every platform" },
+          { value: "platform", name: "choose other platforms", description: "back to the platforms: one platform can be loaded" },
+        ],
+      },
+      ARGS_NONE,
+      { confirm: "More options?", answer: true },
+      { checkbox: "Which ones?", answer: ["secret"] },
+      { input: "A secret", answer: "s" },
+      {
+        select: "Where does s come from?", answer: "env", exactly: [
+          { value: "env", name: "an environment variable", description: "read when the build runs; never written to the recipe" },
+          { value: "src", name: "a file", description: "its path, from here" },
+        ],
+      },
+      { input: "The environment variable", default: "S", answer: "HOME" },
+      { input: "Another secret", answer: "" },
+      {
+        select: NOW, answer: "print", exactly: [
+          { value: "run", name: "run it now" },
+          { value: "save", name: "save it as a recipe" },
+          { value: "both", name: "save it as a recipe and run it" },
+          { value: "print", name: "print the command only" },
+          { value: "change", name: "change an answer" },
+        ],
+      },
+    ], { caps: machine({ containerdImageStore: false, buildxVersion: "0.13.1" }), env: { HOME: "/root" } });
+  });
+
+  it("the guide module never loads Inquirer by itself (mod.ts may re-export it)", async () => {
+    const source = await readFile(new URL("../lib/guide.ts", import.meta.url), "utf8");
+    expect(source).not.toMatch(/^import[^;]*from "@inquirer\//m);
+    expect(source).toContain('await import("@inquirer/prompts")');
+  });
+});
