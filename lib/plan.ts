@@ -70,7 +70,8 @@ export function readOutputs(value: unknown): PlannedOutput[] {
 }
 
 function pushes(o: PlannedOutput): boolean {
-  return o.type === "registry" || (o.type === "image" && o.attrs.push === "true");
+  // buildx reads the attribute with Go's strconv.ParseBool: 1, t, true, TRUE, True.
+  return o.type === "registry" || (o.type === "image" && /^(1|t|true)$/i.test(o.attrs.push ?? ""));
 }
 
 function hasImageName(o: PlannedOutput): boolean {
@@ -139,7 +140,7 @@ export function plan(options: BuildOptions, capabilities: Capabilities = UNKNOWN
   const given: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(options)) {
     if (value === undefined) continue;
-    if (key !== "context" && key !== "extraFlags" && !(key in FLAGS)) {
+    if (key !== "context" && key !== "extraFlags" && !Object.hasOwn(FLAGS, key)) {
       const guess = suggestOption(key);
       say("error", "unknown-option", key, `is not a buildx build option`,
         guess ? `did you mean ${guess}? Flags buildx-kit does not know go in extraFlags.` : "flags buildx-kit does not know go in extraFlags.");

@@ -72,7 +72,9 @@ export class ProgressReader {
       if (v.name) seen.name = v.name;
       this.#seen.set(v.digest, seen);
       const base = { vertex: v.digest, name: seen.name };
-      if (v.started && !seen.started && !v.cached) {
+      // Not for a step already reported: a step taken from an imported cache is reported cached
+      // first, then "started" and "completed" again while its result is loaded.
+      if (v.started && !seen.started && !v.cached && !seen.done) {
         seen.started = true;
         events.push({ type: "started", ...base, time: v.started });
       }

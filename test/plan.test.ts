@@ -525,3 +525,14 @@ describe("ulimit text is checked like the record form", () => {
     expect(plan({ ulimit: ["nofile=1024:2048", "nproc=-1:-1"] }, RECENT).ok).toBe(true);
   });
 });
+
+describe("an image output pushes as buildx reads push=", () => {
+  it.each(["true", "1", "TRUE", "t"])("push=%s needs a tag", (v) => {
+    const p = plan({ output: `type=image,push=${v}` }, RECENT);
+    expect(p.push).toBe(true);
+    expect(p.diagnostics.map((d) => d.code)).toContain("push-needs-tag");
+  });
+  it("push=false does not push", () => {
+    expect(plan({ output: "type=image,push=false" }, RECENT).push).toBe(false);
+  });
+});
