@@ -88,10 +88,11 @@ the recipe's folder.
   --json            print the results as JSON`,
   recipe: `usage: buildx-kit recipe <export|import|check> ...
 
-  recipe check FILE...                 validate recipes (exit 2 on problems, each with its path)
-  recipe export FILE [--bake OUT]      write the recipe as docker-bake.json (stdout without --bake)
-  recipe import BAKE.json [--target T] [--out FILE]
-                                       turn a bake file's target into a recipe`,
+  recipe check FILE... [--set K=V]     validate recipes (exit 2 on problems, each with its path)
+  recipe export FILE [--bake OUT] [--target NAME] [--set K=V] [--force]
+                                       write the recipe as docker-bake.json (stdout without --bake)
+  recipe import BAKE.json [--target T] [--out FILE] [--force]
+                                       turn a bake file's target into a recipe (stdout without --out)`,
   doctor: `usage: buildx-kit doctor [--json]
 
 Reports docker, the daemon, buildx, the builder, its platforms, the image store, and which

@@ -1,0 +1,109 @@
+/**
+ * The recipe commands of the CLI: `run RECIPE...` and `recipe export|import|check`. Thin: the
+ * work is in lib/recipe.ts and lib/bake.ts; this reads flags and prints.
+ */
+import { resolve } from "node:path";
+import process from "node:process";
+import { formatDiagnostic } from "./diagnostics.ts";
+import type { CliIO } from "./cli.ts";
+import { EXIT, summarize, takeFlags, UsageError } from "./cli.ts";
+
+/** A file argument as the recipe functions take it: as typed (so messages show it so) when it is relative to here. */
+function fileArg(io: CliIO, file: string): string {
+  return resolve(io.cwd) === resolve(process.cwd()) ? file : resolve(io.cwd, file);
+}
+
+/** `buildx-kit run RECIPE... [--set K=V]... [--dry-run] [--json]`: 0 when every build succeeded, else 1. */
+export async function runCommand(args: string[], io: CliIO): Promise<number> {
+  const { flags, sets, rest } = takeFlags(args, ["--dry-run", "--json"], ["--set"]);
+  const unknown = rest.find((a) => a.startsWith("-"));
+  if (unknown) throw new UsageError(`run does not know ${unknown} (buildx-kit run --help lists its options)`);
+  if (rest.length === 0) throw new UsageError("run needs at least one recipe file: buildx-kit run RECIPE.json");
+  const { runRecipes, runResultJson, formatProblem } = await import("./recipe.ts");
+  const results = await runRecipes(rest.map((f) => fileArg(io, f)), {
+    set: sets,
+    dryRun: Boolean(flags["--dry-run"]),
+    env: io.env,
+    cwd: io.cwd,
+    // Several builds at once: each prints its own result line, not interleaved progress.
+    quiet: rest.length > 1 || Boolean(flags["--json"]),
+  });
+  if (flags["--json"]) {
+    const json = results.map(runResultJson);
+    io.out(JSON.stringify(rest.length === 1 ? json[0] : json, null, 2));
+  } else {
+    for (const [i, r] of results.entries()) {
+      for (const w of r.warnings) io.err(`warning: ${formatProblem(w)}`);
+      const label = rest.length > 1 ? `${rest[i]}: ` : "";
+      if (r.ok && r.result) io.out(`${label}${summarize(r.result)}`);
+      else io.err(`${label}failed: ${r.error?.message ?? "unknown error"}`);
+    }
+  }
+  if (results.some((r) => (r.error as { interrupted?: boolean } | null)?.interrupted)) return EXIT.interrupted;
+  return results.every((r) => r.ok) ? EXIT.ok : EXIT.failed;
+}
+
+/** `buildx-kit recipe export|import|check ...`. */
+export async function recipeCommand(args: string[], io: CliIO): Promise<number> {
+  const [sub, ...rest] = args;
+  switch (sub) {
+    case "check":
+      return await check(rest, io);
+    case "export":
+      return await exportCommand(rest, io);
+    case "import":
+      return await importCommand(rest, io);
+    default:
+      throw new UsageError(`recipe needs a subcommand: export, import or check${sub ? ` (got "${sub}")` : ""}`);
+  }
+}
+
+async function check(args: string[], io: CliIO): Promise<number> {
+  const { flags, sets, rest } = takeFlags(args, ["--json"], ["--set"]);
+  if (rest.length === 0) throw new UsageError("recipe check needs a recipe file");
+  const { checkRecipe, formatProblem } = await import("./recipe.ts");
+  for (const file of rest) {
+    const checked = await checkRecipe(fileArg(io, file), { set: sets, env: io.env });
+    if (flags["--json"]) {
+      io.out(JSON.stringify({ path: file, ok: true, options: checked.options, diagnostics: checked.diagnostics }, null, 2));
+      continue;
+    }
+    for (const w of checked.warnings) io.err(`warning: ${formatProblem(w)}`);
+    for (const d of checked.diagnostics) if (d.level !== "info") io.err(formatDiagnostic(d));
+    io.out(`${file}: ok`);
+  }
+  return EXIT.ok;
+}
+
+async function exportCommand(args: string[], io: CliIO): Promise<number> {
+  const { flags, sets, rest } = takeFlags(args, ["--force"], ["--bake", "--target", "--set"]);
+  if (rest.length !== 1) throw new UsageError("recipe export takes one recipe file: buildx-kit recipe export FILE [--bake OUT]");
+  const { exportBake } = await import("./bake.ts");
+  const out = typeof flags["--bake"] === "string" ? resolve(io.cwd, flags["--bake"]) : undefined;
+  const exported = await exportBake(fileArg(io, rest[0]!), {
+    set: sets,
+    env: io.env,
+    ...(out ? { out, overwrite: Boolean(flags["--force"]) } : {}),
+    ...(typeof flags["--target"] === "string" ? { target: flags["--target"] } : {}),
+  });
+  for (const d of exported.diagnostics) if (d.level !== "info" || out) io.err(formatDiagnostic(d));
+  if (out) io.err(`wrote ${flags["--bake"]}: build it with (cd ${exported.cwd} && ${exported.command.join(" ")})`);
+  else io.out(exported.text);
+  return EXIT.ok;
+}
+
+async function importCommand(args: string[], io: CliIO): Promise<number> {
+  const { flags, rest } = takeFlags(args, ["--force"], ["--target", "--out"]);
+  if (rest.length !== 1) throw new UsageError("recipe import takes one bake file: buildx-kit recipe import BAKE.json [--target T] [--out FILE]");
+  const { importBake } = await import("./bake.ts");
+  const { formatRecipe, saveRecipe } = await import("./recipe.ts");
+  const imported = await importBake(fileArg(io, rest[0]!), typeof flags["--target"] === "string" ? { target: flags["--target"] } : {});
+  for (const d of imported.diagnostics) if (d.level !== "info") io.err(formatDiagnostic(d));
+  if (typeof flags["--out"] === "string") {
+    await saveRecipe(resolve(io.cwd, flags["--out"]), imported.recipe, { overwrite: Boolean(flags["--force"]) });
+    io.err(`wrote ${flags["--out"]} (target ${imported.target})`);
+  } else {
+    io.out(formatRecipe(imported.recipe));
+  }
+  return EXIT.ok;
+}

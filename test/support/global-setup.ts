@@ -1,0 +1,12 @@
+/**
+ * Before any test: compile dist/ (what `npx buildx-kit` and Node run), so tests that spawn Node
+ * test the code as it is now, not a stale build.
+ */
+import { execFile } from "node:child_process";
+import { promisify } from "node:util";
+
+export default async function setup(): Promise<void> {
+  await promisify(execFile)(process.execPath, ["node_modules/typescript/bin/tsc", "-p", "tsconfig.build.json"], {
+    cwd: new URL("../..", import.meta.url).pathname,
+  });
+}
