@@ -47,3 +47,49 @@ export type {
   SelectQuestion,
 } from "./lib/guide.ts";
 export { guide, guideCommand } from "./lib/guide.ts";
+export type {
+  LoadedRecipe,
+  MakeRecipeOptions,
+  Recipe,
+  RecipeCheck,
+  RecipeProblem,
+  RecipeRunOptions,
+  RecipeRunResult,
+  RecipeSource,
+  SavedRecipe,
+  SaveOptions,
+  SetOverride,
+} from "./lib/recipe.ts";
+export {
+  applySets,
+  checkRecipe,
+  credentialWarnings,
+  formatProblem,
+  formatRecipe,
+  loadRecipe,
+  loadRecipeFile,
+  makeRecipe,
+  parseRecipe,
+  parseSet,
+  RECIPE_SCHEMA_URL,
+  RECIPE_VERSION,
+  RecipeError,
+  recipeOptions,
+  runRecipe,
+  runRecipes,
+  runResultJson,
+  saveRecipe,
+  validateRecipe,
+} from "./lib/recipe.ts";
+export type {
+  BakeExport,
+  BakeFile,
+  BakeFileExport,
+  BakeImport,
+  BakeTarget,
+  ExportBakeOptions,
+  FromBakeOptions,
+  ToBakeOptions,
+} from "./lib/bake.ts";
+export { BAKE_KEYS, exportBake, formatBake, fromBake, importBake, probeBakeKeys, toBake } from "./lib/bake.ts";
+export { recipeSchema, renderRecipeSchema } from "./lib/schema.ts";

@@ -29,21 +29,16 @@ export function featureStatus(caps: Capabilities): FeatureStatus[] {
     if (row.since !== "0.2.0") statuses.push(byVersion(row.flag, row.since));
   }
   for (const feature of Object.values(FEATURES)) statuses.push(byVersion(feature.doc, feature.since));
-  const storeKnown = caps.driver !== null;
-  const multiLoad = caps.driver !== "docker" || caps.containerdImageStore === true;
+  // The docker driver keeps several platforms and attestations only in the containerd store.
+  const store = (name: string, classicWhy: string): FeatureStatus =>
+    caps.driver === null
+      ? { name, available: false, why: "the builder could not be inspected" }
+      : caps.driver !== "docker" || caps.containerdImageStore === true
+      ? { name, available: true }
+      : { name, available: false, why: classicWhy };
   statuses.push(
-    !storeKnown
-      ? { name: "loading several platforms at once", available: false, why: "the builder could not be inspected" }
-      : multiLoad
-      ? { name: "loading several platforms at once", available: true }
-      : { name: "loading several platforms at once", available: false, why: "the docker driver with the classic image store holds one platform; turn on the containerd image store" },
-  );
-  statuses.push(
-    !storeKnown
-      ? { name: "attestations kept with the image", available: false, why: "the builder could not be inspected" }
-      : multiLoad
-      ? { name: "attestations kept with the image", available: true }
-      : { name: "attestations kept with the image", available: false, why: "the classic image store drops them; turn on the containerd image store" },
+    store("loading several platforms at once", "the docker driver with the classic image store holds one platform; turn on the containerd image store"),
+    store("attestations kept with the image", "the classic image store drops them; turn on the containerd image store"),
   );
   return statuses;
 }

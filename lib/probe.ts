@@ -8,8 +8,8 @@ import { request } from "node:http";
 import { homedir } from "node:os";
 import { delimiter, dirname, join } from "node:path";
 import process from "node:process";
-import { $ } from "zx";
-import type { BuilderInfo, BuilderNode, Capabilities, Problem } from "./capabilities.ts";
+import { $ } from "zx/core";
+import { type BuilderInfo, type BuilderNode, type Capabilities, type Problem, UNKNOWN_CAPABILITIES } from "./capabilities.ts";
 import { MIN_BUILDX } from "./flags.ts";
 import { atLeast, parseBuildxVersion } from "./version.ts";
 
@@ -289,18 +289,7 @@ function firstLine(text: string | undefined): string {
 }
 
 function blank(fields: Partial<Capabilities>): Capabilities {
-  return {
-    buildxVersion: null,
-    buildxVersionText: "",
-    buildxCommand: null,
-    engineVersion: null,
-    driver: null,
-    buildkitVersion: null,
-    containerdImageStore: null,
-    builder: null,
-    problems: [],
-    ...fields,
-  };
+  return { ...UNKNOWN_CAPABILITIES, ...fields };
 }
 
 /**

@@ -94,7 +94,30 @@ export async function startRepl(options: ReplOptions = {}): Promise<number> {
     }
   }
   const terminal = Boolean((output as { isTTY?: boolean }).isTTY) && Boolean((input as { isTTY?: boolean }).isTTY);
+  const colors = terminal && !(options.env?.NO_COLOR ?? "") && options.env?.TERM !== "dumb";
   const rl = createInterface({ input, output, terminal, history, historySize: 500, prompt: "buildx-kit> " });
+  // Lines are queued as they arrive: input piped in all at once must not be lost while the API
+  // loads or a line is evaluated (an async iterator made later misses them on Node and Deno).
+  const queue: string[] = [];
+  let ended = false;
+  let wake: (() => void) | null = null;
+  rl.on("line", (line: string) => {
+    queue.push(line);
+    wake?.();
+  });
+  rl.on("close", () => {
+    ended = true;
+    wake?.();
+  });
+  const nextLine = async (): Promise<string | null> => {
+    while (queue.length === 0 && !ended) await new Promise<void>((r) => (wake = r));
+    wake = null;
+    return queue.shift() ?? null;
+  };
+  // Once the input is closed, Bun throws on prompt().
+  const prompt = () => {
+    if (!ended) rl.prompt();
+  };
   const scope = await replScope();
   write(`buildx-kit REPL: the API is loaded and await works. .help for commands, .exit or Ctrl-D to leave.`);
 
@@ -148,11 +171,14 @@ export async function startRepl(options: ReplOptions = {}): Promise<number> {
   };
 
   rl.on("SIGINT", () => {
+    // Drop what was typed, as a shell does, and stay.
+    rl.write(null, { ctrl: true, name: "e" });
+    rl.write(null, { ctrl: true, name: "u" });
     output.write("\n(to leave, press Ctrl-D or type .exit)\n");
-    rl.prompt();
+    prompt();
   });
-  rl.prompt();
-  for await (const line of rl) {
+  prompt();
+  for (let line = await nextLine(); line !== null; line = await nextLine()) {
     const code = line.trim();
     if (code && historyFile) await appendFile(historyFile, `${code}\n`).catch(() => undefined);
     try {
@@ -160,12 +186,12 @@ export async function startRepl(options: ReplOptions = {}): Promise<number> {
         if (!(await dot(code))) break;
       } else if (code) {
         const value = await evaluate(code, scope);
-        if (value !== undefined) write(show(value, terminal));
+        if (value !== undefined) write(show(value, colors));
       }
     } catch (e) {
       write(`Uncaught ${e instanceof Error ? `${e.name}: ${e.message}` : inspect(e)}`);
     }
-    rl.prompt();
+    prompt();
   }
   rl.close();
   return 0;

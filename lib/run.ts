@@ -6,7 +6,7 @@ import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import process from "node:process";
-import { $, quote } from "zx";
+import { $, quote } from "zx/core";
 import { type Capabilities, UNKNOWN_CAPABILITIES } from "./capabilities.ts";
 import { formatDiagnostic } from "./diagnostics.ts";
 import { BuildError, ValidationError } from "./errors.ts";

@@ -87,6 +87,8 @@ const ENCODERS: Record<FlagKind, Encoder> = {
         problems.push({ path: item.path, message: `expects a string, got ${describe(item.value)}` });
       } else if (item.value === "") {
         problems.push({ path: item.path, message: "must not be empty" });
+      } else if (row.choices && !item.value.split(",").every((v) => row.choices!.includes(v.trim()))) {
+        problems.push({ path: item.path, message: `must be one of ${row.choices.join(", ")}; got ${JSON.stringify(item.value)}` });
       } else {
         args.push(`${row.flag}=${item.value}`);
       }

@@ -133,7 +133,7 @@ describe("guide: destinations", () => {
     expect(j.calls).toEqual([]);
     const recipe = await recipeAt(j.cwd, "push.json");
     expect(recipe).toEqual({
-      $schema: "https://unpkg.com/buildx-kit/schema/recipe.schema.json",
+      $schema: "urn:buildx-kit:recipe-schema:1",
       recipe: 1, name: "push", description: "pushes app", buildx: "0.13.1",
       options: { context: "app", push: true, tag: [TAG] },
     });

@@ -536,3 +536,13 @@ describe("an image output pushes as buildx reads push=", () => {
     expect(plan({ output: "type=image,push=false" }, RECENT).push).toBe(false);
   });
 });
+
+describe("list options with a closed set of values", () => {
+  it("refuses an entitlement buildx does not have", () => {
+    expect(plan({ allow: ["network.host", "network.hots"] }, RECENT).diagnostics).toContainEqual({
+      level: "error", code: "invalid-value", option: "allow[1]",
+      message: 'must be one of network.host, security.insecure, device; got "network.hots"',
+    });
+    expect(plan({ allow: "network.host,security.insecure" }, RECENT).ok).toBe(true);
+  });
+});

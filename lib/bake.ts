@@ -1,0 +1,797 @@
+/**
+ * Recipes to and from `docker buildx bake` JSON, so a recipe is never a lock-in.
+ *
+ * `toBake(recipe)` writes one bake target that `docker buildx bake -f FILE` builds the way
+ * `buildx-kit run` does: each option goes to the bake key its flag-table row names, encoded by the
+ * same value kinds as the command line (CSV strings for outputs, caches and secrets), `${` and
+ * `%{` escaped as bake's template syntax needs, `push`/`load` (and the default load) written as
+ * outputs, `provenance`/`sbom` as `attest` entries. What bake cannot say, and keys the installed
+ * buildx's bake does not know (it would silently ignore them), are diagnostics, never silent drops.
+ *
+ * `fromBake(json, target?)` reads a bake JSON file back into a recipe, resolving groups and
+ * `inherits` as bake does; a matrix, variables or interpolation are rejected with a clear message.
+ */
+import { mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { dirname, join, posix, relative, resolve } from "node:path";
+import process from "node:process";
+import { $ } from "zx";
+import type { Capabilities } from "./capabilities.ts";
+import { formatCsv, parseAttributes } from "./csv.ts";
+import type { Diagnostic } from "./diagnostics.ts";
+import { CONTEXT, FLAGS, type FlagRow } from "./flags.ts";
+import type { BuildOptions } from "./options.ts";
+import { plan, readOutputs } from "./plan.ts";
+import { probe } from "./probe.ts";
+import {
+  applySets,
+  childPath,
+  JsonSyntaxError,
+  loadRecipeFile,
+  MAX_RECIPE_BYTES,
+  parseJsonWithPositions,
+  type Recipe,
+  RECIPE_SCHEMA_URL,
+  RECIPE_VERSION,
+  RecipeError,
+  type RecipeProblem,
+  recipeOptions,
+  validateRecipe,
+  writeFileAtomic,
+} from "./recipe.ts";
+import { describe, encodeOption } from "./values.ts";
+
+/** One bake target: bake keys (`tags`, `cache-to`, ...) to values. */
+export type BakeTarget = Record<string, unknown>;
+
+/** A bake JSON file. */
+export interface BakeFile {
+  readonly group?: Record<string, { readonly targets: readonly string[] }>;
+  readonly target: Record<string, BakeTarget>;
+}
+
+/** The bake keys toBake may write besides the table's: where the flag table has no row for them. */
+const DOCKERFILE_KEY = FLAGS.file!.bake!; // "dockerfile"
+const OUTPUT_KEY = FLAGS.output!.bake!; // "output"
+const ATTEST_KEY = FLAGS.attest!.bake!; // "attest"
+const DESCRIPTION_KEY = "description";
+
+/** Every bake target key toBake can write: the table's bake keys, the context and a description. */
+export const BAKE_KEYS: readonly string[] = [
+  CONTEXT.bake,
+  ...new Set(Object.values(FLAGS).flatMap((r) => (r.bake ? [r.bake] : []))),
+  DESCRIPTION_KEY,
+];
+
+/** The option each bake key comes from. */
+const OPTION_OF_BAKE_KEY: ReadonlyMap<string, [string, FlagRow]> = new Map(
+  Object.entries(FLAGS).flatMap(([name, row]) => (row.bake ? [[row.bake, [name, row]] as [string, [string, FlagRow]]] : [])),
+);
+
+/**
+ * How bake's `inherits` combines a list key: these replace the inherited value, every other list
+ * appends to it (buildx's `Target.Merge`); key=value keys merge per key.
+ */
+const REPLACED_ON_INHERIT = new Set(["tags", "platforms", "cache-to", "output"]);
+
+/** Bake's template syntax in every JSON string: `${` and `%{` start one, `$${` and `%%{` are literal. */
+export function escapeBake(text: string): string {
+  return text.replace(/\$\{/g, () => "$${").replace(/%\{/g, () => "%%{");
+}
+
+function isRemote(path: string): boolean {
+  return /^[a-z][a-z0-9+.-]*:\/\//i.test(path) || /^git@/.test(path) || /^github\.com\//.test(path);
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+function sanitizeTarget(name: string): string {
+  const cleaned = name.replace(/[^A-Za-z0-9_-]/g, "_");
+  return cleaned === "" ? "default" : cleaned;
+}
+
+// ---------------------------------------------------------------------------------------------
+// toBake
+
+/** How to export. */
+export interface ToBakeOptions {
+  /** The bake target's name. Default: the recipe's name (made a valid target name), else `default`. */
+  readonly target?: string;
+  /**
+   * The bake keys the installed buildx knows (`probeBakeKeys()`); keys outside it are left out with
+   * a warning. null or absent: not checked (an info diagnostic says so).
+   */
+  readonly bakeKeys?: readonly string[] | null;
+  /** The recipe's folder, for a relative Dockerfile beside an absolute context. Default: the working directory. */
+  readonly dir?: string;
+}
+
+/** A recipe as a bake file. */
+export interface BakeExport {
+  readonly bake: BakeFile;
+  /** The target's name (the file also has a `default` group holding it). */
+  readonly target: string;
+  /** Everything bake could not say, and every translation worth knowing. */
+  readonly diagnostics: readonly Diagnostic[];
+}
+
+function diag(level: Diagnostic["level"], code: string, option: string | null, message: string, hint?: string): Diagnostic {
+  return hint === undefined ? { level, code, option, message } : { level, code, option, message, hint };
+}
+
+/** One option's value as its bake key holds it, by value kind; null when it cannot be expressed. */
+function bakeValue(name: string, row: FlagRow, value: unknown, diagnostics: Diagnostic[]): unknown {
+  const { args, problems } = encodeOption(name, row, value);
+  if (problems.length) return null; // validation reported them
+  const texts = args.map((a) => (a === row.flag ? "" : a.slice(row.flag.length + 1)));
+  switch (row.kind) {
+    case "bool":
+      return value;
+    case "string":
+    case "bytes":
+      return texts[0] ?? null;
+    case "platforms":
+      return (texts[0] ?? "").split(",");
+    case "list":
+    case "csv":
+    case "csvOrBool":
+    case "ulimit":
+      return texts;
+    case "map":
+    case "hosts": {
+      const out: Record<string, string> = {};
+      for (const text of texts) {
+        const m = row.kind === "hosts" ? /^([^:=]+)[:=](.*)$/.exec(text) : /^([^=]+)=(.*)$/.exec(text);
+        if (m) out[m[1]!] = m[2]!;
+        else {
+          diagnostics.push(diag("warning", "bake-build-arg-from-environment", `${name}.${text}`,
+            `takes its value from the environment when buildx runs; a bake file cannot: left out`,
+            `give it a value (${name}: { "${text}": "..." }), or pass it at bake time with --set TARGET.args.${text}=...`));
+        }
+      }
+      return out;
+    }
+  }
+}
+
+/** Deeply escapes every string (keys too: bake reads object keys as templates as well). */
+function escapeDeep(value: unknown): unknown {
+  if (typeof value === "string") return escapeBake(value);
+  if (Array.isArray(value)) return value.map(escapeDeep);
+  if (isRecord(value)) return Object.fromEntries(Object.entries(value).map(([k, v]) => [escapeBake(k), escapeDeep(v)]));
+  return value;
+}
+
+/** An attestation shorthand (`provenance: "mode=max"`, `sbom: true`) as `attest` entries. */
+function attestEntries(name: string, row: FlagRow, value: unknown): string[] {
+  const { args, problems } = encodeOption(name, row, value);
+  if (problems.length) return [];
+  return args.map((a) => a.slice(row.flag.length + 1)).map((text) =>
+    text === "true" ? `type=${name}` : text === "false" ? `type=${name},disabled=true` : `type=${name},${text}`
+  );
+}
+
+/**
+ * A recipe as a `docker-bake.json` that `docker buildx bake -f FILE` builds the same way. Pure.
+ * Throws a `RecipeError` for an invalid recipe; everything bake cannot express is a diagnostic.
+ *
+ * @example
+ * const { bake, diagnostics } = toBake(recipe, { bakeKeys: await probeBakeKeys() });
+ */
+export function toBake(recipe: Recipe, options: ToBakeOptions = {}): BakeExport {
+  const problems = validateRecipe(recipe);
+  if (problems.length) throw new RecipeError(problems);
+  const diagnostics: Diagnostic[] = [];
+  const planned = plan(recipeOptions(recipe));
+  // What the plan says about the options themselves (bake would meet the same), then the translation.
+  for (const d of planned.diagnostics) if (d.level !== "info") diagnostics.push(d);
+  const resolved = planned.options as Record<string, unknown>;
+  const target: BakeTarget = {};
+
+  const context = resolved.context as string | undefined;
+  if (context === "-") {
+    diagnostics.push(diag("warning", "bake-cannot-express", "context", "a context read from stdin (-) is not allowed in bake: left out"));
+  } else if (context !== undefined) {
+    target[CONTEXT.bake] = context;
+  }
+
+  const outputs: string[] = [];
+  const attest: string[] = [];
+  for (const [name, row] of Object.entries(FLAGS)) {
+    const value = resolved[name];
+    if (value === undefined) continue;
+    if (name === "file") {
+      const file = value as string;
+      if (file === "-") {
+        diagnostics.push(diag("warning", "bake-cannot-express", "file", "a Dockerfile read from stdin (-) is not allowed in bake: left out"));
+        continue;
+      }
+      // buildx reads -f against the working directory; bake reads dockerfile against the context.
+      const base = context ?? ".";
+      target[DOCKERFILE_KEY] = isRemote(base) || posix.isAbsolute(file)
+        ? file
+        : posix.isAbsolute(base)
+        ? posix.resolve(options.dir ?? process.cwd(), file)
+        : posix.relative(posix.normalize(base), posix.normalize(file)) || ".";
+      continue;
+    }
+    if (name === "push" || name === "load") continue; // outputs, below
+    if (name === "provenance" || name === "sbom") {
+      for (const entry of attestEntries(name, row, value)) {
+        attest.push(entry);
+        diagnostics.push(diag("info", "bake-attest", name, `written as attest entry ${entry}`));
+      }
+      continue;
+    }
+    if (row.bake === null) {
+      diagnostics.push(diag("warning", "bake-cannot-express", name, `${row.flag} has no bake file key: left out`,
+        name === "builder" ? `run docker buildx bake --builder ${String(value)}` : `pass ${row.flag} to docker buildx build instead, or leave it out`));
+      continue;
+    }
+    const v = bakeValue(name, row, value, diagnostics);
+    if (v === null) continue;
+    if (row.bake === OUTPUT_KEY) outputs.push(...(v as string[]));
+    else if (row.bake === ATTEST_KEY) attest.push(...(v as string[]));
+    else target[row.bake] = v;
+  }
+
+  // push and load are outputs in bake: what `--push` and `--load` add to buildx's exporters.
+  if (resolved.push === true) {
+    const image = outputs.findIndex((o) => readOutputs(o)[0]?.type === "image");
+    if (image >= 0) {
+      const attrs = parseAttributes(outputs[image]!);
+      outputs[image] = formatCsv(Object.entries({ ...attrs, push: "true" }).map(([k, v]) => `${k}=${v}`));
+      diagnostics.push(diag("info", "bake-push-as-output", "push", `written as push=true on output ${outputs[image]}`));
+    } else {
+      outputs.push("type=registry");
+      diagnostics.push(diag("info", "bake-push-as-output", "push", "written as output type=registry"));
+    }
+  }
+  if (resolved.load === true && !outputs.some((o) => readOutputs(o)[0]?.type === "docker" && !readOutputs(o)[0]?.attrs.dest)) {
+    outputs.push("type=docker");
+    diagnostics.push(diag("info", "bake-load-as-output", "load",
+      recipe.options.load === true ? "written as output type=docker" : "is on by default (no push, no output): written as output type=docker"));
+  }
+  if (outputs.length) target[OUTPUT_KEY] = outputs;
+  if (attest.length) target[ATTEST_KEY] = attest;
+
+  const extra = resolved.extraFlags;
+  if (isRecord(extra)) {
+    for (const flag of Object.keys(extra)) {
+      diagnostics.push(diag("warning", "bake-cannot-express", `extraFlags.${flag}`, "flags outside the flag table have no known bake key: left out"));
+    }
+  }
+  if (recipe.description) target[DESCRIPTION_KEY] = recipe.description;
+
+  // Keys this buildx's bake does not know: it would ignore them without a word.
+  const known = options.bakeKeys;
+  if (known === undefined || known === null) {
+    diagnostics.push(diag("info", "bake-keys-unchecked", null, "the installed buildx's bake keys were not probed: every key is written"));
+  } else {
+    for (const key of Object.keys(target)) {
+      if (known.includes(key)) continue;
+      const option = key === DESCRIPTION_KEY ? "description" : key === CONTEXT.bake ? "context" : OPTION_OF_BAKE_KEY.get(key)?.[0] ?? key;
+      const row = Object.hasOwn(FLAGS, option) ? FLAGS[option] : undefined;
+      if (key === DESCRIPTION_KEY) {
+        diagnostics.push(diag("info", "bake-key-unknown-to-buildx", null, `this buildx's bake has no "${key}" key: the recipe's description is left out`));
+      } else {
+        diagnostics.push(diag("warning", "bake-key-unknown-to-buildx", option,
+          `this buildx's bake does not know the key "${key}" (it would ignore it): left out`,
+          `upgrade buildx, or build with buildx-kit run${row ? ` (${row.flag} works with docker buildx build >= ${row.since})` : ""}`));
+      }
+      delete target[key];
+    }
+  }
+
+  const name = options.target ?? sanitizeTarget(recipe.name ?? "default");
+  const escaped = escapeDeep(target) as BakeTarget;
+  const bake: BakeFile = name === "default"
+    ? { target: { default: escaped } }
+    : { group: { default: { targets: [name] } }, target: { [name]: escaped } };
+  return { bake, target: name, diagnostics };
+}
+
+/** A bake file as written: two-space indent, final newline. */
+export function formatBake(bake: BakeFile): string {
+  return `${JSON.stringify(bake, null, 2)}\n`;
+}
+
+// ---------------------------------------------------------------------------------------------
+// fromBake
+
+/** A recipe read from a bake file. */
+export interface BakeImport {
+  readonly recipe: Recipe;
+  /** The target it came from. */
+  readonly target: string;
+  readonly diagnostics: readonly Diagnostic[];
+}
+
+/** How to import. */
+export interface FromBakeOptions {
+  /** The file's name, for messages. */
+  readonly file?: string;
+}
+
+/** Interpolation (`${...}`) or a directive (`%{...}`) in a bake string, or null; `$${`, `%%{` are literal. */
+function templateIn(text: string): string | null {
+  for (let i = 0; i < text.length; i++) {
+    if ((text[i] === "$" || text[i] === "%") && text[i + 1] === text[i] && text[i + 2] === "{") {
+      i += 2;
+      continue;
+    }
+    if ((text[i] === "$" || text[i] === "%") && text[i + 1] === "{") return text.slice(i, text.indexOf("}", i) + 1 || undefined);
+  }
+  return null;
+}
+
+function unescapeBake(text: string): string {
+  return text.replace(/\$\$\{/g, () => "${").replace(/%%\{/g, () => "%{");
+}
+
+/**
+ * Reads a bake target into a recipe. `json` is the file's text (syntax errors get line and
+ * column) or its parsed value; `target` names a target or a group of one target (default: the
+ * `default` group or target, else the only target). Groups and `inherits` are resolved as bake
+ * does. Throws a `RecipeError` for a matrix, variables in use, keys a recipe cannot hold, and
+ * every value the recipe would not accept.
+ *
+ * @example
+ * const { recipe } = fromBake(await readFile("docker-bake.json", "utf8"), "api");
+ */
+export function fromBake(json: string | object, target?: string, options: FromBakeOptions = {}): BakeImport {
+  const where = options.file !== undefined ? { file: options.file } : {};
+  const fail = (path: string, message: string, code = "bake"): never => {
+    throw new RecipeError([{ ...where, path, code, message }], "cannot import");
+  };
+  let value: unknown = json;
+  let positions: ReadonlyMap<string, { value: { line: number; column: number } }> | undefined;
+  if (typeof json === "string") {
+    try {
+      const parsed = parseJsonWithPositions(json);
+      [value, positions] = [parsed.value, parsed.positions];
+    } catch (e) {
+      if (!(e instanceof JsonSyntaxError)) throw e;
+      throw new RecipeError([{ ...where, path: "", code: "syntax", message: e.reason, line: e.line, column: e.column }], "cannot import");
+    }
+  }
+  if (!isRecord(value)) return fail("", `a bake file is a JSON object, got ${describe(value)}`);
+  const targets = value.target ?? {};
+  const groups = value.group ?? {};
+  if (!isRecord(targets)) return fail("target", `expects an object of targets, got ${describe(targets)}`);
+  if (!isRecord(groups)) return fail("group", `expects an object of groups, got ${describe(groups)}`);
+  const names = Object.keys(targets);
+  if (names.length === 0) return fail("target", "the bake file has no targets");
+
+  // Which target: a group must come down to exactly one.
+  const expand = (name: string, seen: string[] = []): string[] => {
+    const group = groups[name];
+    // A group that names itself (or a group above it) means the target of that name, as in bake.
+    if (!isRecord(group) || seen.includes(name)) return [name];
+    const list = Array.isArray(group.targets) ? group.targets.filter((t): t is string => typeof t === "string") : [];
+    return [...new Set(list.flatMap((t) => expand(t, [...seen, name])))];
+  };
+  const wanted = target ?? (("default" in groups || "default" in targets) ? "default" : names.length === 1 ? names[0]! : null);
+  if (wanted === null) {
+    return fail("target", `the bake file has ${names.length} targets (${names.join(", ")}) and no default group: choose one (CLI: --target NAME)`);
+  }
+  if (!(wanted in targets) && !(wanted in groups)) {
+    return fail("target", `no target or group "${wanted}" (targets: ${names.join(", ")}${Object.keys(groups).length ? `; groups: ${Object.keys(groups).join(", ")}` : ""})`);
+  }
+  const chosen = expand(wanted);
+  if (chosen.length !== 1) {
+    return fail(`group.${wanted}`, `group "${wanted}" holds ${chosen.length} targets (${chosen.join(", ")}); a recipe is one build: choose one (CLI: --target NAME)`);
+  }
+  const name = chosen[0]!;
+  if (!isRecord(targets[name])) return fail(`target.${name}`, `no target "${name}" (targets: ${names.join(", ")})`);
+
+  // inherits, resolved as bake's Target.Merge does.
+  const problems: RecipeProblem[] = [];
+  const at = (path: string) => {
+    const pos = positions?.get(path)?.value;
+    return pos ? { line: pos.line, column: pos.column } : {};
+  };
+  const problem = (path: string, message: string, code = "bake") => problems.push({ ...where, path, code, message, ...at(path) });
+  const resolveTarget = (tname: string, chain: string[]): { merged: BakeTarget; sources: Map<string, string> } => {
+    const t = targets[tname];
+    if (!isRecord(t)) {
+      problem(`target.${chain[chain.length - 1]}.inherits`, `inherits "${tname}", which is not a target`);
+      return { merged: {}, sources: new Map() };
+    }
+    if (chain.includes(tname)) {
+      problem(`target.${tname}.inherits`, `inherits itself (${[...chain, tname].join(" -> ")})`);
+      return { merged: {}, sources: new Map() };
+    }
+    if ("matrix" in t) {
+      fail(`target.${tname}.matrix`,
+        `target "${tname}" has a matrix, which makes several builds of one target; a recipe is one build: ` +
+          `write the combination you want as a plain target (docker buildx bake --print ${tname} lists them)`, "bake-matrix");
+    }
+    const merged: BakeTarget = {};
+    const sources = new Map<string, string>(); // key -> path of the value, for messages
+    const inherits = t.inherits;
+    if (inherits !== undefined && (!Array.isArray(inherits) || inherits.some((x) => typeof x !== "string"))) {
+      problem(`target.${tname}.inherits`, `expects an array of target names, got ${describe(inherits)}`);
+    }
+    for (const parent of Array.isArray(inherits) ? inherits.filter((x): x is string => typeof x === "string") : []) {
+      const r = resolveTarget(parent, [...chain, tname]);
+      merge(merged, r.merged);
+      for (const [k, p] of r.sources) sources.set(k, p);
+    }
+    const own = Object.fromEntries(Object.entries(t).filter(([k]) => k !== "inherits"));
+    merge(merged, own);
+    for (const k of Object.keys(own)) sources.set(k, `target.${tname}.${k}`);
+    return { merged, sources };
+  };
+  const { merged, sources } = resolveTarget(name, []);
+  const diagnostics: Diagnostic[] = [];
+  if ("variable" in value || "function" in value) {
+    diagnostics.push(diag("info", "bake-variables-ignored", null, "the file's variables and functions are not evaluated: values that use them are rejected"));
+  }
+
+  // Strings: escapes undone; interpolation cannot be carried into a recipe.
+  const literal = (v: unknown, path: string): unknown => {
+    if (typeof v === "string") {
+      const t = templateIn(v);
+      if (t !== null) {
+        problem(path, `uses bake interpolation (${t}), which a recipe cannot hold: resolve it first (docker buildx bake --print ${name} > resolved.json), or write the value`, "bake-interpolation");
+        return v;
+      }
+      return unescapeBake(v);
+    }
+    if (Array.isArray(v)) return v.map((x, i) => literal(x, childPath(path, i)));
+    if (isRecord(v)) return Object.fromEntries(Object.entries(v).map(([k, x]) => [unescapeBake(k), literal(x, childPath(path, k))]));
+    return v;
+  };
+
+  const out: Record<string, unknown> = {};
+  const one = <T>(list: T[]): T | T[] => (list.length === 1 ? list[0]! : list);
+  const strings = (v: unknown, path: string): string[] | null => {
+    const list = Array.isArray(v) ? v : null;
+    if (!list) {
+      problem(path, `expects an array, got ${describe(v)}`);
+      return null;
+    }
+    const texts: string[] = [];
+    list.forEach((item, i) => {
+      if (typeof item === "string") texts.push(item);
+      else if (isRecord(item)) texts.push(formatCsv(Object.entries(item).map(([k, x]) => `${k}=${String(x)}`)));
+      else problem(childPath(path, i), `expects a string, got ${describe(item)}`);
+    });
+    return texts;
+  };
+  let context: string | undefined;
+  const troubled = new Set<string>(); // keys already reported: their values are not checked again
+  for (const [key, raw] of Object.entries(merged)) {
+    const before = problems.length;
+    convert(key, raw);
+    if (problems.length > before) troubled.add(key);
+  }
+  function convert(key: string, raw: unknown): void {
+    const path = sources.get(key) ?? `target.${name}.${key}`;
+    const v = literal(raw, path);
+    if (key === CONTEXT.bake) {
+      if (typeof v !== "string") problem(path, `expects a string, got ${describe(v)}`);
+      else context = v.replace(/^cwd:\/\//, "");
+      return;
+    }
+    if (key === DESCRIPTION_KEY || key === "name") return;
+    if (key === DOCKERFILE_KEY) return; // below, once the context is known
+    if (key === OUTPUT_KEY) {
+      const texts = strings(v, path);
+      if (!texts) return;
+      const rest: string[] = [];
+      for (const text of texts) {
+        const parsed = readOutputs(text)[0];
+        const only = parsed && Object.keys(parsed.attrs).length === 1;
+        if (only && parsed.type === "registry") out.push = true;
+        else if (only && parsed.type === "docker") out.load = true;
+        else rest.push(text);
+      }
+      if (rest.length) out.output = one(rest);
+      return;
+    }
+    const option = OPTION_OF_BAKE_KEY.get(key);
+    if (!option) {
+      problem(path, key === "dockerfile-inline"
+        ? `"${key}" has no equivalent in a recipe, which builds from a Dockerfile on disk: write the Dockerfile to a file and name it in "dockerfile"`
+        : `"${key}" is not a bake target key buildx-kit can carry into a recipe`, "bake-unknown-key");
+      return;
+    }
+    const [optionName, row] = option;
+    const converted = fromBakeValue(row, v, path, problem, strings);
+    if (converted !== undefined) out[optionName] = converted;
+  }
+  const dockerfile = merged[DOCKERFILE_KEY];
+  if (dockerfile !== undefined) {
+    const path = sources.get(DOCKERFILE_KEY) ?? `target.${name}.${DOCKERFILE_KEY}`;
+    const v = literal(dockerfile, path);
+    if (typeof v !== "string") problem(path, `expects a string, got ${describe(v)}`);
+    else {
+      const file = v.replace(/^cwd:\/\//, "");
+      const base = context ?? ".";
+      out.file = isRemote(base) || posix.isAbsolute(file) || v.startsWith("cwd://") ? file : posix.join(base, file);
+    }
+  }
+  const ordered: Record<string, unknown> = {};
+  if (context !== undefined) ordered.context = context;
+  for (const key of Object.keys(FLAGS)) if (out[key] !== undefined) ordered[key] = out[key];
+  const description = merged[DESCRIPTION_KEY];
+  const recipe: Recipe = {
+    $schema: RECIPE_SCHEMA_URL,
+    recipe: RECIPE_VERSION,
+    name,
+    ...(typeof description === "string" && description ? { description: unescapeBake(description) } : {}),
+    options: ordered as BuildOptions,
+  };
+  // The values are checked as a recipe's, and each problem is named by the bake key it came from.
+  for (const p of validateRecipe(recipe)) {
+    const m = /^options\.([A-Za-z]+)(.*)$/.exec(p.path);
+    const option = m?.[1] ?? "";
+    const row = Object.hasOwn(FLAGS, option) ? FLAGS[option] : undefined;
+    const key = option === "context" ? CONTEXT.bake : option === "push" || option === "load" ? OUTPUT_KEY : row?.bake ?? null;
+    if (key && troubled.has(key)) continue;
+    const base = key ? sources.get(key) ?? `target.${name}.${key}` : null;
+    const path = base === null ? p.path : row && (row.kind === "map" || row.kind === "hosts") ? `${base}${m?.[2] ?? ""}` : base;
+    problem(path, p.message, p.code);
+  }
+  if (problems.length) throw new RecipeError(problems, "cannot import");
+  return { recipe, target: name, diagnostics };
+}
+
+/** Merges a bake target into another as bake's `inherits` does. */
+function merge(into: BakeTarget, from: BakeTarget): void {
+  for (const [key, value] of Object.entries(from)) {
+    const current = into[key];
+    if (isRecord(value) && (current === undefined || isRecord(current))) {
+      // key=value keys merge per key; a null value in args/labels leaves the inherited one.
+      const next: Record<string, unknown> = { ...(current as Record<string, unknown> | undefined) };
+      for (const [k, v] of Object.entries(value)) if (v !== null) next[k] = v;
+      into[key] = next;
+    } else if (Array.isArray(value) && Array.isArray(current) && !REPLACED_ON_INHERIT.has(key)) {
+      into[key] = [...new Set([...current, ...value])];
+    } else if (value !== null) {
+      into[key] = value;
+    }
+  }
+}
+
+/** A bake value back into an option value, by the option's kind; canonical: one element is a string. */
+function fromBakeValue(
+  row: FlagRow,
+  value: unknown,
+  path: string,
+  problem: (path: string, message: string) => void,
+  strings: (v: unknown, path: string) => string[] | null,
+): unknown {
+  const one = (list: string[]): string | string[] | undefined => (list.length === 0 ? undefined : list.length === 1 ? list[0]! : list);
+  switch (row.kind) {
+    case "bool":
+      if (typeof value === "boolean") return value;
+      if (value === "true" || value === "false") return value === "true";
+      problem(path, `expects true or false, got ${describe(value)}`);
+      return undefined;
+    case "string":
+      if (typeof value === "string") return value;
+      problem(path, `expects a string, got ${describe(value)}`);
+      return undefined;
+    case "bytes":
+      if (typeof value === "number") return value;
+      if (typeof value === "string") return /^\d+$/.test(value) ? Number(value) : value;
+      problem(path, `expects a size, got ${describe(value)}`);
+      return undefined;
+    case "list":
+    case "csv":
+    case "csvOrBool":
+    case "platforms": {
+      const list = strings(value, path);
+      return list ? one(list) : undefined;
+    }
+    case "ulimit": {
+      const list = strings(value, path);
+      if (!list) return undefined;
+      const out: Record<string, unknown> = {};
+      for (const [i, text] of list.entries()) {
+        const m = /^([a-z]+)=(-?\d+)(?::(-?\d+))?$/.exec(text);
+        if (!m) {
+          problem(childPath(path, i), `expects name=soft[:hard], got ${describe(text)}`);
+          continue;
+        }
+        const soft = Number(m[2]);
+        const hard = m[3] === undefined ? soft : Number(m[3]);
+        out[m[1]!] = soft === hard ? soft : { soft, hard };
+      }
+      return Object.keys(out).length ? out : undefined;
+    }
+    case "map":
+    case "hosts": {
+      if (!isRecord(value)) {
+        problem(path, `expects an object of key: value, got ${describe(value)}`);
+        return undefined;
+      }
+      const out: Record<string, string> = {};
+      for (const [k, v] of Object.entries(value)) {
+        if (v === null) continue; // unset
+        if (typeof v === "string" || typeof v === "number" || typeof v === "boolean") out[k] = String(v);
+        else problem(childPath(path, k), `expects a string, got ${describe(v)}`);
+      }
+      return Object.keys(out).length ? out : undefined;
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// What the installed buildx's bake knows
+
+const keyCache = new Map<string, Promise<string[] | null>>();
+
+/** A value for each bake key, to see whether this buildx's bake keeps it. */
+function sampleTarget(keys: readonly string[]): BakeTarget {
+  const sample: BakeTarget = {};
+  for (const key of keys) {
+    if (key === CONTEXT.bake) sample[key] = ".";
+    else if (key === DESCRIPTION_KEY) sample[key] = "probe";
+    else if (key === OUTPUT_KEY) sample[key] = ["type=cacheonly"];
+    else {
+      const [name, row] = OPTION_OF_BAKE_KEY.get(key)!;
+      let example: unknown = row.kind === "bool" ? false : row.example ?? "x";
+      if (typeof example === "string" && example.startsWith("{")) example = JSON.parse(example);
+      sample[key] = bakeValue(name, row, example, []);
+    }
+  }
+  return sample;
+}
+
+/**
+ * The bake target keys the installed buildx knows, found by asking it: `bake --print` of a target
+ * holding each key (an unknown key is dropped silently by older buildx). Cached per buildx; null
+ * when buildx cannot be run.
+ */
+export function probeBakeKeys(options: { capabilities?: Capabilities; env?: Readonly<Record<string, string | undefined>>; refresh?: boolean } = {}): Promise<string[] | null> {
+  const command = options.capabilities?.buildxCommand ?? ["docker", "buildx"];
+  const cacheKey = `${command.join(" ")}@${options.capabilities?.buildxVersion ?? "?"}`;
+  if (!options.refresh && keyCache.has(cacheKey)) return keyCache.get(cacheKey)!;
+  const found = (async () => {
+    const dir = await mkdtemp(join(tmpdir(), "buildx-kit-bake-"));
+    const env = { ...(options.env ?? process.env), SSH_AUTH_SOCK: "" } as NodeJS.ProcessEnv;
+    let files = 0;
+    const print = async (keys: readonly string[]) => {
+      const file = join(dir, `probe-${files++}.json`);
+      await writeFile(file, JSON.stringify({ target: { probe: sampleTarget(keys) } }));
+      return await $({ quiet: true, nothrow: true, cwd: dir, env, timeout: 30_000, verbose: false })`${[...command, "bake", "--print", "-f", file, "probe"]}`;
+    };
+    // All keys at once; when a sample value is refused (a secret file, an ssh agent), each half
+    // again, down to single keys: a refused value was read, so its key is known.
+    const known = async (keys: readonly string[], first: boolean): Promise<string[] | null> => {
+      const out = await print(keys);
+      if (out.exitCode === 0) return printedKeys(out.stdout)?.filter((k) => keys.includes(k)) ?? null;
+      if (first && /unknown (?:command|flag)|is not a docker command|Cannot connect/i.test(out.stderr)) return null;
+      if (keys.length === 1) return /unsupported argument|unknown key|not expected/i.test(out.stderr) ? [] : [...keys];
+      const mid = keys.length >> 1;
+      const halves = await Promise.all([known(keys.slice(0, mid), false), known(keys.slice(mid), false)]);
+      return halves.flatMap((h) => h ?? []);
+    };
+    try {
+      return await known(BAKE_KEYS, true);
+    } catch {
+      return null;
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  })();
+  keyCache.set(cacheKey, found);
+  return found;
+}
+
+function printedKeys(stdout: string): string[] | null {
+  try {
+    const printed = JSON.parse(stdout) as { target?: Record<string, Record<string, unknown>> };
+    return Object.keys(printed.target?.probe ?? {});
+  } catch {
+    return null;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Files
+
+/** How to export a recipe file. */
+export interface ExportBakeOptions extends ToBakeOptions {
+  /** Where to write the bake file; absent: not written (the text is returned). */
+  readonly out?: string;
+  /** Replace an existing `out`. */
+  readonly overwrite?: boolean;
+  /** `--set` overrides applied before exporting. */
+  readonly set?: readonly string[];
+  /** For probing the bake keys (absent `bakeKeys`): the machine, and its environment. */
+  readonly capabilities?: Capabilities;
+  readonly env?: Readonly<Record<string, string | undefined>>;
+}
+
+/** What `exportBake` made. */
+export interface BakeFileExport extends BakeExport {
+  /** The bake file's text. */
+  readonly text: string;
+  /** The file written (absolute), or null. */
+  readonly file: string | null;
+  /** The folder to run bake in: relative paths in the bake file resolve against it (the recipe's folder). */
+  readonly cwd: string;
+  /** The command that builds it: run it in `cwd`. */
+  readonly command: readonly string[];
+}
+
+/**
+ * Exports a recipe file as a bake file (`buildx-kit recipe export FILE [--bake OUT]`): probes
+ * which keys the installed buildx's bake knows (unless `bakeKeys` is given), translates, and
+ * writes `out` atomically when given. Throws `RecipeError` for an invalid recipe, one whose plan
+ * has errors (push without a tag, ...), or an existing `out` without `overwrite`. Relative paths stay as they are, so bake must run in the
+ * recipe's folder (`cwd`); a diagnostic says so when `out` is elsewhere.
+ */
+export async function exportBake(path: string, options: ExportBakeOptions = {}): Promise<BakeFileExport> {
+  const loaded = await loadRecipeFile(path);
+  let recipe = loaded.recipe;
+  if (options.set?.length) recipe = { ...recipe, options: applySets(recipeOptions(recipe), options.set) };
+  const bakeKeys = options.bakeKeys !== undefined
+    ? options.bakeKeys
+    : await probeBakeKeys({
+      capabilities: options.capabilities ?? await probe({ ...(options.env ? { env: options.env } : {}) }),
+      ...(options.env ? { env: options.env } : {}),
+    });
+  const exported = toBake(recipe, { ...options, bakeKeys, dir: loaded.dir });
+  // A recipe that cannot build makes a bake file that cannot either: nothing is written.
+  const errors = exported.diagnostics.filter((d) => d.level === "error");
+  if (errors.length) {
+    throw new RecipeError(errors.map((d) => ({
+      file: path, path: d.option ? `options.${d.option}` : "options", code: d.code,
+      message: `${d.message}${d.hint ? ` (hint: ${d.hint})` : ""}`,
+    })), "cannot export");
+  }
+  const text = formatBake(exported.bake);
+  const diagnostics = [...exported.diagnostics];
+  let file: string | null = null;
+  if (options.out !== undefined) {
+    const outDir = dirname(resolve(options.out));
+    if (outDir !== loaded.dir) {
+      diagnostics.push(diag("info", "bake-run-in-recipe-folder", null,
+        `relative paths in the bake file are the recipe's: run bake in ${loaded.dir}`,
+        `cd ${loaded.dir} && docker buildx bake -f ${relative(loaded.dir, resolve(options.out))}`));
+    }
+    file = await writeFileAtomic(options.out, text, { overwrite: options.overwrite ?? false });
+  }
+  return {
+    ...exported, diagnostics, text, file, cwd: loaded.dir,
+    command: ["docker", "buildx", "bake", "-f", file ? relative(loaded.dir, file) || file : "-", exported.target],
+  };
+}
+
+/**
+ * Imports a bake JSON file (`buildx-kit recipe import BAKE.json [--target T]`): the target (or the
+ * default group's one target) as a recipe. Throws `RecipeError` with what cannot be carried over.
+ */
+export async function importBake(path: string, options: { target?: string } = {}): Promise<BakeImport> {
+  const bad = (message: string): never => {
+    throw new RecipeError([{ file: path, path: "", code: "unreadable", message }], "cannot import");
+  };
+  if (/\.hcl$/i.test(path)) bad("is HCL; import reads bake JSON: convert it with docker buildx bake --print -f FILE TARGET > bake.json");
+  let text: string;
+  try {
+    const info = await stat(path);
+    if (info.size > MAX_RECIPE_BYTES) bad(`is ${(info.size / 1024 / 1024).toFixed(1)} MiB; a bake file to import is at most 1 MiB`);
+    text = await readFile(path, "utf8");
+  } catch (e) {
+    if (e instanceof RecipeError) throw e;
+    return bad((e as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : `cannot be read (${(e as Error).message})`);
+  }
+  const imported = fromBake(text, options.target, { file: path });
+  const dir = dirname(resolve(path));
+  return {
+    ...imported,
+    diagnostics: [
+      ...imported.diagnostics,
+      diag("info", "bake-paths-from-bake-folder", null,
+        `relative paths come from the bake file, where they resolve against the folder bake runs in (usually ${dir}): save the recipe there`),
+    ],
+  };
+}

@@ -1,0 +1,1270 @@
+/**
+ * Saved recipes: a build written down as a JSON file a person can read, diff and edit, validated
+ * before anything runs, saved atomically, and rerun later from any folder.
+ *
+ * ```json
+ * { "$schema": "../node_modules/buildx-kit/schema/recipe.schema.json", "recipe": 1,
+ *   "name": "api", "description": "...", "options": { "context": ".", "tag": "api:1" } }
+ * ```
+ *
+ * The options are exactly `BuildOptions`. Their values are checked by `plan()` (the flag table's
+ * value kinds, `lib/values.ts`); this file adds only what is about the file: syntax with line and
+ * column, the format version, unknown keys, and the rule that a recipe never holds a secret.
+ */
+import { randomBytes } from "node:crypto";
+import { link, open, readFile, rename, stat, unlink } from "node:fs/promises";
+import { basename, dirname, join, relative, resolve, sep } from "node:path";
+import process from "node:process";
+import { type Capabilities, UNKNOWN_CAPABILITIES } from "./capabilities.ts";
+import { parseAttributes } from "./csv.ts";
+import type { Diagnostic } from "./diagnostics.ts";
+import { FLAGS, type FlagRow } from "./flags.ts";
+import type { BuildOptions } from "./options.ts";
+import { plan, readOutputs, suggestOption } from "./plan.ts";
+import { probe } from "./probe.ts";
+import type { BuildResult } from "./result.ts";
+import { build, type RunOptions } from "./run.ts";
+import { describe } from "./values.ts";
+
+// ---------------------------------------------------------------------------------------------
+// The format
+
+/** The recipe format version this buildx-kit reads and writes. */
+export const RECIPE_VERSION = 1;
+
+/**
+ * The recipe JSON Schema's id (`schema/recipe.schema.json` in the package). A saved recipe's
+ * `$schema` is the relative path to that file when the package is installed beside the recipe
+ * (node_modules/buildx-kit, so editors complete and check it), else this id.
+ */
+export const RECIPE_SCHEMA_URL = "urn:buildx-kit:recipe-schema:1";
+
+/** The schema file of the installed package, as a path relative to `dir`, or null when none is found above it. */
+export async function schemaPathFrom(dir: string): Promise<string | null> {
+  for (let here = resolve(dir); ; here = dirname(here)) {
+    const candidate = join(here, "node_modules", "buildx-kit", "schema", "recipe.schema.json");
+    try {
+      await stat(candidate);
+      return relative(resolve(dir), candidate).split(sep).join("/");
+    } catch {
+      if (dirname(here) === here) return null;
+    }
+  }
+}
+
+/** The largest recipe file read (1 MiB): a recipe is a few hundred bytes; anything this big is the wrong file. */
+export const MAX_RECIPE_BYTES = 1024 * 1024;
+
+/** How deep JSON may nest in a recipe (the deepest option, a ulimit range, needs 5). */
+const MAX_DEPTH = 32;
+
+/** A saved build: the options of `build()`, with a name, a description and the format version. */
+export interface Recipe {
+  /** The JSON Schema editors check the file against. */
+  readonly $schema?: string;
+  /** The format version: 1. */
+  readonly recipe: number;
+  readonly name?: string;
+  readonly description?: string;
+  /** The builder instance to build with (the same as `options.builder`; set one or the other). */
+  readonly builder?: string;
+  /** The buildx version the recipe was made with (informative). */
+  readonly buildx?: string;
+  /** Exactly the `BuildOptions` of `build()`. */
+  readonly options: BuildOptions;
+}
+
+/** The top-level keys of a recipe, in the order they are saved. */
+const TOP_KEYS = ["$schema", "recipe", "name", "description", "builder", "buildx", "options"] as const;
+
+/** One thing wrong with a recipe (or a `--set`, or a bake file being imported). */
+export interface RecipeProblem {
+  /** The file, as the caller named it; absent for a recipe object. */
+  readonly file?: string;
+  /** The JSON path of the value: `options.ulimit.nofile.soft`, `options.tag[1]`; "" for the file as a whole. */
+  readonly path: string;
+  readonly message: string;
+  /** 1-based line of the value (or of the syntax error) in the file, when known. */
+  readonly line?: number;
+  /** 1-based column, counted in UTF-16 code units as editors do. */
+  readonly column?: number;
+  /** Stable, kebab-case: `syntax`, `unknown-key`, `invalid-value`, `secret-value`, `version`, ... */
+  readonly code: string;
+  /** The `--set` argument the value came from, when it came from one. */
+  readonly set?: string;
+}
+
+/** One line of a problem, as the CLI prints it: `file:line:col: path: message`. */
+export function formatProblem(p: RecipeProblem): string {
+  const where = p.set !== undefined
+    ? `--set ${p.set}`
+    : p.file !== undefined
+    ? `${p.file}${p.line !== undefined ? `:${p.line}:${p.column ?? 1}` : ""}`
+    : p.line !== undefined
+    ? `${p.line}:${p.column ?? 1}`
+    : "";
+  return [where, p.path, p.message].filter(Boolean).join(": ");
+}
+
+/**
+ * A recipe (or a bake file to import, or `--set` overrides) that cannot be used as given. Its
+ * message lists every problem, one per line, and is what the CLI prints before exiting with code 2.
+ */
+export class RecipeError extends Error {
+  override readonly name = "RecipeError";
+  /** The file the problems are in (the first, when several files are), or null for a recipe object. */
+  readonly file: string | null;
+  /** Every problem, in file order. */
+  readonly problems: readonly RecipeProblem[];
+  /** What went wrong in a few words: `invalid recipe`, `not saved`, `cannot build`. */
+  readonly heading: string;
+
+  constructor(problems: readonly RecipeProblem[], heading = "invalid recipe") {
+    const sorted = sortProblems(problems);
+    super(formatProblems(sorted, heading));
+    this.problems = sorted;
+    this.heading = heading;
+    this.file = sorted.find((p) => p.file !== undefined)?.file ?? null;
+  }
+}
+
+function sortProblems(problems: readonly RecipeProblem[]): RecipeProblem[] {
+  // Stable: within one file, by position; problems without one keep their order, after the rest.
+  const files: (string | undefined)[] = [];
+  for (const p of problems) if (!files.includes(p.file)) files.push(p.file);
+  return files.flatMap((f) =>
+    problems.filter((p) => p.file === f)
+      .map((p, i) => ({ p, i }))
+      .sort((a, b) => (a.p.line ?? Infinity) - (b.p.line ?? Infinity) || (a.p.column ?? 0) - (b.p.column ?? 0) || a.i - b.i)
+      .map(({ p }) => p)
+  );
+}
+
+function formatProblems(problems: readonly RecipeProblem[], heading: string): string {
+  const files: (string | undefined)[] = [];
+  for (const p of problems) if (!files.includes(p.file)) files.push(p.file);
+  return files.map((f) => {
+    const mine = problems.filter((p) => p.file === f);
+    const count = mine.length === 1 ? "1 problem" : `${mine.length} problems`;
+    const head = `${f !== undefined ? `${f}: ` : ""}${heading} (${count}):`;
+    return [head, ...mine.map((p) => `  ${formatProblem(p)}`)].join("\n");
+  }).join("\n");
+}
+
+// ---------------------------------------------------------------------------------------------
+// JSON with positions
+//
+// JSON.parse says neither where nor why in a way that is the same on Node, Deno and Bun, so
+// recipes are read by this small strict parser: RFC 8259, plus clear words for what people
+// actually write by mistake (a BOM, a trailing comma, comments, single quotes).
+
+/** A 1-based line and column. */
+export interface TextPosition {
+  readonly line: number;
+  readonly column: number;
+}
+
+/** Where a value (and, for an object member, its key) starts. */
+export interface Located {
+  readonly value: TextPosition;
+  readonly key?: TextPosition;
+}
+
+/** A JSON text that does not parse: the first error, with its position. */
+export class JsonSyntaxError extends SyntaxError {
+  override readonly name = "JsonSyntaxError";
+  readonly line: number;
+  readonly column: number;
+  /** The message without the position. */
+  readonly reason: string;
+  constructor(reason: string, position: TextPosition) {
+    super(`${reason} at line ${position.line}, column ${position.column}`);
+    this.reason = reason;
+    this.line = position.line;
+    this.column = position.column;
+  }
+}
+
+/** A parsed JSON text with the position of every value, keyed by path (`options.tag[1]`). */
+export interface ParsedJson {
+  readonly value: unknown;
+  readonly positions: ReadonlyMap<string, Located>;
+  /** Keys that appear twice in one object (JSON.parse would keep the last silently). */
+  readonly duplicates: readonly { readonly path: string; readonly key: TextPosition }[];
+}
+
+/** Joins a path and an object key the way `values.ts` names paths. */
+export function childPath(parent: string, key: string | number): string {
+  if (typeof key === "number") return `${parent}[${key}]`;
+  return parent === "" ? key : `${parent}.${key}`;
+}
+
+/**
+ * Parses strict JSON, recording where each value starts. Throws `JsonSyntaxError` for the first
+ * error, with a message that says what to fix.
+ */
+export function parseJsonWithPositions(text: string): ParsedJson {
+  const lineStarts = [0];
+  for (let i = 0; i < text.length; i++) if (text[i] === "\n") lineStarts.push(i + 1);
+  const at = (index: number): TextPosition => {
+    let lo = 0, hi = lineStarts.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (lineStarts[mid]! <= index) lo = mid;
+      else hi = mid - 1;
+    }
+    return { line: lo + 1, column: index - lineStarts[lo]! + 1 };
+  };
+  const fail = (reason: string, index: number): never => {
+    throw new JsonSyntaxError(reason, at(index));
+  };
+  const positions = new Map<string, Located>();
+  const duplicates: { path: string; key: TextPosition }[] = [];
+  let i = 0;
+
+  if (text.charCodeAt(0) === 0xfeff) {
+    fail("the file starts with a byte order mark (BOM): save it as UTF-8 without a BOM", 0);
+  }
+
+  const show = (index: number): string => {
+    const word = /^[A-Za-z0-9_$+.-]+/.exec(text.slice(index, index + 20))?.[0];
+    const shown = word && word.length > 1 ? word : text[index]!;
+    return JSON.stringify(shown);
+  };
+
+  const skip = (): void => {
+    for (;;) {
+      const c = text[i];
+      if (c === " " || c === "\t" || c === "\n" || c === "\r") i++;
+      else if (c === "/" && (text[i + 1] === "/" || text[i + 1] === "*")) fail("comments are not allowed in JSON: remove it", i);
+      else return;
+    }
+  };
+
+  const value = (path: string, depth: number): unknown => {
+    skip();
+    if (depth > MAX_DEPTH) fail(`nested deeper than ${MAX_DEPTH} levels`, i);
+    const start = i;
+    const c = text[i];
+    const record = (v: unknown, key?: TextPosition): unknown => {
+      positions.set(path, key ? { value: at(start), key } : { value: at(start) });
+      return v;
+    };
+    if (c === undefined) return fail("unexpected end of the file: expected a value", i);
+    if (c === "{") return object(path, depth, start);
+    if (c === "[") return array(path, depth, start);
+    if (c === '"') return record(string());
+    if (c === "-" || (c >= "0" && c <= "9")) return record(number());
+    for (const [word, v] of [["true", true], ["false", false], ["null", null]] as const) {
+      if (text.startsWith(word, i) && !/[A-Za-z0-9_]/.test(text[i + word.length] ?? "")) {
+        i += word.length;
+        return record(v);
+      }
+    }
+    if (c === "'") return fail("strings take double quotes in JSON, not single quotes", i);
+    if (/^(NaN|Infinity|undefined)\b/.test(text.slice(i))) {
+      return fail(`unexpected ${show(i)}: JSON has no NaN, Infinity or undefined`, i);
+    }
+    if (/[A-Za-z_]/.test(c)) return fail(`unexpected ${show(i)}: expected a value (text takes double quotes)`, i);
+    return fail(`unexpected ${show(i)}: expected a value`, i);
+  };
+
+  const object = (path: string, depth: number, start: number): Record<string, unknown> => {
+    positions.set(path, { value: at(start) });
+    const out: Record<string, unknown> = {};
+    const seen = new Set<string>();
+    i++; // {
+    skip();
+    if (text[i] === "}") {
+      i++;
+      return out;
+    }
+    for (;;) {
+      skip();
+      const keyStart = i;
+      const c = text[i];
+      if (c !== '"') {
+        if (c === undefined) fail("unexpected end of the file: expected a property name or }", i);
+        if (c === "'") fail("property names take double quotes in JSON, not single quotes", i);
+        if (/[A-Za-z_$]/.test(c!)) fail(`property names take double quotes in JSON: write "${/^[A-Za-z0-9_$]+/.exec(text.slice(i))![0]}"`, i);
+        fail(`unexpected ${show(i)}: expected a property name in double quotes`, i);
+      }
+      const key = string();
+      const keyPos = at(keyStart);
+      const p = childPath(path, key);
+      if (seen.has(key)) duplicates.push({ path: p, key: keyPos });
+      seen.add(key);
+      skip();
+      if (text[i] !== ":") {
+        fail(text[i] === undefined ? `unexpected end of the file: expected ":" after "${key}"` : `expected ":" after the property name "${key}", found ${show(i)}`, i);
+      }
+      i++;
+      const v = value(p, depth + 1);
+      const loc = positions.get(p);
+      positions.set(p, { value: loc?.value ?? keyPos, key: keyPos });
+      if (key === "__proto__") Object.defineProperty(out, key, { value: v, enumerable: true, writable: true, configurable: true });
+      else out[key] = v;
+      skip();
+      if (text[i] === "}") {
+        i++;
+        return out;
+      }
+      if (text[i] !== ",") {
+        if (text[i] === undefined) fail("unexpected end of the file: expected , or } (is a } missing?)", i);
+        if (text[i] === '"') fail(`expected , or } after the value of "${key}": is a comma missing?`, i);
+        fail(`unexpected ${show(i)} after the value of "${key}": expected , or }`, i);
+      }
+      const comma = i;
+      i++;
+      skip();
+      if (text[i] === "}") fail("trailing comma after the last property: remove it (JSON allows none)", comma);
+    }
+  };
+
+  const array = (path: string, depth: number, start: number): unknown[] => {
+    positions.set(path, { value: at(start) });
+    const out: unknown[] = [];
+    i++; // [
+    skip();
+    if (text[i] === "]") {
+      i++;
+      return out;
+    }
+    for (;;) {
+      out.push(value(childPath(path, out.length), depth + 1));
+      skip();
+      if (text[i] === "]") {
+        i++;
+        return out;
+      }
+      if (text[i] !== ",") {
+        if (text[i] === undefined) fail("unexpected end of the file: expected , or ] (is a ] missing?)", i);
+        fail(`unexpected ${show(i)} in an array: expected , or ] (is a comma missing?)`, i);
+      }
+      const comma = i;
+      i++;
+      skip();
+      if (text[i] === "]") fail("trailing comma after the last element: remove it (JSON allows none)", comma);
+    }
+  };
+
+  const string = (): string => {
+    const start = i;
+    i++; // "
+    let out = "";
+    for (;;) {
+      const c = text[i];
+      if (c === undefined) return fail("unterminated string: a closing \" is missing", start);
+      if (c === '"') {
+        i++;
+        return out;
+      }
+      if (c === "\n" || c === "\r") return fail("unterminated string: a string cannot hold a line break (write \\n, or close it with \")", start);
+      if (c < " ") return fail(`a control character (U+${c.charCodeAt(0).toString(16).padStart(4, "0").toUpperCase()}) inside a string: write it escaped`, i);
+      if (c === "\\") {
+        const e = text[i + 1];
+        const simple: Record<string, string> = { '"': '"', "\\": "\\", "/": "/", b: "\b", f: "\f", n: "\n", r: "\r", t: "\t" };
+        if (e !== undefined && e in simple) {
+          out += simple[e];
+          i += 2;
+          continue;
+        }
+        if (e === "u") {
+          const hex = text.slice(i + 2, i + 6);
+          if (!/^[0-9a-fA-F]{4}$/.test(hex)) return fail("\\u needs four hex digits", i);
+          out += String.fromCharCode(parseInt(hex, 16));
+          i += 6;
+          continue;
+        }
+        return fail(`invalid escape \\${e ?? ""} in a string: write a backslash as \\\\`, i);
+      }
+      out += c;
+      i++;
+    }
+  };
+
+  const number = (): number => {
+    const m = /^-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?/.exec(text.slice(i));
+    if (!m) return fail(`unexpected ${show(i)}: expected a number`, i);
+    if (/^-?0\d/.test(text.slice(i))) return fail("numbers cannot start with 0 in JSON", i);
+    const after = text[i + m[0].length];
+    if (after === ".") return fail("expected a digit after the decimal point", i + m[0].length + 1);
+    i += m[0].length;
+    return Number(m[0]);
+  };
+
+  if (text.trim() === "") fail("the file is empty: a recipe is a JSON object", 0);
+  const result = value("", 0);
+  skip();
+  if (i < text.length) fail(`unexpected ${show(i)} after the end of the JSON value`, i);
+  return { value: result, positions, duplicates };
+}
+
+/** The position recorded for a path, or for its nearest ancestor that has one. */
+function positionOf(positions: ReadonlyMap<string, Located> | undefined, path: string, useKey: boolean): TextPosition | undefined {
+  if (!positions) return undefined;
+  let p = path;
+  for (;;) {
+    const loc = positions.get(p);
+    if (loc) return useKey && loc.key ? loc.key : loc.value;
+    if (p === "") return undefined;
+    const cut = Math.max(p.lastIndexOf("."), p.lastIndexOf("["));
+    p = cut <= 0 ? "" : p.slice(0, cut);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Validation
+
+/** Codes of `plan()` that are about a value itself (not about how options combine). */
+const VALUE_CODES = new Set(["invalid-value", "unknown-option", "invalid-tag", "invalid-options"]);
+
+/** Attributes a `--secret` may have: where the secret comes from, never the secret. */
+const SECRET_ATTRIBUTES = new Set(["id", "type", "src", "source", "env"]);
+
+/** A word in a build arg's name that says it holds a credential. */
+const CREDENTIAL = /^(?:.*TOKEN|.*PASSWORD|PASSWD|.*SECRETS?|(?:API|ACCESS|PRIVATE|SSH|AUTH|SECRET|SIGNING|GPG)?KEY|.*CREDENTIALS?|.*PASSPHRASE)$/i;
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+type Problem0 = Omit<RecipeProblem, "file" | "line" | "column">;
+
+/** Problems with the option values, found by `plan()` and the secret rule. Paths start with `options.`. */
+export function optionProblems(options: unknown): Problem0[] {
+  const problems: Problem0[] = [];
+  if (!isRecord(options)) {
+    return [{ path: "options", code: "invalid-value", message: `expects an object of build options, got ${describe(options)}` }];
+  }
+  const p = plan(options as BuildOptions, UNKNOWN_CAPABILITIES);
+  for (const d of p.diagnostics) {
+    if (d.level !== "error" || !VALUE_CODES.has(d.code)) continue;
+    const path = d.option ? `options.${d.option}` : "options";
+    const message = d.code === "unknown-option"
+      ? `is not a buildx build option${d.hint ? `; ${d.hint}` : ""}`
+      : d.message;
+    problems.push({ path, code: d.code === "unknown-option" ? "unknown-key" : "invalid-value", message });
+  }
+  problems.push(...secretProblems(options.secret));
+  return problems;
+}
+
+/** A secret in a recipe names where the value comes from (`src=`, `env=`), never the value. */
+function secretProblems(value: unknown): Problem0[] {
+  if (value === undefined || value === null) return [];
+  const list = Array.isArray(value) ? value : [value];
+  const problems: Problem0[] = [];
+  list.forEach((item, index) => {
+    const base = Array.isArray(value) ? `options.secret[${index}]` : "options.secret";
+    let attrs: [string, string, string][]; // [key, value, path]
+    if (typeof item === "string") {
+      try {
+        attrs = Object.entries(parseAttributes(item)).map(([k, v]) => [k, v, base]);
+      } catch {
+        return; // plan() reports the CSV error
+      }
+    } else if (isRecord(item)) {
+      attrs = Object.entries(item).map(([k, v]) => [k.toLowerCase(), String(v), childPath(base, k)]);
+    } else {
+      return;
+    }
+    for (const [key, v, path] of attrs) {
+      if (!SECRET_ATTRIBUTES.has(key)) {
+        problems.push({
+          path, code: "secret-value",
+          message: `"${key}" is not a secret attribute: a recipe says where a secret comes from (src=FILE or env=VARIABLE), never the secret itself`,
+        });
+      } else if (key === "type" && v !== "file" && v !== "env") {
+        problems.push({ path, code: "invalid-value", message: `type must be file or env, got ${JSON.stringify(v)}` });
+      }
+    }
+  });
+  return problems;
+}
+
+/** Warnings for build args whose name says they hold a credential: build args stay in the image's history. */
+export function credentialWarnings(options: BuildOptions): Problem0[] {
+  const value = options.buildArg;
+  if (value === undefined) return [];
+  const names: [string, string][] = isRecord(value)
+    ? Object.keys(value).map((k) => [k, `options.buildArg.${k}`])
+    : (Array.isArray(value) ? value : [value]).map((v, i) => [String(v).split("=")[0] ?? "", Array.isArray(value) ? `options.buildArg[${i}]` : "options.buildArg"]);
+  return names
+    .filter(([name]) => name.split(/[_.\-]/).some((word) => CREDENTIAL.test(word)) || CREDENTIAL.test(name))
+    .map(([name, path]) => ({
+      path, code: "credential-build-arg",
+      message: `${name} looks like a credential: build args stay in the image's history; pass it as a secret instead ` +
+        `(secret: "id=${name},env=${name}" and RUN --mount=type=secret,id=${name},env=${name} ...)`,
+    }));
+}
+
+function editDistance(a: string, b: string): number {
+  let row = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const next = [i];
+    for (let j = 1; j <= b.length; j++) next[j] = Math.min(row[j]! + 1, next[j - 1]! + 1, row[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    row = next;
+  }
+  return row[b.length]!;
+}
+
+/** Problems with the recipe around the options: format version, unknown keys, field types. */
+function recipeProblems(value: unknown): Problem0[] {
+  if (!isRecord(value)) {
+    return [{ path: "", code: "invalid-value", message: `a recipe is a JSON object, got ${describe(value)}` }];
+  }
+  const problems: Problem0[] = [];
+  for (const key of Object.keys(value)) {
+    if ((TOP_KEYS as readonly string[]).includes(key)) continue;
+    const field = TOP_KEYS.find((k) => editDistance(k.toLowerCase(), key.toLowerCase()) <= 2);
+    const option = suggestOption(key);
+    problems.push({
+      path: key, code: "unknown-key",
+      message: Object.hasOwn(FLAGS, key) || key === "context"
+        ? `is not a recipe field: build options go inside "options"`
+        : field
+        ? `is not a recipe field; did you mean "${field}"?`
+        : `is not a recipe field (fields: ${TOP_KEYS.join(", ")})${option ? `; build options go inside "options" (did you mean options.${option}?)` : ""}`,
+    });
+  }
+  const version = value.recipe;
+  if (version === undefined) {
+    problems.push({ path: "recipe", code: "version", message: `is missing: add "recipe": ${RECIPE_VERSION} (the format version)` });
+  } else if (typeof version !== "number" || !Number.isInteger(version)) {
+    problems.push({ path: "recipe", code: "version", message: `expects the format version ${RECIPE_VERSION} (a number), got ${describe(version)}` });
+  } else if (version > RECIPE_VERSION) {
+    problems.push({ path: "recipe", code: "version", message: `format version ${version} is newer than this buildx-kit reads (${RECIPE_VERSION}): upgrade buildx-kit` });
+  } else if (version !== RECIPE_VERSION) {
+    problems.push({ path: "recipe", code: "version", message: `format version ${version} is not supported (this buildx-kit reads ${RECIPE_VERSION})` });
+  }
+  for (const key of ["$schema", "name", "description", "builder", "buildx"] as const) {
+    const v = value[key];
+    if (v === undefined) continue;
+    if (typeof v !== "string") problems.push({ path: key, code: "invalid-value", message: `expects a string, got ${describe(v)}` });
+    else if (v.trim() === "" && key !== "description") problems.push({ path: key, code: "invalid-value", message: "must not be empty" });
+  }
+  if (typeof value.buildx === "string" && value.buildx.trim() && !/^v?\d+\.\d+(\.\d+)?([-+.].*)?$/.test(value.buildx.trim())) {
+    problems.push({ path: "buildx", code: "invalid-value", message: `expects a buildx version such as 0.13.1, got ${describe(value.buildx)}` });
+  }
+  if (value.options === undefined) {
+    problems.push({ path: "options", code: "invalid-value", message: `is missing: add "options": { ... } with the build options` });
+  } else {
+    problems.push(...optionProblems(value.options));
+    const opts = value.options;
+    if (isRecord(opts) && typeof value.builder === "string" && typeof opts.builder === "string" && opts.builder !== value.builder) {
+      problems.push({ path: "builder", code: "invalid-value", message: `"${value.builder}" differs from options.builder "${opts.builder}": name the builder in one place` });
+    }
+  }
+  return problems;
+}
+
+/** Every problem with a recipe object, with positions when `positions` come from its text. */
+export function validateRecipe(value: unknown, where: { file?: string; positions?: ReadonlyMap<string, Located> } = {}): RecipeProblem[] {
+  return recipeProblems(value).map((p) => locate(p, where));
+}
+
+function locate(p: Problem0, where: { file?: string; positions?: ReadonlyMap<string, Located> }): RecipeProblem {
+  // A problem with a key's name points at the key; any other at the value.
+  const pos = positionOf(where.positions, p.path, p.code === "unknown-key" || p.code === "credential-build-arg");
+  return {
+    ...(where.file !== undefined ? { file: where.file } : {}),
+    ...p,
+    ...(pos ? { line: pos.line, column: pos.column } : {}),
+  };
+}
+
+/**
+ * Reads a recipe from its text: syntax, format version, unknown keys, every option value. Throws
+ * a `RecipeError` listing every problem, each with its path, line and column.
+ */
+export function parseRecipe(text: string, file?: string): Recipe {
+  return parseRecipeText(text, file).recipe;
+}
+
+function parseRecipeText(text: string, file?: string): { recipe: Recipe; warnings: RecipeProblem[] } {
+  const where = file !== undefined ? { file } : {};
+  if (text.length > MAX_RECIPE_BYTES) {
+    throw new RecipeError([{ ...where, path: "", code: "too-large", message: `is ${sizeText(text.length)}; a recipe is at most ${sizeText(MAX_RECIPE_BYTES)} (is this the right file?)` }]);
+  }
+  let parsed: ParsedJson;
+  try {
+    parsed = parseJsonWithPositions(text);
+  } catch (e) {
+    if (!(e instanceof JsonSyntaxError)) throw e;
+    throw new RecipeError([{ ...where, path: "", code: "syntax", message: e.reason, line: e.line, column: e.column }]);
+  }
+  const problems = [
+    ...parsed.duplicates.map((d): RecipeProblem => ({
+      ...where, path: d.path, code: "duplicate-key", line: d.key.line, column: d.key.column,
+      message: "appears twice in one object: keep one (JSON readers would silently use the last)",
+    })),
+    ...validateRecipe(parsed.value, { ...where, positions: parsed.positions }),
+  ];
+  if (problems.length) throw new RecipeError(problems);
+  const recipe = parsed.value as Recipe;
+  const warnings = credentialWarnings(recipe.options).map((w) => locate(w, { ...where, positions: parsed.positions }));
+  return { recipe, warnings };
+}
+
+function sizeText(bytes: number): string {
+  if (bytes >= 1024 * 1024) return `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
+  if (bytes >= 1024) return `${(bytes / 1024).toFixed(1)} KiB`;
+  return `${bytes} bytes`;
+}
+
+/** A recipe read from a file. */
+export interface LoadedRecipe {
+  /** The file, as the caller named it (for messages). */
+  readonly path: string;
+  /** The file, absolute. */
+  readonly file: string;
+  /** The recipe's folder: its relative paths resolve against it (builds run there). */
+  readonly dir: string;
+  readonly recipe: Recipe;
+  /** Advice that does not stop a build (a build arg named like a credential). */
+  readonly warnings: readonly RecipeProblem[];
+}
+
+/**
+ * Reads and validates a recipe file. Throws a `RecipeError` listing every problem (syntax with
+ * line and column, unknown keys, wrong types, bad values, secret values, unsupported version).
+ *
+ * @example
+ * const recipe = await loadRecipe("recipes/api.json");
+ * console.log(recipe.name, recipe.options.tag);
+ */
+export async function loadRecipe(path: string): Promise<Recipe> {
+  return (await loadRecipeFile(path)).recipe;
+}
+
+/**
+ * Like `loadRecipe`, with where the recipe lives (its folder: relative paths resolve there) and
+ * its warnings (build args that look like credentials).
+ */
+export async function loadRecipeFile(path: string): Promise<LoadedRecipe> {
+  const file = resolve(path);
+  let bytes: Uint8Array;
+  try {
+    const info = await stat(file);
+    if (info.isDirectory()) throw new RecipeError([{ file: path, path: "", code: "not-a-file", message: "is a folder, not a recipe file" }]);
+    if (info.size > MAX_RECIPE_BYTES) {
+      throw new RecipeError([{ file: path, path: "", code: "too-large", message: `is ${sizeText(info.size)}; a recipe is at most ${sizeText(MAX_RECIPE_BYTES)} (is this the right file?)` }]);
+    }
+    bytes = await readFile(file);
+  } catch (e) {
+    if (e instanceof RecipeError) throw e;
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new RecipeError([{
+      file: path, path: "", code: "unreadable",
+      message: code === "ENOENT" ? "no such file" : code === "EACCES" ? "permission denied" : `cannot be read (${(e as Error).message})`,
+    }]);
+  }
+  let text: string;
+  try {
+    text = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true }).decode(bytes);
+  } catch {
+    throw new RecipeError([{ file: path, path: "", code: "syntax", message: "is not UTF-8 text: save it as UTF-8" }]);
+  }
+  const { recipe, warnings } = parseRecipeText(text, path);
+  return { path, file, dir: dirname(file), recipe, warnings };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Saving
+
+/** The options in table order (context first, extraFlags last); key=value records sorted by key. */
+function orderedOptions(options: BuildOptions): Record<string, unknown> {
+  const source = options as Record<string, unknown>;
+  const out: Record<string, unknown> = {};
+  for (const key of ["context", ...Object.keys(FLAGS), "extraFlags"]) {
+    const value = source[key];
+    if (value === undefined) continue;
+    const row: FlagRow | undefined = Object.hasOwn(FLAGS, key) ? FLAGS[key] : undefined;
+    const sorted = (row?.kind === "map" || row?.kind === "hosts" || key === "extraFlags") && isRecord(value);
+    out[key] = sorted ? Object.fromEntries(Object.keys(value).sort().map((k) => [k, value[k]])) : value;
+  }
+  for (const key of Object.keys(source)) if (!(key in out) && source[key] !== undefined) out[key] = source[key];
+  return out;
+}
+
+/**
+ * A recipe as saved: stable key order (the format's fields, then the options in flag-table
+ * order, key=value records sorted), two-space indent, a final newline. Same recipe, same bytes.
+ */
+export function formatRecipe(recipe: Recipe): string {
+  const source = recipe as unknown as Record<string, unknown>;
+  const out: Record<string, unknown> = {};
+  for (const key of TOP_KEYS) {
+    const value = key === "$schema" ? (recipe.$schema ?? RECIPE_SCHEMA_URL) : source[key];
+    if (value === undefined) continue;
+    out[key] = key === "options" ? orderedOptions(recipe.options) : value;
+  }
+  return `${JSON.stringify(out, null, 2)}\n`;
+}
+
+/** What to make a recipe of. */
+export interface MakeRecipeOptions {
+  readonly name?: string;
+  readonly description?: string;
+  readonly builder?: string;
+  /** The machine it was made on: its buildx version is recorded. */
+  readonly capabilities?: Capabilities;
+}
+
+/** A recipe for these build options, with the format version, the schema and the buildx version filled in. */
+export function makeRecipe(options: BuildOptions, about: MakeRecipeOptions = {}): Recipe {
+  return {
+    $schema: RECIPE_SCHEMA_URL,
+    recipe: RECIPE_VERSION,
+    ...(about.name !== undefined ? { name: about.name } : {}),
+    ...(about.description !== undefined ? { description: about.description } : {}),
+    ...(about.builder !== undefined ? { builder: about.builder } : {}),
+    ...(about.capabilities?.buildxVersion ? { buildx: about.capabilities.buildxVersion } : {}),
+    options,
+  };
+}
+
+/** How to save. */
+export interface SaveOptions {
+  /** Replace an existing file. Default false: an existing file is an error and stays as it was. */
+  readonly overwrite?: boolean;
+}
+
+/** What `saveRecipe` wrote. */
+export interface SavedRecipe {
+  /** The file, absolute. */
+  readonly file: string;
+  /** The text written. */
+  readonly text: string;
+  /** Advice: build args that look like credentials. */
+  readonly warnings: readonly RecipeProblem[];
+}
+
+/**
+ * Saves a recipe: validates it (refusing secret values and every other problem), then writes it
+ * atomically (a temporary file in the same folder, fsync, rename), never over an existing file
+ * unless `overwrite` is set. A failure at any point leaves the old file as it was.
+ *
+ * @example
+ * await saveRecipe("recipes/api.json", makeRecipe({ context: ".", tag: "api:1" }, { name: "api" }));
+ */
+export async function saveRecipe(path: string, recipe: Recipe, options: SaveOptions = {}): Promise<SavedRecipe> {
+  const problems = validateRecipe(recipe, { file: path });
+  if (problems.length) throw new RecipeError(problems, "not saved: invalid recipe");
+  let named: Recipe = recipe.name === undefined ? { ...recipe, name: basename(path).replace(/\.json$/i, "") } : recipe;
+  if ((named.$schema ?? RECIPE_SCHEMA_URL) === RECIPE_SCHEMA_URL) {
+    const local = await schemaPathFrom(dirname(resolve(path)));
+    if (local) named = { ...named, $schema: local };
+  }
+  const text = formatRecipe(named);
+  const file = await writeFileAtomic(path, text, options);
+  return { file, text, warnings: credentialWarnings(recipe.options).map((w) => ({ file: path, ...w })) };
+}
+
+/**
+ * Writes a file atomically: a temporary file beside it, fsync, then a rename (or, when not
+ * overwriting, a hard link, which fails rather than replace a file created meanwhile). Returns the
+ * absolute path. Throws `RecipeError` (code `file-exists`) when the file exists and `overwrite` is off.
+ */
+export async function writeFileAtomic(path: string, text: string, options: SaveOptions = {}): Promise<string> {
+  const file = resolve(path);
+  const dir = dirname(file);
+  const exists = (): RecipeError =>
+    new RecipeError([{ file: path, path: "", code: "file-exists", message: "already exists: pass overwrite (CLI: --force) to replace it" }], "not saved");
+  let oldMode: number | null = null;
+  try {
+    const info = await stat(file);
+    if (!options.overwrite) throw exists();
+    oldMode = info.mode & 0o777;
+  } catch (e) {
+    if (e instanceof RecipeError) throw e;
+    if ((e as NodeJS.ErrnoException).code !== "ENOENT") throw e;
+  }
+  const temp = join(dir, `.${basename(file)}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`);
+  const handle = await open(temp, "wx", oldMode ?? 0o644);
+  try {
+    try {
+      await handle.writeFile(text, "utf8");
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    if (options.overwrite) {
+      await rename(temp, file);
+    } else {
+      try {
+        await link(temp, file);
+      } catch (e) {
+        const code = (e as NodeJS.ErrnoException).code;
+        if (code === "EEXIST") throw exists();
+        // A file system without hard links: check, then rename (a narrow race, but no worse).
+        if (code !== "EPERM" && code !== "ENOTSUP" && code !== "EOPNOTSUPP" && code !== "ENOSYS") throw e;
+        try {
+          await stat(file);
+          throw exists();
+        } catch (e2) {
+          if (e2 instanceof RecipeError || (e2 as NodeJS.ErrnoException).code !== "ENOENT") throw e2;
+        }
+        await rename(temp, file);
+      }
+      await unlink(temp).catch(() => {});
+    }
+  } catch (e) {
+    await unlink(temp).catch(() => {});
+    throw e;
+  }
+  // The rename itself is durable once the folder is synced (not possible everywhere: best effort).
+  try {
+    const d = await open(dir, "r");
+    try {
+      await d.sync();
+    } finally {
+      await d.close();
+    }
+  } catch {
+    // not supported here
+  }
+  return file;
+}
+
+// ---------------------------------------------------------------------------------------------
+// --set overrides
+
+/** One `--set key=value`, read. */
+export interface SetOverride {
+  /** The argument as given. */
+  readonly text: string;
+  /** The option: `tag`, `buildArg`, `context`, `extraFlags`. */
+  readonly option: string;
+  /** The entry within a key=value option (`VERSION` of `buildArg.VERSION`), or null. */
+  readonly key: string | null;
+  readonly value: string;
+}
+
+const SUBKEY_KINDS = new Set(["map", "hosts", "ulimit"]);
+
+/**
+ * Reads `--set key=value`: `tag=api:1.2`, `buildArg.VERSION=1.2`, `platform=linux/arm64`,
+ * `ulimit.nofile=1024:2048`, `extraFlags.foo=bar` (an `options.` prefix is allowed). An empty
+ * value unsets the option. Throws a `RecipeError` naming what is wrong.
+ */
+export function parseSet(text: string): SetOverride {
+  const bad = (message: string): never => {
+    throw new RecipeError([{ path: "", code: "invalid-set", set: text, message }], "invalid --set");
+  };
+  const eq = text.indexOf("=");
+  if (eq <= 0) return bad("expects key=value (e.g. tag=api:1.2 or buildArg.VERSION=1.2)");
+  const path = text.slice(0, eq).replace(/^options\./, "");
+  const value = text.slice(eq + 1);
+  const dot = path.indexOf(".");
+  const option = dot === -1 ? path : path.slice(0, dot);
+  const key = dot === -1 ? null : path.slice(dot + 1);
+  const row = Object.hasOwn(FLAGS, option) ? FLAGS[option] : undefined;
+  if (!row && option !== "context" && option !== "extraFlags") {
+    const guess = suggestOption(option);
+    return bad(`"${option}" is not a build option${guess ? `; did you mean ${guess}?` : ""}`);
+  }
+  if (key !== null && key === "") return bad(`the entry after "${option}." is empty`);
+  if (key !== null && option !== "extraFlags" && !(row && SUBKEY_KINDS.has(row.kind))) {
+    return bad(`${option} has no entries: write ${option}=VALUE`);
+  }
+  if (key === null && option === "extraFlags") return bad("name the flag: extraFlags.NAME=VALUE");
+  return { text, option, key, value };
+}
+
+function toRecord(value: unknown, kind: string): Record<string, unknown> | null {
+  if (value === undefined) return {};
+  if (isRecord(value)) return { ...value };
+  const list = Array.isArray(value) ? value : [value];
+  const out: Record<string, unknown> = {};
+  for (const item of list) {
+    if (typeof item !== "string") return null;
+    const m = kind === "hosts" ? /^([^:=]+)[:=](.*)$/.exec(item) : /^([^=]+)=(.*)$/.exec(item);
+    if (!m) return null; // a bare build arg (from the environment) has no record form
+    out[m[1]!] = m[2]!;
+  }
+  return out;
+}
+
+function ulimitSpec(text: string): number | { soft: number; hard: number } | string {
+  const m = /^(-?\d+)(?::(-?\d+))?$/.exec(text);
+  if (!m) return text; // plan() reports it, at the path
+  const soft = Number(m[1]);
+  const hard = m[2] === undefined ? soft : Number(m[2]);
+  return soft === hard ? soft : { soft, hard };
+}
+
+/**
+ * Applies `--set` overrides to options: the first `--set` of a list option replaces the recipe's
+ * value and later ones add to it; an entry (`buildArg.V=1`) is set within the recipe's entries.
+ * Values are checked afterwards, with everything else.
+ */
+export function applySets(options: BuildOptions, sets: readonly (string | SetOverride)[]): BuildOptions {
+  const out: Record<string, unknown> = { ...options };
+  const problems: RecipeProblem[] = [];
+  const replaced = new Set<string>();
+  for (const item of sets) {
+    let s: SetOverride;
+    try {
+      s = typeof item === "string" ? parseSet(item) : item;
+    } catch (e) {
+      if (e instanceof RecipeError) {
+        problems.push(...e.problems);
+        continue;
+      }
+      throw e;
+    }
+    const { option, key, value } = s;
+    const kind = option === "context" ? "string" : option === "extraFlags" ? "extra" : FLAGS[option]!.kind;
+    const unset = value === "" && key === null;
+    if (unset) {
+      delete out[option];
+      continue;
+    }
+    switch (kind) {
+      case "bool":
+        if (value !== "true" && value !== "false") {
+          problems.push({ path: `options.${option}`, code: "invalid-set", set: s.text, message: `expects true or false, got ${JSON.stringify(value)}` });
+        } else out[option] = value === "true";
+        break;
+      case "string":
+        out[option] = value;
+        break;
+      case "bytes":
+        out[option] = /^\d+$/.test(value) ? Number(value) : value;
+        break;
+      case "csvOrBool":
+        if (value === "true" || value === "false") {
+          out[option] = value === "true";
+          replaced.add(option);
+          break;
+        }
+      // falls through: CSV text
+      case "list":
+      case "platforms":
+      case "csv": {
+        const before = out[option];
+        if (!replaced.has(option) || before === undefined || typeof before === "boolean") out[option] = value;
+        else out[option] = [...(Array.isArray(before) ? before : [before]), value];
+        replaced.add(option);
+        break;
+      }
+      case "map":
+      case "hosts":
+      case "ulimit": {
+        let entry = key;
+        let v = value;
+        if (entry === null) {
+          const sep = kind === "hosts" ? /[:=]/.exec(value) : /=/.exec(value);
+          if (!sep || sep.index === 0) {
+            problems.push({ path: `options.${option}`, code: "invalid-set", set: s.text, message: `expects ${option}.NAME=VALUE or ${option}=NAME${kind === "hosts" ? ":" : "="}VALUE` });
+            break;
+          }
+          entry = value.slice(0, sep.index);
+          v = value.slice(sep.index + 1);
+        }
+        if (kind === "ulimit") {
+          const current = out[option];
+          const record = isRecord(current) ? { ...current } : toUlimitRecord(current);
+          record[entry] = ulimitSpec(v);
+          out[option] = record;
+          break;
+        }
+        const record = toRecord(out[option], kind);
+        if (record) {
+          record[entry] = v;
+          out[option] = record;
+        } else {
+          // Entries that have no record form (a build arg taken from the environment): keep the list.
+          const list = (Array.isArray(out[option]) ? out[option] as unknown[] : [out[option]]).filter((x) => typeof x !== "string" || x.split(/=/)[0] !== entry);
+          out[option] = [...list, `${entry}=${v}`];
+        }
+        break;
+      }
+      case "extra": {
+        const extra = isRecord(out.extraFlags) ? { ...out.extraFlags } : {};
+        extra[key!] = value === "true" ? true : value === "false" ? false : value;
+        out.extraFlags = extra;
+        break;
+      }
+    }
+  }
+  if (problems.length) throw new RecipeError(problems, "invalid --set");
+  return out as BuildOptions;
+}
+
+function toUlimitRecord(value: unknown): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const item of value === undefined ? [] : Array.isArray(value) ? value : [value]) {
+    const m = typeof item === "string" ? /^([a-z]+)=(.*)$/.exec(item) : null;
+    if (m) out[m[1]!] = ulimitSpec(m[2]!);
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Running
+
+/** How to run recipes: `RunOptions` plus overrides. */
+export interface RecipeRunOptions extends RunOptions {
+  /** `--set key=value` overrides, applied to every recipe. */
+  readonly set?: readonly string[];
+  /**
+   * Where the relative paths of a recipe *object* resolve (a recipe file's always resolve against
+   * its own folder, where its build runs). Default: `process.cwd()`.
+   */
+  readonly cwd?: string;
+  /** How many builds may run at once (recipes that write the same place always run one after another). Default 4. */
+  readonly concurrency?: number;
+}
+
+/** What became of one recipe. */
+export interface RecipeRunResult {
+  /** The recipe file as named, or null for a recipe object. */
+  readonly path: string | null;
+  readonly name: string;
+  /** The folder the build ran in: the recipe's relative paths resolve against it. */
+  readonly cwd: string;
+  readonly ok: boolean;
+  /** The build's result (also for a failed build when `nothrow` was set); null when it threw. */
+  readonly result: BuildResult | null;
+  /** Why it failed (a `BuildError`, usually), or null. */
+  readonly error: Error | null;
+  /** Advice about the recipe that did not stop it (build args that look like credentials). */
+  readonly warnings: readonly RecipeProblem[];
+  /** When the build started and ended (ms since the epoch). */
+  readonly startedAt: number;
+  readonly finishedAt: number;
+}
+
+/** A recipe to run: a file path, a loaded recipe, or a recipe object. */
+export type RecipeSource = string | LoadedRecipe | Recipe;
+
+interface Prepared {
+  readonly path: string | null;
+  readonly name: string;
+  readonly cwd: string;
+  readonly options: BuildOptions;
+  readonly warnings: readonly RecipeProblem[];
+  readonly capabilities?: Capabilities;
+}
+
+function isLoaded(source: RecipeSource): source is LoadedRecipe {
+  return typeof source === "object" && "recipe" in source && typeof (source as LoadedRecipe).recipe === "object" && "dir" in source;
+}
+
+/** The options a recipe builds with: its options, plus its builder. */
+export function recipeOptions(recipe: Recipe): BuildOptions {
+  return recipe.builder !== undefined && recipe.options.builder === undefined ? { ...recipe.options, builder: recipe.builder } : recipe.options;
+}
+
+async function prepare(source: RecipeSource, run: RecipeRunOptions): Promise<Prepared> {
+  let path: string | null = null;
+  let recipe: Recipe;
+  let cwd: string;
+  if (typeof source === "string") {
+    const loaded = await loadRecipeFile(source);
+    [path, recipe, cwd] = [loaded.path, loaded.recipe, loaded.dir];
+  } else if (isLoaded(source)) {
+    [path, recipe, cwd] = [source.path, source.recipe, source.dir];
+  } else {
+    const problems = validateRecipe(source);
+    if (problems.length) throw new RecipeError(problems);
+    [recipe, cwd] = [source, resolve(run.cwd ?? process.cwd())];
+  }
+  let options = recipeOptions(recipe);
+  if (run.set?.length) {
+    try {
+      options = applySets(options, run.set);
+    } catch (e) {
+      throw e instanceof RecipeError ? new RecipeError(e.problems.map((p) => (path !== null ? { ...p, file: path } : p)), e.heading) : e;
+    }
+    // The values set are checked like the file's, and blamed on the --set that gave them.
+    const setBy = new Map<string, string>();
+    for (const text of run.set) {
+      const s = parseSet(text);
+      setBy.set(s.option, text);
+    }
+    const order = (p: RecipeProblem) => (p.set === undefined ? Infinity : run.set!.indexOf(p.set));
+    const problems = optionProblems(options).map((p): RecipeProblem => {
+      const option = /^options\.([A-Za-z]+)/.exec(p.path)?.[1] ?? "";
+      const set = setBy.get(option);
+      return { ...(path !== null ? { file: path } : {}), ...p, ...(set !== undefined ? { set } : {}) };
+    }).sort((a, b) => order(a) - order(b));
+    if (problems.length) throw new RecipeError(problems);
+  }
+  const name = recipe.name ?? (path !== null ? basename(path).replace(/\.json$/i, "") : "recipe");
+  const warnings = credentialWarnings(options).map((w): RecipeProblem => ({ ...(path !== null ? { file: path } : {}), ...w }));
+  return { path, name, cwd, options, warnings };
+}
+
+/** Recipes that write the same place (a tag, an output folder, a cache, a file) run one after another. */
+function chains(prepared: readonly Prepared[]): number[][] {
+  const parent = prepared.map((_, i) => i);
+  const find = (i: number): number => (parent[i] === i ? i : (parent[i] = find(parent[i]!)));
+  const owner = new Map<string, number>();
+  prepared.forEach((p, i) => {
+    const o = p.options;
+    const list = (v: unknown): unknown[] => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
+    const writes = [
+      ...list(o.tag).map((t) => `tag:${String(t)}`),
+      ...[...readOutputs(o.output), ...readOutputs(o.cacheTo)].flatMap((x) => (x.attrs.dest ? [`path:${resolve(p.cwd, x.attrs.dest)}`] : [])),
+      ...[o.iidfile, o.metadataFile].flatMap((f) => (typeof f === "string" ? [`path:${resolve(p.cwd, f)}`] : [])),
+    ];
+    for (const w of writes) {
+      const other = owner.get(w);
+      if (other === undefined) owner.set(w, i);
+      else parent[find(i)] = find(other);
+    }
+  });
+  const groups = new Map<number, number[]>();
+  prepared.forEach((_, i) => {
+    const root = find(i);
+    groups.set(root, [...(groups.get(root) ?? []), i]);
+  });
+  return [...groups.values()];
+}
+
+/**
+ * Runs recipes: loads and checks every one first (with the `--set` overrides), and throws a
+ * `RecipeError` listing every problem of every file before anything is built. Then builds them
+ * concurrently (those writing the same place in turn), each in its recipe's folder so relative
+ * paths resolve there, and reports each: a failed build is a result with `ok: false`, not a throw.
+ *
+ * @example
+ * const results = await runRecipes(["recipes/api.json", "recipes/web.json"], { set: ["tag=app:1.2"] });
+ * for (const r of results) console.log(r.name, r.ok ? r.result?.digest : r.error?.message);
+ */
+export async function runRecipes(sources: readonly RecipeSource[], run: RecipeRunOptions = {}): Promise<RecipeRunResult[]> {
+  const settled = await Promise.allSettled(sources.map((s) => prepare(s, run)));
+  const problems = settled.flatMap((s) => (s.status === "rejected" && s.reason instanceof RecipeError ? s.reason.problems : []));
+  const other = settled.find((s): s is PromiseRejectedResult => s.status === "rejected" && !(s.reason instanceof RecipeError));
+  if (other) throw other.reason;
+  if (problems.length) throw new RecipeError(problems);
+  const prepared = settled.map((s) => (s as PromiseFulfilledResult<Prepared>).value);
+
+  // What the machine can do, once per builder; and every plan checked before the first build.
+  const capsFor = new Map<string, Promise<Capabilities>>();
+  const capabilities = (p: Prepared): Promise<Capabilities> => {
+    if (run.capabilities) return Promise.resolve(run.capabilities);
+    if (run.dryRun) return Promise.resolve(UNKNOWN_CAPABILITIES);
+    const key = p.options.builder ?? "";
+    if (!capsFor.has(key)) capsFor.set(key, probe({ ...(p.options.builder ? { builder: p.options.builder } : {}), ...(run.env ? { env: run.env } : {}) }));
+    return capsFor.get(key)!;
+  };
+  const planned = await Promise.all(prepared.map(async (p) => ({ ...p, capabilities: await capabilities(p) })));
+  const planProblems = planned.flatMap((p) =>
+    plan(p.options, p.capabilities).diagnostics.filter((d) => d.level === "error").map((d) => planProblem(d, p))
+  );
+  if (planProblems.length) throw new RecipeError(planProblems, "cannot build");
+
+  const many = planned.length > 1;
+  const log = run.log ?? ((line: string) => process.stderr.write(`${line}\n`));
+  const results = new Array<RecipeRunResult>(planned.length);
+  const runOne = async (index: number): Promise<void> => {
+    const p = planned[index]!;
+    // Several builds drawing on one terminal would garble it: plain progress, each line named.
+    const interleaved = many && !run.onProgress && !run.quiet && p.options.progress === undefined && Boolean(process.stderr.isTTY);
+    const options = interleaved ? { ...p.options, progress: "plain" } : p.options;
+    const say = many ? (line: string) => log(`[${p.name}] ${line}`) : log;
+    if (!run.quiet) for (const w of p.warnings) say(`warning: ${formatProblem(w)}`);
+    const startedAt = Date.now();
+    let result: BuildResult | null = null;
+    let error: Error | null = null;
+    try {
+      result = await build(options, {
+        ...run,
+        cwd: p.cwd,
+        capabilities: p.capabilities,
+        log: say,
+      });
+    } catch (e) {
+      error = e instanceof Error ? e : new Error(String(e));
+    }
+    results[index] = {
+      path: p.path, name: p.name, cwd: p.cwd,
+      ok: error === null && result !== null && result.ok,
+      result, error, warnings: p.warnings, startedAt, finishedAt: Date.now(),
+    };
+  };
+
+  const queue = chains(planned);
+  const limit = Math.max(1, run.concurrency ?? 4);
+  const workers = Array.from({ length: Math.min(limit, queue.length) }, async () => {
+    for (let chain = queue.shift(); chain; chain = queue.shift()) {
+      for (const index of chain) await runOne(index);
+    }
+  });
+  await Promise.all(workers);
+  return results;
+}
+
+function planProblem(d: Diagnostic, p: Prepared): RecipeProblem {
+  return {
+    ...(p.path !== null ? { file: p.path } : {}),
+    path: d.option ? `options.${d.option}` : "options",
+    code: d.code,
+    message: `${d.message}${d.hint ? ` (hint: ${d.hint})` : ""}`,
+  };
+}
+
+/**
+ * Runs one recipe (a file, a loaded recipe or a recipe object) in its folder, with overrides.
+ * Throws `RecipeError` before building when the recipe is invalid, and `BuildError` when the build
+ * fails (unless `nothrow`).
+ *
+ * @example
+ * const result = await runRecipe("recipes/api.json", { set: ["tag=api:1.2"] });
+ */
+export async function runRecipe(source: RecipeSource, run: RecipeRunOptions = {}): Promise<BuildResult> {
+  const [only] = await runRecipes([source], run);
+  if (only!.error) throw only!.error;
+  return only!.result!;
+}
+
+/** A run result as plain JSON (what `buildx-kit run --json` prints): errors as `{ name, message, ... }`. */
+export function runResultJson(r: RecipeRunResult): Record<string, unknown> {
+  const e = r.error as (Error & { exitCode?: unknown; hint?: unknown; errorLines?: unknown; command?: unknown }) | null;
+  return {
+    path: r.path, name: r.name, cwd: r.cwd, ok: r.ok, result: r.result, warnings: r.warnings.map(formatProblem),
+    error: e ? { name: e.name, message: e.message, exitCode: e.exitCode ?? null, hint: e.hint ?? null, errorLines: e.errorLines ?? [], command: e.command ?? null } : null,
+    startedAt: new Date(r.startedAt).toISOString(),
+    durationMs: r.finishedAt - r.startedAt,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Checking
+
+/** What `checkRecipe` found in a valid recipe. */
+export interface RecipeCheck {
+  readonly path: string;
+  readonly recipe: Recipe;
+  /** The options after `--set`. */
+  readonly options: BuildOptions;
+  /** What the plan says against this machine (warnings, infos; errors are thrown). */
+  readonly diagnostics: readonly Diagnostic[];
+  /** Advice: build args that look like credentials. */
+  readonly warnings: readonly RecipeProblem[];
+}
+
+/**
+ * Checks a recipe file without building: everything `loadRecipe` checks, the `--set` overrides,
+ * and the plan against this machine (probed unless `capabilities` are given). Throws a
+ * `RecipeError` for any problem or plan error.
+ */
+export async function checkRecipe(path: string, options: { set?: readonly string[]; capabilities?: Capabilities; env?: RunOptions["env"] } = {}): Promise<RecipeCheck> {
+  const loaded = await loadRecipeFile(path);
+  const prepared = await prepare(loaded, { ...(options.set ? { set: options.set } : {}) });
+  const caps = options.capabilities ??
+    await probe({ ...(prepared.options.builder ? { builder: prepared.options.builder } : {}), ...(options.env ? { env: options.env } : {}) });
+  const p = plan(prepared.options, caps);
+  const errors = p.diagnostics.filter((d) => d.level === "error");
+  if (errors.length) throw new RecipeError(errors.map((d) => planProblem(d, prepared)), "cannot build");
+  return {
+    path, recipe: loaded.recipe, options: prepared.options,
+    diagnostics: p.diagnostics,
+    warnings: [...loaded.warnings, ...credentialWarnings(prepared.options).filter((w) => !loaded.warnings.some((l) => l.path === w.path)).map((w) => ({ file: path, ...w }))],
+  };
+}

@@ -1,0 +1,158 @@
+/**
+ * The JSON Schema of recipe files, generated from the flag table: one property per option, typed
+ * by its value kind, described by its row. Shipped as `schema/recipe.schema.json` so editors
+ * complete and check recipes; `recipe.test.ts` fails when that file is stale. Regenerate with
+ * `npx bun lib/schema.ts` (or `npx deno run -A lib/schema.ts`).
+ *
+ * The schema mirrors what loading a recipe accepts (`lib/values.ts` via `plan()`); what a schema
+ * cannot say (a soft limit above the hard one, an image reference's grammar) is left to loading.
+ */
+import { CONTEXT, FLAGS, type FlagRow } from "./flags.ts";
+import { RECIPE_SCHEMA_URL, RECIPE_VERSION } from "./recipe.ts";
+
+/** A JSON Schema (draft-07) fragment. */
+export type JsonSchema = { readonly [key: string]: unknown };
+
+const NON_EMPTY: JsonSchema = { type: "string", minLength: 1 };
+const SCALAR: JsonSchema = { type: ["string", "number", "boolean"] };
+const PLATFORM = "(?:local|[A-Za-z0-9_]+/[A-Za-z0-9_]+(?:/[A-Za-z0-9_.]+)?)";
+const BYTES = "^\\s*\\d+(?:\\.\\d+)?\\s*(?:[kmgtpeKMGTPE][iI]?[bB]?|[bB])?\\s*$";
+const ULIMIT_TEXT = "^[a-z]+=-?\\d+(?::-?\\d+)?$";
+
+function oneOrMany(item: JsonSchema): JsonSchema {
+  return { anyOf: [item, { type: "array", items: item }] };
+}
+
+function keyValues(itemPattern: string, itemDescription: string): JsonSchema {
+  const item: JsonSchema = { type: "string", pattern: itemPattern, description: itemDescription };
+  return {
+    anyOf: [
+      { type: "object", propertyNames: { minLength: 1, pattern: "^[^=]*$" }, additionalProperties: SCALAR },
+      item,
+      { type: "array", items: item },
+    ],
+  };
+}
+
+function csvItem(name: string): JsonSchema {
+  // A secret names where its value comes from: only these attributes (see lib/recipe.ts).
+  const record: JsonSchema = name === "secret"
+    ? { type: "object", minProperties: 1, propertyNames: { enum: ["id", "type", "src", "source", "env"] }, additionalProperties: SCALAR }
+    : { type: "object", minProperties: 1, additionalProperties: SCALAR };
+  return { anyOf: [{ type: "string", pattern: "\\S", description: "CSV attributes, e.g. type=local,dest=out" }, record] };
+}
+
+/** The schema of one option, from its row's value kind. */
+export function optionSchema(name: string, row: FlagRow): JsonSchema {
+  switch (row.kind) {
+    case "bool":
+      return { type: "boolean" };
+    case "string":
+      return row.choices ? { type: "string", enum: [...row.choices] } : NON_EMPTY;
+    case "list":
+      return oneOrMany(row.choices ? { ...NON_EMPTY, examples: [...row.choices] } : NON_EMPTY);
+    case "platforms":
+      return oneOrMany({ type: "string", pattern: `^\\s*${PLATFORM}(?:\\s*,\\s*${PLATFORM})*\\s*$`, description: "os/arch[/variant], comma-separated" });
+    case "map":
+      // A build arg without "=" takes its value from the environment.
+      return name === "buildArg" ? keyValues("^[^=]", "KEY=VALUE, or KEY to take it from the environment") : keyValues("^[^=]+=", "KEY=VALUE");
+    case "hosts":
+      return keyValues("^[^:=\\s]+[:=]\\S+$", "host:ip");
+    case "csv":
+      return oneOrMany(csvItem(name));
+    case "csvOrBool":
+      return { anyOf: [{ type: "boolean" }, oneOrMany(csvItem(name))] };
+    case "ulimit": {
+      const limit: JsonSchema = { type: "integer", minimum: -1 };
+      const text: JsonSchema = { type: "string", pattern: ULIMIT_TEXT, description: "name=soft[:hard], e.g. nofile=1024:2048" };
+      return {
+        anyOf: [
+          text,
+          { type: "array", items: text },
+          {
+            type: "object",
+            propertyNames: { pattern: "^[a-z]+$" },
+            additionalProperties: {
+              anyOf: [
+                limit,
+                { type: "array", items: [limit, limit], minItems: 2, maxItems: 2 },
+                { type: "object", required: ["soft", "hard"], properties: { soft: limit, hard: limit }, additionalProperties: false },
+              ],
+            },
+          },
+        ],
+      };
+    }
+    case "bytes":
+      return { anyOf: [{ type: "integer", minimum: 0 }, { type: "string", pattern: BYTES }] };
+  }
+}
+
+function example(row: FlagRow): unknown[] {
+  if (row.example === undefined) return [];
+  if (row.example.startsWith("{")) {
+    try {
+      return [JSON.parse(row.example)];
+    } catch {
+      return [];
+    }
+  }
+  return [row.example];
+}
+
+/** The recipe JSON Schema (draft-07), from the flag table. */
+export function recipeSchema(): JsonSchema {
+  const options: Record<string, JsonSchema> = {
+    context: { ...NON_EMPTY, description: `${CONTEXT.doc} Relative to the recipe's folder. Default ".".` },
+  };
+  for (const [name, row] of Object.entries(FLAGS)) {
+    const facts = [`${row.flag}${row.short ? ` (${row.short})` : ""}`, `buildx >= ${row.since}`, row.bake ? `bake: ${row.bake}` : "no bake key"];
+    const examples = example(row);
+    options[name] = {
+      description: `${row.doc} [${facts.join("; ")}]`,
+      ...optionSchema(name, row),
+      ...(examples.length ? { examples } : {}),
+    };
+  }
+  options.extraFlags = {
+    description: "Flags buildx-kit does not know (a newer buildx), by name without dashes: passed through unchecked.",
+    type: "object",
+    additionalProperties: { anyOf: [{ type: "string" }, { type: "boolean" }, { type: "array", items: { type: "string" } }] },
+  };
+  return {
+    $schema: "http://json-schema.org/draft-07/schema#",
+    $id: RECIPE_SCHEMA_URL,
+    title: "buildx-kit recipe",
+    description: "A saved docker buildx build: run it with `buildx-kit run FILE`. Relative paths resolve against the recipe's folder.",
+    type: "object",
+    required: ["recipe", "options"],
+    additionalProperties: false,
+    properties: {
+      $schema: { type: "string", description: "The JSON Schema of this file." },
+      recipe: { const: RECIPE_VERSION, description: "The recipe format version." },
+      name: { ...NON_EMPTY, description: "The recipe's name (results are reported under it)." },
+      description: { type: "string", description: "What the build is for." },
+      builder: { ...NON_EMPTY, description: "The builder instance to build with (or options.builder; not both, unless equal)." },
+      buildx: { type: "string", pattern: "^v?\\d+\\.\\d+(\\.\\d+)?([-+.].*)?$", description: "The buildx version the recipe was made with." },
+      options: {
+        description: "The build options: exactly the BuildOptions of build(), named as the buildx flags in camelCase.",
+        type: "object",
+        additionalProperties: false,
+        properties: options,
+      },
+    },
+  };
+}
+
+/** The text of `schema/recipe.schema.json`. */
+export function renderRecipeSchema(): string {
+  return `${JSON.stringify(recipeSchema(), null, 2)}\n`;
+}
+
+// `npx bun lib/schema.ts` / `npx deno run -A lib/schema.ts` regenerate the shipped file.
+if ((import.meta as ImportMeta & { main?: boolean }).main) {
+  const { writeFile } = await import("node:fs/promises");
+  const target = new URL("../schema/recipe.schema.json", import.meta.url);
+  await writeFile(target, renderRecipeSchema());
+  console.log(`wrote ${target.pathname}`);
+}
