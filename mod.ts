@@ -58,10 +58,10 @@ export type {
   RecipeSource,
   SavedRecipe,
   SaveOptions,
-  SetOverride,
 } from "./lib/recipe.ts";
+export type { SetOverride } from "./lib/overrides.ts";
+export { applySets, parseSet } from "./lib/overrides.ts";
 export {
-  applySets,
   checkRecipe,
   credentialWarnings,
   formatProblem,
@@ -70,7 +70,6 @@ export {
   loadRecipeFile,
   makeRecipe,
   parseRecipe,
-  parseSet,
   RECIPE_SCHEMA_URL,
   RECIPE_VERSION,
   RecipeError,

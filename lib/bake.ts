@@ -15,7 +15,7 @@ import { mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join, posix, relative, resolve } from "node:path";
 import process from "node:process";
-import { $ } from "zx";
+import { $ } from "zx/core";
 import type { Capabilities } from "./capabilities.ts";
 import { formatCsv, parseAttributes } from "./csv.ts";
 import type { Diagnostic } from "./diagnostics.ts";
@@ -23,13 +23,11 @@ import { CONTEXT, FLAGS, type FlagRow } from "./flags.ts";
 import type { BuildOptions } from "./options.ts";
 import { plan, readOutputs } from "./plan.ts";
 import { probe } from "./probe.ts";
+import { childPath, JsonSyntaxError, parseJsonWithPositions } from "./json.ts";
+import { applySets } from "./overrides.ts";
 import {
-  applySets,
-  childPath,
-  JsonSyntaxError,
   loadRecipeFile,
   MAX_RECIPE_BYTES,
-  parseJsonWithPositions,
   type Recipe,
   RECIPE_SCHEMA_URL,
   RECIPE_VERSION,

@@ -10,22 +10,21 @@ import { afterAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { UNKNOWN_CAPABILITIES } from "../lib/capabilities.ts";
 import { FLAGS } from "../lib/flags.ts";
 import {
-  applySets,
   checkRecipe,
   formatRecipe,
   loadRecipe,
   loadRecipeFile,
   makeRecipe,
   MAX_RECIPE_BYTES,
-  parseJsonWithPositions,
   parseRecipe,
-  parseSet,
   type Recipe,
   RecipeError,
   runRecipes,
   saveRecipe,
   validateRecipe,
 } from "../lib/recipe.ts";
+import { parseJsonWithPositions } from "../lib/json.ts";
+import { applySets, parseSet } from "../lib/overrides.ts";
 import { recipeSchema, renderRecipeSchema } from "../lib/schema.ts";
 
 // No build may start from this file: build() is a spy that fails the test if called.

@@ -1,0 +1,184 @@
+/**
+ * `--set key=value` overrides: `tag=api:1.2`, `buildArg.VERSION=1.2`, `ulimit.nofile=1024:2048`,
+ * read through the flag table's value kinds and applied to a recipe's options.
+ */
+import { FLAGS } from "./flags.ts";
+import type { BuildOptions } from "./options.ts";
+import { suggestOption } from "./plan.ts";
+import { RecipeError, type RecipeProblem } from "./recipe.ts";
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+/** One `--set key=value`, read. */
+export interface SetOverride {
+  /** The argument as given. */
+  readonly text: string;
+  /** The option: `tag`, `buildArg`, `context`, `extraFlags`. */
+  readonly option: string;
+  /** The entry within a key=value option (`VERSION` of `buildArg.VERSION`), or null. */
+  readonly key: string | null;
+  readonly value: string;
+}
+
+const SUBKEY_KINDS = new Set(["map", "hosts", "ulimit"]);
+
+/**
+ * Reads `--set key=value`: `tag=api:1.2`, `buildArg.VERSION=1.2`, `platform=linux/arm64`,
+ * `ulimit.nofile=1024:2048`, `extraFlags.foo=bar` (an `options.` prefix is allowed). An empty
+ * value unsets the option. Throws a `RecipeError` naming what is wrong.
+ */
+export function parseSet(text: string): SetOverride {
+  const bad = (message: string): never => {
+    throw new RecipeError([{ path: "", code: "invalid-set", set: text, message }], "invalid --set");
+  };
+  const eq = text.indexOf("=");
+  if (eq <= 0) return bad("expects key=value (e.g. tag=api:1.2 or buildArg.VERSION=1.2)");
+  const path = text.slice(0, eq).replace(/^options\./, "");
+  const value = text.slice(eq + 1);
+  const dot = path.indexOf(".");
+  const option = dot === -1 ? path : path.slice(0, dot);
+  const key = dot === -1 ? null : path.slice(dot + 1);
+  const row = Object.hasOwn(FLAGS, option) ? FLAGS[option] : undefined;
+  if (!row && option !== "context" && option !== "extraFlags") {
+    const guess = suggestOption(option);
+    return bad(`"${option}" is not a build option${guess ? `; did you mean ${guess}?` : ""}`);
+  }
+  if (key !== null && key === "") return bad(`the entry after "${option}." is empty`);
+  if (key !== null && option !== "extraFlags" && !(row && SUBKEY_KINDS.has(row.kind))) {
+    return bad(`${option} has no entries: write ${option}=VALUE`);
+  }
+  if (key === null && option === "extraFlags") return bad("name the flag: extraFlags.NAME=VALUE");
+  return { text, option, key, value };
+}
+
+function toRecord(value: unknown, kind: string): Record<string, unknown> | null {
+  if (value === undefined) return {};
+  if (isRecord(value)) return { ...value };
+  const list = Array.isArray(value) ? value : [value];
+  const out: Record<string, unknown> = {};
+  for (const item of list) {
+    if (typeof item !== "string") return null;
+    const m = kind === "hosts" ? /^([^:=]+)[:=](.*)$/.exec(item) : /^([^=]+)=(.*)$/.exec(item);
+    if (!m) return null; // a bare build arg (from the environment) has no record form
+    out[m[1]!] = m[2]!;
+  }
+  return out;
+}
+
+function ulimitSpec(text: string): number | { soft: number; hard: number } | string {
+  const m = /^(-?\d+)(?::(-?\d+))?$/.exec(text);
+  if (!m) return text; // plan() reports it, at the path
+  const soft = Number(m[1]);
+  const hard = m[2] === undefined ? soft : Number(m[2]);
+  return soft === hard ? soft : { soft, hard };
+}
+
+/**
+ * Applies `--set` overrides to options: the first `--set` of a list option replaces the recipe's
+ * value and later ones add to it; an entry (`buildArg.V=1`) is set within the recipe's entries.
+ * Values are checked afterwards, with everything else.
+ */
+export function applySets(options: BuildOptions, sets: readonly (string | SetOverride)[]): BuildOptions {
+  const out: Record<string, unknown> = { ...options };
+  const problems: RecipeProblem[] = [];
+  const replaced = new Set<string>();
+  for (const item of sets) {
+    let s: SetOverride;
+    try {
+      s = typeof item === "string" ? parseSet(item) : item;
+    } catch (e) {
+      if (e instanceof RecipeError) {
+        problems.push(...e.problems);
+        continue;
+      }
+      throw e;
+    }
+    const { option, key, value } = s;
+    const kind = option === "context" ? "string" : option === "extraFlags" ? "extra" : FLAGS[option]!.kind;
+    const unset = value === "" && key === null;
+    if (unset) {
+      delete out[option];
+      continue;
+    }
+    switch (kind) {
+      case "bool":
+        if (value !== "true" && value !== "false") {
+          problems.push({ path: `options.${option}`, code: "invalid-set", set: s.text, message: `expects true or false, got ${JSON.stringify(value)}` });
+        } else out[option] = value === "true";
+        break;
+      case "string":
+        out[option] = value;
+        break;
+      case "bytes":
+        out[option] = /^\d+$/.test(value) ? Number(value) : value;
+        break;
+      case "csvOrBool":
+        if (value === "true" || value === "false") {
+          out[option] = value === "true";
+          replaced.add(option);
+          break;
+        }
+      // falls through: CSV text
+      case "list":
+      case "platforms":
+      case "csv": {
+        const before = out[option];
+        if (!replaced.has(option) || before === undefined || typeof before === "boolean") out[option] = value;
+        else out[option] = [...(Array.isArray(before) ? before : [before]), value];
+        replaced.add(option);
+        break;
+      }
+      case "map":
+      case "hosts":
+      case "ulimit": {
+        let entry = key;
+        let v = value;
+        if (entry === null) {
+          const sep = kind === "hosts" ? /[:=]/.exec(value) : /=/.exec(value);
+          if (!sep || sep.index === 0) {
+            problems.push({ path: `options.${option}`, code: "invalid-set", set: s.text, message: `expects ${option}.NAME=VALUE or ${option}=NAME${kind === "hosts" ? ":" : "="}VALUE` });
+            break;
+          }
+          entry = value.slice(0, sep.index);
+          v = value.slice(sep.index + 1);
+        }
+        if (kind === "ulimit") {
+          const current = out[option];
+          const record = isRecord(current) ? { ...current } : toUlimitRecord(current);
+          record[entry] = ulimitSpec(v);
+          out[option] = record;
+          break;
+        }
+        const record = toRecord(out[option], kind);
+        if (record) {
+          record[entry] = v;
+          out[option] = record;
+        } else {
+          // Entries that have no record form (a build arg taken from the environment): keep the list.
+          const list = (Array.isArray(out[option]) ? out[option] as unknown[] : [out[option]]).filter((x) => typeof x !== "string" || x.split(/=/)[0] !== entry);
+          out[option] = [...list, `${entry}=${v}`];
+        }
+        break;
+      }
+      case "extra": {
+        const extra = isRecord(out.extraFlags) ? { ...out.extraFlags } : {};
+        extra[key!] = value === "true" ? true : value === "false" ? false : value;
+        out.extraFlags = extra;
+        break;
+      }
+    }
+  }
+  if (problems.length) throw new RecipeError(problems, "invalid --set");
+  return out as BuildOptions;
+}
+
+function toUlimitRecord(value: unknown): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const item of value === undefined ? [] : Array.isArray(value) ? value : [value]) {
+    const m = typeof item === "string" ? /^([a-z]+)=(.*)$/.exec(item) : null;
+    if (m) out[m[1]!] = ulimitSpec(m[2]!);
+  }
+  return out;
+}
