@@ -25,6 +25,7 @@ import { plan, readOutputs } from "./plan.ts";
 import { probe } from "./probe.ts";
 import { childPath, JsonSyntaxError, parseJsonWithPositions } from "./json.ts";
 import { applySets } from "./overrides.ts";
+import { isRemote } from "./paths.ts";
 import {
   loadRecipeFile,
   MAX_RECIPE_BYTES,
@@ -75,10 +76,6 @@ const REPLACED_ON_INHERIT = new Set(["tags", "platforms", "cache-to", "output"])
 /** Bake's template syntax in every JSON string: `${` and `%{` start one, `$${` and `%%{` are literal. */
 export function escapeBake(text: string): string {
   return text.replace(/\$\{/g, () => "$${").replace(/%\{/g, () => "%%{");
-}
-
-function isRemote(path: string): boolean {
-  return /^[a-z][a-z0-9+.-]*:\/\//i.test(path) || /^git@/.test(path) || /^github\.com\//.test(path);
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {

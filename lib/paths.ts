@@ -7,9 +7,9 @@ import { isAbsolute, relative, resolve } from "node:path";
 import { formatCsv, parseCsv } from "./csv.ts";
 import type { BuildOptions } from "./options.ts";
 
-/** A context that is not a local folder: a Git or HTTP URL. */
+/** A context that is not a local folder: a URL of any scheme (Git, HTTP, docker-image://, ...) or a Git remote. */
 export function isRemote(context: string): boolean {
-  return /^(?:https?:\/\/|git@|git:\/\/|ssh:\/\/|github\.com\/)/.test(context);
+  return /^[a-z][a-z0-9+.-]*:\/\//i.test(context) || /^git@/.test(context) || /^github\.com\//.test(context);
 }
 
 /** A value names a local path (not a URL, an image, stdin/stdout, or an absolute path). */
