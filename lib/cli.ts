@@ -71,6 +71,7 @@ output disables both, flags your buildx lacks are named). Flags of buildx-kit it
   --dry-run      print the command instead of running it
   --json         print the BuildResult as JSON
   --save FILE    also save the options as a recipe (FILE must not exist)
+  --force        with --save: replace FILE if it exists
 
 buildx flags:
 ${Object.values(FLAGS).map((r) => `  ${`${r.short ? `${r.short}, ` : "    "}${r.flag}`.padEnd(22)} ${r.doc}${r.since !== "0.2.0" ? ` (buildx >= ${r.since})` : ""}`).join("\n")}`,
@@ -143,13 +144,27 @@ async function doctor(args: string[], io: CliIO): Promise<number> {
   return caps.problems.length === 0 ? EXIT.ok : EXIT.failed;
 }
 
+/**
+ * Why nothing can be built here (no docker and no standalone buildx on PATH), as the paragraph the
+ * CLI prints, or null. The same probe build() makes, so it costs nothing more.
+ */
+export async function cannotBuild(io: CliIO, builder?: string): Promise<string | null> {
+  const { probe } = await import("./probe.ts");
+  const caps = await probe({ inspect: false, env: io.env, ...(builder ? { builder } : {}) });
+  const missing = caps.problems.find((p) => p.code === "no-docker");
+  if (!missing) return null;
+  return `cannot build: ${missing.message}\nhint: install Docker with buildx; --dry-run prints the command without running it, and "buildx-kit doctor" says what this machine lacks`;
+}
+
 async function buildCommand(args: string[], io: CliIO): Promise<number> {
-  const { flags, rest } = takeFlags(args, ["--dry-run", "--json"], ["--save"]);
+  const { flags, rest } = takeFlags(args, ["--dry-run", "--json", "--force"], ["--save"]);
   const { parseBuildArgs } = await import("./parse.ts");
   const parsed = parseBuildArgs(rest);
-  if (parsed.diagnostics.some((d) => d.level === "error")) throw new ValidationError(parsed.diagnostics);
+  // Warnings first, even when an error follows: "did you mean --platform?" explains many errors.
   for (const d of parsed.diagnostics) if (d.level === "warning") io.err(formatDiagnostic(d));
+  if (parsed.diagnostics.some((d) => d.level === "error")) throw new ValidationError(parsed.diagnostics);
   const { build } = await import("./run.ts");
+  if (flags["--force"] && typeof flags["--save"] !== "string") throw new UsageError("--force replaces the file of --save; there is no --save here");
   if (typeof flags["--save"] === "string") {
     const file = flags["--save"];
     const { makeRecipe, saveRecipe } = await import("./recipe.ts");
@@ -160,11 +175,26 @@ async function buildCommand(args: string[], io: CliIO): Promise<number> {
     // The flags' paths are relative to here; a recipe's to its own folder, where it reruns.
     const recipeDir = dirname(resolve(io.cwd, file));
     const options = mapPaths(parsed.options, (p) => rebase(p, io.cwd, recipeDir));
-    const saved = await saveRecipe(resolve(io.cwd, file), makeRecipe(options, { name: nameFrom(file) }));
+    // As typed (so messages show it so) when it is relative to here.
+    const target = resolve(io.cwd) === resolve(process.cwd()) ? file : resolve(io.cwd, file);
+    const saved = await saveRecipe(target, makeRecipe(options, { name: nameFrom(file) }), { overwrite: Boolean(flags["--force"]) });
     for (const w of saved.warnings) io.err(`warning: ${w.message}`);
     io.err(`saved ${file}`);
   }
-  const result = await build(parsed.options, { cwd: io.cwd, env: io.env, dryRun: Boolean(flags["--dry-run"]) });
+  if (!flags["--dry-run"]) {
+    const why = await cannotBuild(io, typeof parsed.options.builder === "string" ? parsed.options.builder : undefined);
+    if (why) {
+      io.err(`${painter(io)("bad", "error:")} ${why}`);
+      return EXIT.failed;
+    }
+  }
+  // The plan repeats some of the parser's warnings (an unknown flag) in its own words: once is enough.
+  const warned = new Set(parsed.diagnostics.map((d) => `${d.option ? `${d.option}: ` : ""}${d.message}`));
+  const log = (line: string) => {
+    const said = /^warning \[[\w-]+\] (.*)$/.exec(line)?.[1];
+    if (said === undefined || !warned.has(said)) io.err(line);
+  };
+  const result = await build(parsed.options, { cwd: io.cwd, env: io.env, dryRun: Boolean(flags["--dry-run"]), log });
   io.out(flags["--json"] ? JSON.stringify(result, null, 2) : summarize(result));
   return EXIT.ok;
 }
@@ -193,8 +223,7 @@ export async function main(argv: readonly string[], io: CliIO = defaultIO()): Pr
       io.out(topic && HELP[topic] ? HELP[topic] : OVERVIEW);
       return EXIT.ok;
     }
-    if (rest.includes("--help") || rest.includes("-h")) {
-      if (!HELP[command]) throw new UsageError(`unknown command "${command}"`);
+    if ((rest.includes("--help") || rest.includes("-h")) && HELP[command]) {
       io.out(HELP[command]);
       return EXIT.ok;
     }
@@ -210,10 +239,11 @@ export async function main(argv: readonly string[], io: CliIO = defaultIO()): Pr
       case "guide":
         return await (await import("./guide.ts")).guideCommand(rest);
       case "repl":
+        if (rest.length) throw new UsageError(`repl takes no arguments (got ${rest.join(" ")})`);
         return await (await import("./repl.ts")).startRepl({ env: ioUsed.env });
       default: {
-        const known = Object.keys(HELP);
-        const near = known.find((k) => k.startsWith(command.slice(0, 2)));
+        const { distance } = await import("./plan.ts");
+        const near = Object.keys(HELP).find((k) => distance(k, command) <= 2 || k.startsWith(command.slice(0, 3)));
         throw new UsageError(`unknown command "${command}"${near ? `; did you mean "${near}"?` : ""} (buildx-kit --help lists them)`);
       }
     }

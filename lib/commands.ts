@@ -6,7 +6,7 @@ import { resolve } from "node:path";
 import process from "node:process";
 import { formatDiagnostic } from "./diagnostics.ts";
 import type { CliIO } from "./cli.ts";
-import { EXIT, summarize, takeFlags, UsageError } from "./cli.ts";
+import { cannotBuild, EXIT, painter, summarize, takeFlags, UsageError } from "./cli.ts";
 
 /** A file argument as the recipe functions take it: as typed (so messages show it so) when it is relative to here. */
 function fileArg(io: CliIO, file: string): string {
@@ -19,21 +19,30 @@ export async function runCommand(args: string[], io: CliIO): Promise<number> {
   const unknown = rest.find((a) => a.startsWith("-"));
   if (unknown) throw new UsageError(`run does not know ${unknown} (buildx-kit run --help lists its options)`);
   if (rest.length === 0) throw new UsageError("run needs at least one recipe file: buildx-kit run RECIPE.json");
+  if (!flags["--dry-run"]) {
+    const why = await cannotBuild(io);
+    if (why) {
+      io.err(`${painter(io)("bad", "error:")} ${why}`);
+      return EXIT.failed;
+    }
+  }
   const { runRecipes, runResultJson, formatProblem } = await import("./recipe.ts");
+  // Several builds at once: each prints its own result line, not interleaved progress.
+  const quiet = rest.length > 1 || Boolean(flags["--json"]);
   const results = await runRecipes(rest.map((f) => fileArg(io, f)), {
     set: sets,
     dryRun: Boolean(flags["--dry-run"]),
     env: io.env,
     cwd: io.cwd,
-    // Several builds at once: each prints its own result line, not interleaved progress.
-    quiet: rest.length > 1 || Boolean(flags["--json"]),
+    quiet,
   });
   if (flags["--json"]) {
     const json = results.map(runResultJson);
     io.out(JSON.stringify(rest.length === 1 ? json[0] : json, null, 2));
   } else {
     for (const [i, r] of results.entries()) {
-      for (const w of r.warnings) io.err(`warning: ${formatProblem(w)}`);
+      // Unless quiet, runRecipes has printed them already, before the build's progress.
+      if (quiet) for (const w of r.warnings) io.err(`warning: ${formatProblem(w)}`);
       const label = rest.length > 1 ? `${rest[i]}: ` : "";
       if (r.ok && r.result) io.out(`${label}${summarize(r.result)}`);
       else io.err(`${label}failed: ${r.error?.message ?? "unknown error"}`);
@@ -79,7 +88,7 @@ async function exportCommand(args: string[], io: CliIO): Promise<number> {
   const { flags, sets, rest } = takeFlags(args, ["--force"], ["--bake", "--target", "--set"]);
   if (rest.length !== 1) throw new UsageError("recipe export takes one recipe file: buildx-kit recipe export FILE [--bake OUT]");
   const { exportBake } = await import("./bake.ts");
-  const out = typeof flags["--bake"] === "string" ? resolve(io.cwd, flags["--bake"]) : undefined;
+  const out = typeof flags["--bake"] === "string" ? fileArg(io, flags["--bake"]) : undefined;
   const exported = await exportBake(fileArg(io, rest[0]!), {
     set: sets,
     env: io.env,
@@ -100,7 +109,7 @@ async function importCommand(args: string[], io: CliIO): Promise<number> {
   const imported = await importBake(fileArg(io, rest[0]!), typeof flags["--target"] === "string" ? { target: flags["--target"] } : {});
   for (const d of imported.diagnostics) if (d.level !== "info") io.err(formatDiagnostic(d));
   if (typeof flags["--out"] === "string") {
-    await saveRecipe(resolve(io.cwd, flags["--out"]), imported.recipe, { overwrite: Boolean(flags["--force"]) });
+    await saveRecipe(fileArg(io, flags["--out"]), imported.recipe, { overwrite: Boolean(flags["--force"]) });
     io.err(`wrote ${flags["--out"]} (target ${imported.target})`);
   } else {
     io.out(formatRecipe(imported.recipe));

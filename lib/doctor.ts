@@ -4,6 +4,7 @@
  */
 import type { Capabilities } from "./capabilities.ts";
 import { FEATURES, FLAGS } from "./flags.ts";
+import { ATTESTATION_SINCE } from "./probe.ts";
 import { atLeast } from "./version.ts";
 
 /** One feature and whether this machine has it. */
@@ -29,6 +30,7 @@ export function featureStatus(caps: Capabilities): FeatureStatus[] {
     if (row.since !== "0.2.0") statuses.push(byVersion(row.flag, row.since));
   }
   for (const feature of Object.values(FEATURES)) statuses.push(byVersion(feature.doc, feature.since));
+  const attestable = byVersion("attestations", ATTESTATION_SINCE);
   // The docker driver keeps several platforms and attestations only in the containerd store.
   const store = (name: string, classicWhy: string): FeatureStatus =>
     caps.driver === null
@@ -38,7 +40,10 @@ export function featureStatus(caps: Capabilities): FeatureStatus[] {
       : { name, available: false, why: classicWhy };
   statuses.push(
     store("loading several platforms at once", "the docker driver with the classic image store holds one platform; turn on the containerd image store"),
-    store("attestations kept with the image", "the classic image store drops them; turn on the containerd image store"),
+    // And attestations at all need a buildx that makes them.
+    attestable.available
+      ? store("attestations kept with the image", "the classic image store drops them; turn on the containerd image store")
+      : { ...attestable, name: "attestations kept with the image" },
   );
   return statuses;
 }

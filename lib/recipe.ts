@@ -508,6 +508,11 @@ export async function writeFileAtomic(path: string, text: string, options: SaveO
   } catch (e) {
     if (e instanceof RecipeError) throw e;
     if ((e as NodeJS.ErrnoException).code !== "ENOENT") throw e;
+    try {
+      await stat(dir);
+    } catch {
+      throw new RecipeError([{ file: path, path: "", code: "no-folder", message: `the folder ${dirname(path) || "."} does not exist` }], "not saved");
+    }
   }
   const temp = join(dir, `.${basename(file)}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`);
   const handle = await open(temp, "wx", oldMode ?? 0o644);

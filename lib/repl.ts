@@ -6,7 +6,7 @@ import { appendFile, readFile } from "node:fs/promises";
 import { homedir } from "node:os";
 import { join } from "node:path";
 import process from "node:process";
-import { createInterface } from "node:readline";
+import { createInterface, type Interface } from "node:readline";
 import { inspect } from "node:util";
 import type { BuildResult } from "./result.ts";
 
@@ -95,20 +95,35 @@ export async function startRepl(options: ReplOptions = {}): Promise<number> {
   }
   const terminal = Boolean((output as { isTTY?: boolean }).isTTY) && Boolean((input as { isTTY?: boolean }).isTTY);
   const colors = terminal && !(options.env?.NO_COLOR ?? "") && options.env?.TERM !== "dumb";
-  const rl = createInterface({ input, output, terminal, history, historySize: 500, prompt: "buildx-kit> " });
   // Lines are queued as they arrive: input piped in all at once must not be lost while the API
   // loads or a line is evaluated (an async iterator made later misses them on Node and Deno).
   const queue: string[] = [];
   let ended = false;
   let wake: (() => void) | null = null;
-  rl.on("line", (line: string) => {
-    queue.push(line);
-    wake?.();
-  });
-  rl.on("close", () => {
-    ended = true;
-    wake?.();
-  });
+  // The interface is closed while the guide has the terminal (else it would read the guide's
+  // keys as REPL lines) and opened again after; a close of ours is not the end of input.
+  let rl!: Interface;
+  let handingOver = false;
+  const open = () => {
+    rl = createInterface({ input, output, terminal, history: [...history], historySize: 500, prompt: "buildx-kit> " });
+    rl.on("line", (line: string) => {
+      queue.push(line);
+      wake?.();
+    });
+    rl.on("close", () => {
+      if (handingOver) return;
+      ended = true;
+      wake?.();
+    });
+    rl.on("SIGINT", () => {
+      // Drop what was typed, as a shell does, and stay.
+      rl.write(null, { ctrl: true, name: "e" });
+      rl.write(null, { ctrl: true, name: "u" });
+      output.write("\n(to leave, press Ctrl-D or type .exit)\n");
+      prompt();
+    });
+  };
+  open();
   const nextLine = async (): Promise<string | null> => {
     while (queue.length === 0 && !ended) await new Promise<void>((r) => (wake = r));
     wake = null;
@@ -144,8 +159,12 @@ export async function startRepl(options: ReplOptions = {}): Promise<number> {
         // The rest of the line as typed: quotes keep their spaces.
         const parsed = parseBuildArgs(splitWords(line.trim().slice(".dry".length)));
         const p = plan(parsed.options);
-        write(shellCommand(p.argv));
-        for (const d of [...parsed.diagnostics, ...p.diagnostics]) write(formatDiagnostic(d));
+        // The parser's words first; the plan repeats some of them (an unknown flag), once is enough.
+        const said = new Set(parsed.diagnostics.map((d) => `${d.option} ${d.message}`));
+        const diagnostics = [...parsed.diagnostics, ...p.diagnostics.filter((d) => !said.has(`${d.option} ${d.message}`))];
+        // A command that would not run is not shown as if it would.
+        write(diagnostics.some((d) => d.level === "error") ? "not runnable as written:" : shellCommand(p.argv));
+        for (const d of diagnostics) write(formatDiagnostic(d));
         return true;
       }
       case ".run": {
@@ -158,10 +177,15 @@ export async function startRepl(options: ReplOptions = {}): Promise<number> {
         return true;
       }
       case ".guide": {
-        rl.pause();
         const { guideCommand } = await import("./guide.ts");
-        await guideCommand([]);
-        rl.resume();
+        handingOver = true;
+        rl.close();
+        try {
+          await guideCommand([]);
+        } finally {
+          handingOver = false;
+          open();
+        }
         return true;
       }
       default:
@@ -170,16 +194,10 @@ export async function startRepl(options: ReplOptions = {}): Promise<number> {
     }
   };
 
-  rl.on("SIGINT", () => {
-    // Drop what was typed, as a shell does, and stay.
-    rl.write(null, { ctrl: true, name: "e" });
-    rl.write(null, { ctrl: true, name: "u" });
-    output.write("\n(to leave, press Ctrl-D or type .exit)\n");
-    prompt();
-  });
   prompt();
   for (let line = await nextLine(); line !== null; line = await nextLine()) {
     const code = line.trim();
+    if (code) history.unshift(code);
     if (code && historyFile) await appendFile(historyFile, `${code}\n`).catch(() => undefined);
     try {
       if (code.startsWith(".")) {
@@ -193,6 +211,8 @@ export async function startRepl(options: ReplOptions = {}): Promise<number> {
     }
     prompt();
   }
+  // Ctrl-D at a terminal leaves the cursor after the prompt: the shell's prompt goes on a line of its own.
+  if (ended && terminal) output.write("\n");
   rl.close();
   return 0;
 }

@@ -1,0 +1,540 @@
+/**
+ * `buildx-kit` spawned as a user runs it, on Node (the compiled dist/), Deno and Bun (the source):
+ * help, version, dry runs, real builds against the engine, recipes and bake, bad input (exit 2,
+ * one paragraph, no stack trace unless --debug), doctor on a healthy engine and on a broken or
+ * missing docker, a failing build (exit 1), and Ctrl-C during a build (exit 130). stdout and
+ * stderr are pipes here, so no output may hold a colour escape.
+ */
+import { spawn } from "node:child_process";
+import { readFile, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { VERSION } from "../lib/cli.ts";
+import {
+  ANSI,
+  BROKEN_DAEMON,
+  cleanup,
+  cli,
+  cliEnv,
+  commandFor,
+  DAEMON_DOWN,
+  fakeBuildx,
+  fakePath,
+  NO_BUILDX,
+  nonce,
+  processes,
+  projectCopy,
+  type Ran,
+  run,
+  RUNTIMES,
+  type RuntimeName,
+  STACK_FRAME,
+  trackImage,
+  waitFor,
+} from "./fixtures/cli/support.ts";
+import { requireEngine } from "./support/engine.ts";
+
+const engine = await requireEngine();
+const NAMES = RUNTIMES.map(([name]) => name);
+
+afterAll(cleanup);
+
+/** Every run here is on pipes: colour would be a bug. */
+function plain(r: Ran): Ran {
+  expect(r.stdout, "stdout has an ANSI escape").not.toMatch(ANSI);
+  expect(r.stderr, "stderr has an ANSI escape").not.toMatch(ANSI);
+  return r;
+}
+
+async function bx(runtime: RuntimeName, args: readonly string[], options: Parameters<typeof cli>[2] = {}): Promise<Ran> {
+  return plain(await cli(runtime, args, options));
+}
+
+/** A bad-input run: exit 2, nothing on stdout, exactly `stderr`, no stack frame. */
+async function badInput(runtime: RuntimeName, args: readonly string[], stderr: string, cwd?: string): Promise<void> {
+  const r = await bx(runtime, args, cwd ? { cwd } : {});
+  expect({ code: r.code, stdout: r.stdout, stderr: r.stderr }).toEqual({ code: 2, stdout: "", stderr });
+  expect(r.stderr).not.toMatch(STACK_FRAME);
+}
+
+async function labelOf(image: string, key: string): Promise<string | null> {
+  const r = await run("docker", ["image", "inspect", "--format", "{{json .Config.Labels}}", image]);
+  if (r.code !== 0) return null;
+  return (JSON.parse(r.stdout) as Record<string, string> | null)?.[key] ?? null;
+}
+
+async function imageSays(image: string): Promise<string> {
+  return (await run("docker", ["run", "--rm", image], { timeout: 60_000 })).stdout;
+}
+
+let project = "";
+beforeAll(async () => {
+  project = await projectCopy("project");
+});
+
+describe.each(NAMES)("buildx-kit on %s: discovering it", (rt) => {
+  it("--version prints the version, which is package.json's", async () => {
+    const pkg = JSON.parse(await readFile(new URL("../package.json", import.meta.url), "utf8")) as { version: string };
+    expect(VERSION).toBe(pkg.version);
+    for (const flag of ["--version", "-V"]) {
+      const r = await bx(rt, [flag]);
+      expect(r).toEqual({ code: 0, signal: null, stdout: `${pkg.version}\n`, stderr: "" });
+    }
+  });
+
+  it("no arguments, not at a terminal: the overview, without the guide suggestion meant for people", async () => {
+    const r = await bx(rt, []);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toBe("");
+    const lines = r.stdout.split("\n");
+    expect(lines[0]).toBe(`buildx-kit ${VERSION}: docker buildx build, planned and validated before it runs`);
+    expect(lines).toContain("usage: buildx-kit <command> [options]");
+    for (const command of ["guide", "build [flags] [context]", "run RECIPE...", "recipe export|import|check", "doctor", "repl"]) {
+      expect(r.stdout).toMatch(new RegExp(`^  ${command.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}\\s`, "m"));
+    }
+    expect(lines).toContain("exit codes: 0 ok, 1 build failed, 2 bad input, 130 interrupted");
+    expect(lines).toContain('Run "buildx-kit <command> --help" for a command\'s options.');
+    expect(r.stdout).not.toContain("New here?");
+    // --help and help say the same.
+    expect((await bx(rt, ["--help"])).stdout).toBe(r.stdout);
+    expect((await bx(rt, ["help"])).stdout).toBe(r.stdout);
+  });
+
+  it.each([
+    ["build", ["usage: buildx-kit build [flags] [context]", "  --dry-run      print the command instead of running it", "  --json         print the BuildResult as JSON",
+      "  --save FILE    also save the options as a recipe (FILE must not exist)", "  --force        with --save: replace FILE if it exists", "buildx flags:"]],
+    ["guide", ["usage: buildx-kit guide [--from RECIPE]", "without writing anything (exit 130)."]],
+    ["run", ["usage: buildx-kit run RECIPE... [--set KEY=VALUE]... [--dry-run] [--json]", "  --set KEY=VALUE   override an option: --set tag=api:1.2, --set buildArg.VERSION=1.2",
+      "  --dry-run         print the commands instead of running them"]],
+    ["recipe", ["usage: buildx-kit recipe <export|import|check> ...", "  recipe check FILE... [--set K=V]     validate recipes (exit 2 on problems, each with its path)",
+      "  recipe export FILE [--bake OUT] [--target NAME] [--set K=V] [--force]", "  recipe import BAKE.json [--target T] [--out FILE] [--force]"]],
+    ["doctor", ["usage: buildx-kit doctor [--json]", "features are available and why not. Exit 0 when healthy, 1 when not."]],
+    ["repl", ["usage: buildx-kit repl", "recipe functions, zx's $). Dot-commands: .guide, .run FILE, .dry FLAGS..., .doctor, .help, .exit."]],
+  ])("%s --help (and -h, and help COMMAND) names its usage and options", async (command, lines) => {
+    const r = await bx(rt, [command, "--help"]);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toBe("");
+    const got = r.stdout.split("\n");
+    for (const line of lines) expect(got).toContain(line);
+    expect((await bx(rt, [command, "-h"])).stdout).toBe(r.stdout);
+    expect((await bx(rt, ["help", command])).stdout).toBe(r.stdout);
+  });
+
+  it("build --help lists the buildx flags from the flag table, with the buildx version newer ones need", async () => {
+    const { stdout } = await bx(rt, ["build", "--help"]);
+    expect(stdout).toMatch(/^ {2}-t, --tag {14}Image identifier/m);
+    expect(stdout).toMatch(/^ {6}--platform {9}Set target platforms for the build\.$/m);
+    expect(stdout).toMatch(/^ {6}--call {13}.*\(buildx >= 0\.15\.0\)$/m);
+    expect(stdout).not.toMatch(/--platform .*\(buildx >=/);
+  });
+});
+
+describe.each(NAMES)("buildx-kit on %s: bad input is exit 2 and one paragraph", (rt) => {
+  it("a misspelt flag taking the context as its value: the warning says which flag was meant, the error why it failed", async () => {
+    await badInput(rt, ["build", "--platfrom", "x", "."], [
+      "warning [unknown-flag] extraFlags.platfrom: --platfrom is not in buildx-kit's flag table; passed to buildx unchecked",
+      "  hint: did you mean --platform? an unknown flag takes a value only as --platfrom=VALUE",
+      "error: invalid build options (1 problem):",
+      '  error [two-contexts] context: a second build context "." (the first is "x")',
+      '    hint: --platfrom is not a flag buildx-kit knows, so it did not take "x" as its value: write --platfrom=x',
+      "",
+    ].join("\n"));
+  });
+
+  it("push without a tag: the plan's error; --debug adds the stack trace", async () => {
+    const message = [
+      "error: invalid build options (1 problem):",
+      "  error [push-needs-tag] push: pushing needs a tag to know where the image goes",
+      '    hint: add tag: "registry/repository:tag" (or name= in an image output)',
+      "",
+    ].join("\n");
+    await badInput(rt, ["build", "--push", "."], message);
+    const debug = await bx(rt, ["--debug", "build", "--push", "."]);
+    expect(debug.code).toBe(2);
+    expect(debug.stderr).toMatch(/^error: ValidationError: invalid build options \(1 problem\):\n/);
+    expect(debug.stderr).toContain("  error [push-needs-tag] push: pushing needs a tag to know where the image goes");
+    expect(debug.stderr).toMatch(STACK_FRAME);
+    expect(debug.stderr).toMatch(/^\s+at .*\bbuild\b/m);
+  });
+
+  it("unknown commands, with a suggestion when one is near", async () => {
+    await badInput(rt, ["bogus"], 'error: unknown command "bogus" (buildx-kit --help lists them)\n');
+    await badInput(rt, ["buidl", "-t", "x", "."], 'error: unknown command "buidl"; did you mean "build"? (buildx-kit --help lists them)\n');
+    await badInput(rt, ["bild"], 'error: unknown command "bild"; did you mean "build"? (buildx-kit --help lists them)\n');
+    await badInput(rt, ["build", "-t", "a:1", "--save", "nope/x.json", "--dry-run", "."],
+      "error: nope/x.json: not saved (1 problem):\n  nope/x.json: the folder nope does not exist\n");
+    await badInput(rt, ["bogus", "--help"], 'error: unknown command "bogus" (buildx-kit --help lists them)\n');
+  });
+
+  it("the parser's errors: an unknown one-letter flag, a flag with no value, a boolean given a word", async () => {
+    await badInput(rt, ["build", "-Z", "."], [
+      "error: invalid build options (1 problem):",
+      "  error [unknown-short-flag] -Z is not a flag of docker buildx build",
+      "    hint: one-letter flags: -f (--file), -o (--output), -q (--quiet), -t (--tag); write long flags with two dashes",
+      "",
+    ].join("\n"));
+    await badInput(rt, ["build", ".", "--tag"], [
+      "error: invalid build options (1 problem):",
+      "  error [missing-value] tag: --tag needs a value",
+      "    hint: write --tag=VALUE or --tag VALUE",
+      "",
+    ].join("\n"));
+    await badInput(rt, ["build", "--push=maybe", "-t", "x:1", "."], [
+      "error: invalid build options (1 problem):",
+      '  error [invalid-value] push: --push takes true or false, got "maybe"',
+      "    hint: write --push alone for true, or --push=false",
+      "",
+    ].join("\n"));
+  });
+
+  it("buildx-kit's own flags and arguments", async () => {
+    await badInput(rt, ["build", "--save"], "error: --save needs a value\n");
+    await badInput(rt, ["build", "--force", "."], "error: --force replaces the file of --save; there is no --save here\n");
+    await badInput(rt, ["doctor", "now"], "error: doctor takes no arguments (got now)\n");
+    await badInput(rt, ["repl", "script.js"], "error: repl takes no arguments (got script.js)\n");
+    await badInput(rt, ["run"], "error: run needs at least one recipe file: buildx-kit run RECIPE.json\n");
+    await badInput(rt, ["run", "--bogus", "good.json"], "error: run does not know --bogus (buildx-kit run --help lists its options)\n", project);
+    await badInput(rt, ["run", "--set"], "error: --set needs a value\n");
+    await badInput(rt, ["recipe"], "error: recipe needs a subcommand: export, import or check\n");
+    await badInput(rt, ["recipe", "verify", "good.json"], 'error: recipe needs a subcommand: export, import or check (got "verify")\n');
+    await badInput(rt, ["recipe", "check"], "error: recipe check needs a recipe file\n");
+    await badInput(rt, ["recipe", "export"], "error: recipe export takes one recipe file: buildx-kit recipe export FILE [--bake OUT]\n");
+    await badInput(rt, ["recipe", "import", "a.json", "b.json"],
+      "error: recipe import takes one bake file: buildx-kit recipe import BAKE.json [--target T] [--out FILE]\n");
+  });
+
+  it("recipe files that are missing or do not parse name the file", async () => {
+    await badInput(rt, ["run", "missing.json"], "error: missing.json: invalid recipe (1 problem):\n  missing.json: no such file\n", project);
+    await badInput(rt, ["recipe", "import", "missing.json"], "error: missing.json: cannot import (1 problem):\n  missing.json: no such file\n", project);
+    await badInput(rt, ["recipe", "import", "bake.json", "--target", "api"],
+      'error: bake.json: cannot import (1 problem):\n  bake.json: target: no target or group "api" (targets: web; groups: default)\n', project);
+  });
+});
+
+describe.each(NAMES)("buildx-kit on %s: dry runs and recipes (no build)", (rt) => {
+  it("build --dry-run prints the exact command and nothing else", async () => {
+    const r = await bx(rt, ["build", "--dry-run", "-t", "x:1", "app"], { cwd: project });
+    expect(r).toEqual({ code: 0, signal: null, stdout: "docker buildx build --load --tag=x:1 app\n", stderr: "" });
+    const pushed = await bx(rt, ["build", "--dry-run", "--push", "-t", "localhost:5000/x:1", "--platform", "linux/amd64,linux/arm64", "app"], { cwd: project });
+    expect(pushed.stdout).toBe("docker buildx build $'--platform=linux/amd64,linux/arm64' --push --tag=localhost:5000/x:1 app\n");
+  });
+
+  it("build --dry-run --json prints a BuildResult that parses", async () => {
+    const r = await bx(rt, ["build", "--dry-run", "--json", "-t", "x:1", "--build-arg", "A=b c", "app"], { cwd: project });
+    expect(r.code).toBe(0);
+    const result = JSON.parse(r.stdout) as { ok: boolean; dryRun: boolean; argv: string[]; command: string };
+    expect(result).toMatchObject({ ok: true, dryRun: true, argv: ["docker", "buildx", "build", "--build-arg=A=b c", "--load", "--tag=x:1", "app"] });
+    expect(result.command).toBe("docker buildx build $'--build-arg=A=b c' --load --tag=x:1 app");
+  });
+
+  it("build --save FILE writes the recipe, refuses to replace it, and --force does", async () => {
+    const file = `saved-${rt}.json`;
+    const r = await bx(rt, ["build", "--dry-run", "--save", file, "-t", "x:1", "--label", "k=v", "app"], { cwd: project });
+    expect(r).toEqual({ code: 0, signal: null, stdout: "docker buildx build --label=k=v --load --tag=x:1 app\n", stderr: `saved ${file}\n` });
+    const recipe = JSON.parse(await readFile(join(project, file), "utf8"));
+    expect(recipe).toMatchObject({ recipe: 1, name: `saved-${rt}`, options: { context: "app", label: { k: "v" }, tag: ["x:1"] } });
+    await badInput(rt, ["build", "--dry-run", "--save", file, "app"],
+      `error: ${file}: not saved (1 problem):\n  ${file}: already exists: pass overwrite (CLI: --force) to replace it\n`, project);
+    const forced = await bx(rt, ["build", "--dry-run", "--save", file, "--force", "-t", "y:2", "app"], { cwd: project });
+    expect(forced.code).toBe(0);
+    expect(JSON.parse(await readFile(join(project, file), "utf8")).options).toEqual({ context: "app", tag: ["y:2"] });
+  });
+
+  it("a build arg that looks like a credential: saved, with a warning", async () => {
+    const file = `token-${rt}.json`;
+    const r = await bx(rt, ["build", "--dry-run", "--save", file, "--build-arg", "TOKEN=abc", "app"], { cwd: project });
+    expect(r.code).toBe(0);
+    expect(r.stderr).toBe([
+      'warning: TOKEN looks like a credential: build args stay in the image\'s history; pass it as a secret instead (secret: "id=TOKEN,env=TOKEN" and RUN --mount=type=secret,id=TOKEN,env=TOKEN ...)',
+      `saved ${file}`,
+      "",
+    ].join("\n"));
+  });
+
+  it("recipe check and run warn about a build arg that looks like a credential", async () => {
+    await writeFile(join(project, `secretive-${rt}.json`), JSON.stringify({ recipe: 1, options: { context: "app", buildArg: { API_TOKEN: "abc" } } }));
+    const warning = 'warning: API_TOKEN looks like a credential: build args stay in the image\'s history; pass it as a secret instead (secret: "id=API_TOKEN,env=API_TOKEN" and RUN --mount=type=secret,id=API_TOKEN,env=API_TOKEN ...)';
+    const file = `secretive-${rt}.json`;
+    const checked = await bx(rt, ["recipe", "check", file], { cwd: project });
+    expect(checked).toEqual({ code: 0, signal: null, stdout: `${file}: ok\n`, stderr: `${warning.replace(/^warning: /, `warning: ${file}:1:52: options.buildArg.API_TOKEN: `)}\n` });
+    // Once, whether one recipe runs (with its progress) or several (quiet, each with its result).
+    const ran = await bx(rt, ["run", "--dry-run", file], { cwd: project });
+    expect(ran).toEqual({
+      code: 0, signal: null, stdout: "docker buildx build --build-arg=API_TOKEN=abc --load app\n",
+      stderr: `${warning.replace(/^warning: /, `warning: ${file}: options.buildArg.API_TOKEN: `)}\n`,
+    });
+    const two = await bx(rt, ["run", "--dry-run", file, "good.json"], { cwd: project });
+    expect(two.stderr.split("\n").filter((l) => l.includes("looks like a credential"))).toHaveLength(1);
+  });
+
+  it("an unexpected failure (--save into a folder that does not exist): exit 1, the message, and how to see more", async () => {
+    const r = await bx(rt, ["build", "--dry-run", "--save", "/nonexistent-bxk/x.json", "app"], { cwd: project });
+    expect(r.code).toBe(1);
+    expect(r.stdout).toBe("");
+    expect(r.stderr).toMatch(/^error: ENOENT: no such file or directory, open '\/nonexistent-bxk\/[^']+'\n\(run with --debug for a stack trace\)\n$/);
+    const debug = await bx(rt, ["build", "--debug", "--dry-run", "--save", "/nonexistent-bxk/x.json", "app"], { cwd: project });
+    expect(debug.code).toBe(1);
+    expect(debug.stderr).toMatch(/^error: Error: ENOENT: no such file or directory/);
+    expect(debug.stderr).not.toContain("(run with --debug");
+  });
+
+  it("run --dry-run prints the recipe's command; from another folder, paths are the recipe's", async () => {
+    const r = await bx(rt, ["run", "--dry-run", "good.json"], { cwd: project });
+    expect(r).toEqual({ code: 0, signal: null, stdout: "docker buildx build $'--build-arg=GREETING=from a recipe' --load --tag=buildx-kit-cli-test/good:1 app\n", stderr: "" });
+    const several = await bx(rt, ["run", "--dry-run", join(project, "good.json"), "--set", "tag=z:9", join(project, "good.json")], { cwd: "/" });
+    expect(several.code).toBe(0);
+    expect(several.stdout.split("\n")).toEqual([
+      `${join(project, "good.json")}: docker buildx build $'--build-arg=GREETING=from a recipe' --load --tag=z:9 app`,
+      `${join(project, "good.json")}: docker buildx build $'--build-arg=GREETING=from a recipe' --load --tag=z:9 app`,
+      "",
+    ]);
+  });
+
+  it("recipe check: a good recipe is ok (exit 0); a bad one names the path of every problem (exit 2)", async () => {
+    expect(await bx(rt, ["recipe", "check", "good.json"], { cwd: project })).toEqual({ code: 0, signal: null, stdout: "good.json: ok\n", stderr: "" });
+    const json = await bx(rt, ["recipe", "check", "--json", "good.json"], { cwd: project });
+    expect(JSON.parse(json.stdout)).toMatchObject({ path: "good.json", ok: true, options: { context: "app", tag: ["buildx-kit-cli-test/good:1"] } });
+    const problems = [
+      "error: bad.json: invalid recipe (3 problems):",
+      "  bad.json:5:12: options.tag: expects a string, got the number 5",
+      '  bad.json:6:13: options.push: expects true or false, got the string "yes"',
+      "  bad.json:7:5: options.platfrom: is not a buildx build option; did you mean platform? Flags buildx-kit does not know go in extraFlags.",
+      "",
+    ].join("\n");
+    await badInput(rt, ["recipe", "check", "bad.json"], problems, project);
+    // Each file in turn: the good one says so, the bad one fails the command.
+    const both = await bx(rt, ["recipe", "check", "good.json", "bad.json"], { cwd: project });
+    expect(both).toEqual({ code: 2, signal: null, stdout: "good.json: ok\n", stderr: problems });
+  });
+
+  it("recipe import: a bake target becomes a recipe, on stdout or --out FILE", async () => {
+    const r = await bx(rt, ["recipe", "import", "bake.json"], { cwd: project });
+    expect(r.code).toBe(0);
+    expect(r.stderr).toBe("");
+    const recipe = JSON.parse(r.stdout);
+    expect(recipe).toMatchObject({
+      recipe: 1,
+      name: "web",
+      options: { context: "app", file: "app/Dockerfile", buildArg: { GREETING: "from bake" }, label: { "org.example.team": "web" } },
+    });
+    expect([recipe.options.tag].flat()).toEqual(["buildx-kit-cli-test/web:1"]);
+    const out = `imported-${rt}.json`;
+    const written = await bx(rt, ["recipe", "import", "bake.json", "--target", "web", "--out", out], { cwd: project });
+    expect(written).toEqual({ code: 0, signal: null, stdout: "", stderr: `wrote ${out} (target web)\n` });
+    expect(JSON.parse(await readFile(join(project, out), "utf8"))).toEqual(recipe);
+    await badInput(rt, ["recipe", "import", "bake.json", "--out", out],
+      `error: ${out}: not saved (1 problem):\n  ${out}: already exists: pass overwrite (CLI: --force) to replace it\n`, project);
+    expect((await bx(rt, ["recipe", "check", out], { cwd: project })).stdout).toBe(`${out}: ok\n`);
+  });
+});
+
+describe.each(NAMES)("buildx-kit on %s: doctor", (rt) => {
+  it.skipIf(!engine.ok)("with the healthy engine: exit 0, the versions, the store, and each feature with why not", async () => {
+    const r = await bx(rt, ["doctor"]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toBe("");
+    const lines = r.stdout.split("\n");
+    expect(lines).toContain("  buildx       0.13.1");
+    expect(lines).toContain("  builder      default (driver docker)");
+    expect(lines).toContain("  image store  containerd");
+    expect(lines).toEqual(expect.arrayContaining([expect.stringMatching(/^ {2}docker {7}\/\S+\/docker buildx$/), expect.stringMatching(/^ {2}engine {7}26\./)]));
+    expect(lines).toEqual(expect.arrayContaining([expect.stringMatching(/^ {4}platforms {2}linux\/amd64/)]));
+    expect(lines).toContain("features:");
+    expect(lines).toContain("  no  --call: needs buildx >= 0.15.0 (installed 0.13.1)");
+    expect(lines).toContain("  no  --check: needs buildx >= 0.15.0 (installed 0.13.1)");
+    expect(lines).toContain("  yes --attest");
+    expect(lines).toContain("  yes loading several platforms at once");
+    expect(lines).toContain("  yes attestations kept with the image");
+    expect(lines.at(-2)).toBe("healthy: this machine can build");
+    const json = await bx(rt, ["doctor", "--json"]);
+    expect(json.code).toBe(0);
+    expect(JSON.parse(json.stdout)).toMatchObject({ buildxVersion: "0.13.1", driver: "docker", containerdImageStore: true, problems: [] });
+  });
+
+  it("with a docker whose daemon is down: exit 1 and the reason", async () => {
+    // DOCKER_HOST off the unix socket, so the engine is asked through (the fake) `docker info`.
+    const env = { ...(await fakePath(BROKEN_DAEMON)), DOCKER_HOST: "tcp://127.0.0.1:1" };
+    const r = await bx(rt, ["doctor"], { env });
+    expect(r.code, r.stdout + r.stderr).toBe(1);
+    expect(r.stderr).toBe("");
+    const lines = r.stdout.split("\n");
+    expect(lines).toContain("  engine       not reachable");
+    expect(lines).toContain("  buildx       0.13.1");
+    expect(lines).toContain("  builder      not inspected");
+    expect(lines).toContain("  no  loading several platforms at once: the builder could not be inspected");
+    expect(lines.slice(-3, -1)).toEqual(["not healthy:", `  - the Docker daemon is not reachable: ${DAEMON_DOWN} [daemon-unreachable]`]);
+    // A build says the same through buildx's own words, and exits 1.
+    const built = await bx(rt, ["build", "-t", "x:1", "."], { env, cwd: project });
+    expect(built.code).toBe(1);
+    expect(built.stderr).toContain(`error: docker buildx build exited with code 1\nERROR: ${DAEMON_DOWN}\nhint: the Docker daemon is not running: start it`);
+  });
+
+  it("with a docker that has no buildx: exit 1 and the reason", async () => {
+    const env = { ...(await fakePath(NO_BUILDX)), DOCKER_HOST: "tcp://127.0.0.1:1" };
+    const r = await bx(rt, ["doctor"], { env });
+    expect(r.code).toBe(1);
+    expect(r.stdout.split("\n")).toContain("  engine       26.1.5");
+    expect(r.stdout.split("\n").slice(-3, -1)).toEqual(["not healthy:", "  - buildx is not installed: docker: 'buildx' is not a docker command. [no-buildx]"]);
+  });
+
+  it("with a buildx older than buildx-kit supports: exit 1; features it lacks say which version they need", async () => {
+    const inspect = "Name:   default\nDriver: docker\n\nNodes:\nName:      default\nEndpoint:  default\nStatus:    running\nBuildkit:  v0.10.6\nPlatforms: linux/amd64\n";
+    const env = { ...(await fakePath(fakeBuildx("github.com/docker/buildx v0.7.1 05846896", { stdout: inspect }))), DOCKER_HOST: "tcp://127.0.0.1:1" };
+    const r = await bx(rt, ["doctor"], { env });
+    expect(r.code).toBe(1);
+    const lines = r.stdout.split("\n");
+    expect(lines).toContain("    node       default: running, BuildKit v0.10.6");
+    expect(lines).toContain("  no  --attest: needs buildx >= 0.10.0 (installed 0.7.1)");
+    expect(lines).toContain("  no  attestations kept with the image: needs buildx >= 0.10.0 (installed 0.7.1)");
+    expect(lines.slice(-3, -1)).toEqual(["not healthy:", "  - buildx 0.7.1 is older than 0.8.0, the oldest buildx-kit supports [buildx-too-old]"]);
+  });
+
+  it("with a builder that cannot be inspected: exit 1 and buildx's reason", async () => {
+    const docker = fakeBuildx("github.com/docker/buildx v0.13.1 788433953af10f2a698f5c07611dcdeb2b2f8b2f", { stderr: 'ERROR: no builder "ci" found' });
+    const env = { ...(await fakePath(docker)), DOCKER_HOST: "tcp://127.0.0.1:1", BUILDX_BUILDER: "ci" };
+    const r = await bx(rt, ["doctor"], { env });
+    expect(r.code).toBe(1);
+    expect(r.stdout.split("\n").slice(-3, -1)).toEqual(["not healthy:", '  - cannot inspect builder ci: no builder "ci" found [builder-unavailable]']);
+  });
+
+  it("with no docker at all: doctor exits 1, build and run refuse with the reason, --dry-run still plans", async () => {
+    const env = await fakePath(null);
+    const r = await bx(rt, ["doctor"], { env });
+    expect(r.code).toBe(1);
+    const lines = r.stdout.split("\n");
+    expect(lines).toContain("  docker       not found");
+    expect(lines).toContain("  no  --attest: no buildx");
+    expect(lines.slice(-3, -1)).toEqual(["not healthy:", "  - no docker (and no standalone buildx) on PATH [no-docker]"]);
+    const refusal = [
+      "error: cannot build: no docker (and no standalone buildx) on PATH",
+      'hint: install Docker with buildx; --dry-run prints the command without running it, and "buildx-kit doctor" says what this machine lacks',
+      "",
+    ].join("\n");
+    expect(await bx(rt, ["build", "-t", "x:1", "app"], { env, cwd: project })).toEqual({ code: 1, signal: null, stdout: "", stderr: refusal });
+    expect(await bx(rt, ["run", "good.json"], { env, cwd: project })).toEqual({ code: 1, signal: null, stdout: "", stderr: refusal });
+    expect((await bx(rt, ["build", "--dry-run", "-t", "x:1", "app"], { env, cwd: project })).stdout).toBe("docker buildx build --load --tag=x:1 app\n");
+  });
+});
+
+describe.skipIf(!engine.ok).each(NAMES)("buildx-kit on %s: real builds", (rt) => {
+  it("build -t NAME --label k=v DIR: the image is in the store with the label; the summary names it", async () => {
+    const name = trackImage(`buildx-kit-cli-test/${rt}-${nonce()}:1`);
+    const r = await bx(rt, ["build", "-t", name, "--label", `made.by=${rt}`, "--build-arg", `GREETING=built on ${rt}`, "app"], { cwd: project });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(new RegExp(`^built in \\d+\\.\\ds  docker\\.io/${name.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&")}  sha256:[0-9a-f]{64}\\n$`));
+    // Not at a terminal: buildx's plain progress on stderr.
+    expect(r.stderr).toMatch(/^#\d+ naming to docker\.io\//m);
+    expect(await labelOf(name, "made.by")).toBe(rt);
+    expect(await imageSays(name)).toBe(`built on ${rt}\n`);
+  });
+
+  it("build --save FILE, then run FILE rebuilds it (plain and --json)", async () => {
+    const name = trackImage(`buildx-kit-cli-test/${rt}-${nonce()}:2`);
+    const file = `rebuild-${rt}.json`;
+    const built = await bx(rt, ["build", "--save", file, "-t", name, "--label", "k=v", "app"], { cwd: project });
+    expect(built.code, built.stderr).toBe(0);
+    expect(built.stderr).toMatch(new RegExp(`^saved ${file}$`, "m"));
+    await run("docker", ["rmi", name]);
+    expect(await labelOf(name, "k")).toBeNull();
+
+    const again = await bx(rt, ["run", file], { cwd: project });
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stdout).toMatch(/^built in \d+\.\ds {2}docker\.io\/\S+ {2}sha256:[0-9a-f]{64}\n$/);
+    expect(await labelOf(name, "k")).toBe("v");
+
+    const json = await bx(rt, ["run", "--json", file], { cwd: project });
+    expect(json.code, json.stderr).toBe(0);
+    const parsed = JSON.parse(json.stdout) as { path: string; ok: boolean; result: { ok: boolean; imageName: string; digest: string } };
+    expect(parsed).toMatchObject({ path: file, ok: true, result: { ok: true, imageName: `docker.io/${name}` } });
+    expect(parsed.result.digest).toMatch(/^sha256:[0-9a-f]{64}$/);
+  });
+
+  it("recipe export --bake OUT, then docker buildx bake -f OUT builds the same image", async () => {
+    const name = trackImage(`buildx-kit-cli-test/${rt}-${nonce()}:3`);
+    const recipe = `bake-${rt}.json`;
+    await writeFile(join(project, recipe), JSON.stringify({ recipe: 1, name: `bake-${rt}`, options: { context: "app", tag: [name], label: { via: "bake" }, buildArg: { GREETING: "baked" } } }));
+    const out = `docker-bake-${rt}.json`;
+    const r = await bx(rt, ["recipe", "export", recipe, "--bake", out], { cwd: project });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toBe("");
+    expect(r.stderr).toBe("info [bake-load-as-output] load: is on by default (no push, no output): written as output type=docker\n" +
+      `wrote ${out}: build it with (cd ${project.replace(/\/$/, "")} && docker buildx bake -f ${out} bake-${rt})\n`);
+    const baked = await run("docker", ["buildx", "bake", "-f", out], { cwd: project });
+    expect(baked.code, baked.stderr).toBe(0);
+    expect(await labelOf(name, "via")).toBe("bake");
+    expect(await imageSays(name)).toBe("baked\n");
+    // On stdout without --bake, and never over an existing file.
+    const printed = await bx(rt, ["recipe", "export", recipe], { cwd: project });
+    expect(JSON.parse(printed.stdout)).toEqual(JSON.parse(await readFile(join(project, out), "utf8")));
+    await badInput(rt, ["recipe", "export", recipe, "--bake", out],
+      `error: ${out}: not saved (1 problem):\n  ${out}: already exists: pass overwrite (CLI: --force) to replace it\n`, project);
+  });
+
+  it("a broken Dockerfile: exit 1, one paragraph with buildx's ERROR line, a hint and the command; no stack trace", async () => {
+    const r = await bx(rt, ["build", "broken"], { cwd: project });
+    expect(r.code).toBe(1);
+    expect(r.stdout).toBe("");
+    const paragraph = r.stderr.slice(r.stderr.indexOf("error: "));
+    expect(paragraph).toMatch(new RegExp([
+      "^error: docker buildx build exited with code 1",
+      "ERROR: failed to solve: dockerfile parse error on line 2: unknown instruction: RUNN \\(did you mean RUN\\?\\)",
+      "hint: the Dockerfile does not parse: fix the line the error names",
+      "command: \\S+/docker buildx build --load --progress=plain broken\n$",
+    ].join("\n")));
+    expect(r.stderr).not.toMatch(STACK_FRAME);
+    expect(r.stderr).not.toContain("--debug");
+  });
+
+  it("an unknown flag written --flag=value goes to buildx, which refuses it: warned once, then buildx's words and a hint (exit 1)", async () => {
+    const r = await bx(rt, ["build", "--platfrom=linux/amd64", "app"], { cwd: project });
+    expect(r.code).toBe(1);
+    expect(r.stderr.split("\n").filter((l) => l.includes("is not in buildx-kit's flag table"))).toEqual([
+      "warning [unknown-flag] extraFlags.platfrom: --platfrom is not in buildx-kit's flag table; passed to buildx unchecked",
+    ]);
+    expect(r.stderr).toContain("  hint: did you mean --platform? an unknown flag takes a value only as --platfrom=VALUE\n");
+    expect(r.stderr).toMatch(new RegExp([
+      "^error: docker buildx build exited with code 125",
+      "unknown flag: --platfrom",
+      "See 'docker buildx build --help'\\.",
+      "hint: this buildx does not know --platfrom: upgrade buildx, or leave the option out \\(buildx-kit's flag table names the version each flag needs\\)",
+      "command: \\S+/docker buildx build --load --progress=plain --platfrom=linux/amd64 app$",
+    ].join("\n"), "m"));
+  });
+
+  it("a failing recipe among several: each result on its own line, exit 1", async () => {
+    await writeFile(join(project, `broken-${rt}.json`), JSON.stringify({ recipe: 1, options: { context: "broken", output: "type=cacheonly" } }));
+    await writeFile(join(project, `fine-${rt}.json`), JSON.stringify({ recipe: 1, options: { context: "app", output: "type=cacheonly" } }));
+    const r = await bx(rt, ["run", `broken-${rt}.json`, `fine-${rt}.json`], { cwd: project });
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(new RegExp(`^fine-${rt}\\.json: built in \\d+\\.\\ds\\n$`));
+    expect(r.stderr).toMatch(new RegExp(`^broken-${rt}\\.json: failed: docker buildx build exited with code 1\\nERROR: failed to solve: dockerfile parse error`, "m"));
+  });
+
+  it("Ctrl-C during a build: exit 130 (or death by SIGINT), and no buildx or RUN step left running", async () => {
+    const nap = 600 + Math.floor(Math.random() * 9000);
+    const [file, ...pre] = commandFor(rt);
+    // As at a terminal: the CLI leads its own process group, and Ctrl-C signals the whole group.
+    const child = spawn(file!, [...pre, "build", "--output=type=cacheonly", `--build-arg=NAP=${nap}`, "sleep"], {
+      cwd: project,
+      env: cliEnv(),
+      stdio: ["ignore", "pipe", "pipe"],
+      detached: true,
+    });
+    let stderr = "";
+    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+    child.stdout.resume();
+    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((r) => child.on("exit", (code, signal) => r({ code, signal })));
+    const ours = async () => (await processes()).filter((p) => p.args.includes(`NAP=${nap}`) || /^(?:\S*\/)?sleep\s/.test(p.args) && p.args.trim().endsWith(` ${nap}`));
+    try {
+      const started = await waitFor(async () => (await ours()).some((p) => p.args.trim().endsWith(`sleep ${nap}`)), 60_000);
+      expect(started, `the RUN step never started; stderr:\n${stderr}`).toBe(true);
+      process.kill(-child.pid!, "SIGINT");
+      const { code, signal } = await exited;
+      expect(code === 130 || signal === "SIGINT", `code ${code}, signal ${signal}, stderr:\n${stderr}`).toBe(true);
+      expect(await waitFor(async () => (await ours()).length === 0, 20_000), (await ours()).map((p) => p.args).join("\n")).toBe(true);
+      expect(stderr).not.toMatch(STACK_FRAME);
+    } finally {
+      if (child.exitCode === null && child.signalCode === null) process.kill(-child.pid!, "SIGKILL");
+    }
+  });
+});

@@ -1,0 +1,189 @@
+/**
+ * `buildx-kit repl` driven through its stdin (a pipe) on Node, Deno and Bun, as a script or an
+ * editor would drive it: expressions, declarations kept across lines, top-level await, the API in
+ * scope, the dot-commands, errors that do not end the session, the history file, and the end of
+ * input (Ctrl-D) ending it with exit 0. The terminal side (arrows, Ctrl-C) is test/cli-tmux.test.ts.
+ */
+import { readFile, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { show } from "../lib/repl.ts";
+import type { BuildResult } from "../lib/result.ts";
+import { ANSI, cleanup, cli, nonce, projectCopy, type Ran, RUNTIMES, type RuntimeName, tempDir, trackImage } from "./fixtures/cli/support.ts";
+import { requireEngine } from "./support/engine.ts";
+
+const engine = await requireEngine();
+const NAMES = RUNTIMES.map(([name]) => name);
+const BANNER = "buildx-kit REPL: the API is loaded and await works. .help for commands, .exit or Ctrl-D to leave.";
+
+afterAll(cleanup);
+
+let project = "";
+beforeAll(async () => {
+  project = await projectCopy("repl");
+});
+
+/** A REPL session fed `lines` on stdin, with a HOME of its own (its history file). */
+async function repl(runtime: RuntimeName, lines: readonly string[], options: { home?: string; env?: Record<string, string> } = {}): Promise<Ran & { home: string }> {
+  const home = options.home ?? (await tempDir("repl-home"));
+  const r = await cli(runtime, ["repl"], { cwd: project, input: lines.map((l) => `${l}\n`).join(""), env: { HOME: home, ...options.env }, timeoutMs: 90_000 });
+  expect(r.stdout, "stdout has an ANSI escape").not.toMatch(ANSI);
+  expect(r.stderr, "stderr has an ANSI escape").not.toMatch(ANSI);
+  return { ...r, home };
+}
+
+/** The output after the banner, prompts removed (they show only while input is still open). */
+function said(r: Ran): string {
+  expect(r.stdout.startsWith(`${BANNER}\n`), r.stdout).toBe(true);
+  return r.stdout.slice(BANNER.length + 1).replaceAll("buildx-kit> ", "");
+}
+
+describe.each(NAMES)("the REPL on %s, through its input", (rt) => {
+  it("evaluates expressions; declarations last across lines; .exit leaves with exit 0", async () => {
+    const r = await repl(rt, ["1+1", "const greeting = 'hi'", "let n = 40", "n + 2", "`${greeting} ${n}`", "[1, 2].map((x) => x * 2)", ".exit", "'not evaluated'"]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(said(r)).toBe(["2", "'hi'", "40", "42", "'hi 40'", "[ 2, 4 ]", ""].join("\n"));
+  });
+
+  it("the end of input (Ctrl-D) ends it with exit 0", async () => {
+    const r = await repl(rt, ["6*7"]);
+    expect(r.code).toBe(0);
+    expect(said(r)).toBe("42\n");
+  });
+
+  it("top-level await and the API in scope: plan, build (a dry run), the template, recipes", async () => {
+    const r = await repl(rt, [
+      "(await plan({ push: true, tag: 'x:1' })).argv",
+      "plan({ push: true, tag: 'x:1' }).diagnostics.map((d) => d.code)",
+      "await build({ tag: ['a:1'], context: 'app' }, { dryRun: true })",
+      "await buildx.dry`-t a:2 --push app`",
+      "typeof loadRecipe + typeof saveRecipe + typeof runRecipe + typeof toBake + typeof fromBake + typeof $ + typeof probe + typeof health",
+      "(await loadRecipe('good.json')).options.tag",
+    ]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(said(r)).toBe([
+      "[ 'docker', 'buildx', 'build', '--push', '--tag=x:1', '.' ]",
+      "[ 'push-disables-load', 'buildx-version-unknown' ]",
+      // A BuildResult as a short summary, not a wall of JSON.
+      "BuildResult (dry run)",
+      "  docker buildx build --load --tag=a:1 app",
+      "BuildResult (dry run)",
+      "  docker buildx build --push --tag=a:2 app",
+      "'functionfunctionfunctionfunctionfunctionfunctionfunctionfunction'",
+      "[ 'buildx-kit-cli-test/good:1' ]",
+      "",
+    ].join("\n"));
+  });
+
+  it(".dry FLAGS prints the command and every diagnostic, without running anything", async () => {
+    const r = await repl(rt, [".dry -t a:1 --push .", ".dry --platfrom x .", '.dry -t "a b" --build-arg "X=y z" .']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(said(r)).toBe([
+      "docker buildx build --push --tag=a:1 .",
+      "info [push-disables-load] load: is off because push is on",
+      "  hint: set load: true to load as well (buildx >= 0.13.0)",
+      "info [buildx-version-unknown] buildx was not probed; assuming the latest buildx",
+      // Errors: no command, as if it would run; the parser's warning once, not again from the plan.
+      "not runnable as written:",
+      "warning [unknown-flag] extraFlags.platfrom: --platfrom is not in buildx-kit's flag table; passed to buildx unchecked",
+      "  hint: did you mean --platform? an unknown flag takes a value only as --platfrom=VALUE",
+      'error [two-contexts] context: a second build context "." (the first is "x")',
+      '  hint: --platfrom is not a flag buildx-kit knows, so it did not take "x" as its value: write --platfrom=x',
+      "info [load-by-default] load: is on: with no push and no output the image is loaded into the image store",
+      "  hint: set load: false to keep the result in the build cache only",
+      "info [buildx-version-unknown] buildx was not probed; assuming the latest buildx",
+      // Quotes keep their spaces.
+      "not runnable as written:",
+      "info [load-by-default] load: is on: with no push and no output the image is loaded into the image store",
+      "  hint: set load: false to keep the result in the build cache only",
+      'error [invalid-tag] tag[0]: "a b" contains whitespace',
+      "info [buildx-version-unknown] buildx was not probed; assuming the latest buildx",
+      "",
+    ].join("\n"));
+  });
+
+  it(".help lists the API and the dot-commands", async () => {
+    const out = said(await repl(rt, [".help"]));
+    const lines = out.split("\n");
+    expect(lines[0]).toBe("The API is in scope: buildx, build, plan, probe, health, healthReport, supportsAttestation,");
+    for (const cmd of [".guide", ".run FILE", ".dry FLAGS...", ".doctor", ".help", ".exit"]) {
+      expect(lines.some((l) => l.startsWith(`  ${cmd} `)), `${cmd} in:\n${out}`).toBe(true);
+    }
+    expect(lines).toContain("  .exit           leave (Ctrl-D works too)");
+  });
+
+  it("mistakes are reported and the session goes on", async () => {
+    const r = await repl(rt, ["nope + 1", "throw 'plain'", ".bogus", ".run", "await build({ push: true }, { dryRun: true })", "'still here'"]);
+    expect(r.code).toBe(0);
+    expect(said(r)).toBe([
+      "Uncaught ReferenceError: nope is not defined",
+      "Uncaught 'plain'",
+      "unknown command .bogus; .help lists them",
+      ".run needs a recipe file",
+      "Uncaught ValidationError: invalid build options (1 problem):",
+      "  error [push-needs-tag] push: pushing needs a tag to know where the image goes",
+      '    hint: add tag: "registry/repository:tag" (or name= in an image output)',
+      "'still here'",
+      "",
+    ].join("\n"));
+  });
+
+  it("keeps the history in ~/.buildx-kit_history, appending across sessions", async () => {
+    const first = await repl(rt, ["1+1", "", "  const a = 1  ", ".exit"]);
+    const file = join(first.home, ".buildx-kit_history");
+    expect(await readFile(file, "utf8")).toBe("1+1\nconst a = 1\n.exit\n");
+    await repl(rt, ["2+2"], { home: first.home });
+    expect(await readFile(file, "utf8")).toBe("1+1\nconst a = 1\n.exit\n2+2\n");
+  });
+
+  it.skipIf(!engine.ok)(".doctor reports on the real engine", async () => {
+    const out = said(await repl(rt, [".doctor"]));
+    const lines = out.split("\n");
+    expect(lines).toContain("  buildx       0.13.1");
+    expect(lines).toContain("  image store  containerd");
+    expect(lines).toContain("  no  --call: needs buildx >= 0.15.0 (installed 0.13.1)");
+    expect(lines).toContain("healthy: this machine can build");
+  });
+
+  it.skipIf(!engine.ok)(".run FILE builds a saved recipe and shows the BuildResult as a summary", async () => {
+    const name = trackImage(`buildx-kit-cli-test/repl-${rt}-${nonce()}:1`);
+    const recipe = `repl-${rt}.json`;
+    await writeFile(join(project, recipe), JSON.stringify({ recipe: 1, options: { context: "app", tag: [name] } }));
+    const r = await repl(rt, [`.run ${recipe}`, "'after'"]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(said(r)).toMatch(new RegExp([
+      "^BuildResult ok in \\d+\\.\\ds",
+      `  image   docker\\.io/${name.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&")}`,
+      "  digest  sha256:[0-9a-f]{64}",
+      "  command \\S*docker buildx build --load --progress=plain --tag=\\S+ app",
+      "'after'\n$",
+    ].join("\n")));
+    // buildx's progress went to stderr, not into the REPL's output.
+    expect(r.stderr).toMatch(/^#\d+ naming to /m);
+  });
+});
+
+describe("show(): how the REPL prints a value", () => {
+  const result: BuildResult = {
+    ok: true, exitCode: 0, dryRun: false, digest: "sha256:abc", configDigest: null, imageNames: ["docker.io/library/app:1", "localhost:5000/app:1"],
+    imageName: "docker.io/library/app:1", ref: null, metadata: { big: "x".repeat(5000) }, warnings: ["warning [w] something"], diagnostics: [],
+    durationMs: 1234, argv: ["docker", "buildx", "build", "."], command: "docker buildx build .",
+  };
+
+  it("a BuildResult as a few lines, never the metadata", () => {
+    expect(show(result)).toBe([
+      "BuildResult ok in 1.2s",
+      "  image   docker.io/library/app:1, localhost:5000/app:1",
+      "  digest  sha256:abc",
+      "  command docker buildx build .",
+      "  warning [w] something",
+    ].join("\n"));
+    expect(show({ ...result, ok: false, exitCode: 1, imageNames: [], digest: null, warnings: [] })).toBe("BuildResult failed (exit 1) in 1.2s\n  command docker buildx build .");
+  });
+
+  it("anything else through inspect, coloured only when asked", () => {
+    expect(show({ a: [1, "b"] })).toBe("{ a: [ 1, 'b' ] }");
+    expect(show(1, true)).toMatch(ANSI);
+    expect(show(1, false)).toBe("1");
+  });
+});
