@@ -60,7 +60,8 @@ function declaredNames(code: string): string[] {
  * Declarations become properties of the scope so later lines see them.
  */
 export async function evaluate(code: string, scope: Record<string, unknown>): Promise<unknown> {
-  for (const name of declaredNames(code)) if (!(name in scope)) scope[name] = undefined;
+  const declared = declaredNames(code);
+  for (const name of declared) if (!(name in scope)) scope[name] = undefined;
   const body = code.replace(/(^|;|\n)(\s*)(?:const|let|var)\s+([A-Za-z_$][\w$]*)\s*=/g, "$1$2$3 =");
   // Sloppy-mode Function so `with` can resolve names in the scope; try as an expression first.
   let run: (scope: Record<string, unknown>) => Promise<unknown>;
@@ -69,7 +70,49 @@ export async function evaluate(code: string, scope: Record<string, unknown>): Pr
   } catch {
     run = new Function("__scope", `with (__scope) { return (async () => {\n${body}\n})(); }`) as typeof run;
   }
-  return await run(scope);
+  const value = await run(scope);
+  // A declaration is a statement: like node's REPL, it shows nothing.
+  return declared.length ? undefined : value;
+}
+
+/**
+ * True when `code` is the start of something longer: an open bracket, string, template or comment.
+ * A small scanner rather than the parser, whose messages differ between V8 and JavaScriptCore.
+ */
+export function isIncomplete(code: string): boolean {
+  const open: string[] = []; // brackets, and "`" for a template (its ${ pushes "{")
+  let quote: string | null = null;
+  for (let i = 0; i < code.length; i++) {
+    const c = code[i]!;
+    const top = open[open.length - 1];
+    if (quote) {
+      if (c === "\\") i++;
+      else if (c === quote) quote = null;
+      else if (c === "\n") return false; // a broken string is an error, not a continuation
+      continue;
+    }
+    if (top === "`") {
+      if (c === "\\") i++;
+      else if (c === "`") open.pop();
+      else if (c === "$" && code[i + 1] === "{") (open.push("{"), i++);
+      continue;
+    }
+    if (c === "/" && code[i + 1] === "/") {
+      const end = code.indexOf("\n", i);
+      if (end === -1) break;
+      i = end;
+    } else if (c === "/" && code[i + 1] === "*") {
+      const end = code.indexOf("*/", i + 2);
+      if (end === -1) return true;
+      i = end + 1;
+    } else if (c === "'" || c === '"') quote = c;
+    else if (c === "`" || c === "(" || c === "[" || c === "{") open.push(c);
+    else if (c === ")" || c === "]" || c === "}") {
+      if (!open.length) return false; // too many closers: let the parser say so
+      open.pop();
+    }
+  }
+  return open.length > 0;
 }
 
 /** The scope every REPL line sees: the whole API and zx's $. */
@@ -195,10 +238,20 @@ export async function startRepl(options: ReplOptions = {}): Promise<number> {
   };
 
   prompt();
+  // Lines of an input not yet complete (`foo(`, an open template): evaluated when it closes.
+  let pending = "";
   for (let line = await nextLine(); line !== null; line = await nextLine()) {
-    const code = line.trim();
-    if (code) history.unshift(code);
-    if (code && historyFile) await appendFile(historyFile, `${code}\n`).catch(() => undefined);
+    const code = pending ? `${pending}\n${line}` : line.trim();
+    if (line.trim()) history.unshift(line.trim());
+    if (line.trim() && historyFile) await appendFile(historyFile, `${line.trim()}\n`).catch(() => undefined);
+    if (!code.startsWith(".") && code.trim() && isIncomplete(code)) {
+      pending = code;
+      rl.setPrompt("... ");
+      prompt();
+      continue;
+    }
+    pending = "";
+    rl.setPrompt("buildx-kit> ");
     try {
       if (code.startsWith(".")) {
         if (!(await dot(code))) break;

@@ -7,7 +7,7 @@
 import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { show } from "../lib/repl.ts";
+import { evaluate, isIncomplete, show } from "../lib/repl.ts";
 import type { BuildResult } from "../lib/result.ts";
 import { ANSI, cleanup, cli, nonce, projectCopy, type Ran, RUNTIMES, type RuntimeName, tempDir, trackImage } from "./fixtures/cli/support.ts";
 import { requireEngine } from "./support/engine.ts";
@@ -42,7 +42,8 @@ describe.each(NAMES)("the REPL on %s, through its input", (rt) => {
   it("evaluates expressions; declarations last across lines; .exit leaves with exit 0", async () => {
     const r = await repl(rt, ["1+1", "const greeting = 'hi'", "let n = 40", "n + 2", "`${greeting} ${n}`", "[1, 2].map((x) => x * 2)", ".exit", "'not evaluated'"]);
     expect(r.code, r.stderr).toBe(0);
-    expect(said(r)).toBe(["2", "'hi'", "40", "42", "'hi 40'", "[ 2, 4 ]", ""].join("\n"));
+    // Declarations show nothing, as in node's REPL.
+    expect(said(r)).toBe(["2", "42", "'hi 40'", "[ 2, 4 ]", ""].join("\n"));
   });
 
   it("the end of input (Ctrl-D) ends it with exit 0", async () => {
@@ -185,5 +186,21 @@ describe("show(): how the REPL prints a value", () => {
     expect(show({ a: [1, "b"] })).toBe("{ a: [ 1, 'b' ] }");
     expect(show(1, true)).toMatch(ANSI);
     expect(show(1, false)).toBe("1");
+  });
+});
+
+describe("input over several lines", () => {
+  it.each([
+    ["[1,", true], ["foo(", true], ["`x", true], ["if (a) {", true], ["/* note", true], ["f(`${a", true],
+    ["[1, 2]", false], ["'a(' + `b[`", false], ["// (", false], ["a)", false], ["'broken", false],
+  ])("%j is %s", (code, incomplete) => {
+    expect(isIncomplete(code)).toBe(incomplete);
+  });
+
+  it("a declaration shows nothing, and the name is kept", async () => {
+    const scope: Record<string, unknown> = {};
+    expect(await evaluate("const a = 40", scope)).toBeUndefined();
+    expect(await evaluate("a + 2", scope)).toBe(42);
+    expect(await evaluate("[1,\n2].length", scope)).toBe(2);
   });
 });
