@@ -1,10 +1,12 @@
 /**
  * `probe()`: what this machine can build with, read from the real tools (`buildx version`,
- * `buildx inspect`, `docker info`). Cached per process. Never throws for a missing or broken
- * docker: every obstacle becomes a `Problem` in the result.
+ * `buildx inspect`, the Docker API). Cached per process, and on disk what only changes with a new
+ * binary or a restarted daemon (buildx's version, the image store). Never throws for a missing or
+ * broken docker: every obstacle becomes a `Problem` in the result.
  */
+import { Buffer } from "node:buffer";
 import { access, constants, mkdir, readFile, rename, stat, writeFile } from "node:fs/promises";
-import { request } from "node:http";
+import { connect } from "node:net";
 import { homedir } from "node:os";
 import { delimiter, dirname, join } from "node:path";
 import process from "node:process";
@@ -114,7 +116,7 @@ async function gather(options: ProbeOptions): Promise<Capabilities> {
   const [version, inspect, engine] = await Promise.all([
     buildxVersion(buildxCommand, docker, env, options.refresh === true),
     fromFiles ? Promise.resolve(null) : run(buildxCommand, builder ? ["inspect", builder] : ["inspect"], env),
-    docker ? engineInfo(docker, env) : Promise.resolve(null),
+    docker ? engineInfo(docker, env, options.refresh === true) : Promise.resolve(null),
   ]);
 
   const engineVersion = engine?.version ?? null;
@@ -159,13 +161,33 @@ interface EngineInfo {
   readonly problem: string | null;
 }
 
-/** The daemon's `/info`: over its unix socket when DOCKER_HOST is one (no process), else `docker info`. */
-async function engineInfo(docker: string, env: Record<string, string | undefined>): Promise<EngineInfo> {
+/**
+ * The daemon's `/info`: over its unix socket when DOCKER_HOST is one (no process), else `docker info`.
+ * Over the socket, `/_ping` (under 1 ms) says the daemon is up and which version it is; the image
+ * store, which only `/info` tells (~10 ms, the bulk of a probe), is cached on disk while the same
+ * daemon runs: keyed by its socket and pid file, both made anew when a daemon starts, and its
+ * version. No pid file beside the socket (a remote or proxied daemon): asked every time.
+ */
+async function engineInfo(docker: string, env: Record<string, string | undefined>, refresh: boolean): Promise<EngineInfo> {
   const host = env.DOCKER_HOST || (env.DOCKER_CONTEXT && env.DOCKER_CONTEXT !== "default" ? null : "unix:///var/run/docker.sock");
   if (host?.startsWith("unix://")) {
     const socketPath = host.slice("unix://".length);
     try {
-      const info = JSON.parse(await getOverSocket(socketPath, "/info")) as { ServerVersion?: string; DriverStatus?: unknown };
+      const daemon = await daemonKey(socketPath);
+      if (daemon) {
+        const ping = await getOverSocket(socketPath, "/_ping");
+        const version = /^Server:\s*Docker\/(\S+)/im.exec(ping.head)?.[1] ?? null;
+        const file = cacheFile(env, "engine.json");
+        const key = `${daemon}|${version}`;
+        const cached = refresh || !version ? {} : await readJson(file);
+        const known = cached[key] as { containerdImageStore?: unknown } | undefined;
+        if (typeof known?.containerdImageStore === "boolean") return { version, containerdImageStore: known.containerdImageStore, problem: null };
+        const info = JSON.parse((await getOverSocket(socketPath, "/info")).body) as { ServerVersion?: string; DriverStatus?: unknown };
+        const containerdImageStore = usesContainerdStore(info);
+        if (version && info.ServerVersion === version) await writeJson(file, { [key]: { containerdImageStore } });
+        return { version: info.ServerVersion ?? null, containerdImageStore, problem: null };
+      }
+      const info = JSON.parse((await getOverSocket(socketPath, "/info")).body) as { ServerVersion?: string; DriverStatus?: unknown };
       return { version: info.ServerVersion ?? null, containerdImageStore: usesContainerdStore(info), problem: null };
     } catch (e) {
       return { version: null, containerdImageStore: null, problem: `cannot connect to the Docker daemon at ${host} (${(e as Error).message})` };
@@ -185,18 +207,64 @@ async function engineInfo(docker: string, env: Record<string, string | undefined
   return { version: null, containerdImageStore: null, problem: firstLine(serverError || info.stderr) || `docker info exited with code ${info.code}` };
 }
 
-/** A GET on the Docker API's unix socket; rejects on a refused connection or a non-200 answer. */
-function getOverSocket(socketPath: string, path: string): Promise<string> {
+/**
+ * Which daemon serves this socket, as far as files tell: the socket's and the daemon's pid file's
+ * (`docker.pid` beside it: /var/run, or $XDG_RUNTIME_DIR when rootless) inode and mtime. A daemon
+ * start rewrites the pid file even when systemd keeps the socket. Null without a pid file.
+ */
+async function daemonKey(socketPath: string): Promise<string | null> {
+  const [sock, pid] = await Promise.all([stat(socketPath).catch(() => null), stat(join(dirname(socketPath), "docker.pid")).catch(() => null)]);
+  if (!sock || !pid) return null;
+  return `${socketPath}:${sock.ino}:${sock.mtimeMs}:${pid.ino}:${pid.mtimeMs}`;
+}
+
+function cacheFile(env: Record<string, string | undefined>, name: string): string {
+  return join(env.XDG_CACHE_HOME || join(env.HOME || homedir(), ".cache"), "buildx-kit", name);
+}
+
+async function readJson(file: string): Promise<Record<string, unknown>> {
+  try {
+    const value: unknown = JSON.parse(await readFile(file, "utf8"));
+    return value && typeof value === "object" && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
+  } catch {
+    return {};
+  }
+}
+
+/** Replaces a cache file atomically; a cache that cannot be written only costs a request next time. */
+async function writeJson(file: string, value: Record<string, unknown>): Promise<void> {
+  try {
+    await mkdir(dirname(file), { recursive: true });
+    const tmp = `${file}.${process.pid}.tmp`;
+    await writeFile(tmp, JSON.stringify(value));
+    await rename(tmp, file);
+  } catch {
+    // not cached
+  }
+}
+
+/**
+ * A GET on the Docker API's unix socket: the head (status line and headers) and the body; rejects
+ * on a refused connection or a non-200 answer. Plain HTTP/1.0 over node:net (the daemon answers
+ * unchunked and closes): node:http would cost ~10 ms to load, on every runtime, for this request.
+ */
+function getOverSocket(socketPath: string, path: string): Promise<{ head: string; body: string }> {
   return new Promise((resolve, reject) => {
-    const req = request({ socketPath, path, headers: { Host: "docker" }, timeout: 10_000 }, (res) => {
-      let body = "";
-      res.setEncoding("utf8");
-      res.on("data", (chunk: string) => (body += chunk));
-      res.on("end", () => (res.statusCode === 200 ? resolve(body) : reject(new Error(`HTTP ${res.statusCode}: ${body.trim()}`))));
+    const socket = connect(socketPath);
+    const chunks: Uint8Array[] = [];
+    socket.setTimeout(10_000, () => socket.destroy(new Error("timed out")));
+    socket.on("connect", () => socket.write(`GET ${path} HTTP/1.0\r\nHost: docker\r\n\r\n`));
+    socket.on("data", (chunk: Uint8Array) => chunks.push(chunk));
+    socket.on("error", reject);
+    socket.on("end", () => {
+      const text = Buffer.concat(chunks).toString("utf8");
+      const split = text.indexOf("\r\n\r\n");
+      const status = /^HTTP\/\d\.\d (\d{3})/.exec(text)?.[1];
+      const head = split === -1 ? text : text.slice(0, split);
+      const body = split === -1 ? "" : text.slice(split + 4);
+      if (status === "200") resolve({ head, body });
+      else reject(new Error(`HTTP ${status ?? "?"}: ${body.trim()}`));
     });
-    req.on("timeout", () => req.destroy(new Error("timed out")));
-    req.on("error", reject);
-    req.end();
   });
 }
 

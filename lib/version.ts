@@ -3,7 +3,9 @@
  * `v0.17.1`, `0.13.1+ds1`, `0.30.1 0.30.1-0ubuntu1`, `v0.12.1-desktop.4`, `v0.14.0-rc1-23-gabcdef0`,
  * `v0.14.0.m`, `v0.0.0+unknown`, `dev dev`, a bare commit. Never throws.
  */
-import semver from "semver";
+// The two functions only, not all of semver (ranges, caches): importing buildx-kit stays light.
+import gte from "semver/functions/gte.js";
+import valid from "semver/functions/valid.js";
 
 /** What `docker buildx version` said, read. */
 export interface BuildxVersion {
@@ -26,7 +28,7 @@ export function parseBuildxVersion(output: string): BuildxVersion {
     if (!m) continue;
     const version = `${Number(m[1])}.${Number(m[2])}.${Number(m[3] ?? 0)}`;
     // v0.0.0+unknown is what `go build` stamps on a build from source: no release at all.
-    if (version === "0.0.0" || !semver.valid(version)) return { version: null, raw };
+    if (version === "0.0.0" || !valid(version)) return { version: null, raw };
     return { version, raw };
   }
   return { version: null, raw };
@@ -38,5 +40,5 @@ export function parseBuildxVersion(output: string): BuildxVersion {
  */
 export function atLeast(installed: string | null, needed: string): boolean {
   if (installed === null) return true;
-  return semver.gte(installed, needed);
+  return gte(installed, needed);
 }

@@ -267,14 +267,14 @@ describe.each(NAMES)("buildx-kit on %s: dry runs and recipes (no build)", (rt) =
     expect(two.stderr.split("\n").filter((l) => l.includes("looks like a credential"))).toHaveLength(1);
   });
 
-  it("an unexpected failure (--save into a folder that does not exist): exit 1, the message, and how to see more", async () => {
-    const r = await bx(rt, ["build", "--dry-run", "--save", "/nonexistent-bxk/x.json", "app"], { cwd: project });
+  it("an unexpected failure (--save under a file, not a folder): exit 1, the message, and how to see more", async () => {
+    const r = await bx(rt, ["build", "--dry-run", "--save", "/etc/hostname/x.json", "app"], { cwd: project });
     expect(r.code).toBe(1);
     expect(r.stdout).toBe("");
-    expect(r.stderr).toMatch(/^error: ENOENT: no such file or directory, open '\/nonexistent-bxk\/[^']+'\n\(run with --debug for a stack trace\)\n$/);
-    const debug = await bx(rt, ["build", "--debug", "--dry-run", "--save", "/nonexistent-bxk/x.json", "app"], { cwd: project });
+    expect(r.stderr).toMatch(/^error: ENOTDIR: not a directory, \w+ '\/etc\/hostname\/[^']+'\n\(run with --debug for a stack trace\)\n$/);
+    const debug = await bx(rt, ["build", "--debug", "--dry-run", "--save", "/etc/hostname/x.json", "app"], { cwd: project });
     expect(debug.code).toBe(1);
-    expect(debug.stderr).toMatch(/^error: Error: ENOENT: no such file or directory/);
+    expect(debug.stderr).toMatch(/^error: Error: ENOTDIR: not a directory/);
     expect(debug.stderr).not.toContain("(run with --debug");
   });
 
