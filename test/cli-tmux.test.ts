@@ -5,33 +5,19 @@
  * and the CLI's colour: on at a terminal, off with NO_COLOR or --no-color; the overview's
  * suggestion to try the guide.
  */
-import { execFile, execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { promisify } from "node:util";
+import { hasTmux, sleep, tmuxOn } from "./support/tmux.ts";
 import { afterAll, describe, expect, it } from "vitest";
 import { cleanup, commandFor, PROJECT, RUNTIMES, type RuntimeName, tempDir } from "./fixtures/cli/support.ts";
 
-const exec = promisify(execFile);
 /** A tmux server of our own: nothing here touches anyone's sessions. */
 const SOCKET = `buildx-kit-cli-${process.pid}`;
 const NAMES = RUNTIMES.map(([name]) => name);
 const PROMPT = "buildx-kit> ";
 
-const hasTmux = (() => {
-  try {
-    execFileSync("tmux", ["-V"]);
-    return true;
-  } catch {
-    if (process.env.CI) throw new Error("the terminal tests need tmux and CI is set");
-    console.warn("skipping the terminal tests: no tmux");
-    return false;
-  }
-})();
-
-const tmux = (...args: string[]) => exec("tmux", ["-L", SOCKET, ...args]);
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const tmux = tmuxOn(SOCKET);
 const quote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
 
 afterAll(async () => {

@@ -3,7 +3,7 @@
  * test reads the screen and sends keys like a person, the build really runs against the engine,
  * and the recipe it saved is then rebuilt. Also: Ctrl-C leaves the terminal as it found it.
  */
-import { execFile, execFileSync } from "node:child_process";
+import { execFile } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
 import { readdir, readFile, rm, writeFile } from "node:fs/promises";
@@ -11,6 +11,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
+import { hasTmux, sleep, tmuxOn } from "./support/tmux.ts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { workdir } from "./fixtures/guide/fake.ts";
 import { requireEngine } from "./support/engine.ts";
@@ -26,19 +27,7 @@ const HAS_RUN = existsSync(join(REPO, "lib", "commands.ts"));
 const SOCKET = `buildx-kit-guide-${process.pid}`;
 
 const engine = await requireEngine();
-const hasTmux = (() => {
-  try {
-    execFileSync("tmux", ["-V"]);
-    return true;
-  } catch {
-    if (process.env.CI) throw new Error("the terminal tests need tmux and CI is set");
-    console.warn("skipping the terminal tests: no tmux");
-    return false;
-  }
-})();
-
-const tmux = (...args: string[]) => exec("tmux", ["-L", SOCKET, ...args]);
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const tmux = tmuxOn(SOCKET);
 
 /** A guide running in a tmux pane, 120x40. */
 class Terminal {
