@@ -19,10 +19,8 @@ import { requireEngine } from "./support/engine.ts";
 const exec = promisify(execFile);
 const REPO = fileURLToPath(new URL("..", import.meta.url));
 const BIN = join(REPO, "node_modules", ".bin");
-/** The CLI entry when it exists, else the guide's own fixture entry. */
-const ENTRY = existsSync(join(REPO, "scripts", "cli.ts")) ? ["scripts/cli.ts", "guide"] : ["test/fixtures/guide/entry.ts"];
-/** `buildx-kit run` when the CLI has it, else the fixture that runs a recipe the same way (runRecipe). */
-const HAS_RUN = existsSync(join(REPO, "lib", "commands.ts"));
+/** The guide as a user starts it. */
+const ENTRY = ["scripts/cli.ts", "guide"];
 /** A tmux server of our own, so nothing here touches anyone's sessions. */
 const SOCKET = `buildx-kit-guide-${process.pid}`;
 
@@ -113,11 +111,9 @@ function runtime(name: "bun" | "deno" | "node", entry: string[]): string[] {
   return ["node", join(nodeDist!, file!.replace(/\.ts$/, ".js")), ...args];
 }
 
-/** Rebuilds a recipe as `buildx-kit run` does, from another folder than the guide's. */
+/** Rebuilds a recipe with `buildx-kit run`, from another folder than the guide's. */
 async function rebuild(name: "bun" | "deno" | "node", recipe: string): Promise<string> {
-  const command = HAS_RUN
-    ? runtime(name, ["scripts/cli.ts", "run", recipe])
-    : runtime(name === "node" ? "bun" : name, ["test/fixtures/guide/rebuild.ts", recipe]);
+  const command = runtime(name, ["scripts/cli.ts", "run", recipe]);
   const { stdout, stderr } = await exec(command[0]!, command.slice(1), { cwd: tmpdir(), timeout: 180_000 });
   return stdout + stderr;
 }
