@@ -53,7 +53,24 @@ export interface FlagRow {
   readonly guide: GuideGroup;
   /** Values buildx accepts, when the set is closed. */
   readonly choices?: readonly string[];
+  /** Where the value names local files, which resolve against the build's working directory. */
+  readonly path?: PathSpec;
 }
+
+/**
+ * Where a flag's value names local files: the whole value, each entry of a key=value map, or
+ * some CSV attributes (only for the listed `type=`s, when given; a bare path counts too).
+ */
+export type PathSpec = {
+  /** The build writes there (an output, an exported cache, a written file) rather than reading. */
+  readonly writes?: boolean;
+  /** Only with a local context (with a Git context, `--file` names a file inside the repository). */
+  readonly localContextOnly?: boolean;
+} & (
+  | { readonly in: "value" }
+  | { readonly in: "entries" }
+  | { readonly in: "attributes"; readonly attributes: readonly string[]; readonly types?: readonly string[] }
+);
 
 /** The buildx version that every row without a later one dates from (the first buildx with `build`). */
 const FIRST = "0.2.0";
@@ -87,6 +104,7 @@ export const FLAGS: Readonly<Record<string, FlagRow>> = {
   buildContext: {
     flag: "--build-context", kind: "map", since: "0.8.0", bake: "contexts", guide: "more",
     doc: "Additional build contexts (name=path, image or URL).", example: "{ \"assets\": \"./assets\" }",
+    path: { in: "entries" },
   },
   builder: {
     flag: "--builder", kind: "string", since: FIRST, bake: null, guide: "never",
@@ -95,10 +113,12 @@ export const FLAGS: Readonly<Record<string, FlagRow>> = {
   cacheFrom: {
     flag: "--cache-from", kind: "csv", since: FIRST, bake: "cache-from", guide: "more",
     doc: "External cache sources.", example: "type=local,src=.cache",
+    path: { in: "attributes", attributes: ["src", "dest"], types: ["local"] },
   },
   cacheTo: {
     flag: "--cache-to", kind: "csv", since: FIRST, bake: "cache-to", guide: "more",
     doc: "Cache export destinations.", example: "type=local,dest=.cache,mode=max",
+    path: { in: "attributes", attributes: ["src", "dest"], types: ["local"], writes: true },
   },
   call: {
     flag: "--call", kind: "string", since: "0.15.0", bake: "call", guide: "never",
@@ -116,10 +136,12 @@ export const FLAGS: Readonly<Record<string, FlagRow>> = {
   file: {
     flag: "--file", short: "-f", kind: "string", since: FIRST, bake: "dockerfile", guide: "basic",
     doc: "Name of the Dockerfile (default: PATH/Dockerfile).", example: "Dockerfile",
+    path: { in: "value", localContextOnly: true },
   },
   iidfile: {
     flag: "--iidfile", kind: "string", since: FIRST, bake: null, guide: "never",
     doc: "Write the image ID to a file.", example: "image.id",
+    path: { in: "value", writes: true },
   },
   label: {
     flag: "--label", kind: "map", since: FIRST, bake: "labels", guide: "more",
@@ -132,6 +154,7 @@ export const FLAGS: Readonly<Record<string, FlagRow>> = {
   metadataFile: {
     flag: "--metadata-file", kind: "string", since: "0.6.0", bake: null, guide: "never",
     doc: "Write build result metadata to a file.", example: "metadata.json",
+    path: { in: "value", writes: true },
   },
   network: {
     flag: "--network", kind: "string", since: FIRST, bake: "network", guide: "more",
@@ -149,6 +172,7 @@ export const FLAGS: Readonly<Record<string, FlagRow>> = {
   output: {
     flag: "--output", short: "-o", kind: "csv", since: FIRST, bake: "output", guide: "basic",
     doc: "Output destination (format: type=local,dest=path).", example: "type=local,dest=out",
+    path: { in: "attributes", attributes: ["dest"], types: ["local", "tar", "oci", "docker"], writes: true },
   },
   platform: {
     flag: "--platform", kind: "platforms", since: FIRST, bake: "platforms", guide: "basic",
@@ -183,6 +207,7 @@ export const FLAGS: Readonly<Record<string, FlagRow>> = {
     flag: "--secret", kind: "csv", since: FIRST, bake: "secret", guide: "more",
     doc: "Secret to expose to the build (id=mysecret,src=/local/secret or id=mysecret,env=VAR).",
     example: "id=npmrc,src=.npmrc",
+    path: { in: "attributes", attributes: ["src", "source"] },
   },
   shmSize: {
     flag: "--shm-size", kind: "bytes", since: "0.7.0", bake: "shm-size", guide: "more",

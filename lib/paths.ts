@@ -5,6 +5,7 @@
  */
 import { isAbsolute, relative, resolve } from "node:path";
 import { formatCsv, parseCsv } from "./csv.ts";
+import { FLAGS } from "./flags.ts";
 import type { BuildOptions } from "./options.ts";
 
 /** A context that is not a local folder: a URL of any scheme (Git, HTTP, docker-image://, ...) or a Git remote. */
@@ -17,32 +18,27 @@ function isLocalRelative(path: string): boolean {
   return path !== "" && path !== "-" && !isAbsolute(path) && !isRemote(path) && !/^[a-z][a-z0-9+.-]*:\/\//i.test(path);
 }
 
-/** CSV attributes with their local paths converted (`dest=` of file outputs, `src=`/`dest=` of a local cache, a secret's `src=`). */
-function mapAttributes(item: unknown, keys: (attrs: Record<string, string>) => string[], convert: (path: string) => string): unknown {
+/** CSV attributes (a string or a record) with the values of the `wanted` attributes passed through `each`; a bare path too. */
+function mapAttributes(item: unknown, wanted: (attrs: Record<string, string>) => readonly string[], each: (path: string) => string): unknown {
   if (typeof item === "string") {
-    if (!item.includes("=")) return isLocalRelative(item) ? convert(item) : item; // a bare path
+    if (!item.includes("=")) return each(item); // a bare path
     let fields: string[];
     try {
       fields = parseCsv(item);
     } catch {
       return item;
     }
-    const attrs = Object.fromEntries(fields.map((f) => [f.slice(0, Math.max(0, f.indexOf("="))).trim().toLowerCase(), f.slice(f.indexOf("=") + 1)]));
-    const wanted = keys(attrs);
+    const keyOf = (f: string) => f.slice(0, Math.max(0, f.indexOf("="))).trim().toLowerCase();
+    const keys = wanted(Object.fromEntries(fields.map((f) => [keyOf(f), f.slice(f.indexOf("=") + 1)])));
     return formatCsv(fields.map((f) => {
       const eq = f.indexOf("=");
-      const key = f.slice(0, Math.max(0, eq)).trim().toLowerCase();
-      const value = f.slice(eq + 1);
-      return eq > 0 && wanted.includes(key) && isLocalRelative(value) ? `${f.slice(0, eq)}=${convert(value)}` : f;
+      return eq > 0 && keys.includes(keyOf(f)) ? `${f.slice(0, eq)}=${each(f.slice(eq + 1))}` : f;
     }));
   }
   if (typeof item === "object" && item !== null && !Array.isArray(item)) {
     const record = item as Record<string, unknown>;
-    const attrs = Object.fromEntries(Object.entries(record).map(([k, v]) => [k.toLowerCase(), String(v)]));
-    const wanted = keys(attrs);
-    return Object.fromEntries(Object.entries(record).map(([k, v]) =>
-      [k, wanted.includes(k.toLowerCase()) && typeof v === "string" && isLocalRelative(v) ? convert(v) : v]
-    ));
+    const keys = wanted(Object.fromEntries(Object.entries(record).map(([k, v]) => [k.toLowerCase(), String(v)])));
+    return Object.fromEntries(Object.entries(record).map(([k, v]) => [k, keys.includes(k.toLowerCase()) && typeof v === "string" ? each(v) : v]));
   }
   return item;
 }
@@ -51,33 +47,48 @@ function mapList(value: unknown, each: (item: unknown) => unknown): unknown {
   return Array.isArray(value) ? value.map(each) : each(value);
 }
 
+/** The values of a key=value option (a record, or `k=v` strings) passed through `each`. */
+function mapEntries(value: unknown, each: (path: string) => string): unknown {
+  if (typeof value === "object" && value !== null && !Array.isArray(value)) {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, typeof v === "string" ? each(v) : v]));
+  }
+  return mapList(value, (item) => {
+    if (typeof item !== "string" || item.indexOf("=") <= 0) return item;
+    const eq = item.indexOf("=");
+    return `${item.slice(0, eq)}=${each(item.slice(eq + 1))}`;
+  });
+}
+
 /**
- * The options with every local path converted: the context, the Dockerfile (for a local context),
- * file outputs, local caches, secret files, local build contexts, iidfile and metadataFile.
+ * Calls `each` with every path the options name (the context, and every value the flag table's
+ * `path` column marks), with whether the build writes there, and puts back what it returns.
  */
-export function mapPaths(options: BuildOptions, convert: (path: string) => string): BuildOptions {
+export function visitPaths(options: BuildOptions, each: (path: string, writes: boolean) => string): BuildOptions {
   const o = { ...options } as Record<string, unknown>;
-  const path = (v: unknown) => (typeof v === "string" && isLocalRelative(v) ? convert(v) : v);
-  const remote = typeof o.context === "string" && isRemote(o.context);
-  for (const key of ["context", "iidfile", "metadataFile", ...(remote ? [] : ["file"])]) if (o[key] !== undefined) o[key] = path(o[key]);
-  if (o.output !== undefined) {
-    o.output = mapList(o.output, (item) => mapAttributes(item, (a) => (["local", "tar", "oci", "docker"].includes(a.type ?? "") ? ["dest"] : []), convert));
-  }
-  for (const key of ["cacheFrom", "cacheTo"]) {
-    if (o[key] !== undefined) o[key] = mapList(o[key], (item) => mapAttributes(item, (a) => (a.type === "local" ? ["src", "dest"] : []), convert));
-  }
-  if (o.secret !== undefined) o.secret = mapList(o.secret, (item) => mapAttributes(item, () => ["src", "source"], convert));
-  const contexts = o.buildContext;
-  if (typeof contexts === "object" && contexts !== null && !Array.isArray(contexts)) {
-    o.buildContext = Object.fromEntries(Object.entries(contexts).map(([k, v]) => [k, path(v)]));
-  } else if (contexts !== undefined) {
-    o.buildContext = mapList(contexts, (item) => {
-      if (typeof item !== "string" || item.indexOf("=") <= 0) return item;
-      const eq = item.indexOf("=");
-      return `${item.slice(0, eq)}=${path(item.slice(eq + 1))}`;
-    });
+  const remote = typeof options.context === "string" && isRemote(options.context);
+  if (typeof o.context === "string") o.context = each(o.context, false);
+  for (const [name, row] of Object.entries(FLAGS)) {
+    const spec = row.path;
+    if (!spec || o[name] === undefined || (spec.localContextOnly && remote)) continue;
+    const visit = (path: string) => each(path, spec.writes === true);
+    if (spec.in === "value") {
+      if (typeof o[name] === "string") o[name] = visit(o[name]);
+    } else if (spec.in === "entries") {
+      o[name] = mapEntries(o[name], visit);
+    } else {
+      const { attributes, types } = spec;
+      o[name] = mapList(o[name], (item) => mapAttributes(item, (a) => (!types || types.includes(a.type ?? "") ? attributes : []), visit));
+    }
   }
   return o as BuildOptions;
+}
+
+/**
+ * The options with every local relative path converted: the context, the Dockerfile (for a local
+ * context), file outputs, local caches, secret files, local build contexts, iidfile and metadataFile.
+ */
+export function mapPaths(options: BuildOptions, convert: (path: string) => string): BuildOptions {
+  return visitPaths(options, (path) => (isLocalRelative(path) ? convert(path) : path));
 }
 
 /** `path`, relative to `fromDir`, made relative to `toDir` (unchanged when the folders are the same). */

@@ -21,7 +21,8 @@ import type { Diagnostic } from "./diagnostics.ts";
 import { FLAGS, type FlagRow } from "./flags.ts";
 import type { BuildOptions } from "./options.ts";
 import { childPath, JsonSyntaxError, type Located, type ParsedJson, parseJsonWithPositions, positionOf } from "./json.ts";
-import { distance as editDistance, plan, readOutputs, suggestOption } from "./plan.ts";
+import { distance as editDistance, plan, suggestOption } from "./plan.ts";
+import { isRemote, visitPaths } from "./paths.ts";
 import { probe } from "./probe.ts";
 import type { BuildResult } from "./result.ts";
 import { build, type RunOptions } from "./run.ts";
@@ -157,8 +158,9 @@ function formatProblems(problems: readonly RecipeProblem[], heading: string): st
 /** Codes of `plan()` that are about a value itself (not about how options combine). */
 const VALUE_CODES = new Set(["invalid-value", "unknown-option", "invalid-tag", "invalid-options"]);
 
-/** Attributes a `--secret` may have: where the secret comes from, never the secret. */
-const SECRET_ATTRIBUTES = new Set(["id", "type", "src", "source", "env"]);
+/** The attributes a `--secret` may have: where the secret comes from, never the secret. */
+export const SECRET_KEYS: readonly string[] = ["id", "type", "src", "source", "env"];
+const SECRET_ATTRIBUTES: ReadonlySet<string> = new Set(SECRET_KEYS);
 
 /** A word in a build arg's name that says it holds a credential. */
 const CREDENTIAL = /^(?:.*TOKEN|.*PASSWORD|PASSWD|.*SECRETS?|(?:API|ACCESS|PRIVATE|SSH|AUTH|SECRET|SIGNING|GPG)?KEY|.*CREDENTIALS?|.*PASSPHRASE)$/i;
@@ -665,11 +667,11 @@ function chains(prepared: readonly Prepared[]): number[][] {
   prepared.forEach((p, i) => {
     const o = p.options;
     const list = (v: unknown): unknown[] => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
-    const writes = [
-      ...list(o.tag).map((t) => `tag:${String(t)}`),
-      ...[...readOutputs(o.output), ...readOutputs(o.cacheTo)].flatMap((x) => (x.attrs.dest ? [`path:${resolve(p.cwd, x.attrs.dest)}`] : [])),
-      ...[o.iidfile, o.metadataFile].flatMap((f) => (typeof f === "string" ? [`path:${resolve(p.cwd, f)}`] : [])),
-    ];
+    const writes = list(o.tag).map((t) => `tag:${String(t)}`);
+    visitPaths(o, (path, written) => {
+      if (written && path !== "-" && !isRemote(path)) writes.push(`path:${resolve(p.cwd, path)}`);
+      return path;
+    });
     for (const w of writes) {
       const other = owner.get(w);
       if (other === undefined) owner.set(w, i);

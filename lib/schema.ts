@@ -8,7 +8,7 @@
  * cannot say (a soft limit above the hard one, an image reference's grammar) is left to loading.
  */
 import { CONTEXT, FLAGS, type FlagRow } from "./flags.ts";
-import { RECIPE_SCHEMA_URL, RECIPE_VERSION } from "./recipe.ts";
+import { RECIPE_SCHEMA_URL, RECIPE_VERSION, SECRET_KEYS } from "./recipe.ts";
 
 /** A JSON Schema (draft-07) fragment. */
 export type JsonSchema = { readonly [key: string]: unknown };
@@ -37,7 +37,7 @@ function keyValues(itemPattern: string, itemDescription: string): JsonSchema {
 function csvItem(name: string): JsonSchema {
   // A secret names where its value comes from: only these attributes (see lib/recipe.ts).
   const record: JsonSchema = name === "secret"
-    ? { type: "object", minProperties: 1, propertyNames: { enum: ["id", "type", "src", "source", "env"] }, additionalProperties: SCALAR }
+    ? { type: "object", minProperties: 1, propertyNames: { enum: [...SECRET_KEYS] }, additionalProperties: SCALAR }
     : { type: "object", minProperties: 1, additionalProperties: SCALAR };
   return { anyOf: [{ type: "string", pattern: "\\S", description: "CSV attributes, e.g. type=local,dest=out" }, record] };
 }
