@@ -731,7 +731,7 @@ export async function exportBake(path: string, options: ExportBakeOptions = {}):
   const bakeKeys = options.bakeKeys !== undefined
     ? options.bakeKeys
     : await probeBakeKeys({
-      capabilities: options.capabilities ?? await probe({ ...(options.env ? { env: options.env } : {}) }),
+      capabilities: options.capabilities ?? await probe({ inspect: false, ...(options.env ? { env: options.env } : {}) }),
       ...(options.env ? { env: options.env } : {}),
     });
   const exported = toBake(recipe, { ...options, bakeKeys, dir: loaded.dir });

@@ -6,12 +6,11 @@ import { dirname, resolve } from "node:path";
 import process from "node:process";
 import type { Capabilities } from "./capabilities.ts";
 import { formatDiagnostic } from "./diagnostics.ts";
-import { BuildError, ValidationError } from "./errors.ts";
+import { BuildError, EXIT, ValidationError } from "./errors.ts";
 import { FLAGS } from "./flags.ts";
 import type { BuildResult } from "./result.ts";
 
-/** The exit codes of `buildx-kit`. */
-export const EXIT = { ok: 0, failed: 1, badInput: 2, interrupted: 130 } as const;
+export { EXIT };
 
 /** Where the CLI writes and what it knows of its terminal; tests pass their own. */
 export interface CliIO {

@@ -1,6 +1,9 @@
 /** The errors buildx-kit throws. Each carries what a caller needs to act, not just a message. */
 import { type Diagnostic, formatDiagnostic } from "./diagnostics.ts";
 
+/** The exit codes of `buildx-kit` and its guide: 0 ok, 1 build failed, 2 bad input, 130 interrupted. */
+export const EXIT = { ok: 0, failed: 1, badInput: 2, interrupted: 130 } as const;
+
 /** Options that cannot be built as given. Lists every error diagnostic at once. */
 export class ValidationError extends Error {
   override readonly name = "ValidationError";

@@ -15,7 +15,7 @@ import { type Capabilities, UNKNOWN_CAPABILITIES } from "./capabilities.ts";
 import { formatCsv, parseCsv } from "./csv.ts";
 import { type Diagnostic, formatDiagnostic } from "./diagnostics.ts";
 import { argsFor, type DockerfileInfo, findDockerfiles, readDockerfile, stageNames } from "./dockerfile.ts";
-import { BuildError, ValidationError } from "./errors.ts";
+import { BuildError, EXIT, ValidationError } from "./errors.ts";
 import { FEATURES, FLAGS, type FlagRow } from "./flags.ts";
 import type { BuildOptions } from "./options.ts";
 import { type Plan, plan, platformsOf, readOutputs } from "./plan.ts";
@@ -1310,9 +1310,6 @@ export function recipeName(options: BuildOptions, cwd: string): string {
 // ---------------------------------------------------------------------------------------------
 // The entry point of `buildx-kit guide`
 
-/** Exit codes of the guide, as the CLI returns them. */
-export const GUIDE_EXIT = { ok: 0, failed: 1, badInput: 2, interrupted: 130 } as const;
-
 const USAGE = "usage: buildx-kit guide [--from RECIPE]";
 
 /**
@@ -1342,14 +1339,14 @@ export async function guideCommand(args: readonly string[], io: GuideIO = {}): P
       from = arg === "--from" ? args[++i] : arg.slice("--from=".length);
       if (!from) {
         err(`error: --from needs a recipe file\n${USAGE}`);
-        return GUIDE_EXIT.badInput;
+        return EXIT.badInput;
       }
     } else if (arg === "--help" || arg === "-h") {
       out(`${USAGE}\n\nAsks for each option of a build, checks the combination as you answer, then runs it,\nsaves it as a recipe, or prints the command. Ctrl-C leaves without writing anything.`);
-      return GUIDE_EXIT.ok;
+      return EXIT.ok;
     } else {
       err(`error: unexpected argument ${JSON.stringify(arg)}\n${USAGE}`);
-      return GUIDE_EXIT.badInput;
+      return EXIT.badInput;
     }
   }
   const cwd = resolve(io.cwd ?? process.cwd());
@@ -1362,24 +1359,24 @@ export async function guideCommand(args: readonly string[], io: GuideIO = {}): P
       // The recipe's messages name the file as it was given, not as resolved.
       const message = (e as Error)?.message ?? String(e);
       err(`error: ${(e as Error)?.name === "RecipeError" ? message.split(file).join(from) : `cannot start from ${from}: ${message}`}`);
-      return GUIDE_EXIT.badInput;
+      return EXIT.badInput;
     }
   }
   try {
     const outcome = await guide(io, start);
-    return outcome.result && !outcome.result.ok ? GUIDE_EXIT.failed : GUIDE_EXIT.ok;
+    return outcome.result && !outcome.result.ok ? EXIT.failed : EXIT.ok;
   } catch (e) {
     if (isCancel(e)) {
       out("\nLeft the guide: nothing was written.");
-      return GUIDE_EXIT.interrupted;
+      return EXIT.interrupted;
     }
     if (e instanceof BuildError) {
       err(`error: ${e.message}`);
-      return e.interrupted ? GUIDE_EXIT.interrupted : GUIDE_EXIT.failed;
+      return e.interrupted ? EXIT.interrupted : EXIT.failed;
     }
     if (e instanceof ValidationError) {
       err(`error: ${e.message}`);
-      return GUIDE_EXIT.badInput;
+      return EXIT.badInput;
     }
     throw e;
   }

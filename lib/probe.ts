@@ -409,6 +409,6 @@ export const ATTESTATION_SINCE = "0.10.0";
  * (a build from source) counts as the latest.
  */
 export async function supportsAttestation(capabilities?: Capabilities): Promise<boolean> {
-  const caps = capabilities ?? (await probe());
+  const caps = capabilities ?? (await probe({ inspect: false }));
   return caps.buildxCommand !== null && atLeast(caps.buildxVersion, ATTESTATION_SINCE);
 }

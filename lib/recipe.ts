@@ -818,7 +818,8 @@ export async function checkRecipe(path: string, options: { set?: readonly string
   const loaded = await loadRecipeFile(path);
   const prepared = await prepare(loaded, { ...(options.set ? { set: options.set } : {}) });
   const caps = options.capabilities ??
-    await probe({ ...(prepared.options.builder ? { builder: prepared.options.builder } : {}), ...(options.env ? { env: options.env } : {}) });
+    // Planning needs the version, the driver and the image store, not the nodes: no inspect.
+    await probe({ inspect: false, ...(prepared.options.builder ? { builder: prepared.options.builder } : {}), ...(options.env ? { env: options.env } : {}) });
   const p = plan(prepared.options, caps);
   const errors = p.diagnostics.filter((d) => d.level === "error");
   if (errors.length) throw new RecipeError(errors.map((d) => planProblem(d, prepared)), "cannot build");
