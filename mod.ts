@@ -24,7 +24,8 @@ export { ATTESTATION_SINCE, health, healthReport, probe, supportsAttestation } f
 export type { BuildxVersion } from "./lib/version.ts";
 export { parseBuildxVersion } from "./lib/version.ts";
 export type { RunOptions } from "./lib/run.ts";
-export { build, shellCommand } from "./lib/run.ts";
+export { build } from "./lib/run.ts";
+export { shellCommand } from "./lib/spawn.ts";
 export type { BuildResult } from "./lib/result.ts";
 export type { BuildErrorDetails } from "./lib/errors.ts";
 export { BuildError } from "./lib/errors.ts";

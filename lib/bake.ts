@@ -15,7 +15,6 @@ import { mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join, posix, relative, resolve } from "node:path";
 import process from "node:process";
-import { $ } from "zx/core";
 import type { Capabilities } from "./capabilities.ts";
 import { formatCsv, parseAttributes } from "./csv.ts";
 import type { Diagnostic } from "./diagnostics.ts";
@@ -25,6 +24,7 @@ import { plan, readOutputs } from "./plan.ts";
 import { probe } from "./probe.ts";
 import { childPath, JsonSyntaxError, parseJsonWithPositions } from "./json.ts";
 import { applySets } from "./overrides.ts";
+import { capture } from "./spawn.ts";
 import { isRemote } from "./paths.ts";
 import {
   loadRecipeFile,
@@ -655,13 +655,13 @@ export function probeBakeKeys(options: { capabilities?: Capabilities; env?: Read
     const print = async (keys: readonly string[]) => {
       const file = join(dir, `probe-${files++}.json`);
       await writeFile(file, JSON.stringify({ target: { probe: sampleTarget(keys) } }));
-      return await $({ quiet: true, nothrow: true, cwd: dir, env, timeout: 30_000, verbose: false })`${[...command, "bake", "--print", "-f", file, "probe"]}`;
+      return await capture([...command, "bake", "--print", "-f", file, "probe"], { cwd: dir, env, timeoutMs: 30_000 });
     };
     // All keys at once; when a sample value is refused (a secret file, an ssh agent), each half
     // again, down to single keys: a refused value was read, so its key is known.
     const known = async (keys: readonly string[], first: boolean): Promise<string[] | null> => {
       const out = await print(keys);
-      if (out.exitCode === 0) return printedKeys(out.stdout)?.filter((k) => keys.includes(k)) ?? null;
+      if (out.code === 0) return printedKeys(out.stdout)?.filter((k) => keys.includes(k)) ?? null;
       if (first && /unknown (?:command|flag)|is not a docker command|Cannot connect/i.test(out.stderr)) return null;
       if (keys.length === 1) return /unsupported argument|unknown key|not expected/i.test(out.stderr) ? [] : [...keys];
       const mid = keys.length >> 1;

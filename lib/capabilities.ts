@@ -32,6 +32,12 @@ export interface Capabilities {
   readonly buildxVersionText: string;
   /** How to run buildx: `["docker", "buildx"]`, or a standalone `["/usr/bin/buildx"]`; null when none was found. */
   readonly buildxCommand: readonly string[] | null;
+  /**
+   * The buildx plugin binary `docker buildx` runs, when the probe is sure which one it is: builds
+   * then run it directly (standalone), skipping docker's own start and plugin lookup. Null or
+   * absent: through docker.
+   */
+  readonly buildxPlugin?: string | null;
   /** The Docker Engine's version, or null when no daemon answered. */
   readonly engineVersion: string | null;
   /** The builder's driver (`docker`, `docker-container`, `kubernetes`, `remote`), or null when unknown. */
@@ -51,6 +57,7 @@ export const UNKNOWN_CAPABILITIES: Capabilities = Object.freeze({
   buildxVersion: null,
   buildxVersionText: "",
   buildxCommand: null,
+  buildxPlugin: null,
   engineVersion: null,
   driver: null,
   buildkitVersion: null,

@@ -19,14 +19,15 @@ export async function runCommand(args: string[], io: CliIO): Promise<number> {
   const unknown = rest.find((a) => a.startsWith("-"));
   if (unknown) throw new UsageError(`run does not know ${unknown} (buildx-kit run --help lists its options)`);
   if (rest.length === 0) throw new UsageError("run needs at least one recipe file: buildx-kit run RECIPE.json");
-  if (!flags["--dry-run"]) {
-    const why = await cannotBuild(io);
-    if (why) {
-      io.err(`${painter(io)("bad", "error:")} ${why}`);
-      return EXIT.failed;
-    }
+  // The probe waits on the daemon's socket and small files while the recipe code loads.
+  const [why, { runRecipes, runResultJson, formatProblem }] = await Promise.all([
+    flags["--dry-run"] ? null : cannotBuild(io),
+    import("./recipe.ts"),
+  ]);
+  if (why) {
+    io.err(`${painter(io)("bad", "error:")} ${why}`);
+    return EXIT.failed;
   }
-  const { runRecipes, runResultJson, formatProblem } = await import("./recipe.ts");
   // Several builds at once: each prints its own result line, not interleaved progress.
   const quiet = rest.length > 1 || Boolean(flags["--json"]);
   const results = await runRecipes(rest.map((f) => fileArg(io, f)), {

@@ -23,7 +23,8 @@ import { probe } from "./probe.ts";
 import { isRemote, mapPaths, rebase } from "./paths.ts";
 import { referenceProblem } from "./reference.ts";
 import type { BuildResult } from "./result.ts";
-import { build as runBuild, type RunOptions, shellCommand } from "./run.ts";
+import { build as runBuild, type RunOptions } from "./run.ts";
+import { shellCommand } from "./spawn.ts";
 import { atLeast } from "./version.ts";
 
 // ---------------------------------------------------------------------------------------------

@@ -5,14 +5,14 @@
  * broken docker: every obstacle becomes a `Problem` in the result.
  */
 import { Buffer } from "node:buffer";
-import { access, constants, mkdir, readFile, rename, stat, writeFile } from "node:fs/promises";
+import { access, constants, mkdir, open, readFile, rename, stat, writeFile } from "node:fs/promises";
 import { connect } from "node:net";
 import { homedir } from "node:os";
 import { delimiter, dirname, join } from "node:path";
 import process from "node:process";
-import { $ } from "zx/core";
 import { type BuilderInfo, type BuilderNode, type Capabilities, type Problem, UNKNOWN_CAPABILITIES } from "./capabilities.ts";
 import { MIN_BUILDX } from "./flags.ts";
+import { type Captured, capture } from "./spawn.ts";
 import { atLeast, parseBuildxVersion } from "./version.ts";
 
 /** How to probe. */
@@ -32,34 +32,15 @@ export interface ProbeOptions {
 
 const cache = new Map<string, Promise<Capabilities>>();
 
-/** The first executable called `name` on PATH, or null. */
+/** The first executable called `name` on PATH, or null. Every folder is asked at once. */
 export async function findExecutable(name: string, path: string | undefined): Promise<string | null> {
-  for (const dir of (path ?? "").split(delimiter)) {
-    if (!dir) continue;
-    const candidate = join(dir, name);
-    try {
-      await access(candidate, constants.X_OK);
-      return candidate;
-    } catch {
-      // not here
-    }
-  }
-  return null;
+  const candidates = (path ?? "").split(delimiter).filter(Boolean).map((dir) => join(dir, name));
+  const found = await Promise.all(candidates.map((c) => access(c, constants.X_OK).then(() => true, () => false)));
+  return candidates[found.indexOf(true)] ?? null;
 }
 
-interface Ran {
-  readonly code: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
-async function run(command: readonly string[], args: readonly string[], env: Record<string, string | undefined>): Promise<Ran> {
-  try {
-    const out = await $({ quiet: true, nothrow: true, env, timeout: 20_000, verbose: false })`${[...command, ...args]}`;
-    return { code: out.exitCode, stdout: out.stdout, stderr: out.stderr };
-  } catch (e) {
-    return { code: null, stdout: "", stderr: (e as Error).message };
-  }
+function run(command: readonly string[], args: readonly string[], env: Record<string, string | undefined>): Promise<Captured> {
+  return capture([...command, ...args], { env, timeoutMs: 20_000 });
 }
 
 /** Reads `docker buildx inspect` text: the builder and each node's platforms and BuildKit version. */
@@ -112,11 +93,15 @@ async function gather(options: ProbeOptions): Promise<Capabilities> {
 
   // The engine over its API socket and buildx's version from a cache cost no process; only a
   // builder that must be inspected (platforms, a remote driver) or a cache miss spawns.
-  const fromFiles = options.inspect === false ? await builderFromFiles(builder, env) : null;
-  const [version, inspect, engine] = await Promise.all([
+  // All at once: each waits on files or the socket, none on another. `buildx inspect` runs only
+  // when asked for, or when buildx's files do not tell the builder.
+  const files = options.inspect === false ? builderFromFiles(builder, env) : Promise.resolve(null);
+  const [fromFiles, version, inspect, engine, plugin] = await Promise.all([
+    files,
     buildxVersion(buildxCommand, docker, env, options.refresh === true),
-    fromFiles ? Promise.resolve(null) : run(buildxCommand, builder ? ["inspect", builder] : ["inspect"], env),
+    files.then((known) => (known ? null : run(buildxCommand, builder ? ["inspect", builder] : ["inspect"], env))),
     docker ? engineInfo(docker, env, options.refresh === true) : Promise.resolve(null),
+    docker ? pluginOf(docker, env) : Promise.resolve(null),
   ]);
 
   const engineVersion = engine?.version ?? null;
@@ -145,6 +130,7 @@ async function gather(options: ProbeOptions): Promise<Capabilities> {
     buildxVersion: parsedVersion.version,
     buildxVersionText: parsedVersion.raw,
     buildxCommand,
+    buildxPlugin: plugin,
     engineVersion,
     driver: builderInfo?.driver ?? null,
     buildkitVersion: firstNode?.buildkitVersion?.replace(/^v/, "") ?? null,
@@ -173,13 +159,12 @@ async function engineInfo(docker: string, env: Record<string, string | undefined
   if (host?.startsWith("unix://")) {
     const socketPath = host.slice("unix://".length);
     try {
-      const daemon = await daemonKey(socketPath);
+      const file = cacheFile(env, "engine.json");
+      const [daemon, cached] = await Promise.all([daemonKey(socketPath), refresh ? ({} as Record<string, unknown>) : readJson(file)]);
       if (daemon) {
         const ping = await getOverSocket(socketPath, "/_ping");
         const version = /^Server:\s*Docker\/(\S+)/im.exec(ping.head)?.[1] ?? null;
-        const file = cacheFile(env, "engine.json");
         const key = `${daemon}|${version}`;
-        const cached = refresh || !version ? {} : await readJson(file);
         const known = cached[key] as { containerdImageStore?: unknown } | undefined;
         if (typeof known?.containerdImageStore === "boolean") return { version, containerdImageStore: known.containerdImageStore, problem: null };
         const info = JSON.parse((await getOverSocket(socketPath, "/info")).body) as { ServerVersion?: string; DriverStatus?: unknown };
@@ -215,7 +200,15 @@ async function engineInfo(docker: string, env: Record<string, string | undefined
 async function daemonKey(socketPath: string): Promise<string | null> {
   const [sock, pid] = await Promise.all([stat(socketPath).catch(() => null), stat(join(dirname(socketPath), "docker.pid")).catch(() => null)]);
   if (!sock || !pid) return null;
-  return `${socketPath}:${sock.ino}:${sock.mtimeMs}:${pid.ino}:${pid.mtimeMs}`;
+  return `${socketPath}:${sock.ino}:${wholeMs(sock.mtimeMs)}:${pid.ino}:${wholeMs(pid.mtimeMs)}`;
+}
+
+/**
+ * A modification time in whole milliseconds, as every runtime reads it (Deno drops the fraction
+ * Node and Bun keep): a cache key must not differ between runtimes on one machine.
+ */
+function wholeMs(mtimeMs: number): number {
+  return Math.trunc(mtimeMs);
 }
 
 function cacheFile(env: Record<string, string | undefined>, name: string): string {
@@ -268,51 +261,82 @@ function getOverSocket(socketPath: string, path: string): Promise<{ head: string
   });
 }
 
-/** Where docker looks for CLI plugins, in its order. */
+/** docker's configuration folder: config.json, cli-plugins, buildx's files. */
+function configDir(env: Record<string, string | undefined>): string {
+  return env.DOCKER_CONFIG || join(env.HOME || homedir(), ".docker");
+}
+
+/** Where docker looks for CLI plugins, in its order (when config.json adds none). */
 function pluginDirs(env: Record<string, string | undefined>): string[] {
-  const config = env.DOCKER_CONFIG || join(env.HOME || homedir(), ".docker");
-  return [join(config, "cli-plugins"), "/usr/local/lib/docker/cli-plugins", "/usr/local/libexec/docker/cli-plugins",
+  return [join(configDir(env), "cli-plugins"), "/usr/local/lib/docker/cli-plugins", "/usr/local/libexec/docker/cli-plugins",
     "/usr/lib/docker/cli-plugins", "/usr/libexec/docker/cli-plugins"];
 }
 
-async function fingerprint(path: string): Promise<string | null> {
+/**
+ * The buildx plugin `docker buildx` runs: the first executable `docker-buildx` in docker's plugin
+ * folders. Null unless that is certain: docker is a script (a wrapper may do more than pass
+ * `buildx` on), or config.json adds plugin folders (docker releases differ in where they go).
+ */
+async function pluginOf(docker: string, env: Record<string, string | undefined>): Promise<string | null> {
+  const [head, config] = await Promise.all([firstBytes(docker, 2), readJson(join(configDir(env), "config.json"))]);
+  if (head === null || head === "#!") return null;
+  const extra = config.cliPluginsExtraDirs;
+  if (Array.isArray(extra) && extra.length > 0) return null;
+  for (const dir of pluginDirs(env)) {
+    const candidate = join(dir, "docker-buildx");
+    try {
+      await access(candidate, constants.X_OK);
+      if ((await stat(candidate)).isFile()) return candidate;
+    } catch {
+      // not here
+    }
+  }
+  return null;
+}
+
+async function firstBytes(path: string, count: number): Promise<string | null> {
   try {
-    const s = await stat(path);
-    return `${path}:${s.size}:${s.mtimeMs}`;
+    const file = await open(path, "r");
+    try {
+      const { bytesRead, buffer } = await file.read(Buffer.alloc(count), 0, count, 0);
+      return buffer.subarray(0, bytesRead).toString("latin1");
+    } finally {
+      await file.close();
+    }
   } catch {
     return null;
   }
 }
 
+async function fingerprint(path: string): Promise<string | null> {
+  try {
+    const s = await stat(path);
+    return `${path}:${s.size}:${wholeMs(s.mtimeMs)}`;
+  } catch {
+    return null;
+  }
+}
+
+const VERSION_CACHE_ENTRIES = 8;
+
 /**
  * `buildx version`, cached on disk by the binaries' path, size and mtime: an upgrade changes the
  * key, so the cache is never stale, and a CLI run does not spawn for it.
  */
-async function buildxVersion(command: readonly string[], docker: string | null, env: Record<string, string | undefined>, refresh: boolean): Promise<Ran> {
+async function buildxVersion(command: readonly string[], docker: string | null, env: Record<string, string | undefined>, refresh: boolean): Promise<Captured> {
   const binaries = docker ? [docker, ...pluginDirs(env).map((d) => join(d, "docker-buildx"))] : [command[0]!];
   const prints = (await Promise.all(binaries.map(fingerprint))).filter((f): f is string => f !== null);
   // With docker: its own binary and the first plugin found; without a plugin, nothing to key on.
   const key = docker ? (prints.length >= 2 ? prints.slice(0, 2).join("|") : null) : prints[0] ?? null;
-  const file = join(env.XDG_CACHE_HOME || join(env.HOME || homedir(), ".cache"), "buildx-kit", "buildx-version.json");
-  let cached: Record<string, string> = {};
-  if (key) {
-    try {
-      cached = JSON.parse(await readFile(file, "utf8"));
-      if (!refresh && typeof cached[key] === "string") return { code: 0, stdout: cached[key]!, stderr: "" };
-    } catch {
-      cached = {};
-    }
-  }
+  const file = cacheFile(env, "buildx-version.json");
+  const cached = key ? await readJson(file) : {};
+  if (key && !refresh && typeof cached[key] === "string") return { code: 0, signal: null, stdout: cached[key] as string, stderr: "" };
   const ran = await run(command, ["version"], env);
+  // A cache that cannot be written only costs a spawn next time.
   if (key && ran.code === 0 && parseBuildxVersion(ran.stdout).raw) {
-    try {
-      await mkdir(dirname(file), { recursive: true });
-      const tmp = `${file}.${process.pid}.tmp`;
-      await writeFile(tmp, JSON.stringify({ ...cached, [key]: ran.stdout }));
-      await rename(tmp, file);
-    } catch {
-      // a cache that cannot be written only costs a spawn next time
-    }
+    // The newest few binaries only: every CLI run reads this file.
+    const others = Object.entries(cached).filter(([k]) => k !== key).slice(-(VERSION_CACHE_ENTRIES - 1));
+    await writeJson(file, Object.fromEntries([...others, [key, ran.stdout]]));
   }
   return ran;
 }
@@ -322,7 +346,7 @@ async function buildxVersion(command: readonly string[], docker: string | null, 
  * builder, or a named instance's driver and nodes. Null when only `buildx inspect` can tell.
  */
 async function builderFromFiles(requested: string | undefined, env: Record<string, string | undefined>): Promise<BuilderInfo | null> {
-  const dir = join(env.DOCKER_CONFIG || join(env.HOME || homedir(), ".docker"), "buildx");
+  const dir = join(configDir(env), "buildx");
   let name = requested;
   if (!name) {
     try {

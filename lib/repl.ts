@@ -196,7 +196,7 @@ export async function startRepl(options: ReplOptions = {}): Promise<number> {
       case ".dry": {
         const { parseBuildArgs } = await import("./parse.ts");
         const { plan } = await import("./plan.ts");
-        const { shellCommand } = await import("./run.ts");
+        const { shellCommand } = await import("./spawn.ts");
         const { formatDiagnostic } = await import("./diagnostics.ts");
         const { splitWords } = await import("./template.ts");
         // The rest of the line as typed: quotes keep their spaces.

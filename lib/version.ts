@@ -3,10 +3,6 @@
  * `v0.17.1`, `0.13.1+ds1`, `0.30.1 0.30.1-0ubuntu1`, `v0.12.1-desktop.4`, `v0.14.0-rc1-23-gabcdef0`,
  * `v0.14.0.m`, `v0.0.0+unknown`, `dev dev`, a bare commit. Never throws.
  */
-// The two functions only, not all of semver (ranges, caches): importing buildx-kit stays light.
-import gte from "semver/functions/gte.js";
-import valid from "semver/functions/valid.js";
-
 /** What `docker buildx version` said, read. */
 export interface BuildxVersion {
   /** `major.minor.patch`, or null when the output names no release (a build from source, garbage). */
@@ -26,19 +22,33 @@ export function parseBuildxVersion(output: string): BuildxVersion {
   for (const word of candidates) {
     const m = RELEASE.exec(word);
     if (!m) continue;
-    const version = `${Number(m[1])}.${Number(m[2])}.${Number(m[3] ?? 0)}`;
+    const parts = [m[1], m[2], m[3] ?? "0"].map(Number);
+    const version = parts.join(".");
     // v0.0.0+unknown is what `go build` stamps on a build from source: no release at all.
-    if (version === "0.0.0" || !valid(version)) return { version: null, raw };
+    if (version === "0.0.0" || !parts.every(Number.isSafeInteger)) return { version: null, raw };
     return { version, raw };
   }
   return { version: null, raw };
 }
 
+/** A release's three numbers, or null when the text is not `major.minor.patch`. */
+function release(text: string): number[] | null {
+  const m = /^(\d+)\.(\d+)\.(\d+)$/.exec(text);
+  return m ? [Number(m[1]), Number(m[2]), Number(m[3])] : null;
+}
+
 /**
- * True when `installed` is at least `needed`. An unknown version (null) is assumed to be the
- * latest, so it satisfies everything.
+ * True when `installed` is at least `needed`, both `major.minor.patch` (what parseBuildxVersion
+ * returns and the flag table holds), compared as semver orders releases: number by number. An
+ * unknown version (null) is assumed to be the latest, so it satisfies everything. Throws a
+ * TypeError naming a version that is not a release. (Not the semver package: loading it took
+ * 7-10 ms of every CLI run on Node and Deno, for two comparisons of three numbers.)
  */
 export function atLeast(installed: string | null, needed: string): boolean {
   if (installed === null) return true;
-  return gte(installed, needed);
+  const have = release(installed);
+  const want = release(needed);
+  if (!have || !want) throw new TypeError(`not a release (major.minor.patch): ${JSON.stringify(have ? needed : installed)}`);
+  for (let i = 0; i < 3; i++) if (have[i] !== want[i]) return have[i]! > want[i]!;
+  return true;
 }

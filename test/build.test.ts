@@ -12,7 +12,8 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { BuildError, ValidationError } from "../lib/errors.ts";
 import type { ProgressEvent } from "../lib/progress.ts";
-import { build, shellCommand } from "../lib/run.ts";
+import { build } from "../lib/run.ts";
+import { shellCommand } from "../lib/spawn.ts";
 import {
   blobsContaining,
   collectLog,
@@ -343,7 +344,7 @@ describe.skipIf(!engine.ok)("build() on the real engine", () => {
     expect(plain.exitCode).toBeNull();
     expect(plain.durationMs).toBe(0);
     expect(plain.argv).toEqual(["docker", "buildx", "build", "--build-arg=A=x y", "--push", "--secret=id=token,src=<secret-file>", "--tag=app:1", "."]);
-    expect(plain.command).toBe("docker buildx build $'--build-arg=A=x y' --push $'--secret=id=token,src=<secret-file>' --tag=app:1 .");
+    expect(plain.command).toBe("docker buildx build '--build-arg=A=x y' --push '--secret=id=token,src=<secret-file>' --tag=app:1 .");
     expect(plain.diagnostics.map((d) => d.code)).toContain("buildx-version-unknown"); // not probed
     expect(withCaps.argv.slice(0, 3)).toEqual([fake.docker, "buildx", "build"]);
     expect(withCaps.argv).toContain("--load");

@@ -10,7 +10,7 @@ import { render } from "@inquirer/testing";
 import { describe, expect, it } from "vitest";
 import type { Capabilities } from "../lib/capabilities.ts";
 import { guideCommand, type GuidePrompts } from "../lib/guide.ts";
-import { shellCommand } from "../lib/run.ts";
+import { shellCommand } from "../lib/spawn.ts";
 import { CLASSIC, MODERN, OLD, Screen, workdir } from "./fixtures/guide/fake.ts";
 
 type Key = string | { name?: string; ctrl?: boolean };

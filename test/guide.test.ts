@@ -9,7 +9,7 @@ import { describe, expect, it } from "vitest";
 import type { Capabilities } from "../lib/capabilities.ts";
 import { BuildError, ValidationError } from "../lib/errors.ts";
 import { describeMachine, guideCommand, type GuideIO } from "../lib/guide.ts";
-import { shellCommand } from "../lib/run.ts";
+import { shellCommand } from "../lib/spawn.ts";
 import {
   ANCIENT, CLASSIC, fakeBuild, machine, MODERN, NONE, OLD, Screen, scripted, type Step, workdir,
 } from "./fixtures/guide/fake.ts";

@@ -136,7 +136,7 @@ describe("npm (package.json, npm pack)", () => {
 
   /**
    * A module resolve hook (node --import) that writes every module Node resolves to a file: the
-   * import of buildx-kit and of everything it loads, zx among them, goes through it. Then a
+   * import of buildx-kit and of everything it loads goes through it. Then a
    * positive control: importing @inquirer/prompts directly shows up in the same log, so its
    * absence before means buildx-kit did not load it.
    */
@@ -168,7 +168,9 @@ describe("npm (package.json, npm pack)", () => {
     const [before, after] = (await readFile(log, "utf8")).split("--- imported buildx-kit\n") as [string, string];
     expect(before).toContain("/node_modules/buildx-kit/dist/mod.js");
     expect(before).toContain("/node_modules/buildx-kit/dist/lib/guide.js");
-    expect(before).toContain("/node_modules/zx/");
+    // No package at all: not zx (builds spawn with node:child_process; zx is the REPL's $).
+    expect(before).not.toContain("/node_modules/zx/");
+    expect(before.split("\n").filter((url) => url.includes("/node_modules/") && !url.includes("/node_modules/buildx-kit/"))).toEqual([]);
     expect(before).not.toContain("@inquirer");
     expect(after).toContain("/node_modules/@inquirer/prompts/");
   });

@@ -9,7 +9,7 @@ import { FLAGS, type FlagKind, type FlagRow } from "../lib/flags.ts";
 import type { BuildOptions } from "../lib/options.ts";
 import { parseBuildArgs } from "../lib/parse.ts";
 import { plan } from "../lib/plan.ts";
-import { shellCommand } from "../lib/run.ts";
+import { shellCommand } from "../lib/spawn.ts";
 import { buildx, splitWords } from "../lib/template.ts";
 
 const codes = (words: readonly string[]) => parseBuildArgs(words).diagnostics.map((d) => d.code);

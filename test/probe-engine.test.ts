@@ -3,13 +3,18 @@
  * every probe (the daemon is up, its version), `/info` (the image store) only when this daemon
  * has not been asked before: a restart (a new pid file), another version, or no pid file at all.
  */
-import { chmod, mkdir, mkdtemp, rename, rm, writeFile } from "node:fs/promises";
+import { execFile } from "node:child_process";
+import { chmod, mkdir, mkdtemp, rename, rm, utimes, writeFile } from "node:fs/promises";
 import { createServer, type Server } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { probe } from "../lib/probe.ts";
 
+const exec = promisify(execFile);
+const ROOT = fileURLToPath(new URL("..", import.meta.url));
 let dir: string;
 let server: Server;
 const daemon = { version: "99.0.1", containerd: true, hits: [] as string[] };
@@ -84,6 +89,27 @@ describe("the engine's image store, cached per daemon", () => {
     const upgraded = await probeFresh();
     expect(upgraded.hits).toEqual(["/_ping", "/info"]);
     expect(upgraded.caps.engineVersion).toBe("99.0.2");
+  });
+
+  it("shares the cache with Deno and Bun: a probe on either asks only /_ping after Node's (keys in whole ms)", async () => {
+    await restartDaemon();
+    // Deno reads modification times in whole milliseconds; a key with Node's fraction would
+    // never match there, and each runtime would overwrite the other's entry.
+    await utimes(join(dir, "docker.pid"), 1_700_000_000.1234, 1_700_000_000.1234);
+    expect((await probeFresh()).hits).toEqual(["/_ping", "/info"]);
+    const config = join(dir, "config-runtimes");
+    const env = { PATH: join(dir, "bin"), HOME: dir, DOCKER_HOST: `unix://${join(dir, "docker.sock")}`, DOCKER_CONFIG: config, XDG_CACHE_HOME: join(dir, "cache") };
+    const script = `import { probe } from ${JSON.stringify(join(ROOT, "lib/probe.ts"))};\n` +
+      `const caps = await probe({ inspect: false, env: ${JSON.stringify(env)} });\n` +
+      `console.log(JSON.stringify([caps.engineVersion, caps.containerdImageStore]));\n`;
+    await writeFile(join(dir, "probe-once.ts"), script);
+    for (const runtime of [[join(ROOT, "node_modules/.bin/deno"), "run", "-A", "--quiet"], [join(ROOT, "node_modules/.bin/bun")]]) {
+      daemon.hits = [];
+      const { stdout } = await exec(runtime[0]!, [...runtime.slice(1), join(dir, "probe-once.ts")], { cwd: ROOT, timeout: 60_000 });
+      expect(JSON.parse(stdout)).toEqual([daemon.version, true]);
+      expect(daemon.hits).toEqual(["/_ping"]);
+    }
+    expect((await probeFresh()).hits).toEqual(["/_ping"]);
   });
 
   it("asks /info every time without a pid file beside the socket", async () => {

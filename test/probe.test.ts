@@ -200,6 +200,8 @@ describe("probe with a fake docker", () => {
       buildxVersion: "0.13.1",
       buildxVersionText: "github.com/docker/buildx v0.13.1 257815a6fb95a7ad6a7b0d0e2ea0ae6b73b5a8ff",
       buildxCommand: [join(dir, "docker"), "buildx"],
+      // A docker that is a script may do more than run the plugin: builds go through it.
+      buildxPlugin: null,
       engineVersion: "26.1.5",
       driver: "docker",
       buildkitVersion: "0.12.5",
@@ -429,5 +431,18 @@ describe("probing without spawning", () => {
     expect((await calls()).filter((c) => c === "buildx version")).toHaveLength(1);
     const cache = JSON.parse(await readFile(join(cacheHome, "buildx-kit", "buildx-version.json"), "utf8"));
     expect(Object.keys(cache)[0]).toContain(join(dir, "docker"));
+  });
+
+  it("keeps the newest 8 binaries in the version cache, which every CLI run reads", async () => {
+    const cacheHome = await mkdtemp(join(tmpdir(), "buildx-kit-cache-"));
+    const dirs: string[] = [];
+    for (let i = 0; i < 10; i++) {
+      const { dir } = await fakeBin({ docker: healthyDocker(`v0.13.${i}`) });
+      dirs.push(dir);
+      await probe({ env: { ...process.env, PATH: dir, DOCKER_HOST: FAKE_DAEMON, XDG_CACHE_HOME: cacheHome }, refresh: true, inspect: false });
+    }
+    const cache = JSON.parse(await readFile(join(cacheHome, "buildx-kit", "buildx-version.json"), "utf8")) as Record<string, string>;
+    expect(Object.keys(cache).map((k) => dirs.findIndex((d) => k.startsWith(join(d, "docker") + ":")))).toEqual([2, 3, 4, 5, 6, 7, 8, 9]);
+    expect(Object.values(cache).at(-1)).toContain("v0.13.9");
   });
 });

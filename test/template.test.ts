@@ -329,7 +329,7 @@ describe("the handle, against a fake buildx", () => {
     const dry = await h.dryRun();
     expect(dry.dryRun).toBe(true);
     expect(dry.argv).toEqual(["docker", "buildx", "build", "--label=k=it's $(x)", "--platform=linux/amd64", "--push", "--tag=localhost:5000/app:1", "."]);
-    expect(dry.command).toBe("docker buildx build $'--label=k=it\\'s $(x)' --platform=linux/amd64 --push --tag=localhost:5000/app:1 .");
+    expect(dry.command).toBe("docker buildx build '--label=k=it'\\''s $(x)' --platform=linux/amd64 --push --tag=localhost:5000/app:1 .");
     // the printed command reads back as the same words
     expect(splitWords(dry.command)).toEqual(dry.argv);
     expect((await buildx.dry`-t app:1 .`).argv).toEqual(["docker", "buildx", "build", "--load", "--tag=app:1", "."]);

@@ -5,6 +5,7 @@
 import { describe, expect, it } from "vitest";
 import { type Capabilities, UNKNOWN_CAPABILITIES } from "../lib/capabilities.ts";
 import { ATTESTATION_SINCE, supportsAttestation } from "../lib/probe.ts";
+import semverGte from "semver/functions/gte.js";
 import { atLeast, parseBuildxVersion } from "../lib/version.ts";
 
 interface Case {
@@ -174,5 +175,26 @@ describe("atLeast", () => {
     [null, "99.0.0", true],
   ] as const)("%s >= %s: %s", (installed, needed, expected) => {
     expect(atLeast(installed, needed)).toBe(expected);
+  });
+
+  it("orders every pair of releases as semver does (the semver package as the oracle)", () => {
+    const releases = ["0.0.1", "0.8.0", "0.9.9", "0.10.0", "0.10.1", "0.10.10", "0.13.1", "0.100.0", "1.0.0", "1.2.3", "2.0.0", "10.0.0", "10.0.10"];
+    let pairs = 0;
+    for (const a of releases) {
+      for (const b of releases) {
+        expect(atLeast(a, b), `${a} >= ${b}`).toBe(semverGte(a, b));
+        pairs++;
+      }
+    }
+    expect(pairs).toBe(169);
+  });
+
+  it("refuses what is not a release, naming it", () => {
+    expect(() => atLeast("0.13", "0.10.0")).toThrow(new TypeError('not a release (major.minor.patch): "0.13"'));
+    expect(() => atLeast("0.13.1", "v0.10.0")).toThrow(new TypeError('not a release (major.minor.patch): "v0.10.0"'));
+  });
+
+  it("reads a version too large to be a number as no release", () => {
+    expect(parseBuildxVersion("github.com/docker/buildx v99999999999999999999.0.0 x")).toEqual({ version: null, raw: "github.com/docker/buildx v99999999999999999999.0.0 x" });
   });
 });
