@@ -53,6 +53,7 @@ export function formatDoctor(caps: Capabilities, paint: (style: "ok" | "bad" | "
   const lines: string[] = [];
   const row = (label: string, value: string) => lines.push(`  ${label.padEnd(12)} ${value}`);
   row("docker", caps.buildxCommand ? caps.buildxCommand.join(" ") : paint("bad", "not found"));
+  if (caps.buildxPlugin) row("builds run", `${caps.buildxPlugin} (the plugin docker runs, started directly)`);
   row("engine", caps.engineVersion ?? paint("bad", "not reachable"));
   row("buildx", caps.buildxVersion ?? (caps.buildxVersionText ? `unknown release (${caps.buildxVersionText}); assuming the latest` : paint("bad", "not found")));
   if (caps.builder) {

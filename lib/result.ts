@@ -27,7 +27,11 @@ export interface BuildResult {
   readonly diagnostics: readonly Diagnostic[];
   /** Wall time from the spawn to the exit, in milliseconds (0 for a dry run). */
   readonly durationMs: number;
-  /** The exact command, one element per argument. */
+  /**
+   * The exact command, one element per argument: `docker buildx build ...`. (It runs as docker
+   * would run it: docker's buildx plugin, started directly when the probe knows which one, see
+   * `Capabilities.buildxPlugin`.)
+   */
   readonly argv: readonly string[];
   /**
    * The same command shell-quoted, ready to paste; without the `--metadata-file` buildx-kit adds

@@ -4,7 +4,7 @@
  * respected, nothing expanded); every interpolation is exactly one argument; the words are read
  * through the flag table (`lib/parse.ts`), then planned and run by `build()`, as in the API.
  *
- * No shell ever sees the words: `build()` hands buildx one argument per word, quoted by zx.
+ * No shell ever sees the words: `build()` hands buildx one argument per word, with no shell between.
  */
 import process from "node:process";
 import { UNKNOWN_CAPABILITIES } from "./capabilities.ts";
@@ -96,7 +96,7 @@ function checkedText(value: unknown, label: () => string, interpolation: number)
 
 /**
  * Splits template pieces and interpolated values into words. Quotes: '...', "..." (where \\ \"
- * \$ \` escape) and $'...' (the ANSI-C quoting zx prints, so a printed command reads back). A
+ * \$ \` escape) and $'...' (the ANSI-C quoting bash and zx print, so their commands read back). A
  * backslash escapes the next character; `#` at the start of a word comments out the rest of the
  * line. Nothing is expanded: `$VAR`, `$(...)`, backticks and `; & | < > ( )` are errors unless
  * quoted; `* ? [ ~` are plain characters.

@@ -172,24 +172,30 @@ try {
   await build(options, { cwd: scratch, log: (l) => check.push(l) });
   if (!check.some((l) => /^#\d+ CACHED$/.test(l))) throw new Error(`the build is not cached after the warm-up:\n${check.join("\n")}`);
 
+  // What buildx-kit starts for that argv: docker's buildx plugin itself, the way docker runs it.
+  const plugin = caps.buildxPlugin ?? null;
+  const pluginEnv = { ...process.env, DOCKER_CLI_PLUGIN_ORIGINAL_CLI_COMMAND: argv[0]! };
   const cases = (r: Runtime): Record<string, readonly string[]> => ({
     docker: argv,
+    ...(plugin ? { plugin: [plugin, ...argv.slice(1)] } : {}),
+    empty: [...r.script, join(BENCH, "empty.mjs")],
     zx: [...r.script, join(BENCH, "zx-script.mjs"), JSON.stringify({ argv, cwd: scratch })],
     api: [...r.script, join(BENCH, "build-script.mjs"), JSON.stringify({ options, cwd: scratch })],
     cli: [...r.cli, "run", "recipe.json"],
   });
-  for (const r of RUNTIMES) for (const c of Object.values(cases(r))) await mustRun(c, { cwd: scratch });
+  const runCase = (name: string, command: readonly string[]) => mustRun(command, { cwd: scratch, ...(name === "plugin" ? { env: pluginEnv } : {}) });
+  for (const r of RUNTIMES) for (const [name, c] of Object.entries(cases(r))) await runCase(name, c);
 
   // ---- a and b: whole processes, alternating (the order rotates every round) --------------------
-  say(`a, b: ${RUNS} rounds of docker / zx script / build() script / buildx-kit run, on each runtime ...`);
+  say(`a, b: ${RUNS} rounds of docker / its plugin / an empty script / zx script / build() script / buildx-kit run, on each runtime ...`);
   const times: Record<string, Record<string, number[]>> = {};
-  for (const r of RUNTIMES) times[r.name] = { docker: [], zx: [], api: [], cli: [] };
+  for (const r of RUNTIMES) times[r.name] = Object.fromEntries(Object.keys(cases(r)).map((name) => [name, []]));
   const loadStart = os.loadavg();
   for (let round = 0; round < RUNS; round++) {
     for (const r of RUNTIMES) {
       const all = Object.entries(cases(r));
       const order = all.map((_, i) => all[(i + round) % all.length]!);
-      for (const [name, command] of order) times[r.name]![name]!.push((await mustRun(command, { cwd: scratch })).ms);
+      for (const [name, command] of order) times[r.name]![name]!.push((await runCase(name, command)).ms);
     }
   }
 
@@ -269,7 +275,16 @@ try {
     const t = times[r.name]!;
     ratios.push(ratio("b. `buildx-kit run recipe.json`", `${r.name} ${r.version}`, "docker buildx build", t.cli!, t.docker!, TARGET_B[r.name]!));
   }
-  // Not a target: the floor under b, what the runtime and zx alone cost on top of docker.
+  // Not targets: the floor under b. What the runtime alone costs (an empty script), and what the
+  // build costs when buildx's plugin is started directly; b cannot go below about their sum.
+  for (const r of RUNTIMES) {
+    const t = times[r.name]!;
+    ratios.push(ratio("(floor of b) the runtime alone: an empty script", `${r.name} ${r.version}`, "docker buildx build", t.empty!, t.docker!, Number.NaN));
+  }
+  if (plugin) {
+    const all = (name: string) => RUNTIMES.flatMap((r) => times[r.name]![name]!);
+    ratios.push(ratio("(floor of b) buildx's plugin started directly, as buildx-kit does", "(none)", "docker buildx build", all("plugin"), all("docker"), Number.NaN));
+  }
   for (const r of RUNTIMES) {
     const t = times[r.name]!;
     ratios.push(ratio("(floor of b) the zx script", `${r.name} ${r.version}`, "docker buildx build", t.zx!, t.docker!, Number.NaN));

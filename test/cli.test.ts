@@ -338,6 +338,7 @@ describe.each(NAMES)("buildx-kit on %s: doctor", (rt) => {
     expect(lines).toContain("  builder      default (driver docker)");
     expect(lines).toContain("  image store  containerd");
     expect(lines).toEqual(expect.arrayContaining([expect.stringMatching(/^ {2}docker {7}\/\S+\/docker buildx$/), expect.stringMatching(/^ {2}engine {7}26\./)]));
+    expect(lines).toEqual(expect.arrayContaining([expect.stringMatching(/^ {2}builds run {3}\/\S+\/cli-plugins\/docker-buildx \(the plugin docker runs, started directly\)$/)]));
     expect(lines).toEqual(expect.arrayContaining([expect.stringMatching(/^ {4}platforms {2}linux\/amd64/)]));
     expect(lines).toContain("features:");
     expect(lines).toContain("  no  --call: needs buildx >= 0.15.0 (installed 0.13.1)");
