@@ -147,6 +147,10 @@ export async function startRepl(options: ReplOptions = {}): Promise<number> {
   // keys as REPL lines) and opened again after; a close of ours is not the end of input.
   let rl!: Interface;
   let handingOver = false;
+  // Whether a line is being evaluated. At a terminal Ctrl-C is a key readline reads, not a signal:
+  // while a line runs it is passed on as SIGINT, so a running build() stops its buildx and the
+  // line fails as interrupted; the REPL stays.
+  let running = false;
   const open = () => {
     rl = createInterface({ input, output, terminal, history: [...history], historySize: 500, prompt: "buildx-kit> " });
     rl.on("line", (line: string) => {
@@ -158,7 +162,18 @@ export async function startRepl(options: ReplOptions = {}): Promise<number> {
       ended = true;
       wake?.();
     });
+    // A terminal that went away (its window closed) fails readline's own clean-up: that is the
+    // end of input, not a crash that would leave a running build behind.
+    rl.on("error", () => {
+      ended = true;
+      wake?.();
+    });
     rl.on("SIGINT", () => {
+      if (running) {
+        output.write("^C\n");
+        process.emit("SIGINT", "SIGINT");
+        return;
+      }
       // Drop what was typed, as a shell does, and stay.
       rl.write(null, { ctrl: true, name: "e" });
       rl.write(null, { ctrl: true, name: "u" });
@@ -252,6 +267,10 @@ export async function startRepl(options: ReplOptions = {}): Promise<number> {
     }
     pending = "";
     rl.setPrompt("buildx-kit> ");
+    // Someone listening for SIGINT tells build() not to re-raise it once buildx has stopped.
+    const stay = () => {};
+    process.on("SIGINT", stay);
+    running = true;
     try {
       if (code.startsWith(".")) {
         if (!(await dot(code))) break;
@@ -261,6 +280,9 @@ export async function startRepl(options: ReplOptions = {}): Promise<number> {
       }
     } catch (e) {
       write(`Uncaught ${e instanceof Error ? `${e.name}: ${e.message}` : inspect(e)}`);
+    } finally {
+      running = false;
+      process.off("SIGINT", stay);
     }
     prompt();
   }

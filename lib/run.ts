@@ -2,6 +2,7 @@
  * `build()`: plan, then run `docker buildx build` and read back what it produced. The one place
  * in buildx-kit that spawns a build.
  */
+import { rmSync } from "node:fs";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -86,6 +87,9 @@ export async function build(options: BuildOptions, run: RunOptions = {}): Promis
   const scratch = await mkdtemp(join(tmpdir(), "buildx-kit-"));
   // A signal from outside that nobody else handles: re-raised only once the temp files are gone.
   const reraise: { signal: NodeJS.Signals | null } = { signal: null };
+  // Should this process end mid-build (an uncaught error, process.exit()), the folder goes with it,
+  // secret files included.
+  const forget = onDeath(() => rmSync(scratch, { recursive: true, force: true }));
   try {
     const secretFiles: Record<string, string> = {};
     for (const [id, value] of Object.entries(run.secrets ?? {})) {
@@ -108,6 +112,7 @@ export async function build(options: BuildOptions, run: RunOptions = {}): Promis
     const privateArg = options.metadataFile ? null : `--metadata-file=${metadataFile}`;
     return await spawnBuild(planned, { ...run, cwd, capabilities: caps }, mode, metadataFile, log, reraise, privateArg);
   } finally {
+    forget();
     await rm(scratch, { recursive: true, force: true });
     if (reraise.signal) process.kill(process.pid, reraise.signal);
   }
@@ -211,6 +216,9 @@ async function spawnBuild(
     stop(typeof reason === "string" && /^SIG[A-Z0-9]+$/.test(reason) ? (reason as NodeJS.Signals) : "SIGINT");
   };
   run.signal?.addEventListener("abort", onAbort, { once: true });
+  // The build runs in a group of its own, which a closed terminal's hang-up does not reach: should
+  // this process end while it runs (an uncaught error, process.exit()), the build ends with it.
+  const forget = onDeath(() => signalGroup(pid, "SIGKILL"));
 
   let output;
   try {
@@ -218,6 +226,7 @@ async function spawnBuild(
   } finally {
     for (const [s, h] of handlers) process.off(s, h);
     run.signal?.removeEventListener("abort", onAbort);
+    forget();
     clearTimeout(killTimer);
   }
   if (partial) onLine(partial);
@@ -286,6 +295,28 @@ function executable(argv: readonly string[], env: Readonly<Record<string, string
     return { argv: [plugin, ...argv.slice(1)], env: { ...env, DOCKER_CLI_PLUGIN_ORIGINAL_CLI_COMMAND: argv[0] } };
   }
   return { argv, env };
+}
+
+type GlobalEvents = { addEventListener?: (type: string, f: (e: Event) => void) => void; removeEventListener?: (type: string, f: (e: Event) => void) => void };
+
+/**
+ * Runs `last` (synchronous work only) if this process ends before the returned function is
+ * called. Node and Bun emit "exit" for every end but a fatal signal; Deno, dying of an uncaught
+ * error or rejection, only dispatches its global "error" or "unhandledrejection" (not prevented).
+ */
+function onDeath(last: () => void): () => void {
+  const dying = (event: Event) => {
+    if (!event.defaultPrevented) last();
+  };
+  const events = globalThis as GlobalEvents;
+  process.on("exit", last);
+  events.addEventListener?.("error", dying);
+  events.addEventListener?.("unhandledrejection", dying);
+  return () => {
+    process.off("exit", last);
+    events.removeEventListener?.("error", dying);
+    events.removeEventListener?.("unhandledrejection", dying);
+  };
 }
 
 function signalGroup(pid: number | undefined, signal: NodeJS.Signals): void {

@@ -262,6 +262,53 @@ describe.skipIf(!engine.ok)("build() failures on the real engine", () => {
   });
 });
 
+/** fixtures/build/ctrl-c.ts in `crash` mode, for Node (which cannot run .ts: the same, inline, on dist/). */
+function crashingScript(runtime: "node" | "deno", id: string, nap: number): string[] {
+  if (runtime === "deno") return [join(ROOT, "node_modules/.bin/deno"), "run", "-A", "--quiet", fixture("ctrl-c.ts"), fixture("sleep"), id, String(nap), "crash"];
+  const script = `import { build } from ${JSON.stringify(join(ROOT, "dist/mod.js"))};
+await build({ context: ${JSON.stringify(fixture("sleep"))}, output: "type=cacheonly", buildArg: { NONCE: "${id}", NAP: "${nap}" } }, {
+  log: () => {},
+  onProgress: (e) => {
+    if (e.type === "started" && e.name.includes("] RUN ")) {
+      console.log("RUN-STARTED");
+      setTimeout(() => { throw new Error("the script crashed"); }, 300);
+    }
+  },
+});`;
+  return [process.execPath, "--input-type=module", "-e", script];
+}
+
+// Bun is not here: with a child process running, it reports an uncaught error and goes on.
+describe.skipIf(!engine.ok)("a script that dies mid-build of an uncaught error (real engine)", () => {
+  it.each(["node", "deno"] as const)("on %s, takes its build with it: no buildx, no RUN step, no temp folder left", async (runtime) => {
+    const id = nonce();
+    const nap = napSeconds();
+    const tmp = await tempDir("crash-tmpdir");
+    const [file, ...args] = crashingScript(runtime, id, nap);
+    const child = spawn(file!, args, {
+      cwd: ROOT,
+      env: { ...process.env, TMPDIR: tmp },
+      stdio: ["ignore", "pipe", "pipe"],
+      detached: true,
+    });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on("exit", (code, signal) => resolve({ code, signal })));
+    try {
+      const { code } = await exited;
+      expect(stdout).toBe("RUN-STARTED\n");
+      expect(stderr).toContain("the script crashed");
+      expect(code).toBe(1);
+      expect(await waitFor(async () => (await leftovers(id, nap)).length === 0, 20_000)).toBe(true);
+      expect(await readdir(tmp)).toEqual([]);
+    } finally {
+      if (child.exitCode === null && child.signalCode === null) process.kill(-child.pid!, "SIGKILL");
+    }
+  });
+});
+
 describe("build() failures the engine here cannot produce (a fake docker)", () => {
   it("the docker exporter refusing a manifest list (classic image store): the store hint", async () => {
     const fake = await fakeDocker(`echo 'ERROR: docker exporter does not currently support exporting manifest lists' >&2; exit 1`);

@@ -1,7 +1,8 @@
 /**
  * `buildx-kit` in a real terminal (tmux, on a server of its own, 120x40), on Node, Deno and Bun:
  * the REPL's history (kept in $HOME/.buildx-kit_history, recalled with the Up arrow in a new
- * session), Ctrl-C (says how to leave, drops the line, keeps running) and Ctrl-D (leaves, exit 0);
+ * session), Ctrl-C (says how to leave, drops the line, keeps running; while a line builds, stops
+ * the build and keeps running) and Ctrl-D (leaves, exit 0);
  * and the CLI's colour: on at a terminal, off with NO_COLOR or --no-color; the overview's
  * suggestion to try the guide.
  */
@@ -11,6 +12,10 @@ import { join } from "node:path";
 import { hasTmux, sleep, tmuxOn } from "./support/tmux.ts";
 import { afterAll, describe, expect, it } from "vitest";
 import { cleanup, commandFor, PROJECT, RUNTIMES, type RuntimeName, tempDir } from "./fixtures/cli/support.ts";
+import { fixture, leftovers, napSeconds, nonce, processes, waitFor } from "./fixtures/build/support.ts";
+import { requireEngine } from "./support/engine.ts";
+
+const engine = await requireEngine();
 
 /** A tmux server of our own: nothing here touches anyone's sessions. */
 const SOCKET = `buildx-kit-cli-${process.pid}`;
@@ -140,6 +145,53 @@ describe.skipIf(!hasTmux).each(NAMES)("in a real terminal, on %s", (rt: RuntimeN
       await again.close();
     }
   }, 60_000);
+
+  it.skipIf(!engine.ok)("the REPL: Ctrl-C while a line builds stops the build (interrupted, nothing left running); the REPL goes on", async () => {
+    const home = await tempDir("home");
+    const marker = `repl-ctrl-c-${nonce()}`;
+    const nap = napSeconds();
+    const t = await Terminal.start([...commandFor(rt), "repl"], { HOME: home });
+    try {
+      await t.waitFor(/^buildx-kit> $/m);
+      await t.type(`await build({ context: ${JSON.stringify(fixture("sleep"))}, buildArg: { NAP: "${nap}", NONCE: "${marker}" }, noCache: true })`);
+      await t.press("Enter");
+      // The RUN step is running: its sleep is in the process list.
+      expect(await waitFor(async () => (await leftovers(marker, nap)).some((p) => / sleep /.test(` ${p} `)), 60_000)).toBe(true);
+      await t.press("C-c");
+      await t.waitFor(/^Uncaught BuildError: docker buildx build interrupted by SIGINT$/m, 30_000);
+      await t.waitFor(/^buildx-kit> $/m);
+      expect(await waitFor(async () => (await leftovers(marker, nap)).length === 0, 15_000)).toBe(true);
+      await t.type("6*7");
+      await t.press("Enter");
+      await t.waitFor(/^buildx-kit> 6\*7\n42\n/m);
+      expect(await t.screen()).not.toMatch(/EXIT=/);
+      await t.press("C-d");
+      expect(await t.exitCode()).toBe(0);
+    } finally {
+      await t.close();
+    }
+  }, 120_000);
+
+  it.skipIf(!engine.ok)("the REPL: closing the terminal while a line builds ends the REPL and the build, nothing left running", async () => {
+    const home = await tempDir("home");
+    const marker = `repl-hangup-${nonce()}`;
+    const nap = napSeconds();
+    const repl = [...commandFor(rt), "repl"].join(" ");
+    const t = await Terminal.start([...commandFor(rt), "repl"], { HOME: home });
+    try {
+      await t.waitFor(/^buildx-kit> $/m);
+      await t.type(`await build({ context: ${JSON.stringify(fixture("sleep"))}, buildArg: { NAP: "${nap}", NONCE: "${marker}" }, noCache: true })`);
+      await t.press("Enter");
+      expect(await waitFor(async () => (await leftovers(marker, nap)).some((p) => / sleep /.test(` ${p} `)), 60_000)).toBe(true);
+      expect((await processes()).some((p) => p.args.includes(repl))).toBe(true);
+    } finally {
+      // The window closes: the terminal hangs up on everything in it.
+      await t.close();
+    }
+    expect(await waitFor(async () => (await leftovers(marker, nap)).length === 0, 20_000)).toBe(true);
+    // Nor the REPL (the tests in this file run one at a time).
+    expect(await waitFor(async () => !(await processes()).some((p) => p.args.includes(repl)), 10_000)).toBe(true);
+  }, 120_000);
 
   it("the REPL's .guide: the guide has the terminal (its answers are not REPL lines); Ctrl-C in it returns to the REPL", async () => {
     const home = await tempDir("home");
