@@ -297,7 +297,16 @@ function executable(argv: readonly string[], env: Readonly<Record<string, string
   return { argv, env };
 }
 
-type GlobalEvents = { addEventListener?: (type: string, f: (e: Event) => void) => void; removeEventListener?: (type: string, f: (e: Event) => void) => void };
+type GlobalEvents = { addEventListener?: (type: string, f: (e: Event) => void) => void };
+
+/** What must happen if this process ends now: one listener for all builds running. */
+const lastWishes = new Set<() => void>();
+let listening = false;
+
+function fulfil(): void {
+  for (const wish of lastWishes) wish();
+  lastWishes.clear();
+}
 
 /**
  * Runs `last` (synchronous work only) if this process ends before the returned function is
@@ -305,18 +314,18 @@ type GlobalEvents = { addEventListener?: (type: string, f: (e: Event) => void) =
  * error or rejection, only dispatches its global "error" or "unhandledrejection" (not prevented).
  */
 function onDeath(last: () => void): () => void {
-  const dying = (event: Event) => {
-    if (!event.defaultPrevented) last();
-  };
-  const events = globalThis as GlobalEvents;
-  process.on("exit", last);
-  events.addEventListener?.("error", dying);
-  events.addEventListener?.("unhandledrejection", dying);
-  return () => {
-    process.off("exit", last);
-    events.removeEventListener?.("error", dying);
-    events.removeEventListener?.("unhandledrejection", dying);
-  };
+  if (!listening) {
+    listening = true;
+    const events = globalThis as GlobalEvents;
+    const dying = (event: Event) => {
+      if (!event.defaultPrevented) fulfil();
+    };
+    process.on("exit", fulfil);
+    events.addEventListener?.("error", dying);
+    events.addEventListener?.("unhandledrejection", dying);
+  }
+  lastWishes.add(last);
+  return () => lastWishes.delete(last);
 }
 
 function signalGroup(pid: number | undefined, signal: NodeJS.Signals): void {
