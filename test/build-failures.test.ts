@@ -232,28 +232,18 @@ describe.skipIf(!engine.ok)("build() failures on the real engine", () => {
     const tmp = await tempDir("ctrl-c-tmpdir");
     // As at a terminal: the script is the leader of its own foreground group, and Ctrl-C signals
     // the whole group (so does this test, for SIGTERM too). bun runs the .ts directly (npx would add an npm process in between).
-    const child = spawn(join(ROOT, "node_modules/.bin/bun"), [fixture("ctrl-c.ts"), fixture("sleep"), id, String(nap)], {
-      cwd: ROOT,
-      env: { ...process.env, TMPDIR: tmp },
-      stdio: ["ignore", "pipe", "pipe"],
-      detached: true,
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on("exit", (code, signal) => resolve({ code, signal })));
+    const { child, out, exited } = startScript([join(ROOT, "node_modules/.bin/bun"), fixture("ctrl-c.ts"), fixture("sleep"), id, String(nap)], tmp);
 
     try {
-      expect(await waitFor(() => stdout.includes("RUN-STARTED") || child.exitCode !== null, 60_000)).toBe(true);
-      expect(stdout, stderr).toContain("RUN-STARTED");
+      expect(await waitFor(() => out.stdout.includes("RUN-STARTED") || child.exitCode !== null, 60_000)).toBe(true);
+      expect(out.stdout, out.stderr).toContain("RUN-STARTED");
       expect(await waitFor(async () => (await leftovers(id, nap)).some((p) => p.endsWith(`sleep ${nap}`)), 20_000)).toBe(true);
       process.kill(-child.pid!, sig);
       const { code, signal } = await exited;
 
       // Died of the signal (a shell reports 128 + n: 130 for SIGINT), or exited with that status.
-      expect(signal === sig || code === status, `code ${code}, signal ${signal}, stderr: ${stderr}`).toBe(true);
-      expect(stdout).not.toMatch(/FINISHED|FAILED/);
+      expect(signal === sig || code === status, `code ${code}, signal ${signal}, stderr: ${out.stderr}`).toBe(true);
+      expect(out.stdout).not.toMatch(/FINISHED|FAILED/);
       expect(await waitFor(async () => (await leftovers(id, nap)).length === 0, 20_000)).toBe(true);
       expect(await readdir(tmp)).toEqual([]);
     } finally {
@@ -261,6 +251,16 @@ describe.skipIf(!engine.ok)("build() failures on the real engine", () => {
     }
   });
 });
+
+/** A user's script, in a process group of its own (as at a terminal), with TMPDIR set to `tmp`. */
+function startScript(argv: readonly string[], tmp: string) {
+  const child = spawn(argv[0]!, argv.slice(1), { cwd: ROOT, env: { ...process.env, TMPDIR: tmp }, stdio: ["ignore", "pipe", "pipe"], detached: true });
+  const out = { stdout: "", stderr: "" };
+  child.stdout.on("data", (d: Buffer) => (out.stdout += d.toString()));
+  child.stderr.on("data", (d: Buffer) => (out.stderr += d.toString()));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on("exit", (code, signal) => resolve({ code, signal })));
+  return { child, out, exited };
+}
 
 /** fixtures/build/ctrl-c.ts in `crash` mode, for Node (which cannot run .ts: the same, inline, on dist/). */
 function crashingScript(runtime: "node" | "deno", id: string, nap: number): string[] {
@@ -284,22 +284,11 @@ describe.skipIf(!engine.ok)("a script that dies mid-build of an uncaught error (
     const id = nonce();
     const nap = napSeconds();
     const tmp = await tempDir("crash-tmpdir");
-    const [file, ...args] = crashingScript(runtime, id, nap);
-    const child = spawn(file!, args, {
-      cwd: ROOT,
-      env: { ...process.env, TMPDIR: tmp },
-      stdio: ["ignore", "pipe", "pipe"],
-      detached: true,
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on("exit", (code, signal) => resolve({ code, signal })));
+    const { child, out, exited } = startScript(crashingScript(runtime, id, nap), tmp);
     try {
       const { code } = await exited;
-      expect(stdout).toBe("RUN-STARTED\n");
-      expect(stderr).toContain("the script crashed");
+      expect(out.stdout).toBe("RUN-STARTED\n");
+      expect(out.stderr).toContain("the script crashed");
       expect(code).toBe(1);
       expect(await waitFor(async () => (await leftovers(id, nap)).length === 0, 20_000)).toBe(true);
       expect(await readdir(tmp)).toEqual([]);

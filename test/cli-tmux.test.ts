@@ -89,6 +89,19 @@ class Terminal {
   }
 }
 
+/** A REPL in a terminal whose line is building fixtures/build/sleep, its RUN step running. */
+async function replBuilding(rt: RuntimeName): Promise<{ t: Terminal; marker: string; nap: number }> {
+  const marker = `repl-build-${nonce()}`;
+  const nap = napSeconds();
+  const t = await Terminal.start([...commandFor(rt), "repl"], { HOME: await tempDir("home") });
+  await t.waitFor(/^buildx-kit> $/m);
+  await t.type(`await build({ context: ${JSON.stringify(fixture("sleep"))}, buildArg: { NAP: "${nap}", NONCE: "${marker}" }, noCache: true })`);
+  await t.press("Enter");
+  // The RUN step is running: its sleep is in the process list.
+  expect(await waitFor(async () => (await leftovers(marker, nap)).some((p) => / sleep /.test(` ${p} `)), 60_000)).toBe(true);
+  return { t, marker, nap };
+}
+
 /** Counts the prompts on screen (each evaluated line leaves one behind). */
 function prompts(screen: string): number {
   return screen.split("\n").filter((l) => l.startsWith(PROMPT)).length;
@@ -147,16 +160,8 @@ describe.skipIf(!hasTmux).each(NAMES)("in a real terminal, on %s", (rt: RuntimeN
   }, 60_000);
 
   it.skipIf(!engine.ok)("the REPL: Ctrl-C while a line builds stops the build (interrupted, nothing left running); the REPL goes on", async () => {
-    const home = await tempDir("home");
-    const marker = `repl-ctrl-c-${nonce()}`;
-    const nap = napSeconds();
-    const t = await Terminal.start([...commandFor(rt), "repl"], { HOME: home });
+    const { t, marker, nap } = await replBuilding(rt);
     try {
-      await t.waitFor(/^buildx-kit> $/m);
-      await t.type(`await build({ context: ${JSON.stringify(fixture("sleep"))}, buildArg: { NAP: "${nap}", NONCE: "${marker}" }, noCache: true })`);
-      await t.press("Enter");
-      // The RUN step is running: its sleep is in the process list.
-      expect(await waitFor(async () => (await leftovers(marker, nap)).some((p) => / sleep /.test(` ${p} `)), 60_000)).toBe(true);
       await t.press("C-c");
       await t.waitFor(/^Uncaught BuildError: docker buildx build interrupted by SIGINT$/m, 30_000);
       await t.waitFor(/^buildx-kit> $/m);
@@ -173,16 +178,9 @@ describe.skipIf(!hasTmux).each(NAMES)("in a real terminal, on %s", (rt: RuntimeN
   }, 120_000);
 
   it.skipIf(!engine.ok)("the REPL: closing the terminal while a line builds ends the REPL and the build, nothing left running", async () => {
-    const home = await tempDir("home");
-    const marker = `repl-hangup-${nonce()}`;
-    const nap = napSeconds();
     const repl = [...commandFor(rt), "repl"].join(" ");
-    const t = await Terminal.start([...commandFor(rt), "repl"], { HOME: home });
+    const { t, marker, nap } = await replBuilding(rt);
     try {
-      await t.waitFor(/^buildx-kit> $/m);
-      await t.type(`await build({ context: ${JSON.stringify(fixture("sleep"))}, buildArg: { NAP: "${nap}", NONCE: "${marker}" }, noCache: true })`);
-      await t.press("Enter");
-      expect(await waitFor(async () => (await leftovers(marker, nap)).some((p) => / sleep /.test(` ${p} `)), 60_000)).toBe(true);
       expect((await processes()).some((p) => p.args.includes(repl))).toBe(true);
     } finally {
       // The window closes: the terminal hangs up on everything in it.
