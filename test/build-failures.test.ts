@@ -16,6 +16,7 @@ import type { RunOptions } from "../lib/run.ts";
 import type { BuildOptions } from "../lib/options.ts";
 import type { ProgressEvent } from "../lib/progress.ts";
 import {
+  cleanUp,
   collectLog,
   fakeDocker,
   fixture,
@@ -23,8 +24,6 @@ import {
   napSeconds,
   nonce,
   privateTmp,
-  removeImages,
-  removeTempDirs,
   ROOT,
   tempDir,
   trackImage,
@@ -34,10 +33,7 @@ import { requireEngine } from "./support/engine.ts";
 
 const engine = await requireEngine();
 
-afterAll(async () => {
-  await removeImages();
-  await removeTempDirs();
-});
+afterAll(cleanUp);
 
 /** Runs a build that must fail; returns its BuildError, what was logged, and what was left in TMPDIR. */
 async function failing(options: BuildOptions, run: RunOptions = {}): Promise<{ error: BuildError; logged: string[]; left: string[] }> {

@@ -14,7 +14,6 @@ import { build } from "../lib/run.ts";
 import {
   cacheRecords,
   collectLog,
-  deleteFromRegistry,
   docker,
   fixture,
   imagetoolsRaw,
@@ -24,26 +23,20 @@ import {
   REPO,
   registryDigest,
   registryManifest,
-  removeImages,
-  removeTempDirs,
   runSteps,
   tempDir,
   trackImage,
+  cleanUp,
+  trackPush,
 } from "./fixtures/build/support.ts";
 import { requireEngine } from "./support/engine.ts";
 
 const engine = await requireEngine();
-const pushed: string[] = [];
-
-afterAll(async () => {
-  await removeImages();
-  await deleteFromRegistry(pushed);
-  await removeTempDirs();
-});
+afterAll(cleanUp);
 
 function pushRef(what: string, id: string): string {
   const ref = `${REPO}/${what}:${id}`;
-  pushed.push(ref);
+  trackPush(ref);
   // The docker driver names what it pushes in the image store too.
   return trackImage(ref);
 }

@@ -17,7 +17,6 @@ import { shellCommand } from "../lib/spawn.ts";
 import {
   blobsContaining,
   collectLog,
-  deleteFromRegistry,
   docker,
   fakeDocker,
   fixture,
@@ -28,8 +27,6 @@ import {
   privateTmp,
   REPO,
   registryDigest,
-  removeImages,
-  removeTempDirs,
   run,
   runSteps,
   savedImage,
@@ -37,17 +34,13 @@ import {
   tempDir,
   trackImage,
   imagetoolsRaw,
+  cleanUp,
+  trackPush,
 } from "./fixtures/build/support.ts";
 import { requireEngine } from "./support/engine.ts";
 
 const engine = await requireEngine();
-const pushed: string[] = [];
-
-afterAll(async () => {
-  await removeImages();
-  await deleteFromRegistry(pushed);
-  await removeTempDirs();
-});
+afterAll(cleanUp);
 
 describe.skipIf(!engine.ok)("build() on the real engine", () => {
   it("--load: the image is in the image store, and runs with what RUN wrote", async () => {
@@ -116,7 +109,7 @@ describe.skipIf(!engine.ok)("build() on the real engine", () => {
   it("--platform with --push: the registry holds an index with both platforms", async () => {
     const id = nonce();
     const ref = trackImage(`${REPO}/multi-push:${id}`);
-    pushed.push(ref);
+    trackPush(ref);
     const result = await build({ context: fixture("scratch"), tag: [ref], platform: ["linux/amd64", "linux/arm64"], push: true, buildArg: { NONCE: id } }, collectLog());
 
     expect(result.argv).toContain("--push");

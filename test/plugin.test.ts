@@ -10,15 +10,12 @@ import process from "node:process";
 import { afterAll, describe, expect, it } from "vitest";
 import { findExecutable, probe } from "../lib/probe.ts";
 import { build } from "../lib/run.ts";
-import { collectLog, fixture, inspectImage, nonce, removeImages, removeTempDirs, tempDir, trackImage } from "./fixtures/build/support.ts";
+import { cleanUp, collectLog, fixture, inspectImage, nonce, tempDir, trackImage } from "./fixtures/build/support.ts";
 import { requireEngine } from "./support/engine.ts";
 
 const engine = await requireEngine();
 
-afterAll(async () => {
-  await removeImages();
-  await removeTempDirs();
-});
+afterAll(cleanUp);
 
 /** A docker config folder whose cli-plugins holds `docker-buildx`: a symlink, or a script. */
 async function configWithPlugin(plugin: { link: string } | { script: string }, config?: object): Promise<{ dir: string; plugin: string }> {
