@@ -96,12 +96,13 @@ async function gather(options: ProbeOptions): Promise<Capabilities> {
   // All at once: each waits on files or the socket, none on another. `buildx inspect` runs only
   // when asked for, or when buildx's files do not tell the builder.
   const files = options.inspect === false ? builderFromFiles(builder, env) : Promise.resolve(null);
+  const installed = docker ? installedPlugin(env) : Promise.resolve(null);
   const [fromFiles, version, inspect, engine, plugin] = await Promise.all([
     files,
-    buildxVersion(buildxCommand, docker, env, options.refresh === true),
+    installed.then((found) => buildxVersion(buildxCommand, docker, found, env, options.refresh === true)),
     files.then((known) => (known ? null : run(buildxCommand, builder ? ["inspect", builder] : ["inspect"], env))),
     docker ? engineInfo(docker, env, options.refresh === true) : Promise.resolve(null),
-    docker ? pluginOf(docker, env) : Promise.resolve(null),
+    installed.then((found) => (docker && found ? pluginOf(docker, found, env) : null)),
   ]);
 
   const engineVersion = engine?.version ?? null;
@@ -272,26 +273,26 @@ function pluginDirs(env: Record<string, string | undefined>): string[] {
     "/usr/lib/docker/cli-plugins", "/usr/libexec/docker/cli-plugins"];
 }
 
+/** The first executable `docker-buildx` file in docker's plugin folders, every folder asked at once. */
+async function installedPlugin(env: Record<string, string | undefined>): Promise<string | null> {
+  const candidates = pluginDirs(env).map((dir) => join(dir, "docker-buildx"));
+  const usable = await Promise.all(candidates.map((c) =>
+    access(c, constants.X_OK).then(() => stat(c)).then((s) => s.isFile(), () => false)
+  ));
+  return candidates[usable.indexOf(true)] ?? null;
+}
+
 /**
- * The buildx plugin `docker buildx` runs: the first executable `docker-buildx` in docker's plugin
- * folders. Null unless that is certain: docker is a script (a wrapper may do more than pass
- * `buildx` on), or config.json adds plugin folders (docker releases differ in where they go).
+ * Whether `docker buildx` surely runs `plugin` (the installed one), so a build can start it
+ * directly: not when docker is a script (a wrapper may do more than pass `buildx` on), nor when
+ * config.json adds plugin folders (docker releases differ in where they go).
  */
-async function pluginOf(docker: string, env: Record<string, string | undefined>): Promise<string | null> {
+async function pluginOf(docker: string, plugin: string, env: Record<string, string | undefined>): Promise<string | null> {
   const [head, config] = await Promise.all([firstBytes(docker, 2), readJson(join(configDir(env), "config.json"))]);
   if (head === null || head === "#!") return null;
   const extra = config.cliPluginsExtraDirs;
   if (Array.isArray(extra) && extra.length > 0) return null;
-  for (const dir of pluginDirs(env)) {
-    const candidate = join(dir, "docker-buildx");
-    try {
-      await access(candidate, constants.X_OK);
-      if ((await stat(candidate)).isFile()) return candidate;
-    } catch {
-      // not here
-    }
-  }
-  return null;
+  return plugin;
 }
 
 async function firstBytes(path: string, count: number): Promise<string | null> {
@@ -323,11 +324,17 @@ const VERSION_CACHE_ENTRIES = 8;
  * `buildx version`, cached on disk by the binaries' path, size and mtime: an upgrade changes the
  * key, so the cache is never stale, and a CLI run does not spawn for it.
  */
-async function buildxVersion(command: readonly string[], docker: string | null, env: Record<string, string | undefined>, refresh: boolean): Promise<Captured> {
-  const binaries = docker ? [docker, ...pluginDirs(env).map((d) => join(d, "docker-buildx"))] : [command[0]!];
-  const prints = (await Promise.all(binaries.map(fingerprint))).filter((f): f is string => f !== null);
-  // With docker: its own binary and the first plugin found; without a plugin, nothing to key on.
-  const key = docker ? (prints.length >= 2 ? prints.slice(0, 2).join("|") : null) : prints[0] ?? null;
+async function buildxVersion(
+  command: readonly string[],
+  docker: string | null,
+  plugin: string | null,
+  env: Record<string, string | undefined>,
+  refresh: boolean,
+): Promise<Captured> {
+  // With docker: its own binary and its plugin; without a plugin found, nothing to key on.
+  const binaries = docker ? (plugin ? [docker, plugin] : []) : [command[0]!];
+  const prints = await Promise.all(binaries.map(fingerprint));
+  const key = prints.length && prints.every((f) => f !== null) ? prints.join("|") : null;
   const file = cacheFile(env, "buildx-version.json");
   const cached = key ? await readJson(file) : {};
   if (key && !refresh && typeof cached[key] === "string") return { code: 0, signal: null, stdout: cached[key] as string, stderr: "" };
