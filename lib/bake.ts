@@ -11,10 +11,8 @@
  * `fromBake(json, target?)` reads a bake JSON file back into a recipe, resolving groups and
  * `inherits` as bake does; a matrix, variables or interpolation are rejected with a clear message.
  */
-import { mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { dirname, join, posix, relative, resolve } from "node:path";
-import process from "node:process";
+import * as host from "./host.ts";
+import { dirname, isAbsolute, join, normalize, relative, resolve } from "./posix.ts";
 import type { Capabilities } from "./capabilities.ts";
 import { formatCsv, parseAttributes } from "./csv.ts";
 import type { Diagnostic } from "./diagnostics.ts";
@@ -205,11 +203,11 @@ export function toBake(recipe: Recipe, options: ToBakeOptions = {}): BakeExport 
       }
       // buildx reads -f against the working directory; bake reads dockerfile against the context.
       const base = context ?? ".";
-      target[DOCKERFILE_KEY] = isRemote(base) || posix.isAbsolute(file)
+      target[DOCKERFILE_KEY] = isRemote(base) || isAbsolute(file)
         ? file
-        : posix.isAbsolute(base)
-        ? posix.resolve(options.dir ?? process.cwd(), file)
-        : posix.relative(posix.normalize(base), posix.normalize(file)) || ".";
+        : isAbsolute(base)
+        ? resolve(options.dir ?? host.cwd(), file)
+        : relative(normalize(base), normalize(file)) || ".";
       continue;
     }
     if (name === "push" || name === "load") continue; // outputs, below
@@ -507,7 +505,7 @@ export function fromBake(json: string | object, target?: string, options: FromBa
     else {
       const file = v.replace(/^cwd:\/\//, "");
       const base = context ?? ".";
-      out.file = isRemote(base) || posix.isAbsolute(file) || v.startsWith("cwd://") ? file : posix.join(base, file);
+      out.file = isRemote(base) || isAbsolute(file) || v.startsWith("cwd://") ? file : join(base, file);
     }
   }
   const ordered: Record<string, unknown> = {};
@@ -649,12 +647,12 @@ export function probeBakeKeys(options: { capabilities?: Capabilities; env?: Read
   const cacheKey = `${command.join(" ")}@${options.capabilities?.buildxVersion ?? "?"}`;
   if (!options.refresh && keyCache.has(cacheKey)) return keyCache.get(cacheKey)!;
   const found = (async () => {
-    const dir = await mkdtemp(join(tmpdir(), "buildx-kit-bake-"));
-    const env = { ...(options.env ?? process.env), SSH_AUTH_SOCK: "" } as NodeJS.ProcessEnv;
+    const dir = await host.makeTempDir("buildx-kit-bake-");
+    const env = { ...(options.env ?? host.env()), SSH_AUTH_SOCK: "" };
     let files = 0;
     const print = async (keys: readonly string[]) => {
       const file = join(dir, `probe-${files++}.json`);
-      await writeFile(file, JSON.stringify({ target: { probe: sampleTarget(keys) } }));
+      await host.writeText(file, JSON.stringify({ target: { probe: sampleTarget(keys) } }));
       return await capture([...command, "bake", "--print", "-f", file, "probe"], { cwd: dir, env, timeoutMs: 30_000 });
     };
     // All keys at once; when a sample value is refused (a secret file, an ssh agent), each half
@@ -673,7 +671,7 @@ export function probeBakeKeys(options: { capabilities?: Capabilities; env?: Read
     } catch {
       return null;
     } finally {
-      await rm(dir, { recursive: true, force: true });
+      await host.remove(dir);
     }
   })();
   keyCache.set(cacheKey, found);
@@ -772,9 +770,9 @@ export async function importBake(path: string, options: { target?: string } = {}
   if (/\.hcl$/i.test(path)) bad("is HCL; import reads bake JSON: convert it with docker buildx bake --print -f FILE TARGET > bake.json");
   let text: string;
   try {
-    const info = await stat(path);
+    const info = await host.stat(path);
     if (info.size > MAX_RECIPE_BYTES) bad(`is ${(info.size / 1024 / 1024).toFixed(1)} MiB; a bake file to import is at most 1 MiB`);
-    text = await readFile(path, "utf8");
+    text = await host.readText(path);
   } catch (e) {
     if (e instanceof RecipeError) throw e;
     return bad((e as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : `cannot be read (${(e as Error).message})`);

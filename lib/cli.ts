@@ -2,12 +2,15 @@
  * The `buildx-kit` command. Each subcommand is loaded when used, so `buildx-kit run` does not pay
  * for the guide's prompts. Exit codes: 0 ok, 1 build failed, 2 bad input, 130 interrupted.
  */
-import { dirname, resolve } from "node:path";
-import process from "node:process";
+import * as host from "./host.ts";
+import { dirname, resolve } from "./posix.ts";
 import type { Capabilities } from "./capabilities.ts";
 import { formatDiagnostic } from "./diagnostics.ts";
 import { BuildError, EXIT, ValidationError } from "./errors.ts";
 import { FLAGS } from "./flags.ts";
+// Loaded with the CLI, not when needed: a build's probe then starts before its other modules load
+// and reads its files while they do.
+import { probe } from "./probe.ts";
 import type { BuildResult } from "./result.ts";
 
 export { EXIT };
@@ -31,11 +34,11 @@ export const VERSION = "0.1.0";
 
 function defaultIO(): CliIO {
   return {
-    out: (t) => process.stdout.write(t.endsWith("\n") ? t : `${t}\n`),
-    err: (t) => process.stderr.write(t.endsWith("\n") ? t : `${t}\n`),
-    env: process.env,
-    isTTY: Boolean(process.stdout.isTTY && process.stderr.isTTY),
-    cwd: process.cwd(),
+    out: (t) => host.write("stdout", t.endsWith("\n") ? t : `${t}\n`),
+    err: (t) => host.write("stderr", t.endsWith("\n") ? t : `${t}\n`),
+    env: host.env(),
+    isTTY: host.isTerminal("stdout") && host.isTerminal("stderr"),
+    cwd: host.cwd(),
   };
 }
 
@@ -135,7 +138,6 @@ export function summarize(result: BuildResult): string {
 async function doctor(args: string[], io: CliIO): Promise<number> {
   const { flags, rest } = takeFlags(args, ["--json"], []);
   if (rest.length) throw new UsageError(`doctor takes no arguments (got ${rest.join(" ")})`);
-  const { probe } = await import("./probe.ts");
   const { formatDoctor } = await import("./doctor.ts");
   const caps: Capabilities = await probe({ env: io.env });
   if (flags["--json"]) io.out(JSON.stringify(caps, null, 2));
@@ -148,7 +150,6 @@ async function doctor(args: string[], io: CliIO): Promise<number> {
  * CLI prints, or null. The same probe build() makes, so it costs nothing more.
  */
 export async function cannotBuild(io: CliIO, builder?: string): Promise<string | null> {
-  const { probe } = await import("./probe.ts");
   const caps = await probe({ inspect: false, env: io.env, ...(builder ? { builder } : {}) });
   const missing = caps.problems.find((p) => p.code === "no-docker");
   if (!missing) return null;
@@ -175,7 +176,7 @@ async function buildCommand(args: string[], io: CliIO): Promise<number> {
     const recipeDir = dirname(resolve(io.cwd, file));
     const options = mapPaths(parsed.options, (p) => rebase(p, io.cwd, recipeDir));
     // As typed (so messages show it so) when it is relative to here.
-    const target = resolve(io.cwd) === resolve(process.cwd()) ? file : resolve(io.cwd, file);
+    const target = resolve(io.cwd) === resolve(host.cwd()) ? file : resolve(io.cwd, file);
     const saved = await saveRecipe(target, makeRecipe(options, { name: nameFrom(file) }), { overwrite: Boolean(flags["--force"]) });
     for (const w of saved.warnings) io.err(`warning: ${w.message}`);
     io.err(`saved ${file}`);

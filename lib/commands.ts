@@ -2,15 +2,15 @@
  * The recipe commands of the CLI: `run RECIPE...` and `recipe export|import|check`. Thin: the
  * work is in lib/recipe.ts and lib/bake.ts; this reads flags and prints.
  */
-import { resolve } from "node:path";
-import process from "node:process";
+import { cwd } from "./host.ts";
+import { resolve } from "./posix.ts";
 import { formatDiagnostic } from "./diagnostics.ts";
 import type { CliIO } from "./cli.ts";
 import { cannotBuild, EXIT, painter, summarize, takeFlags, UsageError } from "./cli.ts";
 
 /** A file argument as the recipe functions take it: as typed (so messages show it so) when it is relative to here. */
 function fileArg(io: CliIO, file: string): string {
-  return resolve(io.cwd) === resolve(process.cwd()) ? file : resolve(io.cwd, file);
+  return resolve(io.cwd) === resolve(cwd()) ? file : resolve(io.cwd, file);
 }
 
 /** `buildx-kit run RECIPE... [--set K=V]... [--dry-run] [--json]`: 0 when every build succeeded, else 1. */
@@ -20,10 +20,8 @@ export async function runCommand(args: string[], io: CliIO): Promise<number> {
   if (unknown) throw new UsageError(`run does not know ${unknown} (buildx-kit run --help lists its options)`);
   if (rest.length === 0) throw new UsageError("run needs at least one recipe file: buildx-kit run RECIPE.json");
   // The probe waits on the daemon's socket and small files while the recipe code loads.
-  const [why, { runRecipes, runResultJson, formatProblem }] = await Promise.all([
-    flags["--dry-run"] ? null : cannotBuild(io),
-    import("./recipe.ts"),
-  ]);
+  const probing = flags["--dry-run"] ? null : cannotBuild(io);
+  const [why, { runRecipes, runResultJson, formatProblem }] = await Promise.all([probing, import("./recipe.ts")]);
   if (why) {
     io.err(`${painter(io)("bad", "error:")} ${why}`);
     return EXIT.failed;

@@ -4,8 +4,8 @@
  * to get those right — parser directives (`# escape=`), line continuations, comments, heredocs
  * and case-insensitive instructions.
  */
-import { readdir, readFile, stat } from "node:fs/promises";
-import { join } from "node:path";
+import { listDir, readText, stat } from "./host.ts";
+import { join } from "./posix.ts";
 
 /** One `FROM` of the Dockerfile. */
 export interface DockerfileStage {
@@ -236,7 +236,7 @@ export function argsFor(info: DockerfileInfo, target?: string): OfferedArg[] {
 /** Reads and parses a Dockerfile; null when it cannot be read. */
 export async function readDockerfile(path: string): Promise<DockerfileInfo | null> {
   try {
-    return parseDockerfile(await readFile(path, "utf8"));
+    return parseDockerfile(await readText(path));
   } catch {
     return null;
   }
@@ -251,14 +251,14 @@ const DOCKERFILE_NAME = /^(?:dockerfile|containerfile)(?:\..+)?$|^.+\.(?:dockerf
 export async function findDockerfiles(dir: string): Promise<string[]> {
   let names: string[];
   try {
-    names = await readdir(dir);
+    names = await listDir(dir);
   } catch {
     return [];
   }
   const found: string[] = [];
   for (const name of names.filter((n) => DOCKERFILE_NAME.test(n) && !/\.(?:dockerignore|md|txt)$/i.test(n))) {
     try {
-      if ((await stat(join(dir, name))).isFile()) found.push(name);
+      if ((await stat(join(dir, name))).isFile) found.push(name);
     } catch {
       // gone meanwhile
     }

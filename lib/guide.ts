@@ -8,9 +8,8 @@
  * answer. The prompt functions are injected (`GuideIO.prompts`); the real ones are
  * `@inquirer/prompts`, loaded only when the guide runs, so importing buildx-kit never loads them.
  */
-import { mkdir, stat } from "node:fs/promises";
-import { basename, dirname, join, normalize, relative, resolve } from "node:path";
-import process from "node:process";
+import * as host from "./host.ts";
+import { basename, dirname, join, normalize, relative, resolve } from "./posix.ts";
 import { type Capabilities, UNKNOWN_CAPABILITIES } from "./capabilities.ts";
 import { formatCsv, parseCsv } from "./csv.ts";
 import { type Diagnostic, formatDiagnostic } from "./diagnostics.ts";
@@ -122,7 +121,7 @@ export interface GuideIO {
   readonly probe?: () => Promise<Capabilities>;
   /** Runs the build (default: `build()` of lib/run.ts). */
   readonly build?: (options: BuildOptions, run: RunOptions) => Promise<BuildResult>;
-  /** The working directory: paths in answers are relative to it (default: `process.cwd()`). */
+  /** The working directory: paths in answers are relative to it (default: the working directory). */
   readonly cwd?: string;
   /** The environment buildx and the secrets see (default: this process's). */
   readonly env?: Readonly<Record<string, string | undefined>>;
@@ -367,8 +366,8 @@ class Guide {
 
   constructor(private readonly p: GuidePrompts, private readonly io: GuideIO, private readonly start: GuideStart) {
     this.o = { ...(start.options ?? {}) } as Record<string, unknown>;
-    this.cwd = resolve(io.cwd ?? process.cwd());
-    this.env = io.env ?? process.env;
+    this.cwd = resolve(io.cwd ?? host.cwd());
+    this.env = io.env ?? host.env();
     const env = this.env;
     this.probing = (io.probe ?? (() => probe({ env })))().catch((e: unknown) => ({
       ...UNKNOWN_CAPABILITIES,
@@ -382,7 +381,7 @@ class Guide {
   // --- output ---------------------------------------------------------------------------------
 
   private say(text: string): void {
-    (this.io.output ?? process.stdout).write(`${text}\n`);
+    writeTo(this.io.output, "stdout", text);
   }
 
   private context(): PromptContext {
@@ -492,7 +491,7 @@ class Guide {
     if (context === "-") return "- (a tarball on stdin) cannot be the context of a guided build: stdin is the terminal";
     if (isRemote(context)) return null;
     try {
-      if ((await stat(resolve(this.cwd, context))).isDirectory()) return null;
+      if ((await host.stat(resolve(this.cwd, context))).isDirectory) return null;
       return `${context} is a file, not a folder`;
     } catch {
       return `there is no folder ${context} in ${this.cwd}`;
@@ -548,7 +547,7 @@ class Guide {
         const path = value.trim();
         if (!path) return "name the Dockerfile";
         try {
-          if ((await stat(resolve(this.cwd, path))).isFile()) return this.problem({ file: path }, "file") ?? true;
+          if ((await host.stat(resolve(this.cwd, path))).isFile) return this.problem({ file: path }, "file") ?? true;
           return `${path} is not a file`;
         } catch {
           return `there is no file ${path} in ${this.cwd}`;
@@ -1031,7 +1030,7 @@ class Guide {
           if (!text) return from === "env" ? "name the variable" : "name the file";
           if (from === "src") {
             try {
-              await stat(resolve(this.cwd, text));
+              await host.stat(resolve(this.cwd, text));
             } catch {
               return `there is no file ${text} in ${this.cwd}`;
             }
@@ -1213,7 +1212,7 @@ class Guide {
           if (!text) return "name a file";
           if (!/\.json$/i.test(text)) return "a recipe is a .json file";
           try {
-            if ((await stat(resolve(this.cwd, text))).isDirectory()) return `${text} is a folder: name a file in it`;
+            if ((await host.stat(resolve(this.cwd, text))).isDirectory) return `${text} is a folder: name a file in it`;
           } catch {
             // A folder that does not exist yet is made when saving; a file in the way is not.
             const blocker = await firstNonFolder(dirname(resolve(this.cwd, text)));
@@ -1222,7 +1221,7 @@ class Guide {
           return true;
         },
       })).trim();
-      if (!(await stat(resolve(this.cwd, path)).then(() => true, () => false))) break;
+      if (!(await host.stat(resolve(this.cwd, path)).then(() => true, () => false))) break;
       overwrite = await this.ask.confirm({ message: `${path} exists. Overwrite it?`, default: false });
       if (overwrite) break;
     }
@@ -1240,7 +1239,7 @@ class Guide {
     // Everything was asked: from here on nothing can be cancelled half-way. The file is written
     // atomically, and not over a file that appeared meanwhile unless overwriting was confirmed.
     try {
-      await mkdir(dirname(file), { recursive: true });
+      await host.makeDir(dirname(file));
       // (Its warnings, build args named like credentials, were shown at the build args.)
       await saveRecipe(file, recipe, { overwrite });
     } catch (e) {
@@ -1260,7 +1259,7 @@ class Guide {
 async function firstNonFolder(dir: string): Promise<string | null> {
   for (let at = dir; ; at = dirname(at)) {
     try {
-      return (await stat(at)).isDirectory() ? null : at;
+      return (await host.stat(at)).isDirectory ? null : at;
     } catch {
       if (dirname(at) === at) return null;
     }
@@ -1326,13 +1325,19 @@ export async function guide(io: GuideIO = {}, start: GuideStart = {}): Promise<G
   return new Guide(prompts, io, start).run();
 }
 
+/** A line to the guide's own output when given, else to this process's stdout or stderr. */
+function writeTo(output: NodeJS.WritableStream | undefined, stream: "stdout" | "stderr", text: string): void {
+  if (output) output.write(`${text}\n`);
+  else host.write(stream, `${text}\n`);
+}
+
 /**
  * `buildx-kit guide [--from recipe.json]`. Returns the exit code: 0 done, 1 the build failed,
  * 2 bad input (an unknown argument, a recipe that cannot be read), 130 left with Ctrl-C.
  */
 export async function guideCommand(args: readonly string[], io: GuideIO = {}): Promise<number> {
-  const out = (text: string) => (io.output ?? process.stdout).write(`${text}\n`);
-  const err = (text: string) => (io.output ?? process.stderr).write(`${text}\n`);
+  const out = (text: string) => writeTo(io.output, "stdout", text);
+  const err = (text: string) => writeTo(io.output, "stderr", text);
   let from: string | undefined;
   for (let i = 0; i < args.length; i++) {
     const arg = args[i]!;
@@ -1350,7 +1355,7 @@ export async function guideCommand(args: readonly string[], io: GuideIO = {}): P
       return EXIT.badInput;
     }
   }
-  const cwd = resolve(io.cwd ?? process.cwd());
+  const cwd = resolve(io.cwd ?? host.cwd());
   let start: GuideStart = {};
   if (from !== undefined) {
     const file = resolve(cwd, from);

@@ -3,7 +3,7 @@
  * builds run there); a person's answers and flags are relative to the working directory. These
  * find every path an option holds and convert it.
  */
-import { isAbsolute, relative, resolve } from "node:path";
+import { isAbsolute, relative, resolve } from "./posix.ts";
 import { formatCsv, parseCsv } from "./csv.ts";
 import { FLAGS } from "./flags.ts";
 import type { BuildOptions } from "./options.ts";

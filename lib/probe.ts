@@ -4,12 +4,8 @@
  * binary or a restarted daemon (buildx's version, the image store). Never throws for a missing or
  * broken docker: every obstacle becomes a `Problem` in the result.
  */
-import { Buffer } from "node:buffer";
-import { access, constants, mkdir, open, readFile, rename, stat, writeFile } from "node:fs/promises";
-import { connect } from "node:net";
-import { homedir } from "node:os";
-import { delimiter, dirname, join } from "node:path";
-import process from "node:process";
+import * as host from "./host.ts";
+import { delimiter, dirname, join } from "./posix.ts";
 import { type BuilderInfo, type BuilderNode, type Capabilities, type Problem, UNKNOWN_CAPABILITIES } from "./capabilities.ts";
 import { MIN_BUILDX } from "./flags.ts";
 import { type Captured, capture } from "./spawn.ts";
@@ -35,7 +31,7 @@ const cache = new Map<string, Promise<Capabilities>>();
 /** The first executable called `name` on PATH, or null. Every folder is asked at once. */
 export async function findExecutable(name: string, path: string | undefined): Promise<string | null> {
   const candidates = (path ?? "").split(delimiter).filter(Boolean).map((dir) => join(dir, name));
-  const found = await Promise.all(candidates.map((c) => access(c, constants.X_OK).then(() => true, () => false)));
+  const found = await Promise.all(candidates.map(host.isExecutableFile));
   return candidates[found.indexOf(true)] ?? null;
 }
 
@@ -79,29 +75,32 @@ export function usesContainerdStore(info: { DriverStatus?: unknown; Driver?: unk
 }
 
 async function gather(options: ProbeOptions): Promise<Capabilities> {
-  const env = { ...(options.env ?? process.env) };
+  const env = options.env ? { ...options.env } : host.env();
   const problems: Problem[] = [];
   const builder = options.builder ?? env.BUILDX_BUILDER ?? undefined;
 
-  const docker = await findExecutable("docker", env.PATH);
+  // The engine over its API socket and buildx's version from a cache cost no process; only a
+  // builder that must be inspected (platforms, a remote driver) or a cache miss spawns.
+  // All at once, docker's own lookup on PATH included: each waits on files or the socket, and
+  // only what needs docker's path waits for it. `buildx inspect` runs only when asked for, or
+  // when buildx's files do not tell the builder.
+  const dockerFound = findExecutable("docker", env.PATH);
+  const files = options.inspect === false ? builderFromFiles(builder, env) : Promise.resolve(null);
+  const installed = installedPlugin(env);
+  const engineAsked = engineInfo(dockerFound, env, options.refresh === true);
+
+  const docker = await dockerFound;
   const standalone = docker ? null : await findExecutable("buildx", env.PATH);
   const buildxCommand = docker ? [docker, "buildx"] : standalone ? [standalone] : null;
   if (!buildxCommand) {
     problems.push({ code: "no-docker", message: "no docker (and no standalone buildx) on PATH" });
     return blank({ problems });
   }
-
-  // The engine over its API socket and buildx's version from a cache cost no process; only a
-  // builder that must be inspected (platforms, a remote driver) or a cache miss spawns.
-  // All at once: each waits on files or the socket, none on another. `buildx inspect` runs only
-  // when asked for, or when buildx's files do not tell the builder.
-  const files = options.inspect === false ? builderFromFiles(builder, env) : Promise.resolve(null);
-  const installed = docker ? installedPlugin(env) : Promise.resolve(null);
   const [fromFiles, version, inspect, engine, plugin] = await Promise.all([
     files,
-    installed.then((found) => buildxVersion(buildxCommand, docker, found, env, options.refresh === true)),
+    installed.then((found) => buildxVersion(buildxCommand, docker, docker ? found : null, env, options.refresh === true)),
     files.then((known) => (known ? null : run(buildxCommand, builder ? ["inspect", builder] : ["inspect"], env))),
-    docker ? engineInfo(docker, env, options.refresh === true) : Promise.resolve(null),
+    docker ? engineAsked : null,
     installed.then((found) => (docker && found ? pluginOf(docker, found, env) : null)),
   ]);
 
@@ -155,15 +154,17 @@ interface EngineInfo {
  * daemon runs: keyed by its socket and pid file, both made anew when a daemon starts, and its
  * version. No pid file beside the socket (a remote or proxied daemon): asked every time.
  */
-async function engineInfo(docker: string, env: Record<string, string | undefined>, refresh: boolean): Promise<EngineInfo> {
-  const host = env.DOCKER_HOST || (env.DOCKER_CONTEXT && env.DOCKER_CONTEXT !== "default" ? null : "unix:///var/run/docker.sock");
-  if (host?.startsWith("unix://")) {
-    const socketPath = host.slice("unix://".length);
+async function engineInfo(dockerFound: Promise<string | null>, env: Record<string, string | undefined>, refresh: boolean): Promise<EngineInfo> {
+  const daemonHost = env.DOCKER_HOST || (env.DOCKER_CONTEXT && env.DOCKER_CONTEXT !== "default" ? null : "unix:///var/run/docker.sock");
+  if (daemonHost?.startsWith("unix://")) {
+    const socketPath = daemonHost.slice("unix://".length);
     try {
       const file = cacheFile(env, "engine.json");
-      const [daemon, cached] = await Promise.all([daemonKey(socketPath), refresh ? ({} as Record<string, unknown>) : readJson(file)]);
+      const reading = refresh ? Promise.resolve({} as Record<string, unknown>) : readJson(file);
+      const daemon = await daemonKey(socketPath);
       if (daemon) {
-        const ping = await getOverSocket(socketPath, "/_ping");
+        // The ping goes out while the cache file is read.
+        const [ping, cached] = await Promise.all([getOverSocket(socketPath, "/_ping"), reading]);
         const version = /^Server:\s*Docker\/(\S+)/im.exec(ping.head)?.[1] ?? null;
         const key = `${daemon}|${version}`;
         const known = cached[key] as { containerdImageStore?: unknown } | undefined;
@@ -176,9 +177,11 @@ async function engineInfo(docker: string, env: Record<string, string | undefined
       const info = JSON.parse((await getOverSocket(socketPath, "/info")).body) as { ServerVersion?: string; DriverStatus?: unknown };
       return { version: info.ServerVersion ?? null, containerdImageStore: usesContainerdStore(info), problem: null };
     } catch (e) {
-      return { version: null, containerdImageStore: null, problem: `cannot connect to the Docker daemon at ${host} (${(e as Error).message})` };
+      return { version: null, containerdImageStore: null, problem: `cannot connect to the Docker daemon at ${daemonHost} (${(e as Error).message})` };
     }
   }
+  const docker = await dockerFound;
+  if (!docker) return { version: null, containerdImageStore: null, problem: "no docker on PATH" };
   const info = await run([docker], ["info", "--format", "{{json .}}"], env);
   let parsed: { ServerVersion?: string; DriverStatus?: unknown; ServerErrors?: string[] } | null = null;
   try {
@@ -199,26 +202,19 @@ async function engineInfo(docker: string, env: Record<string, string | undefined
  * start rewrites the pid file even when systemd keeps the socket. Null without a pid file.
  */
 async function daemonKey(socketPath: string): Promise<string | null> {
-  const [sock, pid] = await Promise.all([stat(socketPath).catch(() => null), stat(join(dirname(socketPath), "docker.pid")).catch(() => null)]);
+  const [sock, pid] = await Promise.all([host.stat(socketPath).catch(() => null), host.stat(join(dirname(socketPath), "docker.pid")).catch(() => null)]);
   if (!sock || !pid) return null;
-  return `${socketPath}:${sock.ino}:${wholeMs(sock.mtimeMs)}:${pid.ino}:${wholeMs(pid.mtimeMs)}`;
-}
-
-/**
- * A modification time in whole milliseconds, as every runtime reads it (Deno drops the fraction
- * Node and Bun keep): a cache key must not differ between runtimes on one machine.
- */
-function wholeMs(mtimeMs: number): number {
-  return Math.trunc(mtimeMs);
+  // host.stat's mtimes are whole milliseconds on every runtime: one key for all on one machine.
+  return `${socketPath}:${sock.ino}:${sock.mtimeMs}:${pid.ino}:${pid.mtimeMs}`;
 }
 
 function cacheFile(env: Record<string, string | undefined>, name: string): string {
-  return join(env.XDG_CACHE_HOME || join(env.HOME || homedir(), ".cache"), "buildx-kit", name);
+  return join(env.XDG_CACHE_HOME || join(home(env), ".cache"), "buildx-kit", name);
 }
 
 async function readJson(file: string): Promise<Record<string, unknown>> {
   try {
-    const value: unknown = JSON.parse(await readFile(file, "utf8"));
+    const value: unknown = JSON.parse(await host.readText(file));
     return value && typeof value === "object" && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
   } catch {
     return {};
@@ -228,10 +224,10 @@ async function readJson(file: string): Promise<Record<string, unknown>> {
 /** Replaces a cache file atomically; a cache that cannot be written only costs a request next time. */
 async function writeJson(file: string, value: Record<string, unknown>): Promise<void> {
   try {
-    await mkdir(dirname(file), { recursive: true });
-    const tmp = `${file}.${process.pid}.tmp`;
-    await writeFile(tmp, JSON.stringify(value));
-    await rename(tmp, file);
+    await host.makeDir(dirname(file));
+    const tmp = `${file}.${host.pid()}.tmp`;
+    await host.writeText(tmp, JSON.stringify(value));
+    await host.rename(tmp, file);
   } catch {
     // not cached
   }
@@ -239,32 +235,27 @@ async function writeJson(file: string, value: Record<string, unknown>): Promise<
 
 /**
  * A GET on the Docker API's unix socket: the head (status line and headers) and the body; rejects
- * on a refused connection or a non-200 answer. Plain HTTP/1.0 over node:net (the daemon answers
- * unchunked and closes): node:http would cost ~10 ms to load, on every runtime, for this request.
+ * on a refused connection or a non-200 answer. Plain HTTP/1.0 (the daemon answers unchunked and
+ * closes): node:http would cost ~10 ms to load, on every runtime, for this request.
  */
-function getOverSocket(socketPath: string, path: string): Promise<{ head: string; body: string }> {
-  return new Promise((resolve, reject) => {
-    const socket = connect(socketPath);
-    const chunks: Uint8Array[] = [];
-    socket.setTimeout(10_000, () => socket.destroy(new Error("timed out")));
-    socket.on("connect", () => socket.write(`GET ${path} HTTP/1.0\r\nHost: docker\r\n\r\n`));
-    socket.on("data", (chunk: Uint8Array) => chunks.push(chunk));
-    socket.on("error", reject);
-    socket.on("end", () => {
-      const text = Buffer.concat(chunks).toString("utf8");
-      const split = text.indexOf("\r\n\r\n");
-      const status = /^HTTP\/\d\.\d (\d{3})/.exec(text)?.[1];
-      const head = split === -1 ? text : text.slice(0, split);
-      const body = split === -1 ? "" : text.slice(split + 4);
-      if (status === "200") resolve({ head, body });
-      else reject(new Error(`HTTP ${status ?? "?"}: ${body.trim()}`));
-    });
-  });
+async function getOverSocket(socketPath: string, path: string): Promise<{ head: string; body: string }> {
+  const text = new TextDecoder().decode(await host.askUnixSocket(socketPath, `GET ${path} HTTP/1.0\r\nHost: docker\r\n\r\n`, 10_000));
+  const split = text.indexOf("\r\n\r\n");
+  const status = /^HTTP\/\d\.\d (\d{3})/.exec(text)?.[1];
+  const head = split === -1 ? text : text.slice(0, split);
+  const body = split === -1 ? "" : text.slice(split + 4);
+  if (status !== "200") throw new Error(`HTTP ${status ?? "?"}: ${body.trim()}`);
+  return { head, body };
+}
+
+/** The home folder: the environment's HOME, else this process's. */
+function home(env: Record<string, string | undefined>): string {
+  return env.HOME || host.env().HOME || "/";
 }
 
 /** docker's configuration folder: config.json, cli-plugins, buildx's files. */
 function configDir(env: Record<string, string | undefined>): string {
-  return env.DOCKER_CONFIG || join(env.HOME || homedir(), ".docker");
+  return env.DOCKER_CONFIG || join(home(env), ".docker");
 }
 
 /** Where docker looks for CLI plugins, in its order (when config.json adds none). */
@@ -276,9 +267,7 @@ function pluginDirs(env: Record<string, string | undefined>): string[] {
 /** The first executable `docker-buildx` file in docker's plugin folders, every folder asked at once. */
 async function installedPlugin(env: Record<string, string | undefined>): Promise<string | null> {
   const candidates = pluginDirs(env).map((dir) => join(dir, "docker-buildx"));
-  const usable = await Promise.all(candidates.map((c) =>
-    access(c, constants.X_OK).then(() => stat(c)).then((s) => s.isFile(), () => false)
-  ));
+  const usable = await Promise.all(candidates.map(host.isExecutableFile));
   return candidates[usable.indexOf(true)] ?? null;
 }
 
@@ -288,31 +277,20 @@ async function installedPlugin(env: Record<string, string | undefined>): Promise
  * config.json adds plugin folders (docker releases differ in where they go).
  */
 async function pluginOf(docker: string, plugin: string, env: Record<string, string | undefined>): Promise<string | null> {
-  const [head, config] = await Promise.all([firstBytes(docker, 2), readJson(join(configDir(env), "config.json"))]);
+  const [head, config] = await Promise.all([
+    host.readHead(docker, 2).then((b) => new TextDecoder("latin1").decode(b), () => null),
+    readJson(join(configDir(env), "config.json")),
+  ]);
   if (head === null || head === "#!") return null;
   const extra = config.cliPluginsExtraDirs;
   if (Array.isArray(extra) && extra.length > 0) return null;
   return plugin;
 }
 
-async function firstBytes(path: string, count: number): Promise<string | null> {
-  try {
-    const file = await open(path, "r");
-    try {
-      const { bytesRead, buffer } = await file.read(Buffer.alloc(count), 0, count, 0);
-      return buffer.subarray(0, bytesRead).toString("latin1");
-    } finally {
-      await file.close();
-    }
-  } catch {
-    return null;
-  }
-}
-
 async function fingerprint(path: string): Promise<string | null> {
   try {
-    const s = await stat(path);
-    return `${path}:${s.size}:${wholeMs(s.mtimeMs)}`;
+    const s = await host.stat(path);
+    return `${path}:${s.size}:${s.mtimeMs}`;
   } catch {
     return null;
   }
@@ -357,13 +335,13 @@ async function builderFromFiles(requested: string | undefined, env: Record<strin
   let name = requested;
   if (!name) {
     try {
-      name = (JSON.parse(await readFile(join(dir, "current"), "utf8")) as { Name?: string }).Name || "default";
+      name = (JSON.parse(await host.readText(join(dir, "current"))) as { Name?: string }).Name || "default";
     } catch {
       name = "default";
     }
   }
   try {
-    const instance = JSON.parse(await readFile(join(dir, "instances", name), "utf8")) as {
+    const instance = JSON.parse(await host.readText(join(dir, "instances", name))) as {
       Name?: string; Driver?: string; Nodes?: { Name?: string; Platforms?: { OS?: string; Architecture?: string; Variant?: string }[] }[];
     };
     if (!instance.Driver) return null;
@@ -401,7 +379,7 @@ function blank(fields: Partial<Capabilities>): Capabilities {
  * console.log(caps.buildxVersion, caps.driver, caps.containerdImageStore);
  */
 export function probe(options: ProbeOptions = {}): Promise<Capabilities> {
-  const env = options.env ?? process.env;
+  const env = options.env ?? host.env();
   const key = JSON.stringify([options.inspect !== false, options.builder ?? env.BUILDX_BUILDER ?? "", env.PATH ?? "", env.DOCKER_HOST ?? "", env.DOCKER_CONTEXT ?? "", env.DOCKER_CONFIG ?? ""]);
   const cached = cache.get(key);
   if (cached && !options.refresh) return cached;

@@ -11,10 +11,8 @@
  * value kinds, `lib/values.ts`); this file adds only what is about the file: syntax with line and
  * column, the format version, unknown keys, and the rule that a recipe never holds a secret.
  */
-import { randomBytes } from "node:crypto";
-import { link, open, readFile, rename, stat, unlink } from "node:fs/promises";
-import { basename, dirname, join, relative, resolve, sep } from "node:path";
-import process from "node:process";
+import * as host from "./host.ts";
+import { basename, dirname, join, relative, resolve } from "./posix.ts";
 import { type Capabilities, UNKNOWN_CAPABILITIES } from "./capabilities.ts";
 import { parseAttributes } from "./csv.ts";
 import type { Diagnostic } from "./diagnostics.ts";
@@ -47,8 +45,8 @@ export async function schemaPathFrom(dir: string): Promise<string | null> {
   for (let here = resolve(dir); ; here = dirname(here)) {
     const candidate = join(here, "node_modules", "buildx-kit", "schema", "recipe.schema.json");
     try {
-      await stat(candidate);
-      return relative(resolve(dir), candidate).split(sep).join("/");
+      await host.stat(candidate);
+      return relative(resolve(dir), candidate);
     } catch {
       if (dirname(here) === here) return null;
     }
@@ -376,12 +374,12 @@ export async function loadRecipeFile(path: string): Promise<LoadedRecipe> {
   const file = resolve(path);
   let bytes: Uint8Array;
   try {
-    const info = await stat(file);
-    if (info.isDirectory()) throw new RecipeError([{ file: path, path: "", code: "not-a-file", message: "is a folder, not a recipe file" }]);
+    const info = await host.stat(file);
+    if (info.isDirectory) throw new RecipeError([{ file: path, path: "", code: "not-a-file", message: "is a folder, not a recipe file" }]);
     if (info.size > MAX_RECIPE_BYTES) {
       throw new RecipeError([{ file: path, path: "", code: "too-large", message: `is ${sizeText(info.size)}; a recipe is at most ${sizeText(MAX_RECIPE_BYTES)} (is this the right file?)` }]);
     }
-    bytes = await readFile(file);
+    bytes = await host.readBytes(file);
   } catch (e) {
     if (e instanceof RecipeError) throw e;
     const code = (e as NodeJS.ErrnoException).code;
@@ -502,6 +500,8 @@ export async function writeFileAtomic(path: string, text: string, options: SaveO
   const dir = dirname(file);
   const exists = (): RecipeError =>
     new RecipeError([{ file: path, path: "", code: "file-exists", message: "already exists: pass overwrite (CLI: --force) to replace it" }], "not saved");
+  // Saving is not on a build's path: node:fs/promises, loaded here (lib/host.ts).
+  const [{ link, open, rename, stat, unlink }, { randomBytes }] = await Promise.all([import("node:fs/promises"), import("node:crypto")]);
   let oldMode: number | null = null;
   try {
     const info = await stat(file);
@@ -516,7 +516,7 @@ export async function writeFileAtomic(path: string, text: string, options: SaveO
       throw new RecipeError([{ file: path, path: "", code: "no-folder", message: `the folder ${dirname(path) || "."} does not exist` }], "not saved");
     }
   }
-  const temp = join(dir, `.${basename(file)}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`);
+  const temp = join(dir, `.${basename(file)}.${host.pid()}.${randomBytes(4).toString("hex")}.tmp`);
   const handle = await open(temp, "wx", oldMode ?? 0o644);
   try {
     try {
@@ -631,7 +631,7 @@ async function prepare(source: RecipeSource, run: RecipeRunOptions): Promise<Pre
   } else {
     const problems = validateRecipe(source);
     if (problems.length) throw new RecipeError(problems);
-    [recipe, cwd] = [source, resolve(run.cwd ?? process.cwd())];
+    [recipe, cwd] = [source, resolve(run.cwd ?? host.cwd())];
   }
   let options = recipeOptions(recipe);
   if (run.set?.length) {
@@ -720,12 +720,12 @@ export async function runRecipes(sources: readonly RecipeSource[], run: RecipeRu
   if (planProblems.length) throw new RecipeError(planProblems, "cannot build");
 
   const many = planned.length > 1;
-  const log = run.log ?? ((line: string) => process.stderr.write(`${line}\n`));
+  const log = run.log ?? ((line: string) => host.write("stderr", `${line}\n`));
   const results = new Array<RecipeRunResult>(planned.length);
   const runOne = async (index: number): Promise<void> => {
     const p = planned[index]!;
     // Several builds drawing on one terminal would garble it: plain progress, each line named.
-    const interleaved = many && !run.onProgress && !run.quiet && p.options.progress === undefined && Boolean(process.stderr.isTTY);
+    const interleaved = many && !run.onProgress && !run.quiet && p.options.progress === undefined && host.isTerminal("stderr");
     const options = interleaved ? { ...p.options, progress: "plain" } : p.options;
     const say = many ? (line: string) => log(`[${p.name}] ${line}`) : log;
     if (!run.quiet) for (const w of p.warnings) say(`warning: ${formatProblem(w)}`);

@@ -171,7 +171,9 @@ export async function startRepl(options: ReplOptions = {}): Promise<number> {
     rl.on("SIGINT", () => {
       if (running) {
         output.write("^C\n");
-        process.emit("SIGINT", "SIGINT");
+        // A real signal, to this process: build() listens through the runtime's own API (Deno's
+        // addSignalListener on Deno), which an emitted event would not reach.
+        process.kill(process.pid, "SIGINT");
         return;
       }
       // Drop what was typed, as a shell does, and stay.

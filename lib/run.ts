@@ -2,11 +2,8 @@
  * `build()`: plan, then run `docker buildx build` and read back what it produced. The one place
  * in buildx-kit that spawns a build.
  */
-import { rmSync } from "node:fs";
-import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
-import process from "node:process";
+import * as host from "./host.ts";
+import { join, resolve } from "./posix.ts";
 import { type Capabilities, UNKNOWN_CAPABILITIES } from "./capabilities.ts";
 import { formatDiagnostic } from "./diagnostics.ts";
 import { BuildError, ValidationError } from "./errors.ts";
@@ -17,9 +14,11 @@ import { type ProgressEvent, ProgressReader } from "./progress.ts";
 import { type BuildResult, readMetadata } from "./result.ts";
 import { launch, shellCommand } from "./spawn.ts";
 
+type Signal = host.Signal;
+
 /** How to run a build (as opposed to what to build). */
 export interface RunOptions {
-  /** The build's working directory: relative paths in the options resolve against it. Default: `process.cwd()`. */
+  /** The build's working directory: relative paths in the options resolve against it. Default: the working directory. */
   readonly cwd?: string;
   /** The environment buildx sees. Default: this process's. */
   readonly env?: Readonly<Record<string, string | undefined>>;
@@ -53,12 +52,12 @@ const INTERRUPTS = ["SIGINT", "SIGTERM", "SIGHUP"] as const;
 function progressMode(options: BuildOptions, run: RunOptions): { progress?: string; inherit: boolean; echo: boolean } {
   if (run.onProgress) return { progress: "rawjson", inherit: false, echo: false };
   if (options.progress) {
-    const toTerminal = (options.progress === "tty" || options.progress === "auto") && Boolean(process.stderr.isTTY) && !run.quiet;
+    const toTerminal = (options.progress === "tty" || options.progress === "auto") && host.isTerminal("stderr") && !run.quiet;
     return { inherit: toTerminal, echo: !run.quiet };
   }
   if (run.quiet) return { progress: "quiet", inherit: false, echo: false };
   // At a terminal buildx draws its own progress; elsewhere plain lines, which are also captured.
-  if (process.stderr.isTTY) return { inherit: true, echo: false };
+  if (host.isTerminal("stderr")) return { inherit: true, echo: false };
   return { progress: "plain", inherit: false, echo: true };
 }
 
@@ -72,7 +71,7 @@ function progressMode(options: BuildOptions, run: RunOptions): { progress?: stri
  * console.log(result.digest);
  */
 export async function build(options: BuildOptions, run: RunOptions = {}): Promise<BuildResult> {
-  const log = run.log ?? ((line: string) => process.stderr.write(`${line}\n`));
+  const log = run.log ?? ((line: string) => host.write("stderr", `${line}\n`));
   const caps = run.capabilities ??
     (run.dryRun ? UNKNOWN_CAPABILITIES : await probe({ inspect: false, ...(options.builder ? { builder: options.builder } : {}), ...(run.env ? { env: run.env } : {}) }));
 
@@ -84,20 +83,20 @@ export async function build(options: BuildOptions, run: RunOptions = {}): Promis
 
   const mode = progressMode(options, run);
   // A private folder (mkdtemp makes it 0700) for the metadata file and secret files.
-  const scratch = await mkdtemp(join(tmpdir(), "buildx-kit-"));
+  const [scratch] = await Promise.all([host.makeTempDir("buildx-kit-"), host.prepareRemoveNow()]);
   // A signal from outside that nobody else handles: re-raised only once the temp files are gone.
-  const reraise: { signal: NodeJS.Signals | null } = { signal: null };
+  const reraise: { signal: Signal | null } = { signal: null };
   // Should this process end mid-build (an uncaught error, process.exit()), the folder goes with it,
   // secret files included.
-  const forget = onDeath(() => rmSync(scratch, { recursive: true, force: true }));
+  const forget = onDeath(() => host.removeNowSync(scratch));
   try {
     const secretFiles: Record<string, string> = {};
     for (const [id, value] of Object.entries(run.secrets ?? {})) {
       const file = join(scratch, `secret-${Object.keys(secretFiles).length}`);
-      await writeFile(file, value, { mode: 0o600 });
+      await host.writeText(file, value, 0o600);
       secretFiles[id] = file;
     }
-    const cwd = resolve(run.cwd ?? process.cwd());
+    const cwd = resolve(run.cwd ?? host.cwd());
     const metadataFile = options.metadataFile ? resolve(cwd, options.metadataFile) : join(scratch, "metadata.json");
     const planned = plan({
       ...withSecrets(options, run.secrets, (id) => secretFiles[id]!),
@@ -113,8 +112,8 @@ export async function build(options: BuildOptions, run: RunOptions = {}): Promis
     return await spawnBuild(planned, { ...run, cwd, capabilities: caps }, mode, metadataFile, log, reraise, privateArg);
   } finally {
     forget();
-    await rm(scratch, { recursive: true, force: true });
-    if (reraise.signal) process.kill(process.pid, reraise.signal);
+    await host.remove(scratch);
+    if (reraise.signal) host.kill(host.pid(), reraise.signal);
   }
 }
 
@@ -155,7 +154,7 @@ async function spawnBuild(
   mode: { inherit: boolean; echo: boolean },
   metadataFile: string,
   log: (line: string) => void,
-  reraise: { signal: NodeJS.Signals | null },
+  reraise: { signal: Signal | null },
   privateArg: string | null,
 ): Promise<BuildResult> {
   const argv = planned.argv;
@@ -169,14 +168,7 @@ async function spawnBuild(
 
   const started = performance.now();
   // Its own process group, so a signal reaches docker and the buildx plugin it runs.
-  const runs = executable(argv, run.env ?? process.env, run.capabilities);
-  const child = launch(runs.argv, {
-    cwd: run.cwd,
-    env: runs.env,
-    detached: true,
-    stdio: [readsStdin ? "inherit" : "ignore", writesStdout ? "inherit" : "pipe", mode.inherit ? "inherit" : "pipe"],
-  });
-  const pid = child.process.pid;
+  const runs = executable(argv, run.env ?? host.env(), run.capabilities);
 
   const tail: string[] = [];
   const reader = new ProgressReader();
@@ -191,29 +183,34 @@ async function spawnBuild(
     if (tail.length > TAIL_LINES) tail.shift();
     if (mode.echo) log(line);
   };
-  if (!mode.inherit) {
-    child.process.stderr!.on("data", (chunk: Uint8Array) => {
-      const lines = (partial + chunk.toString()).split(/\r?\n/);
+  const decoder = new TextDecoder();
+  const child = await launch(runs.argv, {
+    cwd: run.cwd,
+    env: runs.env,
+    detached: true,
+    stdin: readsStdin ? "inherit" : "ignore",
+    stdout: writesStdout ? "inherit" : "ignore",
+    stderr: mode.inherit ? "inherit" : (chunk) => {
+      const lines = (partial + decoder.decode(chunk, { stream: true })).split(/\r?\n/);
       partial = lines.pop() ?? "";
       for (const line of lines) onLine(line);
-    });
-  }
+    },
+  });
+  const pid = child.pid;
 
   // Ctrl-C, SIGTERM, an AbortSignal: pass it on to the whole build, then make sure it stops.
-  let interruptedBy = null as NodeJS.Signals | null;
+  let interruptedBy = null as Signal | null;
   let killTimer: ReturnType<typeof setTimeout> | undefined;
-  const stop = (signal: NodeJS.Signals) => {
+  const stop = (signal: Signal) => {
     interruptedBy ??= signal;
     signalGroup(pid, signal);
     killTimer ??= setTimeout(() => signalGroup(pid, "SIGKILL"), run.killGraceMs ?? 10_000);
   };
-  const othersListening = new Map(INTERRUPTS.map((s) => [s, process.listenerCount(s) > 0]));
-  const handlers = INTERRUPTS.map((s) => [s, () => stop(s)] as const);
-  for (const [s, h] of handlers) process.on(s, h);
+  const forgetSignals = INTERRUPTS.map((s) => host.onSignal(s, () => stop(s)));
   // The abort reason may name the signal (handle.kill("SIGTERM")); anything else means Ctrl-C.
   const onAbort = () => {
     const reason = run.signal?.reason;
-    stop(typeof reason === "string" && /^SIG[A-Z0-9]+$/.test(reason) ? (reason as NodeJS.Signals) : "SIGINT");
+    stop(typeof reason === "string" && /^SIG[A-Z0-9]+$/.test(reason) ? (reason as Signal) : "SIGINT");
   };
   run.signal?.addEventListener("abort", onAbort, { once: true });
   // The build runs in a group of its own, which a closed terminal's hang-up does not reach: should
@@ -224,7 +221,7 @@ async function spawnBuild(
   try {
     output = await child.exited;
   } finally {
-    for (const [s, h] of handlers) process.off(s, h);
+    for (const f of forgetSignals) f();
     run.signal?.removeEventListener("abort", onAbort);
     forget();
     clearTimeout(killTimer);
@@ -236,13 +233,13 @@ async function spawnBuild(
   // A signal from outside with no one else to handle it: die of it, as a shell script would
   // (exit status 128+n, so 130 for Ctrl-C), now that buildx has stopped; build() does so after
   // removing its temp files (dying here would leave them behind).
-  if (interruptedBy && !run.signal?.aborted && !othersListening.get(interruptedBy as (typeof INTERRUPTS)[number])) {
+  if (interruptedBy && !run.signal?.aborted && !host.listenedElsewhere(interruptedBy)) {
     reraise.signal = interruptedBy;
   }
 
   let metadataText: string | null = null;
   try {
-    metadataText = await readFile(metadataFile, "utf8");
+    metadataText = await host.readText(metadataFile);
   } catch {
     metadataText = null;
   }
@@ -310,8 +307,9 @@ function fulfil(): void {
 
 /**
  * Runs `last` (synchronous work only) if this process ends before the returned function is
- * called. Node and Bun emit "exit" for every end but a fatal signal; Deno, dying of an uncaught
- * error or rejection, only dispatches its global "error" or "unhandledrejection" (not prevented).
+ * called. Every runtime tells of a normal end or an exit() (host.onExit) but not of a fatal signal;
+ * Deno, dying of an uncaught error or rejection, only dispatches its global "error" or
+ * "unhandledrejection" (not prevented).
  */
 function onDeath(last: () => void): () => void {
   if (!listening) {
@@ -320,7 +318,7 @@ function onDeath(last: () => void): () => void {
     const dying = (event: Event) => {
       if (!event.defaultPrevented) fulfil();
     };
-    process.on("exit", fulfil);
+    host.onExit(fulfil);
     events.addEventListener?.("error", dying);
     events.addEventListener?.("unhandledrejection", dying);
   }
@@ -328,13 +326,13 @@ function onDeath(last: () => void): () => void {
   return () => lastWishes.delete(last);
 }
 
-function signalGroup(pid: number | undefined, signal: NodeJS.Signals): void {
+function signalGroup(pid: number | undefined, signal: Signal): void {
   if (!pid) return;
   try {
-    process.kill(-pid, signal);
+    host.kill(-pid, signal);
   } catch {
     try {
-      process.kill(pid, signal);
+      host.kill(pid, signal);
     } catch {
       // already gone
     }

@@ -6,7 +6,7 @@
  *
  * No shell ever sees the words: `build()` hands buildx one argument per word, with no shell between.
  */
-import process from "node:process";
+import * as host from "./host.ts";
 import { UNKNOWN_CAPABILITIES } from "./capabilities.ts";
 import { type Diagnostic, formatDiagnostic } from "./diagnostics.ts";
 import { ValidationError } from "./errors.ts";
@@ -438,7 +438,7 @@ export class BuildHandle implements PromiseLike<BuildResult> {
    * period, and the handle rejects with an interrupted `BuildError`. Before the build starts, it
    * keeps it from starting. `signal` becomes the abort's reason (`build()` sends SIGINT today).
    */
-  kill(signal: NodeJS.Signals = "SIGINT"): void {
+  kill(signal: host.Signal = "SIGINT"): void {
     this.#abort.abort(signal);
   }
 
@@ -481,7 +481,7 @@ export class BuildHandle implements PromiseLike<BuildResult> {
     // Errors the pure plan already finds (in the text or the options) need no machine to report.
     if (!this.plan.ok) throw new ValidationError(this.plan.diagnostics);
 
-    const log = run.log ?? ((line: string) => process.stderr.write(`${line}\n`));
+    const log = run.log ?? ((line: string) => host.write("stderr", `${line}\n`));
     if (!run.quiet && !run.dryRun) for (const d of own) if (d.level === "warning") log(formatDiagnostic(d));
     // build() prints the plan's warnings; the ones the parser already printed are left out.
     const skip = new Set(plan(options, run.capabilities ?? UNKNOWN_CAPABILITIES).diagnostics

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 /** The `buildx-kit` command: `npx buildx-kit`, `deno run -A scripts/cli.ts`, `bun scripts/cli.ts`. */
-import process from "node:process";
+import { args, setExitCode } from "../lib/host.ts";
 import { main } from "../lib/cli.ts";
 
-process.exitCode = await main(process.argv.slice(2));
+// No top-level await: on Node this file runs as CommonJS (tsconfig.cli.json says why).
+void main(args()).then(setExitCode);

@@ -64,10 +64,11 @@ describe("capture", () => {
 
 describe("launch", () => {
   it("puts a detached process in a group of its own", async () => {
-    const child = launch(["sh", "-c", "ps -o pgid= -p $$"], { stdio: ["ignore", "pipe", "ignore"], detached: true });
     let out = "";
-    child.process.stdout!.on("data", (c: Uint8Array) => (out += c.toString()));
+    const child = await launch(["sh", "-c", "ps -o pgid= -p $$"], {
+      stdin: "ignore", stdout: (c) => (out += new TextDecoder().decode(c)), stderr: "ignore", detached: true,
+    });
     expect(await child.exited).toEqual({ code: 0, signal: null });
-    expect(Number(out.trim())).toBe(child.process.pid);
+    expect(Number(out.trim())).toBe(child.pid);
   });
 });

@@ -1,0 +1,358 @@
+/**
+ * The runtime underneath: this process, files, signals and unix sockets, through Deno's own APIs
+ * on Deno and `node:` modules on Node and Bun. On Deno the first `node:` module starts its Node
+ * layer: ~20-25 ms (the `process` object alone ~15 ms), most of what a cached build can spend
+ * (BENCHMARKS.md). The build path (the CLI's `run` and `build`, `build()`, `probe()`) goes through
+ * this module and lib/posix.ts and loads no `node:` module on Deno. The rest (saving files, the
+ * guide, the REPL) uses `node:` modules, loaded when used. Process starts are in lib/spawn.ts.
+ *
+ * Errors keep the runtime's own, with Node's `code` ("ENOENT", "EACCES") on both.
+ */
+
+/** The part of Deno's API this module uses (Node's type checker knows no `Deno`). */
+interface DenoApi {
+  readonly args: string[];
+  readonly pid: number;
+  exitCode: number;
+  readonly build: { readonly os: string };
+  readonly env: { toObject(): Record<string, string> };
+  cwd(): string;
+  readonly stdout: DenoOutput;
+  readonly stderr: DenoOutput;
+  addSignalListener(signal: string, handler: () => void): void;
+  removeSignalListener(signal: string, handler: () => void): void;
+  kill(pid: number, signal: string): void;
+  readFile(path: string): Promise<Uint8Array>;
+  readTextFile(path: string): Promise<string>;
+  writeTextFile(path: string, text: string, options?: { mode?: number; createNew?: boolean }): Promise<void>;
+  stat(path: string): Promise<{ isFile: boolean; isDirectory: boolean; size: number; mtime: Date | null; ino: number | null; mode: number | null }>;
+  open(path: string): Promise<{ read(into: Uint8Array): Promise<number | null>; close(): void }>;
+  mkdir(path: string, options: { recursive: boolean }): Promise<void>;
+  rename(from: string, to: string): Promise<void>;
+  makeTempDir(options: { prefix: string }): Promise<string>;
+  readDir(path: string): AsyncIterable<{ name: string }>;
+  remove(path: string, options: { recursive: boolean }): Promise<void>;
+  removeSync(path: string, options: { recursive: boolean }): void;
+  connect(options: { transport: "unix"; path: string }): Promise<{
+    write(bytes: Uint8Array): Promise<number>;
+    read(into: Uint8Array): Promise<number | null>;
+    close(): void;
+  }>;
+  readonly Command: new (command: string, options: DenoCommandOptions) => { spawn(): DenoChild };
+}
+
+/** Deno.Command's options, as lib/spawn.ts uses them. */
+export interface DenoCommandOptions {
+  readonly args: string[];
+  readonly cwd?: string;
+  readonly env: Record<string, string>;
+  readonly clearEnv: true;
+  readonly stdin: "null" | "inherit";
+  readonly stdout: "null" | "inherit" | "piped";
+  readonly stderr: "null" | "inherit" | "piped";
+  readonly detached: boolean;
+}
+
+/** A process Deno.Command started. */
+export interface DenoChild {
+  readonly pid: number;
+  readonly stdout: ReadableStream<Uint8Array>;
+  readonly stderr: ReadableStream<Uint8Array>;
+  readonly status: Promise<{ code: number; signal: string | null }>;
+  kill(signal: string): void;
+}
+
+interface DenoOutput {
+  writeSync(bytes: Uint8Array): number;
+  isTerminal(): boolean;
+}
+
+/** Deno's namespace when running on Deno, else undefined. */
+export const deno: DenoApi | undefined = (globalThis as { Deno?: DenoApi }).Deno;
+
+/** Node's `process` (Node and Bun have it without an import; on Deno it is never touched here). */
+function node(): NodeJS.Process {
+  return (globalThis as unknown as { process: NodeJS.Process }).process;
+}
+
+type FsPromises = typeof import("node:fs/promises");
+/** node:fs/promises (not on Deno), asked for at once: the first file read then waits for nothing. */
+const fsPromises: Promise<FsPromises> | undefined = deno ? undefined : import("node:fs/promises");
+function fs(): Promise<FsPromises> {
+  return fsPromises!;
+}
+
+// ---- this process ---------------------------------------------------------------------------
+
+/** The command line's arguments after the script. */
+export function args(): string[] {
+  return deno ? [...deno.args] : node().argv.slice(2);
+}
+
+/** The environment, as a fresh object. */
+export function env(): Record<string, string | undefined> {
+  return deno ? deno.env.toObject() : { ...node().env };
+}
+
+/** The working directory. */
+export function cwd(): string {
+  return deno ? deno.cwd() : node().cwd();
+}
+
+/** This process's id. */
+export function pid(): number {
+  return deno ? deno.pid : node().pid;
+}
+
+/** Sets the exit code this process ends with. */
+export function setExitCode(code: number): void {
+  if (deno) deno.exitCode = code;
+  else node().exitCode = code;
+}
+
+/** Whether stdout or stderr is a terminal. */
+export function isTerminal(stream: "stdout" | "stderr"): boolean {
+  return deno ? deno[stream].isTerminal() : Boolean(node()[stream].isTTY);
+}
+
+const encoder = new TextEncoder();
+
+/** Writes text to stdout or stderr (on Deno synchronously, to the last byte). */
+export function write(stream: "stdout" | "stderr", text: string): void {
+  if (!deno) {
+    node()[stream].write(text);
+    return;
+  }
+  const out = deno[stream];
+  let bytes = encoder.encode(text);
+  while (bytes.length > 0) bytes = bytes.subarray(out.writeSync(bytes));
+}
+
+/** A signal this process can be sent. */
+export type Signal = NodeJS.Signals;
+
+/** Our own listeners, so that `listenedElsewhere` can leave them out. */
+const ours = new Set<() => void>();
+
+/** Calls `handler` on `signal` until the returned function is called. */
+export function onSignal(signal: Signal, handler: () => void): () => void {
+  ours.add(handler);
+  if (deno) deno.addSignalListener(signal, handler);
+  else node().on(signal, handler);
+  return () => {
+    ours.delete(handler);
+    if (deno) deno.removeSignalListener(signal, handler);
+    else node().off(signal, handler);
+  };
+}
+
+/**
+ * Whether code other than buildx-kit listens for `signal` through `process.on` (on Deno that
+ * starts its Node layer, so call it only once the signal has come).
+ */
+export function listenedElsewhere(signal: Signal): boolean {
+  return node().listeners(signal).some((l) => !ours.has(l as () => void));
+}
+
+/** Sends `signal` to a process, or to a process group with a negative id. Throws when none is there. */
+export function kill(target: number, signal: Signal): void {
+  if (deno) deno.kill(target, signal);
+  else node().kill(target, signal);
+}
+
+/** Calls `last` (synchronous work only) when this process exits normally or by `process.exit()`. */
+export function onExit(last: () => void): void {
+  if (deno) (globalThis as unknown as EventTarget).addEventListener("unload", last);
+  else node().on("exit", last);
+}
+
+// ---- files ------------------------------------------------------------------------------------
+
+/** What `stat` tells. `mtimeMs` is in whole milliseconds on every runtime (Deno has no fraction). */
+export interface FileInfo {
+  readonly isFile: boolean;
+  readonly isDirectory: boolean;
+  readonly size: number;
+  readonly mtimeMs: number;
+  readonly ino: number;
+  /** The permission bits and file type, as `st_mode`. */
+  readonly mode: number;
+}
+
+/** A file's facts (following links); throws with `code` "ENOENT" when there is none. */
+export async function stat(path: string): Promise<FileInfo> {
+  if (deno) {
+    const s = await deno.stat(path);
+    return { isFile: s.isFile, isDirectory: s.isDirectory, size: s.size, mtimeMs: s.mtime?.getTime() ?? 0, ino: s.ino ?? 0, mode: s.mode ?? 0 };
+  }
+  const s = await (await fs()).stat(path);
+  return { isFile: s.isFile(), isDirectory: s.isDirectory(), size: s.size, mtimeMs: Math.trunc(s.mtimeMs), ino: s.ino, mode: s.mode };
+}
+
+/** True for a regular file that someone may execute (as `which` decides). */
+export async function isExecutableFile(path: string): Promise<boolean> {
+  try {
+    const s = await stat(path);
+    return s.isFile && (s.mode & 0o111) !== 0;
+  } catch {
+    return false;
+  }
+}
+
+/** A whole file's bytes. */
+export async function readBytes(path: string): Promise<Uint8Array> {
+  return deno ? await deno.readFile(path) : await (await fs()).readFile(path);
+}
+
+/** A whole file as UTF-8 text. */
+export async function readText(path: string): Promise<string> {
+  return deno ? await deno.readTextFile(path) : await (await fs()).readFile(path, "utf8");
+}
+
+/** The first `count` bytes of a file (fewer when it is shorter). */
+export async function readHead(path: string, count: number): Promise<Uint8Array> {
+  if (deno) {
+    const file = await deno.open(path);
+    try {
+      const into = new Uint8Array(count);
+      let filled = 0;
+      while (filled < count) {
+        const n = await file.read(into.subarray(filled));
+        if (n === null) break;
+        filled += n;
+      }
+      return into.subarray(0, filled);
+    } finally {
+      file.close();
+    }
+  }
+  const file = await (await fs()).open(path, "r");
+  try {
+    const { bytesRead, buffer } = await file.read(new Uint8Array(count), 0, count, 0);
+    return buffer.subarray(0, bytesRead);
+  } finally {
+    await file.close();
+  }
+}
+
+/** The names in a folder. */
+export async function listDir(path: string): Promise<string[]> {
+  if (!deno) return await (await fs()).readdir(path);
+  const names: string[] = [];
+  for await (const entry of deno.readDir(path)) names.push(entry.name);
+  return names;
+}
+
+/** Writes a file (replacing it), with `mode` when it is created. */
+export async function writeText(path: string, text: string, mode?: number): Promise<void> {
+  if (deno) await deno.writeTextFile(path, text, mode === undefined ? {} : { mode });
+  else await (await fs()).writeFile(path, text, mode === undefined ? {} : { mode });
+}
+
+/** Makes a folder and the folders above it that are missing. */
+export async function makeDir(path: string): Promise<void> {
+  if (deno) await deno.mkdir(path, { recursive: true });
+  else await (await fs()).mkdir(path, { recursive: true });
+}
+
+/** Renames a file, replacing the target. */
+export async function rename(from: string, to: string): Promise<void> {
+  if (deno) await deno.rename(from, to);
+  else await (await fs()).rename(from, to);
+}
+
+/** The system's folder for temporary files, as node:os tells it. */
+function tempRoot(): string {
+  const vars = env();
+  const dir = vars.TMPDIR || vars.TMP || vars.TEMP || "/tmp";
+  return dir.length > 1 ? dir.replace(/\/+$/, "") : dir;
+}
+
+/** A new private (0700) folder in the temporary folder, named `prefix` and random letters. */
+export async function makeTempDir(prefix: string): Promise<string> {
+  return deno ? await deno.makeTempDir({ prefix }) : await (await fs()).mkdtemp(`${tempRoot()}/${prefix}`);
+}
+
+/** Removes a file or a whole folder; nothing there is fine. */
+export async function remove(path: string): Promise<void> {
+  if (!deno) return await (await fs()).rm(path, { recursive: true, force: true });
+  try {
+    await deno.remove(path, { recursive: true });
+  } catch (e) {
+    if ((e as { code?: string }).code !== "ENOENT") throw e;
+  }
+}
+
+type SyncRemove = (path: string) => void;
+let removeSyncNode: SyncRemove | undefined;
+
+/**
+ * Makes `removeNowSync` ready: on Node and Bun it needs node:fs, which is loaded here (at exit it
+ * is too late to load anything).
+ */
+export async function prepareRemoveNow(): Promise<void> {
+  if (deno || removeSyncNode) return;
+  const { rmSync } = await import("node:fs");
+  removeSyncNode = (path) => rmSync(path, { recursive: true, force: true });
+}
+
+/** Removes a file or folder at once (for exit handlers); needs `prepareRemoveNow()` first on Node and Bun. */
+export function removeNowSync(path: string): void {
+  try {
+    if (deno) deno.removeSync(path, { recursive: true });
+    else removeSyncNode?.(path);
+  } catch {
+    // gone already, or not ours to remove
+  }
+}
+
+// ---- unix sockets -----------------------------------------------------------------------------
+
+/**
+ * Sends `request` over a unix socket and returns all it answers until the other side closes.
+ * Rejects when it cannot connect or takes longer than `timeoutMs`.
+ */
+export async function askUnixSocket(path: string, request: string, timeoutMs: number): Promise<Uint8Array> {
+  if (deno) {
+    const conn = await deno.connect({ transport: "unix", path });
+    let late = false;
+    const timer = setTimeout(() => {
+      late = true;
+      conn.close();
+    }, timeoutMs);
+    try {
+      await conn.write(encoder.encode(request));
+      // conn.read(), not conn.readable: Deno's web streams cost ~2 ms to start.
+      const chunks: Uint8Array[] = [];
+      for (let buffer = new Uint8Array(16_384), n = await conn.read(buffer); n !== null; n = await conn.read(buffer)) {
+        chunks.push(buffer.slice(0, n));
+      }
+      return concat(chunks);
+    } catch (e) {
+      throw late ? new Error("timed out") : e;
+    } finally {
+      clearTimeout(timer);
+      if (!late) conn.close();
+    }
+  }
+  const { connect } = await import("node:net");
+  return await new Promise((resolve, reject) => {
+    const socket = connect(path);
+    const chunks: Uint8Array[] = [];
+    socket.setTimeout(timeoutMs, () => socket.destroy(new Error("timed out")));
+    socket.on("connect", () => socket.write(request));
+    socket.on("data", (chunk: Uint8Array) => chunks.push(chunk));
+    socket.on("error", reject);
+    socket.on("end", () => resolve(concat(chunks)));
+  });
+}
+
+function concat(chunks: readonly Uint8Array[]): Uint8Array {
+  const all = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
+  let at = 0;
+  for (const c of chunks) {
+    all.set(c, at);
+    at += c.length;
+  }
+  return all;
+}
