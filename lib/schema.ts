@@ -2,7 +2,7 @@
  * The JSON Schema of recipe files, generated from the flag table: one property per option, typed
  * by its value kind, described by its row. Shipped as `schema/recipe.schema.json` so editors
  * complete and check recipes; `recipe.test.ts` fails when that file is stale. Regenerate with
- * `npx bun lib/schema.ts` (or `npx deno run -A lib/schema.ts`).
+ * `npm run gen`, with lib/options.ts and the README's option table.
  *
  * The schema mirrors what loading a recipe accepts (`lib/values.ts` via `plan()`); what a schema
  * cannot say (a soft limit above the hard one, an image reference's grammar) is left to loading.
@@ -147,12 +147,4 @@ export function recipeSchema(): JsonSchema {
 /** The text of `schema/recipe.schema.json`. */
 export function renderRecipeSchema(): string {
   return `${JSON.stringify(recipeSchema(), null, 2)}\n`;
-}
-
-// `npx bun lib/schema.ts` / `npx deno run -A lib/schema.ts` regenerate the shipped file.
-if ((import.meta as ImportMeta & { main?: boolean }).main) {
-  const { writeFile } = await import("node:fs/promises");
-  const target = new URL("../schema/recipe.schema.json", import.meta.url);
-  await writeFile(target, renderRecipeSchema());
-  console.log(`wrote ${target.pathname}`);
 }

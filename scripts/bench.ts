@@ -134,7 +134,7 @@ interface Runtime {
 const BIN = join(ROOT, "node_modules/.bin");
 const nodeBin = (await findExecutable("node", process.env.PATH)) ?? "node";
 const RUNTIMES: Runtime[] = [
-  { name: "node", script: [nodeBin], cli: [nodeBin, join(ROOT, "dist/scripts/cli.js")], version: "" },
+  { name: "node", script: [nodeBin], cli: [nodeBin, join(ROOT, "dist/cli/scripts/cli.js")], version: "" },
   { name: "deno", script: [join(BIN, "deno"), "run", "-A", "--quiet"], cli: [join(BIN, "deno"), "run", "-A", "--quiet", join(ROOT, "scripts/cli.ts")], version: "" },
   { name: "bun", script: [join(BIN, "bun")], cli: [join(BIN, "bun"), join(ROOT, "scripts/cli.ts")], version: "" },
 ];
@@ -148,7 +148,7 @@ if (caps.problems.length) {
   process.exit(1);
 }
 say("compiling dist/ (what Node runs) ...");
-await mustRun([nodeBin, join(ROOT, "node_modules/typescript/bin/tsc"), "-p", "tsconfig.build.json"]);
+await mustRun(["npm", "run", "--silent", "build"], { cwd: ROOT });
 
 for (const r of RUNTIMES) {
   const out = (await mustRun([r.script[0]!, "--version"])).stdout.trim();

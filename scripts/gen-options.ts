@@ -1,9 +1,10 @@
 /**
- * Generates lib/options.ts (the `BuildOptions` type) from the flag table, so the type and the
- * table can never disagree: `npm run gen` after adding a row. test/options.test.ts fails when the
- * generated file is stale.
+ * Generates lib/options.ts (the `BuildOptions` type), the README's option table and
+ * schema/recipe.schema.json from the flag table, so they can never disagree with it: `npm run gen`
+ * after adding a row. test/options.test.ts and test/recipe.test.ts fail when one is stale.
  */
 import { CONTEXT, FLAGS, type FlagKind } from "../lib/flags.ts";
+import { renderRecipeSchema } from "../lib/schema.ts";
 
 const TYPE_OF_KIND: Record<FlagKind, string> = {
   bool: "boolean",
@@ -101,5 +102,7 @@ if ((import.meta as { main?: boolean }).main) {
   await writeFile(target, renderOptionsModule());
   const readme = new URL("../README.md", import.meta.url);
   await writeFile(readme, withOptionsTable(await readFile(readme, "utf8")));
-  console.log(`wrote ${target.pathname} and the options table in ${readme.pathname}`);
+  const schema = new URL("../schema/recipe.schema.json", import.meta.url);
+  await writeFile(schema, renderRecipeSchema());
+  console.log(`wrote ${target.pathname}, ${schema.pathname} and the options table in ${readme.pathname}`);
 }

@@ -5,14 +5,13 @@
  */
 import { execFile } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { existsSync } from "node:fs";
 import { readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { hasTmux, sleep, tmuxOn } from "./support/tmux.ts";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { workdir } from "./fixtures/guide/fake.ts";
 import { requireEngine } from "./support/engine.ts";
 
@@ -102,13 +101,12 @@ afterAll(async () => {
   await Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true })));
 });
 
-/** How each runtime runs a TypeScript entry (Node runs the compiled build). */
-let nodeDist: string | null = null;
+/** How each runtime runs a TypeScript entry (Node runs the compiled command, dist/cli/, as npx does). */
 function runtime(name: "bun" | "deno" | "node", entry: string[]): string[] {
   const [file, ...args] = entry;
   if (name === "bun") return [join(BIN, "bun"), join(REPO, file!), ...args];
   if (name === "deno") return [join(BIN, "deno"), "run", "-A", join(REPO, file!), ...args];
-  return ["node", join(nodeDist!, file!.replace(/\.ts$/, ".js")), ...args];
+  return ["node", join(REPO, "dist", "cli", file!.replace(/\.ts$/, ".js")), ...args];
 }
 
 /** Rebuilds a recipe with `buildx-kit run`, from another folder than the guide's. */
@@ -150,16 +148,6 @@ async function imageSays(tag: string): Promise<string> {
 }
 
 describe.skipIf(!engine.ok || !hasTmux)("guide in a real terminal", () => {
-  beforeAll(async () => {
-    // Node runs the compiled build: tsc into a folder of node_modules' cache, so the packages resolve.
-    const out = join(REPO, "node_modules", ".cache", `buildx-kit-guide-${process.pid}`);
-    await exec(join(BIN, "tsc"), ["-p", join(REPO, "tsconfig.build.json"), "--outDir", out], { cwd: REPO, timeout: 180_000 })
-      .catch(() => {}); // type errors elsewhere still emit JavaScript; a missing file is caught below
-    await writeFile(join(out, "package.json"), '{ "type": "module" }\n');
-    if (existsSync(join(out, ENTRY[0]!.replace(/\.ts$/, ".js")))) nodeDist = out;
-    dirs.push(out);
-  }, 200_000);
-
   it("on Bun: pushes to the registry, saves the recipe, which rebuilds", async () => {
     const cwd = await workdir();
     dirs.push(cwd);
@@ -208,7 +196,6 @@ describe.skipIf(!engine.ok || !hasTmux)("guide in a real terminal", () => {
   }, 240_000);
 
   it("on Node (compiled): writes a local folder, saves the recipe in a new folder, which rebuilds from anywhere", async () => {
-    if (!nodeDist) throw new Error("the compiled build (tsc -p tsconfig.build.json) produced no CLI entry for Node");
     const cwd = await workdir();
     dirs.push(cwd);
     const t = await Terminal.start(runtime("node", ENTRY), cwd);

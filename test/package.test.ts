@@ -86,11 +86,14 @@ describe("npm (package.json, npm pack)", () => {
 
   it("packs the compiled JS, its types, README, LICENSE and the schema, and no sources or tests", () => {
     const files = installed.pack.files.map((f) => f.path).sort();
-    for (const f of ["package.json", "README.md", "LICENSE", "dist/mod.js", "dist/mod.d.ts", "dist/scripts/cli.js", "dist/lib/run.js", "dist/lib/run.d.ts", "dist/lib/guide.js", "schema/recipe.schema.json"]) {
+    for (const f of ["package.json", "README.md", "LICENSE", "dist/mod.js", "dist/mod.d.ts", "dist/cli/package.json", "dist/cli/scripts/cli.js", "dist/lib/run.js", "dist/lib/run.d.ts", "dist/lib/guide.js", "schema/recipe.schema.json"]) {
       expect(files).toContain(f);
     }
-    // Every compiled module has its declarations beside it.
-    for (const js of files.filter((f) => f.startsWith("dist/") && f.endsWith(".js"))) expect(files).toContain(js.replace(/\.js$/, ".d.ts"));
+    // Every module of the library has its declarations beside it; the command (dist/cli/) needs none.
+    for (const js of files.filter((f) => f.startsWith("dist/") && !f.startsWith("dist/cli/") && f.endsWith(".js"))) {
+      expect(files).toContain(js.replace(/\.js$/, ".d.ts"));
+    }
+    expect(files.filter((f) => f.startsWith("dist/cli/") && f.endsWith(".d.ts"))).toEqual([]);
     expect(files.filter((f) => /^(test|lib|scripts)\//.test(f) || (f.endsWith(".ts") && !f.endsWith(".d.ts")))).toEqual([]);
   });
 
@@ -98,10 +101,13 @@ describe("npm (package.json, npm pack)", () => {
     const pkg = JSON.parse(await readFile(join(installed.dir, "node_modules/buildx-kit/package.json"), "utf8"));
     expect(Object.keys(pkg.exports["."])[0]).toBe("types");
     expect(pkg.exports["."]).toEqual({ types: "./dist/mod.d.ts", default: "./dist/mod.js" });
-    expect(pkg.bin).toEqual({ "buildx-kit": "dist/scripts/cli.js" });
+    expect(pkg.bin).toEqual({ "buildx-kit": "dist/cli/scripts/cli.js" });
     expect(pkg.type).toBe("module");
-    const cli = await readFile(join(installed.dir, "node_modules/buildx-kit/dist/scripts/cli.js"), "utf8");
+    const cli = await readFile(join(installed.dir, "node_modules/buildx-kit/dist/cli/scripts/cli.js"), "utf8");
     expect(cli.startsWith("#!/usr/bin/env node\n")).toBe(true);
+    // The command runs as CommonJS (tsconfig.cli.json says why); the library stays an ES module.
+    expect(cli).toContain('require("../lib/cli.js")');
+    expect(JSON.parse(await readFile(join(installed.dir, "node_modules/buildx-kit/dist/cli/package.json"), "utf8"))).toEqual({ type: "commonjs" });
   });
 
   it("runs a dry run with npx buildx-kit", async () => {

@@ -414,7 +414,7 @@ function schemaErrors(schema: Record<string, unknown>, value: unknown, path = ""
 }
 
 describe("the JSON Schema", () => {
-  it("schema/recipe.schema.json is current (regenerate: npx bun lib/schema.ts)", async () => {
+  it("schema/recipe.schema.json is current (regenerate: npm run gen)", async () => {
     expect(await readFile("schema/recipe.schema.json", "utf8")).toBe(renderRecipeSchema());
   });
 

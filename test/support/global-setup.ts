@@ -6,7 +6,6 @@ import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 
 export default async function setup(): Promise<void> {
-  await promisify(execFile)(process.execPath, ["node_modules/typescript/bin/tsc", "-p", "tsconfig.build.json"], {
-    cwd: new URL("../..", import.meta.url).pathname,
-  });
+  // Both halves: the library (dist/) and the command (dist/cli/, CommonJS).
+  await promisify(execFile)("npm", ["run", "--silent", "build"], { cwd: new URL("../..", import.meta.url).pathname });
 }
