@@ -42,7 +42,7 @@ interface DenoApi {
 }
 
 /** Deno.Command's options, as lib/spawn.ts uses them. */
-export interface DenoCommandOptions {
+interface DenoCommandOptions {
   readonly args: string[];
   readonly cwd?: string;
   readonly env: Record<string, string>;
@@ -54,7 +54,7 @@ export interface DenoCommandOptions {
 }
 
 /** A process Deno.Command started. */
-export interface DenoChild {
+interface DenoChild {
   readonly pid: number;
   readonly stdout: ReadableStream<Uint8Array>;
   readonly stderr: ReadableStream<Uint8Array>;
@@ -160,10 +160,36 @@ export function kill(target: number, signal: Signal): void {
   else node().kill(target, signal);
 }
 
-/** Calls `last` (synchronous work only) when this process exits normally or by `process.exit()`. */
-export function onExit(last: () => void): void {
-  if (deno) (globalThis as unknown as EventTarget).addEventListener("unload", last);
-  else node().on("exit", last);
+/** What must happen if this process ends now: one set of listeners for all that ask. */
+const lastWishes = new Set<() => void>();
+let listening = false;
+
+function fulfil(): void {
+  for (const wish of lastWishes) wish();
+  lastWishes.clear();
+}
+
+/**
+ * Calls `last` (synchronous work only) if this process ends before the returned function is
+ * called: a normal end or an exit() on every runtime ("exit" on Node and Bun, "unload" on Deno),
+ * and an uncaught error or rejection where the runtime dispatches a global "error" or
+ * "unhandledrejection" (not prevented): Deno, dying of one, tells of it no other way. A fatal
+ * signal runs nothing anywhere.
+ */
+export function onProcessEnd(last: () => void): () => void {
+  if (!listening) {
+    listening = true;
+    const events = globalThis as { addEventListener?: (type: string, f: (e: Event) => void) => void };
+    const dying = (event: Event) => {
+      if (!event.defaultPrevented) fulfil();
+    };
+    if (deno) events.addEventListener?.("unload", fulfil);
+    else node().on("exit", fulfil);
+    events.addEventListener?.("error", dying);
+    events.addEventListener?.("unhandledrejection", dying);
+  }
+  lastWishes.add(last);
+  return () => lastWishes.delete(last);
 }
 
 // ---- files ------------------------------------------------------------------------------------
@@ -268,9 +294,15 @@ function tempRoot(): string {
   return dir.length > 1 ? dir.replace(/\/+$/, "") : dir;
 }
 
-/** A new private (0700) folder in the temporary folder, named `prefix` and random letters. */
+/**
+ * A new private (0700) folder in the temporary folder, named `prefix` and random letters. On Node
+ * and Bun this also loads what `removeNowSync` needs (at exit it is too late to load anything).
+ */
 export async function makeTempDir(prefix: string): Promise<string> {
-  return deno ? await deno.makeTempDir({ prefix }) : await (await fs()).mkdtemp(`${tempRoot()}/${prefix}`);
+  if (deno) return await deno.makeTempDir({ prefix });
+  const [dir, { rmSync }] = await Promise.all([(await fs()).mkdtemp(`${tempRoot()}/${prefix}`), import("node:fs")]);
+  removeSyncNode ??= (path) => rmSync(path, { recursive: true, force: true });
+  return dir;
 }
 
 /** Removes a file or a whole folder; nothing there is fine. */
@@ -283,20 +315,9 @@ export async function remove(path: string): Promise<void> {
   }
 }
 
-type SyncRemove = (path: string) => void;
-let removeSyncNode: SyncRemove | undefined;
+let removeSyncNode: ((path: string) => void) | undefined;
 
-/**
- * Makes `removeNowSync` ready: on Node and Bun it needs node:fs, which is loaded here (at exit it
- * is too late to load anything).
- */
-export async function prepareRemoveNow(): Promise<void> {
-  if (deno || removeSyncNode) return;
-  const { rmSync } = await import("node:fs");
-  removeSyncNode = (path) => rmSync(path, { recursive: true, force: true });
-}
-
-/** Removes a file or folder at once (for exit handlers); needs `prepareRemoveNow()` first on Node and Bun. */
+/** Removes a folder `makeTempDir` made, at once (for `onProcessEnd`); nothing there is fine. */
 export function removeNowSync(path: string): void {
   try {
     if (deno) deno.removeSync(path, { recursive: true });

@@ -83,12 +83,12 @@ export async function build(options: BuildOptions, run: RunOptions = {}): Promis
 
   const mode = progressMode(options, run);
   // A private folder (mkdtemp makes it 0700) for the metadata file and secret files.
-  const [scratch] = await Promise.all([host.makeTempDir("buildx-kit-"), host.prepareRemoveNow()]);
+  const scratch = await host.makeTempDir("buildx-kit-");
   // A signal from outside that nobody else handles: re-raised only once the temp files are gone.
   const reraise: { signal: Signal | null } = { signal: null };
   // Should this process end mid-build (an uncaught error, process.exit()), the folder goes with it,
   // secret files included.
-  const forget = onDeath(() => host.removeNowSync(scratch));
+  const forget = host.onProcessEnd(() => host.removeNowSync(scratch));
   try {
     const secretFiles: Record<string, string> = {};
     for (const [id, value] of Object.entries(run.secrets ?? {})) {
@@ -215,7 +215,7 @@ async function spawnBuild(
   run.signal?.addEventListener("abort", onAbort, { once: true });
   // The build runs in a group of its own, which a closed terminal's hang-up does not reach: should
   // this process end while it runs (an uncaught error, process.exit()), the build ends with it.
-  const forget = onDeath(() => signalGroup(pid, "SIGKILL"));
+  const forget = host.onProcessEnd(() => signalGroup(pid, "SIGKILL"));
 
   let output;
   try {
@@ -292,38 +292,6 @@ function executable(argv: readonly string[], env: Readonly<Record<string, string
     return { argv: [plugin, ...argv.slice(1)], env: { ...env, DOCKER_CLI_PLUGIN_ORIGINAL_CLI_COMMAND: argv[0] } };
   }
   return { argv, env };
-}
-
-type GlobalEvents = { addEventListener?: (type: string, f: (e: Event) => void) => void };
-
-/** What must happen if this process ends now: one listener for all builds running. */
-const lastWishes = new Set<() => void>();
-let listening = false;
-
-function fulfil(): void {
-  for (const wish of lastWishes) wish();
-  lastWishes.clear();
-}
-
-/**
- * Runs `last` (synchronous work only) if this process ends before the returned function is
- * called. Every runtime tells of a normal end or an exit() (host.onExit) but not of a fatal signal;
- * Deno, dying of an uncaught error or rejection, only dispatches its global "error" or
- * "unhandledrejection" (not prevented).
- */
-function onDeath(last: () => void): () => void {
-  if (!listening) {
-    listening = true;
-    const events = globalThis as GlobalEvents;
-    const dying = (event: Event) => {
-      if (!event.defaultPrevented) fulfil();
-    };
-    host.onExit(fulfil);
-    events.addEventListener?.("error", dying);
-    events.addEventListener?.("unhandledrejection", dying);
-  }
-  lastWishes.add(last);
-  return () => lastWishes.delete(last);
 }
 
 function signalGroup(pid: number | undefined, signal: Signal): void {
