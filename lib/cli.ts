@@ -70,7 +70,8 @@ const HELP: Record<string, string> = {
 
 Runs docker buildx build with these flags after checking them (push disables load, a local
 output disables both, flags your buildx lacks are named). Flags of buildx-kit itself:
-  --dry-run      print the command instead of running it
+  --dry-run      everything but the build: check against this machine, print the command
+  --offline      with --dry-run: plan without looking at this machine (assume the latest buildx)
   --json         print the BuildResult as JSON
   --save FILE    also save the options as a recipe (FILE must not exist)
   --force        with --save: replace FILE if it exists
@@ -82,12 +83,13 @@ ${Object.values(FLAGS).map((r) => `  ${`${r.short ? `${r.short}, ` : "    "}${r.
 Asks for each option of a build, checks the combination as you answer, then runs it, saves it as
 a recipe, or prints the command. --from starts from a saved recipe's answers. Ctrl-C leaves
 without writing anything (exit 130).`,
-  run: `usage: buildx-kit run RECIPE... [--set KEY=VALUE]... [--dry-run] [--json]
+  run: `usage: buildx-kit run RECIPE... [--set KEY=VALUE]... [--dry-run [--offline]] [--json]
 
 Rebuilds saved recipes; several build concurrently. Relative paths in a recipe resolve against
 the recipe's folder.
   --set KEY=VALUE   override an option: --set tag=api:1.2, --set buildArg.VERSION=1.2
-  --dry-run         print the commands instead of running them
+  --dry-run         everything but the builds: check against this machine, print the commands
+  --offline         with --dry-run: plan without looking at this machine
   --json            print the results as JSON`,
   recipe: `usage: buildx-kit recipe <export|import|check> ...
 
@@ -157,7 +159,8 @@ export async function cannotBuild(io: CliIO, builder?: string): Promise<string |
 }
 
 async function buildCommand(args: string[], io: CliIO): Promise<number> {
-  const { flags, rest } = takeFlags(args, ["--dry-run", "--json", "--force"], ["--save"]);
+  const { flags, rest } = takeFlags(args, ["--dry-run", "--offline", "--json", "--force"], ["--save"]);
+  if (flags["--offline"] && !flags["--dry-run"]) throw new UsageError("--offline plans without looking at this machine, so it goes with --dry-run only");
   const { parseBuildArgs } = await import("./parse.ts");
   const parsed = parseBuildArgs(rest);
   // Warnings first, even when an error follows: "did you mean --platform?" explains many errors.
@@ -194,7 +197,9 @@ async function buildCommand(args: string[], io: CliIO): Promise<number> {
     const said = /^warning \[[\w-]+\] (.*)$/.exec(line)?.[1];
     if (said === undefined || !warned.has(said)) io.err(line);
   };
-  const result = await build(parsed.options, { cwd: io.cwd, env: io.env, dryRun: Boolean(flags["--dry-run"]), log });
+  const result = await build(parsed.options, {
+    cwd: io.cwd, env: io.env, dryRun: Boolean(flags["--dry-run"]), offline: Boolean(flags["--offline"]), log,
+  });
   io.out(flags["--json"] ? JSON.stringify(result, null, 2) : summarize(result));
   return EXIT.ok;
 }

@@ -5,6 +5,7 @@
 import { cwd } from "./host.ts";
 import { resolve } from "./posix.ts";
 import { formatDiagnostic } from "./diagnostics.ts";
+import { commandIn } from "./shell.ts";
 import type { CliIO } from "./cli.ts";
 import { cannotBuild, EXIT, painter, summarize, takeFlags, UsageError } from "./cli.ts";
 
@@ -13,9 +14,10 @@ function fileArg(io: CliIO, file: string): string {
   return resolve(io.cwd) === resolve(cwd()) ? file : resolve(io.cwd, file);
 }
 
-/** `buildx-kit run RECIPE... [--set K=V]... [--dry-run] [--json]`: 0 when every build succeeded, else 1. */
+/** `buildx-kit run RECIPE... [--set K=V]... [--dry-run [--offline]] [--json]`: 0 when every build succeeded, else 1. */
 export async function runCommand(args: string[], io: CliIO): Promise<number> {
-  const { flags, sets, rest } = takeFlags(args, ["--dry-run", "--json"], ["--set"]);
+  const { flags, sets, rest } = takeFlags(args, ["--dry-run", "--offline", "--json"], ["--set"]);
+  if (flags["--offline"] && !flags["--dry-run"]) throw new UsageError("--offline plans without looking at this machine, so it goes with --dry-run only");
   const unknown = rest.find((a) => a.startsWith("-"));
   if (unknown) throw new UsageError(`run does not know ${unknown} (buildx-kit run --help lists its options)`);
   if (rest.length === 0) throw new UsageError("run needs at least one recipe file: buildx-kit run RECIPE.json");
@@ -31,6 +33,7 @@ export async function runCommand(args: string[], io: CliIO): Promise<number> {
   const results = await runRecipes(rest.map((f) => fileArg(io, f)), {
     set: sets,
     dryRun: Boolean(flags["--dry-run"]),
+    offline: Boolean(flags["--offline"]),
     env: io.env,
     cwd: io.cwd,
     quiet,
@@ -95,7 +98,7 @@ async function exportCommand(args: string[], io: CliIO): Promise<number> {
     ...(typeof flags["--target"] === "string" ? { target: flags["--target"] } : {}),
   });
   for (const d of exported.diagnostics) if (d.level !== "info" || out) io.err(formatDiagnostic(d));
-  if (out) io.err(`wrote ${flags["--bake"]}: build it with (cd ${exported.cwd} && ${exported.command.join(" ")})`);
+  if (out) io.err(`wrote ${flags["--bake"]}: build it with ${commandIn(exported.cwd, exported.command)}`);
   else io.out(exported.text);
   return EXIT.ok;
 }

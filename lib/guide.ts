@@ -22,7 +22,7 @@ import { probe } from "./probe.ts";
 import { isRemote, mapPaths, rebase } from "./paths.ts";
 import { referenceProblem } from "./reference.ts";
 import type { BuildResult } from "./result.ts";
-import { build as runBuild, type RunOptions } from "./run.ts";
+import { build as runBuild, invocationFor, type RunOptions } from "./run.ts";
 import { shellCommand } from "./spawn.ts";
 import { atLeast } from "./version.ts";
 
@@ -1139,14 +1139,15 @@ class Guide {
 
     for (const step of this.allSteps()) await this.askStep(step);
     for (;;) {
-      const p = this.planOf(this.o);
-      const command = shellCommand(shownArgv(p.argv));
+      // What will run, as build() will run it here: the command printed is the one that runs.
+      const caps = await this.machine();
+      const inv = await invocationFor(this.finalOptions(), { cwd: this.cwd, env: this.env, capabilities: caps });
+      const command = inv.command;
       this.say("");
       this.say("The command:");
       this.say(`  ${command}`);
-      const errors = p.diagnostics.filter((d) => d.level === "error");
+      const errors = inv.plan.diagnostics.filter((d) => d.level === "error");
       for (const d of errors) this.say(`  ${formatDiagnostic(d).replace(/\n/g, "\n  ")}`);
-      const caps = await this.machine();
       const noRun = errors.length ? "fix the errors first" : cannotRun(caps);
       const noSave = errors.length ? "fix the errors first" : null;
       const action = await this.ask.select<string>({
@@ -1264,12 +1265,6 @@ async function firstNonFolder(dir: string): Promise<string | null> {
       if (dirname(at) === at) return null;
     }
   }
-}
-
-/** The command as a person would type it: `docker buildx ...`, not `/usr/local/bin/docker buildx ...`. */
-function shownArgv(argv: readonly string[]): string[] {
-  const [first, ...rest] = argv;
-  return first && basename(first) === "docker" && first !== "docker" ? ["docker", ...rest] : [...argv];
 }
 
 /** Tags as typed: separated by spaces or commas. */

@@ -708,7 +708,7 @@ export async function runRecipes(sources: readonly RecipeSource[], run: RecipeRu
   const capsFor = new Map<string, Promise<Capabilities>>();
   const capabilities = (p: Prepared): Promise<Capabilities> => {
     if (run.capabilities) return Promise.resolve(run.capabilities);
-    if (run.dryRun) return Promise.resolve(UNKNOWN_CAPABILITIES);
+    if (run.offline) return Promise.resolve(UNKNOWN_CAPABILITIES);
     const key = p.options.builder ?? "";
     if (!capsFor.has(key)) capsFor.set(key, probe({ inspect: false, ...(p.options.builder ? { builder: p.options.builder } : {}), ...(run.env ? { env: run.env } : {}) }));
     return capsFor.get(key)!;

@@ -212,18 +212,17 @@ export async function startRepl(options: ReplOptions = {}): Promise<number> {
       }
       case ".dry": {
         const { parseBuildArgs } = await import("./parse.ts");
-        const { plan } = await import("./plan.ts");
-        const { shellCommand } = await import("./spawn.ts");
+        const { invocationFor } = await import("./run.ts");
         const { formatDiagnostic } = await import("./diagnostics.ts");
         const { splitWords } = await import("./template.ts");
-        // The rest of the line as typed: quotes keep their spaces.
+        // The rest of the line as typed (quotes keep their spaces), planned as build() would run it here.
         const parsed = parseBuildArgs(splitWords(line.trim().slice(".dry".length)));
-        const p = plan(parsed.options);
+        const inv = await invocationFor(parsed.options, options.env ? { env: options.env } : {});
         // The parser's words first; the plan repeats some of them (an unknown flag), once is enough.
         const said = new Set(parsed.diagnostics.map((d) => `${d.option} ${d.message}`));
-        const diagnostics = [...parsed.diagnostics, ...p.diagnostics.filter((d) => !said.has(`${d.option} ${d.message}`))];
+        const diagnostics = [...parsed.diagnostics, ...inv.plan.diagnostics.filter((d) => !said.has(`${d.option} ${d.message}`))];
         // A command that would not run is not shown as if it would.
-        write(diagnostics.some((d) => d.level === "error") ? "not runnable as written:" : shellCommand(p.argv));
+        write(diagnostics.some((d) => d.level === "error") ? "not runnable as written:" : inv.command);
         for (const d of diagnostics) write(formatDiagnostic(d));
         return true;
       }

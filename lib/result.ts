@@ -33,9 +33,12 @@ export interface BuildResult {
    * `Capabilities.buildxPlugin`.)
    */
   readonly argv: readonly string[];
+  /** The absolute folder buildx runs in (relative paths in the options resolve against it). */
+  readonly cwd: string;
   /**
-   * The same command shell-quoted, ready to paste; without the `--metadata-file` buildx-kit adds
-   * when the caller gave none (a temp file, removed when the build ends).
+   * The whole invocation as text to paste from any folder: `cd CWD && docker buildx build ...`,
+   * quoted for sh, bash, zsh and fish. The same for a dry run and a real run: it never names a
+   * temp file (the private `--metadata-file`) or a secret value (secrets travel in variables).
    */
   readonly command: string;
 }

@@ -8,11 +8,11 @@ import { type Capabilities, UNKNOWN_CAPABILITIES } from "./capabilities.ts";
 import { formatDiagnostic } from "./diagnostics.ts";
 import { BuildError, ValidationError } from "./errors.ts";
 import type { BuildOptions } from "./options.ts";
-import { type Plan, plan } from "./plan.ts";
+import { type Invocation, invocation } from "./invocation.ts";
 import { probe } from "./probe.ts";
 import { type ProgressEvent, ProgressReader } from "./progress.ts";
 import { type BuildResult, readMetadata } from "./result.ts";
-import { launch, shellCommand } from "./spawn.ts";
+import { launch } from "./spawn.ts";
 
 type Signal = host.Signal;
 
@@ -24,8 +24,13 @@ export interface RunOptions {
   readonly env?: Readonly<Record<string, string | undefined>>;
   /** Stops the build (buildx gets SIGINT, then SIGKILL after `killGraceMs`); the promise rejects with an interrupted `BuildError`. */
   readonly signal?: AbortSignal;
-  /** Plan and return the command without spawning anything (no probe either, unless `capabilities` are given). */
+  /**
+   * Everything but the spawn: probe, plan, print the plan's warnings, and return a BuildResult with
+   * the `argv` and `command` that would run (the same as a real run's). Nothing is built.
+   */
   readonly dryRun?: boolean;
+  /** Plan without probing the machine: assume the latest buildx (a dry run on a machine without docker). */
+  readonly offline?: boolean;
   /** Plan against these instead of probing the machine. */
   readonly capabilities?: Capabilities;
   /** Print nothing: no warnings, no progress (buildx runs with `--progress=quiet` unless `progress` is set). */
@@ -35,8 +40,8 @@ export interface RunOptions {
   /** Receive progress events (buildx runs with `--progress=rawjson`). */
   readonly onProgress?: (event: ProgressEvent) => void;
   /**
-   * Secret values by id, for this build only: each is written to a 0600 file in a private
-   * temporary folder, passed as `--secret id=ID,src=FILE`, and removed when the build ends.
+   * Secret values by id, for this build only: passed as `--secret id=ID,env=BUILDX_KIT_SECRET_ID`
+   * with the value in buildx's environment alone: never written to disk, never in the command.
    */
   readonly secrets?: Readonly<Record<string, string>>;
   /** Where buildx-kit's own lines (warnings, plain progress) go. Default: stderr. */
@@ -62,6 +67,29 @@ function progressMode(options: BuildOptions, run: RunOptions): { progress?: stri
 }
 
 /**
+ * The invocation `build(options, run)` would spawn, without spawning: probes the machine (unless
+ * `run.offline` or `run.capabilities`), picks the progress mode for where output goes, and plans.
+ * The dry run, the REPL's `.dry` and the guide's "print" show this, so they show what runs.
+ *
+ * @example
+ * const inv = await invocationFor({ tag: ["app:1"] }, { cwd: "app" });
+ * console.log(inv.command); // cd /src/app && docker buildx build --load --tag=app:1 .
+ */
+export async function invocationFor(options: BuildOptions, run: RunOptions = {}): Promise<Invocation> {
+  return (await prepare(options, run)).inv;
+}
+
+async function prepare(options: BuildOptions, run: RunOptions) {
+  // A dry run plans against the same machine as the real run (unless told offline), so it says the same.
+  const caps = run.capabilities ??
+    (run.offline ? UNKNOWN_CAPABILITIES : await probe({ inspect: false, ...(options.builder ? { builder: options.builder } : {}), ...(run.env ? { env: run.env } : {}) }));
+  const mode = progressMode(options, run);
+  const cwd = resolve(run.cwd ?? host.cwd());
+  const inv = invocation(options, caps, { cwd, ...(run.secrets ? { secrets: run.secrets } : {}), ...(mode.progress ? { progress: mode.progress } : {}) });
+  return { inv, caps, mode };
+}
+
+/**
  * Builds an image: plans the options against the machine (refusing on errors, printing
  * warnings), runs `docker buildx build`, and reads buildx's metadata file back into a
  * `BuildResult`. Throws `ValidationError` before running, or `BuildError` when buildx fails.
@@ -72,93 +100,64 @@ function progressMode(options: BuildOptions, run: RunOptions): { progress?: stri
  */
 export async function build(options: BuildOptions, run: RunOptions = {}): Promise<BuildResult> {
   const log = run.log ?? ((line: string) => host.write("stderr", `${line}\n`));
-  const caps = run.capabilities ??
-    (run.dryRun ? UNKNOWN_CAPABILITIES : await probe({ inspect: false, ...(options.builder ? { builder: options.builder } : {}), ...(run.env ? { env: run.env } : {}) }));
-
-  if (run.dryRun) {
-    const p = plan(withSecrets(options, run.secrets, "<secret-file>"), caps);
-    if (!p.ok) throw new ValidationError(p.diagnostics);
-    return dryResult(p);
+  const { inv, caps, mode } = await prepare(options, run);
+  if (!inv.plan.ok) throw new ValidationError(inv.plan.diagnostics);
+  if (!run.quiet) {
+    for (const d of inv.plan.diagnostics) if (d.level === "warning") log(formatDiagnostic(d));
   }
+  if (run.dryRun) return result(inv, { dryRun: true, exitCode: null, durationMs: 0 });
 
-  const mode = progressMode(options, run);
-  // A private folder (mkdtemp makes it 0700) for the metadata file and secret files.
-  const scratch = await host.makeTempDir("buildx-kit-");
-  // A signal from outside that nobody else handles: re-raised only once the temp files are gone.
+  // A private folder (mkdtemp makes it 0700) for the metadata file, unless the options name one.
+  const scratch = options.metadataFile ? null : await host.makeTempDir("buildx-kit-");
+  // A signal from outside that nobody else handles: re-raised only once the temp folder is gone.
   const reraise: { signal: Signal | null } = { signal: null };
-  // Should this process end mid-build (an uncaught error, process.exit()), the folder goes with it,
-  // secret files included.
-  const forget = host.onProcessEnd(() => host.removeNowSync(scratch));
+  // Should this process end mid-build (an uncaught error, process.exit()), the folder goes with it.
+  const forget = scratch ? host.onProcessEnd(() => host.removeNowSync(scratch)) : () => {};
   try {
-    const secretFiles: Record<string, string> = {};
-    for (const [id, value] of Object.entries(run.secrets ?? {})) {
-      const file = join(scratch, `secret-${Object.keys(secretFiles).length}`);
-      await host.writeText(file, value, 0o600);
-      secretFiles[id] = file;
-    }
-    const cwd = resolve(run.cwd ?? host.cwd());
-    const metadataFile = options.metadataFile ? resolve(cwd, options.metadataFile) : join(scratch, "metadata.json");
-    const planned = plan({
-      ...withSecrets(options, run.secrets, (id) => secretFiles[id]!),
-      metadataFile: options.metadataFile ?? metadataFile,
-      ...(mode.progress ? { progress: mode.progress } : {}),
-    }, caps);
-    if (!planned.ok) throw new ValidationError(planned.diagnostics);
-    if (!run.quiet) {
-      for (const d of planned.diagnostics) if (d.level === "warning") log(formatDiagnostic(d));
-    }
-    // The private metadata file is gone once build() returns: a pasted command must not name it.
-    const privateArg = options.metadataFile ? null : `--metadata-file=${metadataFile}`;
-    return await spawnBuild(planned, { ...run, cwd, capabilities: caps }, mode, metadataFile, log, reraise, privateArg);
+    const metadataFile = scratch ? join(scratch, "metadata.json") : resolve(inv.cwd, options.metadataFile!);
+    return await spawnBuild(inv, { ...run, capabilities: caps }, mode, metadataFile, scratch !== null, log, reraise);
   } finally {
     forget();
-    await host.remove(scratch);
+    if (scratch) await host.remove(scratch);
     if (reraise.signal) host.kill(host.pid(), reraise.signal);
   }
 }
 
-function withSecrets(
-  options: BuildOptions,
-  secrets: RunOptions["secrets"],
-  fileFor: string | ((id: string) => string),
-): BuildOptions {
-  const ids = Object.keys(secrets ?? {});
-  if (!ids.length) return options;
-  const existing = options.secret === undefined ? [] : Array.isArray(options.secret) ? options.secret : [options.secret];
-  const added = ids.map((id) => ({ id, src: typeof fileFor === "string" ? fileFor : fileFor(id) }));
-  return { ...options, secret: [...existing, ...added] };
-}
-
-function dryResult(p: Plan): BuildResult {
+/** A BuildResult for `inv` from what the run learned (nothing, for a dry run). */
+function result(
+  inv: Invocation,
+  ran: { dryRun: boolean; exitCode: number | null; durationMs: number; ok?: boolean },
+  meta: ReturnType<typeof readMetadata> = readMetadata(null),
+): BuildResult {
   return {
-    ok: true,
-    exitCode: null,
-    dryRun: true,
-    digest: null,
-    configDigest: null,
-    imageNames: [],
-    imageName: null,
-    ref: null,
-    metadata: null,
-    warnings: p.diagnostics.filter((d) => d.level === "warning").map(formatDiagnostic),
-    diagnostics: p.diagnostics,
-    durationMs: 0,
-    argv: p.argv,
-    command: shellCommand(p.argv),
+    ok: ran.ok ?? true,
+    exitCode: ran.exitCode,
+    dryRun: ran.dryRun,
+    digest: meta.digest,
+    configDigest: meta.configDigest,
+    imageNames: meta.imageNames,
+    imageName: meta.imageName,
+    ref: meta.ref,
+    metadata: meta.metadata,
+    warnings: [...inv.plan.diagnostics.filter((d) => d.level === "warning").map(formatDiagnostic), ...meta.buildxWarnings],
+    diagnostics: inv.plan.diagnostics,
+    durationMs: ran.durationMs,
+    argv: inv.argv,
+    cwd: inv.cwd,
+    command: inv.command,
   };
 }
 
 async function spawnBuild(
-  planned: Plan,
-  run: RunOptions & { cwd: string },
+  inv: Invocation,
+  run: RunOptions,
   mode: { inherit: boolean; echo: boolean },
   metadataFile: string,
+  privateMetadata: boolean,
   log: (line: string) => void,
   reraise: { signal: Signal | null },
-  privateArg: string | null,
 ): Promise<BuildResult> {
-  const argv = planned.argv;
-  const command = shellCommand(privateArg ? argv.filter((a) => a !== privateArg) : argv);
+  const { argv, command, plan: planned } = inv;
   const readsStdin = planned.options.context === "-" || planned.options.file === "-";
   const writesStdout = planned.outputs.some((o) => o.attrs.dest === "-");
 
@@ -168,7 +167,11 @@ async function spawnBuild(
 
   const started = performance.now();
   // Its own process group, so a signal reaches docker and the buildx plugin it runs.
-  const runs = executable(argv, run.env ?? host.env(), run.capabilities);
+  // The private metadata file goes in after `build`; it is gone once build() returns, so the
+  // invocation everyone is shown does not name it.
+  const at = argv.indexOf("build") + 1;
+  const spawned = privateMetadata ? [...argv.slice(0, at), `--metadata-file=${metadataFile}`, ...argv.slice(at)] : argv;
+  const runs = executable(spawned, { ...(run.env ?? host.env()), ...inv.env }, run.capabilities);
 
   const tail: string[] = [];
   const reader = new ProgressReader();
@@ -185,7 +188,7 @@ async function spawnBuild(
   };
   const decoder = new TextDecoder();
   const child = await launch(runs.argv, {
-    cwd: run.cwd,
+    cwd: inv.cwd,
     env: runs.env,
     detached: true,
     stdin: readsStdin ? "inherit" : "ignore",
@@ -246,26 +249,8 @@ async function spawnBuild(
   const meta = readMetadata(metadataText);
   const exitCode = output.code;
   const ok = exitCode === 0 && !interruptedBy;
-  const result: BuildResult = {
-    ok,
-    exitCode,
-    dryRun: false,
-    digest: meta.digest,
-    configDigest: meta.configDigest,
-    imageNames: meta.imageNames,
-    imageName: meta.imageName,
-    ref: meta.ref,
-    metadata: meta.metadata,
-    warnings: [
-      ...planned.diagnostics.filter((d) => d.level === "warning").map(formatDiagnostic),
-      ...meta.buildxWarnings,
-    ],
-    diagnostics: planned.diagnostics,
-    durationMs,
-    argv,
-    command,
-  };
-  if (ok || run.nothrow) return result;
+  const built = result(inv, { dryRun: false, exitCode, durationMs, ok }, meta);
+  if (ok || run.nothrow) return built;
   throw new BuildError({
     exitCode: interruptedBy ? 130 : exitCode,
     signal: interruptedBy ?? output.signal ?? null,

@@ -149,19 +149,5 @@ async function startOnNode(argv: readonly string[], env: Record<string, string>,
   };
 }
 
-/** Characters no POSIX shell treats specially anywhere in a word. */
-const PLAIN = /^[A-Za-z0-9_@%+=:,./-]+$/;
-
-/**
- * One argument quoted for a POSIX shell, ready to paste: as is when nothing in it is special,
- * else in single quotes (a quote inside as `'\''`). Pastes into sh, bash, zsh and fish alike.
- */
-export function quoteArg(arg: string): string {
-  if (PLAIN.test(arg) && !arg.startsWith("=")) return arg;
-  return `'${arg.replaceAll("'", `'\\''`)}'`;
-}
-
-/** The command shell-quoted, ready to paste. */
-export function shellCommand(argv: readonly string[]): string {
-  return argv.map(quoteArg).join(" ");
-}
+// Quoting printed commands is pure and lives in shell.ts; re-exported for callers of this module.
+export { commandIn, quoteArg, shellCommand } from "./shell.ts";

@@ -270,7 +270,7 @@ export function splitWords(text: string): string[] {
 export interface TemplateOptions extends Omit<BuildOptions, "quiet">, RunOptions {}
 
 const RUN_KEYS = [
-  "cwd", "env", "signal", "dryRun", "capabilities", "quiet", "nothrow", "onProgress", "secrets", "log", "killGraceMs",
+  "cwd", "env", "signal", "dryRun", "offline", "capabilities", "quiet", "nothrow", "onProgress", "secrets", "log", "killGraceMs",
 ] as const satisfies readonly (keyof RunOptions)[];
 // A new field of RunOptions must be sorted here, or the typecheck fails.
 const everyRunKey: [Exclude<keyof RunOptions, (typeof RUN_KEYS)[number]>] extends [never] ? true : never = true;
@@ -426,8 +426,9 @@ export class BuildHandle implements PromiseLike<BuildResult> {
   }
 
   /**
-   * A handle that only plans: awaiting it gives a `BuildResult` with `dryRun: true`, the `argv`
-   * and the shell-quoted `command`, without running buildx or probing the machine.
+   * A handle that does everything but the build: awaiting it probes the machine (unless
+   * `offline` or `capabilities` were given), plans, prints the same warnings, and gives a
+   * `BuildResult` with `dryRun: true` and the `argv` and `command` the real run would have.
    */
   dryRun(value = true): BuildHandle {
     return this.#with({ dryRun: value });
@@ -482,7 +483,7 @@ export class BuildHandle implements PromiseLike<BuildResult> {
     if (!this.plan.ok) throw new ValidationError(this.plan.diagnostics);
 
     const log = run.log ?? ((line: string) => host.write("stderr", `${line}\n`));
-    if (!run.quiet && !run.dryRun) for (const d of own) if (d.level === "warning") log(formatDiagnostic(d));
+    if (!run.quiet) for (const d of own) if (d.level === "warning") log(formatDiagnostic(d));
     // build() prints the plan's warnings; the ones the parser already printed are left out.
     const skip = new Set(plan(options, run.capabilities ?? UNKNOWN_CAPABILITIES).diagnostics
       .filter((d) => this.#warnedByParse(d)).map(formatDiagnostic));
@@ -531,7 +532,7 @@ export interface Buildx {
   (strings: TemplateStringsArray, ...values: unknown[]): BuildHandle;
   /** A tag whose builds use these options (the template's text wins over the build options). */
   (options: TemplateOptions): Buildx;
-  /** The same tag, planning only: awaiting a build gives its argv and command; nothing runs or is probed. */
+  /** The same tag for dry runs: awaiting a build checks it against the machine and gives its argv and command; nothing is built. */
   readonly dry: Buildx;
   /** The options this tag was made with. */
   readonly options: Readonly<TemplateOptions>;

@@ -6,7 +6,8 @@
  * stderr are pipes here, so no output may hold a colour escape.
  */
 import { spawn } from "node:child_process";
-import { readFile, writeFile } from "node:fs/promises";
+import { existsSync } from "node:fs";
+import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { VERSION } from "../lib/cli.ts";
@@ -29,6 +30,7 @@ import {
   RUNTIMES,
   type RuntimeName,
   STACK_FRAME,
+  tempDir,
   trackImage,
   waitFor,
 } from "./fixtures/cli/support.ts";
@@ -101,11 +103,13 @@ describe.each(NAMES)("buildx-kit on %s: discovering it", (rt) => {
   });
 
   it.each([
-    ["build", ["usage: buildx-kit build [flags] [context]", "  --dry-run      print the command instead of running it", "  --json         print the BuildResult as JSON",
+    ["build", ["usage: buildx-kit build [flags] [context]", "  --dry-run      everything but the build: check against this machine, print the command",
+      "  --offline      with --dry-run: plan without looking at this machine (assume the latest buildx)", "  --json         print the BuildResult as JSON",
       "  --save FILE    also save the options as a recipe (FILE must not exist)", "  --force        with --save: replace FILE if it exists", "buildx flags:"]],
     ["guide", ["usage: buildx-kit guide [--from RECIPE]", "without writing anything (exit 130)."]],
-    ["run", ["usage: buildx-kit run RECIPE... [--set KEY=VALUE]... [--dry-run] [--json]", "  --set KEY=VALUE   override an option: --set tag=api:1.2, --set buildArg.VERSION=1.2",
-      "  --dry-run         print the commands instead of running them"]],
+    ["run", ["usage: buildx-kit run RECIPE... [--set KEY=VALUE]... [--dry-run [--offline]] [--json]", "  --set KEY=VALUE   override an option: --set tag=api:1.2, --set buildArg.VERSION=1.2",
+      "  --dry-run         everything but the builds: check against this machine, print the commands",
+      "  --offline         with --dry-run: plan without looking at this machine"]],
     ["recipe", ["usage: buildx-kit recipe <export|import|check> ...", "  recipe check FILE... [--set K=V]     validate recipes (exit 2 on problems, each with its path)",
       "  recipe export FILE [--bake OUT] [--target NAME] [--set K=V] [--force]", "  recipe import BAKE.json [--target T] [--out FILE] [--force]"]],
     ["doctor", ["usage: buildx-kit doctor [--json]", "features are available and why not. Exit 0 when healthy, 1 when not."]],
@@ -214,23 +218,25 @@ describe.each(NAMES)("buildx-kit on %s: bad input is exit 2 and one paragraph", 
 describe.each(NAMES)("buildx-kit on %s: dry runs and recipes (no build)", (rt) => {
   it("build --dry-run prints the exact command and nothing else", async () => {
     const r = await bx(rt, ["build", "--dry-run", "-t", "x:1", "app"], { cwd: project });
-    expect(r).toEqual({ code: 0, signal: null, stdout: "docker buildx build --load --tag=x:1 app\n", stderr: "" });
+    // The whole invocation, to paste from any folder; --progress=plain because stderr is a pipe here,
+    // as the real run would have it.
+    expect(r).toEqual({ code: 0, signal: null, stdout: `cd ${project} && docker buildx build --load --progress=plain --tag=x:1 app\n`, stderr: "" });
     const pushed = await bx(rt, ["build", "--dry-run", "--push", "-t", "localhost:5000/x:1", "--platform", "linux/amd64,linux/arm64", "app"], { cwd: project });
-    expect(pushed.stdout).toBe("docker buildx build --platform=linux/amd64,linux/arm64 --push --tag=localhost:5000/x:1 app\n");
+    expect(pushed.stdout).toBe(`cd ${project} && docker buildx build --platform=linux/amd64,linux/arm64 --progress=plain --push --tag=localhost:5000/x:1 app\n`);
   });
 
   it("build --dry-run --json prints a BuildResult that parses", async () => {
     const r = await bx(rt, ["build", "--dry-run", "--json", "-t", "x:1", "--build-arg", "A=b c", "app"], { cwd: project });
     expect(r.code).toBe(0);
     const result = JSON.parse(r.stdout) as { ok: boolean; dryRun: boolean; argv: string[]; command: string };
-    expect(result).toMatchObject({ ok: true, dryRun: true, argv: ["docker", "buildx", "build", "--build-arg=A=b c", "--load", "--tag=x:1", "app"] });
-    expect(result.command).toBe("docker buildx build '--build-arg=A=b c' --load --tag=x:1 app");
+    expect(result).toMatchObject({ ok: true, dryRun: true, cwd: project, argv: [expect.stringMatching(/(^|\/)docker$/), "buildx", "build", "--build-arg=A=b c", "--load", "--progress=plain", "--tag=x:1", "app"] });
+    expect(result.command).toBe(`cd ${project} && docker buildx build '--build-arg=A=b c' --load --progress=plain --tag=x:1 app`);
   });
 
   it("build --save FILE writes the recipe, refuses to replace it, and --force does", async () => {
     const file = `saved-${rt}.json`;
     const r = await bx(rt, ["build", "--dry-run", "--save", file, "-t", "x:1", "--label", "k=v", "app"], { cwd: project });
-    expect(r).toEqual({ code: 0, signal: null, stdout: "docker buildx build --label=k=v --load --tag=x:1 app\n", stderr: `saved ${file}\n` });
+    expect(r).toEqual({ code: 0, signal: null, stdout: `cd ${project} && docker buildx build --label=k=v --load --progress=plain --tag=x:1 app\n`, stderr: `saved ${file}\n` });
     const recipe = JSON.parse(await readFile(join(project, file), "utf8"));
     expect(recipe).toMatchObject({ recipe: 1, name: `saved-${rt}`, options: { context: "app", label: { k: "v" }, tag: ["x:1"] } });
     await badInput(rt, ["build", "--dry-run", "--save", file, "app"],
@@ -260,7 +266,7 @@ describe.each(NAMES)("buildx-kit on %s: dry runs and recipes (no build)", (rt) =
     // Once, whether one recipe runs (with its progress) or several (quiet, each with its result).
     const ran = await bx(rt, ["run", "--dry-run", file], { cwd: project });
     expect(ran).toEqual({
-      code: 0, signal: null, stdout: "docker buildx build --build-arg=API_TOKEN=abc --load app\n",
+      code: 0, signal: null, stdout: `cd ${project} && docker buildx build --build-arg=API_TOKEN=abc --load --progress=plain app\n`,
       stderr: `${warning.replace(/^warning: /, `warning: ${file}: options.buildArg.API_TOKEN: `)}\n`,
     });
     const two = await bx(rt, ["run", "--dry-run", file, "good.json"], { cwd: project });
@@ -280,14 +286,52 @@ describe.each(NAMES)("buildx-kit on %s: dry runs and recipes (no build)", (rt) =
 
   it("run --dry-run prints the recipe's command; from another folder, paths are the recipe's", async () => {
     const r = await bx(rt, ["run", "--dry-run", "good.json"], { cwd: project });
-    expect(r).toEqual({ code: 0, signal: null, stdout: "docker buildx build '--build-arg=GREETING=from a recipe' --load --tag=buildx-kit-cli-test/good:1 app\n", stderr: "" });
+    expect(r).toEqual({ code: 0, signal: null, stdout: `cd ${project} && docker buildx build '--build-arg=GREETING=from a recipe' --load --progress=plain --tag=buildx-kit-cli-test/good:1 app\n`, stderr: "" });
     const several = await bx(rt, ["run", "--dry-run", join(project, "good.json"), "--set", "tag=z:9", join(project, "good.json")], { cwd: "/" });
     expect(several.code).toBe(0);
     expect(several.stdout.split("\n")).toEqual([
-      `${join(project, "good.json")}: docker buildx build '--build-arg=GREETING=from a recipe' --load --tag=z:9 app`,
-      `${join(project, "good.json")}: docker buildx build '--build-arg=GREETING=from a recipe' --load --tag=z:9 app`,
+      // Pasted from here ("/"), each still runs in the recipe's folder; several at once run quiet.
+      `${join(project, "good.json")}: cd ${project} && docker buildx build '--build-arg=GREETING=from a recipe' --load --progress=quiet --tag=z:9 app`,
+      `${join(project, "good.json")}: cd ${project} && docker buildx build '--build-arg=GREETING=from a recipe' --load --progress=quiet --tag=z:9 app`,
       "",
     ]);
+  });
+
+  it("a dry run tells what the real run would: the same warnings, and the same exit code for what this buildx lacks", async () => {
+    // push with a local output: the warning that the real run prints, before the command.
+    const pushLocal = await bx(rt, ["build", "--dry-run", "--push", "-t", "localhost:5000/x:1", "-o", "type=local,dest=out", "app"], { cwd: project });
+    expect(pushLocal.code).toBe(0);
+    expect(pushLocal.stderr).toMatch(/^warning \[[\w-]+\] push: /m);
+    expect(pushLocal.stdout).toBe(`cd ${project} && docker buildx build --output=type=local,dest=out --progress=plain --tag=localhost:5000/x:1 app\n`);
+  });
+
+  it.skipIf(!engine.ok)("--dry-run --check exits 2 on buildx 0.13.1 as the real run does; --offline plans for the latest buildx", async () => {
+    const dry = await bx(rt, ["build", "--dry-run", "--check", "app"], { cwd: project });
+    const real = await bx(rt, ["build", "--check", "app"], { cwd: project });
+    expect(dry.code).toBe(2);
+    expect(real.code).toBe(2);
+    expect(dry.stderr).toBe(real.stderr);
+    expect(dry.stderr).toContain("needs buildx >= 0.15.0");
+    const offline = await bx(rt, ["build", "--dry-run", "--offline", "--check", "app"], { cwd: project });
+    expect(offline).toMatchObject({ code: 0, stdout: `cd ${project} && docker buildx build --check --progress=plain app\n` });
+    await badInput(rt, ["build", "--offline", "app"], "error: --offline plans without looking at this machine, so it goes with --dry-run only\n", project);
+    await badInput(rt, ["run", "--offline", "good.json"], "error: --offline plans without looking at this machine, so it goes with --dry-run only\n", project);
+  });
+
+  it("the printed command runs pasted into sh and bash from another folder, even for a folder named like a command", async () => {
+    const odd = join(await tempDir("paste"), "x $(touch pwned) 'q'");
+    await mkdir(join(odd, "app"), { recursive: true });
+    await writeFile(join(odd, "app", "Dockerfile"), "FROM scratch\n");
+    const dry = await bx(rt, ["build", "--dry-run", "--offline", "-o", "type=local,dest=out", "app"], { cwd: odd });
+    expect(dry.code, dry.stderr).toBe(0);
+    const printed = dry.stdout.trimEnd();
+    expect(printed.startsWith(`cd '${odd.replaceAll("'", "'\\''")}' && docker buildx build `)).toBe(true);
+    // Swap docker for echo: what the shell hands over must be the same words, from the same folder.
+    for (const shell of ["sh", "bash"]) {
+      const ran = await run(shell, ["-c", `${printed.replace("&& docker ", "&& pwd && echo docker ")}`], { cwd: "/" });
+      expect(ran.stdout).toBe(`${odd}\ndocker buildx build --output=type=local,dest=out --progress=plain app\n`);
+    }
+    expect(existsSync(join("/", "pwned"))).toBe(false);
   });
 
   it("recipe check: a good recipe is ok (exit 0); a bad one names the path of every problem (exit 2)", async () => {
@@ -413,7 +457,7 @@ describe.each(NAMES)("buildx-kit on %s: doctor", (rt) => {
     ].join("\n");
     expect(await bx(rt, ["build", "-t", "x:1", "app"], { env, cwd: project })).toEqual({ code: 1, signal: null, stdout: "", stderr: refusal });
     expect(await bx(rt, ["run", "good.json"], { env, cwd: project })).toEqual({ code: 1, signal: null, stdout: "", stderr: refusal });
-    expect((await bx(rt, ["build", "--dry-run", "-t", "x:1", "app"], { env, cwd: project })).stdout).toBe("docker buildx build --load --tag=x:1 app\n");
+    expect((await bx(rt, ["build", "--dry-run", "-t", "x:1", "app"], { env, cwd: project })).stdout).toBe(`cd ${project} && docker buildx build --load --progress=plain --tag=x:1 app\n`);
   });
 });
 
@@ -459,7 +503,7 @@ describe.skipIf(!engine.ok).each(NAMES)("buildx-kit on %s: real builds", (rt) =>
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toBe("");
     expect(r.stderr).toBe("info [bake-load-as-output] load: is on by default (no push, no output): written as output type=docker\n" +
-      `wrote ${out}: build it with (cd ${project.replace(/\/$/, "")} && docker buildx bake -f ${out} bake-${rt})\n`);
+      `wrote ${out}: build it with cd ${project.replace(/\/$/, "")} && docker buildx bake -f ${out} bake-${rt}\n`);
     const baked = await run("docker", ["buildx", "bake", "-f", out], { cwd: project });
     expect(baked.code, baked.stderr).toBe(0);
     expect(await labelOf(name, "via")).toBe("bake");
@@ -480,7 +524,7 @@ describe.skipIf(!engine.ok).each(NAMES)("buildx-kit on %s: real builds", (rt) =>
       "^error: docker buildx build exited with code 1",
       "ERROR: failed to solve: dockerfile parse error on line 2: unknown instruction: RUNN \\(did you mean RUN\\?\\)",
       "hint: the Dockerfile does not parse: fix the line the error names",
-      "command: \\S+/docker buildx build --load --progress=plain broken\n$",
+      `command: cd ${project} && docker buildx build --load --progress=plain broken\n$`,
     ].join("\n")));
     expect(r.stderr).not.toMatch(STACK_FRAME);
     expect(r.stderr).not.toContain("--debug");
@@ -498,7 +542,7 @@ describe.skipIf(!engine.ok).each(NAMES)("buildx-kit on %s: real builds", (rt) =>
       "unknown flag: --platfrom",
       "See 'docker buildx build --help'\\.",
       "hint: this buildx does not know --platfrom: upgrade buildx, or leave the option out \\(buildx-kit's flag table names the version each flag needs\\)",
-      "command: \\S+/docker buildx build --load --progress=plain --platfrom=linux/amd64 app$",
+      `command: cd ${project} && docker buildx build --load --progress=plain --platfrom=linux/amd64 app$`,
     ].join("\n"), "m"));
   });
 

@@ -197,7 +197,7 @@ describe("guide with the real prompts", () => {
       "  error [multi-platform-load-needs-containerd-store] platform: 2 platforms cannot be loaded into the classic image store of the docker driver\n",
     );
     expect(j.text).toContain(shellCommand([
-      "docker", "buildx", "build", "--no-cache", "--output=type=oci,dest=image-oci.tar", "--platform=linux/amd64,linux/arm64",
+      "docker", "buildx", "build", "--no-cache", "--output=type=oci,dest=image-oci.tar", "--platform=linux/amd64,linux/arm64", "--progress=plain",
       "--tag=localhost:5000/guide/r:1", "--target=deps", "app",
     ]));
   });

@@ -60,9 +60,15 @@ async function filesIn(dir: string): Promise<string[]> {
 
 const TAG = "localhost:5000/guide/app:1";
 
-/** The command as the guide shows it: `docker buildx build ARGS`, shell-quoted by shellCommand(). */
+/**
+ * The command as the guide shows it after `cd FOLDER && `: `docker buildx build ARGS`, shell-quoted
+ * by shellCommand(), with the `--progress=plain` a build adds where stderr is no terminal (as here),
+ * in its place in the table's (alphabetical) order.
+ */
 function cmd(...args: string[]): string {
-  return shellCommand(["docker", "buildx", "build", ...args]);
+  const at = args.findIndex((a) => !a.startsWith("--") || a.slice(2) > "progress");
+  const withProgress = [...args.slice(0, at < 0 ? args.length : at), "--progress=plain", ...args.slice(at < 0 ? args.length : at)];
+  return shellCommand(["docker", "buildx", "build", ...withProgress]);
 }
 
 /** Context app, its Dockerfile, the last stage, one tag. */
@@ -106,7 +112,7 @@ describe("guide: destinations", () => {
     ]);
     expect(j.code).toBe(0);
     expect(j.text).toMatch(/^Machine: buildx 0\.13\.1 · docker driver \(builder default\) · containerd image store · platforms linux\/amd64, linux\/amd64\/v2, linux\/amd64\/v3\n/);
-    expect(j.text).toContain(`The command:\n  ${cmd("--load", `--tag=${TAG}`, "app")}\n`);
+    expect(j.text).toContain(`The command:\n  cd ${j.cwd} && ${cmd("--load", `--tag=${TAG}`, "app")}\n`);
     expect(j.text).toContain("Building...\nBuilt in 1.2s (sha256:0123456789abcdef).\n");
     expect(j.calls).toHaveLength(1);
     expect(j.calls[0]!.options).toEqual({ context: "app", load: true, tag: [TAG] });
@@ -155,9 +161,9 @@ describe("guide: destinations", () => {
     expect(between(j.text, `? ${WHERE}`, "? --tag")).toBe(
       "  error [push-needs-tag] push: pushing needs a tag to know where the image goes\n    hint: add tag: \"registry/repository:tag\" (or name= in an image output)\n",
     );
-    expect(j.text).toContain(`  ${cmd("--push", `--tag=${TAG}`, "app")}\n`);
+    expect(j.text).toContain(`  cd ${j.cwd} && ${cmd("--push", `--tag=${TAG}`, "app")}\n`);
     // "print only" ends with the bare command, to copy.
-    expect(j.text.endsWith(`? ${NOW}\n${cmd("--push", `--tag=${TAG}`, "app")}\n`)).toBe(true);
+    expect(j.text.endsWith(`? ${NOW}\ncd ${j.cwd} && ${cmd("--push", `--tag=${TAG}`, "app")}\n`)).toBe(true);
   });
 
   it("loads and pushes where buildx >= 0.13 can export twice, saving and running", async () => {
@@ -600,7 +606,7 @@ describe("guide: the questions", () => {
       ulimit: { nofile: { soft: 1024, hard: 2048 } },
     });
     expect(j.text).toContain(
-      `  ${cmd(
+      `  cd ${j.cwd} && ${cmd(
         "--add-host=db.local:10.0.0.5", "--allow=network.host", "--annotation=org.opencontainers.image.title=guide", "--attest=type=sbom",
         "--build-context=assets=./app", "--cache-from=type=local,src=.cache", "--cache-to=type=local,dest=.cache,mode=max",
         "--label=org.opencontainers.image.source=https://example.com/app", "--load", "--network=host", "--no-cache", "--no-cache-filter=deps",

@@ -256,7 +256,7 @@ describe("the handle, against a fake buildx", () => {
     expect(await h).toBe(a);
     expect(await called()).toBe(1);
     expect(a.ok).toBe(true);
-    expect(await argsOfLastCall()).toEqual(["buildx", "build", "--label=a b=c; d", "--load", expect.stringMatching(/^--metadata-file=/), "--progress=quiet", "--tag=app:1", "."]);
+    expect(await argsOfLastCall()).toEqual(["buildx", "build", expect.stringMatching(/^--metadata-file=/), "--label=a b=c; d", "--load", "--progress=quiet", "--tag=app:1", "."]);
   });
 
   it("is immutable: each method returns a new handle", async () => {
@@ -322,19 +322,39 @@ describe("the handle, against a fake buildx", () => {
     await expect(buildx({ capabilities: fake, env: env("ok"), signal: controller.signal })`-t app:1 .`).rejects.toMatchObject({ interrupted: true });
   });
 
-  it(".dryRun() and buildx.dry give the argv and command without running or probing", async () => {
+  it(".dryRun() and buildx.dry give the argv and command without running; offline, without probing", async () => {
     await rm(calls, { force: true });
-    // No capabilities: a probe would run the real docker; a dry run must not.
-    const h = buildx({ env: env("ok") })`--platform linux/amd64 -t ${"localhost:5000/app:1"} --push --label ${"k=it's $(x)"} .`;
+    // Offline: a probe would run the real docker; this dry run must not.
+    const h = buildx({ env: env("ok"), offline: true })`--platform linux/amd64 -t ${"localhost:5000/app:1"} --push --label ${"k=it's $(x)"} .`;
     const dry = await h.dryRun();
     expect(dry.dryRun).toBe(true);
-    expect(dry.argv).toEqual(["docker", "buildx", "build", "--label=k=it's $(x)", "--platform=linux/amd64", "--push", "--tag=localhost:5000/app:1", "."]);
-    expect(dry.command).toBe("docker buildx build '--label=k=it'\\''s $(x)' --platform=linux/amd64 --push --tag=localhost:5000/app:1 .");
+    // Here stderr is no terminal, so the build would add --progress=plain: the dry run says so too.
+    const argv = ["docker", "buildx", "build", "--label=k=it's $(x)", "--platform=linux/amd64", "--progress=plain", "--push", "--tag=localhost:5000/app:1", "."];
+    expect(dry.argv).toEqual(argv);
+    expect(dry.cwd).toBe(process.cwd());
+    expect(dry.command).toBe(`cd ${process.cwd()} && docker buildx build '--label=k=it'\\''s $(x)' --platform=linux/amd64 --progress=plain --push --tag=localhost:5000/app:1 .`);
     // the printed command reads back as the same words
-    expect(splitWords(dry.command)).toEqual(dry.argv);
-    expect((await buildx.dry`-t app:1 .`).argv).toEqual(["docker", "buildx", "build", "--load", "--tag=app:1", "."]);
+    expect(splitWords(dry.command.slice(dry.command.indexOf("&& ") + 3))).toEqual(dry.argv);
+    expect((await buildx.dry({ offline: true })`-t app:1 .`).argv).toEqual(["docker", "buildx", "build", "--load", "--progress=plain", "--tag=app:1", "."]);
     expect(await called()).toBe(0);
-    await expect(buildx.dry`--push .`).rejects.toThrow(/push-needs-tag/);
+    await expect(buildx.dry({ offline: true })`--push .`).rejects.toThrow(/push-needs-tag/);
+  });
+
+  it("a dry run shows the invocation the real run spawns: same argv, same command, same warnings", async () => {
+    await rm(calls, { force: true });
+    const warned: string[][] = [[], []];
+    const handle = (i: number) =>
+      buildx({ capabilities: fake, env: env("ok"), log: (l) => warned[i]!.push(l) })`-t app:1 --push -o type=local,dest=out --secret ${"id=s,env=S"} .`;
+    const dry = await handle(0).dryRun();
+    const real = await handle(1);
+    expect(real.argv).toEqual(dry.argv);
+    expect(real.command).toBe(dry.command);
+    expect(real.cwd).toBe(dry.cwd);
+    // A dry run prints the plan's warnings as the real run does (push with a local output).
+    expect(warned[0]!.filter((l) => l.startsWith("warning"))).toEqual(warned[1]!.filter((l) => l.startsWith("warning")));
+    expect(warned[0]!.some((l) => l.startsWith("warning [push-with-local-output]") || /push/.test(l))).toBe(true);
+    // What ran is the same argv, plus only the private metadata file.
+    expect(await argsOfLastCall()).toEqual([...dry.argv.slice(1, 3), expect.stringMatching(/^--metadata-file=\/.*\/metadata\.json$/), ...dry.argv.slice(3)]);
   });
 });
 
