@@ -216,12 +216,12 @@ describe.skipIf(!engine.ok)("build() on the real engine", () => {
     expect(blobsContaining(saved.blobs, `NONCE=${id}`)).not.toEqual([]);
   });
 
-  it("RunOptions.secrets: a 0600 file in a private folder while the build runs, removed after", async () => {
+  it("RunOptions.secrets: the value reaches RUN through buildx's environment only: no file, not in argv or command", async () => {
     const id = nonce();
     const tag = trackImage(`buildx-kit-test/run-secrets:${id}`);
     const value = `from-run-options-${id}`;
     const tmp = await privateTmp();
-    const seen: { dirMode?: number; files?: { name: string; mode: number; content: string }[] } = {};
+    const seen: { dirMode?: number; files?: string[]; holding?: string[] } = {};
     let result;
     try {
       result = await build({ context: fixture("secret"), tag: [tag], buildArg: { NONCE: id } }, {
@@ -233,11 +233,8 @@ describe.skipIf(!engine.ok)("build() on the real engine", () => {
           const [folder] = readdirSync(tmp.dir);
           const path = join(tmp.dir, folder!);
           seen.dirMode = statSync(path).mode & 0o777;
-          seen.files = readdirSync(path).filter((f) => f.startsWith("secret")).map((name) => ({
-            name,
-            mode: statSync(join(path, name)).mode & 0o777,
-            content: readFileSync(join(path, name), "utf8"),
-          }));
+          seen.files = readdirSync(path);
+          seen.holding = seen.files.filter((name) => readFileSync(join(path, name), "utf8").includes(value));
         },
       });
     } finally {
@@ -245,10 +242,13 @@ describe.skipIf(!engine.ok)("build() on the real engine", () => {
     }
 
     expect(seen.dirMode).toBe(0o700);
-    expect(seen.files).toEqual([{ name: expect.any(String), mode: 0o600, content: value }]);
+    // Only the metadata file (not written yet, or without the value): the secret is on no disk.
+    expect(seen.holding).toEqual([]);
+    expect(seen.files!.every((f) => f === "metadata.json")).toBe(true);
     expect(await tmp.entries()).toEqual([]); // the private folder is gone
-    const secretArg = result.argv.find((a) => a.startsWith("--secret="));
-    expect(secretArg).toMatch(new RegExp(`^--secret=id=token,src=${tmp.dir}/buildx-kit-\\w+/secret-0$`));
+    expect(result.argv).toContain("--secret=id=token,env=BUILDX_KIT_SECRET_TOKEN");
+    expect(result.command).not.toContain(value);
+    expect(JSON.stringify(result)).not.toContain(value);
     expect(await docker("run", "--rm", tag, "cat", "/token.sha256")).toBe(`${sha256(value)}\n`);
     const saved = await savedImage(tag);
     expect(saved.layers.length).toBeGreaterThanOrEqual(2);
@@ -287,9 +287,11 @@ describe.skipIf(!engine.ok)("build() on the real engine", () => {
 
     // No temp file in it: the private metadata file is gone by now.
     expect(result.command).not.toContain("--metadata-file");
-    expect(result.command).toBe(shellCommand(result.argv.filter((a) => !a.startsWith("--metadata-file="))));
+    expect(result.argv.some((a) => a.startsWith("--metadata-file="))).toBe(false);
+    expect(result.command).toBe(`cd ${process.cwd()} && ${shellCommand(["docker", ...result.argv.slice(1)])}`);
     await docker("image", "rm", tag);
-    const again = await run("bash", ["-c", result.command]);
+    // Pasted anywhere: it runs in the build's folder.
+    const again = await run("bash", ["-c", result.command], { cwd: "/" });
     expect(again.stderr).not.toMatch(/ERROR/);
     expect(again.code).toBe(0);
     expect(await configOf()).toEqual(before);
@@ -319,14 +321,14 @@ describe.skipIf(!engine.ok)("build() on the real engine", () => {
     expect(runSteps(second)[0]!.name).toBe(run1[0]!.name);
   });
 
-  it("dryRun: returns argv and command without spawning or probing anything", async () => {
+  it("dryRun: returns argv and command without spawning anything; offline, without probing", async () => {
     const fake = await fakeDocker("exit 0");
     const tmp = await privateTmp();
     const path = process.env.PATH;
     process.env.PATH = `${fake.dir}:${path}`;
     let plain, withCaps;
     try {
-      plain = await build({ context: ".", tag: ["app:1"], push: true, buildArg: { A: "x y" } }, { dryRun: true, secrets: { token: "not-written" } });
+      plain = await build({ context: ".", tag: ["app:1"], push: true, buildArg: { A: "x y" } }, { dryRun: true, offline: true, secrets: { token: "not-written" } });
       withCaps = await build({ context: ".", tag: ["app:1"] }, { dryRun: true, capabilities: fake.capabilities });
     } finally {
       process.env.PATH = path;
@@ -336,8 +338,9 @@ describe.skipIf(!engine.ok)("build() on the real engine", () => {
     expect(plain.dryRun).toBe(true);
     expect(plain.exitCode).toBeNull();
     expect(plain.durationMs).toBe(0);
-    expect(plain.argv).toEqual(["docker", "buildx", "build", "--build-arg=A=x y", "--push", "--secret=id=token,src=<secret-file>", "--tag=app:1", "."]);
-    expect(plain.command).toBe("docker buildx build '--build-arg=A=x y' --push '--secret=id=token,src=<secret-file>' --tag=app:1 .");
+    expect(plain.argv).toEqual(["docker", "buildx", "build", "--build-arg=A=x y", "--progress=plain", "--push", "--secret=id=token,env=BUILDX_KIT_SECRET_TOKEN", "--tag=app:1", "."]);
+    expect(plain.command).toBe(`cd ${process.cwd()} && docker buildx build '--build-arg=A=x y' --progress=plain --push --secret=id=token,env=BUILDX_KIT_SECRET_TOKEN --tag=app:1 .`);
+    expect(plain.command).not.toContain("not-written");
     expect(plain.diagnostics.map((d) => d.code)).toContain("buildx-version-unknown"); // not probed
     expect(withCaps.argv.slice(0, 3)).toEqual([fake.docker, "buildx", "build"]);
     expect(withCaps.argv).toContain("--load");

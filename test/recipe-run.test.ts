@@ -151,14 +151,16 @@ describe("dry runs (no engine needed)", () => {
   it("show the command and the folder it would run in", async () => {
     const dir = await tempDir();
     await saveRecipe(join(dir, "r.json"), makeRecipe({ context: "app", tag: "app:1" }, { name: "r" }));
-    const [r] = await runRecipes([join(dir, "r.json")], { dryRun: true, set: ["tag=app:2", "platform=linux/arm64"] });
+    const [r] = await runRecipes([join(dir, "r.json")], { dryRun: true, offline: true, set: ["tag=app:2", "platform=linux/arm64"] });
     expect(r).toMatchObject({ name: "r", cwd: dir, ok: true });
-    expect(r!.result!.argv).toEqual(["docker", "buildx", "build", "--load", "--platform=linux/arm64", "--tag=app:2", "app"]);
+    expect(r!.result!.argv).toEqual(["docker", "buildx", "build", "--load", "--platform=linux/arm64", "--progress=plain", "--tag=app:2", "app"]);
+    expect(r!.result!.command).toBe(`cd ${dir} && docker buildx build --load --platform=linux/arm64 --progress=plain --tag=app:2 app`);
     expect(await readdir(dir)).toEqual(["r.json"]);
   });
 
   it("a recipe object runs in the given folder", async () => {
-    const result = await runRecipe(makeRecipe({ tag: "x:1" }, { name: "obj", builder: "default" }), { dryRun: true, cwd: "/somewhere" });
-    expect(result.argv).toEqual(["docker", "buildx", "build", "--builder=default", "--load", "--tag=x:1", "."]);
+    const result = await runRecipe(makeRecipe({ tag: "x:1" }, { name: "obj", builder: "default" }), { dryRun: true, offline: true, cwd: "/somewhere" });
+    expect(result.argv).toEqual(["docker", "buildx", "build", "--builder=default", "--load", "--progress=plain", "--tag=x:1", "."]);
+    expect(result.cwd).toBe("/somewhere");
   });
 });
