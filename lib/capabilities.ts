@@ -1,4 +1,5 @@
 /** What the machine can do, as `probe()` found it. A plain object: tests and dry runs pass their own. */
+import { describe } from "./values.ts";
 
 /** One node of a builder. */
 export interface BuilderNode {
@@ -65,3 +66,40 @@ export const UNKNOWN_CAPABILITIES: Capabilities = Object.freeze({
   builder: null,
   problems: [],
 });
+
+/** What each field of `Capabilities` holds, for messages and the shape check below. */
+const FIELDS: Readonly<Record<keyof Capabilities, { optional?: true; expects: string; ok: (v: unknown) => boolean }>> = {
+  buildxVersion: { expects: "a release (major.minor.patch) or null", ok: (v) => v === null || (typeof v === "string" && /^\d+\.\d+\.\d+$/.test(v)) },
+  buildxVersionText: { expects: "a string", ok: (v) => typeof v === "string" },
+  buildxCommand: {
+    expects: "an array of words (such as [\"docker\", \"buildx\"]) or null",
+    ok: (v) => v === null || (Array.isArray(v) && v.length > 0 && v.every((w) => typeof w === "string" && w !== "")),
+  },
+  buildxPlugin: { optional: true, expects: "a path or null", ok: (v) => v === null || v === undefined || typeof v === "string" },
+  engineVersion: { expects: "a string or null", ok: (v) => v === null || typeof v === "string" },
+  driver: { expects: "a string or null", ok: (v) => v === null || typeof v === "string" },
+  buildkitVersion: { expects: "a string or null", ok: (v) => v === null || typeof v === "string" },
+  containerdImageStore: { expects: "true, false or null", ok: (v) => v === null || typeof v === "boolean" },
+  builder: { expects: "an object or null", ok: (v) => v === null || (typeof v === "object" && !Array.isArray(v)) },
+  problems: { expects: "an array", ok: (v) => Array.isArray(v) },
+};
+
+/** The hint for capabilities of the wrong shape. */
+export const CAPABILITIES_HINT = "pass what probe() returns, or UNKNOWN_CAPABILITIES with your own fields: { ...UNKNOWN_CAPABILITIES, buildxVersion: \"0.13.1\" }";
+
+/** What is wrong with a value passed as `Capabilities`, one message per problem (empty when it is one). */
+export function capabilitiesProblems(value: unknown): string[] {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    return [`capabilities must be a Capabilities object (what probe() returns), got ${describe(value)}`];
+  }
+  const record = value as Record<string, unknown>;
+  const missing: string[] = [];
+  const problems: string[] = [];
+  for (const [name, field] of Object.entries(FIELDS)) {
+    const v = record[name];
+    if (v === undefined && !field.optional) missing.push(name);
+    else if (!field.ok(v)) problems.push(`capabilities.${name} expects ${field.expects}, got ${describe(v)}`);
+  }
+  if (missing.length) problems.unshift(`capabilities is missing ${missing.join(", ")}`);
+  return problems;
+}

@@ -12,11 +12,14 @@
  * - `bool`: `true` emits `--flag`, `false` or absent emits nothing.
  * - `string`: one value, emitted as `--flag=value`.
  * - `list`: a string or an array of strings; `--flag=value` once per element.
- * - `platforms`: a string or an array; elements may hold commas; emitted as one `--flag=a,b`.
+ * - `platforms`: a string or an array; elements may hold commas; emitted as one `--flag=a,b`. Each
+ *   platform as buildx reads it: `os/arch[/variant]`, `os(version)/arch`, an OS or an architecture
+ *   alone, or `local` (the grammar: `PLATFORM_PATTERN` in lib/values.ts).
  * - `map`: a record or `k=v` strings; `--flag=k=v` once per entry.
  * - `hosts`: like `map`, but emitted as `host:ip` (the form every buildx accepts).
  * - `csv`: CSV attributes (`type=local,dest=out`) as a string, a record, or an array of either.
- * - `csvOrBool`: like `csv`, or a boolean emitted as `--flag=true|false`.
+ * - `csvOrBool`: like `csv`, or a boolean emitted as `--flag=true|false`. `false` turns the feature
+ *   off; on a buildx older than the flag there is nothing to turn off, and it is left out.
  * - `ulimit`: `{ nofile: { soft, hard } }`, `{ nofile: [soft, hard] }`, `{ nofile: n }` or `"nofile=1024:2048"`.
  * - `bytes`: a number of bytes or a size with a unit (`"64m"`).
  */

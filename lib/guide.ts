@@ -462,7 +462,7 @@ class Guide {
     const p = this.planOf(this.o);
     for (const d of p.diagnostics) {
       if (d.level === "error" || NOT_LIVE.has(d.code)) continue;
-      if (d.code === "result-stays-in-cache" && !this.answered.has("destination")) continue;
+      if ((d.code === "result-stays-in-cache" || d.code === "docker-driver-loads-anyway") && !this.answered.has("destination")) continue;
       const key = `${d.code}|${d.option}|${d.message}`;
       if (this.shown.has(key)) continue;
       this.shown.add(key);

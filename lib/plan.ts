@@ -3,7 +3,7 @@
  * environment. Every adjustment it makes to what was asked is a diagnostic; nothing is dropped
  * or changed silently.
  */
-import { type Capabilities, UNKNOWN_CAPABILITIES } from "./capabilities.ts";
+import { type Capabilities, CAPABILITIES_HINT, capabilitiesProblems, UNKNOWN_CAPABILITIES } from "./capabilities.ts";
 import { parseAttributes } from "./csv.ts";
 import type { Diagnostic } from "./diagnostics.ts";
 import { ValidationError } from "./errors.ts";
@@ -11,7 +11,7 @@ import { FEATURES, FLAGS, type FlagRow } from "./flags.ts";
 import type { BuildOptions } from "./options.ts";
 import { referenceProblem } from "./reference.ts";
 import { atLeast } from "./version.ts";
-import { describe, encodeExtraFlag, encodeOption } from "./values.ts";
+import { describe, encodeExtraFlag, encodeOption, turnsOff } from "./values.ts";
 
 /** An exporter the build writes to, read from an `output` value. */
 export interface PlannedOutput {
@@ -87,6 +87,38 @@ export function platformsOf(value: unknown): string[] {
   return listOf(value).flatMap((v) => (typeof v === "string" ? v.split(",").map((s) => s.trim()).filter(Boolean) : []));
 }
 
+/**
+ * The path of the first annotation that targets the image index (`index:` or `index-descriptor:`
+ * among the comma-separated types before the key, platform qualifiers in brackets aside), or null.
+ */
+function indexAnnotationPath(value: unknown): string | null {
+  const list = listOf(value);
+  for (const [i, item] of list.entries()) {
+    if (typeof item !== "string") continue; // the value check reports it
+    const key = item.split("=")[0]!;
+    const colon = key.indexOf(":");
+    if (colon === -1) continue; // no types: the manifest
+    const types = key.slice(0, colon).replace(/\[[^\]]*\]/g, "").split(",").map((t) => t.trim());
+    if (types.includes("index") || types.includes("index-descriptor")) return Array.isArray(value) ? `annotation[${i}]` : "annotation";
+  }
+  return null;
+}
+
+/** True when an attestation or BUILDKIT_MULTI_PLATFORM makes BuildKit write an image index even for one platform. */
+function makesIndexAnyway(given: Record<string, unknown>): boolean {
+  if (listOf(given.attest).length > 0) return true;
+  if (given.sbom !== undefined && given.sbom !== false) return true;
+  const args = given.buildArg;
+  let multi: unknown;
+  if (Array.isArray(args) || typeof args === "string") {
+    for (const a of listOf(args)) if (typeof a === "string" && a.startsWith("BUILDKIT_MULTI_PLATFORM=")) multi = a.slice(a.indexOf("=") + 1);
+  } else if (typeof args === "object" && args !== null) {
+    multi = (args as Record<string, unknown>).BUILDKIT_MULTI_PLATFORM;
+  }
+  // buildx reads it with Go's strconv.ParseBool.
+  return /^(1|t|true)$/i.test(String(multi ?? ""));
+}
+
 /** Edit distance, for "did you mean". */
 export function distance(a: string, b: string): number {
   const row = Array.from({ length: b.length + 1 }, (_, i) => i);
@@ -131,9 +163,17 @@ export function plan(options: BuildOptions, capabilities: Capabilities = UNKNOWN
   const say = (level: Diagnostic["level"], code: string, option: string | null, message: string, hint?: string) =>
     diagnostics.push(hint === undefined ? { level, code, option, message } : { level, code, option, message, hint });
 
-  if (typeof options !== "object" || options === null || Array.isArray(options)) {
-    say("error", "invalid-options", null, `build options must be an object, got ${describe(options)}`);
-    return finish([], diagnostics, caps, { push: false, load: false, platforms: [], outputs: [], options: {} });
+  // The two arguments' shapes first: nothing below can be trusted without them.
+  const capsProblems = capabilitiesProblems(caps);
+  for (const problem of capsProblems) say("error", "invalid-capabilities", null, problem, CAPABILITIES_HINT);
+  const badOptions = typeof options !== "object" || options === null || Array.isArray(options);
+  if (badOptions) {
+    say("error", "invalid-options", null, `build options must be an object, got ${describe(options)}`,
+      'pass an object of build options, e.g. { context: ".", tag: "app:1" }');
+  }
+  if (badOptions || capsProblems.length) {
+    return finish([], diagnostics, capsProblems.length ? UNKNOWN_CAPABILITIES : caps,
+      { push: false, load: false, platforms: [], outputs: [], options: {} });
   }
 
   // Which keys are options at all; null is never a value.
@@ -178,7 +218,11 @@ export function plan(options: BuildOptions, capabilities: Capabilities = UNKNOWN
   } else if (resolved.push !== true && resolved.load === undefined && outputs.length === 0 && !resolved.call && resolved.check !== true) {
     resolved.load = true;
     say("info", "load-by-default", "load", "is on: with no push and no output the image is loaded into the image store",
-      "set load: false to keep the result in the build cache only");
+      caps.driver === "docker"
+        ? "the docker driver loads the result even with load: false; to keep it out of the image store, use output: type=cacheonly"
+        : caps.driver === null
+          ? "set load: false to keep the result in the build cache only (the docker driver loads it anyway)"
+          : "set load: false to keep the result in the build cache only");
   }
 
   const push = resolved.push === true || outputs.some(pushes);
@@ -206,7 +250,12 @@ export function plan(options: BuildOptions, capabilities: Capabilities = UNKNOWN
         `loading ${platforms.length} platforms needs the containerd image store or a non-docker driver; the machine was not probed`);
     }
   }
-  if (!push && !load && outputs.length === 0 && !resolved.call && resolved.check !== true) {
+  if (!push && !load && outputs.length === 0 && !resolved.call && resolved.check !== true && caps.driver === "docker") {
+    // buildx gives the docker driver an image export when none is asked for: the result is loaded.
+    say("warning", "docker-driver-loads-anyway", "load",
+      "is off, but the docker driver loads the result into the image store anyway (buildx exports there when no push or output is given)",
+      "to keep it out of the image store, use output: type=cacheonly, or a docker-container builder (builder option)");
+  } else if (!push && !load && outputs.length === 0 && !resolved.call && resolved.check !== true) {
     say("warning", "result-stays-in-cache", platforms.length > 1 ? "platform" : null,
       platforms.length > 1
         ? `${platforms.length} platforms with no push and no output: the result stays in the build cache`
@@ -221,6 +270,25 @@ export function plan(options: BuildOptions, capabilities: Capabilities = UNKNOWN
       say("error", "attestation-needs-containerd-store", name,
         "attestations are not supported by the docker driver with the classic image store",
         "turn on the containerd image store, or use a docker-container builder (builder option)");
+    }
+  }
+
+  const indexAnnotation = indexAnnotationPath(given.annotation);
+  if (indexAnnotation !== null) {
+    // BuildKit writes index annotations only into an image index; an export of one manifest fails
+    // with "index annotations not supported for single platform export". Refused here where that
+    // is certain; a single platform otherwise gets its index from buildx's default provenance.
+    const building = (resolved.call === undefined || resolved.call === "build") && resolved.check !== true;
+    const exportsImage = building && (outputs.length === 0 || outputs.some((o) => !FILE_OUTPUTS.has(o.type)));
+    const failure = 'the build would fail with "index annotations not supported for single platform export"';
+    if (caps.driver === "docker" && caps.containerdImageStore === false && exportsImage) {
+      say("error", "index-annotation-needs-index", indexAnnotation,
+        `an index annotation needs an image index, which the docker driver with the classic image store never makes; ${failure}`,
+        "turn on the containerd image store, use a docker-container builder (builder option), or annotate the manifest (manifest:KEY=VALUE)");
+    } else if (building && platforms.length <= 1 && given.provenance === false && !makesIndexAnyway(given)) {
+      say("error", "index-annotation-needs-index", indexAnnotation,
+        `an index annotation needs an image index, and ${platforms.length === 1 ? "one platform" : "the builder's one platform"} with provenance: false and no other attestation makes a single manifest; ${failure}`,
+        "build several platforms, drop provenance: false (buildx's default provenance attestation makes an index), or annotate the manifest (manifest:KEY=VALUE)");
     }
   }
 
@@ -249,6 +317,11 @@ export function plan(options: BuildOptions, capabilities: Capabilities = UNKNOWN
     if (value === undefined) continue;
     const encoded = encodeOption(name, row, value);
     for (const p of encoded.problems) say("error", "invalid-value", p.path, p.message);
+    if (encoded.args.length && !atLeast(version, row.since) && turnsOff(row, value)) {
+      say("info", "nothing-to-turn-off", name,
+        `${encoded.args[0]} is left out: buildx ${versionText(caps)} has no ${row.flag} (added in ${row.since}), so there is nothing to turn off`);
+      continue;
+    }
     if (encoded.args.length && !atLeast(version, row.since)) {
       say("error", "flag-needs-newer-buildx", name, `${row.flag} needs buildx >= ${row.since}; installed ${versionText(caps)}`,
         `upgrade buildx, or leave ${name} out`);

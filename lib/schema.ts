@@ -8,6 +8,7 @@
  * cannot say (a soft limit above the hard one, an image reference's grammar) is left to loading.
  */
 import { CONTEXT, FLAGS, type FlagRow } from "./flags.ts";
+import { PLATFORM_LIST_PATTERN } from "./values.ts";
 import { RECIPE_SCHEMA_URL, RECIPE_VERSION, SECRET_KEYS } from "./recipe.ts";
 
 /** A JSON Schema (draft-07) fragment. */
@@ -15,7 +16,6 @@ export type JsonSchema = { readonly [key: string]: unknown };
 
 const NON_EMPTY: JsonSchema = { type: "string", minLength: 1 };
 const SCALAR: JsonSchema = { type: ["string", "number", "boolean"] };
-const PLATFORM = "(?:local|[A-Za-z0-9_]+/[A-Za-z0-9_]+(?:/[A-Za-z0-9_.]+)?)";
 const BYTES = "^\\s*\\d+(?:\\.\\d+)?\\s*(?:[kmgtpeKMGTPE][iI]?[bB]?|[bB])?\\s*$";
 const ULIMIT_TEXT = "^[a-z]+=-?\\d+(?::-?\\d+)?$";
 
@@ -52,7 +52,8 @@ export function optionSchema(name: string, row: FlagRow): JsonSchema {
     case "list":
       return oneOrMany(row.choices ? { ...NON_EMPTY, examples: [...row.choices] } : NON_EMPTY);
     case "platforms":
-      return oneOrMany({ type: "string", pattern: `^\\s*${PLATFORM}(?:\\s*,\\s*${PLATFORM})*\\s*$`, description: "os/arch[/variant], comma-separated" });
+      // The same pattern plan() checks each platform with (lib/values.ts).
+      return oneOrMany({ type: "string", pattern: PLATFORM_LIST_PATTERN, description: "os/arch[/variant], an OS or architecture alone, os(version)/arch, or local; comma-separated" });
     case "map":
       // A build arg without "=" takes its value from the environment.
       return name === "buildArg" ? keyValues("^[^=]", "KEY=VALUE, or KEY to take it from the environment") : keyValues("^[^=]+=", "KEY=VALUE");

@@ -49,7 +49,31 @@ function scalarText(value: unknown): string | null {
   return null;
 }
 
-const PLATFORM = /^(local|[a-z0-9_]+\/[a-z0-9_]+(\/[a-z0-9_.]+)?)$/i;
+/**
+ * One platform as buildx reads `--platform` (buildx's platformutil.Parse, then containerd's
+ * platforms.Parse): `local` in any case; `os/arch` or `os/arch/variant`, where the OS may carry
+ * its version in parentheses (`windows(10.0.17763)/amd64`) and any names pass; or one word alone,
+ * which must be an OS or an architecture containerd knows (any case; `x86_64`, `aarch64`, `armhf`
+ * and friends are the aliases it normalises). Written as a pattern source without flags (case
+ * spelled out per letter) because the JSON Schema (lib/schema.ts) uses the same text, and JSON
+ * Schema patterns take no flags: the schema and plan() accept exactly the same platforms.
+ */
+const KNOWN_OS = ["aix", "android", "darwin", "dragonfly", "freebsd", "hurd", "illumos", "ios", "js", "linux", "macos", "nacl",
+  "netbsd", "openbsd", "plan9", "solaris", "windows", "zos"];
+const KNOWN_ARCH = ["386", "amd64", "amd64p32", "arm", "armbe", "arm64", "arm64be", "ppc64", "ppc64le", "loong64", "mips", "mipsle",
+  "mips64", "mips64le", "mips64p32", "mips64p32le", "ppc", "riscv", "riscv64", "s390", "s390x", "sparc", "sparc64", "wasm",
+  "i386", "x86_64", "x86-64", "aarch64", "armhf", "armel"];
+const anyCase = (word: string) => word.replace(/[a-z]/g, (c) => `[${c}${c.toUpperCase()}]`);
+const oneOf = (words: readonly string[]) => `(?:${[...words].sort((a, b) => b.length - a.length).map(anyCase).join("|")})`;
+const OS_VERSION = "(?:\\([A-Za-z0-9_.-]*\\))?";
+/** The pattern source of one platform (no anchors, no flags). */
+export const PLATFORM_PATTERN =
+  `(?:${anyCase("local")}|${oneOf(KNOWN_OS)}${OS_VERSION}|${oneOf(KNOWN_ARCH)}|[A-Za-z0-9_-]+${OS_VERSION}/[A-Za-z0-9_.-]+(?:/[A-Za-z0-9_.-]+)?)`;
+/** The pattern source of a `platform` string: platforms separated by commas, spaces around them allowed. */
+export const PLATFORM_LIST_PATTERN = `^\\s*${PLATFORM_PATTERN}(?:\\s*,\\s*${PLATFORM_PATTERN})*\\s*$`;
+const PLATFORM = new RegExp(`^${PLATFORM_PATTERN}$`, "u");
+const PLATFORM_FORMS = "is not a platform: expected os/arch[/variant] (linux/arm/v7), an OS or an architecture alone (linux, arm64), " +
+  "an OS version in parentheses (windows(10.0.17763)/amd64) or local";
 const BYTES = /^\d+(\.\d+)?\s*([kmgtp]i?b?|b)?$/i;
 const ULIMIT_TEXT = /^[a-z]+=-?\d+(:-?\d+)?$/;
 
@@ -105,7 +129,7 @@ const ENCODERS: Record<FlagKind, Encoder> = {
       }
       for (const p of item.value.split(",").map((s) => s.trim())) {
         if (PLATFORM.test(p)) platforms.push(p);
-        else problems.push({ path: item.path, message: `${JSON.stringify(p)} is not a platform (os/arch[/variant], e.g. linux/arm64)` });
+        else problems.push({ path: item.path, message: `${JSON.stringify(p)} ${PLATFORM_FORMS}` });
       }
     }
     return platforms.length ? [`${row.flag}=${platforms.join(",")}`] : [];
@@ -261,6 +285,15 @@ function csvText(path: string, value: unknown, problems: ValueProblem[]): string
     return null;
   }
   return formatCsv(fields);
+}
+
+/**
+ * True when a value only turns off what the flag controls: `false` for a `csvOrBool` flag
+ * (`provenance: false`). A buildx older than the flag has nothing to turn off, so the plan
+ * leaves such a value out there instead of refusing it.
+ */
+export function turnsOff(row: FlagRow, value: unknown): boolean {
+  return row.kind === "csvOrBool" && value === false;
 }
 
 /** The flag arguments for one option of the table, with every problem in its value. */

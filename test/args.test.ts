@@ -99,6 +99,12 @@ const CASES: readonly Case[] = [
   ["platform two in a list", { platform: ["linux/amd64", "linux/arm64/v8"] }, ["--load", "--platform=linux/amd64,linux/arm64/v8", "."]],
   ["platform with spaces", { platform: "linux/amd64, linux/arm/v7" }, ["--load", "--platform=linux/amd64,linux/arm/v7", "."]],
   ["platform local", { platform: "local" }, ["--load", "--platform=local", "."]],
+  // What buildx reads besides os/arch[/variant] (platformutil.Parse, containerd's platforms.Parse).
+  ["platform local in capitals", { platform: "LOCAL" }, ["--load", "--platform=LOCAL", "."]],
+  ["platform an OS alone", { platform: "linux" }, ["--load", "--platform=linux", "."]],
+  ["platform an arch alone", { platform: ["arm64", "x86_64", "AArch64"] }, ["--load", "--platform=arm64,x86_64,AArch64", "."]],
+  ["platform with an OS version", { platform: "windows(10.0.17763)/amd64" }, ["--load", "--platform=windows(10.0.17763)/amd64", "."]],
+  ["platform variant with a dot", { platform: "linux/arm64/v8.2" }, ["--load", "--platform=linux/arm64/v8.2", "."]],
 
   // csvOrBool
   ["provenance true", { provenance: true }, ["--load", "--provenance=true", "."]],
@@ -205,6 +211,10 @@ describe("extraFlags", () => {
   });
 });
 
+/** The end of the message for a value that is not a platform. */
+const NOT_A_PLATFORM = "is not a platform: expected os/arch[/variant] (linux/arm/v7), an OS or an architecture alone (linux, arm64), " +
+  "an OS version in parentheses (windows(10.0.17763)/amd64) or local";
+
 /** [options, the option path, the message of its invalid-value error]. */
 type Bad = readonly [unknown, string, string];
 
@@ -225,8 +235,13 @@ const BAD_VALUES: readonly Bad[] = [
   [{ allow: true }, "allow", "expects a string, got the boolean true"],
   // platforms
   [{ platform: 5 }, "platform", "expects a platform such as linux/amd64, got the number 5"],
-  [{ platform: "linux" }, "platform", '"linux" is not a platform (os/arch[/variant], e.g. linux/arm64)'],
-  [{ platform: ["linux/amd64", "linux/arm64,"] }, "platform[1]", '"" is not a platform (os/arch[/variant], e.g. linux/arm64)'],
+  [{ platform: "lnux" }, "platform", `"lnux" ${NOT_A_PLATFORM}`],
+  [{ platform: ["linux/amd64", "linux/arm64,"] }, "platform[1]", `"" ${NOT_A_PLATFORM}`],
+  // As containerd's platforms.Parse: an arch alone takes no OS version, at most three parts, no wildcards.
+  [{ platform: "arm64(1)" }, "platform", `"arm64(1)" ${NOT_A_PLATFORM}`],
+  [{ platform: "linux/arm/v7/x" }, "platform", `"linux/arm/v7/x" ${NOT_A_PLATFORM}`],
+  [{ platform: "linux/*" }, "platform", `"linux/*" ${NOT_A_PLATFORM}`],
+  [{ platform: "linux/amd64 ,linux/arm64;" }, "platform", `"linux/arm64;" ${NOT_A_PLATFORM}`],
   // map
   [{ buildArg: "=x" }, "buildArg", 'expects key=value, got the string "=x"'],
   [{ label: "bare" }, "label", 'expects key=value, got the string "bare"'],

@@ -302,11 +302,11 @@ describe("bake -> recipe", () => {
 
   it("syntax errors have line and column; values are checked as a recipe's", () => {
     expect(() => fromBake('{\n  "target": {,}\n}', undefined, { file: "b.json" })).toThrow("b.json: cannot import (1 problem):\n  b.json:2:14: unexpected \",\": expected a property name in double quotes");
-    expect(() => fromBake({ target: { base: { args: { A: { x: 1 } } }, app: { inherits: ["base"], platforms: ["linux"], pull: "yes" } } }, "app")).toThrow([
+    expect(() => fromBake({ target: { base: { args: { A: { x: 1 } } }, app: { inherits: ["base"], platforms: ["lnux"], pull: "yes" } } }, "app")).toThrow([
       "cannot import (3 problems):",
       "  target.base.args.A: expects a string, got an object",
       "  target.app.pull: expects true or false, got the string \"yes\"",
-      "  target.app.platforms: \"linux\" is not a platform (os/arch[/variant], e.g. linux/arm64)",
+      "  target.app.platforms: \"lnux\" is not a platform: expected os/arch[/variant] (linux/arm/v7), an OS or an architecture alone (linux, arm64), an OS version in parentheses (windows(10.0.17763)/amd64) or local",
     ].join("\n"));
   });
 

@@ -256,7 +256,8 @@ describe("guide: destinations", () => {
       { select: NOW, answer: "run" },
     ]);
     expect(between(j.text, `? ${WHERE}`, "? --build-arg")).toBe(
-      "  warning [result-stays-in-cache] no push, no load and no output: the result stays in the build cache\n    hint: push it (push: true), load it (load: true), or write it out (output)\n",
+      "  warning [docker-driver-loads-anyway] load: is off, but the docker driver loads the result into the image store anyway (buildx exports there when no push or output is given)\n" +
+        "    hint: to keep it out of the image store, use output: type=cacheonly, or a docker-container builder (builder option)\n",
     );
     expect(j.calls[0]!.options).toEqual({ context: "app", load: false, tag: [TAG] });
   });

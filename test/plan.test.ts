@@ -9,6 +9,7 @@ import { ValidationError } from "../lib/errors.ts";
 import { FEATURES, FLAGS, type FlagKind, type FlagRow } from "../lib/flags.ts";
 import type { BuildOptions } from "../lib/options.ts";
 import { constructBuildArgs, plan } from "../lib/plan.ts";
+import { recipeSchema } from "../lib/schema.ts";
 
 /** Capabilities from UNKNOWN_CAPABILITIES with overrides. */
 function caps(overrides: Partial<Capabilities>): Capabilities {
@@ -30,10 +31,20 @@ const DOCKER_STORE_UNKNOWN = { ...RECENT, containerdImageStore: null };
 const CONTAINER_DRIVER = { ...RECENT, driver: "docker-container", containerdImageStore: false };
 
 // The diagnostics, message and hint included.
+/** On the docker driver (RECENT): load: false would not keep the result out of the image store. */
 const LOAD_BY_DEFAULT: Diagnostic = {
   level: "info", code: "load-by-default", option: "load",
   message: "is on: with no push and no output the image is loaded into the image store",
-  hint: "set load: false to keep the result in the build cache only",
+  hint: "the docker driver loads the result even with load: false; to keep it out of the image store, use output: type=cacheonly",
+};
+const LOAD_BY_DEFAULT_OTHER_DRIVER: Diagnostic = { ...LOAD_BY_DEFAULT, hint: "set load: false to keep the result in the build cache only" };
+const LOAD_BY_DEFAULT_DRIVER_UNKNOWN: Diagnostic = {
+  ...LOAD_BY_DEFAULT, hint: "set load: false to keep the result in the build cache only (the docker driver loads it anyway)",
+};
+const DOCKER_DRIVER_LOADS_ANYWAY: Diagnostic = {
+  level: "warning", code: "docker-driver-loads-anyway", option: "load",
+  message: "is off, but the docker driver loads the result into the image store anyway (buildx exports there when no push or output is given)",
+  hint: "to keep it out of the image store, use output: type=cacheonly, or a docker-container builder (builder option)",
 };
 const PUSH_DISABLES_LOAD: Diagnostic = {
   level: "info", code: "push-disables-load", option: "load",
@@ -77,6 +88,10 @@ const NOT_PROBED: Diagnostic = {
   level: "info", code: "buildx-version-unknown", option: null, message: "buildx was not probed; assuming the latest buildx",
 };
 
+/** The end of the message for a value that is not a platform. */
+const NOT_A_PLATFORM = "is not a platform: expected os/arch[/variant] (linux/arm/v7), an OS or an architecture alone (linux, arm64), " +
+  "an OS version in parentheses (windows(10.0.17763)/amd64) or local";
+
 /** [what, options, capabilities, every diagnostic in order, the args after `build`]. */
 type Rule = readonly [string, BuildOptions, Capabilities, readonly Diagnostic[], readonly string[]];
 
@@ -95,7 +110,21 @@ describe("load by default", () => {
     ["fires with no push and no output", {}, RECENT, [LOAD_BY_DEFAULT], ["--load", "."]],
     ["fires with push: false", { push: false }, RECENT, [LOAD_BY_DEFAULT], ["--load", "."]],
     ["not with load: true", { load: true }, RECENT, [], ["--load", "."]],
-    ["not with load: false", { load: false }, RECENT, [STAYS_IN_CACHE], ["."]],
+    ["not with load: false", { load: false }, CONTAINER_DRIVER, [STAYS_IN_CACHE], ["."]],
+    ["a docker-container builder: the hint offers load: false", {}, CONTAINER_DRIVER, [LOAD_BY_DEFAULT_OTHER_DRIVER], ["--load", "."]],
+    ["the driver unknown: the hint offers load: false, naming the docker driver", {}, UNKNOWN_CAPABILITIES, [LOAD_BY_DEFAULT_DRIVER_UNKNOWN, NOT_PROBED], ["--load", "."]],
+  ])("%s", (...rule) => check(rule));
+});
+
+// buildx gives the docker driver an image export when no push or output is given (build.go,
+// "backwards compat for docker driver only"): load: false does not keep the image out of the store.
+describe("load: false on the docker driver", () => {
+  it.each<Rule>([
+    ["the docker driver loads anyway: a warning, not 'stays in the build cache'", { load: false }, RECENT, [DOCKER_DRIVER_LOADS_ANYWAY], ["."]],
+    ["the classic store too", { load: false }, DOCKER_CLASSIC, [DOCKER_DRIVER_LOADS_ANYWAY], ["."]],
+    ["not with push", { load: false, push: true, tag: TAG }, RECENT, [], ["--push", `--tag=${TAG}`, "."]],
+    ["not with an output (type=cacheonly keeps it out)", { load: false, output: "type=cacheonly" }, RECENT, [], ["--output=type=cacheonly", "."]],
+    ["not with check", { load: false, check: true }, RECENT, [], ["--check", "."]],
     ["not with an output", { output: "type=docker,dest=image.tar" }, RECENT, [], ["--output=type=docker,dest=image.tar", "."]],
     ["not with call", { call: "outline" }, RECENT, [], ["--call=outline", "."]],
     ["not with check", { check: true }, RECENT, [], ["--check", "."]],
@@ -183,14 +212,14 @@ describe("platforms", () => {
 
 describe("the result stays in the build cache", () => {
   it.each<Rule>([
-    ["fires with no push, no load, no output", { load: false }, RECENT, [STAYS_IN_CACHE], ["."]],
-    ["fires for two platforms, naming them", { load: false, platform: ["linux/amd64", "linux/arm64"] }, RECENT, [{
+    ["fires with no push, no load, no output", { load: false }, CONTAINER_DRIVER, [STAYS_IN_CACHE], ["."]],
+    ["fires for two platforms, naming them", { load: false, platform: ["linux/amd64", "linux/arm64"] }, CONTAINER_DRIVER, [{
       ...STAYS_IN_CACHE, option: "platform", message: "2 platforms with no push and no output: the result stays in the build cache",
     }], ["--platform=linux/amd64,linux/arm64", "."]],
-    ["not with push", { load: false, push: true, tag: TAG }, RECENT, [], ["--push", `--tag=${TAG}`, "."]],
-    ["not with an output", { load: false, output: "type=local,dest=out" }, RECENT, [], ["--output=type=local,dest=out", "."]],
-    ["not with call", { load: false, call: "check" }, RECENT, [], ["--call=check", "."]],
-    ["not with check", { load: false, check: true }, RECENT, [], ["--check", "."]],
+    ["not with push", { load: false, push: true, tag: TAG }, CONTAINER_DRIVER, [], ["--push", `--tag=${TAG}`, "."]],
+    ["not with an output", { load: false, output: "type=local,dest=out" }, CONTAINER_DRIVER, [], ["--output=type=local,dest=out", "."]],
+    ["not with call", { load: false, call: "check" }, CONTAINER_DRIVER, [], ["--call=check", "."]],
+    ["not with check", { load: false, check: true }, CONTAINER_DRIVER, [], ["--check", "."]],
   ])("%s", (...rule) => check(rule));
 });
 
@@ -199,11 +228,22 @@ describe("attestations", () => {
     level: "error", code: "flag-needs-newer-buildx", option,
     message: `${flag} needs buildx >= 0.10.0; installed ${installed}`, hint: `upgrade buildx, or leave ${option} out`,
   });
+  const nothingToTurnOff = (option: string, installed: string): Diagnostic => ({
+    level: "info", code: "nothing-to-turn-off", option,
+    message: `--${option}=false is left out: buildx ${installed} has no --${option} (added in 0.10.0), so there is nothing to turn off`,
+  });
   it.each<Rule>([
     ["attest on 0.9.1: an error", { attest: "type=provenance", load: true }, at("0.9.1"), [newer("attest", "--attest", "0.9.1")], ["--attest=type=provenance", "--load", "."]],
     ["provenance on 0.9.1: an error", { provenance: true, load: true }, at("0.9.1"), [newer("provenance", "--provenance", "0.9.1")], ["--load", "--provenance=true", "."]],
     ["sbom on 0.9.1: an error", { sbom: true, load: true }, at("0.9.1"), [newer("sbom", "--sbom", "0.9.1")], ["--load", "--sbom=true", "."]],
     // The original backend compared > 0.10.0 and refused 0.10.0 itself.
+    // Before 0.10 buildx makes no attestation: false has nothing to turn off and is left out.
+    ["provenance: false on 0.9.1: left out, with an info", { provenance: false, load: true }, at("0.9.1"), [nothingToTurnOff("provenance", "0.9.1")], ["--load", "."]],
+    ["sbom: false on 0.9.1: left out, with an info", { sbom: false, load: true }, at("0.9.1"), [nothingToTurnOff("sbom", "0.9.1")], ["--load", "."]],
+    ["both false on 0.8.0, beside attest: only attest is an error", { provenance: false, sbom: false, attest: "type=sbom", load: true }, at("0.8.0"),
+      [newer("attest", "--attest", "0.8.0"), nothingToTurnOff("provenance", "0.8.0"), nothingToTurnOff("sbom", "0.8.0")], ["--attest=type=sbom", "--load", "."]],
+    ["provenance attributes on 0.9.1: an error naming 0.10.0", { provenance: { mode: "max" }, load: true }, at("0.9.1"), [newer("provenance", "--provenance", "0.9.1")], ["--load", "--provenance=mode=max", "."]],
+    ["provenance: false on 0.10.0: passed on", { provenance: false, load: true }, at("0.10.0"), [], ["--load", "--provenance=false", "."]],
     ["all three on 0.10.0 exactly: fine", { attest: "type=provenance", provenance: { mode: "max" }, sbom: true, load: true }, at("0.10.0"), [], ["--attest=type=provenance", "--load", "--provenance=mode=max", "--sbom=true", "."]],
     ["sbom: true is --sbom=true, never a bare --sbom", { sbom: true, push: true, tag: TAG }, RECENT, [PUSH_DISABLES_LOAD], ["--push", "--sbom=true", `--tag=${TAG}`, "."]],
     ["on the docker driver with the classic store: an error per flag", { attest: { type: "provenance" }, provenance: "mode=max", sbom: true, load: true }, DOCKER_CLASSIC,
@@ -220,7 +260,7 @@ describe("booleans take booleans only", () => {
     ['push: "true" is an error, not a stray argument', { push: "true" as unknown as boolean, tag: TAG }, RECENT,
       [LOAD_BY_DEFAULT, { level: "error", code: "invalid-value", option: "push", message: 'expects true or false, got the string "true"' }], ["--load", `--tag=${TAG}`, "."]],
     ['load: "false" is an error', { load: "false" as unknown as boolean }, RECENT,
-      [STAYS_IN_CACHE, { level: "error", code: "invalid-value", option: "load", message: 'expects true or false, got the string "false"' }], ["."]],
+      [DOCKER_DRIVER_LOADS_ANYWAY, { level: "error", code: "invalid-value", option: "load", message: 'expects true or false, got the string "false"' }], ["."]],
   ])("%s", (...rule) => check(rule));
 });
 
@@ -381,7 +421,10 @@ describe("null and undefined", () => {
     [42, "the number 42"],
   ])("options %j: invalid-options", (options, described) => {
     const p = plan(options as unknown as BuildOptions, RECENT);
-    expect(p.diagnostics).toEqual([{ level: "error", code: "invalid-options", option: null, message: `build options must be an object, got ${described}` }]);
+    expect(p.diagnostics).toEqual([{
+      level: "error", code: "invalid-options", option: null, message: `build options must be an object, got ${described}`,
+      hint: 'pass an object of build options, e.g. { context: ".", tag: "app:1" }',
+    }]);
     expect(p.ok).toBe(false);
     expect(p.args).toEqual([]);
   });
@@ -428,7 +471,7 @@ describe("constructBuildArgs and ValidationError", () => {
   });
 
   it("throws one ValidationError listing every error at once", () => {
-    const options = { buildArgs: { A: "1" }, push: "true", tag: "App:1", platform: "linux" } as unknown as BuildOptions;
+    const options = { buildArgs: { A: "1" }, push: "true", tag: "App:1", platform: "lnux" } as unknown as BuildOptions;
     let error: unknown;
     try {
       constructBuildArgs(options, RECENT);
@@ -445,7 +488,7 @@ describe("constructBuildArgs and ValidationError", () => {
         hint: "did you mean buildArg? Flags buildx-kit does not know go in extraFlags.",
       },
       { level: "error", code: "invalid-tag", option: "tag", message: '"App:1" has upper-case letters in the repository name (they must be lower-case)' },
-      { level: "error", code: "invalid-value", option: "platform", message: '"linux" is not a platform (os/arch[/variant], e.g. linux/arm64)' },
+      { level: "error", code: "invalid-value", option: "platform", message: `"lnux" ${NOT_A_PLATFORM}` },
       { level: "error", code: "invalid-value", option: "push", message: 'expects true or false, got the string "true"' },
     ]);
     expect(v.message).toBe([
@@ -453,7 +496,7 @@ describe("constructBuildArgs and ValidationError", () => {
       "  error [unknown-option] buildArgs: is not a buildx build option",
       "    hint: did you mean buildArg? Flags buildx-kit does not know go in extraFlags.",
       '  error [invalid-tag] tag: "App:1" has upper-case letters in the repository name (they must be lower-case)',
-      '  error [invalid-value] platform: "linux" is not a platform (os/arch[/variant], e.g. linux/arm64)',
+      `  error [invalid-value] platform: "lnux" ${NOT_A_PLATFORM}`,
       '  error [invalid-value] push: expects true or false, got the string "true"',
     ].join("\n"));
   });
@@ -544,5 +587,116 @@ describe("list options with a closed set of values", () => {
       message: 'must be one of network.host, security.insecure, device; got "network.hots"',
     });
     expect(plan({ allow: "network.host,security.insecure" }, RECENT).ok).toBe(true);
+  });
+});
+
+describe("platforms as buildx reads them", () => {
+  // The schema's pattern for one platform string, as an editor would apply it.
+  const options = (recipeSchema().properties as Record<string, { properties: Record<string, { anyOf: { pattern?: string }[] }> }>).options!.properties;
+  const pattern = new RegExp(options.platform!.anyOf[0]!.pattern!, "u");
+
+  const ACCEPTED = [
+    "linux/amd64", "linux/arm/v7", "linux/arm64/v8.2", "local", "LOCAL", "Local", "linux", "LINUX", "windows", "macos", "arm64", "x86_64",
+    "x86-64", "aarch64", "armhf", "i386", "riscv64", "windows(10.0.17763)/amd64", "windows(10.0.17763)", "windows()/amd64", "Linux/AMD64",
+    "foo/bar", "linux/amd64,linux/arm64", " linux/amd64 , arm64 ", "local,linux/arm64",
+  ];
+  const REFUSED = ["", "lnux", "amd", "arm64(1)", "linux/arm/v7/x", "linux/*", "*", "linux/", "/amd64", "linux//v7", "linux/amd64,", ",linux/amd64",
+    "linux/amd64;", "win dows/amd64", "windows(10.0/amd64", "windows(1)(2)/amd64", "linux/amd(64)"];
+
+  it.each(ACCEPTED)("%j: plan() and the schema accept it", (platform) => {
+    expect(plan({ platform, load: true }, CONTAINER_DRIVER).diagnostics).toEqual([]);
+    expect(pattern.test(platform)).toBe(true);
+  });
+
+  it.each(REFUSED)("%j: plan() and the schema refuse it", (platform) => {
+    expect(plan({ platform, load: true }, CONTAINER_DRIVER).diagnostics.map((d) => d.code)).toEqual(["invalid-value"]);
+    expect(pattern.test(platform)).toBe(false);
+  });
+
+  it("counts each platform, whatever its form", () => {
+    expect(plan({ platform: ["LOCAL", "arm64,windows(10.0.17763)/amd64"], push: true, tag: TAG }, RECENT).platforms)
+      .toEqual(["LOCAL", "arm64", "windows(10.0.17763)/amd64"]);
+  });
+});
+
+// buildx docs (docs/reference/buildx_build.md, --annotation; build/metadata/annotations): "the build
+// must produce the component that you specify, or else the build will fail". BuildKit exports an
+// image index only for several platforms or when attestations are attached (buildx's default
+// provenance does that for one platform); otherwise: "index annotations not supported for single
+// platform export". buildx itself refuses them on the docker driver without the containerd store.
+describe("index annotations need an image index", () => {
+  const FAILURE = 'the build would fail with "index annotations not supported for single platform export"';
+  const noIndex = (option: string, platforms: string): Diagnostic => ({
+    level: "error", code: "index-annotation-needs-index", option,
+    message: `an index annotation needs an image index, and ${platforms} with provenance: false and no other attestation makes a single manifest; ${FAILURE}`,
+    hint: "build several platforms, drop provenance: false (buildx's default provenance attestation makes an index), or annotate the manifest (manifest:KEY=VALUE)",
+  });
+  const classic = (option: string): Diagnostic => ({
+    level: "error", code: "index-annotation-needs-index", option,
+    message: `an index annotation needs an image index, which the docker driver with the classic image store never makes; ${FAILURE}`,
+    hint: "turn on the containerd image store, use a docker-container builder (builder option), or annotate the manifest (manifest:KEY=VALUE)",
+  });
+  const base = { push: true, tag: TAG, provenance: false } as const;
+  it.each<Rule>([
+    ["index: on one platform without provenance: an error", { ...base, annotation: "index:foo=bar", platform: "linux/amd64" }, CONTAINER_DRIVER,
+      [PUSH_DISABLES_LOAD, noIndex("annotation", "one platform")], ["--annotation=index:foo=bar", "--platform=linux/amd64", "--provenance=false", "--push", `--tag=${TAG}`, "."]],
+    ["index-descriptor: in a list, no platform given: an error at its index", { ...base, annotation: ["a=b", "index-descriptor:foo=bar"] }, CONTAINER_DRIVER,
+      [PUSH_DISABLES_LOAD, noIndex("annotation[1]", "the builder's one platform")], ["--annotation=a=b", "--annotation=index-descriptor:foo=bar", "--provenance=false", "--push", `--tag=${TAG}`, "."]],
+    ["several types with a platform qualifier", { ...base, annotation: "manifest[linux/amd64],index:foo=bar" }, CONTAINER_DRIVER,
+      [PUSH_DISABLES_LOAD, noIndex("annotation", "the builder's one platform")], ["--annotation=manifest[linux/amd64],index:foo=bar", "--provenance=false", "--push", `--tag=${TAG}`, "."]],
+    ["two platforms: fine", { ...base, annotation: "index:foo=bar", platform: "linux/amd64,linux/arm64" }, CONTAINER_DRIVER,
+      [PUSH_DISABLES_LOAD], ["--annotation=index:foo=bar", "--platform=linux/amd64,linux/arm64", "--provenance=false", "--push", `--tag=${TAG}`, "."]],
+    ["one platform with buildx's default provenance: fine (the docs' own example)", { push: true, tag: TAG, annotation: "index:foo=bar" }, CONTAINER_DRIVER,
+      [PUSH_DISABLES_LOAD], ["--annotation=index:foo=bar", "--push", `--tag=${TAG}`, "."]],
+    ["one platform with an sbom: fine", { ...base, sbom: true, annotation: "index:foo=bar" }, CONTAINER_DRIVER,
+      [PUSH_DISABLES_LOAD], ["--annotation=index:foo=bar", "--provenance=false", "--push", "--sbom=true", `--tag=${TAG}`, "."]],
+    ["one platform with BUILDKIT_MULTI_PLATFORM=1: fine", { ...base, buildArg: { BUILDKIT_MULTI_PLATFORM: 1 }, annotation: "index:foo=bar" }, CONTAINER_DRIVER,
+      [PUSH_DISABLES_LOAD], ["--annotation=index:foo=bar", "--build-arg=BUILDKIT_MULTI_PLATFORM=1", "--provenance=false", "--push", `--tag=${TAG}`, "."]],
+    ["manifest: and a key holding a colon: fine", { ...base, annotation: ["manifest:foo=bar", "org.example.url=https://x"] }, CONTAINER_DRIVER,
+      [PUSH_DISABLES_LOAD], ["--annotation=manifest:foo=bar", "--annotation=org.example.url=https://x", "--provenance=false", "--push", `--tag=${TAG}`, "."]],
+    ["the docker driver with the classic store: an error, provenance or not", { push: true, tag: TAG, annotation: "index:foo=bar" }, DOCKER_CLASSIC,
+      [PUSH_DISABLES_LOAD, classic("annotation")], ["--annotation=index:foo=bar", "--push", `--tag=${TAG}`, "."]],
+    ["the classic store, a local output only: fine", { output: "type=local,dest=out", annotation: "index:foo=bar" }, DOCKER_CLASSIC,
+      [], ["--annotation=index:foo=bar", "--output=type=local,dest=out", "."]],
+  ])("%s", (...rule) => check(rule));
+});
+
+describe("capabilities of the wrong shape", () => {
+  const HINT = 'pass what probe() returns, or UNKNOWN_CAPABILITIES with your own fields: { ...UNKNOWN_CAPABILITIES, buildxVersion: "0.13.1" }';
+  const wrong = (message: string): Diagnostic => ({ level: "error", code: "invalid-capabilities", option: null, message, hint: HINT });
+  const ALL = "buildxVersion, buildxVersionText, buildxCommand, engineVersion, driver, buildkitVersion, containerdImageStore, builder, problems";
+  it.each([
+    ["a string", "0.13.1", [wrong('capabilities must be a Capabilities object (what probe() returns), got the string "0.13.1"')]],
+    ["null", null, [wrong("capabilities must be a Capabilities object (what probe() returns), got null")]],
+    ["an array", [], [wrong("capabilities must be a Capabilities object (what probe() returns), got an array")]],
+    ["{}", {}, [wrong(`capabilities is missing ${ALL}`)]],
+    ["{ buildx: \"0.13\" }", { buildx: "0.13" }, [wrong(`capabilities is missing ${ALL}`)]],
+    ["a version that is not a release", { ...RECENT, buildxVersion: "0.13" },
+      [wrong('capabilities.buildxVersion expects a release (major.minor.patch) or null, got the string "0.13"')]],
+    ["fields of the wrong type", { ...RECENT, buildxCommand: "docker buildx", containerdImageStore: "yes", buildxVersionText: undefined },
+      [wrong("capabilities is missing buildxVersionText"),
+        wrong('capabilities.buildxCommand expects an array of words (such as ["docker", "buildx"]) or null, got the string "docker buildx"'),
+        wrong('capabilities.containerdImageStore expects true, false or null, got the string "yes"')]],
+  ] as const)("%s: an error saying what was expected, nothing planned", (_, capabilities, diagnostics) => {
+    const p = plan({ load: true }, capabilities as unknown as Capabilities);
+    expect(p.diagnostics).toEqual(diagnostics);
+    expect(p.ok).toBe(false);
+    expect(p.argv).toEqual(["docker", "buildx", "build"]);
+  });
+
+  it("reports bad options and bad capabilities together", () => {
+    expect(plan("x" as unknown as BuildOptions, "0.13" as unknown as Capabilities).diagnostics.map((d) => d.code)).toEqual(["invalid-capabilities", "invalid-options"]);
+  });
+
+  it("a buildxPlugin may be left out", () => {
+    const { buildxPlugin: _, ...rest } = RECENT;
+    expect(plan({ load: true }, rest as Capabilities).diagnostics).toEqual([]);
+  });
+
+  it("constructBuildArgs throws a ValidationError, and never a TypeError", () => {
+    expect(() => constructBuildArgs({}, { buildx: "0.13" } as unknown as Capabilities)).toThrow(ValidationError);
+    expect(() => constructBuildArgs(undefined as unknown as BuildOptions)).toThrow(
+      'invalid build options (1 problem):\n  error [invalid-options] build options must be an object, got undefined\n    hint: pass an object of build options, e.g. { context: ".", tag: "app:1" }',
+    );
   });
 });

@@ -72,7 +72,7 @@ const EXPECTED: readonly (readonly [string, string])[] = [
   ["16-options-not-object.json", "%F: invalid recipe (1 problem):\n  %F:3:14: options: expects an object of build options, got an array"],
   ["17-bool-as-string.json", "%F: invalid recipe (1 problem):\n  %F:5:13: options.push: expects true or false, got the string \"true\""],
   ["18-tag-not-string.json", "%F: invalid recipe (1 problem):\n  %F:4:22: options.tag[1]: expects a string, got the number 2"],
-  ["19-bad-platform.json", "%F: invalid recipe (1 problem):\n  %F:4:33: options.platform[1]: \"linux\" is not a platform (os/arch[/variant], e.g. linux/arm64)"],
+  ["19-bad-platform.json", "%F: invalid recipe (1 problem):\n  %F:4:33: options.platform[1]: \"lnux\" is not a platform: expected os/arch[/variant] (linux/arm/v7), an OS or an architecture alone (linux, arm64), an OS version in parentheses (windows(10.0.17763)/amd64) or local"],
   ["20-bad-key-value-map.json", "%F: invalid recipe (2 problems):\n  %F:4:30: options.buildArg.VERSION: expects a string, number or boolean, got an object\n  %F:5:15: options.label[0]: expects key=value, got the string \"maintainer\""],
   ["21-bad-ulimit-type.json", "%F: invalid recipe (1 problem):\n  %F:4:37: options.ulimit.nofile.soft: expects a whole number (-1 for unlimited), got the string \"lots\""],
   ["22-ulimit-soft-above-hard.json", "%F: invalid recipe (1 problem):\n  %F:4:27: options.ulimit.nofile: soft limit 4096 is above the hard limit 1024"],
@@ -96,7 +96,7 @@ const EXPECTED: readonly (readonly [string, string])[] = [
     "  %F:5:16: options.context: expects a path or URL, got the string \"\"",
     "  %F:6:22: options.tag[1]: expects a string, got the number 7",
     "  %F:7:13: options.push: expects true or false, got the number 1",
-    "  %F:8:17: options.platform: \"arm64\" is not a platform (os/arch[/variant], e.g. linux/arm64)",
+    "  %F:8:17: options.platform: \"arm65\" is not a platform: expected os/arch[/variant] (linux/arm/v7), an OS or an architecture alone (linux, arm64), an OS version in parentheses (windows(10.0.17763)/amd64) or local",
     "  %F:9:18: options.buildArg[0]: expects key=value, got the string \"=1\"",
     "  %F:10:51: options.ulimit.nofile.hard: expects a whole number (-1 for unlimited), got the string \"max\"",
     "  %F:11:40: options.secret.password: \"password\" is not a secret attribute: a recipe says where a secret comes from (src=FILE or env=VARIABLE), never the secret itself",
@@ -320,10 +320,10 @@ describe("--set", () => {
   });
 
   it("values from --set are checked like the file's, blamed on the --set, before anything is built", async () => {
-    const error = (await runRecipes([`${VALID}/credential-args.json`], { set: ["platform=linux", "tag=Bad:1"], dryRun: true }).catch((e: unknown) => e)) as RecipeError;
+    const error = (await runRecipes([`${VALID}/credential-args.json`], { set: ["platform=lnux", "tag=Bad:1"], dryRun: true }).catch((e: unknown) => e)) as RecipeError;
     expect(error.message).toBe([
       `${VALID}/credential-args.json: invalid recipe (2 problems):`,
-      "  --set platform=linux: options.platform: \"linux\" is not a platform (os/arch[/variant], e.g. linux/arm64)",
+      "  --set platform=lnux: options.platform: \"lnux\" is not a platform: expected os/arch[/variant] (linux/arm/v7), an OS or an architecture alone (linux, arm64), an OS version in parentheses (windows(10.0.17763)/amd64) or local",
       "  --set tag=Bad:1: options.tag: \"Bad:1\" has upper-case letters in the repository name (they must be lower-case)",
     ].join("\n"));
     expect(builds.calls).toEqual([]);

@@ -92,11 +92,11 @@ describe.each(NAMES)("the REPL on %s, through its input", (rt) => {
       'error [two-contexts] context: a second build context "." (the first is "x")',
       '  hint: --platfrom is not a flag buildx-kit knows, so it did not take "x" as its value: write --platfrom=x',
       "info [load-by-default] load: is on: with no push and no output the image is loaded into the image store",
-      "  hint: set load: false to keep the result in the build cache only",
+      "  hint: the docker driver loads the result even with load: false; to keep it out of the image store, use output: type=cacheonly",
       // Quotes keep their spaces.
       "not runnable as written:",
       "info [load-by-default] load: is on: with no push and no output the image is loaded into the image store",
-      "  hint: set load: false to keep the result in the build cache only",
+      "  hint: the docker driver loads the result even with load: false; to keep it out of the image store, use output: type=cacheonly",
       'error [invalid-tag] tag[0]: "a b" contains whitespace',
       "",
     ].join("\n"));
