@@ -13,11 +13,26 @@ function fileArg(io: CliIO, file: string): string {
   return resolve(io.cwd) === resolve(cwd()) ? file : resolve(io.cwd, file);
 }
 
-/** `buildx-kit run RECIPE... [--set K=V]... [--dry-run] [--json]`: 0 when every build succeeded, else 1. */
-export async function runCommand(args: string[], io: CliIO): Promise<number> {
+/** The arguments of `run` (the CLI's and the REPL's `.run`): the recipe files and the flags. */
+export interface RunArgs {
+  readonly files: string[];
+  readonly sets: string[];
+  readonly dryRun: boolean;
+  readonly json: boolean;
+}
+
+/** Reads `RECIPE... [--set K=V]... [--dry-run] [--json]`; throws UsageError on an unknown flag. Files may be none. */
+export function parseRunArgs(args: readonly string[]): RunArgs {
   const { flags, sets, rest } = takeFlags(args, ["--dry-run", "--json"], ["--set"]);
   const unknown = rest.find((a) => a.startsWith("-"));
   if (unknown) throw new UsageError(`run does not know ${unknown} (buildx-kit run --help lists its options)`);
+  return { files: rest, sets, dryRun: Boolean(flags["--dry-run"]), json: Boolean(flags["--json"]) };
+}
+
+/** `buildx-kit run RECIPE... [--set K=V]... [--dry-run] [--json]`: 0 when every build succeeded, else 1. */
+export async function runCommand(args: string[], io: CliIO): Promise<number> {
+  const { files: rest, sets, dryRun, json } = parseRunArgs(args);
+  const flags = { "--dry-run": dryRun, "--json": json };
   if (rest.length === 0) throw new UsageError("run needs at least one recipe file: buildx-kit run RECIPE.json");
   // The probe waits on the daemon's socket and small files while the recipe code loads.
   const probing = flags["--dry-run"] ? null : cannotBuild(io);
