@@ -242,7 +242,7 @@ export async function main(argv: readonly string[], io: CliIO = defaultIO()): Pr
       case "recipe":
         return await (await import("./commands.ts")).recipeCommand(rest, ioUsed);
       case "guide":
-        return await (await import("./guide.ts")).guideCommand(rest);
+        return await (await import("./guide.ts")).guideCommand(rest, { env: ioUsed.env });
       case "repl":
         if (rest.length) throw new UsageError(`repl takes no arguments (got ${rest.join(" ")})`);
         return await (await import("./repl.ts")).startRepl({ env: ioUsed.env });

@@ -14,12 +14,28 @@ function fileArg(io: CliIO, file: string): string {
   return resolve(io.cwd) === resolve(cwd()) ? file : resolve(io.cwd, file);
 }
 
-/** `buildx-kit run RECIPE... [--set K=V]... [--dry-run [--offline]] [--json]`: 0 when every build succeeded, else 1. */
-export async function runCommand(args: string[], io: CliIO): Promise<number> {
+/** The arguments of `run` (the CLI's and the REPL's `.run`): the recipe files and the flags. */
+export interface RunArgs {
+  readonly files: string[];
+  readonly sets: string[];
+  readonly dryRun: boolean;
+  readonly offline: boolean;
+  readonly json: boolean;
+}
+
+/** Reads `RECIPE... [--set K=V]... [--dry-run [--offline]] [--json]`; throws UsageError on an unknown flag. Files may be none. */
+export function parseRunArgs(args: readonly string[]): RunArgs {
   const { flags, sets, rest } = takeFlags(args, ["--dry-run", "--offline", "--json"], ["--set"]);
   if (flags["--offline"] && !flags["--dry-run"]) throw new UsageError("--offline plans without looking at this machine, so it goes with --dry-run only");
   const unknown = rest.find((a) => a.startsWith("-"));
   if (unknown) throw new UsageError(`run does not know ${unknown} (buildx-kit run --help lists its options)`);
+  return { files: rest, sets, dryRun: Boolean(flags["--dry-run"]), offline: Boolean(flags["--offline"]), json: Boolean(flags["--json"]) };
+}
+
+/** `buildx-kit run RECIPE... [--set K=V]... [--dry-run [--offline]] [--json]`: 0 when every build succeeded, else 1. */
+export async function runCommand(args: string[], io: CliIO): Promise<number> {
+  const { files: rest, sets, dryRun, offline, json } = parseRunArgs(args);
+  const flags = { "--dry-run": dryRun, "--offline": offline, "--json": json };
   if (rest.length === 0) throw new UsageError("run needs at least one recipe file: buildx-kit run RECIPE.json");
   // The probe waits on the daemon's socket and small files while the recipe code loads.
   const probing = flags["--dry-run"] ? null : cannotBuild(io);

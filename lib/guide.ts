@@ -90,18 +90,52 @@ export interface GuidePrompts {
   confirm(question: ConfirmQuestion, context?: PromptContext): Promise<boolean>;
 }
 
-/** Loads `@inquirer/prompts` (only now: importing buildx-kit must not load it). */
-export async function inquirerPrompts(): Promise<GuidePrompts> {
+const plain = (text: string) => text;
+
+/**
+ * Inquirer's look without its colours: every part of its default theme (and select's and
+ * checkbox's) that colours something, drawn the same without the colour.
+ */
+const PLAIN_THEME = {
+  prefix: { idle: "?", done: "\u2714" },
+  spinner: { interval: 80, frames: ["\u280b", "\u2819", "\u2839", "\u2838", "\u283c", "\u2834", "\u2826", "\u2827", "\u2807", "\u280f"] },
+  icon: { checked: "\u25c9" },
+  style: {
+    answer: plain,
+    message: plain,
+    error: (text: string) => `> ${text}`,
+    defaultAnswer: (text: string) => `(${text})`,
+    help: plain,
+    highlight: plain,
+    key: (text: string) => `<${text}>`,
+    description: plain,
+    disabled: (text: string) => `- ${text}`,
+    disabledChoice: (text: string) => `- ${text}`,
+    keysHelpTip: (keys: [string, string][]) => keys.map(([key, action]) => `${key} ${action}`).join(" \u2022 "),
+  },
+};
+
+/**
+ * Loads `@inquirer/prompts` (only now: importing buildx-kit must not load it). With `color: false`
+ * the prompts draw no colour at all (Inquirer's own choice looks at the environment only).
+ */
+export async function inquirerPrompts(options: { readonly color?: boolean } = {}): Promise<GuidePrompts> {
   const inquirer = await import("@inquirer/prompts");
   // Our question shapes are a subset of Inquirer's configs; the casts only widen them.
   // deno-lint-ignore no-explicit-any
   type Any = any;
+  const themed = (q: object): Any => (options.color === false ? { ...q, theme: PLAIN_THEME } : q);
   return {
-    input: (q, c) => inquirer.input(q as Any, c),
-    select: (q, c) => inquirer.select(q as Any, c) as Promise<Any>,
-    checkbox: (q, c) => inquirer.checkbox(q as Any, c) as Promise<Any>,
-    confirm: (q, c) => inquirer.confirm(q as Any, c),
+    input: (q, c) => inquirer.input(themed(q), c),
+    select: (q, c) => inquirer.select(themed(q), c) as Promise<Any>,
+    checkbox: (q, c) => inquirer.checkbox(themed(q), c) as Promise<Any>,
+    confirm: (q, c) => inquirer.confirm(themed(q), c),
   };
+}
+
+/** Whether the guide may colour: not with NO_COLOR set (https://no-color.org, and `--no-color`) or TERM=dumb. */
+export function guideColor(env: Readonly<Record<string, string | undefined>>): boolean {
+  return !(env.NO_COLOR ?? "") && env.TERM !== "dumb";
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1307,6 +1341,10 @@ export function recipeName(options: BuildOptions, cwd: string): string {
 
 const USAGE = "usage: buildx-kit guide [--from RECIPE]";
 
+/** What `buildx-kit guide` says when stdin is not a terminal (a pipe, /dev/null, CI). */
+export const NO_TERMINAL = "error: the guide asks its questions at a terminal, and stdin is not one\n" +
+  "hint: without a terminal, build with flags (buildx-kit build [flags] [context]) or rerun a saved recipe (buildx-kit run recipe.json)";
+
 /**
  * Runs the guide: asks, checks, then runs, saves or prints. Resolves to how it ended; rejects with
  * the prompt's `ExitPromptError` when the person leaves with Ctrl-C (nothing is written then).
@@ -1316,7 +1354,7 @@ const USAGE = "usage: buildx-kit guide [--from RECIPE]";
  * console.log(outcome.command);
  */
 export async function guide(io: GuideIO = {}, start: GuideStart = {}): Promise<GuideOutcome> {
-  const prompts = io.prompts ?? (await inquirerPrompts());
+  const prompts = io.prompts ?? (await inquirerPrompts({ color: guideColor(io.env ?? host.env()) }));
   return new Guide(prompts, io, start).run();
 }
 
@@ -1349,6 +1387,11 @@ export async function guideCommand(args: readonly string[], io: GuideIO = {}): P
       err(`error: unexpected argument ${JSON.stringify(arg)}\n${USAGE}`);
       return EXIT.badInput;
     }
+  }
+  // The real prompts read this process's stdin: without a terminal there they could only fail.
+  if (!io.prompts && !io.input && !host.isTerminal("stdin")) {
+    err(NO_TERMINAL);
+    return EXIT.badInput;
   }
   const cwd = resolve(io.cwd ?? host.cwd());
   let start: GuideStart = {};

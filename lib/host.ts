@@ -17,6 +17,7 @@ interface DenoApi {
   readonly build: { readonly os: string };
   readonly env: { toObject(): Record<string, string> };
   cwd(): string;
+  readonly stdin: { isTerminal(): boolean };
   readonly stdout: DenoOutput;
   readonly stderr: DenoOutput;
   addSignalListener(signal: string, handler: () => void): void;
@@ -110,8 +111,8 @@ export function setExitCode(code: number): void {
   else node().exitCode = code;
 }
 
-/** Whether stdout or stderr is a terminal. */
-export function isTerminal(stream: "stdout" | "stderr"): boolean {
+/** Whether stdin, stdout or stderr is a terminal. */
+export function isTerminal(stream: "stdin" | "stdout" | "stderr"): boolean {
   return deno ? deno[stream].isTerminal() : Boolean(node()[stream].isTTY);
 }
 

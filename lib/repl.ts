@@ -23,7 +23,8 @@ const HELP = `The API is in scope: buildx, build, plan, probe, health, healthRep
 constructBuildArgs, loadRecipe, saveRecipe, runRecipe, toBake, fromBake, and zx's $.
 Top-level await works:  await buildx\`-t app:1 .\`   plan({ push: true, tag: "x:1" }).diagnostics
   .guide          start the guided build
-  .run FILE       rerun a saved recipe
+  .run FILE [--set K=V]... [--dry-run] [--json]
+                  rerun a saved recipe, as buildx-kit run does
   .dry FLAGS...   show the command and diagnostics for buildx flags, without running
   .doctor         what this machine can build
   .help           this text
@@ -48,31 +49,61 @@ export function show(value: unknown, colors = false): string {
   return inspect(value, { colors, depth: 4 });
 }
 
-/** The names a line declares at top level (`const x = ...`), so they outlive the line. */
-function declaredNames(code: string): string[] {
-  const names: string[] = [];
-  for (const m of code.matchAll(/(?:^|;|\n)\s*(?:const|let|var)\s+([A-Za-z_$][\w$]*)\s*=/g)) names.push(m[1]!);
-  return names;
+/** Where a session keeps its next step; a name no input is likely to declare. */
+const SESSION = "__buildxKitSession";
+
+/**
+ * Whether `code` starts as a declaration that an expression statement cannot start with
+ * (`function`, `async function`, `class`, `let [`: the grammar's own lookahead rule). Read as an
+ * expression these would parse as something else (a function expression, a member access) and
+ * declare nothing. Leading comments are skipped.
+ */
+function startsAsDeclaration(code: string): boolean {
+  const rest = code.replace(/^(?:\s+|\/\/[^\n]*|\/\*[\s\S]*?\*\/)*/, "");
+  return /^(?:function\b|class\b|async[ \t]+function\b|let\s*\[)/.test(rest);
 }
 
 /**
- * Evaluates one input in the scope: an expression's value, or undefined for statements.
- * Declarations become properties of the scope so later lines see them.
+ * A REPL session: evaluates inputs one after another, each in the scope of those before it, as
+ * node's REPL does. Returns an input's value when it is an expression, else undefined.
+ *
+ * Each input is the body of an async function (so `await` works at top level), and that body is
+ * compiled by a direct `eval` inside the function the previous input left behind. So every
+ * declaration an input makes (`const`, `let`, `var`, destructuring, `function`, `class`) is an
+ * ordinary binding of that body, which the engine itself keeps for the inputs after it: nothing
+ * is parsed here, and nothing is put on `globalThis` or on `scope`. A later input may declare a
+ * name again: its binding hides the earlier one. The names of `scope` (the API) are seen through
+ * `with`, which is why this is sloppy-mode code, as node's REPL is.
+ *
+ * @example
+ * const run = createEvaluator({ plan });
+ * await run("const { argv } = plan({ tag: 'x:1' })"); // undefined: a declaration
+ * await run("argv.length");                           // 4
  */
-export async function evaluate(code: string, scope: Record<string, unknown>): Promise<unknown> {
-  const declared = declaredNames(code);
-  for (const name of declared) if (!(name in scope)) scope[name] = undefined;
-  const body = code.replace(/(^|;|\n)(\s*)(?:const|let|var)\s+([A-Za-z_$][\w$]*)\s*=/g, "$1$2$3 =");
-  // Sloppy-mode Function so `with` can resolve names in the scope; try as an expression first.
-  let run: (scope: Record<string, unknown>) => Promise<unknown>;
-  try {
-    run = new Function("__scope", `with (__scope) { return (async () => (\n${body}\n))(); }`) as typeof run;
-  } catch {
-    run = new Function("__scope", `with (__scope) { return (async () => {\n${body}\n})(); }`) as typeof run;
-  }
-  const value = await run(scope);
-  // A declaration is a statement: like node's REPL, it shows nothing.
-  return declared.length ? undefined : value;
+export function createEvaluator(scope: Record<string, unknown>): (code: string) => Promise<unknown> {
+  type Step = (source: string) => Promise<unknown>;
+  const session: { next: Step | null } = { next: null };
+  // The first step evals inside `with (scope)`, so the API's names resolve in every input.
+  session.next = new Function("__scope", SESSION, "with (__scope) { return (__source) => eval(__source); }")(scope, session) as Step;
+  // Each body first hands over the next step: a function that evals in that body's scope.
+  const handOver = `${SESSION}.next = (__source) => eval(__source);`;
+  return async (code: string) => {
+    const step = session.next!;
+    // Calling an async function never throws: what step() throws is eval's syntax error, so the
+    // input is not an expression. An error the input itself raises rejects the promise instead.
+    let running: Promise<unknown> | null = null;
+    if (!startsAsDeclaration(code)) {
+      try {
+        running = step(`(async () => { ${handOver} return (\n${code}\n); })()`);
+      } catch (e) {
+        if (!(e instanceof SyntaxError)) throw e;
+      }
+    }
+    if (running) return await running;
+    await step(`(async () => { ${handOver}\n${code}\n})()`);
+    // Statements and declarations show nothing, as in node's REPL.
+    return undefined;
+  };
 }
 
 /**
@@ -193,11 +224,11 @@ export async function startRepl(options: ReplOptions = {}): Promise<number> {
   const prompt = () => {
     if (!ended) rl.prompt();
   };
-  const scope = await replScope();
+  const evaluate = createEvaluator(await replScope());
   write(`buildx-kit REPL: the API is loaded and await works. .help for commands, .exit or Ctrl-D to leave.`);
 
   const dot = async (line: string): Promise<boolean> => {
-    const [cmd, ...args] = line.trim().split(/\s+/);
+    const [cmd] = line.trim().split(/\s+/);
     switch (cmd) {
       case ".exit":
         return false;
@@ -227,12 +258,24 @@ export async function startRepl(options: ReplOptions = {}): Promise<number> {
         return true;
       }
       case ".run": {
-        if (!args[0]) {
-          write(".run needs a recipe file");
+        // The CLI's own reading of `run`'s arguments; the rest of the line as typed, quotes kept.
+        const { parseRunArgs } = await import("./commands.ts");
+        const { splitWords } = await import("./template.ts");
+        let run: ReturnType<typeof parseRunArgs>;
+        try {
+          run = parseRunArgs(splitWords(line.trim().slice(".run".length)));
+        } catch (e) {
+          if ((e as Error)?.name !== "UsageError") throw e;
+          write((e as Error).message);
+          return true;
+        }
+        if (run.files.length !== 1) {
+          write(run.files.length ? `.run takes one recipe file (got ${run.files.length}); buildx-kit run builds several at once` : ".run needs a recipe file");
           return true;
         }
         const recipes = await import("./recipe.ts");
-        write(show(await recipes.runRecipe(args[0], {})));
+        const result = await recipes.runRecipe(run.files[0]!, { set: run.sets, dryRun: run.dryRun, offline: run.offline, ...(options.env ? { env: options.env } : {}) });
+        write(run.json ? JSON.stringify(result, null, 2) : show(result));
         return true;
       }
       case ".guide": {
@@ -240,7 +283,7 @@ export async function startRepl(options: ReplOptions = {}): Promise<number> {
         handingOver = true;
         rl.close();
         try {
-          await guideCommand([]);
+          await guideCommand([], options.env ? { env: options.env } : {});
         } finally {
           handingOver = false;
           open();
@@ -276,7 +319,7 @@ export async function startRepl(options: ReplOptions = {}): Promise<number> {
       if (code.startsWith(".")) {
         if (!(await dot(code))) break;
       } else if (code) {
-        const value = await evaluate(code, scope);
+        const value = await evaluate(code);
         if (value !== undefined) write(show(value, colors));
       }
     } catch (e) {

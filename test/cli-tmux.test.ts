@@ -234,6 +234,41 @@ describe.skipIf(!hasTmux).each(NAMES)("in a real terminal, on %s", (rt: RuntimeN
     }
   }, 30_000);
 
+  it("the guide: colour at a terminal, not one escape with --no-color or NO_COLOR (an input, a select, an error, a checkbox)", async () => {
+    /** The screens, escapes included, at each kind of prompt; then Ctrl-C. */
+    const screens = async (args: readonly string[], env: Record<string, string>): Promise<string[]> => {
+      const t = await Terminal.start([...commandFor(rt), ...args], env);
+      try {
+        const seen: string[] = [];
+        await t.waitFor(/^\? Build context/m);
+        await t.type("app");
+        await t.press("Enter");
+        await t.waitFor(/^\? --file:.*\n.*Dockerfile/m);
+        seen.push(await t.screen(true));
+        await t.press("Enter");
+        await t.waitFor(/^\? --tag:/m);
+        await t.type("Not A Tag");
+        await t.press("Enter");
+        await t.waitFor(/^> /m);
+        seen.push(await t.screen(true));
+        await t.press("C-u", "Enter");
+        await t.waitFor(/^\? --platform:/m);
+        await t.press("Space");
+        await t.waitFor(/^\u276f\u25c9 linux\/amd64$/m);
+        seen.push(await t.screen(true));
+        await t.press("C-c");
+        expect(await t.exitCode()).toBe(130);
+        return seen;
+      } finally {
+        await t.close();
+      }
+    };
+    for (const screen of await screens(["guide"], {})) expect(screen).toMatch(/\x1b\[/);
+    for (const [args, env] of [[["--no-color", "guide"], {}], [["guide"], { NO_COLOR: "1" }]] as const) {
+      for (const screen of await screens(args, env)) expect(screen, `${args.join(" ")} ${JSON.stringify(env)}`).not.toMatch(/\x1b\[/);
+    }
+  }, 90_000);
+
   it("the CLI: colour at a terminal, none with NO_COLOR or --no-color; no arguments suggest the guide", async () => {
     const cli = commandFor(rt).map(quote).join(" ");
     const dir = await tempDir("colour");

@@ -215,6 +215,50 @@ describe.each(NAMES)("buildx-kit on %s: bad input is exit 2 and one paragraph", 
   });
 });
 
+/** What `buildx-kit guide` says without a terminal, on stderr. */
+const GUIDE_NO_TERMINAL = [
+  "error: the guide asks its questions at a terminal, and stdin is not one",
+  "hint: without a terminal, build with flags (buildx-kit build [flags] [context]) or rerun a saved recipe (buildx-kit run recipe.json)",
+  "",
+].join("\n");
+
+/** `buildx-kit ARGS...` with stdin on /dev/null (stdout and stderr pipes). */
+function withoutStdin(runtime: RuntimeName, args: readonly string[], env: Record<string, string> = {}): Promise<Ran> {
+  const [file, ...pre] = commandFor(runtime);
+  return new Promise((resolve, reject) => {
+    const child = spawn(file!, [...pre, ...args], { cwd: project, env: cliEnv(env), stdio: ["ignore", "pipe", "pipe"] });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+    const timer = setTimeout(() => child.kill("SIGKILL"), 60_000);
+    child.on("error", reject);
+    child.on("close", (code, signal) => {
+      clearTimeout(timer);
+      resolve({ code, signal, stdout, stderr });
+    });
+  });
+}
+
+describe.each(NAMES)("buildx-kit on %s: the guide without a terminal", (rt) => {
+  it("stdin a pipe (empty, or with answers in it), or CI=true: exit 2, says it needs a terminal and what to use instead", async () => {
+    for (const [input, env] of [["", {}], ["app\n\n", {}], ["", { CI: "true" }]] as const) {
+      const r = await bx(rt, ["guide"], { cwd: project, input, env });
+      expect({ code: r.code, stdout: r.stdout, stderr: r.stderr }, JSON.stringify({ input, env })).toEqual({ code: 2, stdout: "", stderr: GUIDE_NO_TERMINAL });
+    }
+    // --from is no different.
+    const from = await bx(rt, ["guide", "--from", "good.json"], { cwd: project });
+    expect({ code: from.code, stdout: from.stdout, stderr: from.stderr }).toEqual({ code: 2, stdout: "", stderr: GUIDE_NO_TERMINAL });
+  });
+
+  it("stdin on /dev/null: the same", async () => {
+    for (const env of [{}, { CI: "true" }] as Record<string, string>[]) {
+      const r = plain(await withoutStdin(rt, ["guide"], env));
+      expect({ code: r.code, stdout: r.stdout, stderr: r.stderr }).toEqual({ code: 2, stdout: "", stderr: GUIDE_NO_TERMINAL });
+    }
+  });
+});
+
 describe.each(NAMES)("buildx-kit on %s: dry runs and recipes (no build)", (rt) => {
   it("build --dry-run prints the exact command and nothing else", async () => {
     const r = await bx(rt, ["build", "--dry-run", "-t", "x:1", "app"], { cwd: project });

@@ -4,12 +4,12 @@
  * scope, the dot-commands, errors that do not end the session, the history file, and the end of
  * input (Ctrl-D) ending it with exit 0. The terminal side (arrows, Ctrl-C) is test/cli-tmux.test.ts.
  */
-import { readFile, writeFile } from "node:fs/promises";
+import { access, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { evaluate, isIncomplete, show } from "../lib/repl.ts";
+import { createEvaluator, isIncomplete, show } from "../lib/repl.ts";
 import type { BuildResult } from "../lib/result.ts";
-import { ANSI, cleanup, cli, nonce, projectCopy, type Ran, RUNTIMES, type RuntimeName, tempDir, trackImage } from "./fixtures/cli/support.ts";
+import { ANSI, cleanup, cli, fakePath, nonce, projectCopy, type Ran, RUNTIMES, type RuntimeName, tempDir, trackImage } from "./fixtures/cli/support.ts";
 import { requireEngine } from "./support/engine.ts";
 
 const engine = await requireEngine();
@@ -44,6 +44,79 @@ describe.each(NAMES)("the REPL on %s, through its input", (rt) => {
     expect(r.code, r.stderr).toBe(0);
     // Declarations show nothing, as in node's REPL.
     expect(said(r)).toBe(["2", "42", "'hi 40'", "[ 2, 4 ]", ""].join("\n"));
+  });
+
+  it("declarations of every form last across lines, as in node's REPL, and none lands on globalThis", async () => {
+    const r = await repl(rt, [
+      "const x = 1, y = 2",
+      "x + y",
+      "const { a, b: [c] } = { a: 3, b: [4] }",
+      "const [p, , q = 5] = [6, 7]",
+      "[a, c, p, q]",
+      "let n = 1",
+      "n += 1",
+      "var v = 'v'",
+      "function f(k) { return k * 10 + n }",
+      "f(x)",
+      "class C { get sum() { return x + y + a } }",
+      "new C().sum",
+      "async function g() { return await Promise.resolve(v) }",
+      "const got = await g()",
+      "got",
+      "let [s] = [8]",
+      "s",
+      // Over several lines; a comment before it.
+      "/* kept */ function h() {",
+      "  return s * 2",
+      "}",
+      "h()",
+      // Declared again: the new binding hides the old one.
+      "const x = 10",
+      "x",
+      // The REPL's own process: nothing was put on its globalThis.
+      "['x', 'y', 'a', 'b', 'c', 'p', 'q', 'n', 'v', 'f', 'C', 'g', 'got', 's', 'h'].filter((k) => k in globalThis || globalThis[k] !== undefined)",
+    ]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(said(r)).toBe(["3", "[ 3, 4, 6, 5 ]", "2", "12", "6", "'v'", "8", "16", "10", "[]", ""].join("\n"));
+  });
+
+  it(".run FILE takes run's arguments: --dry-run prints the command and starts nothing; --set changes the options", async () => {
+    // A docker that notes every call: a dry run may probe it, but starts no build.
+    const log = join(await tempDir("docker-log"), "calls");
+    const env = { ...(await fakePath(`echo "$*" >> '${log}'; exit 1`)) };
+    const r = await repl(rt, [
+      ".run good.json --dry-run",
+      ".run good.json --set tag=localhost:5000/other:2 --dry-run --set buildArg.GREETING=hi",
+      '.run good.json --dry-run --set "buildArg.GREETING=two words"',
+      ".run --dry-run",
+      ".run good.json bad.json --dry-run",
+      ".run good.json --bogus",
+      ".run good.json --dry-run --set",
+    ], { env });
+    expect(r.code, r.stderr).toBe(0);
+    expect(said(r)).toBe([
+      "BuildResult (dry run)",
+      `  cd ${project} && docker buildx build '--build-arg=GREETING=from a recipe' --load --progress=plain --tag=buildx-kit-cli-test/good:1 app`,
+      "BuildResult (dry run)",
+      `  cd ${project} && docker buildx build --build-arg=GREETING=hi --load --progress=plain --tag=localhost:5000/other:2 app`,
+      "BuildResult (dry run)",
+      `  cd ${project} && docker buildx build '--build-arg=GREETING=two words' --load --progress=plain --tag=buildx-kit-cli-test/good:1 app`,
+      ".run needs a recipe file",
+      ".run takes one recipe file (got 2); buildx-kit run builds several at once",
+      "run does not know --bogus (buildx-kit run --help lists its options)",
+      "--set needs a value",
+      "",
+    ].join("\n"));
+    const calls = await readFile(log, "utf8").catch(() => "");
+    expect(calls.split("\n").filter((l) => /\bbuild\b/.test(l)), "a build was started").toEqual([]);
+  });
+
+  it(".run FILE --dry-run --json prints the BuildResult as JSON", async () => {
+    const r = await repl(rt, [".run good.json --dry-run --json --set tag=a:9"]);
+    expect(r.code, r.stderr).toBe(0);
+    const result = JSON.parse(said(r)) as { dryRun: boolean; argv: string[] };
+    expect(result.dryRun).toBe(true);
+    expect(result.argv).toContain("--tag=a:9");
   });
 
   it("the end of input (Ctrl-D) ends it with exit 0", async () => {
@@ -197,9 +270,33 @@ describe("input over several lines", () => {
   });
 
   it("a declaration shows nothing, and the name is kept", async () => {
-    const scope: Record<string, unknown> = {};
-    expect(await evaluate("const a = 40", scope)).toBeUndefined();
-    expect(await evaluate("a + 2", scope)).toBe(42);
-    expect(await evaluate("[1,\n2].length", scope)).toBe(2);
+    const evaluate = createEvaluator({});
+    expect(await evaluate("const a = 40")).toBeUndefined();
+    expect(await evaluate("a + 2")).toBe(42);
+    expect(await evaluate("[1,\n2].length")).toBe(2);
+  });
+
+  it("every form of declaration is kept, in its session only, never on globalThis or the scope", async () => {
+    const scope: Record<string, unknown> = { api: 1 };
+    const evaluate = createEvaluator(scope);
+    const names = ["rx", "ry", "ra", "rb", "rp", "rq", "rn", "rv", "rf", "RC", "rg", "rs"];
+    for (const line of [
+      "const rx = 1, ry = 2", "const { ra, rb: [rb] } = { ra: 3, rb: [4] }", "const [rp, , rq] = [5, 6, 7]", "let rn = 8", "var rv = 9",
+      "function rf() { return rx + ry }", "class RC { static n = rn }", "async function rg() { return rv }", "let [rs] = [api]",
+    ]) {
+      expect(await evaluate(line), line).toBeUndefined();
+    }
+    expect(await evaluate("[rx, ry, ra, rb, rp, rq, rn, rv, rf(), RC.n, await rg(), rs]")).toEqual([1, 2, 3, 4, 5, 7, 8, 9, 3, 8, 9, 1]);
+    for (const name of names) {
+      expect(name in globalThis, `${name} on globalThis`).toBe(false);
+      expect(name in scope, `${name} on the scope`).toBe(false);
+    }
+    // Another session does not see them.
+    await expect(createEvaluator({})("rx")).rejects.toThrow("rx is not defined");
+    // An input that fails half-way keeps what it declared before the error.
+    await expect(evaluate("const before = 1; nope()")).rejects.toThrow("nope is not defined");
+    expect(await evaluate("before")).toBe(1);
+    await expect(evaluate("1 +")).rejects.toThrow(SyntaxError);
+    expect(await evaluate("{ a: 1 }")).toEqual({ a: 1 });
   });
 });
