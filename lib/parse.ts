@@ -11,7 +11,7 @@
 import type { Diagnostic } from "./diagnostics.ts";
 import { FLAGS, type FlagKind, type FlagRow } from "./flags.ts";
 import type { BuildOptions } from "./options.ts";
-import { suggestOption } from "./plan.ts";
+import { distance, suggestOption } from "./plan.ts";
 
 /** What `parseBuildArgs()` read: the options, and every problem found on the way. */
 export interface ParsedBuildArgs {
@@ -27,6 +27,28 @@ export interface ParsedBuildArgs {
 
 type Entry = readonly [name: string, row: FlagRow];
 
+/** How the parser read one word (`readBuildArgs()`), for callers that must know where a word landed. */
+export interface WordReading {
+  /**
+   * `flag`: a flag (with its value, if written inline); `value`: the value of the flag before it;
+   * `context`: a positional word (the context, or a second one); `end`: the `--` that ends the flags.
+   */
+  readonly role: "flag" | "value" | "context" | "end";
+  /**
+   * For a flag written without its value that takes one from the next word (for `csvOrBool`
+   * flags, a word that reads as their value): the flag's option name, row, and the flag as
+   * written (the last letter of a bundle, `-t` in `-qt`). For a misspelt flag, the flag it is
+   * taken for.
+   */
+  readonly wantsValue?: { readonly name: string; readonly row: FlagRow; readonly as: string };
+}
+
+/** `parseBuildArgs()`'s result, with how each word was read. */
+export interface ReadBuildArgs extends ParsedBuildArgs {
+  /** One reading per word, in order. */
+  readonly readings: readonly WordReading[];
+}
+
 // Views of the flag table: by long flag and by short flag.
 const BY_FLAG: ReadonlyMap<string, Entry> = new Map(Object.entries(FLAGS).map(([name, row]) => [row.flag, [name, row] as const]));
 const BY_SHORT: ReadonlyMap<string, Entry> = new Map(
@@ -34,7 +56,7 @@ const BY_SHORT: ReadonlyMap<string, Entry> = new Map(
 );
 
 /** The value kinds whose flag may be given more than once, each occurrence adding to the value. */
-const REPEATABLE: ReadonlySet<FlagKind> = new Set(["list", "platforms", "map", "hosts", "csv", "ulimit"]);
+export const REPEATABLE: ReadonlySet<FlagKind> = new Set(["list", "platforms", "map", "hosts", "csv", "ulimit"]);
 
 /** The words buildx (Go's strconv.ParseBool) reads as a boolean. */
 const TRUE_WORDS = new Set(["1", "t", "T", "true", "TRUE", "True"]);
@@ -42,6 +64,33 @@ const FALSE_WORDS = new Set(["0", "f", "F", "false", "FALSE", "False"]);
 
 /** A name an unknown long flag may have (buildx flags are lowercase kebab-case). */
 const FLAG_NAME = /^[a-z0-9][a-z0-9-]*$/;
+
+/**
+ * The flags of the table nearest to `written` (long or short form, as the table spells them),
+ * within an edit distance of 2; several when they are equally near. Empty when none is that near.
+ *
+ * @example
+ * nearFlags("--plaform"); // ["--platform"]
+ */
+export function nearFlags(written: string): string[] {
+  let best: string[] = [];
+  let bestScore = 3;
+  for (const row of Object.values(FLAGS)) {
+    for (const form of [row.flag, row.short]) {
+      if (!form || form === written) continue;
+      const score = distance(written, form);
+      if (score > 2) continue;
+      if (score < bestScore) [best, bestScore] = [[form], score];
+      else if (score === bestScore) best.push(form);
+    }
+  }
+  return best;
+}
+
+/** "--a", "--a or --b", "-f, -o or -q". */
+function either(flags: readonly string[]): string {
+  return flags.length < 2 ? flags.join("") : `${flags.slice(0, -1).join(", ")} or ${flags.at(-1)}`;
+}
 
 /** One occurrence of a flag: its value, or `true` for a flag given bare. */
 interface Occurrence {
@@ -58,15 +107,30 @@ function shortList(): string {
  * Reads the words after `docker buildx build` into `BuildOptions`, through the flag table.
  *
  * Errors: a flag with no value, an unknown one-letter flag, a value a boolean flag cannot take,
- * a second context. A long flag the table does not know is passed through in `extraFlags` with
- * a warning, so a newer buildx is never blocked; it takes a value only as `--flag=value`.
+ * a second context, and a typo: a long flag the table does not know but within an edit distance
+ * of 2 of one it does (`--plaform`: "did you mean --platform?"), whose value is then read as
+ * that flag would read it. Any other long flag the table does not know is passed through in
+ * `extraFlags` with a warning, so a newer buildx is never blocked; it takes a value only as
+ * `--flag=value`.
  *
  * @example
  * const { options, diagnostics } = parseBuildArgs(["-t", "app:1", "--push", "."]);
  * // options: { context: ".", tag: ["app:1"], push: true }
  */
 export function parseBuildArgs(words: readonly string[]): ParsedBuildArgs {
+  const { options, diagnostics } = readBuildArgs(words);
+  return { options, diagnostics };
+}
+
+/**
+ * `parseBuildArgs()`, also saying how each word was read (a flag, a flag's value, the context):
+ * the template uses it to keep an interpolated value from becoming a flag, and to give an array
+ * written after a flag to that flag.
+ */
+export function readBuildArgs(words: readonly string[]): ReadBuildArgs {
   const diagnostics: Diagnostic[] = [];
+  const readings: WordReading[] = words.map(() => ({ role: "flag" }));
+  const misspelt = new Set<string>();
   const say = (level: Diagnostic["level"], code: string, option: string | null, message: string, hint?: string) =>
     diagnostics.push(hint === undefined ? { level, code, option, message } : { level, code, option, message, hint });
 
@@ -111,7 +175,26 @@ export function parseBuildArgs(words: readonly string[]): ParsedBuildArgs {
       say("warning", "value-looks-like-flag", name, `${as} takes ${JSON.stringify(next)} as its value, as buildx would`,
         `if ${as} was meant to have a value, give it one: ${as}=VALUE`);
     }
+    readings[i + 1] = { role: "value" };
     return [next, i + 1];
+  };
+
+  /** Whether the word after a `csvOrBool` flag written alone reads as its value (so `--sbom .` keeps its context). */
+  const readsAsCsvOrBool = (next: string | undefined): next is string =>
+    next !== undefined && (next === "true" || next === "false" || (next.includes("=") && !next.startsWith("-")));
+
+  /**
+   * A misspelt flag written without a value (`--plaform linux/amd64`): the next word read as the
+   * flag it is taken for would read it, so the typo is the one error. Returns the last index read.
+   */
+  const readAsMeant = (i: number, meant: string, as: string): number => {
+    const [name, row] = (meant.startsWith("--") ? BY_FLAG : BY_SHORT).get(meant)!;
+    if (row.kind === "bool") return i;
+    readings[i] = { role: "flag", wantsValue: { name, row, as } };
+    const next = words[i + 1];
+    if (next === undefined || (row.kind === "csvOrBool" && !readsAsCsvOrBool(next))) return i;
+    readings[i + 1] = { role: "value" };
+    return i + 1;
   };
 
   for (let i = 0; i < words.length; i++) {
@@ -120,10 +203,12 @@ export function parseBuildArgs(words: readonly string[]): ParsedBuildArgs {
     lastUnknownBare = null;
 
     if (flagsEnded || word === "-" || !word.startsWith("-")) {
+      readings[i] = { role: "context" };
       positional(word, after);
       continue;
     }
     if (word === "--") {
+      readings[i] = { role: "end" };
       flagsEnded = true;
       continue;
     }
@@ -136,7 +221,26 @@ export function parseBuildArgs(words: readonly string[]): ParsedBuildArgs {
       if (!known) {
         const name = flag.slice(2);
         if (!FLAG_NAME.test(name)) {
-          say("error", "invalid-flag", null, `${JSON.stringify(flag)} is not a flag name`, "buildx flags are lowercase words joined by dashes, such as --build-arg");
+          const normal = `--${name.toLowerCase().replace(/_/g, "-")}`;
+          const near = BY_FLAG.has(normal) ? [normal] : nearFlags(normal);
+          if (!misspelt.has(flag)) {
+            if (near.length) misspelt.add(flag);
+            say("error", "invalid-flag", null, `${JSON.stringify(flag)} is not a flag name`,
+              `${near.length ? `did you mean ${either(near)}? ` : ""}buildx flags are lowercase words joined by dashes, such as --build-arg`);
+          }
+          if (near.length && inline === undefined) i = readAsMeant(i, near[0]!, flag);
+          continue;
+        }
+        const near = nearFlags(flag);
+        if (near.length) {
+          // A typo, not a newer flag: an error, and the word after it read as the meant flag
+          // would read it, so no second error follows from the first.
+          if (!misspelt.has(flag)) {
+            misspelt.add(flag);
+            say("error", "misspelt-flag", null, `${flag} is not in buildx-kit's flag table; did you mean ${either(near)}?`,
+              "a flag this near a known one is taken for a typo; give a flag of a newer buildx in extraFlags");
+          }
+          if (inline === undefined) i = readAsMeant(i, near[0]!, flag);
           continue;
         }
         const guess = FLAGS[suggestOption(name) ?? ""]?.flag;
@@ -150,15 +254,16 @@ export function parseBuildArgs(words: readonly string[]): ParsedBuildArgs {
         continue;
       }
       const [name, row] = known;
+      if (row.kind !== "bool" && inline === undefined) readings[i] = { role: "flag", wantsValue: { name, row, as: flag } };
       if (row.kind === "bool") {
         add(name, { value: inline ?? true, as: flag });
       } else if (row.kind === "csvOrBool" && inline === undefined) {
         // `--sbom` alone means true; it takes the next word only when that reads as its value, so
         // `--sbom .` keeps its context.
         const next = words[i + 1];
-        if (next !== undefined && (next === "true" || next === "false" || (next.includes("=") && !next.startsWith("-")))) {
+        if (readsAsCsvOrBool(next)) {
           add(name, { value: next, as: flag });
-          i++;
+          readings[++i] = { role: "value" };
         } else {
           add(name, { value: true, as: flag });
         }
@@ -175,9 +280,17 @@ export function parseBuildArgs(words: readonly string[]): ParsedBuildArgs {
       const short = `-${word[c]}`;
       const known = BY_SHORT.get(short);
       if (!known) {
-        say("error", "unknown-short-flag", null,
-          `${short}${word.length > 2 ? ` (in ${JSON.stringify(word)})` : ""} is not a flag of docker buildx build`,
-          `one-letter flags: ${shortList()}; write long flags with two dashes`);
+        // `-platform`: a long flag written with one dash.
+        const long = c === 1 && word.length > 2 ? `-${word.split("=")[0]}` : null;
+        const meant = long === null ? [] : BY_FLAG.has(long) ? [long] : nearFlags(long).filter((f) => f.startsWith("--"));
+        if (!misspelt.has(word)) {
+          if (meant.length) misspelt.add(word);
+          say("error", "unknown-short-flag", null,
+            `${short}${word.length > 2 ? ` (in ${JSON.stringify(word)})` : ""} is not a flag of docker buildx build`,
+            meant.length ? `did you mean ${either(meant)}? long flags take two dashes`
+              : `one-letter flags: ${shortList()}; write long flags with two dashes`);
+        }
+        if (meant.length && !word.includes("=")) i = readAsMeant(i, meant[0]!, word);
         break;
       }
       const [name, row] = known;
@@ -191,6 +304,7 @@ export function parseBuildArgs(words: readonly string[]): ParsedBuildArgs {
         continue;
       }
       const inline = rest.startsWith("=") ? rest.slice(1) : rest === "" ? undefined : rest;
+      if (inline === undefined) readings[i] = { role: "flag", wantsValue: { name, row, as: short } };
       const [value, at] = takeValue(i, short, name, inline);
       i = at;
       if (value !== undefined) add(name, { value, as: short });
@@ -219,7 +333,7 @@ export function parseBuildArgs(words: readonly string[]): ParsedBuildArgs {
     }
     if (Object.keys(flags).length) options.extraFlags = Object.fromEntries(Object.entries(flags));
   }
-  return { options: options as BuildOptions, diagnostics };
+  return { options: options as BuildOptions, diagnostics, readings };
 }
 
 type Say = (level: Diagnostic["level"], code: string, option: string | null, message: string, hint?: string) => void;

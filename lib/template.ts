@@ -1,8 +1,10 @@
 /**
  * The tagged template: ``await buildx`--platform ${platforms} -t ${tag} --push .` ``, the way a
  * zx user writes a build. The text is split into words as a shell would (quotes and backslashes
- * respected, nothing expanded); every interpolation is exactly one argument; the words are read
- * through the flag table (`lib/parse.ts`), then planned and run by `build()`, as in the API.
+ * respected, nothing expanded); every interpolation is exactly one argument, and an array after a
+ * flag that takes a value is that flag's values; the words are read through the flag table
+ * (`lib/parse.ts`), then planned and run by `build()`, as in the API. An interpolated value is
+ * never read as a flag.
  *
  * No shell ever sees the words: `build()` hands buildx one argument per word, with no shell between.
  */
@@ -12,13 +14,16 @@ import { type Diagnostic, formatDiagnostic } from "./diagnostics.ts";
 import { ValidationError } from "./errors.ts";
 import { FLAGS } from "./flags.ts";
 import type { BuildOptions } from "./options.ts";
-import { parseBuildArgs } from "./parse.ts";
+import { readBuildArgs, REPEATABLE, type WordReading } from "./parse.ts";
 import { type Plan, plan } from "./plan.ts";
 import type { BuildResult } from "./result.ts";
 import { build, type RunOptions } from "./run.ts";
 import { describe } from "./values.ts";
 
-/** A template that cannot become arguments: a bad interpolation, an open quote, shell syntax. */
+/**
+ * A template that cannot become arguments: a bad interpolation (or one that would be read as a
+ * flag), an open quote, shell syntax, `docker buildx build` written out.
+ */
 export class TemplateError extends TypeError {
   override readonly name = "TemplateError";
   /** The interpolation at fault, counting from 1; null for a problem in the text itself. */
@@ -94,6 +99,24 @@ function checkedText(value: unknown, label: () => string, interpolation: number)
   return text;
 }
 
+/** One word of a template, and whether it starts with an interpolated value. */
+interface Word {
+  readonly text: string;
+  /**
+   * The index of the interpolation whose text starts the word (a value is data: it may become a
+   * flag's value or the context, never a flag); null when the word starts with the template's
+   * own text, or is an element of an array.
+   */
+  readonly lead: number | null;
+}
+
+/** What the words of a template are, with what the splitting itself has to say. */
+interface Words {
+  readonly words: Word[];
+  /** Info about arrays given to a flag (an empty one leaves the flag out). */
+  readonly diagnostics: Diagnostic[];
+}
+
 /**
  * Splits template pieces and interpolated values into words. Quotes: '...', "..." (where \\ \"
  * \$ \` escape) and $'...' (the ANSI-C quoting bash and zx print, so their commands read back). A
@@ -101,19 +124,28 @@ function checkedText(value: unknown, label: () => string, interpolation: number)
  * line. Nothing is expanded: `$VAR`, `$(...)`, backticks and `; & | < > ( )` are errors unless
  * quoted; `* ? [ ~` are plain characters.
  *
- * An interpolated value joins the word it is written in (`--tag=${t}`, `"${a} ${b}"`); an array
- * stands alone between spaces and gives one word per element.
+ * An interpolated value joins the word it is written in (`--tag=${t}`, `"${a} ${b}"`). An array
+ * written as the value of a flag of the table (`--platform ${list}`, `--platform=${list}`, `-t
+ * ${tags}`) is that flag's values: joined by commas for platforms, one occurrence of the flag per
+ * element for a flag that repeats, its one element for a flag that takes one value; an empty one
+ * leaves the flag out. Any other array stands alone between spaces and gives one word per
+ * element, as in zx.
  */
-function words(pieces: readonly string[], values: readonly unknown[]): string[] {
-  const out: string[] = [];
+function words(pieces: readonly string[], values: readonly unknown[]): Words {
+  const out: Word[] = [];
+  const diagnostics: Diagnostic[] = [];
   let word: string | null = null;
+  // Where the word's first character came from: undefined until it has one.
+  let lead: number | null | undefined;
   let state: State = "plain";
   let openedNear = "";
   const push = () => {
-    if (word !== null) out.push(word);
+    if (word !== null) out.push({ text: word, lead: lead ?? null });
     word = null;
+    lead = undefined;
   };
-  const add = (s: string) => {
+  const add = (s: string, from: number | null = null) => {
+    if (s !== "" && lead === undefined) lead = from;
     word = (word ?? "") + s;
   };
   const escapesNothing = (p: number) => {
@@ -192,15 +224,69 @@ function words(pieces: readonly string[], values: readonly unknown[]): string[] 
     const value = values[p];
     const n = p + 1;
     const label = () => `interpolation #${n} (${position(pieces, p)})`;
-    if (Array.isArray(value)) {
-      const following = pieces[p + 1]!;
-      const gluedAfter = following === "" ? p + 1 < values.length : !/^\s/.test(following);
+    if (!Array.isArray(value)) {
+      add(checkedText(value, label, n), p);
+      continue;
+    }
+    const following = pieces[p + 1]!;
+    const gluedAfter = following === "" ? p + 1 < values.length : !/^\s/.test(following);
+    // The flag this array is the value of: `--platform ${list}` (the word before) or
+    // `--platform=${list}` (the word so far), when the parser reads that word as a flag waiting
+    // for its value.
+    const inline: string | undefined = state === "plain" && word !== null ? /^(-[^=]+)=$/.exec(word)?.[1] : undefined;
+    const wanting: WordReading["wantsValue"] = gluedAfter || state !== "plain" || (word !== null && inline === undefined) ? undefined
+      : readBuildArgs([...out.map((w) => w.text), ...(inline === undefined ? [] : [inline])]).readings.at(-1)?.wantsValue;
+    if (!wanting) {
       if (word !== null || state !== "plain" || gluedAfter) {
         throw new TemplateError(`${label()} is an array joined to other text; an array gives one argument per element, so it must stand alone between spaces`, n);
       }
-      value.forEach((item, j) => out.push(checkedText(item, () => `${label()}, element [${j}],`, n)));
+      value.forEach((item, j) => out.push({ text: checkedText(item, () => `${label()}, element [${j}],`, n), lead: null }));
+      continue;
+    }
+    const items = value.map((item, j) => checkedText(item, () => `${label()}, element [${j}],`, n));
+    const { name, row, as }: NonNullable<WordReading["wantsValue"]> = wanting;
+    // The value goes where the flag's value is written: after its `=`, or as the next word (after
+    // `=` for a csvOrBool flag, which reads the next word only when it looks like its value).
+    const give = (item: string) => {
+      if (inline !== undefined) {
+        add(item, null);
+        push();
+      } else if (row.kind === "csvOrBool") {
+        const flag = out.pop()!;
+        out.push({ text: `${flag.text}=${item}`, lead: flag.lead });
+      } else out.push({ text: item, lead: null });
+    };
+    // A misspelt flag (taken for the flag it is near): its occurrences stay, for the parser to name.
+    const misspelt = as !== row.flag && as !== row.short;
+    if (items.length === 0) {
+      if (misspelt) continue;
+      // The flag goes; in a bundle (`-qt ${[]}`), only its letter.
+      const rest: string = (inline ?? out.at(-1)!.text).slice(0, -(as.length - 1));
+      if (inline !== undefined) {
+        word = as.startsWith("--") || rest === "-" ? null : rest;
+        if (word === null) lead = undefined;
+      } else {
+        const flag = out.pop()!;
+        if (!as.startsWith("--") && rest !== "-") out.push({ text: rest, lead: flag.lead });
+      }
+      diagnostics.push({
+        level: "info", code: "template-empty-array", option: name,
+        message: `${label()} is an empty array: ${as} is left out`,
+      });
+    } else if (row.kind === "platforms") {
+      give(items.join(","));
+    } else if (REPEATABLE.has(row.kind) || misspelt) {
+      items.forEach((item, j) => {
+        if (j > 0) {
+          if (inline !== undefined) word = `${as}=`;
+          else out.push({ text: as, lead: null });
+        }
+        give(item);
+      });
+    } else if (items.length === 1) {
+      give(items[0]!);
     } else {
-      add(checkedText(value, label, n));
+      throw new TemplateError(`${label()} is an array of ${items.length} values, but ${as} takes one value; pass one string`, n);
     }
   }
 
@@ -209,7 +295,7 @@ function words(pieces: readonly string[], values: readonly unknown[]): string[] 
     throw new TemplateError(`a ${quote} quote is never closed (opened at \`${openedNear}\`)`);
   }
   push();
-  return out;
+  return { words: out, diagnostics };
 }
 
 /** The whole expansion starting at a `$`: `$HOME`, `${HOME}`, `$(date)`. */
@@ -255,7 +341,7 @@ function ansiEscape(text: string, i: number): [string, number] {
  * splitWords(`-t app:1 --label "title=my app" .`); // ["-t", "app:1", "--label", "title=my app", "."]
  */
 export function splitWords(text: string): string[] {
-  return words([text], []);
+  return words([text], []).words.map((w) => w.text);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -538,6 +624,39 @@ export interface Buildx {
   readonly options: Readonly<TemplateOptions>;
 }
 
+/** The command a template must not repeat: buildx`...` runs `docker buildx build` itself. */
+const COMMANDS: readonly (readonly string[])[] = [["docker", "buildx", "build"], ["buildx", "build"], ["docker", "build"]];
+
+function refusePrefix(argv: readonly string[]): void {
+  const command = COMMANDS.find((c) => c.every((w, i) => argv[i] === w));
+  if (command) {
+    throw new TemplateError(`the template starts with \`${command.join(" ")}\`, which buildx\`...\` runs itself: ` +
+      "drop it and write only the flags and the context (buildx`-t app:1 .`)");
+  }
+}
+
+/**
+ * An interpolated value is data: the parser may read it as a flag's value or as the context,
+ * never as a flag (`buildx\`--target base ${ctx}\`` with ctx `--output=type=local,dest=/` must
+ * not write files), and never as a context that starts with a dash. An array standing alone is
+ * the exception, as in zx: its elements are the words written.
+ */
+function refuseValuesAsFlags(split: readonly Word[], readings: readonly WordReading[], pieces: readonly string[]): void {
+  split.forEach(({ text, lead }, i) => {
+    if (lead === null) return;
+    const { role } = readings[i]!;
+    const label = `interpolation #${lead + 1} (${position(pieces, lead)})`;
+    if (role === "flag" || role === "end") {
+      throw new TemplateError(`${label} would be read as the flag ${JSON.stringify(text)}; an interpolated value never becomes a flag: ` +
+        "write the flag in the template's text and interpolate only its value (and ./ before a path that starts with a dash)", lead + 1);
+    }
+    if (role === "context" && text.startsWith("-")) {
+      throw new TemplateError(`${label} would be the context ${JSON.stringify(text)}, which starts with a dash; an interpolated context never does: ` +
+        `write ./${text} for a folder of that name${text === "-" ? ", or - in the template's text to read a tarball from stdin" : ""}`, lead + 1);
+    }
+  });
+}
+
 function isTemplate(value: unknown): value is TemplateStringsArray {
   return Array.isArray(value) && Array.isArray((value as unknown as { raw?: unknown }).raw);
 }
@@ -553,14 +672,17 @@ function makeBuildx(config: TemplateOptions): Buildx {
     // Cooked text, as zx uses (so "\\ " in the source is an escaped space); raw where a piece
     // has an escape JavaScript cannot cook.
     const pieces = first.map((piece, i) => piece ?? first.raw[i]!);
-    const argv = words(pieces, values);
-    const parsed = parseBuildArgs(argv);
+    const split = words(pieces, values);
+    const argv = split.words.map((w) => w.text);
+    refusePrefix(argv);
+    const parsed = readBuildArgs(argv);
+    refuseValuesAsFlags(split.words, parsed.readings, pieces);
     const { run, defaults } = splitOptions(config);
     const merged = mergeOptions(defaults, parsed.options);
     return new BuildHandle({
       words: argv,
       options: merged.options,
-      diagnostics: [...parsed.diagnostics, ...merged.diagnostics],
+      diagnostics: [...split.diagnostics, ...parsed.diagnostics, ...merged.diagnostics],
       textExtraFlags: new Set(Object.keys(parsed.options.extraFlags ?? {})),
       run,
     });
@@ -572,12 +694,13 @@ function makeBuildx(config: TemplateOptions): Buildx {
 
 /**
  * Builds an image from zx-style text: the words are split as a shell would (without running
- * one), every interpolation is one argument, the flags are checked through the flag table, and
- * the build runs when the handle is awaited.
+ * one), every interpolation is one argument (an array after a flag that takes a value: that
+ * flag's values), the flags are checked through the flag table, and the build runs when the
+ * handle is awaited.
  *
  * @example
  * const platforms = ["linux/amd64", "linux/arm64"];
- * const result = await buildx`--platform ${platforms.join(",")} -t ${"localhost:5000/app:1"} --push .`;
+ * const result = await buildx`--platform ${platforms} -t ${"localhost:5000/app:1"} --push .`;
  * const dry = await buildx.dry`-t app:1 --build-arg VERSION=${version} .`; // dry.command
  * const $b = buildx({ cwd: "./app", quiet: true, buildArg: { CI: "1" } });
  * await $b`-t app:1 .`;

@@ -134,13 +134,25 @@ describe.each(NAMES)("buildx-kit on %s: discovering it", (rt) => {
 });
 
 describe.each(NAMES)("buildx-kit on %s: bad input is exit 2 and one paragraph", (rt) => {
-  it("a misspelt flag taking the context as its value: the warning says which flag was meant, the error why it failed", async () => {
-    await badInput(rt, ["build", "--platfrom", "x", "."], [
-      "warning [unknown-flag] extraFlags.platfrom: --platfrom is not in buildx-kit's flag table; passed to buildx unchecked",
-      "  hint: did you mean --platform? an unknown flag takes a value only as --platfrom=VALUE",
+  it("a misspelt flag is an error naming the flag meant, and its value is not taken for the context", async () => {
+    const typo = [
+      "error: invalid build options (1 problem):",
+      "  error [misspelt-flag] --platfrom is not in buildx-kit's flag table; did you mean --platform?",
+      "    hint: a flag this near a known one is taken for a typo; give a flag of a newer buildx in extraFlags",
+      "",
+    ].join("\n");
+    await badInput(rt, ["build", "--platfrom", "x", "."], typo);
+    // Written --flag=value it no longer reaches buildx either.
+    await badInput(rt, ["build", "--platfrom=linux/amd64", "--dry-run", "."], typo);
+  });
+
+  it("an unknown flag far from any known one, taking the context as its value: the warning, then the error why it failed", async () => {
+    await badInput(rt, ["build", "--newer", "x", "."], [
+      "warning [unknown-flag] extraFlags.newer: --newer is not in buildx-kit's flag table; passed to buildx unchecked",
+      "  hint: an unknown flag takes a value only as --newer=VALUE",
       "error: invalid build options (1 problem):",
       '  error [two-contexts] context: a second build context "." (the first is "x")',
-      '    hint: --platfrom is not a flag buildx-kit knows, so it did not take "x" as its value: write --platfrom=x',
+      '    hint: --newer is not a flag buildx-kit knows, so it did not take "x" as its value: write --newer=x',
       "",
     ].join("\n"));
   });
@@ -575,18 +587,18 @@ describe.skipIf(!engine.ok).each(NAMES)("buildx-kit on %s: real builds", (rt) =>
   });
 
   it("an unknown flag written --flag=value goes to buildx, which refuses it: warned once, then buildx's words and a hint (exit 1)", async () => {
-    const r = await bx(rt, ["build", "--platfrom=linux/amd64", "app"], { cwd: project });
+    const r = await bx(rt, ["build", "--no-such-flag=linux/amd64", "app"], { cwd: project });
     expect(r.code).toBe(1);
     expect(r.stderr.split("\n").filter((l) => l.includes("is not in buildx-kit's flag table"))).toEqual([
-      "warning [unknown-flag] extraFlags.platfrom: --platfrom is not in buildx-kit's flag table; passed to buildx unchecked",
+      "warning [unknown-flag] extraFlags.no-such-flag: --no-such-flag is not in buildx-kit's flag table; passed to buildx unchecked",
     ]);
-    expect(r.stderr).toContain("  hint: did you mean --platform? an unknown flag takes a value only as --platfrom=VALUE\n");
+    expect(r.stderr).toContain("  hint: an unknown flag takes a value only as --no-such-flag=VALUE\n");
     expect(r.stderr).toMatch(new RegExp([
       "^error: docker buildx build exited with code 125",
-      "unknown flag: --platfrom",
+      "unknown flag: --no-such-flag",
       "See 'docker buildx build --help'\\.",
-      "hint: this buildx does not know --platfrom: upgrade buildx, or leave the option out \\(buildx-kit's flag table names the version each flag needs\\)",
-      `command: cd ${project} && docker buildx build --load --progress=plain --platfrom=linux/amd64 app$`,
+      "hint: this buildx does not know --no-such-flag: upgrade buildx, or leave the option out \\(buildx-kit's flag table names the version each flag needs\\)",
+      `command: cd ${project} && docker buildx build --load --progress=plain --no-such-flag=linux/amd64 app$`,
     ].join("\n"), "m"));
   });
 

@@ -7,7 +7,7 @@ import { describe, expect, it } from "vitest";
 import { formatDiagnostic } from "../lib/diagnostics.ts";
 import { FLAGS, type FlagKind, type FlagRow } from "../lib/flags.ts";
 import type { BuildOptions } from "../lib/options.ts";
-import { parseBuildArgs } from "../lib/parse.ts";
+import { nearFlags, parseBuildArgs, readBuildArgs } from "../lib/parse.ts";
 import { plan } from "../lib/plan.ts";
 import { shellCommand } from "../lib/spawn.ts";
 import { buildx, splitWords } from "../lib/template.ts";
@@ -175,9 +175,95 @@ describe("flag forms", () => {
     expect(plan({ ...parsed.options, load: true }).args).toEqual(["--load", "--new-flag=x", "--other", "--many=a", "--many=b", "."]);
   });
 
-  it("suggests the known flag for a near miss", () => {
-    const d = parseBuildArgs(["--tags=a:1"]).diagnostics[0]!;
-    expect(d.hint).toBe("did you mean --tag? an unknown flag takes a value only as --tags=VALUE");
+  it("still suggests an option for an unknown flag farther than a typo, and passes it through", () => {
+    const parsed = parseBuildArgs(["--metadatafilename=m.json", "."]);
+    expect(parsed.options).toEqual({ context: ".", extraFlags: { metadatafilename: "m.json" } });
+    expect(parsed.diagnostics.map(formatDiagnostic)).toEqual([
+      "warning [unknown-flag] extraFlags.metadatafilename: --metadatafilename is not in buildx-kit's flag table; passed to buildx unchecked\n" +
+        "  hint: did you mean --metadata-file? an unknown flag takes a value only as --metadatafilename=VALUE",
+    ]);
+  });
+});
+
+describe("misspelt flags: within an edit distance of 2 of the table's flags, an error, never extraFlags", () => {
+  const HINT = "  hint: a flag this near a known one is taken for a typo; give a flag of a newer buildx in extraFlags";
+
+  it("--plaform: did you mean --platform?, and its value is not taken for the context", () => {
+    const parsed = parseBuildArgs(["--plaform", "linux/amd64", "."]);
+    expect(parsed.diagnostics.map(formatDiagnostic)).toEqual([
+      `error [misspelt-flag] --plaform is not in buildx-kit's flag table; did you mean --platform?\n${HINT}`,
+    ]);
+    // Before: a warning, extraFlags.plaform, and a second context with the advice "write --plaform=linux/amd64".
+    expect(parsed.options).toEqual({ context: "." });
+    expect(parsed.diagnostics.map((d) => d.hint).join("\n")).not.toContain("--plaform=");
+  });
+
+  it.each([
+    ["--platfrom=x", "--platform"], // two letters swapped: distance 2
+    ["--tags=a:1", "--tag"],
+    ["--buildarg", "--build-arg"],
+    ["--no-cach", "--no-cache"],
+    ["--cache-form=type=local,src=c", "--cache-from"],
+    ["--q", "-q"], // a short flag written with two dashes
+    ["--x", "-f, -o, -q or -t"], // equally near: every one named
+  ])("%s: did you mean %s?", (word, meant) => {
+    const parsed = parseBuildArgs([word, "."]);
+    const flag = word.split("=")[0];
+    expect(parsed.diagnostics.map((d) => [d.level, d.code, d.option, d.message])).toEqual([
+      ["error", "misspelt-flag", null, `${flag} is not in buildx-kit's flag table; did you mean ${meant}?`],
+    ]);
+    expect(parsed.options.extraFlags).toBeUndefined();
+  });
+
+  it("says it once for a typo written several times, and reads each value as the meant flag would", () => {
+    const parsed = parseBuildArgs(["--tga", "a:1", "--tga", "b:1", "--sbon", "mode=max", "--pul", "ctx"]);
+    expect(parsed.diagnostics.map((d) => d.message)).toEqual([
+      "--tga is not in buildx-kit's flag table; did you mean --tag?",
+      "--sbon is not in buildx-kit's flag table; did you mean --sbom?",
+      "--pul is not in buildx-kit's flag table; did you mean --pull?",
+    ]);
+    // --sbom reads mode=max as its value; --pull takes none: the context is "ctx", and only it.
+    expect(parsed.options).toEqual({ context: "ctx" });
+  });
+
+  it("a long flag written with one dash: did you mean it with two?", () => {
+    expect(parseBuildArgs(["-platform", "linux/arm64", "."]).diagnostics.map(formatDiagnostic)).toEqual([
+      "error [unknown-short-flag] -p (in \"-platform\") is not a flag of docker buildx build\n  hint: did you mean --platform? long flags take two dashes",
+    ]);
+    expect(parseBuildArgs(["-plaform=x", "."]).diagnostics.map((d) => d.hint)).toEqual(["did you mean --platform? long flags take two dashes"]);
+    expect(parseBuildArgs(["-no-cache", "."]).options).toEqual({ context: "." });
+  });
+
+  it("a flag name in capitals or with underscores: did you mean the flag?", () => {
+    expect(parseBuildArgs(["--build_arg", "A=1", "."]).diagnostics.map((d) => d.hint)).toEqual([
+      "did you mean --build-arg? buildx flags are lowercase words joined by dashes, such as --build-arg",
+    ]);
+  });
+
+  it("nearFlags() reads the one flag table, long and short forms", () => {
+    expect(nearFlags("--plaform")).toEqual(["--platform"]);
+    expect(nearFlags("--platform")).toEqual([]); // a flag is not near itself
+    expect(nearFlags("--t")).toEqual(["-t"]);
+    expect(nearFlags("--newer")).toEqual([]); // distance 3 from --network
+    expect(nearFlags("--no-such-flag")).toEqual([]);
+  });
+});
+
+describe("readBuildArgs(): how each word was read", () => {
+  it("flags, values, the context, and what a flag written alone is waiting for", () => {
+    const { readings, options } = readBuildArgs(["-qt", "app:1", "--platform", "x", "--push", "--sbom", "--", "-odd"]);
+    expect(readings.map((r) => r.role)).toEqual(["flag", "value", "flag", "value", "flag", "flag", "end", "context"]);
+    expect(readBuildArgs([".", "-", "-f", "-"]).readings.map((r) => r.role)).toEqual(["context", "context", "flag", "value"]);
+    expect(readings[0]!.wantsValue).toEqual({ name: "tag", row: FLAGS.tag, as: "-t" });
+    expect(readings[2]!.wantsValue).toEqual({ name: "platform", row: FLAGS.platform, as: "--platform" });
+    expect(readings[4]!.wantsValue).toBeUndefined();
+    expect(readings[5]!.wantsValue?.name).toBe("sbom");
+    expect(options).toEqual({ quiet: true, tag: ["app:1"], platform: ["x"], push: true, sbom: true, context: "-odd" });
+    // A flag at the end is still waiting; one given its value inline is not.
+    expect(readBuildArgs(["--target"]).readings[0]!.wantsValue?.name).toBe("target");
+    expect(readBuildArgs(["--target=a"]).readings[0]!.wantsValue).toBeUndefined();
+    // parseBuildArgs() gives the options and the diagnostics only.
+    expect(Object.keys(parseBuildArgs(["."]))).toEqual(["options", "diagnostics"]);
   });
 });
 
@@ -224,7 +310,10 @@ describe("every message", () => {
 
   it("invalid-flag", () => {
     expect(one(["--Tag=x"])).toBe(
-      "error [invalid-flag] \"--Tag\" is not a flag name\n  hint: buildx flags are lowercase words joined by dashes, such as --build-arg",
+      "error [invalid-flag] \"--Tag\" is not a flag name\n  hint: did you mean --tag? buildx flags are lowercase words joined by dashes, such as --build-arg",
+    );
+    expect(one(["--Zebra=x"])).toBe(
+      "error [invalid-flag] \"--Zebra\" is not a flag name\n  hint: buildx flags are lowercase words joined by dashes, such as --build-arg",
     );
   });
 

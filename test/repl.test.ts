@@ -151,19 +151,20 @@ describe.each(NAMES)("the REPL on %s, through its input", (rt) => {
   });
 
   it.skipIf(!engine.ok)(".dry FLAGS prints the command and every diagnostic, without running anything", async () => {
-    const r = await repl(rt, [".dry -t a:1 --push .", ".dry --platfrom x .", '.dry -t "a b" --build-arg "X=y z" .']);
+    const r = await repl(rt, [".dry -t a:1 --push .", ".dry --platfrom x --newer=y .", '.dry -t "a b" --build-arg "X=y z" .']);
     expect(r.code, r.stderr).toBe(0);
     // Planned against this machine (buildx 0.13.1), as the real run would be: no "not probed" note.
     expect(said(r)).toBe([
       `cd ${project} && docker buildx build --progress=plain --push --tag=a:1 .`,
       "info [push-disables-load] load: is off because push is on",
       "  hint: set load: true to load as well (buildx >= 0.13.0)",
-      // Errors: no command, as if it would run; the parser's warning once, not again from the plan.
+      // Errors: no command, as if it would run; a typo names the flag meant; the parser's warning
+      // for an unknown flag once, not again from the plan.
       "not runnable as written:",
-      "warning [unknown-flag] extraFlags.platfrom: --platfrom is not in buildx-kit's flag table; passed to buildx unchecked",
-      "  hint: did you mean --platform? an unknown flag takes a value only as --platfrom=VALUE",
-      'error [two-contexts] context: a second build context "." (the first is "x")',
-      '  hint: --platfrom is not a flag buildx-kit knows, so it did not take "x" as its value: write --platfrom=x',
+      "error [misspelt-flag] --platfrom is not in buildx-kit's flag table; did you mean --platform?",
+      "  hint: a flag this near a known one is taken for a typo; give a flag of a newer buildx in extraFlags",
+      "warning [unknown-flag] extraFlags.newer: --newer is not in buildx-kit's flag table; passed to buildx unchecked",
+      "  hint: an unknown flag takes a value only as --newer=VALUE",
       "info [load-by-default] load: is on: with no push and no output the image is loaded into the image store",
       "  hint: the docker driver loads the result even with load: false; to keep it out of the image store, use output: type=cacheonly",
       // Quotes keep their spaces.

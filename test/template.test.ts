@@ -14,6 +14,7 @@ import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { $ } from "zx";
 import { type Capabilities, UNKNOWN_CAPABILITIES } from "../lib/capabilities.ts";
+import { formatDiagnostic } from "../lib/diagnostics.ts";
 import { BuildError, ValidationError } from "../lib/errors.ts";
 import { plan } from "../lib/plan.ts";
 import { BuildHandle, buildx, splitWords, TemplateError } from "../lib/template.ts";
@@ -121,7 +122,10 @@ describe("bad interpolations throw when the template is evaluated, naming the po
 
   it("refuses an array joined to text, and a NUL", () => {
     const joined = "is an array joined to other text; an array gives one argument per element, so it must stand alone between spaces";
-    expect(thrown(() => buildx`--tag=${["a", "b"]}`).message).toBe(`interpolation #1 (after \`--tag=\`) ${joined}`);
+    // --flag=${list} is only for a flag of the table that takes a value
+    expect(thrown(() => buildx`--push=${["true"]}`).message).toBe(`interpolation #1 (after \`--push=\`) ${joined}`);
+    expect(thrown(() => buildx`--newer=${["a", "b"]}`).message).toBe(`interpolation #1 (after \`--newer=\`) ${joined}`);
+    expect(thrown(() => buildx`--tag=${["a", "b"]}x`).message).toBe(`interpolation #1 (after \`--tag=\`) ${joined}`);
     expect(thrown(() => buildx`-t ${["a"]}:1`).message).toBe(`interpolation #1 (after \`-t \`) ${joined}`);
     expect(thrown(() => buildx`-t "${["a"]}"`).message).toBe(`interpolation #1 (after \`-t "\`) ${joined}`);
     expect(thrown(() => buildx`${["a"]}${"b"}`).message).toBe(`interpolation #1 (at the start of the template) ${joined}`);
@@ -132,6 +136,138 @@ describe("bad interpolations throw when the template is evaluated, naming the po
   it("never turns a value into the text \"undefined\"", () => {
     const maybe: string | undefined = process.env.SURELY_NOT_SET_ANYWHERE;
     expect(() => buildx`-t ${maybe} .`).toThrow(TemplateError);
+  });
+});
+
+describe("an array written as a flag's value is that flag's values", () => {
+  const platforms = ["linux/amd64", "linux/arm64"];
+
+  it("the README's first example: --platform ${platforms} -t ${tag} --push .", () => {
+    const h = buildx`--platform ${platforms} -t ${"localhost:5000/app:1"} --push .`;
+    expect(h.words).toEqual(["--platform", "linux/amd64,linux/arm64", "-t", "localhost:5000/app:1", "--push", "."]);
+    expect(h.options).toEqual({ platform: platforms, tag: ["localhost:5000/app:1"], push: true, context: "." });
+    expect(h.plan.ok).toBe(true);
+    expect(h.plan.args).toEqual(["--platform=linux/amd64,linux/arm64", "--push", "--tag=localhost:5000/app:1", "."]);
+  });
+
+  it("platforms are joined, in either form; a repeatable flag is written once per element", () => {
+    const tags = ["a:1", "b:1"];
+    const h = buildx`--platform=${platforms} -t ${tags} --tag=${["c:1"]} --build-arg ${["A=1", "B=2"]} --label=${["x=1", "y=2"]} -o ${["type=cacheonly"]} .`;
+    expect(h.words).toEqual([
+      "--platform=linux/amd64,linux/arm64", "-t", "a:1", "-t", "b:1", "--tag=c:1", "--build-arg", "A=1", "--build-arg", "B=2",
+      "--label=x=1", "--label=y=2", "-o", "type=cacheonly", ".",
+    ]);
+    expect(h.options).toEqual({
+      platform: platforms, tag: ["a:1", "b:1", "c:1"], buildArg: { A: "1", B: "2" }, label: { x: "1", y: "2" }, output: ["type=cacheonly"], context: ".",
+    });
+    // The last letter of a bundle is the flag: -qt ${tags}
+    expect(buildx`-qt ${tags} .`.options).toEqual({ quiet: true, tag: tags, context: "." });
+    // Elements holding commas or spaces stay whole.
+    expect(buildx`--platform ${["linux/amd64,linux/arm/v7", "linux/arm64"]} --label ${["t=a b"]}`.options)
+      .toEqual({ platform: ["linux/amd64", "linux/arm/v7", "linux/arm64"], label: { t: "a b" } });
+  });
+
+  it("a flag that takes one value takes a one-element array; more is an error naming the flag", () => {
+    expect(buildx`--target ${["base"]} -f ${["Dockerfile.x"]} --sbom ${["generator=x"]} --provenance=${["mode=max"]} .`.options)
+      .toEqual({ target: "base", file: "Dockerfile.x", sbom: "generator=x", provenance: "mode=max", context: "." });
+    const e = thrown(() => buildx`--target ${["base", "prod"]} .`);
+    expect(e.message).toBe("interpolation #1 (after `--target `) is an array of 2 values, but --target takes one value; pass one string");
+    expect(e.interpolation).toBe(1);
+  });
+
+  it("an empty array leaves its flag out, and says so (info)", () => {
+    const h = buildx`--platform ${[]} -t ${[]} --build-arg=${[]} --push .`;
+    expect(h.words).toEqual(["--push", "."]);
+    expect(h.options).toEqual({ push: true, context: "." });
+    expect(h.plan.diagnostics.filter((d) => d.code === "template-empty-array").map(formatDiagnostic)).toEqual([
+      "info [template-empty-array] platform: interpolation #1 (after `--platform `) is an empty array: --platform is left out",
+      "info [template-empty-array] tag: interpolation #2 (after `-t `) is an empty array: -t is left out",
+      "info [template-empty-array] buildArg: interpolation #3 (after `--build-arg=`) is an empty array: --build-arg is left out",
+    ]);
+    // ... and the plan says what that means: a push needs a tag.
+    expect(h.plan.diagnostics.map((d) => d.code)).toContain("push-needs-tag");
+    // In a bundle, only the flag's letter goes.
+    expect(buildx`-qt ${[]} .`.words).toEqual(["-q", "."]);
+    expect(buildx`-qt=${[]} .`.options).toEqual({ quiet: true, context: "." });
+  });
+
+  it("an array standing alone is still one word per element, flags included (zx)", () => {
+    expect(buildx`--push ${["-t", "a:1"]} ${["ctx"]}`.options).toEqual({ push: true, tag: ["a:1"], context: "ctx" });
+    // after a flag's value, after a boolean flag, after an unknown flag: not a value
+    expect(buildx`--target base ${["--push"]} .`.words).toEqual(["--target", "base", "--push", "."]);
+    expect(buildx`--newer ${["a"]}`.words).toEqual(["--newer", "a"]);
+    // after -- (the flags ended), and after a flag that is itself another flag's value
+    expect(buildx`-- ${["ctx"]}`.options).toEqual({ context: "ctx" });
+    expect(buildx`--label --platform ${["linux/amd64"]}`.options).toEqual({ label: ["--platform"], context: "linux/amd64" });
+  });
+
+  it("an array after a misspelt flag: the typo is the one error", () => {
+    const h = buildx`--plaform ${platforms} .`;
+    expect(h.plan.diagnostics.filter((d) => d.level === "error").map(formatDiagnostic)).toEqual([
+      "error [misspelt-flag] --plaform is not in buildx-kit's flag table; did you mean --platform?\n" +
+        "  hint: a flag this near a known one is taken for a typo; give a flag of a newer buildx in extraFlags",
+    ]);
+    expect(buildx`--tga ${["a:1", "b:1"]} .`.plan.diagnostics.filter((d) => d.level === "error").map((d) => d.message))
+      .toEqual(["--tga is not in buildx-kit's flag table; did you mean --tag?"]);
+    // An empty one keeps the typo in sight.
+    expect(buildx`--plaform ${[]} .`.plan.diagnostics.map((d) => d.code)).toContain("misspelt-flag");
+  });
+});
+
+describe("an interpolated value never becomes a flag", () => {
+  const FLAG = "an interpolated value never becomes a flag: write the flag in the template's text and interpolate only its value (and ./ before a path that starts with a dash)";
+
+  it("in the context position: refused, naming the interpolation (it used to be read as --output and write files)", () => {
+    const ctx = "--output=type=local,dest=/x";
+    const e = thrown(() => buildx`--target base ${ctx}`);
+    expect(e.message).toBe(`interpolation #1 (after \`--target base \`) would be read as the flag "--output=type=local,dest=/x"; ${FLAG}`);
+    expect(e.interpolation).toBe(1);
+  });
+
+  it.each([
+    ["at the start", () => buildx`${"--push"} -t a:1 .`, "interpolation #1 (at the start of the template) would be read as the flag \"--push\""],
+    ["a short flag", () => buildx`-t a:1 ${"-q"} .`, "interpolation #1 (after `-t a:1 `) would be read as the flag \"-q\""],
+    ["quoted", () => buildx`-t a:1 "${"--push"}" .`, "interpolation #1 (after `-t a:1 \"`) would be read as the flag \"--push\""],
+    ["the start of a word", () => buildx`-t a:1 ${"--out"}put=type=local,dest=/x .`, "interpolation #1 (after `-t a:1 `) would be read as the flag \"--output=type=local,dest=/x\""],
+    ["after a value", () => buildx`-t ${"a:1"} ${"--push"} .`, "interpolation #2 (right after interpolation #1) would be read as the flag \"--push\""],
+    ["an unknown flag", () => buildx`. ${"--newer=x"}`, "interpolation #1 (after `. `) would be read as the flag \"--newer=x\""],
+    ["--", () => buildx`${"--"} -x`, "interpolation #1 (at the start of the template) would be read as the flag \"--\""],
+  ])("%s", (_what, make, start) => {
+    expect(thrown(make).message).toBe(`${start}; ${FLAG}`);
+  });
+
+  it("nor a context that starts with a dash", () => {
+    expect(thrown(() => buildx`-t a:1 ${"-"}`).message).toBe(
+      "interpolation #1 (after `-t a:1 `) would be the context \"-\", which starts with a dash; an interpolated context never does: " +
+        "write ./- for a folder of that name, or - in the template's text to read a tarball from stdin",
+    );
+    expect(thrown(() => buildx`-t a:1 -- ${"--odd"}`).message).toBe(
+      "interpolation #1 (after `-t a:1 -- `) would be the context \"--odd\", which starts with a dash; an interpolated context never does: " +
+        "write ./--odd for a folder of that name",
+    );
+  });
+
+  it("written as a flag's value, a value starting with a dash is that value", () => {
+    expect(buildx`--target ${"-weird"} -f ${"-"} --label=${"--push"} -t${"-x"} ${"./-dir"}`.options)
+      .toEqual({ target: "-weird", file: "-", label: ["--push"], tag: ["-x"], context: "./-dir" });
+    // Text written in the template is the template's: a flag, or - for stdin.
+    expect(buildx`--${"push"} -`.options).toEqual({ push: true, context: "-" });
+  });
+});
+
+describe("the command itself is not part of the template", () => {
+  it.each([["docker buildx build"], ["buildx build"], ["docker build"]])("%s ...", (command) => {
+    const [strings, values] = template([`${command} -t `, { v: "app:1" }, " ."]);
+    const e = thrown(() => buildx(strings, ...values));
+    expect(e.message).toBe(
+      `the template starts with \`${command}\`, which buildx\`...\` runs itself: drop it and write only the flags and the context (buildx\`-t app:1 .\`)`,
+    );
+    expect(e.interpolation).toBe(null);
+  });
+
+  it("a context named docker or build is still a context", () => {
+    expect(buildx`-t a:1 docker`.options).toEqual({ tag: ["a:1"], context: "docker" });
+    expect(buildx`build`.options).toEqual({ context: "build" });
   });
 });
 
@@ -449,6 +585,33 @@ describe.skipIf(!engine.ok)("hostile values reach buildx as one argument each (r
     for (const [i, v] of HOSTILE.entries()) {
       expect({ i, echoed: await readFile(join(out, `v${i}`), "utf8") }).toEqual({ i, echoed: v });
     }
+  });
+});
+
+describe.skipIf(!engine.ok)("an array after --platform builds every platform (real engine)", () => {
+  let dir: string;
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), "buildx-kit-platforms-"));
+    // FROM scratch with a COPY builds for any platform without emulation; TARGETARCH picks the file.
+    await writeFile(join(dir, "Dockerfile"), "FROM scratch\nARG TARGETARCH\nCOPY ${TARGETARCH}.txt /arch.txt\n");
+    await writeFile(join(dir, "amd64.txt"), "amd64\n");
+    await writeFile(join(dir, "arm64.txt"), "arm64\n");
+  });
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it("--platform ${platforms} -o type=local,dest=${out}: one folder per platform, each with its own file", async () => {
+    const platforms = ["linux/amd64", "linux/arm64"];
+    const out = join(dir, "out dir");
+    const result = await buildx({ cwd: dir, quiet: true })`--platform ${platforms} -o type=local,dest=${out} .`;
+    expect(result.ok).toBe(true);
+    expect(result.argv.filter((a) => a.startsWith("--platform") || a.startsWith("--output"))).toEqual([
+      `--output=type=local,dest=${out}`, "--platform=linux/amd64,linux/arm64",
+    ]);
+    expect(await readFile(join(out, "linux_amd64/arch.txt"), "utf8")).toBe("amd64\n");
+    expect(await readFile(join(out, "linux_arm64/arch.txt"), "utf8")).toBe("arm64\n");
   });
 });
 
