@@ -197,11 +197,20 @@ async function buildCommand(args: string[], io: CliIO): Promise<number> {
     const said = /^warning \[[\w-]+\] (.*)$/.exec(line)?.[1];
     if (said === undefined || !warned.has(said)) io.err(line);
   };
+  const json = Boolean(flags["--json"]);
+  // With --json the JSON is stdout's only text (the image id is in it).
   const result = await build(parsed.options, {
-    cwd: io.cwd, env: io.env, dryRun: Boolean(flags["--dry-run"]), offline: Boolean(flags["--offline"]), log,
+    cwd: io.cwd, env: io.env, dryRun: Boolean(flags["--dry-run"]), offline: Boolean(flags["--offline"]), log, stdout: json ? "ignore" : "inherit",
   });
-  io.out(flags["--json"] ? JSON.stringify(result, null, 2) : summarize(result));
+  // A quiet build has printed its image id, as docker buildx build does, and nothing else.
+  if (json) io.out(JSON.stringify(result, null, 2));
+  else if (result.dryRun || !ranQuiet(parsed.options)) io.out(summarize(result));
   return EXIT.ok;
+}
+
+/** Whether a build with these options prints only its image id (`--quiet`, `--progress=quiet`). */
+export function ranQuiet(options: { quiet?: boolean; progress?: string }): boolean {
+  return options.quiet === true || options.progress === "quiet";
 }
 
 function nameFrom(path: string): string {

@@ -7,7 +7,7 @@ import { resolve } from "./posix.ts";
 import { formatDiagnostic } from "./diagnostics.ts";
 import { commandIn } from "./shell.ts";
 import type { CliIO } from "./cli.ts";
-import { cannotBuild, EXIT, painter, summarize, takeFlags, UsageError } from "./cli.ts";
+import { cannotBuild, EXIT, painter, ranQuiet, summarize, takeFlags, UsageError } from "./cli.ts";
 
 /** A file argument as the recipe functions take it: as typed (so messages show it so) when it is relative to here. */
 function fileArg(io: CliIO, file: string): string {
@@ -53,6 +53,8 @@ export async function runCommand(args: string[], io: CliIO): Promise<number> {
     env: io.env,
     cwd: io.cwd,
     quiet,
+    // Several builds, or JSON: the result lines say it all, without bare image ids between them.
+    stdout: quiet ? "ignore" : "inherit",
   });
   if (flags["--json"]) {
     const json = results.map(runResultJson);
@@ -62,7 +64,10 @@ export async function runCommand(args: string[], io: CliIO): Promise<number> {
       // Unless quiet, runRecipes has printed them already, before the build's progress.
       if (quiet) for (const w of r.warnings) io.err(`warning: ${formatProblem(w)}`);
       const label = rest.length > 1 ? `${rest[i]}: ` : "";
-      if (r.ok && r.result) io.out(`${label}${summarize(r.result)}`);
+      // A quiet recipe built alone has printed its image id, as docker buildx build does.
+      if (r.ok && r.result) {
+        if (quiet || r.result.dryRun || !ranQuiet(r.options)) io.out(`${label}${summarize(r.result)}`);
+      }
       else io.err(`${label}failed: ${r.error?.message ?? "unknown error"}`);
     }
   }

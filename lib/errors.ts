@@ -17,14 +17,35 @@ export class ValidationError extends Error {
   }
 }
 
+/** What buildx-kit knew of the build, for hints that name things: the folders and the failing step. */
+export interface FailureFacts {
+  /** The build's context folder, absolute (null for a URL or stdin). */
+  readonly context?: string | null;
+  /** The Dockerfile the options named (`file`), absolute; null when buildx looks for CONTEXT/Dockerfile. */
+  readonly file?: string | null;
+  /** The step that failed, as buildx names it: `[2/2] RUN make`. */
+  readonly failedStep?: string | null;
+}
+
 /** A known buildx failure and what to do about it. */
 interface KnownFailure {
   readonly pattern: RegExp;
-  readonly hint: (match: RegExpMatchArray) => string;
+  readonly hint: (match: RegExpMatchArray, facts: FailureFacts) => string;
+}
+
+/** The registry part of an image reference (`localhost:5999/app:1` -> `localhost:5999`), or null for Docker Hub. */
+function registryOf(ref: string): string | null {
+  const first = ref.split("/")[0]!;
+  return ref.includes("/") && (first.includes(".") || first.includes(":") || first === "localhost") ? first : null;
 }
 
 /** The failures people meet most, matched against buildx's stderr in this order. */
 const KNOWN_FAILURES: readonly KnownFailure[] = [
+  {
+    // Before the daemon's hint: "no such file or directory" is no daemon problem here.
+    pattern: /^cannot run (\S+): .*(?:ENOENT|not found|No such file or directory)/im,
+    hint: (m) => `${m[1]} is not on PATH: install Docker Engine with the buildx plugin (https://docs.docker.com/engine/install/), or add the folder that holds ${m[1]} to PATH`,
+  },
   {
     pattern: /Cannot connect to the Docker daemon|Is the docker daemon running|dial unix [^:]*docker\.sock/i,
     hint: () => "the Docker daemon is not running: start it (systemctl start docker, or scripts/engine.sh up for this project's engine)",
@@ -42,6 +63,10 @@ const KNOWN_FAILURES: readonly KnownFailure[] = [
     hint: () => "the docker driver keeps attestations only with the containerd image store: turn it on, or use a docker-container builder",
   },
   {
+    pattern: /failed to get console: provided file is not a console/,
+    hint: () => "progress tty needs a terminal on stderr and there is none: leave progress out, or use auto or plain",
+  },
+  {
     pattern: /unknown flag: (--?[\w-]+)/,
     hint: (m) => `this buildx does not know ${m[1]}: upgrade buildx, or leave the option out (buildx-kit's flag table names the version each flag needs)`,
   },
@@ -57,7 +82,40 @@ const KNOWN_FAILURES: readonly KnownFailure[] = [
   },
   {
     pattern: /failed to read dockerfile|open [^\n]*Dockerfile[^\n]*: no such file or directory/i,
-    hint: () => "no Dockerfile where buildx looked: pass file (-f) or check the context path",
+    hint: (_, facts) =>
+      facts.file
+        ? `the Dockerfile ${facts.file} does not exist: check file (-f); a relative path is relative to the working directory, not to the context`
+        : facts.context
+        ? `no Dockerfile in the context folder ${facts.context}: add one there, pass file (-f), or check the context path`
+        : "no Dockerfile where buildx looked: pass file (-f) or check the context path",
+  },
+  {
+    // COPY or ADD of a path the context does not hold (buildx 0.13: `"/missing.txt": not found`).
+    pattern: /failed to calculate checksum of ref [^\n]*?: "\/?([^"\n]+)": not found/,
+    hint: (m, facts) =>
+      `COPY source "${m[1]}" is not in the build context${facts.context ? ` ${facts.context}` : ""}: COPY and ADD read paths relative to the context folder (check the path, and that .dockerignore does not exclude it)`,
+  },
+  {
+    // A RUN step's command exiting non-zero: `process "/bin/sh -c X" did not complete successfully: exit code: N`.
+    pattern: /process "(?:\/bin\/sh -c )?((?:[^"\\]|\\.)*)" did not complete successfully: exit code: (\d+)/,
+    hint: (m, facts) => {
+      const step = facts.failedStep ?? `RUN ${m[1]!.replace(/\\(.)/g, "$1")}`;
+      return `${step}: the command exited with code ${m[2]}; the step's own output says why`;
+    },
+  },
+  {
+    // An image the build needs (a FROM's base image, the SBOM scanner) that cannot be resolved: no
+    // such image, a registry that does not answer, no access.
+    pattern: /failed to resolve source metadata for ([^\s:]+(?::\d+)?\/[^\s:]+(?::[\w.-]+)?(?:@sha256:[0-9a-f]+)?):/i,
+    hint: (m) => {
+      const registry = registryOf(m[1]!) ?? "docker.io";
+      return `the image ${m[1]} cannot be pulled: check its name and tag (a base image's are in FROM), that the registry ${registry} is reachable, and docker login if it is private`;
+    },
+  },
+  {
+    // Before the push hint below: a registry that is not there at all says more than "the push failed".
+    pattern: /failed to push ([^\s:]+(?::\d+)?)\/[^\n]*connection refused/i,
+    hint: (m) => `nothing answers at the registry ${m[1]} (connection refused): start the registry, or fix the host and port in the tag`,
   },
   {
     // Not a bare "failed to do request": pulling a base image fails with that too, and is no push.
@@ -66,18 +124,35 @@ const KNOWN_FAILURES: readonly KnownFailure[] = [
   },
 ];
 
-/** A hint for the first known failure in buildx's stderr, or null. */
-export function hintFor(stderr: string): string | null {
+/** A hint for the first known failure in buildx's stderr, or null. `facts` let it name folders and the step. */
+export function hintFor(stderr: string, facts: FailureFacts = {}): string | null {
   for (const known of KNOWN_FAILURES) {
     const m = stderr.match(known.pattern);
-    if (m) return known.hint(m);
+    if (m) return known.hint(m, facts);
+  }
+  return null;
+}
+
+/**
+ * The failing step and its own output, from buildx's plain progress, which ends a failed build with
+ * `------`, ` > [2/2] RUN make:`, the step's last lines (each after its time), `------`. Null when
+ * the text holds no such block.
+ */
+export function failedStepIn(stderr: string): { step: string; output: string } | null {
+  const lines = stderr.split(/\r?\n/);
+  for (let i = lines.length - 2; i >= 1; i--) {
+    const head = /^ > (.+):$/.exec(lines[i]!);
+    if (!head || lines[i - 1] !== "------") continue;
+    const end = lines.indexOf("------", i + 1);
+    const body = lines.slice(i + 1, end === -1 ? undefined : end);
+    return { step: head[1]!, output: body.map((l) => l.replace(/^\d+\.\d+ /, "")).join("\n") };
   }
   return null;
 }
 
 /** What a failed build leaves behind. */
 export interface BuildErrorDetails {
-  /** buildx's exit code, or null when a signal ended it. */
+  /** buildx's exit code, or null when a signal ended it or it never started. */
   readonly exitCode: number | null;
   /** The signal that ended buildx, if one did. */
   readonly signal: string | null;
@@ -91,9 +166,43 @@ export interface BuildErrorDetails {
   readonly durationMs: number;
   /** False when buildx wrote straight to the terminal, so there was no stderr to read. */
   readonly stderrCaptured?: boolean;
+  /** Why buildx could not be started at all (no such program, say). */
+  readonly startError?: string | null;
+  /** The step that failed (`[2/2] RUN make`); read from the plain progress in `stderrTail` when not given. */
+  readonly failedStep?: string | null;
+  /** What the failing step printed; read from the plain progress in `stderrTail` when not given. */
+  readonly stepOutput?: string | null;
+  /** False when nobody saw buildx's progress (quiet): the message then shows the step's output. */
+  readonly progressShown?: boolean;
+  /** The folders the build used, for the hints that name them. */
+  readonly facts?: Pick<FailureFacts, "context" | "file">;
 }
 
-/** A build that ran and failed: the exit code, every `ERROR` line, the stderr tail, the command, a hint. */
+/** A BuildError as plain JSON (what `JSON.stringify` writes, `run --json` prints, a nothrow result carries). */
+export interface BuildErrorJson {
+  readonly name: "BuildError";
+  readonly message: string;
+  readonly exitCode: number | null;
+  readonly signal: string | null;
+  readonly interrupted: boolean;
+  readonly errorLines: readonly string[];
+  readonly hint: string | null;
+  readonly failedStep: string | null;
+  readonly stepOutput: string | null;
+  readonly startError: string | null;
+  readonly stderrTail: string;
+  readonly command: string;
+  readonly argv: readonly string[];
+  readonly durationMs: number;
+}
+
+/** Lines of a step's output the message repeats, at most (the rest is in `stepOutput`). */
+const MESSAGE_STEP_LINES = 20;
+
+/**
+ * A build that ran and failed (or could not start): the exit code, every `ERROR` line, the stderr
+ * tail, the failing step and its output, the command, a hint.
+ */
 export class BuildError extends Error implements BuildErrorDetails {
   override readonly name = "BuildError";
   readonly exitCode: number | null;
@@ -107,17 +216,31 @@ export class BuildError extends Error implements BuildErrorDetails {
   readonly errorLines: readonly string[];
   /** What to do about it, for a known failure; null otherwise. */
   readonly hint: string | null;
+  /** The step that failed, as buildx names it (`[2/2] RUN make`); null when unknown. */
+  readonly failedStep: string | null;
+  /** What the failing step printed (its last lines); null when unknown (buildx drew on the terminal). */
+  readonly stepOutput: string | null;
+  /** Why buildx could not start; null when it ran. */
+  readonly startError: string | null;
 
   constructor(details: BuildErrorDetails) {
     const errorLines = details.stderrTail.split(/\r?\n/).map((l) => l.replace(/^#\d+\s+(?:\d+\.\d+\s+)?/, "").trim())
       .filter((l) => /^ERROR\b/.test(l));
-    const hint = details.interrupted ? null : hintFor(details.stderrTail);
+    const fromPlain = details.failedStep === undefined || details.stepOutput === undefined ? failedStepIn(details.stderrTail) : null;
+    const failedStep = details.failedStep !== undefined ? details.failedStep : fromPlain?.step ?? null;
+    const stepOutput = details.stepOutput !== undefined ? details.stepOutput : fromPlain?.output ?? null;
+    const startError = details.startError ?? null;
+    const hint = details.interrupted ? null : hintFor(startError ?? details.stderrTail, { ...details.facts, failedStep });
     const how = details.interrupted
       ? `interrupted${details.signal ? ` by ${details.signal}` : ""}`
+      : startError !== null
+      ? "could not start"
       : details.exitCode === null
       ? `ended by signal ${details.signal ?? "unknown"}`
       : `exited with code ${details.exitCode}`;
-    const said = errorLines.length
+    const said = startError !== null
+      ? startError
+      : errorLines.length
       ? errorLines.join("\n")
       : details.stderrTail.trim()
       ? details.stderrTail.trim().split("\n").slice(-5).join("\n")
@@ -126,7 +249,11 @@ export class BuildError extends Error implements BuildErrorDetails {
       : details.stderrCaptured === false
       ? "(buildx's own output, above, shows why)"
       : "(buildx printed nothing to stderr)";
-    super([`docker buildx build ${how}`, said, hint ? `hint: ${hint}` : "", `command: ${details.command}`].filter(Boolean).join("\n"));
+    // Nobody saw the progress (quiet): the step's own output is the part of it that says why.
+    const shown = details.progressShown === false && failedStep && stepOutput?.trim()
+      ? [`output of ${failedStep}:`, ...stepOutput.trimEnd().split("\n").slice(-MESSAGE_STEP_LINES).map((l) => `  ${l}`)].join("\n")
+      : "";
+    super([`docker buildx build ${how}`, said, shown, hint ? `hint: ${hint}` : "", `command: ${details.command}`].filter(Boolean).join("\n"));
     this.exitCode = details.exitCode;
     this.signal = details.signal;
     this.command = details.command;
@@ -136,5 +263,28 @@ export class BuildError extends Error implements BuildErrorDetails {
     this.durationMs = details.durationMs;
     this.errorLines = errorLines;
     this.hint = hint;
+    this.failedStep = failedStep;
+    this.stepOutput = stepOutput;
+    this.startError = startError;
+  }
+
+  /** Plain JSON, message included (an Error's own `message` is not enumerable). */
+  toJSON(): BuildErrorJson {
+    return {
+      name: this.name,
+      message: this.message,
+      exitCode: this.exitCode,
+      signal: this.signal,
+      interrupted: this.interrupted,
+      errorLines: this.errorLines,
+      hint: this.hint,
+      failedStep: this.failedStep,
+      stepOutput: this.stepOutput,
+      startError: this.startError,
+      stderrTail: this.stderrTail,
+      command: this.command,
+      argv: this.argv,
+      durationMs: this.durationMs,
+    };
   }
 }

@@ -5,6 +5,7 @@
  * Pure: no I/O (`build()` in lib/run.ts decides the progress mode and spawns).
  */
 import type { Capabilities } from "./capabilities.ts";
+import type { Diagnostic } from "./diagnostics.ts";
 import type { BuildOptions } from "./options.ts";
 import { type Plan, plan } from "./plan.ts";
 import { commandIn } from "./shell.ts";
@@ -15,8 +16,17 @@ export interface InvocationRequest {
   readonly cwd: string;
   /** Secret values by id, handed to buildx in its environment only (`--secret id=ID,env=VAR`). */
   readonly secrets?: Readonly<Record<string, string>>;
-  /** The progress mode the run needs, when the options name none (`plain` outside a terminal). */
+  /**
+   * The progress mode the run reads buildx in, over the options' own: `plain` outside a terminal,
+   * `rawjson` for progress events.
+   */
   readonly progress?: string;
+  /**
+   * A quiet build that buildx-kit runs itself: buildx reports in `rawjson` (read, not shown, so a
+   * failure keeps the failing step's output, which `--quiet` drops) without `--quiet`, and
+   * buildx-kit prints the image id. The command to paste stays the quiet one.
+   */
+  readonly quietAsRawjson?: boolean;
 }
 
 /** What will run. */
@@ -57,11 +67,19 @@ export function invocation(options: BuildOptions, capabilities: Capabilities, re
     return { id, env: variable };
   });
   const existing = options.secret === undefined ? [] : Array.isArray(options.secret) ? options.secret : [options.secret];
-  const planned = plan({
-    ...options,
-    ...(added.length ? { secret: [...existing, ...added] } : {}),
-    ...(request.progress && options.progress === undefined ? { progress: request.progress } : {}),
-  }, capabilities);
+  const given: BuildOptions = { ...options, ...(added.length ? { secret: [...existing, ...added] } : {}) };
+  if (request.quietAsRawjson) {
+    const runs = plan({ ...given, quiet: undefined, progress: "rawjson" }, capabilities);
+    const pasted = plan(options.quiet === true || options.progress !== undefined ? given : { ...given, progress: "quiet" }, capabilities);
+    const note: Diagnostic = {
+      level: "info", code: "quiet-read-as-rawjson", option: options.quiet === true ? "quiet" : "progress",
+      message: "buildx runs with --progress=rawjson, read and not shown, so a failure keeps the failing step's output; the image id is printed as --quiet prints it",
+      hint: "the command shown is the quiet one, which does the same when pasted",
+    };
+    const planned = { ...runs, diagnostics: [...runs.diagnostics, note] };
+    return { plan: planned, argv: runs.argv, cwd: request.cwd, env, command: commandIn(request.cwd, asTyped(pasted.argv)) };
+  }
+  const planned = plan({ ...given, ...(request.progress ? { progress: request.progress } : {}) }, capabilities);
   return { plan: planned, argv: planned.argv, cwd: request.cwd, env, command: commandIn(request.cwd, asTyped(planned.argv)) };
 }
 

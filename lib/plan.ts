@@ -310,6 +310,17 @@ export function plan(options: BuildOptions, capabilities: Capabilities = UNKNOWN
         : "buildx was not probed; assuming the latest buildx");
   }
 
+  // No program's argument can hold a NUL byte (C strings end there): refused here, by name.
+  const nulByte = (option: string) =>
+    say("error", "nul-byte", option, "holds a NUL byte (\\0), which no command-line argument can carry", "remove the NUL byte from the value");
+
+  // buildx: "progress=plain and quiet cannot be used together" (exit 1); said here, before running.
+  const progress = resolved.progress;
+  if (resolved.quiet === true && typeof progress === "string" && progress !== "auto" && progress !== "quiet") {
+    say("error", "quiet-with-progress", "progress", `buildx refuses --progress=${progress} together with --quiet`,
+      "leave progress out (quiet shows no progress), or leave quiet out");
+  }
+
   // Every value, checked and encoded in table order; every flag newer than the installed buildx.
   const args: string[] = [];
   for (const [name, row] of Object.entries(FLAGS) as [string, FlagRow][]) {
@@ -317,6 +328,13 @@ export function plan(options: BuildOptions, capabilities: Capabilities = UNKNOWN
     if (value === undefined) continue;
     const encoded = encodeOption(name, row, value);
     for (const p of encoded.problems) say("error", "invalid-value", p.path, p.message);
+    if (encoded.args.some((a) => a.includes("\0"))) {
+      // A record (buildArg, label, ...): the key that holds it.
+      const keys = typeof value === "object" && value !== null && !Array.isArray(value)
+        ? Object.entries(value).filter(([k, v]) => `${k}${String(v)}`.includes("\0")).map(([k]) => `${name}.${k}`)
+        : [];
+      for (const key of keys.length ? keys : [name]) nulByte(key);
+    }
     if (encoded.args.length && !atLeast(version, row.since) && turnsOff(row, value)) {
       say("info", "nothing-to-turn-off", name,
         `${encoded.args[0]} is left out: buildx ${versionText(caps)} has no ${row.flag} (added in ${row.since}), so there is nothing to turn off`);
@@ -347,6 +365,7 @@ export function plan(options: BuildOptions, capabilities: Capabilities = UNKNOWN
       for (const [name, value] of Object.entries(extra as Record<string, unknown>)) {
         const encoded = encodeExtraFlag(name, value);
         for (const p of encoded.problems) say("error", "invalid-value", p.path, p.message);
+        if (encoded.args.some((a) => a.includes("\0"))) nulByte(`extraFlags.${name}`);
         const flag = encoded.args[0]?.split("=")[0];
         const known = Object.entries(FLAGS).find(([, row]) => row.flag === flag);
         if (known) {
@@ -368,6 +387,7 @@ export function plan(options: BuildOptions, capabilities: Capabilities = UNKNOWN
     say("error", "invalid-value", "context", `expects a path or URL, got ${describe(context)}`);
   } else {
     // "--" would end the flags for buildx, but a context starting with "-" is only ever "-".
+    if (context.includes("\0")) nulByte("context");
     if (context.startsWith("-") && context !== "-") {
       say("error", "invalid-value", "context", `${JSON.stringify(context)} looks like a flag; write ./${context} for a folder of that name`);
     }

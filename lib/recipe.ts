@@ -16,6 +16,7 @@ import { basename, dirname, join, relative, resolve } from "./posix.ts";
 import { type Capabilities, UNKNOWN_CAPABILITIES } from "./capabilities.ts";
 import { parseAttributes } from "./csv.ts";
 import type { Diagnostic } from "./diagnostics.ts";
+import { BuildError } from "./errors.ts";
 import { FLAGS, type FlagRow } from "./flags.ts";
 import type { BuildOptions } from "./options.ts";
 import { childPath, JsonSyntaxError, type Located, type ParsedJson, parseJsonWithPositions, positionOf } from "./json.ts";
@@ -587,9 +588,14 @@ export interface RecipeRunResult {
   /** The folder the build ran in: the recipe's relative paths resolve against it. */
   readonly cwd: string;
   readonly ok: boolean;
+  /** The options it built with, after `--set`. */
+  readonly options: BuildOptions;
   /** The build's result (also for a failed build when `nothrow` was set); null when it threw. */
   readonly result: BuildResult | null;
-  /** Why it failed (a `BuildError`, usually), or null. */
+  /**
+   * Why it failed (a `BuildError`, usually: exit code, ERROR lines, stderr tail, the failing step
+   * and its output, a hint), also when `nothrow` returned the result; null when it did not fail.
+   */
   readonly error: Error | null;
   /** Advice about the recipe that did not stop it (build args that look like credentials). */
   readonly warnings: readonly RecipeProblem[];
@@ -725,7 +731,7 @@ export async function runRecipes(sources: readonly RecipeSource[], run: RecipeRu
   const runOne = async (index: number): Promise<void> => {
     const p = planned[index]!;
     // Several builds drawing on one terminal would garble it: plain progress, each line named.
-    const interleaved = many && !run.onProgress && !run.quiet && p.options.progress === undefined && host.isTerminal("stderr");
+    const interleaved = many && !run.onProgress && !run.quiet && !p.options.quiet && p.options.progress === undefined && host.isTerminal("stderr");
     const options = interleaved ? { ...p.options, progress: "plain" } : p.options;
     const say = many ? (line: string) => log(`[${p.name}] ${line}`) : log;
     if (!run.quiet) for (const w of p.warnings) say(`warning: ${formatProblem(w)}`);
@@ -742,8 +748,10 @@ export async function runRecipes(sources: readonly RecipeSource[], run: RecipeRu
     } catch (e) {
       error = e instanceof Error ? e : new Error(String(e));
     }
+    // nothrow: the result carries the error; so does the run's.
+    error ??= result?.error ?? null;
     results[index] = {
-      path: p.path, name: p.name, cwd: p.cwd,
+      path: p.path, name: p.name, cwd: p.cwd, options: p.options,
       ok: error === null && result !== null && result.ok,
       result, error, warnings: p.warnings, startedAt, finishedAt: Date.now(),
     };
@@ -788,7 +796,8 @@ export function runResultJson(r: RecipeRunResult): Record<string, unknown> {
   const e = r.error as (Error & { exitCode?: unknown; hint?: unknown; errorLines?: unknown; command?: unknown }) | null;
   return {
     path: r.path, name: r.name, cwd: r.cwd, ok: r.ok, result: r.result, warnings: r.warnings.map(formatProblem),
-    error: e ? { name: e.name, message: e.message, exitCode: e.exitCode ?? null, hint: e.hint ?? null, errorLines: e.errorLines ?? [], command: e.command ?? null } : null,
+    // A BuildError's own JSON (stderr tail, failing step and its output, ...); any other error's essentials.
+    error: e instanceof BuildError ? e.toJSON() : e ? { name: e.name, message: e.message, exitCode: e.exitCode ?? null, hint: e.hint ?? null, errorLines: e.errorLines ?? [], command: e.command ?? null } : null,
     startedAt: new Date(r.startedAt).toISOString(),
     durationMs: r.finishedAt - r.startedAt,
   };

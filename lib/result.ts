@@ -1,5 +1,6 @@
 /** What a build produced: `BuildResult`, read from buildx's `--metadata-file`. */
 import type { Diagnostic } from "./diagnostics.ts";
+import type { BuildError } from "./errors.ts";
 
 /** What a build produced and how it ran. */
 export interface BuildResult {
@@ -41,6 +42,12 @@ export interface BuildResult {
    * temp file (the private `--metadata-file`) or a secret value (secrets travel in variables).
    */
   readonly command: string;
+  /**
+   * Why the build failed, for a failed build under `nothrow` (exit code, ERROR lines, stderr tail,
+   * the failing step and its output, a hint); null otherwise. `JSON.stringify` writes it as plain
+   * JSON, message included.
+   */
+  readonly error: BuildError | null;
 }
 
 /** The fields of a BuildResult that come from the metadata file. */

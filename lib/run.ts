@@ -33,8 +33,16 @@ export interface RunOptions {
   readonly offline?: boolean;
   /** Plan against these instead of probing the machine. */
   readonly capabilities?: Capabilities;
-  /** Print nothing: no warnings, no progress (buildx runs with `--progress=quiet` unless `progress` is set). */
+  /**
+   * Print nothing: no warnings, no progress, not even the image id a quiet build prints (it is in
+   * the result). A `progress` in the options then runs as given, unseen.
+   */
   readonly quiet?: boolean;
+  /**
+   * Where the build's stdout goes: the image id a quiet build prints, a tar written to output dest
+   * `-`. Default: this process's stdout.
+   */
+  readonly stdout?: "inherit" | "ignore";
   /** Resolve to a BuildResult with `ok: false` instead of throwing when buildx fails. */
   readonly nothrow?: boolean;
   /** Receive progress events (buildx runs with `--progress=rawjson`). */
@@ -51,19 +59,74 @@ export interface RunOptions {
 }
 
 const TAIL_LINES = 200;
+/** How much of each step's output a rawjson build keeps, for the error of the step that fails. */
+const STEP_OUTPUT_CHARS = 16_384;
 const INTERRUPTS = ["SIGINT", "SIGTERM", "SIGHUP"] as const;
 
 /** How buildx's progress reaches the user. */
-function progressMode(options: BuildOptions, run: RunOptions): { progress?: string; inherit: boolean; echo: boolean } {
-  if (run.onProgress) return { progress: "rawjson", inherit: false, echo: false };
-  if (options.progress) {
-    const toTerminal = (options.progress === "tty" || options.progress === "auto") && host.isTerminal("stderr") && !run.quiet;
-    return { inherit: toTerminal, echo: !run.quiet };
+interface ProgressMode {
+  /** The `--progress` buildx-kit runs buildx with, in place of the options' own. */
+  readonly progress?: string;
+  /** buildx writes straight to this process's stderr (a terminal): nothing to read. */
+  readonly inherit: boolean;
+  /** Captured lines are shown (through `log`) as they come. */
+  readonly echo: boolean;
+  /**
+   * A quiet build, run by buildx-kit: buildx reports in rawjson, read but not shown (so the
+   * failing step's output is kept for the error, which `--quiet` would drop), without `--quiet`
+   * (which buildx refuses beside any other progress).
+   */
+  readonly quiet: boolean;
+  /** Print the image id on success, as `--quiet` and `--progress=quiet` do (not for RunOptions' quiet alone). */
+  readonly printId: boolean;
+}
+
+/** How buildx's progress reaches the user. */
+function progressMode(options: BuildOptions, run: RunOptions): ProgressMode {
+  const progress = options.progress;
+  // buildx refuses --quiet beside any progress but auto and quiet: as given, for the plan to refuse.
+  if (options.quiet === true && progress !== undefined && progress !== "auto" && progress !== "quiet") {
+    return { inherit: false, echo: false, quiet: false, printId: false };
   }
-  if (run.quiet) return { progress: "quiet", inherit: false, echo: false };
+  // buildx-kit's own quiet prints nothing at all; buildx's prints the image id.
+  const printId = !run.quiet && (options.quiet === true || progress === "quiet");
+  if (run.onProgress) return { progress: "rawjson", inherit: false, echo: false, quiet: options.quiet === true, printId };
+  if (options.quiet === true || progress === "quiet" || (run.quiet && progress === undefined)) {
+    return { progress: "rawjson", inherit: false, echo: false, quiet: true, printId };
+  }
+  if (progress) {
+    const toTerminal = (progress === "tty" || progress === "auto") && host.isTerminal("stderr") && !run.quiet;
+    return { inherit: toTerminal, echo: !run.quiet, quiet: false, printId: false };
+  }
   // At a terminal buildx draws its own progress; elsewhere plain lines, which are also captured.
-  if (host.isTerminal("stderr")) return { inherit: true, echo: false };
-  return { progress: "plain", inherit: false, echo: true };
+  if (host.isTerminal("stderr")) return { inherit: true, echo: false, quiet: false, printId: false };
+  return { progress: "plain", inherit: false, echo: true, quiet: false, printId: false };
+}
+
+/** The folders a failed build's hints name: the context (a local one) and the Dockerfile given as `file`. */
+function failureFacts(options: BuildOptions, cwd: string): { context: string | null; file: string | null } {
+  const context = typeof options.context === "string" ? options.context : ".";
+  const remote = context === "-" || /^[a-z][a-z0-9+.-]*:\/\//i.test(context) || /^git@/.test(context);
+  const file = typeof options.file === "string" && options.file !== "-" && !remote ? resolve(cwd, options.file) : null;
+  return { context: remote ? null : resolve(cwd, context), file };
+}
+
+/** The working directory, or a ValidationError naming it when it is not a folder. */
+async function checkCwd(cwd: string): Promise<void> {
+  let isDirectory: boolean | null = null;
+  try {
+    isDirectory = (await host.stat(cwd)).isDirectory;
+  } catch {
+    isDirectory = null;
+  }
+  if (isDirectory === true) return;
+  throw new ValidationError([{
+    level: "error",
+    code: "cwd-missing",
+    option: "cwd",
+    message: isDirectory === null ? `the working directory ${cwd} does not exist` : `the working directory ${cwd} is not a folder`,
+    hint: "pass the folder to build in as cwd (relative paths in the options resolve against it)",
+  }]);
 }
 
 /**
@@ -85,7 +148,13 @@ async function prepare(options: BuildOptions, run: RunOptions) {
     (run.offline ? UNKNOWN_CAPABILITIES : await probe({ inspect: false, ...(options.builder ? { builder: options.builder } : {}), ...(run.env ? { env: run.env } : {}) }));
   const mode = progressMode(options, run);
   const cwd = resolve(run.cwd ?? host.cwd());
-  const inv = invocation(options, caps, { cwd, ...(run.secrets ? { secrets: run.secrets } : {}), ...(mode.progress ? { progress: mode.progress } : {}) });
+  await checkCwd(cwd);
+  const inv = invocation(options, caps, {
+    cwd,
+    ...(run.secrets ? { secrets: run.secrets } : {}),
+    ...(mode.progress ? { progress: mode.progress } : {}),
+    ...(mode.quiet ? { quietAsRawjson: true } : {}),
+  });
   return { inv, caps, mode };
 }
 
@@ -115,7 +184,7 @@ export async function build(options: BuildOptions, run: RunOptions = {}): Promis
   const forget = scratch ? host.onProcessEnd(() => host.removeNowSync(scratch)) : () => {};
   try {
     const metadataFile = scratch ? join(scratch, "metadata.json") : resolve(inv.cwd, options.metadataFile!);
-    return await spawnBuild(inv, { ...run, capabilities: caps }, mode, metadataFile, scratch !== null, log, reraise);
+    return await spawnBuild(inv, { ...run, capabilities: caps }, mode, metadataFile, scratch !== null, log, reraise, failureFacts(options, inv.cwd));
   } finally {
     forget();
     if (scratch) await host.remove(scratch);
@@ -145,17 +214,19 @@ function result(
     argv: inv.argv,
     cwd: inv.cwd,
     command: inv.command,
+    error: null,
   };
 }
 
 async function spawnBuild(
   inv: Invocation,
   run: RunOptions,
-  mode: { inherit: boolean; echo: boolean },
+  mode: ProgressMode,
   metadataFile: string,
   privateMetadata: boolean,
   log: (line: string) => void,
   reraise: { signal: Signal | null },
+  facts: { context: string | null; file: string | null },
 ): Promise<BuildResult> {
   const { argv, command, plan: planned } = inv;
   const readsStdin = planned.options.context === "-" || planned.options.file === "-";
@@ -175,11 +246,19 @@ async function spawnBuild(
 
   const tail: string[] = [];
   const reader = new ProgressReader();
+  // Read from rawjson: what each step printed (its last STEP_OUTPUT_CHARS), and the first step that failed.
+  const rawjson = mode.progress === "rawjson";
+  const stepLogs = new Map<string, string>();
+  let errored = null as { vertex: string; name: string } | null;
   let partial = "";
   const onLine = (line: string) => {
-    const events = run.onProgress ? reader.feed(line) : null;
+    const events = rawjson ? reader.feed(line) : null;
     if (events) {
-      for (const event of events) run.onProgress!(event);
+      for (const event of events) {
+        if (event.type === "log") stepLogs.set(event.vertex, ((stepLogs.get(event.vertex) ?? "") + (event.text ?? "")).slice(-STEP_OUTPUT_CHARS));
+        else if (event.type === "errored") errored ??= { vertex: event.vertex, name: event.name };
+        run.onProgress?.(event);
+      }
       return;
     }
     tail.push(line);
@@ -192,7 +271,7 @@ async function spawnBuild(
     env: runs.env,
     detached: true,
     stdin: readsStdin ? "inherit" : "ignore",
-    stdout: writesStdout ? "inherit" : "ignore",
+    stdout: run.stdout ?? "inherit",
     stderr: mode.inherit ? "inherit" : (chunk) => {
       const lines = (partial + decoder.decode(chunk, { stream: true })).split(/\r?\n/);
       partial = lines.pop() ?? "";
@@ -230,7 +309,6 @@ async function spawnBuild(
     clearTimeout(killTimer);
   }
   if (partial) onLine(partial);
-  if (output.startError) onLine(output.startError);
   const durationMs = Math.round(performance.now() - started);
 
   // A signal from outside with no one else to handle it: die of it, as a shell script would
@@ -250,8 +328,13 @@ async function spawnBuild(
   const exitCode = output.code;
   const ok = exitCode === 0 && !interruptedBy;
   const built = result(inv, { dryRun: false, exitCode, durationMs, ok }, meta);
-  if (ok || run.nothrow) return built;
-  throw new BuildError({
+  if (ok) {
+    // What `--quiet` prints (buildx's getImageID): the config digest, else the image digest; a
+    // line, empty when there is neither. Not beside a tar written to stdout.
+    if (mode.printId && !writesStdout && run.stdout !== "ignore") host.write("stdout", `${meta.configDigest ?? meta.digest ?? ""}\n`);
+    return built;
+  }
+  const error = new BuildError({
     exitCode: interruptedBy ? 130 : exitCode,
     signal: interruptedBy ?? output.signal ?? null,
     command,
@@ -260,7 +343,14 @@ async function spawnBuild(
     interrupted: interruptedBy !== null,
     durationMs,
     stderrCaptured: !mode.inherit,
+    startError: output.startError ?? null,
+    // From rawjson when buildx reported in it; else the error reads buildx's plain progress.
+    ...(rawjson ? { failedStep: errored?.name ?? null, stepOutput: errored ? (stepLogs.get(errored.vertex) ?? "").replace(/\n$/, "") : null } : {}),
+    progressShown: mode.inherit || mode.echo || run.onProgress !== undefined,
+    facts,
   });
+  if (run.nothrow) return { ...built, error };
+  throw error;
 }
 
 /**

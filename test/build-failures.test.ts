@@ -10,8 +10,11 @@ import { spawn } from "node:child_process";
 import { readdir, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { BuildError } from "../lib/errors.ts";
+import { mkdir } from "node:fs/promises";
+import { BuildError, ValidationError } from "../lib/errors.ts";
+import { makeRecipe, runRecipes, runResultJson } from "../lib/recipe.ts";
 import { build } from "../lib/run.ts";
+import { buildx } from "../lib/template.ts";
 import type { RunOptions } from "../lib/run.ts";
 import type { BuildOptions } from "../lib/options.ts";
 import type { ProgressEvent } from "../lib/progress.ts";
@@ -89,11 +92,13 @@ describe.skipIf(!engine.ok)("build() failures on the real engine", () => {
     expect(left).toEqual([]);
   });
 
-  it("no Dockerfile where buildx looks: the hint says so", async () => {
+  it("a file (-f) that does not exist: the hint names it, resolved against the working directory", async () => {
     const { error } = await failing({ context: fixture("scratch"), file: "Dockerfile.missing", output: "type=cacheonly" });
     expect(error.exitCode).toBe(1);
     expect(error.errorLines.join("\n")).toMatch(/failed to read dockerfile: open Dockerfile\.missing: no such file or directory/);
-    expect(messageParts(error).hint).toBe("hint: no Dockerfile where buildx looked: pass file (-f) or check the context path");
+    expect(messageParts(error).hint).toBe(
+      `hint: the Dockerfile ${join(process.cwd(), "Dockerfile.missing")} does not exist: check file (-f); a relative path is relative to the working directory, not to the context`,
+    );
   });
 
   it("no daemon (DOCKER_HOST at a socket nobody listens on): the daemon hint", async () => {
@@ -114,7 +119,7 @@ describe.skipIf(!engine.ok)("build() failures on the real engine", () => {
 
     expect(error.exitCode).toBe(1);
     expect(error.errorLines.at(-1)).toMatch(new RegExp(`^ERROR: failed to solve: failed to push ${ref.replace(/[.]/g, "\\.")}: .*connect: connection refused$`));
-    expect(messageParts(error).hint).toBe("hint: the push failed: check that the registry is up and reachable, and that you are logged in (docker login)");
+    expect(messageParts(error).hint).toBe("hint: nothing answers at the registry localhost:5999 (connection refused): start the registry, or fix the host and port in the tag");
   });
 
   it("a secret whose src file is missing: the secret hint", async () => {
@@ -153,13 +158,15 @@ describe.skipIf(!engine.ok)("build() failures on the real engine", () => {
     expect(logged.some((l) => l.startsWith("warning: ") || l.includes("not in buildx-kit's flag table"))).toBe(true);
   });
 
-  it("--sbom (its scanner image is on Docker Hub, out of reach): a clear error, and no push hint", async () => {
+  it("--sbom (its scanner image is on Docker Hub, out of reach): a clear error, the image that cannot be pulled, and no push hint", async () => {
     const id = nonce();
     const { error } = await failing({ context: fixture("scratch"), sbom: true, output: "type=cacheonly", buildArg: { NONCE: id } });
     expect(error.exitCode).toBe(1);
     expect(error.errorLines.at(-1)).toMatch(/^ERROR: failed to solve: .*buildkit-syft-scanner.*: failed to do request: /);
-    expect(error.hint).toBeNull();
-    expect(error.message).not.toMatch(/hint:/);
+    expect(error.hint).toMatch(
+      /^the image docker\.io\/docker\/buildkit-syft-scanner:[\w.-]+ cannot be pulled: check its name and tag \(a base image's are in FROM\), that the registry docker\.io is reachable, and docker login if it is private$/,
+    );
+    expect(error.message).not.toMatch(/push/);
   });
 
   it("an AbortSignal mid-build: rejects as interrupted (130), and buildx and the RUN step are gone", async () => {
@@ -245,6 +252,192 @@ describe.skipIf(!engine.ok)("build() failures on the real engine", () => {
     } finally {
       if (child.exitCode === null && child.signalCode === null) process.kill(-child.pid!, "SIGKILL");
     }
+  });
+});
+
+/** fixtures/build/fails: its RUN step as buildx names it, its output, and the ERROR line it ends with. */
+function failsStep(id: string) {
+  return {
+    step: `[2/2] RUN echo "first line ${id}"; echo "second line"; exit 3`,
+    output: `first line ${id}\nsecond line`,
+    errorLine: `ERROR: failed to solve: process "/bin/sh -c echo \\"first line $NONCE\\"; echo \\"second line\\"; exit 3" did not complete successfully: exit code: 3`,
+    hint: `[2/2] RUN echo "first line ${id}"; echo "second line"; exit 3: the command exited with code 3; the step's own output says why`,
+  };
+}
+
+describe.skipIf(!engine.ok)("a failure keeps its reason: the step, its output, the hint (real engine)", () => {
+  it("a RUN step exiting 3, plain progress: the failing step, its own output, and a hint naming both step and code", async () => {
+    const id = nonce();
+    const want = failsStep(id);
+    const { error, logged } = await failing({ context: fixture("fails"), output: "type=cacheonly", buildArg: { NONCE: id } });
+    expect(error.exitCode).toBe(1);
+    expect(error.errorLines).toEqual([`ERROR: ${want.errorLine.slice("ERROR: failed to solve: ".length)}`, want.errorLine]);
+    expect(error.failedStep).toBe(want.step);
+    expect(error.stepOutput).toBe(want.output);
+    expect(error.hint).toBe(want.hint);
+    // The output was shown as it came: the message does not repeat it.
+    expect(logged).toContain(`#5 ${want.step}`);
+    expect(error.message).not.toContain("output of ");
+  });
+
+  it.each([
+    ["quiet: true in BuildOptions (-q)", { quiet: true }, {}, "--quiet"],
+    ["progress quiet", { progress: "quiet" }, {}, "--progress=quiet"],
+    ["quiet: true in RunOptions", {}, { quiet: true }, "--progress=quiet"],
+  ] as const)("%s: nothing shown, yet the failing step's output is kept and the message shows it", async (_, extra, run, flag) => {
+    const id = nonce();
+    const want = failsStep(id);
+    const { error, logged } = await failing({ context: fixture("fails"), output: "type=cacheonly", buildArg: { NONCE: id }, ...extra }, run);
+    expect(logged).toEqual([]);
+    expect(error.exitCode).toBe(1);
+    expect(error.errorLines).toEqual([want.errorLine]);
+    expect(error.failedStep).toBe(want.step);
+    expect(error.stepOutput).toBe(want.output);
+    // buildx reported in rawjson, read quietly; the command to paste is the quiet one.
+    expect(error.argv).toContain("--progress=rawjson");
+    expect(error.argv).not.toContain("--quiet");
+    expect(error.command).toMatch(new RegExp(`^cd \\S+ && docker buildx build --build-arg=NONCE=${id} --output=type=cacheonly ${flag} \\S+/fails$`));
+    expect(error.message).toBe([
+      "docker buildx build exited with code 1",
+      want.errorLine,
+      `output of ${want.step}:`,
+      `  first line ${id}`,
+      "  second line",
+      `hint: ${want.hint}`,
+      `command: ${error.command}`,
+    ].join("\n"));
+  });
+
+  it("nothrow (build() and the template handle): the result carries the error, as plain JSON too", async () => {
+    const id = nonce();
+    const want = failsStep(id);
+    const result = await build({ context: fixture("fails"), output: "type=cacheonly", buildArg: { NONCE: id } }, { nothrow: true, ...collectLog() });
+    expect(result.ok).toBe(false);
+    expect(result.exitCode).toBe(1);
+    expect(result.error).toBeInstanceOf(BuildError);
+    const json = JSON.parse(JSON.stringify(result)) as { error: Record<string, unknown> };
+    expect(json.error).toEqual({
+      name: "BuildError",
+      message: result.error!.message,
+      exitCode: 1,
+      signal: null,
+      interrupted: false,
+      errorLines: result.error!.errorLines,
+      hint: want.hint,
+      failedStep: want.step,
+      stepOutput: want.output,
+      startError: null,
+      stderrTail: expect.stringContaining(want.errorLine),
+      command: result.command,
+      argv: result.argv,
+      durationMs: expect.any(Number),
+    });
+
+    const handled = await buildx({ log: collectLog().log })`--output type=cacheonly --build-arg ${`NONCE=${id}`} ${fixture("fails")}`.nothrow();
+    expect(handled.ok).toBe(false);
+    expect(handled.error?.hint).toBe(want.hint);
+    expect(handled.error?.stepOutput).toBe(want.output);
+    // A build that worked: no error.
+    const fine = await build({ context: fixture("scratch"), output: "type=cacheonly", buildArg: { NONCE: id } }, { nothrow: true, ...collectLog() });
+    expect(fine.error).toBeNull();
+  });
+
+  it("runRecipes: each result carries the error (also under nothrow), and run --json's form keeps the reason", async () => {
+    const id = nonce();
+    const want = failsStep(id);
+    const recipe = makeRecipe({ context: fixture("fails"), output: "type=cacheonly", buildArg: { NONCE: id } }, { name: "fails" });
+    const [thrown] = await runRecipes([recipe], { ...collectLog() });
+    expect(thrown!.ok).toBe(false);
+    expect(thrown!.result).toBeNull();
+    expect(thrown!.error).toBeInstanceOf(BuildError);
+    const json = runResultJson(thrown!).error as Record<string, unknown>;
+    expect(json).toMatchObject({ name: "BuildError", exitCode: 1, hint: want.hint, failedStep: want.step, stepOutput: want.output, errorLines: [expect.any(String), want.errorLine] });
+    expect(json.stderrTail).toContain(want.errorLine);
+    expect(json.message).toBe((thrown!.error as BuildError).message);
+
+    const [kept] = await runRecipes([recipe], { nothrow: true, ...collectLog() });
+    expect(kept!.ok).toBe(false);
+    expect(kept!.result?.error).toBeInstanceOf(BuildError);
+    expect(kept!.error).toBe(kept!.result!.error);
+    expect((kept!.error as BuildError).hint).toBe(want.hint);
+  });
+
+  it("a COPY source the context lacks: the hint names the file and the context folder", async () => {
+    const { error } = await failing({ context: fixture("copy-missing"), output: "type=cacheonly", buildArg: { NONCE: nonce() } });
+    expect(error.exitCode).toBe(1);
+    expect(error.errorLines.at(-1)).toMatch(/^ERROR: failed to solve: failed to compute cache key: failed to calculate checksum of ref \S+: "\/missing\.txt": not found$/);
+    expect(error.failedStep).toBe("[1/1] COPY missing.txt /missing.txt");
+    expect(messageParts(error).hint).toBe(
+      `hint: COPY source "missing.txt" is not in the build context ${fixture("copy-missing")}: COPY and ADD read paths relative to the context folder (check the path, and that .dockerignore does not exclude it)`,
+    );
+  });
+
+  it.each([
+    ["a registry that has no such image", (id: string) => `localhost:5000/buildx-kit-test/no-such-image:${id}`, "localhost:5000"],
+    ["Docker Hub (out of reach here)", (id: string) => `local/no-such-image:${id}`, "docker.io"],
+  ] as const)("a base image that cannot be pulled, from %s: the hint names the image and its registry", async (_, base, registry) => {
+    const id = nonce();
+    const { error } = await failing({ context: fixture("base"), output: "type=cacheonly", buildArg: { BASE: base(id) } });
+    const full = registry === "docker.io" ? `docker.io/${base(id)}` : base(id);
+    expect(error.exitCode).toBe(1);
+    expect(error.errorLines.at(-1)).toContain(`failed to resolve source metadata for ${full}: `);
+    expect(messageParts(error).hint).toBe(
+      `hint: the image ${full} cannot be pulled: check its name and tag (a base image's are in FROM), that the registry ${registry} is reachable, and docker login if it is private`,
+    );
+  });
+
+  it("a context folder with no Dockerfile: the hint names the folder it resolved to", async () => {
+    const dir = await tempDir("no-dockerfile");
+    await mkdir(join(dir, "app"));
+    const { error } = await failing({ context: "app", output: "type=cacheonly" }, { cwd: dir });
+    expect(error.exitCode).toBe(1);
+    expect(error.errorLines).toEqual(["ERROR: failed to solve: failed to read dockerfile: open Dockerfile: no such file or directory"]);
+    expect(messageParts(error).hint).toBe(
+      `hint: no Dockerfile in the context folder ${join(dir, "app")}: add one there, pass file (-f), or check the context path`,
+    );
+  });
+
+  it("a cwd that does not exist: a ValidationError naming it (not 'ended by signal unknown')", async () => {
+    const missing = join(await tempDir("no-cwd"), "gone");
+    const error = await build({ context: "." }, { cwd: missing, ...collectLog() }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ValidationError);
+    expect((error as ValidationError).message).toBe([
+      "invalid build options (1 problem):",
+      `  error [cwd-missing] cwd: the working directory ${missing} does not exist`,
+      "    hint: pass the folder to build in as cwd (relative paths in the options resolve against it)",
+    ].join("\n"));
+    // nothrow is for builds that ran: this one could not.
+    await expect(build({ context: "." }, { cwd: missing, nothrow: true, ...collectLog() })).rejects.toThrow(ValidationError);
+  });
+
+  it("no docker on PATH: 'could not start', why, and an install hint (not 'ended by signal unknown')", async () => {
+    const dir = await tempDir("no-docker");
+    const env = { ...process.env, PATH: join(dir, "bin"), HOME: dir, XDG_CACHE_HOME: join(dir, "cache"), DOCKER_CONFIG: join(dir, "docker") };
+    const { error } = await failing({ context: fixture("scratch"), output: "type=cacheonly" }, { env });
+    expect(error.exitCode).toBeNull();
+    expect(error.signal).toBeNull();
+    expect(error.startError).toMatch(/^cannot run docker: .*ENOENT/);
+    expect(error.message).toBe([
+      "docker buildx build could not start",
+      error.startError,
+      "hint: docker is not on PATH: install Docker Engine with the buildx plugin (https://docs.docker.com/engine/install/), or add the folder that holds docker to PATH",
+      `command: ${error.command}`,
+    ].join("\n"));
+    const kept = await build({ context: fixture("scratch"), output: "type=cacheonly" }, { env, nothrow: true, ...collectLog() });
+    expect(kept.error?.message).toBe(error.message);
+  });
+
+  it("a NUL byte in an option value: a ValidationError naming the option, before anything runs", async () => {
+    const fake = await fakeDocker("exit 0");
+    const error = await build({ context: fixture("scratch"), buildArg: { GREETING: "a\0b" }, tag: "app:1" }, { capabilities: fake.capabilities, ...collectLog() })
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ValidationError);
+    expect((error as ValidationError).message).toBe([
+      "invalid build options (1 problem):",
+      "  error [nul-byte] buildArg.GREETING: holds a NUL byte (\\0), which no command-line argument can carry",
+      "    hint: remove the NUL byte from the value",
+    ].join("\n"));
+    await expect(stat(fake.calls)).rejects.toThrow(/ENOENT/);
   });
 });
 

@@ -239,7 +239,7 @@ describe.each(NAMES)("the REPL on %s, through its input", (rt) => {
 
 describe("show(): how the REPL prints a value", () => {
   const result: BuildResult = {
-    ok: true, exitCode: 0, dryRun: false, digest: "sha256:abc", configDigest: null, imageNames: ["docker.io/library/app:1", "localhost:5000/app:1"],
+    ok: true, exitCode: 0, dryRun: false, error: null, digest: "sha256:abc", configDigest: null, imageNames: ["docker.io/library/app:1", "localhost:5000/app:1"],
     imageName: "docker.io/library/app:1", ref: null, metadata: { big: "x".repeat(5000) }, warnings: ["warning [w] something"], diagnostics: [],
     durationMs: 1234, argv: ["docker", "buildx", "build", "."], cwd: "/src", command: "cd /src && docker buildx build .",
   };

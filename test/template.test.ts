@@ -392,7 +392,9 @@ describe("the handle, against a fake buildx", () => {
     expect(await h).toBe(a);
     expect(await called()).toBe(1);
     expect(a.ok).toBe(true);
-    expect(await argsOfLastCall()).toEqual(["buildx", "build", expect.stringMatching(/^--metadata-file=/), "--label=a b=c; d", "--load", "--progress=quiet", "--tag=app:1", "."]);
+    // Quiet runs buildx in rawjson, read and not shown (the failing step's output is kept); the command to paste says quiet.
+    expect(await argsOfLastCall()).toEqual(["buildx", "build", expect.stringMatching(/^--metadata-file=/), "--label=a b=c; d", "--load", "--progress=rawjson", "--tag=app:1", "."]);
+    expect(a.command).toMatch(/ --load --progress=quiet --tag=app:1 \.$/);
   });
 
   it("is immutable: each method returns a new handle", async () => {
