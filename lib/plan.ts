@@ -248,7 +248,7 @@ export function plan(options: BuildOptions, capabilities: Capabilities = UNKNOWN
     const value = resolved[name];
     if (value === undefined) continue;
     const encoded = encodeOption(name, row, value);
-    for (const p of encoded.problems) say("error", "invalid-value", p.path, p.message);
+    for (const p of encoded.problems) say("error", p.code ?? "invalid-value", p.path, p.message);
     if (encoded.args.length && !atLeast(version, row.since)) {
       say("error", "flag-needs-newer-buildx", name, `${row.flag} needs buildx >= ${row.since}; installed ${versionText(caps)}`,
         `upgrade buildx, or leave ${name} out`);
