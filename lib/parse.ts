@@ -12,6 +12,7 @@ import type { Diagnostic } from "./diagnostics.ts";
 import { FLAGS, type FlagKind, type FlagRow } from "./flags.ts";
 import type { BuildOptions } from "./options.ts";
 import { suggestOption } from "./plan.ts";
+import { describe } from "./values.ts";
 
 /** What `parseBuildArgs()` read: the options, and every problem found on the way. */
 export interface ParsedBuildArgs {
@@ -65,10 +66,21 @@ function shortList(): string {
  * const { options, diagnostics } = parseBuildArgs(["-t", "app:1", "--push", "."]);
  * // options: { context: ".", tag: ["app:1"], push: true }
  */
-export function parseBuildArgs(words: readonly string[]): ParsedBuildArgs {
+export function parseBuildArgs(input: readonly string[]): ParsedBuildArgs {
   const diagnostics: Diagnostic[] = [];
   const say = (level: Diagnostic["level"], code: string, option: string | null, message: string, hint?: string) =>
     diagnostics.push(hint === undefined ? { level, code, option, message } : { level, code, option, message, hint });
+  // Only text is a word: anything else (a hole in a sparse array too) is an error, and left out.
+  const words: string[] = [];
+  if (!Array.isArray(input)) {
+    say("error", "invalid-words", null, `expects the words of a command line (an array of strings), got ${describe(input)}`);
+  } else {
+    for (let i = 0; i < input.length; i++) {
+      const word: unknown = input[i];
+      if (typeof word === "string") words.push(word);
+      else say("error", "invalid-words", null, `word ${i + 1} is ${describe(word)}, not text`, "pass every word as a string");
+    }
+  }
 
   const seen = new Map<string, Occurrence[]>();
   const extra = new Map<string, Occurrence[]>();

@@ -11,7 +11,7 @@ import { FEATURES, FLAGS, type FlagRow } from "./flags.ts";
 import type { BuildOptions } from "./options.ts";
 import { referenceProblem } from "./reference.ts";
 import { atLeast } from "./version.ts";
-import { describe, encodeExtraFlag, encodeOption } from "./values.ts";
+import { describe, encodeExtraFlag, encodeOption, scalarText } from "./values.ts";
 
 /** An exporter the build writes to, read from an `output` value. */
 export interface PlannedOutput {
@@ -62,7 +62,7 @@ export function readOutputs(value: unknown): PlannedOutput[] {
       return [{ type: (attrs.type ?? "").toLowerCase(), attrs }];
     }
     if (typeof item === "object" && item !== null) {
-      const attrs = Object.fromEntries(Object.entries(item).map(([k, v]) => [k.toLowerCase(), String(v)]));
+      const attrs = Object.fromEntries(Object.entries(item).map(([k, v]) => [k.toLowerCase(), scalarText(v) ?? ""])); // the value check reports the rest
       return [{ type: (attrs.type ?? "").toLowerCase(), attrs }];
     }
     return [];

@@ -53,7 +53,8 @@ function items(path: string, value: unknown): { path: string; value: unknown }[]
   return [{ path, value }];
 }
 
-function scalarText(value: unknown): string | null {
+/** A string, a finite number or a boolean as text; null for anything else. */
+export function scalarText(value: unknown): string | null {
   if (typeof value === "string") return value;
   if (typeof value === "number" && Number.isFinite(value)) return String(value);
   if (typeof value === "boolean") return String(value);
