@@ -36,7 +36,7 @@ import {
   validateRecipe,
   writeFileAtomic,
 } from "./recipe.ts";
-import { describe, encodeOption } from "./values.ts";
+import { describe, encodeOption, scalarText } from "./values.ts";
 
 /** One bake target: bake keys (`tags`, `cache-to`, ...) to values. */
 export type BakeTarget = Record<string, unknown>;
@@ -450,7 +450,12 @@ export function fromBake(json: string | object, target?: string, options: FromBa
     const texts: string[] = [];
     list.forEach((item, i) => {
       if (typeof item === "string") texts.push(item);
-      else if (isRecord(item)) texts.push(formatCsv(Object.entries(item).map(([k, x]) => `${k}=${String(x)}`)));
+      else if (isRecord(item)) {
+        const fields = Object.entries(item).map(([k, x]) => [k, scalarText(x)] as const);
+        const bad = fields.find(([, x]) => x === null);
+        if (bad) problem(childPath(childPath(path, i), bad[0]), `expects a string, number or boolean, got ${describe(item[bad[0]])}`);
+        else texts.push(formatCsv(fields.map(([k, x]) => `${k}=${x}`)));
+      }
       else problem(childPath(path, i), `expects a string, got ${describe(item)}`);
     });
     return texts;

@@ -9,16 +9,31 @@ export function formatCsv(fields: readonly string[]): string {
   return fields.map((f) => (/[",\r\n]/.test(f) || /^\s/.test(f) ? `"${f.replace(/"/g, '""')}"` : f)).join(",");
 }
 
-/** Splits one CSV record into fields. Throws a `SyntaxError` naming the column of a stray quote. */
+/**
+ * A CSV record that does not parse. `message` quotes the record; `reason` says what and where
+ * without it, for values that must not be repeated (a secret's attributes).
+ */
+export class CsvSyntaxError extends SyntaxError {
+  override readonly name = "CsvSyntaxError";
+  /** What is wrong and at which 1-based column, without the text. */
+  readonly reason: string;
+  constructor(reason: string, message: string) {
+    super(message);
+    this.reason = reason;
+  }
+}
+
+/** Splits one CSV record into fields. Throws a `CsvSyntaxError` naming the column of a stray quote. */
 export function parseCsv(text: string): string[] {
   const fields: string[] = [];
   let i = 0;
   for (;;) {
     let field = "";
     if (text[i] === '"') {
+      const start = i;
       i++;
       for (;;) {
-        if (i >= text.length) throw new SyntaxError(`unterminated quote in ${JSON.stringify(text)}`);
+        if (i >= text.length) throw new CsvSyntaxError(`unterminated quote opened at column ${start + 1}`, `unterminated quote in ${JSON.stringify(text)}`);
         if (text[i] === '"') {
           if (text[i + 1] === '"') { field += '"'; i += 2; continue; }
           i++;
@@ -27,12 +42,12 @@ export function parseCsv(text: string): string[] {
         field += text[i++];
       }
       if (i < text.length && text[i] !== ",") {
-        throw new SyntaxError(`unexpected character after a closing quote at column ${i + 1} of ${JSON.stringify(text)}`);
+        throw new CsvSyntaxError(`unexpected character after a closing quote at column ${i + 1}`, `unexpected character after a closing quote at column ${i + 1} of ${JSON.stringify(text)}`);
       }
     } else {
       const end = text.indexOf(",", i);
       field = text.slice(i, end === -1 ? text.length : end);
-      if (field.includes('"')) throw new SyntaxError(`bare quote in a field at column ${i + 1} of ${JSON.stringify(text)}`);
+      if (field.includes('"')) throw new CsvSyntaxError(`bare quote in a field at column ${i + 1}`, `bare quote in a field at column ${i + 1} of ${JSON.stringify(text)}`);
       i = end === -1 ? text.length : end;
     }
     fields.push(field);

@@ -6,6 +6,7 @@ import { FLAGS } from "./flags.ts";
 import type { BuildOptions } from "./options.ts";
 import { suggestOption } from "./plan.ts";
 import { RecipeError, type RecipeProblem } from "./recipe.ts";
+import { describe, isSensitive } from "./values.ts";
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
@@ -24,6 +25,21 @@ export interface SetOverride {
 
 const SUBKEY_KINDS = new Set(["map", "hosts", "ulimit"]);
 
+/** Entry names that would reach an object's prototype instead of adding an entry. */
+const PROTOTYPE_KEYS: ReadonlySet<string> = new Set(["__proto__"]);
+
+/**
+ * A `--set` argument as messages show it: as given, except the value of a secret (or of a
+ * misspelt one) is not shown, as it may be the secret itself: `secret=(not shown)`.
+ */
+export function shownSet(text: string): string {
+  const eq = text.indexOf("=");
+  if (eq === -1) return text;
+  const option = text.slice(0, eq).replace(/^options\./, "").split(".")[0]!;
+  const hidden = isSensitive(option) || isSensitive(suggestOption(option) ?? "");
+  return hidden ? `${text.slice(0, eq)}=(not shown)` : text;
+}
+
 /**
  * Reads `--set key=value`: `tag=api:1.2`, `buildArg.VERSION=1.2`, `platform=linux/arm64`,
  * `ulimit.nofile=1024:2048`, `extraFlags.foo=bar` (an `options.` prefix is allowed). An empty
@@ -31,8 +47,9 @@ const SUBKEY_KINDS = new Set(["map", "hosts", "ulimit"]);
  */
 export function parseSet(text: string): SetOverride {
   const bad = (message: string): never => {
-    throw new RecipeError([{ path: "", code: "invalid-set", set: text, message }], "invalid --set");
+    throw new RecipeError([{ path: "", code: "invalid-set", ...(typeof text === "string" ? { set: shownSet(text) } : {}), message }], "invalid --set");
   };
+  if (typeof text !== "string") return bad(`expects key=value text, got ${describe(text)}`);
   const eq = text.indexOf("=");
   if (eq <= 0) return bad("expects key=value (e.g. tag=api:1.2 or buildArg.VERSION=1.2)");
   const path = text.slice(0, eq).replace(/^options\./, "");
@@ -50,6 +67,7 @@ export function parseSet(text: string): SetOverride {
     return bad(`${option} has no entries: write ${option}=VALUE`);
   }
   if (key === null && option === "extraFlags") return bad("name the flag: extraFlags.NAME=VALUE");
+  if (key !== null && PROTOTYPE_KEYS.has(key)) return bad(`"${key}" cannot be an entry name (it names a part of every JavaScript object)`);
   return { text, option, key, value };
 }
 
@@ -81,13 +99,24 @@ function ulimitSpec(text: string): number | { soft: number; hard: number } | str
  * Values are checked afterwards, with everything else.
  */
 export function applySets(options: BuildOptions, sets: readonly (string | SetOverride)[]): BuildOptions {
+  if (!isRecord(options)) {
+    throw new RecipeError([{ path: "options", code: "invalid-value", message: `expects an object of build options, got ${describe(options)}` }], "invalid --set");
+  }
+  if (!Array.isArray(sets)) {
+    throw new RecipeError([{ path: "", code: "invalid-set", message: `expects a list of key=value texts, got ${describe(sets)}` }], "invalid --set");
+  }
   const out: Record<string, unknown> = { ...options };
   const problems: RecipeProblem[] = [];
   const replaced = new Set<string>();
-  for (const item of sets) {
+  for (const item of Array.from(sets)) {
     let s: SetOverride;
     try {
-      s = typeof item === "string" ? parseSet(item) : item;
+      // A SetOverride is read again from its parts: only what parseSet accepts is applied.
+      const o = item as Partial<SetOverride> | undefined;
+      s = typeof item === "string" ? parseSet(item)
+        : isRecord(o) && typeof o.option === "string" && (o.key === null || typeof o.key === "string") && typeof o.value === "string"
+        ? { ...parseSet(`${o.option}${o.key !== null ? `.${o.key}` : ""}=${o.value}`), ...(typeof o.text === "string" ? { text: o.text } : {}) }
+        : parseSet(item as never);
     } catch (e) {
       if (e instanceof RecipeError) {
         problems.push(...e.problems);
@@ -105,7 +134,7 @@ export function applySets(options: BuildOptions, sets: readonly (string | SetOve
     switch (kind) {
       case "bool":
         if (value !== "true" && value !== "false") {
-          problems.push({ path: `options.${option}`, code: "invalid-set", set: s.text, message: `expects true or false, got ${JSON.stringify(value)}` });
+          problems.push({ path: `options.${option}`, code: "invalid-set", set: shownSet(s.text), message: `expects true or false, got ${JSON.stringify(value)}` });
         } else out[option] = value === "true";
         break;
       case "string":
@@ -138,11 +167,15 @@ export function applySets(options: BuildOptions, sets: readonly (string | SetOve
         if (entry === null) {
           const sep = kind === "hosts" ? /[:=]/.exec(value) : /=/.exec(value);
           if (!sep || sep.index === 0) {
-            problems.push({ path: `options.${option}`, code: "invalid-set", set: s.text, message: `expects ${option}.NAME=VALUE or ${option}=NAME${kind === "hosts" ? ":" : "="}VALUE` });
+            problems.push({ path: `options.${option}`, code: "invalid-set", set: shownSet(s.text), message: `expects ${option}.NAME=VALUE or ${option}=NAME${kind === "hosts" ? ":" : "="}VALUE` });
             break;
           }
           entry = value.slice(0, sep.index);
           v = value.slice(sep.index + 1);
+          if (PROTOTYPE_KEYS.has(entry)) {
+            problems.push({ path: `options.${option}`, code: "invalid-set", set: shownSet(s.text), message: `"${entry}" cannot be an entry name (it names a part of every JavaScript object)` });
+            break;
+          }
         }
         if (kind === "ulimit") {
           const current = out[option];

@@ -12,6 +12,7 @@ import type { Diagnostic } from "./diagnostics.ts";
 import { FLAGS, type FlagKind, type FlagRow } from "./flags.ts";
 import type { BuildOptions } from "./options.ts";
 import { distance, suggestOption } from "./plan.ts";
+import { describe } from "./values.ts";
 
 /** What `parseBuildArgs()` read: the options, and every problem found on the way. */
 export interface ParsedBuildArgs {
@@ -127,12 +128,23 @@ export function parseBuildArgs(words: readonly string[]): ParsedBuildArgs {
  * the template uses it to keep an interpolated value from becoming a flag, and to give an array
  * written after a flag to that flag.
  */
-export function readBuildArgs(words: readonly string[]): ReadBuildArgs {
+export function readBuildArgs(input: readonly string[]): ReadBuildArgs {
   const diagnostics: Diagnostic[] = [];
-  const readings: WordReading[] = words.map(() => ({ role: "flag" }));
   const misspelt = new Set<string>();
   const say = (level: Diagnostic["level"], code: string, option: string | null, message: string, hint?: string) =>
     diagnostics.push(hint === undefined ? { level, code, option, message } : { level, code, option, message, hint });
+  // Only text is a word: anything else (a hole in a sparse array too) is an error, and left out.
+  const words: string[] = [];
+  if (!Array.isArray(input)) {
+    say("error", "invalid-words", null, `expects the words of a command line (an array of strings), got ${describe(input)}`);
+  } else {
+    for (let i = 0; i < input.length; i++) {
+      const word: unknown = input[i];
+      if (typeof word === "string") words.push(word);
+      else say("error", "invalid-words", null, `word ${i + 1} is ${describe(word)}, not text`, "pass every word as a string");
+    }
+  }
+  const readings: WordReading[] = words.map(() => ({ role: "flag" }));
 
   const seen = new Map<string, Occurrence[]>();
   const extra = new Map<string, Occurrence[]>();

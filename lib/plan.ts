@@ -11,7 +11,7 @@ import { FEATURES, FLAGS, type FlagRow } from "./flags.ts";
 import type { BuildOptions } from "./options.ts";
 import { referenceProblem } from "./reference.ts";
 import { atLeast } from "./version.ts";
-import { describe, encodeExtraFlag, encodeOption, turnsOff } from "./values.ts";
+import { describe, encodeExtraFlag, encodeOption, scalarText, turnsOff } from "./values.ts";
 
 /** An exporter the build writes to, read from an `output` value. */
 export interface PlannedOutput {
@@ -62,7 +62,7 @@ export function readOutputs(value: unknown): PlannedOutput[] {
       return [{ type: (attrs.type ?? "").toLowerCase(), attrs }];
     }
     if (typeof item === "object" && item !== null) {
-      const attrs = Object.fromEntries(Object.entries(item).map(([k, v]) => [k.toLowerCase(), String(v)]));
+      const attrs = Object.fromEntries(Object.entries(item).map(([k, v]) => [k.toLowerCase(), scalarText(v) ?? ""])); // the value check reports the rest
       return [{ type: (attrs.type ?? "").toLowerCase(), attrs }];
     }
     return [];
@@ -327,7 +327,7 @@ export function plan(options: BuildOptions, capabilities: Capabilities = UNKNOWN
     const value = resolved[name];
     if (value === undefined) continue;
     const encoded = encodeOption(name, row, value);
-    for (const p of encoded.problems) say("error", "invalid-value", p.path, p.message);
+    for (const p of encoded.problems) say("error", p.code ?? "invalid-value", p.path, p.message);
     if (encoded.args.some((a) => a.includes("\0"))) {
       // A record (buildArg, label, ...): the key that holds it.
       const keys = typeof value === "object" && value !== null && !Array.isArray(value)

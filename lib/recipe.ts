@@ -14,18 +14,17 @@
 import * as host from "./host.ts";
 import { basename, dirname, join, relative, resolve } from "./posix.ts";
 import { type Capabilities, UNKNOWN_CAPABILITIES } from "./capabilities.ts";
-import { parseAttributes } from "./csv.ts";
 import type { Diagnostic } from "./diagnostics.ts";
 import { BuildError } from "./errors.ts";
 import { FLAGS, type FlagRow } from "./flags.ts";
 import type { BuildOptions } from "./options.ts";
-import { childPath, JsonSyntaxError, type Located, type ParsedJson, parseJsonWithPositions, positionOf } from "./json.ts";
+import { JsonSyntaxError, type Located, type ParsedJson, parseJsonWithPositions, positionOf } from "./json.ts";
 import { distance as editDistance, plan, suggestOption } from "./plan.ts";
 import { isRemote, visitPaths } from "./paths.ts";
 import { probe } from "./probe.ts";
 import type { BuildResult } from "./result.ts";
 import { build, type RunOptions } from "./run.ts";
-import { applySets, parseSet } from "./overrides.ts";
+import { applySets, parseSet, shownSet } from "./overrides.ts";
 import { describe } from "./values.ts";
 
 // ---------------------------------------------------------------------------------------------
@@ -155,11 +154,10 @@ function formatProblems(problems: readonly RecipeProblem[], heading: string): st
 // Validation
 
 /** Codes of `plan()` that are about a value itself (not about how options combine). */
-const VALUE_CODES = new Set(["invalid-value", "unknown-option", "invalid-tag", "invalid-options"]);
+const VALUE_CODES = new Set(["invalid-value", "secret-value", "unknown-option", "invalid-tag", "invalid-options"]);
 
-/** The attributes a `--secret` may have: where the secret comes from, never the secret. */
-export const SECRET_KEYS: readonly string[] = ["id", "type", "src", "source", "env"];
-const SECRET_ATTRIBUTES: ReadonlySet<string> = new Set(SECRET_KEYS);
+/** The attributes a `--secret` may have: where the secret comes from, never the secret (checked by `plan()`). */
+export { SECRET_KEYS } from "./values.ts";
 
 /** A word in a build arg's name that says it holds a credential. */
 const CREDENTIAL = /^(?:.*TOKEN|.*PASSWORD|PASSWD|.*SECRETS?|(?:API|ACCESS|PRIVATE|SSH|AUTH|SECRET|SIGNING|GPG)?KEY|.*CREDENTIALS?|.*PASSPHRASE)$/i;
@@ -183,42 +181,8 @@ export function optionProblems(options: unknown): Problem0[] {
     const message = d.code === "unknown-option"
       ? `is not a buildx build option${d.hint ? `; ${d.hint}` : ""}`
       : d.message;
-    problems.push({ path, code: d.code === "unknown-option" ? "unknown-key" : "invalid-value", message });
+    problems.push({ path, code: d.code === "unknown-option" ? "unknown-key" : d.code === "secret-value" ? "secret-value" : "invalid-value", message });
   }
-  problems.push(...secretProblems(options.secret));
-  return problems;
-}
-
-/** A secret in a recipe names where the value comes from (`src=`, `env=`), never the value. */
-function secretProblems(value: unknown): Problem0[] {
-  if (value === undefined || value === null) return [];
-  const list = Array.isArray(value) ? value : [value];
-  const problems: Problem0[] = [];
-  list.forEach((item, index) => {
-    const base = Array.isArray(value) ? `options.secret[${index}]` : "options.secret";
-    let attrs: [string, string, string][]; // [key, value, path]
-    if (typeof item === "string") {
-      try {
-        attrs = Object.entries(parseAttributes(item)).map(([k, v]) => [k, v, base]);
-      } catch {
-        return; // plan() reports the CSV error
-      }
-    } else if (isRecord(item)) {
-      attrs = Object.entries(item).map(([k, v]) => [k.toLowerCase(), String(v), childPath(base, k)]);
-    } else {
-      return;
-    }
-    for (const [key, v, path] of attrs) {
-      if (!SECRET_ATTRIBUTES.has(key)) {
-        problems.push({
-          path, code: "secret-value",
-          message: `"${key}" is not a secret attribute: a recipe says where a secret comes from (src=FILE or env=VARIABLE), never the secret itself`,
-        });
-      } else if (key === "type" && v !== "file" && v !== "env") {
-        problems.push({ path, code: "invalid-value", message: `type must be file or env, got ${JSON.stringify(v)}` });
-      }
-    }
-  });
   return problems;
 }
 
@@ -647,12 +611,15 @@ async function prepare(source: RecipeSource, run: RecipeRunOptions): Promise<Pre
       throw e instanceof RecipeError ? new RecipeError(e.problems.map((p) => (path !== null ? { ...p, file: path } : p)), e.heading) : e;
     }
     // The values set are checked like the file's, and blamed on the --set that gave them.
+    // As messages show it (a secret's value is not shown), and its place among the --set.
     const setBy = new Map<string, string>();
-    for (const text of run.set) {
-      const s = parseSet(text);
-      setBy.set(s.option, text);
-    }
-    const order = (p: RecipeProblem) => (p.set === undefined ? Infinity : run.set!.indexOf(p.set));
+    const place = new Map<string, number>();
+    run.set.forEach((text, i) => {
+      const shown = shownSet(text);
+      setBy.set(parseSet(text).option, shown);
+      if (!place.has(shown)) place.set(shown, i);
+    });
+    const order = (p: RecipeProblem) => (p.set === undefined ? Infinity : place.get(p.set) ?? Infinity);
     const problems = optionProblems(options).map((p): RecipeProblem => {
       const option = /^options\.([A-Za-z]+)/.exec(p.path)?.[1] ?? "";
       const set = setBy.get(option);
@@ -832,9 +799,11 @@ export async function checkRecipe(path: string, options: { set?: readonly string
   const p = plan(prepared.options, caps);
   const errors = p.diagnostics.filter((d) => d.level === "error");
   if (errors.length) throw new RecipeError(errors.map((d) => planProblem(d, prepared)), "cannot build");
+  // The file's warnings, then those only the --set values raise (a Set: a recipe may hold thousands).
+  const warned = new Set(loaded.warnings.map((w) => w.path));
   return {
     path, recipe: loaded.recipe, options: prepared.options,
     diagnostics: p.diagnostics,
-    warnings: [...loaded.warnings, ...credentialWarnings(prepared.options).filter((w) => !loaded.warnings.some((l) => l.path === w.path)).map((w) => ({ file: path, ...w }))],
+    warnings: [...loaded.warnings, ...credentialWarnings(prepared.options).filter((w) => !warned.has(w.path)).map((w) => ({ file: path, ...w }))],
   };
 }

@@ -3,13 +3,15 @@
  * checked on the way: a wrong type is an error naming the option's path, never a stray argument
  * or the text "undefined".
  */
-import { formatCsv, parseCsv } from "./csv.ts";
+import { CsvSyntaxError, formatCsv, parseCsv } from "./csv.ts";
 import type { FlagKind, FlagRow } from "./flags.ts";
 
 /** A problem with one value, at a path such as `ulimit.nofile.soft` or `tag[1]`. */
 export interface ValueProblem {
   readonly path: string;
   readonly message: string;
+  /** A diagnostic code more precise than `invalid-value`: `secret-value` for a secret that holds more than its whereabouts. */
+  readonly code?: string;
 }
 
 /** The flag arguments for one option (`["--tag=a", "--tag=b"]`), or the problems that stop them. */
@@ -36,13 +38,23 @@ function isRecord(value: unknown): value is Record<string, unknown> {
     typeof (value as { then?: unknown }).then !== "function";
 }
 
-/** Items of a string-or-array value, each with its path. */
+/** What kind of value it is, and nothing of the value itself: for options whose values are not repeated. */
+export function kindOf(value: unknown): string {
+  if (value === undefined || value === null) return String(value);
+  if (Array.isArray(value)) return "an array";
+  const type = typeof value;
+  if (type === "object") return typeof (value as { then?: unknown }).then === "function" ? "a promise (did you forget await?)" : "an object";
+  return `${/^[aeiou]/.test(type) ? "an" : "a"} ${type}`;
+}
+
+/** Items of a string-or-array value, each with its path (a hole in a sparse array is an item, undefined). */
 function items(path: string, value: unknown): { path: string; value: unknown }[] {
-  if (Array.isArray(value)) return value.map((v, i) => ({ path: `${path}[${i}]`, value: v }));
+  if (Array.isArray(value)) return Array.from(value, (v, i) => ({ path: `${path}[${i}]`, value: v }));
   return [{ path, value }];
 }
 
-function scalarText(value: unknown): string | null {
+/** A string, a finite number or a boolean as text; null for anything else. */
+export function scalarText(value: unknown): string | null {
   if (typeof value === "string") return value;
   if (typeof value === "number" && Number.isFinite(value)) return String(value);
   if (typeof value === "boolean") return String(value);
@@ -152,8 +164,13 @@ const ENCODERS: Record<FlagKind, Encoder> = {
   },
 
   csv(name, row, value, problems) {
+    const sensitive = SENSITIVE.has(name);
+    if (sensitive && !Array.isArray(value) && typeof value !== "string" && !isRecord(value)) {
+      problems.push({ path: name, message: `expects attributes such as ${SECRET_FORM} (a string, a record, or an array of them), got ${kindOf(value)}` });
+      return [];
+    }
     return items(name, value).flatMap((item) => {
-      const text = csvText(item.path, item.value, problems);
+      const text = sensitive ? secretText(item.path, item.value, problems) : csvText(item.path, item.value, problems);
       return text === null ? [] : [`${row.flag}=${text}`];
     });
   },
@@ -294,6 +311,121 @@ function csvText(path: string, value: unknown, problems: ValueProblem[]): string
  */
 export function turnsOff(row: FlagRow, value: unknown): boolean {
   return row.kind === "csvOrBool" && value === false;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Secrets: a secret names where its value comes from (a file, an environment variable), and its
+// attributes are checked as buildx checks them. Nothing given here is ever repeated in a message:
+// a field that is not key=value, an unknown attribute's name, a type or an env value may be the
+// secret itself, pasted where its whereabouts were expected. Only attribute names from the lists
+// below are named.
+
+/** Options whose values are never repeated in a message. */
+const SENSITIVE: ReadonlySet<string> = new Set(["secret"]);
+
+/** Whether an option's values are never repeated in a message (`secret`). */
+export function isSensitive(option: string): boolean {
+  return SENSITIVE.has(option);
+}
+
+/** The attributes of a `--secret` (buildx reads their names case-insensitively). */
+export const SECRET_KEYS: readonly string[] = ["id", "type", "src", "source", "env"];
+const SECRET_ATTRIBUTES: ReadonlySet<string> = new Set(SECRET_KEYS);
+
+/** Attribute names people write by mistake, safe to name in a message: words, not values. */
+const NAMED_MISTAKES: ReadonlySet<string> = new Set([
+  "value", "values", "token", "password", "passwd", "pass", "secret", "data", "content", "contents", "text", "key",
+  "apikey", "api-key", "api_key", "credential", "credentials", "auth", "string", "literal", "name", "path", "file",
+  "dest", "target", "required", "mode", "uid", "gid", "var", "variable",
+]);
+
+const SECRET_FORM = "id=NAME,src=FILE or id=NAME,env=VARIABLE";
+const SECRET_RULE = `a secret says where its value comes from (${SECRET_FORM}), never the value itself`;
+
+/** The known attribute one edit away from a short unknown name (`scr` -> `src`), or null. */
+function nearAttribute(name: string): string | null {
+  if (name.length < 2 || name.length > 7) return null;
+  const near = (a: string, b: string): boolean => {
+    if (Math.abs(a.length - b.length) > 1) return false;
+    let i = 0;
+    while (i < a.length && a[i] === b[i]) i++;
+    // one substitution, insertion, deletion, or a swap of neighbours
+    return a.slice(i + 1) === b.slice(i + 1) || a.slice(i) === b.slice(i + 1) || a.slice(i + 1) === b.slice(i) ||
+      (a[i] === b[i + 1] && a[i + 1] === b[i] && a.slice(i + 2) === b.slice(i + 2));
+  };
+  return SECRET_KEYS.find((k) => near(name, k)) ?? null;
+}
+
+/** Checks one attribute of a secret; `field` is its 1-based place in a string, null in a record. */
+function secretAttribute(path: string, field: number | null, key: string | null, value: string, problems: ValueProblem[]): void {
+  const where = field === null ? "" : ` field ${field},`;
+  if (key === null) {
+    problems.push({ path, code: "secret-value", message: `holds${where} which is not key=value (not shown: it may be the secret itself); write ${SECRET_FORM}` });
+    return;
+  }
+  const name = key.trim().toLowerCase();
+  if (!SECRET_ATTRIBUTES.has(name)) {
+    const near = nearAttribute(name);
+    const named = NAMED_MISTAKES.has(name) || near !== null;
+    problems.push({
+      path, code: "secret-value",
+      message: named
+        ? `"${name}" is not a secret attribute${near ? ` (did you mean ${near}?)` : ""}: ${SECRET_RULE}`
+        : `holds an attribute that is not id, type, src, source or env (${field === null ? "its name" : `field ${field}`} is not shown: it may be the secret itself): ${SECRET_RULE}`,
+    });
+    return;
+  }
+  if (name === "type" && value !== "file" && value !== "env") {
+    problems.push({ path, message: "type must be file or env (the type given is not shown: it may be the secret itself)" });
+  } else if (name === "env" && (value === "" || value.includes("="))) {
+    problems.push({ path, code: "secret-value", message: `env= names an environment variable, and the name given is empty or holds "=" (not shown: it may be the secret itself); write ${SECRET_FORM}` });
+  } else if (value === "" && name !== "type") {
+    problems.push({ path, message: `${name}= is empty; write ${SECRET_FORM}` });
+  }
+}
+
+/** One secret as `--secret` text, or null after recording, without repeating it, why it cannot be one. */
+function secretText(path: string, value: unknown, problems: ValueProblem[]): string | null {
+  const before = problems.length;
+  if (typeof value === "string") {
+    if (value.trim() === "") {
+      problems.push({ path, message: `must not be empty; write ${SECRET_FORM}` });
+      return null;
+    }
+    let fields: string[];
+    try {
+      fields = parseCsv(value);
+    } catch (e) {
+      const reason = e instanceof CsvSyntaxError ? e.reason : "is not one CSV record";
+      problems.push({ path, message: `${reason} (the text is not shown: it may hold the secret); write ${SECRET_FORM}, quoting a field that holds a comma` });
+      return null;
+    }
+    fields.forEach((f, i) => {
+      const eq = f.indexOf("=");
+      secretAttribute(path, i + 1, eq === -1 ? null : f.slice(0, eq), eq === -1 ? "" : f.slice(eq + 1), problems);
+    });
+    return problems.length === before ? value : null;
+  }
+  if (!isRecord(value)) {
+    problems.push({ path, message: `expects attributes such as ${SECRET_FORM} (a string) or { id, src } (a record), got ${kindOf(value)}` });
+    return null;
+  }
+  const fields: string[] = [];
+  for (const [key, v] of Object.entries(value)) {
+    const name = key.trim().toLowerCase();
+    const shown = SECRET_ATTRIBUTES.has(name) || NAMED_MISTAKES.has(name) || nearAttribute(name) !== null;
+    const at = shown ? `${path}.${key}` : path;
+    const text = scalarText(v);
+    if (text === null) problems.push({ path: at, message: `expects a string, got ${kindOf(v)}` });
+    else {
+      secretAttribute(at, null, key, text, problems);
+      fields.push(`${key}=${text}`);
+    }
+  }
+  if (fields.length === 0 && problems.length === before) {
+    problems.push({ path, message: `has no attributes; write ${SECRET_FORM}` });
+  }
+  return problems.length === before ? formatCsv(fields) : null;
 }
 
 /** The flag arguments for one option of the table, with every problem in its value. */

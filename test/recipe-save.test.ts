@@ -150,7 +150,7 @@ describe("saveRecipe", () => {
     const error = (await saveRecipe(path, { recipe: 1, options: { secret: { id: "npm", token: "npm_abc" } } }, { overwrite: true }).catch((e: unknown) => e)) as RecipeError;
     expect(error.message).toBe(
       `${path}: not saved: invalid recipe (1 problem):\n  ${path}: options.secret.token: "token" is not a secret attribute: ` +
-        "a recipe says where a secret comes from (src=FILE or env=VARIABLE), never the secret itself",
+        "a secret says where its value comes from (id=NAME,src=FILE or id=NAME,env=VARIABLE), never the value itself",
     );
     expect(fault.events).toEqual([]);
     expect(await readFile(path, "utf8")).toBe("old");
