@@ -7,7 +7,7 @@
 #
 # Everything comes from Debian's own packages because nothing else is reachable
 # here, and anything installed by hand would not survive to CI or the next machine.
-# See /work/shared/ENGINE.md for what was seen to work on this stack.
+# Debian 12 has no buildx and too old an engine, so both come from the trixie suite (pinned low).
 set -euo pipefail
 
 # State lives outside the repo so several checkouts share one engine.

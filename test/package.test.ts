@@ -112,7 +112,7 @@ describe("npm (package.json, npm pack)", () => {
 
   it("runs a dry run with npx buildx-kit", async () => {
     const r = await run("npx", ["--no", "--", "buildx-kit", "build", "--dry-run", "-t", "x:1", "."], { cwd: installed.dir });
-    expect(r).toMatchObject({ code: 0, stdout: "docker buildx build --load --tag=x:1 .\n" });
+    expect(r).toMatchObject({ code: 0, stdout: `cd ${installed.dir} && docker buildx build --load --progress=plain --tag=x:1 .\n` });
   });
 
   it("prints its version and help with npx buildx-kit", async () => {

@@ -159,8 +159,12 @@ describe("dry runs (no engine needed)", () => {
   });
 
   it("a recipe object runs in the given folder", async () => {
-    const result = await runRecipe(makeRecipe({ tag: "x:1" }, { name: "obj", builder: "default" }), { dryRun: true, offline: true, cwd: "/somewhere" });
+    const somewhere = await tempDir();
+    const result = await runRecipe(makeRecipe({ tag: "x:1" }, { name: "obj", builder: "default" }), { dryRun: true, offline: true, cwd: somewhere });
     expect(result.argv).toEqual(["docker", "buildx", "build", "--builder=default", "--load", "--progress=plain", "--tag=x:1", "."]);
-    expect(result.cwd).toBe("/somewhere");
+    expect(result.cwd).toBe(somewhere);
+    // A folder that is not there: the dry run says so, as the real run would.
+    await expect(runRecipe(makeRecipe({ tag: "x:1" }, { name: "obj" }), { dryRun: true, offline: true, cwd: "/nowhere-at-all" }))
+      .rejects.toThrow("the working directory /nowhere-at-all does not exist");
   });
 });
