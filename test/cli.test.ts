@@ -390,6 +390,24 @@ describe.each(NAMES)("buildx-kit on %s: dry runs and recipes (no build)", (rt) =
     expect(existsSync(join("/", "pwned"))).toBe(false);
   });
 
+  it("recipe export's ready-to-paste line is quoted: a folder named like a command runs nothing when pasted", async () => {
+    const odd = join(await tempDir("export"), "x $(touch pwned) 'q'");
+    await mkdir(join(odd, "app"), { recursive: true });
+    await writeFile(join(odd, "app", "Dockerfile"), "FROM scratch\n");
+    await writeFile(join(odd, "r.json"), JSON.stringify({ recipe: 1, name: "r", options: { context: "app", output: "type=cacheonly" } }));
+    const r = await bx(rt, ["recipe", "export", "r.json", "--bake", "bake.json"], { cwd: odd });
+    expect(r.code, r.stderr).toBe(0);
+    const line = r.stderr.split("\n").find((l) => l.startsWith("wrote bake.json: build it with "))!;
+    const pasted = line.slice("wrote bake.json: build it with ".length);
+    expect(pasted).toBe(`cd '${odd.replaceAll("'", "'\\''")}' && docker buildx bake -f bake.json r`);
+    for (const shell of ["sh", "bash"]) {
+      const ran = await run(shell, ["-c", pasted.replace("&& docker ", "&& pwd && echo docker ")], { cwd: "/" });
+      expect(ran.stdout).toBe(`${odd}\ndocker buildx bake -f bake.json r\n`);
+    }
+    expect(existsSync(join("/", "pwned"))).toBe(false);
+    expect(existsSync(join(odd, "..", "pwned"))).toBe(false);
+  });
+
   it("recipe check: a good recipe is ok (exit 0); a bad one names the path of every problem (exit 2)", async () => {
     expect(await bx(rt, ["recipe", "check", "good.json"], { cwd: project })).toEqual({ code: 0, signal: null, stdout: "good.json: ok\n", stderr: "" });
     const json = await bx(rt, ["recipe", "check", "--json", "good.json"], { cwd: project });
