@@ -15,16 +15,14 @@ import { cleanup, cliEnv, commandFor, ROOT, tempDir, trackImage } from "./fixtur
 import { fixture, nonce } from "./fixtures/build/support.ts";
 import { makeRecipe } from "../lib/recipe.ts";
 import { requireEngine } from "./support/engine.ts";
-import { hasTmux, sleep, tmuxOn } from "./support/tmux.ts";
+import { quoteArg as quote } from "../lib/shell.ts";
+import { hasTmux, privateTmux, sleep } from "./support/tmux.ts";
 
 const engine = await requireEngine();
-const SOCKET = `buildx-kit-progress-${process.pid}`;
-const tmux = tmuxOn(SOCKET);
-const quote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
+const { tmux, close } = privateTmux("progress");
 
 afterAll(async () => {
-  await tmux("kill-server").catch(() => {});
-  await rm(join(process.env.TMUX_TMPDIR || "/tmp", `tmux-${process.getuid?.() ?? 0}`, SOCKET), { force: true });
+  await close();
   await cleanup();
 });
 

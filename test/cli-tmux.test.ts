@@ -9,7 +9,8 @@
 import { randomBytes } from "node:crypto";
 import { readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { hasTmux, sleep, tmuxOn } from "./support/tmux.ts";
+import { quoteArg as quote } from "../lib/shell.ts";
+import { hasTmux, privateTmux, sleep } from "./support/tmux.ts";
 import { afterAll, describe, expect, it } from "vitest";
 import { cleanup, commandFor, PROJECT, RUNTIMES, type RuntimeName, tempDir } from "./fixtures/cli/support.ts";
 import { fixture, leftovers, napSeconds, nonce, processes, waitFor } from "./fixtures/build/support.ts";
@@ -17,18 +18,13 @@ import { requireEngine } from "./support/engine.ts";
 
 const engine = await requireEngine();
 
-/** A tmux server of our own: nothing here touches anyone's sessions. */
-const SOCKET = `buildx-kit-cli-${process.pid}`;
 const NAMES = RUNTIMES.map(([name]) => name);
 const PROMPT = "buildx-kit> ";
 
-const tmux = tmuxOn(SOCKET);
-const quote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
+const { tmux, close } = privateTmux("cli");
 
 afterAll(async () => {
-  await tmux("kill-server").catch(() => {});
-  // The server's socket file can outlive it.
-  await rm(join(process.env.TMUX_TMPDIR || "/tmp", `tmux-${process.getuid?.() ?? 0}`, SOCKET), { force: true });
+  await close();
   await cleanup();
 });
 

@@ -3,6 +3,8 @@
  * a missing tmux skips with the reason, except with CI set, where it fails the run.
  */
 import { execFile, execFileSync } from "node:child_process";
+import { rm } from "node:fs/promises";
+import { join } from "node:path";
 import { promisify } from "node:util";
 
 const exec = promisify(execFile);
@@ -25,3 +27,17 @@ export function tmuxOn(socket: string): (...args: string[]) => Promise<{ stdout:
 }
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * A tmux server of a test file's own (nothing here touches anyone's sessions): `tmux(...)` runs a
+ * tmux command on it, `close()` ends it and removes its socket file, which can outlive it.
+ */
+export function privateTmux(label: string): { socket: string; tmux: ReturnType<typeof tmuxOn>; close: () => Promise<void> } {
+  const socket = `buildx-kit-${label}-${process.pid}`;
+  const tmux = tmuxOn(socket);
+  const close = async () => {
+    await tmux("kill-server").catch(() => {});
+    await rm(join(process.env.TMUX_TMPDIR || "/tmp", `tmux-${process.getuid?.() ?? 0}`, socket), { force: true });
+  };
+  return { socket, tmux, close };
+}
