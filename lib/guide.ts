@@ -192,7 +192,8 @@ export interface GuideOutcome {
 
 /** Why this machine cannot run builds, or null when it can. */
 export function cannotRun(caps: Capabilities): string | null {
-  const blocking = caps.problems.filter((p) => p.code !== "buildx-too-old");
+  // Neither stops a build: the plan names what an old buildx lacks, and assumes the latest for a version it cannot read.
+  const blocking = caps.problems.filter((p) => p.code !== "buildx-too-old" && p.code !== "buildx-version-unreadable");
   if (caps.buildxCommand === null || blocking.length) {
     return (blocking[0] ?? caps.problems[0])?.message ?? "docker with buildx was not found";
   }
