@@ -30,6 +30,7 @@ interface DenoApi {
   open(path: string): Promise<{ read(into: Uint8Array): Promise<number | null>; close(): void }>;
   mkdir(path: string, options: { recursive: boolean }): Promise<void>;
   rename(from: string, to: string): Promise<void>;
+  realPath(path: string): Promise<string>;
   makeTempDir(options: { prefix: string }): Promise<string>;
   readDir(path: string): AsyncIterable<{ name: string }>;
   remove(path: string, options: { recursive: boolean }): Promise<void>;
@@ -288,8 +289,16 @@ export async function rename(from: string, to: string): Promise<void> {
   else await (await fs()).rename(from, to);
 }
 
-/** The system's folder for temporary files, as node:os tells it. */
-function tempRoot(): string {
+/**
+ * The path with every symbolic link in it resolved, absolute: where the file system has it (and
+ * where a process that changes into it finds itself). Throws with `code` "ENOENT" when there is none.
+ */
+export async function realPath(path: string): Promise<string> {
+  return deno ? await deno.realPath(path) : await (await fs()).realpath(path);
+}
+
+/** The system's folder for temporary files (TMPDIR, else TMP, else TEMP, else /tmp), as node:os tells it. */
+export function tempRoot(): string {
   const vars = env();
   const dir = vars.TMPDIR || vars.TMP || vars.TEMP || "/tmp";
   return dir.length > 1 ? dir.replace(/\/+$/, "") : dir;

@@ -183,7 +183,9 @@ export async function build(options: BuildOptions, run: RunOptions = {}): Promis
   // Should this process end mid-build (an uncaught error, process.exit()), the folder goes with it.
   const forget = scratch ? host.onProcessEnd(() => host.removeNowSync(scratch)) : () => {};
   try {
-    const metadataFile = scratch ? join(scratch, "metadata.json") : resolve(inv.cwd, options.metadataFile!);
+    // Read where buildx writes it: relative to the folder it runs in as the file system has it
+    // (".." of a symlinked cwd is its real parent, not the parent of the name).
+    const metadataFile = scratch ? join(scratch, "metadata.json") : resolve(await host.realPath(inv.cwd).catch(() => inv.cwd), options.metadataFile!);
     return await spawnBuild(inv, { ...run, capabilities: caps }, mode, metadataFile, scratch !== null, log, reraise, failureFacts(options, inv.cwd));
   } finally {
     forget();
