@@ -275,6 +275,11 @@ export function report(e: unknown, io: CliIO, debug = false): number {
     io.err(`${paint("bad", "error:")} ${text}`);
     return e.interrupted ? EXIT.interrupted : EXIT.failed;
   }
+  // The machine's fault, said in full (a full TMPDIR): no stack trace to ask for.
+  if (error?.name === "TempFolderError") {
+    io.err(`${paint("bad", "error:")} ${text}`);
+    return EXIT.failed;
+  }
   if (e instanceof ValidationError || e instanceof UsageError || error?.name === "RecipeError") {
     io.err(`${paint("bad", "error:")} ${text}`);
     return EXIT.badInput;

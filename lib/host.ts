@@ -315,6 +315,33 @@ export async function makeTempDir(prefix: string): Promise<string> {
   return dir;
 }
 
+/** Why a file or folder could not be made or written, in words: a system error's code, else its message. */
+export function fileFailure(e: unknown): string {
+  const code = (e as { code?: string } | null)?.code;
+  switch (code) {
+    case "ENOSPC":
+      return "no space left on the device";
+    case "EDQUOT":
+      return "the disk quota is exceeded";
+    case "EROFS":
+      return "the file system is read-only";
+    case "EACCES":
+    case "EPERM":
+      return "permission denied";
+    case "ENOENT":
+      return "no such folder";
+    case "ENOTDIR":
+      return "a part of the path is a file, not a folder";
+    case "EMLINK":
+    case "ELOOP":
+      return "too many symbolic links";
+    case "ENAMETOOLONG":
+      return "the name is too long";
+    default:
+      return (e as Error | null)?.message ?? String(e);
+  }
+}
+
 /** Removes a file or a whole folder; nothing there is fine. */
 export async function remove(path: string): Promise<void> {
   if (!deno) return await (await fs()).rm(path, { recursive: true, force: true });

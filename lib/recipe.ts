@@ -477,27 +477,7 @@ export async function saveRecipe(path: string, recipe: Recipe, options: SaveOpti
 }
 
 /** Why a file could not be written, in words (a system error's code, else its message). */
-export function writeFailure(e: unknown): string {
-  const code = (e as NodeJS.ErrnoException | null)?.code;
-  switch (code) {
-    case "ENOSPC":
-      return "no space left on the device";
-    case "EDQUOT":
-      return "the disk quota is exceeded";
-    case "EROFS":
-      return "the file system is read-only";
-    case "EACCES":
-    case "EPERM":
-      return "permission denied";
-    case "EMLINK":
-    case "ELOOP":
-      return "too many symbolic links";
-    case "ENAMETOOLONG":
-      return "the name is too long";
-    default:
-      return (e as Error | null)?.message ?? String(e);
-  }
-}
+export const writeFailure: (e: unknown) => string = host.fileFailure;
 
 /** The temporary files `writeFileAtomic` makes for `name`: `.NAME.PID.HEX.tmp`. */
 function tempPattern(name: string): RegExp {

@@ -3,7 +3,8 @@
  * `build --save` through a symlinked folder builds, and build() reads its metadata file where
  * buildx wrote it when the build's cwd is a symbolic link.
  */
-import { mkdir, readFile, realpath, symlink } from "node:fs/promises";
+import { execFileSync } from "node:child_process";
+import { mkdir, readdir, readFile, realpath, symlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { main } from "../lib/cli.ts";
@@ -54,5 +55,43 @@ describe.skipIf(!engine.ok)("paths as the file system has them", () => {
     expect(result.metadata).toEqual(written);
     expect(result.configDigest ?? result.digest).toMatch(/^sha256:[0-9a-f]{64}$/);
     expect(result.imageNames).toEqual([`docker.io/${tag}`]);
+  });
+});
+
+/** Whether this process may mount a tmpfs (root here). */
+const canMount = (() => {
+  try {
+    execFileSync("sh", ["-c", 'd=$(mktemp -d) && mount -t tmpfs -o size=4k tmpfs "$d" && umount "$d"; r=$?; rmdir "$d"; exit $r'], { stdio: "ignore" });
+    return true;
+  } catch {
+    return false;
+  }
+})();
+
+describe.skipIf(!engine.ok || !canMount)("a full TMPDIR (issue 14)", () => {
+  it("build() and the CLI say so, naming TMPDIR, and leave nothing there", async () => {
+    const { project } = await linkedProject();
+    const tmp = await tempDir("paths-tmpdir");
+    execFileSync("mount", ["-t", "tmpfs", "-o", "size=64k", "tmpfs", tmp], { stdio: "ignore" });
+    const saved = process.env.TMPDIR;
+    try {
+      await writeFile(join(tmp, "filler"), Buffer.alloc(1 << 20)).catch(() => {});
+      process.env.TMPDIR = tmp;
+      const message = `cannot make a private temporary folder in ${tmp} (TMPDIR): no space left on the device; free some space there, or set TMPDIR to another folder`;
+      const tag = trackImage(`buildx-kit-test/paths-tmp:${nonce()}`);
+      const error = (await build({ context: "app", tag: [tag] }, { cwd: project, ...quietLog }).catch((e: unknown) => e)) as Error;
+      expect(error).toBeInstanceOf(Error);
+      expect(error.message).toBe(message);
+      expect(await readdir(tmp)).toEqual(["filler"]);
+      const err: string[] = [];
+      const io = { out: () => {}, err: (t: string) => err.push(t), env: { ...process.env, NO_COLOR: "1" }, isTTY: false, cwd: project };
+      expect(await main(["build", "-t", tag, "app"], io)).toBe(1);
+      expect(err).toEqual([`error: ${message}`]);
+      expect(await readdir(tmp)).toEqual(["filler"]);
+    } finally {
+      if (saved === undefined) delete process.env.TMPDIR;
+      else process.env.TMPDIR = saved;
+      execFileSync("umount", [tmp], { stdio: "ignore" });
+    }
   });
 });
