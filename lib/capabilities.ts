@@ -18,7 +18,7 @@ export interface BuilderInfo {
 
 /** Why something the build needs is missing. */
 export interface Problem {
-  readonly code: "no-docker" | "daemon-unreachable" | "no-buildx" | "buildx-too-old" | "builder-unavailable";
+  readonly code: "no-docker" | "daemon-unreachable" | "no-buildx" | "buildx-too-old" | "buildx-version-unreadable" | "builder-unavailable";
   readonly message: string;
 }
 

@@ -170,17 +170,17 @@ async function buildCommand(args: string[], io: CliIO): Promise<number> {
   if (flags["--force"] && typeof flags["--save"] !== "string") throw new UsageError("--force replaces the file of --save; there is no --save here");
   if (typeof flags["--save"] === "string") {
     const file = flags["--save"];
-    const { makeRecipe, saveRecipe } = await import("./recipe.ts");
+    const { makeRecipe, recipeFolder, saveRecipe } = await import("./recipe.ts");
     const { mapPaths, rebase } = await import("./paths.ts");
     const { plan } = await import("./plan.ts");
     const checked = plan(parsed.options);
     if (!checked.ok) throw new ValidationError(checked.diagnostics);
-    // The flags' paths are relative to here; a recipe's to its own folder, where it reruns.
-    const recipeDir = dirname(resolve(io.cwd, file));
-    const options = mapPaths(parsed.options, (p) => rebase(p, io.cwd, recipeDir));
-    // As typed (so messages show it so) when it is relative to here.
-    const target = resolve(io.cwd) === resolve(host.cwd()) ? file : resolve(io.cwd, file);
-    const saved = await saveRecipe(target, makeRecipe(options, { name: nameFrom(file) }), { overwrite: Boolean(flags["--force"]) });
+    // The flags' paths are relative to here; a recipe's to its own real folder, where it reruns
+    // (both as the file system has them: ".." of a symlinked folder is its real parent).
+    const [here, recipeDir] = await Promise.all([host.realPath(io.cwd).catch(() => resolve(io.cwd)), recipeFolder(file, io.cwd)]);
+    const options = mapPaths(parsed.options, (p) => rebase(p, here, recipeDir));
+    // Messages name the file as typed.
+    const saved = await saveRecipe(file, makeRecipe(options, { name: nameFrom(file) }), { overwrite: Boolean(flags["--force"]), cwd: io.cwd });
     for (const w of saved.warnings) io.err(`warning: ${w.message}`);
     io.err(`saved ${file}`);
   }
@@ -274,6 +274,11 @@ export function report(e: unknown, io: CliIO, debug = false): number {
   if (e instanceof BuildError) {
     io.err(`${paint("bad", "error:")} ${text}`);
     return e.interrupted ? EXIT.interrupted : EXIT.failed;
+  }
+  // The machine's fault, said in full (a full TMPDIR): no stack trace to ask for.
+  if (error?.name === "TempFolderError") {
+    io.err(`${paint("bad", "error:")} ${text}`);
+    return EXIT.failed;
   }
   if (e instanceof ValidationError || e instanceof UsageError || error?.name === "RecipeError") {
     io.err(`${paint("bad", "error:")} ${text}`);

@@ -5,7 +5,7 @@
 import type { Capabilities } from "./capabilities.ts";
 import { FEATURES, FLAGS } from "./flags.ts";
 import { ATTESTATION_SINCE } from "./probe.ts";
-import { atLeast } from "./version.ts";
+import { atLeast, parseBuildxVersion } from "./version.ts";
 
 /** One feature and whether this machine has it. */
 export interface FeatureStatus {
@@ -30,7 +30,11 @@ export function featureStatus(caps: Capabilities): FeatureStatus[] {
     if (row.since !== "0.2.0") statuses.push(byVersion(row.flag, row.since));
   }
   for (const feature of Object.values(FEATURES)) statuses.push(byVersion(feature.doc, feature.since));
-  const attestable = byVersion("attestations", ATTESTATION_SINCE);
+  // As supportsAttestation() decides: a version that could not be read is not assumed the latest here.
+  const unreadable = !noBuildx && installed === null && parseBuildxVersion(caps.buildxVersionText).kind === "unreadable";
+  const attestable = unreadable
+    ? { name: "attestations", available: false, why: "buildx's version could not be read" }
+    : byVersion("attestations", ATTESTATION_SINCE);
   // The docker driver keeps several platforms and attestations only in the containerd store.
   const store = (name: string, classicWhy: string): FeatureStatus =>
     caps.driver === null
@@ -55,7 +59,9 @@ export function formatDoctor(caps: Capabilities, paint: (style: "ok" | "bad" | "
   row("docker", caps.buildxCommand ? caps.buildxCommand.join(" ") : paint("bad", "not found"));
   if (caps.buildxPlugin) row("builds run", `${caps.buildxPlugin} (the plugin docker runs, started directly)`);
   row("engine", caps.engineVersion ?? paint("bad", "not reachable"));
-  row("buildx", caps.buildxVersion ?? (caps.buildxVersionText ? `unknown release (${caps.buildxVersionText}); assuming the latest` : paint("bad", "not found")));
+  row("buildx", caps.buildxVersion ?? (caps.buildxVersionText
+    ? `unknown release (${caps.buildxVersionText}); assuming the latest`
+    : caps.buildxCommand ? paint("bad", "unknown: buildx version printed nothing") : paint("bad", "not found")));
   if (caps.builder) {
     row("builder", `${caps.builder.name} (driver ${caps.builder.driver})`);
     for (const node of caps.builder.nodes) {

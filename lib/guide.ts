@@ -192,7 +192,8 @@ export interface GuideOutcome {
 
 /** Why this machine cannot run builds, or null when it can. */
 export function cannotRun(caps: Capabilities): string | null {
-  const blocking = caps.problems.filter((p) => p.code !== "buildx-too-old");
+  // Neither stops a build: the plan names what an old buildx lacks, and assumes the latest for a version it cannot read.
+  const blocking = caps.problems.filter((p) => p.code !== "buildx-too-old" && p.code !== "buildx-version-unreadable");
   if (caps.buildxCommand === null || blocking.length) {
     return (blocking[0] ?? caps.problems[0])?.message ?? "docker with buildx was not found";
   }
@@ -1232,16 +1233,66 @@ class Guide {
     return Object.fromEntries(Object.entries(this.o).filter(([, v]) => v !== undefined)) as BuildOptions;
   }
 
-  /** Asks where to save (confirming before overwriting) and saves. */
+  /**
+   * Asks where to save (confirming before overwriting) and saves. When the file cannot be written
+   * (no space, a read-only file system, a folder that cannot be made), says why and offers another
+   * place: every answer is kept. Null when nothing was saved (back to "What now?").
+   */
   private async save(options: BuildOptions, caps: Capabilities): Promise<string | null> {
-    const { makeRecipe, saveRecipe } = await import("./recipe.ts");
-    const fallback = this.start.recipePath ?? `${recipeName(options, this.cwd)}.json`;
-    let path: string;
-    let overwrite = false;
+    const { makeRecipe, recipeFolder, saveRecipe, writeFailure } = await import("./recipe.ts");
+    let suggestion = this.start.recipePath ?? `${recipeName(options, this.cwd)}.json`;
+    let description: string | null = null;
     for (;;) {
-      path = (await this.ask.input({
+      const { path, overwrite } = await this.askWhere(suggestion);
+      description ??= (await this.ask.input({
+        message: "A description for the recipe (empty: none)",
+        ...(this.start.description ? { default: this.start.description } : {}),
+      })).trim();
+      const file = resolve(this.cwd, path);
+      // Everything was asked: from here on nothing can be cancelled half-way. The file is written
+      // atomically, and not over a file that appeared meanwhile unless overwriting was confirmed.
+      let why: string;
+      try {
+        try {
+          await makeFolders(dirname(file));
+        } catch (e) {
+          throw Object.assign(new Error(`the folder ${dirname(path) || "."} cannot be made: ${writeFailure(e)}`), { name: "FolderError" });
+        }
+        // The recipe's paths are relative to its own real folder, where `buildx-kit run` builds it
+        // (both as the file system has them: ".." of a symlinked folder is its real parent).
+        const [here, folder] = await Promise.all([host.realPath(this.cwd).catch(() => resolve(this.cwd)), recipeFolder(path, this.cwd)]);
+        const recipe = makeRecipe(mapPaths(options, (p) => rebase(p, here, folder)), {
+          name: this.start.name ?? (basename(path).replace(/\.json$/i, "") || "build"),
+          ...(description ? { description } : {}),
+          capabilities: caps,
+        });
+        // (Its warnings, build args named like credentials, were shown at the build args.)
+        await saveRecipe(path, recipe, { overwrite, cwd: this.cwd });
+        this.say(`Saved ${path}. Rebuild it with: buildx-kit run ${shellCommand([path])}`);
+        return path;
+      } catch (e) {
+        const name = (e as Error)?.name;
+        if (name !== "RecipeError" && name !== "FolderError") throw e;
+        why = (e as Error).message;
+        // A file that appeared meanwhile is someone else's: back to "What now?" to decide.
+        if ((e as { problems?: { code: string }[] }).problems?.some((p) => p.code === "file-exists")) {
+          this.say(`Not saved: ${why}`);
+          return null;
+        }
+      }
+      this.say(`Not saved: ${why}`);
+      this.say("Your answers are kept.");
+      if (!(await this.ask.confirm({ message: "Save it somewhere else?", default: true }))) return null;
+      suggestion = path;
+    }
+  }
+
+  /** Asks where to save, until the answer is a file that may be written (confirming an overwrite). */
+  private async askWhere(suggestion: string): Promise<{ path: string; overwrite: boolean }> {
+    for (;;) {
+      const path = (await this.ask.input({
         message: "Save the recipe as",
-        default: fallback,
+        default: suggestion,
         validate: async (value) => {
           const text = value.trim();
           if (!text) return "name a file";
@@ -1256,39 +1307,32 @@ class Guide {
           return true;
         },
       })).trim();
-      if (!(await host.stat(resolve(this.cwd, path)).then(() => true, () => false))) break;
-      overwrite = await this.ask.confirm({ message: `${path} exists. Overwrite it?`, default: false });
-      if (overwrite) break;
+      if (!(await host.stat(resolve(this.cwd, path)).then(() => true, () => false))) return { path, overwrite: false };
+      if (await this.ask.confirm({ message: `${path} exists. Overwrite it?`, default: false })) return { path, overwrite: true };
     }
-    const description = (await this.ask.input({
-      message: "A description for the recipe (empty: none)",
-      ...(this.start.description ? { default: this.start.description } : {}),
-    })).trim();
-    const file = resolve(this.cwd, path);
-    // The recipe's paths are relative to its own folder, where `buildx-kit run` builds it.
-    const recipe = makeRecipe(mapPaths(options, (p) => rebase(p, this.cwd, dirname(file))), {
-      name: this.start.name ?? (basename(path).replace(/\.json$/i, "") || "build"),
-      ...(description ? { description } : {}),
-      capabilities: caps,
-    });
-    // Everything was asked: from here on nothing can be cancelled half-way. The file is written
-    // atomically, and not over a file that appeared meanwhile unless overwriting was confirmed.
-    try {
-      await host.makeDir(dirname(file));
-      // (Its warnings, build args named like credentials, were shown at the build args.)
-      await saveRecipe(file, recipe, { overwrite });
-    } catch (e) {
-      if ((e as Error)?.name !== "RecipeError") throw e;
-      this.say(`Not saved: ${(e as Error).message.split(file).join(path)}`);
-      return null;
-    }
-    this.say(`Saved ${path}. Rebuild it with: buildx-kit run ${shellCommand([path])}`);
-    return path;
   }
 }
 
 // ---------------------------------------------------------------------------------------------
 // Small pure helpers
+
+/**
+ * Makes a folder and the missing ones above it, one at a time, so a failure has its own reason
+ * (a recursive mkdir on a read-only file system reports ENOENT, not EROFS).
+ */
+async function makeFolders(dir: string): Promise<void> {
+  const { mkdir } = await import("node:fs/promises");
+  const missing: string[] = [];
+  for (let at = dir; !(await host.stat(at).then(() => true, () => false)); at = dirname(at)) {
+    missing.unshift(at);
+    if (dirname(at) === at) break;
+  }
+  for (const folder of missing) {
+    await mkdir(folder).catch((e: NodeJS.ErrnoException) => {
+      if (e.code !== "EEXIST") throw e;
+    });
+  }
+}
 
 /** The nearest existing ancestor of `dir` (itself included) when it is not a folder, else null. */
 async function firstNonFolder(dir: string): Promise<string | null> {
@@ -1431,10 +1475,12 @@ export async function guideCommand(args: readonly string[], io: GuideIO = {}): P
 // guide's answers are relative to the working directory. These convert one into the other.
 
 async function startFrom(path: string, cwd: string, shown: string): Promise<GuideStart> {
-  const { loadRecipe, recipeOptions } = await import("./recipe.ts");
-  const recipe = await loadRecipe(path);
+  const { loadRecipeFile, recipeOptions } = await import("./recipe.ts");
+  const { recipe, dir } = await loadRecipeFile(path);
+  // From the recipe's real folder to the real working directory: as the file system has them.
+  const here = await host.realPath(cwd).catch(() => resolve(cwd));
   return {
-    options: mapPaths(recipeOptions(recipe), (p) => rebase(p, dirname(path), cwd)),
+    options: mapPaths(recipeOptions(recipe), (p) => rebase(p, dir, here)),
     recipePath: shown,
     ...(recipe.name ? { name: recipe.name } : {}),
     ...(recipe.description ? { description: recipe.description } : {}),

@@ -30,6 +30,7 @@ interface DenoApi {
   open(path: string): Promise<{ read(into: Uint8Array): Promise<number | null>; close(): void }>;
   mkdir(path: string, options: { recursive: boolean }): Promise<void>;
   rename(from: string, to: string): Promise<void>;
+  realPath(path: string): Promise<string>;
   makeTempDir(options: { prefix: string }): Promise<string>;
   readDir(path: string): AsyncIterable<{ name: string }>;
   remove(path: string, options: { recursive: boolean }): Promise<void>;
@@ -288,8 +289,16 @@ export async function rename(from: string, to: string): Promise<void> {
   else await (await fs()).rename(from, to);
 }
 
-/** The system's folder for temporary files, as node:os tells it. */
-function tempRoot(): string {
+/**
+ * The path with every symbolic link in it resolved, absolute: where the file system has it (and
+ * where a process that changes into it finds itself). Throws with `code` "ENOENT" when there is none.
+ */
+export async function realPath(path: string): Promise<string> {
+  return deno ? await deno.realPath(path) : await (await fs()).realpath(path);
+}
+
+/** The system's folder for temporary files (TMPDIR, else TMP, else TEMP, else /tmp), as node:os tells it. */
+export function tempRoot(): string {
   const vars = env();
   const dir = vars.TMPDIR || vars.TMP || vars.TEMP || "/tmp";
   return dir.length > 1 ? dir.replace(/\/+$/, "") : dir;
@@ -304,6 +313,33 @@ export async function makeTempDir(prefix: string): Promise<string> {
   const [dir, { rmSync }] = await Promise.all([(await fs()).mkdtemp(`${tempRoot()}/${prefix}`), import("node:fs")]);
   removeSyncNode ??= (path) => rmSync(path, { recursive: true, force: true });
   return dir;
+}
+
+/** Why a file or folder could not be made or written, in words: a system error's code, else its message. */
+export function fileFailure(e: unknown): string {
+  const code = (e as { code?: string } | null)?.code;
+  switch (code) {
+    case "ENOSPC":
+      return "no space left on the device";
+    case "EDQUOT":
+      return "the disk quota is exceeded";
+    case "EROFS":
+      return "the file system is read-only";
+    case "EACCES":
+    case "EPERM":
+      return "permission denied";
+    case "ENOENT":
+      return "no such folder";
+    case "ENOTDIR":
+      return "a part of the path is a file, not a folder";
+    case "EMLINK":
+    case "ELOOP":
+      return "too many symbolic links";
+    case "ENAMETOOLONG":
+      return "the name is too long";
+    default:
+      return (e as Error | null)?.message ?? String(e);
+  }
 }
 
 /** Removes a file or a whole folder; nothing there is fine. */

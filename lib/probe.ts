@@ -114,6 +114,14 @@ async function gather(options: ProbeOptions): Promise<Capabilities> {
     problems.push({ code: "no-buildx", message: `buildx is not installed: ${firstLine(version.stderr) || `exit code ${version.code}`}` });
     return blank({ problems, engineVersion, containerdImageStore, buildxCommand: null });
   }
+  if (parsedVersion.kind === "unreadable") {
+    problems.push({
+      code: "buildx-version-unreadable",
+      message: parsedVersion.raw
+        ? `cannot read a version in what buildx version printed: ${JSON.stringify(parsedVersion.raw)}`
+        : `buildx version printed nothing${version.code === 0 ? " (exit code 0)" : ` (exit code ${version.code})`}: reinstall buildx, or see what "${buildxCommand.join(" ")} version" prints`,
+    });
+  }
   if (parsedVersion.version !== null && !atLeast(parsedVersion.version, MIN_BUILDX)) {
     problems.push({ code: "buildx-too-old", message: `buildx ${parsedVersion.version} is older than ${MIN_BUILDX}, the oldest buildx-kit supports` });
   }
@@ -414,10 +422,13 @@ export const ATTESTATION_SINCE = "0.10.0";
 
 /**
  * True when buildx is there and is 0.10.0 or newer (the original backend compared `> 0.10.0`,
- * wrongly rejecting 0.10.0). Give capabilities to decide without probing; an unknown version
- * (a build from source) counts as the latest.
+ * wrongly rejecting 0.10.0), or is a development build (`v0.0.0+unknown`, `dev`, a commit: built
+ * from source, so as new as its source). False when its version output was empty or unreadable
+ * (which `healthReport()` reports as a problem). Give capabilities to decide without probing.
  */
 export async function supportsAttestation(capabilities?: Capabilities): Promise<boolean> {
   const caps = capabilities ?? (await probe({ inspect: false }));
-  return caps.buildxCommand !== null && atLeast(caps.buildxVersion, ATTESTATION_SINCE);
+  if (caps.buildxCommand === null) return false;
+  if (caps.buildxVersion !== null) return atLeast(caps.buildxVersion, ATTESTATION_SINCE);
+  return parseBuildxVersion(caps.buildxVersionText).kind === "development";
 }

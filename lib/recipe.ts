@@ -360,7 +360,25 @@ export async function loadRecipeFile(path: string): Promise<LoadedRecipe> {
     throw new RecipeError([{ file: path, path: "", code: "syntax", message: "is not UTF-8 text: save it as UTF-8" }]);
   }
   const { recipe, warnings } = parseRecipeText(text, path);
-  return { path, file, dir: dirname(file), recipe, warnings };
+  // Its real folder, as buildx sees it once it runs there: ".." of a symlinked folder is the real parent.
+  const dir = await host.realPath(file).then(dirname, () => dirname(file));
+  return { path, file, dir, recipe, warnings };
+}
+
+/**
+ * The folder a recipe file's relative paths resolve against, and where its builds run: the real
+ * folder of the file, symbolic links resolved (the file's own, then its folders'), as buildx sees
+ * it once it runs there. For a file not written yet, the real path of the folder it goes in; where
+ * that does not exist either, the folder as given, made absolute. `cwd` is where a relative `file`
+ * starts (default: the working directory).
+ */
+export async function recipeFolder(file: string, cwd?: string): Promise<string> {
+  const absolute = cwd !== undefined ? resolve(cwd, file) : resolve(file);
+  try {
+    return dirname(await host.realPath(absolute));
+  } catch {
+    return await host.realPath(dirname(absolute)).catch(() => dirname(absolute));
+  }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -420,8 +438,10 @@ export function makeRecipe(options: BuildOptions, about: MakeRecipeOptions = {})
 
 /** How to save. */
 export interface SaveOptions {
-  /** Replace an existing file. Default false: an existing file is an error and stays as it was. */
+  /** Replace an existing file (the file a symbolic link points to: the link stays). Default false: an existing file is an error and stays as it was. */
   readonly overwrite?: boolean;
+  /** Where a relative path starts (default: the working directory). Messages name the path as given. */
+  readonly cwd?: string;
 }
 
 /** What `saveRecipe` wrote. */
@@ -447,7 +467,8 @@ export async function saveRecipe(path: string, recipe: Recipe, options: SaveOpti
   if (problems.length) throw new RecipeError(problems, "not saved: invalid recipe");
   let named: Recipe = recipe.name === undefined ? { ...recipe, name: basename(path).replace(/\.json$/i, "") } : recipe;
   if ((named.$schema ?? RECIPE_SCHEMA_URL) === RECIPE_SCHEMA_URL) {
-    const local = await schemaPathFrom(dirname(resolve(path)));
+    // Where an editor opening the file as named looks (the schema is not for buildx).
+    const local = await schemaPathFrom(dirname(options.cwd !== undefined ? resolve(options.cwd, path) : resolve(path)));
     if (local) named = { ...named, $schema: local };
   }
   const text = formatRecipe(named);
@@ -455,64 +476,128 @@ export async function saveRecipe(path: string, recipe: Recipe, options: SaveOpti
   return { file, text, warnings: credentialWarnings(recipe.options).map((w) => ({ file: path, ...w })) };
 }
 
+/** Why a file could not be written, in words (a system error's code, else its message). */
+export const writeFailure: (e: unknown) => string = host.fileFailure;
+
+/** The temporary files `writeFileAtomic` makes for `name`: `.NAME.PID.HEX.tmp`. */
+function tempPattern(name: string): RegExp {
+  return new RegExp(`^\\.${name.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}\\.(\\d+)\\.[0-9a-f]{8}\\.tmp$`);
+}
+
+/** Whether a process with this id is running (one of another user's counts). */
+function alive(pid: number, kill: (pid: number, signal: 0) => unknown): boolean {
+  try {
+    kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
 /**
  * Writes a file atomically: a temporary file beside it, fsync, then a rename (or, when not
- * overwriting, a hard link, which fails rather than replace a file created meanwhile). Returns the
- * absolute path. Throws `RecipeError` (code `file-exists`) when the file exists and `overwrite` is off.
+ * overwriting, a hard link, which fails rather than replace a file created meanwhile). A symbolic
+ * link is followed: the file it points to is replaced, the link stays. Temporary files left by an
+ * earlier save of the same file that was killed (their process is gone) are removed. Returns the
+ * absolute path written. Throws `RecipeError` (heading `not saved`) naming `path` as given, never
+ * the temporary file: code `file-exists` when the file exists and `overwrite` is off, `no-folder`,
+ * `not-a-folder`, or `not-written` (no space, a read-only file system, ...); the old file is then
+ * as it was and no temporary file is left.
  */
 export async function writeFileAtomic(path: string, text: string, options: SaveOptions = {}): Promise<string> {
-  const file = resolve(path);
-  const dir = dirname(file);
-  const exists = (): RecipeError =>
-    new RecipeError([{ file: path, path: "", code: "file-exists", message: "already exists: pass overwrite (CLI: --force) to replace it" }], "not saved");
+  const notSaved = (code: string, message: string): RecipeError => new RecipeError([{ file: path, path: "", code, message }], "not saved");
+  const exists = (): RecipeError => notSaved("file-exists", "already exists: pass overwrite (CLI: --force) to replace it");
   // Saving is not on a build's path: node:fs/promises, loaded here (lib/host.ts).
-  const [{ link, open, rename, stat, unlink }, { randomBytes }] = await Promise.all([import("node:fs/promises"), import("node:crypto")]);
+  const [{ link, lstat, open, readdir, readlink, rename, stat, unlink }, { randomBytes }, { default: proc }] = await Promise.all([
+    import("node:fs/promises"), import("node:crypto"), import("node:process"),
+  ]);
+  // A symbolic link (or a chain of them) is written through: the file it points to is replaced.
+  const base = options.cwd !== undefined ? resolve(options.cwd) : resolve(".");
+  let file = resolve(base, path);
+  for (let hops = 0; ; hops++) {
+    let target: string;
+    try {
+      if (!(await lstat(file)).isSymbolicLink()) break;
+      target = await readlink(file);
+    } catch {
+      break; // nothing there (or not a folder on the way): the checks below say which
+    }
+    if (hops === 40) throw notSaved("not-written", `cannot be written: ${writeFailure({ code: "ELOOP" })}`);
+    file = resolve(dirname(file), target);
+  }
+  const dir = dirname(file);
   let oldMode: number | null = null;
   try {
     const info = await stat(file);
+    if (info.isDirectory()) throw notSaved("not-written", "is a folder");
     if (!options.overwrite) throw exists();
     oldMode = info.mode & 0o777;
   } catch (e) {
     if (e instanceof RecipeError) throw e;
-    if ((e as NodeJS.ErrnoException).code !== "ENOENT") throw e;
-    try {
-      await stat(dir);
-    } catch {
-      throw new RecipeError([{ file: path, path: "", code: "no-folder", message: `the folder ${dirname(path) || "."} does not exist` }], "not saved");
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code !== "ENOENT" && code !== "ENOTDIR") throw notSaved("not-written", `cannot be written: ${writeFailure(e)}`);
+    // The nearest folder above that exists: a file there is in the way; none is a missing folder.
+    for (let at = dir, shown = dirname(path) || "."; ; at = dirname(at), shown = dirname(shown)) {
+      try {
+        if ((await stat(at)).isDirectory()) {
+          if (at !== dir) throw notSaved("no-folder", `the folder ${dirname(path) || "."} does not exist`);
+          break;
+        }
+        throw notSaved("not-a-folder", `${resolve(base, shown) === at ? shown : at} is a file, not a folder`);
+      } catch (e2) {
+        if (e2 instanceof RecipeError) throw e2;
+        if (dirname(at) === at) throw notSaved("no-folder", `the folder ${dirname(path) || "."} does not exist`);
+      }
     }
   }
+  // Temporary files of this name whose save was killed: gone before this one adds its own.
+  const stale = tempPattern(basename(file));
+  await readdir(dir).then(
+    (names) => Promise.all(names.map((name) => {
+      const pid = Number(stale.exec(name)?.[1] ?? NaN);
+      return Number.isSafeInteger(pid) && pid !== host.pid() && !alive(pid, (p, sig) => proc.kill(p, sig)) ? unlink(join(dir, name)).catch(() => {}) : undefined;
+    })),
+    () => {},
+  );
   const temp = join(dir, `.${basename(file)}.${host.pid()}.${randomBytes(4).toString("hex")}.tmp`);
-  const handle = await open(temp, "wx", oldMode ?? 0o644);
   try {
+    const handle = await open(temp, "wx", oldMode ?? 0o644);
     try {
-      await handle.writeFile(text, "utf8");
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    if (options.overwrite) {
-      await rename(temp, file);
-    } else {
       try {
-        await link(temp, file);
-      } catch (e) {
-        const code = (e as NodeJS.ErrnoException).code;
-        if (code === "EEXIST") throw exists();
-        // A file system without hard links: check, then rename (a narrow race, but no worse).
-        if (code !== "EPERM" && code !== "ENOTSUP" && code !== "EOPNOTSUPP" && code !== "ENOSYS") throw e;
-        try {
-          await stat(file);
-          throw exists();
-        } catch (e2) {
-          if (e2 instanceof RecipeError || (e2 as NodeJS.ErrnoException).code !== "ENOENT") throw e2;
-        }
-        await rename(temp, file);
+        await handle.writeFile(text, "utf8");
+        await handle.sync();
+      } finally {
+        await handle.close();
       }
+      if (options.overwrite) {
+        await rename(temp, file);
+      } else {
+        try {
+          await link(temp, file);
+        } catch (e) {
+          const code = (e as NodeJS.ErrnoException).code;
+          if (code === "EEXIST") throw exists();
+          // A file system without hard links: check, then rename (a narrow race, but no worse).
+          if (code !== "EPERM" && code !== "ENOTSUP" && code !== "EOPNOTSUPP" && code !== "ENOSYS") throw e;
+          try {
+            await stat(file);
+            throw exists();
+          } catch (e2) {
+            if (e2 instanceof RecipeError || (e2 as NodeJS.ErrnoException).code !== "ENOENT") throw e2;
+          }
+          await rename(temp, file);
+        }
+        await unlink(temp).catch(() => {});
+      }
+    } catch (e) {
       await unlink(temp).catch(() => {});
+      throw e;
     }
   } catch (e) {
-    await unlink(temp).catch(() => {});
-    throw e;
+    if (e instanceof RecipeError) throw e;
+    // The message names the file as given, never the temporary file (nor its absolute path).
+    const reason = writeFailure(e).split(temp).join(path).split(file).join(path);
+    throw notSaved("not-written", `cannot be written: ${reason}`);
   }
   // The rename itself is durable once the folder is synced (not possible everywhere: best effort).
   try {

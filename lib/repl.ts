@@ -2,7 +2,7 @@
  * `buildx-kit repl`: a JavaScript REPL with top-level await and the whole API in scope, written on
  * node:readline so it behaves the same on Node, Deno and Bun.
  */
-import { appendFile, readFile } from "node:fs/promises";
+import { appendFile, chmod, readFile } from "node:fs/promises";
 import { homedir } from "node:os";
 import { join } from "node:path";
 import process from "node:process";
@@ -48,6 +48,18 @@ export function show(value: unknown, colors = false): string {
   }
   return inspect(value, { colors, depth: 4 });
 }
+
+/**
+ * Whether REPL input holds a secret value, which the history must not keep: a `secrets:` option
+ * (`build(options, { secrets: { NPM_TOKEN: "..." } })` maps ids to values) or a `value=` attribute
+ * (a secret written inline). `env=` and `src=` name where a secret comes from, not the secret: kept.
+ */
+export function holdsSecret(input: string): boolean {
+  return /(?:^|[^\w$.])["'`]?secrets["'`]?\s*:/.test(input) || /(?:^|[\s,"'`])value=(?!=)/i.test(input);
+}
+
+/** What the REPL says the first time it keeps input out of the history. */
+export const KEPT_OUT_OF_HISTORY = "(this input holds a secret value (secrets: or value=): it is kept out of the history, as every such input will be)";
 
 /** Where a session keeps its next step; a name no input is likely to declare. */
 const SESSION = "__buildxKitSession";
@@ -162,7 +174,7 @@ export async function startRepl(options: ReplOptions = {}): Promise<number> {
   let history: string[] = [];
   if (historyFile) {
     try {
-      history = (await readFile(historyFile, "utf8")).split("\n").filter(Boolean).reverse().slice(0, 500);
+      history = (await readFile(historyFile, "utf8")).split("\n").filter((l) => l && !holdsSecret(l)).reverse().slice(0, 500);
     } catch {
       history = [];
     }
@@ -296,19 +308,42 @@ export async function startRepl(options: ReplOptions = {}): Promise<number> {
     }
   };
 
+  // The history file is the person's alone (0600, made so once a session if it was not), and
+  // never holds a secret value: an input's lines go in once it is complete and found to hold none.
+  let secured = false;
+  let toldKeptOut = false;
+  const remember = async (lines: readonly string[], code: string): Promise<void> => {
+    if (!lines.length) return;
+    if (holdsSecret(code)) {
+      // Nor in readline's own history (the up arrow): the last lines it took are these.
+      const kept = (rl as unknown as { history?: string[] }).history;
+      if (Array.isArray(kept)) for (const l of [...lines].reverse()) if (kept[0] !== undefined && kept[0].trim() === l) kept.shift();
+      if (!toldKeptOut) write(KEPT_OUT_OF_HISTORY);
+      toldKeptOut = true;
+      return;
+    }
+    history.unshift(...[...lines].reverse());
+    if (!historyFile) return;
+    if (!secured) await chmod(historyFile, 0o600).catch(() => undefined);
+    secured = true;
+    await appendFile(historyFile, lines.map((l) => `${l}\n`).join(""), { mode: 0o600 }).catch(() => undefined);
+  };
+
   prompt();
   // Lines of an input not yet complete (`foo(`, an open template): evaluated when it closes.
   let pending = "";
+  let pendingLines: string[] = [];
   for (let line = await nextLine(); line !== null; line = await nextLine()) {
     const code = pending ? `${pending}\n${line}` : line.trim();
-    if (line.trim()) history.unshift(line.trim());
-    if (line.trim() && historyFile) await appendFile(historyFile, `${line.trim()}\n`).catch(() => undefined);
+    if (line.trim()) pendingLines.push(line.trim());
     if (!code.startsWith(".") && code.trim() && isIncomplete(code)) {
       pending = code;
       rl.setPrompt("... ");
       prompt();
       continue;
     }
+    await remember(pendingLines, code);
+    pendingLines = [];
     pending = "";
     rl.setPrompt("buildx-kit> ");
     // Someone listening for SIGINT tells build() not to re-raise it once buildx has stopped.

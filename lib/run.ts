@@ -177,13 +177,15 @@ export async function build(options: BuildOptions, run: RunOptions = {}): Promis
   if (run.dryRun) return result(inv, { dryRun: true, exitCode: null, durationMs: 0 });
 
   // A private folder (mkdtemp makes it 0700) for the metadata file, unless the options name one.
-  const scratch = options.metadataFile ? null : await host.makeTempDir("buildx-kit-");
+  const scratch = options.metadataFile ? null : await privateFolder();
   // A signal from outside that nobody else handles: re-raised only once the temp folder is gone.
   const reraise: { signal: Signal | null } = { signal: null };
   // Should this process end mid-build (an uncaught error, process.exit()), the folder goes with it.
   const forget = scratch ? host.onProcessEnd(() => host.removeNowSync(scratch)) : () => {};
   try {
-    const metadataFile = scratch ? join(scratch, "metadata.json") : resolve(inv.cwd, options.metadataFile!);
+    // Read where buildx writes it: relative to the folder it runs in as the file system has it
+    // (".." of a symlinked cwd is its real parent, not the parent of the name).
+    const metadataFile = scratch ? join(scratch, "metadata.json") : resolve(await host.realPath(inv.cwd).catch(() => inv.cwd), options.metadataFile!);
     return await spawnBuild(inv, { ...run, capabilities: caps }, mode, metadataFile, scratch !== null, log, reraise, failureFacts(options, inv.cwd));
   } finally {
     forget();
@@ -379,5 +381,27 @@ function signalGroup(pid: number | undefined, signal: Signal): void {
     } catch {
       // already gone
     }
+  }
+}
+
+/**
+ * A new private (0700) folder in the temporary folder for the metadata file, shown to take a page
+ * of text (buildx writes the file there after the build: a full disk would fail it only then).
+ * Throws an error naming the folder and TMPDIR when it cannot be made or written.
+ */
+async function privateFolder(): Promise<string> {
+  let dir: string | null = null;
+  try {
+    dir = await host.makeTempDir("buildx-kit-");
+    const probe = join(dir, "metadata.json");
+    await host.writeText(probe, " ".repeat(4096));
+    await host.remove(probe);
+    return dir;
+  } catch (e) {
+    if (dir) await host.remove(dir).catch(() => {});
+    throw Object.assign(
+      new Error(`cannot make a private temporary folder in ${host.tempRoot()} (TMPDIR): ${host.fileFailure(e)}; free some space there, or set TMPDIR to another folder`),
+      { name: "TempFolderError", cause: e },
+    );
   }
 }

@@ -7,15 +7,32 @@
 export interface BuildxVersion {
   /** `major.minor.patch`, or null when the output names no release (a build from source, garbage). */
   readonly version: string | null;
-  /** The output's first line, trimmed, for messages. */
+  /** The version line, trimmed (control characters as spaces), for messages; "" when there was none. */
   readonly raw: string;
+  /**
+   * `release` (a version was read), `development` (a build from source: `v0.0.0+unknown`, a Go
+   * pseudo-version, `dev`, a bare commit), or `unreadable` (nothing printed, or no version in it).
+   */
+  readonly kind: BuildxVersionKind;
 }
 
-const RELEASE = /^v?(\d+)\.(\d+)(?:\.(\d+))?(?:$|[-+.])/;
+/** What kind of buildx a version text names. */
+export type BuildxVersionKind = "release" | "development" | "unreadable";
 
-/** Reads a buildx version out of `docker buildx version` (or `buildx version`) output. */
+const RELEASE = /^v?(\d+)\.(\d+)(?:\.(\d+))?(?:$|[-+.~])/;
+/** What `go build` stamps on a build from source: v0.0.0+unknown, a pseudo-version, dev, a commit. */
+const DEVELOPMENT = /^(?:v?0\.0\.0(?:$|[-+.~])|\(?dev(?:el)?\)?$|[0-9a-f]{7,40}(?:\.m)?$)/i;
+/** A line a tool prints before its answer (docker's config warnings go to stdout in some releases). */
+const NOTICE = /^(?:WARNING|WARN|NOTICE|DEPRECATED|DEPRECATION)\b/i;
+
+/**
+ * Reads a buildx version out of `docker buildx version` (or `buildx version`) output. The version
+ * line is the first that names buildx, else the first that is not a `WARNING:`; NUL and other
+ * control characters count as spaces, and `~` (Debian's pre-release mark) ends a release.
+ */
 export function parseBuildxVersion(output: string): BuildxVersion {
-  const raw = (output ?? "").trim().split(/\r?\n/)[0]?.trim() ?? "";
+  const lines = String(output ?? "").replace(/[\0-\x08\x0b\x0c\x0e-\x1f\x7f]/g, " ").split(/\r?\n/).map((l) => l.trim()).filter(Boolean);
+  const raw = lines.find((l) => /^(?:\S*\/)?buildx(?:\s|$)/.test(l)) ?? lines.find((l) => !NOTICE.test(l)) ?? lines[0] ?? "";
   const words = raw.split(/\s+/).filter(Boolean);
   // The first word is the package path ("github.com/docker/buildx") unless it is all there is.
   const candidates = words.length > 1 ? words.slice(1) : words;
@@ -25,10 +42,11 @@ export function parseBuildxVersion(output: string): BuildxVersion {
     const parts = [m[1], m[2], m[3] ?? "0"].map(Number);
     const version = parts.join(".");
     // v0.0.0+unknown is what `go build` stamps on a build from source: no release at all.
-    if (version === "0.0.0" || !parts.every(Number.isSafeInteger)) return { version: null, raw };
-    return { version, raw };
+    if (version === "0.0.0") return { version: null, raw, kind: "development" };
+    if (!parts.every(Number.isSafeInteger)) return { version: null, raw, kind: "unreadable" };
+    return { version, raw, kind: "release" };
   }
-  return { version: null, raw };
+  return { version: null, raw, kind: candidates.some((w) => DEVELOPMENT.test(w)) ? "development" : "unreadable" };
 }
 
 /** A release's three numbers, or null when the text is not `major.minor.patch`. */

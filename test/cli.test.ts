@@ -329,15 +329,15 @@ describe.each(NAMES)("buildx-kit on %s: dry runs and recipes (no build)", (rt) =
     expect(two.stderr.split("\n").filter((l) => l.includes("looks like a credential"))).toHaveLength(1);
   });
 
-  it("an unexpected failure (--save under a file, not a folder): exit 1, the message, and how to see more", async () => {
+  it("--save under a file, not a folder: exit 2, the path as typed, no stack trace (was an unexpected ENOTDIR, issue 14)", async () => {
     const r = await bx(rt, ["build", "--dry-run", "--save", "/etc/hostname/x.json", "app"], { cwd: project });
-    expect(r.code).toBe(1);
+    expect(r.code).toBe(2);
     expect(r.stdout).toBe("");
-    expect(r.stderr).toMatch(/^error: ENOTDIR: not a directory, \w+ '\/etc\/hostname\/[^']+'\n\(run with --debug for a stack trace\)\n$/);
+    expect(r.stderr).toBe("error: /etc/hostname/x.json: not saved (1 problem):\n  /etc/hostname/x.json: /etc/hostname is a file, not a folder\n");
     const debug = await bx(rt, ["build", "--debug", "--dry-run", "--save", "/etc/hostname/x.json", "app"], { cwd: project });
-    expect(debug.code).toBe(1);
-    expect(debug.stderr).toMatch(/^error: Error: ENOTDIR: not a directory/);
-    expect(debug.stderr).not.toContain("(run with --debug");
+    expect(debug.code).toBe(2);
+    expect(debug.stderr).toMatch(/^error: RecipeError: \/etc\/hostname\/x\.json: not saved \(1 problem\):\n/);
+    expect(debug.stderr).toMatch(STACK_FRAME);
   });
 
   it("run --dry-run prints the recipe's command; from another folder, paths are the recipe's", async () => {

@@ -3,9 +3,10 @@
  * names each question it expects, in order, with its answer, and asserts what the guide said and
  * what it built or saved. Machines are fake Capabilities; builds are a fake build().
  */
+import { execFileSync } from "node:child_process";
 import { mkdir, readdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import type { Capabilities } from "../lib/capabilities.ts";
 import { BuildError, ValidationError } from "../lib/errors.ts";
 import { describeMachine, guideCommand, type GuideIO } from "../lib/guide.ts";
@@ -98,6 +99,15 @@ const MORE_NO: Step = {
   answer: false, default: false,
 };
 const WHERE = "Where does the result go?";
+/** Whether this process may mount a tmpfs (root here). */
+const canMount = (() => {
+  try {
+    execFileSync("sh", ["-c", 'd=$(mktemp -d) && mount -t tmpfs -o size=4k tmpfs "$d" && umount "$d"; r=$?; rmdir "$d"; exit $r'], { stdio: "ignore" });
+    return true;
+  } catch {
+    return false;
+  }
+})();
 const NOW = "What now?";
 
 describe("guide: destinations", () => {
@@ -954,6 +964,50 @@ describe("guide: the rest of what it says", () => {
     expect(await readFile(join(cwd, "race.json"), "utf8")).toBe("someone else's\n");
   });
 
+  it.skipIf(!canMount)("a full disk: says why, keeps every answer, offers another place, and saves there (issue 14)", async () => {
+    const cwd = await workdir();
+    const disk = join(cwd, "disk");
+    await mkdir(disk);
+    mount(disk);
+    await writeFile(join(disk, "filler"), Buffer.alloc(1 << 20)).catch(() => {});
+    const j = await journey([
+      ...start(), PLATFORMS_NONE, { select: WHERE }, ARGS_NONE, MORE_NO,
+      { select: NOW, answer: "save" },
+      { input: "Save the recipe as", answer: "disk/app.json" },
+      { input: "A description", answer: "kept through the fault" },
+      { confirm: "Save it somewhere else?", default: true, answer: true },
+      { input: "Save the recipe as", default: "disk/app.json", answer: "app.json" },
+    ], { cwd });
+    expect(j.code).toBe(0);
+    expect(j.text).toContain(
+      "Not saved: disk/app.json: not saved (1 problem):\n  disk/app.json: cannot be written: no space left on the device\nYour answers are kept.\n",
+    );
+    expect(j.text).toContain("Saved app.json. Rebuild it with: buildx-kit run app.json\n");
+    const saved = await recipeAt(cwd, "app.json");
+    expect(saved).toMatchObject({ name: "app", description: "kept through the fault" });
+    expect(saved.options).toMatchObject({ context: "app", tag: [TAG] });
+    expect(await readdir(disk)).toEqual(["filler"]);
+  });
+
+  it.skipIf(!canMount)("a folder that cannot be made (read-only): says why; declining another place goes back to what now (issue 14)", async () => {
+    const cwd = await workdir();
+    const ro = join(cwd, "ro");
+    await mkdir(ro);
+    mount(ro);
+    execFileSync("mount", ["-o", "remount,ro", ro], { stdio: "ignore" });
+    const j = await journey([
+      ...start(), PLATFORMS_NONE, { select: WHERE }, ARGS_NONE, MORE_NO,
+      { select: NOW, answer: "save" },
+      { input: "Save the recipe as", answer: "ro/new/app.json" },
+      { input: "A description", answer: "" },
+      { confirm: "Save it somewhere else?", default: true, answer: false },
+      { select: NOW, answer: "print" },
+    ], { cwd });
+    expect(j.code).toBe(0);
+    expect(j.text).toContain("Not saved: the folder ro/new cannot be made: the file system is read-only\nYour answers are kept.\n");
+    expect(await readdir(ro)).toEqual([]);
+  });
+
   it("a build refused by the plan at run time: exit 2; interrupted: exit 130", async () => {
     const refused = await journey([...start(), PLATFORMS_NONE, { select: WHERE }, ARGS_NONE, MORE_NO, { select: NOW, answer: "run" }], {
       build: async () => {
@@ -1037,4 +1091,14 @@ describe("guide: the choices as offered", () => {
     expect(source).not.toMatch(/^import[^;]*from "@inquirer\//m);
     expect(source).toContain('await import("@inquirer/prompts")');
   });
+});
+
+// A small tmpfs for the save faults (root only; elsewhere those tests skip).
+const mounts: string[] = [];
+function mount(dir: string): void {
+  execFileSync("mount", ["-t", "tmpfs", "-o", "size=64k", "tmpfs", dir], { stdio: "ignore" });
+  mounts.push(dir);
+}
+afterAll(() => {
+  for (const m of mounts.splice(0)) execFileSync("umount", [m], { stdio: "ignore" });
 });

@@ -10,6 +10,8 @@ import { UNKNOWN_CAPABILITIES } from "../lib/capabilities.ts";
 import { MIN_BUILDX } from "../lib/flags.ts";
 import { plan } from "../lib/plan.ts";
 import { health, healthReport, parseInspect, probe, supportsAttestation, usesContainerdStore } from "../lib/probe.ts";
+import { formatDoctor } from "../lib/doctor.ts";
+import { cleanup as cleanupFakes, fakePath } from "./fixtures/cli/support.ts";
 import { requireEngine } from "./support/engine.ts";
 
 /**
@@ -33,6 +35,7 @@ type Replies = Record<string, Reply>;
 const dirs: string[] = [];
 afterAll(async () => {
   await Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true })));
+  await cleanupFakes();
 });
 
 function shQuote(text: string): string {
@@ -365,6 +368,68 @@ describe("probe with a fake docker", () => {
   });
 });
 
+describe("version texts from a fake docker (test/fixtures/cli/support.ts fakePath)", () => {
+  /** A healthy docker whose `buildx version` prints what `printf FORMAT` prints (escapes such as \\000 for NUL). */
+  async function dockerPrinting(format: string, code = 0): Promise<{ env: Record<string, string>; docker: string }> {
+    const env = await fakePath(`case "$1 $2" in
+  "buildx version") printf '${format}'; exit ${code} ;;
+  "buildx inspect") printf '%s' '${INSPECT_DEFAULT.stdout}' ;;
+  "info "*) printf '%s' '${INFO_CONTAINERD.stdout}' ;;
+  *) echo "fake docker: unexpected $*" >&2; exit 99 ;;
+esac`);
+    return { env: { ...env, DOCKER_HOST: FAKE_DAEMON }, docker: join(env.PATH!, "docker") };
+  }
+
+  it.each([
+    ["a WARNING: line before the version line", "WARNING: Error loading config file: /root/.docker/config.json: unexpected end of JSON input\\ngithub.com/docker/buildx v0.13.1 7884339\\n", "0.13.1", "github.com/docker/buildx v0.13.1 7884339"],
+    ["a NUL after the version", "github.com/docker/buildx v0.13.1\\000 7884339\\n", "0.13.1", "github.com/docker/buildx v0.13.1  7884339"],
+    ["a ~ after the version", "github.com/docker/buildx 0.13.1~rc1 0.13.1~rc1-1\\n", "0.13.1", "github.com/docker/buildx 0.13.1~rc1 0.13.1~rc1-1"],
+  ])("reads %s: healthy, with attestations", async (_, format, version, text) => {
+    const { env } = await dockerPrinting(format);
+    const report = await healthReport({ env, refresh: true });
+    expect(report.problems).toEqual([]);
+    expect(report.capabilities.buildxVersion).toBe(version);
+    expect(report.capabilities.buildxVersionText).toBe(text);
+    expect(await supportsAttestation(report.capabilities)).toBe(true);
+  });
+
+  it.each([
+    ["v0.0.0+unknown", "github.com/docker/buildx v0.0.0+unknown\\n"],
+    ["dev", "github.com/docker/buildx dev dev\\n"],
+    ["a commit hash", "github.com/docker/buildx 3f1c5e9d2b7a 3f1c5e9d2b7a\\n"],
+  ])("reads a development build (%s): healthy, with attestations", async (_, format) => {
+    const { env } = await dockerPrinting(format);
+    const report = await healthReport({ env, refresh: true });
+    expect(report.problems).toEqual([]);
+    expect(report.capabilities.buildxVersion).toBeNull();
+    expect(await supportsAttestation(report.capabilities)).toBe(true);
+  });
+
+  it("reports empty output with exit 0 as a problem: not healthy, no attestations, and the doctor says so", async () => {
+    const { env, docker } = await dockerPrinting("");
+    const report = await healthReport({ env, refresh: true });
+    const problem = {
+      code: "buildx-version-unreadable",
+      message: `buildx version printed nothing (exit code 0): reinstall buildx, or see what "${docker} buildx version" prints`,
+    };
+    expect(report.healthy).toBe(false);
+    expect(report.problems).toEqual([problem]);
+    expect(await supportsAttestation(report.capabilities)).toBe(false);
+    const lines = formatDoctor(report.capabilities).split("\n");
+    expect(lines).toContain("  buildx       unknown: buildx version printed nothing");
+    expect(lines).toContain("  no  attestations kept with the image: buildx's version could not be read");
+    expect(lines.slice(-2)).toEqual(["not healthy:", `  - ${problem.message} [buildx-version-unreadable]`]);
+  });
+
+  it("reports output with no version in it as a problem, quoting it", async () => {
+    const { env } = await dockerPrinting("Segmentation fault (core dumped)\\n");
+    const report = await healthReport({ env, refresh: true });
+    expect(report.healthy).toBe(false);
+    expect(report.problems).toEqual([{ code: "buildx-version-unreadable", message: 'cannot read a version in what buildx version printed: "Segmentation fault (core dumped)"' }]);
+    expect(await supportsAttestation(report.capabilities)).toBe(false);
+  });
+});
+
 describe("supportsAttestation without probing", () => {
   const caps = (buildxVersion: string | null, buildxCommand: string[] | null = ["docker", "buildx"]) =>
     ({ ...UNKNOWN_CAPABILITIES, buildxVersion, buildxCommand });
@@ -372,7 +437,8 @@ describe("supportsAttestation without probing", () => {
     ["0.9.1", true, false],
     ["0.10.0", true, true],
     ["0.13.1", true, true],
-    [null, true, true],
+    // No version and no text: buildx printed nothing, which is not a development build.
+    [null, true, false],
     ["0.13.1", false, false],
   ] as const)("buildx %s (command found: %s) -> %s", async (v, found, expected) => {
     expect(await supportsAttestation(caps(v, found ? ["docker", "buildx"] : null))).toBe(expected);

@@ -3,11 +3,13 @@
  * between writing the temporary file and putting it in place, and the order of write, fsync and
  * rename can be checked.
  */
-import { chmod, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
+import { execFileSync } from "node:child_process";
+import { chmod, lstat, mkdir, mkdtemp, readdir, readFile, readlink, realpath, rm, stat, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeEach, describe, expect, it, vi } from "vitest";
-import { makeRecipe, RECIPE_SCHEMA_URL, RecipeError, saveRecipe, schemaPathFrom, writeFileAtomic } from "../lib/recipe.ts";
+import { main } from "../lib/cli.ts";
+import { loadRecipeFile, makeRecipe, RECIPE_SCHEMA_URL, RecipeError, saveRecipe, schemaPathFrom, writeFileAtomic } from "../lib/recipe.ts";
 
 const fault = vi.hoisted(() => ({
   /** The next call of this name fails (once). */
@@ -179,5 +181,172 @@ describe("the $schema a saved recipe points at", () => {
     const root = await mkdtemp(join(tmpdir(), "buildx-kit-schema-"));
     const saved = await saveRecipe(join(root, "api.json"), makeRecipe({ context: ".", tag: "api:1" }));
     expect(JSON.parse(saved.text).$schema).toBe(RECIPE_SCHEMA_URL);
+  });
+});
+
+/** A tmpfs of `size` mounted on a new folder (root only; null where mounting is not allowed). */
+async function smallDisk(size = "64k"): Promise<{ dir: string; readOnly: () => void } | null> {
+  const dir = await tempDir();
+  try {
+    execFileSync("mount", ["-t", "tmpfs", "-o", `size=${size}`, "tmpfs", dir], { stdio: "ignore" });
+  } catch {
+    return null;
+  }
+  mounts.push(dir);
+  return { dir, readOnly: () => execFileSync("mount", ["-o", "remount,ro", dir], { stdio: "ignore" }) };
+}
+const mounts: string[] = [];
+afterAll(() => {
+  for (const m of mounts.splice(0)) execFileSync("umount", [m], { stdio: "ignore" });
+});
+const canMount = await (async () => {
+  const d = await mkdtemp(join(tmpdir(), "recipe-save-mount-"));
+  try {
+    execFileSync("mount", ["-t", "tmpfs", "-o", "size=4k", "tmpfs", d], { stdio: "ignore" });
+    execFileSync("umount", [d], { stdio: "ignore" });
+    return true;
+  } catch {
+    return false;
+  } finally {
+    await rm(d, { recursive: true, force: true });
+  }
+})();
+
+/** Fills a disk: a file written until no byte more fits. */
+async function fill(dir: string): Promise<void> {
+  await writeFile(join(dir, "filler"), Buffer.alloc(1 << 20)).catch((e: NodeJS.ErrnoException) => {
+    if (e.code !== "ENOSPC") throw e;
+  });
+}
+
+/** A CliIO that keeps what the CLI says. */
+function io(cwd: string): { out: string[]; err: string[]; io: Parameters<typeof main>[1] } {
+  const out: string[] = [];
+  const err: string[] = [];
+  return { out, err, io: { out: (t) => out.push(t), err: (t) => err.push(t), env: { ...process.env, NO_COLOR: "1" }, isTTY: false, cwd } };
+}
+
+describe("faults while saving (issue 14): a clean error naming the path given, the old file intact, no temporary file", () => {
+  it("a folder on the way that is a file", async () => {
+    const dir = await tempDir();
+    await writeFile(join(dir, "notes.txt"), "x");
+    const path = join(dir, "notes.txt", "api.json");
+    const error = (await saveRecipe(path, OLD).catch((e: unknown) => e)) as RecipeError;
+    expect(error).toBeInstanceOf(RecipeError);
+    expect(error.message).toBe(`${path}: not saved (1 problem):\n  ${path}: ${join(dir, "notes.txt")} is a file, not a folder`);
+    expect(error.problems[0]!.code).toBe("not-a-folder");
+    const deeper = join(dir, "notes.txt", "sub", "api.json");
+    expect(((await saveRecipe(deeper, OLD).catch((e: unknown) => e)) as RecipeError).message)
+      .toBe(`${deeper}: not saved (1 problem):\n  ${deeper}: ${join(dir, "notes.txt")} is a file, not a folder`);
+    expect(await readdir(dir)).toEqual(["notes.txt"]);
+  });
+
+  it("through the CLI: build --save into a file's folder exits 2 with the path as typed", async () => {
+    const dir = await tempDir();
+    await writeFile(join(dir, "notes.txt"), "x");
+    const said = io(dir);
+    expect(await main(["build", "--dry-run", "--offline", "--save", "notes.txt/api.json", "."], said.io)).toBe(2);
+    expect(said.err).toEqual(["error: notes.txt/api.json: not saved (1 problem):\n  notes.txt/api.json: notes.txt is a file, not a folder"]);
+  });
+
+  it.skipIf(!canMount)("a full disk (a 64k tmpfs): exit 2, the old file intact, the temporary file removed", async () => {
+    const disk = (await smallDisk())!;
+    const path = join(disk.dir, "api.json");
+    await saveRecipe(path, OLD);
+    const before = await readFile(path, "utf8");
+    await fill(disk.dir);
+    const big = { ...NEW, description: "x".repeat(8192) };
+    const error = (await saveRecipe(path, big, { overwrite: true }).catch((e: unknown) => e)) as RecipeError;
+    expect(error).toBeInstanceOf(RecipeError);
+    expect(error.message).toBe(`${path}: not saved (1 problem):\n  ${path}: cannot be written: no space left on the device`);
+    expect(error.problems[0]!.code).toBe("not-written");
+    expect(await readFile(path, "utf8")).toBe(before);
+    expect((await readdir(disk.dir)).sort()).toEqual(["api.json", "filler"]);
+    // The CLI: exit 2, the path as typed, nothing else said.
+    const said = io(disk.dir);
+    expect(await main(["build", "--dry-run", "--offline", "--force", "--save", "api.json", "--build-arg", `PAD=${"x".repeat(8192)}`, "."], said.io)).toBe(2);
+    expect(said.err).toEqual(["error: api.json: not saved (1 problem):\n  api.json: cannot be written: no space left on the device"]);
+    expect(await readFile(path, "utf8")).toBe(before);
+    expect((await readdir(disk.dir)).sort()).toEqual(["api.json", "filler"]);
+  });
+
+  it.skipIf(!canMount)("a read-only file system (fails for root too): exit 2, the old file intact", async () => {
+    const disk = (await smallDisk())!;
+    const path = join(disk.dir, "api.json");
+    await saveRecipe(path, OLD);
+    const before = await readFile(path, "utf8");
+    disk.readOnly();
+    const error = (await saveRecipe(path, NEW, { overwrite: true }).catch((e: unknown) => e)) as RecipeError;
+    expect(error.message).toBe(`${path}: not saved (1 problem):\n  ${path}: cannot be written: the file system is read-only`);
+    const said = io(disk.dir);
+    expect(await main(["build", "--dry-run", "--offline", "--save", "new.json", "."], said.io)).toBe(2);
+    expect(said.err).toEqual(["error: new.json: not saved (1 problem):\n  new.json: cannot be written: the file system is read-only"]);
+    expect(await readFile(path, "utf8")).toBe(before);
+    expect(await readdir(disk.dir)).toEqual(["api.json"]);
+  });
+
+  it("stale temporary files of the same recipe from a killed save are removed; a live process's and other files' are kept", async () => {
+    const dir = await tempDir();
+    const path = join(dir, "api.json");
+    await saveRecipe(path, OLD);
+    const dead = ".api.json.99999999.deadbeef.tmp"; // no such process (above any pid_max)
+    const live = `.api.json.${process.ppid}.cafebabe.tmp`; // a process that is running
+    const other = ".web.json.99999999.deadbeef.tmp"; // another recipe's
+    const odd = ".api.json.99999999.tmp"; // not a name saving makes
+    for (const name of [dead, live, other, odd]) await writeFile(join(dir, name), "half a recipe");
+    await saveRecipe(path, NEW, { overwrite: true });
+    expect((await readdir(dir)).sort()).toEqual([live, odd, other, "api.json"].sort());
+  });
+});
+
+describe("symbolic links (issue 14)", () => {
+  it("--force over a symlinked recipe writes the file the link points to; the link stays a link", async () => {
+    const dir = await tempDir();
+    await mkdir(join(dir, "shared"));
+    const target = join(dir, "shared", "api.json");
+    await saveRecipe(target, OLD);
+    await chmod(target, 0o640);
+    await symlink("shared/api.json", join(dir, "api.json"));
+    await expect(saveRecipe(join(dir, "api.json"), NEW)).rejects.toThrow("already exists: pass overwrite (CLI: --force) to replace it");
+    const saved = await saveRecipe(join(dir, "api.json"), NEW, { overwrite: true });
+    expect(saved.file).toBe(target);
+    expect((await lstat(join(dir, "api.json"))).isSymbolicLink()).toBe(true);
+    expect(await readlink(join(dir, "api.json"))).toBe("shared/api.json");
+    expect(await readFile(target, "utf8")).toBe(saved.text);
+    expect(JSON.parse(await readFile(target, "utf8")).options.tag).toBe("api:2");
+    expect((await stat(target)).mode & 0o777).toBe(0o640);
+    expect((await readdir(dir)).sort()).toEqual(["api.json", "shared"]);
+    expect(await readdir(join(dir, "shared"))).toEqual(["api.json"]);
+  });
+
+  it("build --force --save over a symlinked recipe, through the CLI: the link stays, its target holds the new recipe", async () => {
+    const dir = await tempDir();
+    await mkdir(join(dir, "shared"));
+    await writeFile(join(dir, "shared", "api.json"), "old\n");
+    await symlink(join(dir, "shared", "api.json"), join(dir, "api.json"));
+    const said = io(dir);
+    expect(await main(["build", "--dry-run", "--offline", "--force", "--save", "api.json", "-t", "api:3", "."], said.io)).toBe(0);
+    expect((await lstat(join(dir, "api.json"))).isSymbolicLink()).toBe(true);
+    // Its paths are relative to the folder of the file it is, shared/, however it is reached.
+    expect(JSON.parse(await readFile(join(dir, "shared", "api.json"), "utf8")).options).toEqual({ context: "..", tag: ["api:3"] });
+    const real = await realpath(dir);
+    expect((await loadRecipeFile(join(dir, "api.json"))).dir).toBe(join(real, "shared"));
+    expect(said.err).toEqual(["saved api.json"]);
+  });
+
+  it("build --save through a symlinked folder writes paths relative to the real folder, where the recipe builds", async () => {
+    const root = await realpath(await tempDir());
+    await mkdir(join(root, "project", "app"), { recursive: true });
+    await mkdir(join(root, "elsewhere", "recipes"), { recursive: true });
+    // project/recipes -> ../elsewhere/recipes: ".." of the link is project, of the real folder elsewhere.
+    await symlink(join(root, "elsewhere", "recipes"), join(root, "project", "recipes"));
+    const said = io(join(root, "project"));
+    expect(await main(["build", "--dry-run", "--offline", "--save", "recipes/app.json", "--metadata-file", "meta.json", "app"], said.io)).toBe(0);
+    const saved = JSON.parse(await readFile(join(root, "elsewhere", "recipes", "app.json"), "utf8"));
+    expect(saved.options).toEqual({ context: "../../project/app", metadataFile: "../../project/meta.json" });
+    // Loaded through the link, it resolves against the real folder: the same app folder.
+    const loaded = await loadRecipeFile(join(root, "project", "recipes", "app.json"));
+    expect(loaded.dir).toBe(join(root, "elsewhere", "recipes"));
+    expect(join(loaded.dir, saved.options.context)).toBe(join(root, "project", "app"));
   });
 });

@@ -3,7 +3,7 @@
  * built, nothing written), --set, the saved format, and the shipped JSON Schema (current, and in
  * agreement with what loading accepts).
  */
-import { mkdtemp, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readdir, readFile, realpath, rm, stat, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeEach, describe, expect, it, vi } from "vitest";
@@ -237,6 +237,26 @@ describe("valid recipes", () => {
       { path: "options.tag", code: "invalid-value", message: "expects a string, got the number 3" },
     ]);
     expect(validateRecipe(makeRecipe({ tag: "app:1" }, { name: "x", capabilities: { ...UNKNOWN_CAPABILITIES, buildxVersion: "0.13.1" } }))).toEqual([]);
+  });
+});
+
+describe("the folder a recipe's paths resolve against (issue 14)", () => {
+  it("is the real folder of the file, symbolic links resolved, as buildx sees it: loading and runRecipes' cwd", async () => {
+    const root = await realpath(await tempDir());
+    await mkdir(join(root, "real", "recipes"), { recursive: true });
+    await writeFile(join(root, "real", "recipes", "api.json"), JSON.stringify({ recipe: 1, options: { context: "..", tag: "api:1" } }));
+    // A symlinked folder, and a symlinked file in another folder.
+    await symlink(join(root, "real", "recipes"), join(root, "linked"));
+    await symlink(join(root, "real", "recipes", "api.json"), join(root, "api.json"));
+    for (const path of [join(root, "linked", "api.json"), join(root, "api.json")]) {
+      const loaded = await loadRecipeFile(path);
+      expect(loaded.path).toBe(path);
+      expect(loaded.file).toBe(path);
+      expect(loaded.dir).toBe(join(root, "real", "recipes"));
+      const [result] = await runRecipes([path], { capabilities: UNKNOWN_CAPABILITIES, quiet: true });
+      expect(result!.cwd).toBe(join(root, "real", "recipes"));
+    }
+    expect(builds.calls).toHaveLength(2);
   });
 });
 

@@ -4,10 +4,10 @@
  * scope, the dot-commands, errors that do not end the session, the history file, and the end of
  * input (Ctrl-D) ending it with exit 0. The terminal side (arrows, Ctrl-C) is test/cli-tmux.test.ts.
  */
-import { access, readFile, writeFile } from "node:fs/promises";
+import { access, chmod, readFile, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createEvaluator, isIncomplete, show } from "../lib/repl.ts";
+import { createEvaluator, holdsSecret, isIncomplete, KEPT_OUT_OF_HISTORY, show } from "../lib/repl.ts";
 import type { BuildResult } from "../lib/result.ts";
 import { ANSI, cleanup, cli, fakePath, nonce, projectCopy, type Ran, RUNTIMES, type RuntimeName, tempDir, trackImage } from "./fixtures/cli/support.ts";
 import { requireEngine } from "./support/engine.ts";
@@ -210,6 +210,44 @@ describe.each(NAMES)("the REPL on %s, through its input", (rt) => {
     expect(await readFile(file, "utf8")).toBe("1+1\nconst a = 1\n.exit\n2+2\n");
   });
 
+  it("keeps input holding a secret value out of the history, says so once, and writes the file 0600 (issue 14)", async () => {
+    const home = await tempDir("repl-home");
+    const file = join(home, ".buildx-kit_history");
+    // A history file from before, readable by others: made the person's own.
+    await writeFile(file, "'old line'\n");
+    await chmod(file, 0o644);
+    const r = await repl(rt, [
+      "1+1",
+      'const run = { secrets: { NPM_TOKEN: "s3cr3t-one" } }',
+      'plan({ secret: "id=npm,env=NPM_TOKEN" }).argv.length',
+      "'id=npm,value=s3cr3t-two'.length",
+      // Over several lines: the value is on a line without the word.
+      "JSON.stringify({",
+      "  secrets: {",
+      '    A: "s3cr3t-three" } })',
+      "'after'",
+    ], { home });
+    expect(r.code, r.stderr).toBe(0);
+    expect(said(r)).toBe([
+      "2",
+      KEPT_OUT_OF_HISTORY,
+      "6",
+      "23",
+      `'{"secrets":{"A":"s3cr3t-three"}}'`,
+      "'after'",
+      "",
+    ].join("\n"));
+    const text = await readFile(file, "utf8");
+    expect(text).toBe(`'old line'\n1+1\nplan({ secret: "id=npm,env=NPM_TOKEN" }).argv.length\n'after'\n`);
+    expect(text).not.toMatch(/s3cr3t/);
+    expect((await stat(file)).mode & 0o777).toBe(0o600);
+  });
+
+  it("makes a new history file 0600 (issue 14)", async () => {
+    const r = await repl(rt, ["1+1"]);
+    expect((await stat(join(r.home, ".buildx-kit_history"))).mode & 0o777).toBe(0o600);
+  });
+
   it.skipIf(!engine.ok)(".doctor reports on the real engine", async () => {
     const out = said(await repl(rt, [".doctor"]));
     const lines = out.split("\n");
@@ -234,6 +272,24 @@ describe.each(NAMES)("the REPL on %s, through its input", (rt) => {
     ].join("\n")));
     // buildx's progress went to stderr, not into the REPL's output.
     expect(r.stderr).toMatch(/^#\d+ naming to /m);
+  });
+});
+
+describe("holdsSecret(): what the history keeps out (issue 14)", () => {
+  it.each([
+    ['build(o, { secrets: { NPM_TOKEN: "x" } })', true],
+    ['build(o, { "secrets": { NPM_TOKEN: "x" } })', true],
+    ["await buildx({ secrets })`-t app:1 .`", false],
+    ["await buildx({ secrets: s })`-t app:1 .`", true],
+    ['plan({ secret: "id=npm,value=hunter2" })', true],
+    [".dry --secret id=npm,value=hunter2 .", true],
+    ['plan({ secret: "id=npm,env=NPM_TOKEN" })', false],
+    ['plan({ secret: "id=npm,src=.npmrc" })', false],
+    ["x.value = 1", false],
+    ["if (value === 1) 2", false],
+    ["mySecrets.length", false],
+  ])("%s -> %s", (line, expected) => {
+    expect(holdsSecret(line)).toBe(expected);
   });
 });
 

@@ -6,7 +6,7 @@ import { describe, expect, it } from "vitest";
 import { type Capabilities, UNKNOWN_CAPABILITIES } from "../lib/capabilities.ts";
 import { ATTESTATION_SINCE, supportsAttestation } from "../lib/probe.ts";
 import semverGte from "semver/functions/gte.js";
-import { atLeast, parseBuildxVersion } from "../lib/version.ts";
+import { atLeast, type BuildxVersionKind, parseBuildxVersion } from "../lib/version.ts";
 
 interface Case {
   readonly what: string;
@@ -16,6 +16,8 @@ interface Case {
   /** The first line, trimmed. */
   readonly raw: string;
   readonly attestation: boolean;
+  /** What kind of buildx it names (default: "release" when a version is read, else "development"). */
+  readonly kind?: BuildxVersionKind;
 }
 
 const CORPUS: readonly Case[] = [
@@ -79,12 +81,57 @@ const CORPUS: readonly Case[] = [
     output: "buildx v0.11.2 9872040\n",
     version: "0.11.2", raw: "buildx v0.11.2 9872040", attestation: true,
   },
-  { what: "empty output", output: "", version: null, raw: "", attestation: true },
-  { what: "whitespace only", output: " \n\t\n", version: null, raw: "", attestation: true },
+  { what: "empty output", output: "", version: null, raw: "", attestation: false, kind: "unreadable" },
+  { what: "whitespace only", output: " \n\t\n", version: null, raw: "", attestation: false, kind: "unreadable" },
   {
     what: "garbage",
     output: "Segmentation fault (core dumped)\n",
-    version: null, raw: "Segmentation fault (core dumped)", attestation: true,
+    version: null, raw: "Segmentation fault (core dumped)", attestation: false, kind: "unreadable",
+  },
+  {
+    what: "the package path alone",
+    output: "github.com/docker/buildx\n",
+    version: null, raw: "github.com/docker/buildx", attestation: false, kind: "unreadable",
+  },
+  {
+    what: "a WARNING: line before the version line",
+    output: "WARNING: Error loading config file: /root/.docker/config.json: unexpected end of JSON input\ngithub.com/docker/buildx v0.13.1 788433953af10f2a698f5c07611dcdeb2b2f8b2f\n",
+    version: "0.13.1", raw: "github.com/docker/buildx v0.13.1 788433953af10f2a698f5c07611dcdeb2b2f8b2f", attestation: true,
+  },
+  {
+    what: "a WARNING: line before a bare version",
+    output: "WARNING: buildx is old\nv0.9.1\n",
+    version: "0.9.1", raw: "v0.9.1", attestation: false,
+  },
+  {
+    what: "only a WARNING: line",
+    output: "WARNING: something\n",
+    version: null, raw: "WARNING: something", attestation: false, kind: "unreadable",
+  },
+  {
+    what: "a NUL right after the version",
+    output: "github.com/docker/buildx v0.13.1\0 788433953af10f2a698f5c07611dcdeb2b2f8b2f\n",
+    version: "0.13.1", raw: "github.com/docker/buildx v0.13.1  788433953af10f2a698f5c07611dcdeb2b2f8b2f", attestation: true,
+  },
+  {
+    what: "NULs padding the output",
+    output: "\0\0github.com/docker/buildx 0.12.1\0\0",
+    version: "0.12.1", raw: "github.com/docker/buildx 0.12.1", attestation: true,
+  },
+  {
+    what: "a ~ after the version (Debian's pre-release mark)",
+    output: "github.com/docker/buildx 0.13.1~rc1 0.13.1~rc1-1\n",
+    version: "0.13.1", raw: "github.com/docker/buildx 0.13.1~rc1 0.13.1~rc1-1", attestation: true,
+  },
+  {
+    what: "a ~ after an old version",
+    output: "github.com/docker/buildx 0.9.1~ds1 0.9.1~ds1-2\n",
+    version: "0.9.1", raw: "github.com/docker/buildx 0.9.1~ds1 0.9.1~ds1-2", attestation: false,
+  },
+  {
+    what: "a build from source with a NUL after it",
+    output: "github.com/docker/buildx v0.0.0+unknown\0\n",
+    version: null, raw: "github.com/docker/buildx v0.0.0+unknown", attestation: true,
   },
   {
     what: "multi-line output (the first line counts)",
@@ -128,8 +175,8 @@ describe("parseBuildxVersion", () => {
     expect(CORPUS.length).toBeGreaterThanOrEqual(15);
   });
 
-  it.each(CORPUS)("$what -> $version", ({ output, version, raw }) => {
-    expect(parseBuildxVersion(output)).toEqual({ version, raw });
+  it.each(CORPUS)("$what -> $version", ({ output, version, raw, kind }) => {
+    expect(parseBuildxVersion(output)).toEqual({ version, raw, kind: kind ?? (version === null ? "development" : "release") });
   });
 
   it.each(CORPUS)("$what -> attestation support: $attestation", async ({ output, attestation }) => {
@@ -147,7 +194,7 @@ describe("parseBuildxVersion", () => {
   });
 
   it("reads a version printed on its own", () => {
-    expect(parseBuildxVersion("v0.17.1\n")).toEqual({ version: "0.17.1", raw: "v0.17.1" });
+    expect(parseBuildxVersion("v0.17.1\n")).toEqual({ version: "0.17.1", raw: "v0.17.1", kind: "release" });
   });
 
   it("reads no version out of the package path alone", () => {
@@ -158,6 +205,18 @@ describe("parseBuildxVersion", () => {
 describe("supportsAttestation", () => {
   it("starts at 0.10.0", () => {
     expect(ATTESTATION_SINCE).toBe("0.10.0");
+  });
+
+  it.each([
+    ["a known release at 0.10.0", "0.10.0", "github.com/docker/buildx v0.10.0 abc", true],
+    ["a known release below", "0.9.1", "github.com/docker/buildx v0.9.1 abc", false],
+    ["v0.0.0+unknown", null, "github.com/docker/buildx v0.0.0+unknown", true],
+    ["dev", null, "github.com/docker/buildx dev dev", true],
+    ["a commit hash", null, "github.com/docker/buildx 3f1c5e9d2b7a 3f1c5e9d2b7a", true],
+    ["empty output", null, "", false],
+    ["unreadable output", null, "Segmentation fault (core dumped)", false],
+  ] as const)("%s -> %s", async (_, buildxVersion, buildxVersionText, expected) => {
+    expect(await supportsAttestation({ ...UNKNOWN_CAPABILITIES, buildxVersion, buildxVersionText, buildxCommand: ["docker", "buildx"] })).toBe(expected);
   });
 
   it("is false without a buildx to run, whatever the version", async () => {
@@ -195,6 +254,6 @@ describe("atLeast", () => {
   });
 
   it("reads a version too large to be a number as no release", () => {
-    expect(parseBuildxVersion("github.com/docker/buildx v99999999999999999999.0.0 x")).toEqual({ version: null, raw: "github.com/docker/buildx v99999999999999999999.0.0 x" });
+    expect(parseBuildxVersion("github.com/docker/buildx v99999999999999999999.0.0 x")).toEqual({ version: null, raw: "github.com/docker/buildx v99999999999999999999.0.0 x", kind: "unreadable" });
   });
 });
