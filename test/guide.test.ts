@@ -14,6 +14,7 @@ import { shellCommand } from "../lib/spawn.ts";
 import {
   ANCIENT, CLASSIC, fakeBuild, machine, MODERN, NONE, OLD, Screen, scripted, type Step, workdir,
 } from "./fixtures/guide/fake.ts";
+import { canMount } from "./support/mount.ts";
 
 interface Journey {
   readonly code: number;
@@ -99,15 +100,6 @@ const MORE_NO: Step = {
   answer: false, default: false,
 };
 const WHERE = "Where does the result go?";
-/** Whether this process may mount a tmpfs (root here). */
-const canMount = (() => {
-  try {
-    execFileSync("sh", ["-c", 'd=$(mktemp -d) && mount -t tmpfs -o size=4k tmpfs "$d" && umount "$d"; r=$?; rmdir "$d"; exit $r'], { stdio: "ignore" });
-    return true;
-  } catch {
-    return false;
-  }
-})();
 const NOW = "What now?";
 
 describe("guide: destinations", () => {

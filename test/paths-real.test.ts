@@ -12,6 +12,7 @@ import { runRecipe } from "../lib/recipe.ts";
 import { build } from "../lib/run.ts";
 import { cleanup, nonce, projectCopy, tempDir, trackImage } from "./fixtures/cli/support.ts";
 import { requireEngine } from "./support/engine.ts";
+import { canMount } from "./support/mount.ts";
 
 const engine = await requireEngine();
 afterAll(cleanup);
@@ -58,15 +59,6 @@ describe.skipIf(!engine.ok)("paths as the file system has them", () => {
   });
 });
 
-/** Whether this process may mount a tmpfs (root here). */
-const canMount = (() => {
-  try {
-    execFileSync("sh", ["-c", 'd=$(mktemp -d) && mount -t tmpfs -o size=4k tmpfs "$d" && umount "$d"; r=$?; rmdir "$d"; exit $r'], { stdio: "ignore" });
-    return true;
-  } catch {
-    return false;
-  }
-})();
 
 describe.skipIf(!engine.ok || !canMount)("a full TMPDIR (issue 14)", () => {
   it("build() and the CLI say so, naming TMPDIR, and leave nothing there", async () => {

@@ -10,6 +10,7 @@ import { join } from "node:path";
 import { afterAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { main } from "../lib/cli.ts";
 import { loadRecipeFile, makeRecipe, RECIPE_SCHEMA_URL, RecipeError, saveRecipe, schemaPathFrom, writeFileAtomic } from "../lib/recipe.ts";
+import { canMount } from "./support/mount.ts";
 
 const fault = vi.hoisted(() => ({
   /** The next call of this name fails (once). */
@@ -199,18 +200,6 @@ const mounts: string[] = [];
 afterAll(() => {
   for (const m of mounts.splice(0)) execFileSync("umount", [m], { stdio: "ignore" });
 });
-const canMount = await (async () => {
-  const d = await mkdtemp(join(tmpdir(), "recipe-save-mount-"));
-  try {
-    execFileSync("mount", ["-t", "tmpfs", "-o", "size=4k", "tmpfs", d], { stdio: "ignore" });
-    execFileSync("umount", [d], { stdio: "ignore" });
-    return true;
-  } catch {
-    return false;
-  } finally {
-    await rm(d, { recursive: true, force: true });
-  }
-})();
 
 /** Fills a disk: a file written until no byte more fits. */
 async function fill(dir: string): Promise<void> {
