@@ -18,7 +18,8 @@ export interface BuilderInfo {
 
 /** Why something the build needs is missing. */
 export interface Problem {
-  readonly code: "no-docker" | "daemon-unreachable" | "no-buildx" | "buildx-too-old" | "buildx-version-unreadable" | "builder-unavailable";
+  /** `probe-timeout`: a command the probe ran did not answer within its time limit (stopped, with all it started). */
+  readonly code: "no-docker" | "daemon-unreachable" | "no-buildx" | "buildx-too-old" | "buildx-version-unreadable" | "builder-unavailable" | "probe-timeout";
   readonly message: string;
 }
 

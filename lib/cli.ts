@@ -1,6 +1,8 @@
 /**
  * The `buildx-kit` command. Each subcommand is loaded when used, so `buildx-kit run` does not pay
- * for the guide's prompts. Exit codes: 0 ok, 1 build failed, 2 bad input, 130 interrupted.
+ * for the guide's prompts. Exit codes: 0 ok, 1 build failed, 2 bad input, 130 interrupted (a build or
+ * a run interrupted by a signal nobody else handles dies of it once it has cleaned up: 130 for
+ * Ctrl-C, 143 for SIGTERM, as a shell reports them).
  */
 import * as host from "./host.ts";
 import { dirname, resolve } from "./posix.ts";

@@ -176,6 +176,8 @@ export interface BuildErrorDetails {
   readonly progressShown?: boolean;
   /** The folders the build used, for the hints that name them. */
   readonly facts?: Pick<FailureFacts, "context" | "file">;
+  /** True for a build an interrupt kept from starting (several recipes, one after another). */
+  readonly notStarted?: boolean;
 }
 
 /** A BuildError as plain JSON (what `JSON.stringify` writes, `run --json` prints, a nothrow result carries). */
@@ -231,7 +233,9 @@ export class BuildError extends Error implements BuildErrorDetails {
     const stepOutput = details.stepOutput !== undefined ? details.stepOutput : fromPlain?.output ?? null;
     const startError = details.startError ?? null;
     const hint = details.interrupted ? null : hintFor(startError ?? details.stderrTail, { ...details.facts, failedStep });
-    const how = details.interrupted
+    const how = details.notStarted
+      ? `not run: interrupted${details.signal ? ` by ${details.signal}` : ""} before it started`
+      : details.interrupted
       ? `interrupted${details.signal ? ` by ${details.signal}` : ""}`
       : startError !== null
       ? "could not start"

@@ -49,7 +49,7 @@ interface DenoCommandOptions {
   readonly cwd?: string;
   readonly env: Record<string, string>;
   readonly clearEnv: true;
-  readonly stdin: "null" | "inherit";
+  readonly stdin: "null" | "inherit" | "piped";
   readonly stdout: "null" | "inherit" | "piped";
   readonly stderr: "null" | "inherit" | "piped";
   readonly detached: boolean;
@@ -58,6 +58,7 @@ interface DenoCommandOptions {
 /** A process Deno.Command started. */
 interface DenoChild {
   readonly pid: number;
+  readonly stdin: WritableStream<Uint8Array>;
   readonly stdout: ReadableStream<Uint8Array>;
   readonly stderr: ReadableStream<Uint8Array>;
   readonly status: Promise<{ code: number; signal: string | null }>;
@@ -136,15 +137,33 @@ export type Signal = NodeJS.Signals;
 /** Our own listeners, so that `listenedElsewhere` can leave them out. */
 const ours = new Set<() => void>();
 
+/** Per signal, buildx-kit's one listener and the handlers it calls (so 12 builds add one listener, not 12). */
+const dispatchers = new Map<Signal, { readonly handlers: Set<() => void>; readonly dispatch: () => void }>();
+
 /** Calls `handler` on `signal` until the returned function is called. */
 export function onSignal(signal: Signal, handler: () => void): () => void {
-  ours.add(handler);
-  if (deno) deno.addSignalListener(signal, handler);
-  else node().on(signal, handler);
+  let entry = dispatchers.get(signal);
+  if (!entry) {
+    const handlers = new Set<() => void>();
+    const dispatch = () => {
+      for (const h of [...handlers]) h();
+    };
+    entry = { handlers, dispatch };
+    dispatchers.set(signal, entry);
+    ours.add(dispatch);
+    if (deno) deno.addSignalListener(signal, dispatch);
+    else node().on(signal, dispatch);
+  }
+  const { handlers, dispatch } = entry;
+  // A function of its own, so that one handler given twice is called twice and removed once each.
+  const mine = () => handler();
+  handlers.add(mine);
   return () => {
-    ours.delete(handler);
-    if (deno) deno.removeSignalListener(signal, handler);
-    else node().off(signal, handler);
+    if (!handlers.delete(mine) || handlers.size > 0 || dispatchers.get(signal) !== entry) return;
+    dispatchers.delete(signal);
+    ours.delete(dispatch);
+    if (deno) deno.removeSignalListener(signal, dispatch);
+    else node().off(signal, dispatch);
   };
 }
 

@@ -24,7 +24,16 @@ export interface ProbeOptions {
    * `false` reads the driver from buildx's files instead, with no process: enough to plan a build.
    */
   readonly inspect?: boolean;
+  /**
+   * How long each command the probe runs (`buildx version`, `buildx inspect`, `docker info`) may
+   * take before it is stopped, with everything it started, and reported as a `probe-timeout`
+   * problem. Default: the environment's `BUILDX_KIT_PROBE_TIMEOUT_MS`, else 20 s.
+   */
+  readonly timeoutMs?: number;
 }
+
+/** How long a probe's command may take by default. */
+export const PROBE_TIMEOUT_MS = 20_000;
 
 const cache = new Map<string, Promise<Capabilities>>();
 
@@ -35,9 +44,34 @@ export async function findExecutable(name: string, path: string | undefined): Pr
   return candidates[found.indexOf(true)] ?? null;
 }
 
-function run(command: readonly string[], args: readonly string[], env: Record<string, string | undefined>): Promise<Captured> {
-  return capture([...command, ...args], { env, timeoutMs: 20_000 });
+/** The probe's time limit per command: the option, else BUILDX_KIT_PROBE_TIMEOUT_MS, else 20 s. */
+function probeTimeout(options: ProbeOptions, env: Record<string, string | undefined>): number {
+  const given = options.timeoutMs ?? Number(env.BUILDX_KIT_PROBE_TIMEOUT_MS || NaN);
+  return Number.isFinite(given) && given > 0 ? given : PROBE_TIMEOUT_MS;
 }
+
+/** The commands that outlived the time limit, as problems: one each, naming the command and the limit. */
+const hung = new WeakMap<Record<string, string | undefined>, Problem[]>();
+
+function run(command: readonly string[], args: readonly string[], env: Record<string, string | undefined>): Promise<Captured> {
+  const timeoutMs = timeouts.get(env) ?? PROBE_TIMEOUT_MS;
+  return capture([...command, ...args], { env, timeoutMs }).then((ran) => {
+    if (ran.timedOut) {
+      const shown = [command[0]!.split("/").pop()!, ...command.slice(1), ...args].join(" ");
+      const limit = timeoutMs % 1000 === 0 ? `${timeoutMs / 1000} s` : `${timeoutMs} ms`;
+      const list = hung.get(env) ?? [];
+      list.push({
+        code: "probe-timeout",
+        message: `${shown} did not answer within ${limit}: stopped it and everything it started (a hung docker or buildx; BUILDX_KIT_PROBE_TIMEOUT_MS sets the limit)`,
+      });
+      hung.set(env, list);
+    }
+    return ran;
+  });
+}
+
+/** Per probe (its environment object), the time limit its commands run under. */
+const timeouts = new WeakMap<Record<string, string | undefined>, number>();
 
 /** Reads `docker buildx inspect` text: the builder and each node's platforms and BuildKit version. */
 export function parseInspect(text: string): BuilderInfo | null {
@@ -76,6 +110,7 @@ export function usesContainerdStore(info: { DriverStatus?: unknown; Driver?: unk
 
 async function gather(options: ProbeOptions): Promise<Capabilities> {
   const env = options.env ? { ...options.env } : host.env();
+  timeouts.set(env, probeTimeout(options, env));
   const problems: Problem[] = [];
   const builder = options.builder ?? env.BUILDX_BUILDER ?? undefined;
 
@@ -104,9 +139,14 @@ async function gather(options: ProbeOptions): Promise<Capabilities> {
     installed.then((found) => (docker && found ? pluginOf(docker, found, env) : null)),
   ]);
 
+  // A command that hung is named as such, not as what its missing answer would otherwise suggest.
+  const timedOut = hung.get(env) ?? [];
+  problems.push(...timedOut);
+  if (version.timedOut) return blank({ problems, engineVersion: engine?.version ?? null, containerdImageStore: engine?.containerdImageStore ?? null, buildxCommand });
+
   const engineVersion = engine?.version ?? null;
   const containerdImageStore = engine?.containerdImageStore ?? null;
-  if (engine?.problem) problems.push({ code: "daemon-unreachable", message: `the Docker daemon is not reachable: ${engine.problem}` });
+  if (engine?.problem && !timedOut.some((p) => p.message.includes(" info "))) problems.push({ code: "daemon-unreachable", message: `the Docker daemon is not reachable: ${engine.problem}` });
 
   const parsedVersion = parseBuildxVersion(version.stdout);
   const buildxMissing = version.code !== 0 && /is not a docker command|unknown command|not found/i.test(version.stderr + version.stdout);
@@ -127,7 +167,7 @@ async function gather(options: ProbeOptions): Promise<Capabilities> {
   }
 
   const builderInfo = fromFiles ?? (inspect?.code === 0 ? parseInspect(inspect.stdout) : null);
-  if (!builderInfo && inspect && !problems.some((p) => p.code === "daemon-unreachable")) {
+  if (!builderInfo && inspect && !inspect.timedOut && !problems.some((p) => p.code === "daemon-unreachable")) {
     problems.push({
       code: "builder-unavailable",
       message: `cannot inspect builder ${builder ?? "(current)"}: ${firstLine(inspect.stderr) || `exit code ${inspect.code}`}`,

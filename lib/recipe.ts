@@ -24,6 +24,7 @@ import { isRemote, visitPaths } from "./paths.ts";
 import { probe } from "./probe.ts";
 import type { BuildResult } from "./result.ts";
 import { build, type RunOptions } from "./run.ts";
+import { commandIn } from "./shell.ts";
 import { applySets, parseSet, shownSet } from "./overrides.ts";
 import { describe } from "./values.ts";
 
@@ -637,6 +638,11 @@ export interface RecipeRunResult {
   /** The folder the build ran in: the recipe's relative paths resolve against it. */
   readonly cwd: string;
   readonly ok: boolean;
+  /**
+   * False for a recipe that never started: an interrupt (Ctrl-C, SIGTERM, the AbortSignal) came
+   * first. Its error is then an interrupted `BuildError` that says so.
+   */
+  readonly ran: boolean;
   /** The options it built with, after `--set`. */
   readonly options: BuildOptions;
   /** The build's result (also for a failed build when `nothrow` was set); null when it threw. */
@@ -780,8 +786,35 @@ export async function runRecipes(sources: readonly RecipeSource[], run: RecipeRu
   const many = planned.length > 1;
   const log = run.log ?? ((line: string) => host.write("stderr", `${line}\n`));
   const results = new Array<RecipeRunResult>(planned.length);
+
+  // From the first build until the last temp folder is gone, a signal from outside (Ctrl-C,
+  // SIGTERM, a hang-up) is runRecipes' to handle: the builds running stop, no other starts, and
+  // once every build has cleaned up the signal is re-raised (unless someone else listens for it),
+  // so the process dies of it as a shell script would (130 for Ctrl-C, 143 for SIGTERM).
+  const stopAll = new AbortController();
+  let interruptedBy: host.Signal | null = null;
+  const forgetSignals = INTERRUPTS.map((s) => host.onSignal(s, () => {
+    interruptedBy ??= s;
+    if (!stopAll.signal.aborted) stopAll.abort(s);
+  }));
+  const given = run.signal;
+  const onGiven = () => {
+    if (!stopAll.signal.aborted) stopAll.abort(given?.reason);
+  };
+  if (given?.aborted) onGiven();
+  else given?.addEventListener("abort", onGiven, { once: true });
+
   const runOne = async (index: number): Promise<void> => {
     const p = planned[index]!;
+    if (stopAll.signal.aborted) {
+      const argv = plan(p.options, p.capabilities).argv;
+      const reason: unknown = stopAll.signal.reason;
+      const signal = interruptedBy ?? (typeof reason === "string" && /^SIG[A-Z0-9]+$/.test(reason) ? reason : null);
+      const error = new BuildError({ exitCode: null, signal, command: commandIn(p.cwd, argv), argv, stderrTail: "", interrupted: true, durationMs: 0, notStarted: true });
+      const now = Date.now();
+      results[index] = { path: p.path, name: p.name, cwd: p.cwd, options: p.options, ok: false, ran: false, result: null, error, warnings: p.warnings, startedAt: now, finishedAt: now };
+      return;
+    }
     // Several builds drawing on one terminal would garble it: plain progress, each line named.
     const interleaved = many && !run.onProgress && !run.quiet && !p.options.quiet && p.options.progress === undefined && host.isTerminal("stderr");
     const options = interleaved ? { ...p.options, progress: "plain" } : p.options;
@@ -793,6 +826,7 @@ export async function runRecipes(sources: readonly RecipeSource[], run: RecipeRu
     try {
       result = await build(options, {
         ...run,
+        signal: stopAll.signal,
         cwd: p.cwd,
         capabilities: p.capabilities,
         log: say,
@@ -805,6 +839,7 @@ export async function runRecipes(sources: readonly RecipeSource[], run: RecipeRu
     results[index] = {
       path: p.path, name: p.name, cwd: p.cwd, options: p.options,
       ok: error === null && result !== null && result.ok,
+      ran: true,
       result, error, warnings: p.warnings, startedAt, finishedAt: Date.now(),
     };
   };
@@ -816,9 +851,18 @@ export async function runRecipes(sources: readonly RecipeSource[], run: RecipeRu
       for (const index of chain) await runOne(index);
     }
   });
-  await Promise.all(workers);
+  try {
+    await Promise.all(workers);
+  } finally {
+    for (const f of forgetSignals) f();
+    given?.removeEventListener("abort", onGiven);
+  }
+  if (interruptedBy && !host.listenedElsewhere(interruptedBy)) host.kill(host.pid(), interruptedBy);
   return results;
 }
+
+/** The signals from outside that stop a run of recipes. */
+const INTERRUPTS = ["SIGINT", "SIGTERM", "SIGHUP"] as const;
 
 function planProblem(d: Diagnostic, p: Prepared): RecipeProblem {
   return {
@@ -847,7 +891,7 @@ export async function runRecipe(source: RecipeSource, run: RecipeRunOptions = {}
 export function runResultJson(r: RecipeRunResult): Record<string, unknown> {
   const e = r.error as (Error & { exitCode?: unknown; hint?: unknown; errorLines?: unknown; command?: unknown }) | null;
   return {
-    path: r.path, name: r.name, cwd: r.cwd, ok: r.ok, result: r.result, warnings: r.warnings.map(formatProblem),
+    path: r.path, name: r.name, cwd: r.cwd, ok: r.ok, ran: r.ran, result: r.result, warnings: r.warnings.map(formatProblem),
     // A BuildError's own JSON (stderr tail, failing step and its output, ...); any other error's essentials.
     error: e instanceof BuildError ? e.toJSON() : e ? { name: e.name, message: e.message, exitCode: e.exitCode ?? null, hint: e.hint ?? null, errorLines: e.errorLines ?? [], command: e.command ?? null } : null,
     startedAt: new Date(r.startedAt).toISOString(),

@@ -12,7 +12,7 @@ import { type Invocation, invocation } from "./invocation.ts";
 import { probe } from "./probe.ts";
 import { type ProgressEvent, ProgressReader } from "./progress.ts";
 import { type BuildResult, readMetadata } from "./result.ts";
-import { launch } from "./spawn.ts";
+import { launch, signalGroup } from "./spawn.ts";
 
 type Signal = host.Signal;
 
@@ -176,22 +176,62 @@ export async function build(options: BuildOptions, run: RunOptions = {}): Promis
   }
   if (run.dryRun) return result(inv, { dryRun: true, exitCode: null, durationMs: 0 });
 
-  // A private folder (mkdtemp makes it 0700) for the metadata file, unless the options name one.
-  const scratch = options.metadataFile ? null : await privateFolder();
-  // A signal from outside that nobody else handles: re-raised only once the temp folder is gone.
-  const reraise: { signal: Signal | null } = { signal: null };
-  // Should this process end mid-build (an uncaught error, process.exit()), the folder goes with it.
-  const forget = scratch ? host.onProcessEnd(() => host.removeNowSync(scratch)) : () => {};
+  // From here until the temp folder is gone, a signal from outside is buildx-kit's to handle: it
+  // stops the build (or keeps it from starting), and is re-raised once the folder is removed.
+  const interrupt: Interrupt = { by: null, stop: null };
+  const forgetSignals = INTERRUPTS.map((s) => host.onSignal(s, () => {
+    interrupt.by ??= s;
+    interrupt.stop?.(s);
+  }));
+  let scratch: string | null = null;
+  // Should this process end mid-build (an uncaught error, process.exit()), the folder goes with it;
+  // should it be killed outright (SIGKILL), the build's supervisor removes it (lib/spawn.ts).
+  let forget = () => {};
   try {
+    // A private folder (mkdtemp makes it 0700) for the metadata file, unless the options name one.
+    scratch = options.metadataFile ? null : await privateFolder();
+    const made = scratch;
+    if (made) forget = host.onProcessEnd(() => host.removeNowSync(made));
     // Read where buildx writes it: relative to the folder it runs in as the file system has it
     // (".." of a symlinked cwd is its real parent, not the parent of the name).
     const metadataFile = scratch ? join(scratch, "metadata.json") : resolve(await host.realPath(inv.cwd).catch(() => inv.cwd), options.metadataFile!);
-    return await spawnBuild(inv, { ...run, capabilities: caps }, mode, metadataFile, scratch !== null, log, reraise, failureFacts(options, inv.cwd));
+    return await spawnBuild(inv, { ...run, capabilities: caps }, mode, metadataFile, scratch, log, interrupt, failureFacts(options, inv.cwd));
   } finally {
     forget();
     if (scratch) await host.remove(scratch);
-    if (reraise.signal) host.kill(host.pid(), reraise.signal);
+    for (const f of forgetSignals) f();
+    // A signal from outside with no one else to handle it: die of it, as a shell script would
+    // (exit status 128+n, so 130 for Ctrl-C), now that buildx has stopped and the folder is gone.
+    if (interrupt.by && !run.signal?.aborted && !host.listenedElsewhere(interrupt.by)) host.kill(host.pid(), interrupt.by);
   }
+}
+
+/** A signal from outside during a build: which came first, and how to pass it on to buildx once it runs. */
+interface Interrupt {
+  by: Signal | null;
+  stop: ((signal: Signal) => void) | null;
+}
+
+/** Per AbortSignal, the handlers of the builds it stops: one listener however many builds share it. */
+const abortHandlers = new WeakMap<AbortSignal, Set<() => void>>();
+
+/** Calls `handler` once `signal` aborts, until the returned function is called. */
+function onAbort(signal: AbortSignal, handler: () => void): () => void {
+  let handlers = abortHandlers.get(signal);
+  if (!handlers) {
+    const all = new Set<() => void>();
+    handlers = all;
+    abortHandlers.set(signal, all);
+    signal.addEventListener("abort", () => {
+      abortHandlers.delete(signal);
+      for (const h of [...all]) h();
+    }, { once: true });
+  }
+  const mine = () => handler();
+  handlers.add(mine);
+  return () => {
+    handlers.delete(mine);
+  };
 }
 
 /** A BuildResult for `inv` from what the run learned (nothing, for a dry run). */
@@ -225,17 +265,17 @@ async function spawnBuild(
   run: RunOptions,
   mode: ProgressMode,
   metadataFile: string,
-  privateMetadata: boolean,
+  scratch: string | null,
   log: (line: string) => void,
-  reraise: { signal: Signal | null },
+  interrupt: Interrupt,
   facts: { context: string | null; file: string | null },
 ): Promise<BuildResult> {
   const { argv, command, plan: planned } = inv;
   const readsStdin = planned.options.context === "-" || planned.options.file === "-";
   const writesStdout = planned.outputs.some((o) => o.attrs.dest === "-");
 
-  if (run.signal?.aborted) {
-    throw new BuildError({ exitCode: null, signal: null, command, argv, stderrTail: "", interrupted: true, durationMs: 0 });
+  if (run.signal?.aborted || interrupt.by) {
+    throw new BuildError({ exitCode: null, signal: interrupt.by, command, argv, stderrTail: "", interrupted: true, durationMs: 0 });
   }
 
   const started = performance.now();
@@ -243,7 +283,7 @@ async function spawnBuild(
   // The private metadata file goes in after `build`; it is gone once build() returns, so the
   // invocation everyone is shown does not name it.
   const at = argv.indexOf("build") + 1;
-  const spawned = privateMetadata ? [...argv.slice(0, at), `--metadata-file=${metadataFile}`, ...argv.slice(at)] : argv;
+  const spawned = scratch ? [...argv.slice(0, at), `--metadata-file=${metadataFile}`, ...argv.slice(at)] : argv;
   const runs = executable(spawned, { ...(run.env ?? host.env()), ...inv.env }, run.capabilities);
 
   const tail: string[] = [];
@@ -271,7 +311,11 @@ async function spawnBuild(
   const child = await launch(runs.argv, {
     cwd: inv.cwd,
     env: runs.env,
+    // Bound: should this process be killed outright, buildx dies with it (it must not go on to push
+    // or load) and the temp folder goes (lib/spawn.ts has the supervisor).
     detached: true,
+    bound: true,
+    leftovers: scratch ? [scratch] : [],
     stdin: readsStdin ? "inherit" : "ignore",
     stdout: run.stdout ?? "inherit",
     stderr: mode.inherit ? "inherit" : (chunk) => {
@@ -290,13 +334,16 @@ async function spawnBuild(
     signalGroup(pid, signal);
     killTimer ??= setTimeout(() => signalGroup(pid, "SIGKILL"), run.killGraceMs ?? 10_000);
   };
-  const forgetSignals = INTERRUPTS.map((s) => host.onSignal(s, () => stop(s)));
+  interrupt.stop = stop;
+  // A signal that came while buildx was starting.
+  if (interrupt.by) stop(interrupt.by);
   // The abort reason may name the signal (handle.kill("SIGTERM")); anything else means Ctrl-C.
-  const onAbort = () => {
-    const reason = run.signal?.reason;
-    stop(typeof reason === "string" && /^SIG[A-Z0-9]+$/.test(reason) ? (reason as Signal) : "SIGINT");
-  };
-  run.signal?.addEventListener("abort", onAbort, { once: true });
+  const forgetAbort = run.signal
+    ? onAbort(run.signal, () => {
+      const reason = run.signal?.reason;
+      stop(typeof reason === "string" && /^SIG[A-Z0-9]+$/.test(reason) ? (reason as Signal) : "SIGINT");
+    })
+    : () => {};
   // The build runs in a group of its own, which a closed terminal's hang-up does not reach: should
   // this process end while it runs (an uncaught error, process.exit()), the build ends with it.
   const forget = host.onProcessEnd(() => signalGroup(pid, "SIGKILL"));
@@ -305,20 +352,13 @@ async function spawnBuild(
   try {
     output = await child.exited;
   } finally {
-    for (const f of forgetSignals) f();
-    run.signal?.removeEventListener("abort", onAbort);
+    interrupt.stop = null;
+    forgetAbort();
     forget();
     clearTimeout(killTimer);
   }
   if (partial) onLine(partial);
   const durationMs = Math.round(performance.now() - started);
-
-  // A signal from outside with no one else to handle it: die of it, as a shell script would
-  // (exit status 128+n, so 130 for Ctrl-C), now that buildx has stopped; build() does so after
-  // removing its temp files (dying here would leave them behind).
-  if (interruptedBy && !run.signal?.aborted && !host.listenedElsewhere(interruptedBy)) {
-    reraise.signal = interruptedBy;
-  }
 
   let metadataText: string | null = null;
   try {
@@ -369,19 +409,6 @@ function executable(argv: readonly string[], env: Readonly<Record<string, string
     return { argv: [plugin, ...argv.slice(1)], env: { ...env, DOCKER_CLI_PLUGIN_ORIGINAL_CLI_COMMAND: argv[0] } };
   }
   return { argv, env };
-}
-
-function signalGroup(pid: number | undefined, signal: Signal): void {
-  if (!pid) return;
-  try {
-    host.kill(-pid, signal);
-  } catch {
-    try {
-      host.kill(pid, signal);
-    } catch {
-      // already gone
-    }
-  }
 }
 
 /**
