@@ -46,7 +46,7 @@ class Terminal {
     ].join("\n"));
     const conf = join(cwd, ".guide-tmux.conf");
     await writeFile(conf, "set -g history-limit 20000\n");
-    await exec("tmux", ["-L", SOCKET, "-f", conf, "new-session", "-d", "-s", name, "-x", "120", "-y", "40", `sh '${script}'`]);
+    await tmux("-f", conf, "new-session", "-d", "-s", name, "-x", "120", "-y", "40", `sh '${script}'`);
     return new Terminal(name, cwd);
   }
 

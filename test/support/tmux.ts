@@ -23,7 +23,18 @@ export const hasTmux: boolean = (() => {
 
 /** tmux on a private server named `socket`. */
 export function tmuxOn(socket: string): (...args: string[]) => Promise<{ stdout: string; stderr: string }> {
-  return (...args: string[]) => exec("tmux", ["-L", socket, ...args]);
+  return async (...args: string[]) => {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await exec("tmux", ["-L", socket, ...args]);
+      } catch (e) {
+        // The server quits with its last session: a command that reaches it while it exits gets
+        // this, and the next one starts a new server. Any other failure is the caller's.
+        if (attempt === 3 || !String((e as { stderr?: string }).stderr ?? "").includes("server exited unexpectedly")) throw e;
+        await sleep(200);
+      }
+    }
+  };
 }
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
