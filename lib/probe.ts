@@ -130,6 +130,9 @@ async function gather(options: ProbeOptions): Promise<Capabilities> {
       message: `cannot inspect builder ${builder ?? "(current)"}: ${firstLine(inspect.stderr) || `exit code ${inspect.code}`}`,
     });
   }
+  // A builder buildx can name but will not build with (another context's: builder.Validate).
+  const chosen = await selection;
+  if (chosen?.error && chosen.name !== null) problems.push({ code: "builder-unavailable", message: `cannot build with builder ${chosen.name}: ${chosen.error}` });
   const firstNode: BuilderNode | undefined = builderInfo?.nodes[0];
   return {
     buildxVersion: parsedVersion.version,
@@ -355,10 +358,12 @@ function builderFromDecision(decision: BuilderDecision | null): BuilderInfo | nu
   if (!decision?.name) return null;
   if (decision.kind === "context") return { name: decision.name, driver: "docker", nodes: [] };
   const instance = decision.instance;
-  if (!instance?.Driver) return null;
+  if (!instance) return null;
+  // No driver: a docker context's builder saved as an instance; buildx picks the docker driver
+  // for an engine with BuildKit (builder.Factory), any engine buildx-kit can build on.
   return {
     name: instance.Name ?? decision.name,
-    driver: instance.Driver,
+    driver: instance.Driver || "docker",
     nodes: (instance.Nodes ?? []).map((n) => ({
       name: n.Name ?? "",
       status: null,

@@ -5,7 +5,9 @@
  * 1. `--builder NAME` (commands/root.go: the flag's default is `$BUILDX_BUILDER`), so
  * 2. `BUILDX_BUILDER`. A name is an instance file `instances/NAME` (lowercased, when a valid name)
  *    or else a docker context's own builder; else "no builder NAME found"
- *    (store/storeutil.GetNodeGroup).
+ *    (store/storeutil.GetNodeGroup). A context's builder builds only when that context is the
+ *    current one (builder.Validate; `buildx inspect` skips the check): else buildx fails with "use
+ *    `docker --context=NAME buildx` to switch to context NAME".
  * 3. buildx's `current` file, in `$BUILDX_CONFIG`, else `$DOCKER_CONFIG/buildx` (~/.docker/buildx)
  *    (util/confutil): `{Key, Name, Global}` (store.Txn.Current). With a Name: `Global` and the
  *    instance exists: that instance. `Key` equal to the current endpoint: the instance if it
@@ -75,7 +77,10 @@ export interface BuilderDecision {
   readonly endpoint: string;
   /** How the rule applied, for people: "--builder", "BUILDX_BUILDER", "current (Global)", ... */
   readonly detail: string;
-  /** Why buildx would fail to find the builder, or null. */
+  /**
+   * Why buildx would fail to build with it, or null: no such builder (then `name` is null), or a
+   * context's builder that is not the current context (`name` is that context).
+   */
   readonly error: string | null;
 }
 
@@ -164,7 +169,11 @@ export function decideBuilder(input: {
     if (found !== "missing") {
       return { ...base, name: found.Name || instanceKey(name)!, source, kind: "instance", instance: found, builderContext: null, detail, error: null };
     }
-    if (contextExists(name)) return { ...base, name, source, kind: "context", instance: null, builderContext: name, detail, error: null };
+    if (contextExists(name)) {
+      // builder.Validate: a context's builder builds only as the current context's.
+      const error = name === context.name ? null : `use \`docker --context=${name} buildx\` to switch to context "${name}"`;
+      return { ...base, name, source, kind: "context", instance: null, builderContext: name, detail, error };
+    }
     return { ...base, name: null, source, kind: null, instance: null, builderContext: null, detail, error: `no builder "${name}" found` };
   };
 
@@ -292,7 +301,7 @@ async function engineHostOf(decision: BuilderDecision, env: Readonly<Record<stri
   if (decision.kind === "context" && decision.builderContext) return await contextHost(env, decision.builderContext);
   const node = decision.instance?.Nodes?.[0];
   const driver = decision.instance?.Driver;
-  if (decision.kind === "instance" && node?.Endpoint && (driver === "docker-container" || driver === "docker")) {
+  if (decision.kind === "instance" && node?.Endpoint && (!driver || driver === "docker-container" || driver === "docker")) {
     // A node's endpoint is a context's name or a docker host.
     return node.Endpoint.includes("://") ? node.Endpoint : await contextHost(env, node.Endpoint);
   }

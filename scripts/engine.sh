@@ -323,7 +323,8 @@ ensure_buildx_plugin() {
 # bridge of its own, so nothing it does reaches the main engine. Never
 # `--bridge none`: dockerd then deletes the host's docker0 and the main
 # engine's RUN steps lose their network. It needs no base image (the tests
-# build FROM scratch). Its pids are ours, in $STATE_DIR like the rest.
+# build FROM scratch), and keeps images in the classic store. Its pids are
+# ours, in $STATE_DIR like the rest.
 
 SECOND_CONTEXT=buildx-kit-second
 SECOND_RUN=/run/buildx-kit                       # its sockets and runtime state
@@ -362,8 +363,16 @@ disabled_plugins = ["io.containerd.grpc.v1.cri"]
 [plugins."io.containerd.internal.v1.opt"]
   path = "$SECOND_CONTAINERD_ROOT/opt"
 EOF
-  # Its own daemon.json (else dockerd reads /etc/docker/daemon.json): the same image store.
-  echo '{"features":{"containerd-snapshotter":true}}' | jq . >"$SECOND_DAEMON_JSON"
+  # Its own daemon.json (else dockerd reads /etc/docker/daemon.json), with the classic image
+  # store: unlike the main engine's, so a probe shows which engine it describes. A change
+  # restarts our second dockerd.
+  local want
+  want=$(echo '{"features":{"containerd-snapshotter":false}}' | jq .)
+  SECOND_DAEMON_JSON_CHANGED=0
+  if [[ ! -f $SECOND_DAEMON_JSON || $(<"$SECOND_DAEMON_JSON") != "$want" ]]; then
+    printf '%s\n' "$want" >"$SECOND_DAEMON_JSON"
+    SECOND_DAEMON_JSON_CHANGED=1
+  fi
 }
 
 # The bridge of the second engine's default network; made once, kept while it runs.
@@ -393,7 +402,11 @@ start_second_containerd() {
 }
 
 start_second_dockerd() {
-  if pid_alive "$(pidfile_of docker2)" dockerd; then return 0; fi
+  if pid_alive "$(pidfile_of docker2)" dockerd; then
+    ((SECOND_DAEMON_JSON_CHANGED)) || return 0
+    log "$SECOND_DAEMON_JSON changed: restarting the second dockerd"
+    stop_one docker2 dockerd
+  fi
   if second_answers; then
     log "a Docker Engine not started by us already answers on $SECOND_SOCK; using it"
     return 0
@@ -472,7 +485,7 @@ second_status() {
     fi
   done
   if second_answers; then
-    echo "second engine:    $(docker --host "$SECOND_HOST" version --format '{{.Server.Version}}' 2>/dev/null || echo '?') on $SECOND_HOST (bridge $SECOND_BRIDGE, containerd $SECOND_CONTAINERD_SOCK)"
+    echo "second engine:    $(docker --host "$SECOND_HOST" version --format '{{.Server.Version}}' 2>/dev/null || echo '?') on $SECOND_HOST (bridge $SECOND_BRIDGE, containerd $SECOND_CONTAINERD_SOCK, storage $(docker --host "$SECOND_HOST" info --format '{{.Driver}}' 2>/dev/null || echo '?'))"
   else
     echo "second engine:    not answering on $SECOND_HOST"
   fi

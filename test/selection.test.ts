@@ -45,7 +45,10 @@ const SOCK = "unix:///var/run/docker.sock";
 const CASES: Record<string, Case> = {
   "nothing set: the default context's builder": { expected: { name: "default", source: "default", detail: "the default context" } },
   "--builder naming an instance": { builder: "inst1", instances: ["inst1"], expected: { name: "inst1", source: "flag" } },
-  "--builder naming a docker context": { builder: "ctx1", contexts: ["ctx1"], expected: { name: "ctx1", source: "flag" } },
+  "--builder naming another docker context (inspect shows it, a build refuses it)": {
+    builder: "ctx1", contexts: ["ctx1"], expected: { name: "ctx1", source: "flag", error: 'use `docker --context=ctx1 buildx` to switch to context "ctx1"' },
+  },
+  "--builder naming the current docker context": { builder: "ctx1", contexts: ["ctx1"], env: { DOCKER_CONTEXT: "ctx1" }, expected: { name: "ctx1", source: "flag" } },
   "--builder naming the default context": { builder: "default", expected: { name: "default", source: "flag" } },
   "--builder over BUILDX_BUILDER": { builder: "inst1", instances: ["inst1", "inst2"], env: { BUILDX_BUILDER: "inst2" }, expected: { name: "inst1", source: "flag" } },
   "BUILDX_BUILDER, any case (instance names are lowercased)": { instances: ["inst1"], env: { BUILDX_BUILDER: "INST1" }, expected: { name: "inst1", source: "env" } },
