@@ -1,4 +1,5 @@
 /** What the machine can do, as `probe()` found it. A plain object: tests and dry runs pass their own. */
+import type { BuilderSource } from "./selection.ts";
 import { describe } from "./values.ts";
 
 /** One node of a builder. */
@@ -50,6 +51,15 @@ export interface Capabilities {
   readonly containerdImageStore: boolean | null;
   /** The builder in use, or null when it could not be inspected. */
   readonly builder: BuilderInfo | null;
+  /**
+   * Which of buildx's rules chose the builder: `--builder` ("flag"), `BUILDX_BUILDER` ("env"),
+   * buildx's current builder in `$BUILDX_CONFIG` ("config"), the docker context's builder chosen
+   * by `DOCKER_HOST`, `DOCKER_CONTEXT` or config.json ("context"), or none of them ("default").
+   * Null or absent: unknown.
+   */
+  readonly builderSource?: BuilderSource | null;
+  /** The docker context docker uses (`default` included), or null/absent when unknown. */
+  readonly dockerContext?: string | null;
   /** Everything that stood in the way, in the order found. Empty when all is well. */
   readonly problems: readonly Problem[];
 }
@@ -65,6 +75,8 @@ export const UNKNOWN_CAPABILITIES: Capabilities = Object.freeze({
   buildkitVersion: null,
   containerdImageStore: null,
   builder: null,
+  builderSource: null,
+  dockerContext: null,
   problems: [],
 });
 
@@ -82,6 +94,12 @@ const FIELDS: Readonly<Record<keyof Capabilities, { optional?: true; expects: st
   buildkitVersion: { expects: "a string or null", ok: (v) => v === null || typeof v === "string" },
   containerdImageStore: { expects: "true, false or null", ok: (v) => v === null || typeof v === "boolean" },
   builder: { expects: "an object or null", ok: (v) => v === null || (typeof v === "object" && !Array.isArray(v)) },
+  builderSource: {
+    optional: true,
+    expects: '"flag", "env", "config", "context", "default" or null',
+    ok: (v) => v === null || v === undefined || ["flag", "env", "config", "context", "default"].includes(v as string),
+  },
+  dockerContext: { optional: true, expects: "a string or null", ok: (v) => v === null || v === undefined || typeof v === "string" },
   problems: { expects: "an array", ok: (v) => Array.isArray(v) },
 };
 

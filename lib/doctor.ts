@@ -52,6 +52,15 @@ export function featureStatus(caps: Capabilities): FeatureStatus[] {
   return statuses;
 }
 
+/** How each of buildx's rules reads in the report. */
+const CHOSEN_BY: Readonly<Record<NonNullable<Capabilities["builderSource"]>, string>> = {
+  flag: "--builder",
+  env: "BUILDX_BUILDER",
+  config: "buildx's current builder (docker buildx use, in $BUILDX_CONFIG or ~/.docker/buildx)",
+  context: "the docker context's builder (DOCKER_HOST, DOCKER_CONTEXT or docker context use)",
+  default: "the default: the default docker context's builder",
+};
+
 /** The doctor's report, one fact a line, with marks that survive without colour. */
 export function formatDoctor(caps: Capabilities, paint: (style: "ok" | "bad" | "dim", text: string) => string = (_s, t) => t): string {
   const lines: string[] = [];
@@ -62,8 +71,10 @@ export function formatDoctor(caps: Capabilities, paint: (style: "ok" | "bad" | "
   row("buildx", caps.buildxVersion ?? (caps.buildxVersionText
     ? `unknown release (${caps.buildxVersionText}); assuming the latest`
     : caps.buildxCommand ? paint("bad", "unknown: buildx version printed nothing") : paint("bad", "not found")));
+  if (caps.dockerContext) row("context", caps.dockerContext);
   if (caps.builder) {
     row("builder", `${caps.builder.name} (driver ${caps.builder.driver})`);
+    if (caps.builderSource) row("  chosen by", CHOSEN_BY[caps.builderSource]);
     for (const node of caps.builder.nodes) {
       row("  node", `${node.name}: ${node.status ?? "unknown"}, BuildKit ${node.buildkitVersion ?? "unknown"}`);
       row("  platforms", node.platforms.join(", ") || "none reported");

@@ -7,13 +7,17 @@
 import * as host from "./host.ts";
 import { delimiter, dirname, join } from "./posix.ts";
 import { type BuilderInfo, type BuilderNode, type Capabilities, type Problem, UNKNOWN_CAPABILITIES } from "./capabilities.ts";
+import { type BuilderDecision, chooseBuilder } from "./selection.ts";
 import { MIN_BUILDX } from "./flags.ts";
 import { type Captured, capture } from "./spawn.ts";
 import { atLeast, parseBuildxVersion } from "./version.ts";
 
 /** How to probe. */
 export interface ProbeOptions {
-  /** The builder to inspect (else `BUILDX_BUILDER`, else the current one). */
+  /**
+   * The builder to inspect (`--builder`), else the one buildx picks: `BUILDX_BUILDER`, buildx's
+   * current builder (`$BUILDX_CONFIG/current`), the docker context's (lib/selection.ts).
+   */
   readonly builder?: string;
   /** The environment the tools see (default: this process's). */
   readonly env?: Readonly<Record<string, string | undefined>>;
@@ -120,16 +124,17 @@ async function gather(options: ProbeOptions): Promise<Capabilities> {
   // only what needs docker's path waits for it. `buildx inspect` runs only when asked for, or
   // when buildx's files do not tell the builder.
   const dockerFound = findExecutable("docker", env.PATH);
-  const files = options.inspect === false ? builderFromFiles(builder, env) : Promise.resolve(null);
+  const selection = chooseBuilder(options.builder, env).catch(() => null);
+  const files = options.inspect === false ? selection.then(builderFromDecision) : Promise.resolve(null);
   const installed = installedPlugin(env);
-  const engineAsked = engineInfo(dockerFound, env, options.refresh === true);
+  const engineAsked = engineInfo(dockerFound, env, options.refresh === true, selection);
 
   const docker = await dockerFound;
   const standalone = docker ? null : await findExecutable("buildx", env.PATH);
   const buildxCommand = docker ? [docker, "buildx"] : standalone ? [standalone] : null;
   if (!buildxCommand) {
     problems.push({ code: "no-docker", message: "no docker (and no standalone buildx) on PATH" });
-    return blank({ problems });
+    return blank({ problems, ...chosenBy(await selection) });
   }
   const [fromFiles, version, inspect, engine, plugin] = await Promise.all([
     files,
@@ -152,7 +157,7 @@ async function gather(options: ProbeOptions): Promise<Capabilities> {
   const buildxMissing = version.code !== 0 && /is not a docker command|unknown command|not found/i.test(version.stderr + version.stdout);
   if (version.code !== 0 && (buildxMissing || !version.stdout.trim())) {
     problems.push({ code: "no-buildx", message: `buildx is not installed: ${firstLine(version.stderr) || `exit code ${version.code}`}` });
-    return blank({ problems, engineVersion, containerdImageStore, buildxCommand: null });
+    return blank({ problems, engineVersion, containerdImageStore, buildxCommand: null, ...chosenBy(await selection) });
   }
   if (parsedVersion.kind === "unreadable") {
     problems.push({
@@ -173,6 +178,9 @@ async function gather(options: ProbeOptions): Promise<Capabilities> {
       message: `cannot inspect builder ${builder ?? "(current)"}: ${firstLine(inspect.stderr) || `exit code ${inspect.code}`}`,
     });
   }
+  // A builder buildx can name but will not build with (another context's: builder.Validate).
+  const chosen = await selection;
+  if (chosen?.error && chosen.name !== null) problems.push({ code: "builder-unavailable", message: `cannot build with builder ${chosen.name}: ${chosen.error}` });
   const firstNode: BuilderNode | undefined = builderInfo?.nodes[0];
   return {
     buildxVersion: parsedVersion.version,
@@ -184,8 +192,14 @@ async function gather(options: ProbeOptions): Promise<Capabilities> {
     buildkitVersion: firstNode?.buildkitVersion?.replace(/^v/, "") ?? null,
     containerdImageStore,
     builder: builderInfo,
+    ...chosenBy(await selection),
     problems,
   };
+}
+
+/** Which rule chose the builder, and the docker context docker uses, for Capabilities. */
+function chosenBy(decision: BuilderDecision | null): Pick<Capabilities, "builderSource" | "dockerContext"> {
+  return { builderSource: decision?.source ?? null, dockerContext: decision?.context.name ?? null };
 }
 
 interface EngineInfo {
@@ -202,8 +216,15 @@ interface EngineInfo {
  * daemon runs: keyed by its socket and pid file, both made anew when a daemon starts, and its
  * version. No pid file beside the socket (a remote or proxied daemon): asked every time.
  */
-async function engineInfo(dockerFound: Promise<string | null>, env: Record<string, string | undefined>, refresh: boolean): Promise<EngineInfo> {
-  const daemonHost = env.DOCKER_HOST || (env.DOCKER_CONTEXT && env.DOCKER_CONTEXT !== "default" ? null : "unix:///var/run/docker.sock");
+async function engineInfo(
+  dockerFound: Promise<string | null>,
+  env: Record<string, string | undefined>,
+  refresh: boolean,
+  selection: Promise<(BuilderDecision & { engineHost: string | null }) | null>,
+): Promise<EngineInfo> {
+  // The engine of the builder buildx picks: its docker context's (lib/selection.ts).
+  const chosen = await selection;
+  const daemonHost = chosen ? chosen.engineHost : env.DOCKER_HOST || (env.DOCKER_CONTEXT && env.DOCKER_CONTEXT !== "default" ? null : "unix:///var/run/docker.sock");
   if (daemonHost?.startsWith("unix://")) {
     const socketPath = daemonHost.slice("unix://".length);
     try {
@@ -230,7 +251,9 @@ async function engineInfo(dockerFound: Promise<string | null>, env: Record<strin
   }
   const docker = await dockerFound;
   if (!docker) return { version: null, containerdImageStore: null, problem: "no docker on PATH" };
-  const info = await run([docker], ["info", "--format", "{{json .}}"], env);
+  // A builder on another context than docker's own: ask that context's engine.
+  const other = chosen?.kind === "context" && chosen.builderContext && chosen.builderContext !== chosen.context.name ? ["--context", chosen.builderContext] : [];
+  const info = await run([docker], [...other, "info", "--format", "{{json .}}"], env);
   let parsed: { ServerVersion?: string; DriverStatus?: unknown; ServerErrors?: string[] } | null = null;
   try {
     parsed = JSON.parse(info.stdout.trim().split("\n")[0] || "null");
@@ -375,38 +398,27 @@ async function buildxVersion(
 }
 
 /**
- * The builder from buildx's own files ($DOCKER_CONFIG/buildx): the docker driver's default
- * builder, or a named instance's driver and nodes. Null when only `buildx inspect` can tell.
+ * The builder from buildx's own files, as buildx picks it (lib/selection.ts): a docker context's
+ * builder (docker driver), or a named instance's driver and nodes. Null when only `buildx
+ * inspect` can tell (buildx would not find the builder: inspect says why).
  */
-async function builderFromFiles(requested: string | undefined, env: Record<string, string | undefined>): Promise<BuilderInfo | null> {
-  const dir = join(configDir(env), "buildx");
-  let name = requested;
-  if (!name) {
-    try {
-      name = (JSON.parse(await host.readText(join(dir, "current"))) as { Name?: string }).Name || "default";
-    } catch {
-      name = "default";
-    }
-  }
-  try {
-    const instance = JSON.parse(await host.readText(join(dir, "instances", name))) as {
-      Name?: string; Driver?: string; Nodes?: { Name?: string; Platforms?: { OS?: string; Architecture?: string; Variant?: string }[] }[];
-    };
-    if (!instance.Driver) return null;
-    return {
-      name: instance.Name ?? name,
-      driver: instance.Driver,
-      nodes: (instance.Nodes ?? []).map((n) => ({
-        name: n.Name ?? "",
-        status: null,
-        platforms: (n.Platforms ?? []).map((p) => [p.OS, p.Architecture, p.Variant].filter(Boolean).join("/")),
-        buildkitVersion: null,
-      })),
-    };
-  } catch {
-    // No instance file: "default" is the docker context's own builder, on the docker driver.
-    return name === "default" && !env.DOCKER_CONTEXT ? { name: "default", driver: "docker", nodes: [] } : null;
-  }
+function builderFromDecision(decision: BuilderDecision | null): BuilderInfo | null {
+  if (!decision?.name) return null;
+  if (decision.kind === "context") return { name: decision.name, driver: "docker", nodes: [] };
+  const instance = decision.instance;
+  if (!instance) return null;
+  // No driver: a docker context's builder saved as an instance; buildx picks the docker driver
+  // for an engine with BuildKit (builder.Factory), any engine buildx-kit can build on.
+  return {
+    name: instance.Name ?? decision.name,
+    driver: instance.Driver || "docker",
+    nodes: (instance.Nodes ?? []).map((n) => ({
+      name: n.Name ?? "",
+      status: null,
+      platforms: (n.Platforms ?? []).map((p) => [p.OS, p.Architecture, p.Variant].filter(Boolean).join("/")),
+      buildkitVersion: null,
+    })),
+  };
 }
 
 function firstLine(text: string | undefined): string {
@@ -428,7 +440,7 @@ function blank(fields: Partial<Capabilities>): Capabilities {
  */
 export function probe(options: ProbeOptions = {}): Promise<Capabilities> {
   const env = options.env ?? host.env();
-  const key = JSON.stringify([options.inspect !== false, options.builder ?? env.BUILDX_BUILDER ?? "", env.PATH ?? "", env.DOCKER_HOST ?? "", env.DOCKER_CONTEXT ?? "", env.DOCKER_CONFIG ?? ""]);
+  const key = JSON.stringify([options.inspect !== false, options.builder ?? env.BUILDX_BUILDER ?? "", env.PATH ?? "", env.DOCKER_HOST ?? "", env.DOCKER_CONTEXT ?? "", env.DOCKER_CONFIG ?? "", env.BUILDX_CONFIG ?? ""]);
   const cached = cache.get(key);
   if (cached && !options.refresh) return cached;
   // A full probe answers a light one too.

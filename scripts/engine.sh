@@ -1,9 +1,13 @@
 #!/usr/bin/env bash
 # Bring up (or down) a real build engine for buildx-kit's tests on Debian 12:
 # Docker Engine + buildx + containerd image store, a local registry on
-# 127.0.0.1:5000, and an offline base image `local/busybox:1`.
+# 127.0.0.1:5000, and an offline base image `local/busybox:1`; and a second,
+# separate engine (its own dockerd, containerd and bridge) on
+# unix:///run/buildx-kit/docker2.sock, the docker context `buildx-kit-second`,
+# for the tests of which builder buildx picks.
 #
-#   bash scripts/engine.sh up|down|status
+#   bash scripts/engine.sh up|down|status          everything
+#   bash scripts/engine.sh up|down|status second   the second engine only
 #
 # Everything comes from Debian's own packages because nothing else is reachable
 # here, and anything installed by hand would not survive to CI or the next machine.
@@ -314,6 +318,181 @@ ensure_buildx_plugin() {
 }
 
 # ---------------------------------------------------------------------------
+# The second engine: a dockerd of its own (socket, data, exec root, pid file),
+# with a containerd of its own (config, root, state, socket, namespace) and a
+# bridge of its own, so nothing it does reaches the main engine. Never
+# `--bridge none`: dockerd then deletes the host's docker0 and the main
+# engine's RUN steps lose their network. It needs no base image (the tests
+# build FROM scratch), and keeps images in the classic store. Its pids are
+# ours, in $STATE_DIR like the rest.
+
+SECOND_CONTEXT=buildx-kit-second
+SECOND_RUN=/run/buildx-kit                       # its sockets and runtime state
+SECOND_SOCK=$SECOND_RUN/docker2.sock
+SECOND_HOST=unix://$SECOND_SOCK
+SECOND_DATA=$DATA_DIR/docker2                    # dockerd --data-root
+SECOND_EXEC=$SECOND_RUN/docker2-exec             # dockerd --exec-root (short: socket paths)
+SECOND_DOCKERD_PIDFILE=$SECOND_RUN/docker2-dockerd.pid  # dockerd's own --pidfile
+SECOND_DAEMON_JSON=$DATA_DIR/docker2-daemon.json # its own, not /etc/docker/daemon.json
+SECOND_DOCKERD_LOG=/var/log/buildx-kit-docker2.log
+SECOND_CONTAINERD_ROOT=$DATA_DIR/containerd2
+SECOND_CONTAINERD_STATE=$SECOND_RUN/containerd2
+SECOND_CONTAINERD_SOCK=$SECOND_RUN/containerd2.sock
+SECOND_CONTAINERD_CONFIG=$DATA_DIR/containerd2.toml
+SECOND_CONTAINERD_LOG=/var/log/buildx-kit-containerd2.log
+SECOND_NAMESPACE=buildx-kit-second               # containerd namespace (main: moby)
+SECOND_BRIDGE=bxk-second                         # at most 15 characters
+SECOND_BRIDGE_CIDR=10.231.77.1/24
+
+second_answers() { timeout 10 docker --host "$SECOND_HOST" info >/dev/null 2>&1; }
+second_containerd_answers() { timeout 5 ctr --address "$SECOND_CONTAINERD_SOCK" version >/dev/null 2>&1; }
+
+write_second_configs() {
+  mkdir -p "$SECOND_RUN" "$SECOND_CONTAINERD_ROOT" "$SECOND_DATA"
+  cat >"$SECOND_CONTAINERD_CONFIG" <<EOF
+# Written by buildx-kit scripts/engine.sh: the second engine's containerd.
+version = 2
+root = "$SECOND_CONTAINERD_ROOT"
+state = "$SECOND_CONTAINERD_STATE"
+# No CRI: it would want the host's CNI setup; dockerd needs none of it.
+disabled_plugins = ["io.containerd.grpc.v1.cri"]
+[grpc]
+  address = "$SECOND_CONTAINERD_SOCK"
+[ttrpc]
+  address = "$SECOND_CONTAINERD_SOCK.ttrpc"
+[plugins."io.containerd.internal.v1.opt"]
+  path = "$SECOND_CONTAINERD_ROOT/opt"
+EOF
+  # Its own daemon.json (else dockerd reads /etc/docker/daemon.json), with the classic image
+  # store: unlike the main engine's, so a probe shows which engine it describes. A change
+  # restarts our second dockerd.
+  local want
+  want=$(echo '{"features":{"containerd-snapshotter":false}}' | jq .)
+  SECOND_DAEMON_JSON_CHANGED=0
+  if [[ ! -f $SECOND_DAEMON_JSON || $(<"$SECOND_DAEMON_JSON") != "$want" ]]; then
+    printf '%s\n' "$want" >"$SECOND_DAEMON_JSON"
+    SECOND_DAEMON_JSON_CHANGED=1
+  fi
+}
+
+# The bridge of the second engine's default network; made once, kept while it runs.
+ensure_second_bridge() {
+  if ! ip link show "$SECOND_BRIDGE" >/dev/null 2>&1; then
+    if ip -4 route show | grep -q "^${SECOND_BRIDGE_CIDR%.*}\."; then
+      die "${SECOND_BRIDGE_CIDR%.*}.0/24 is already routed here; change SECOND_BRIDGE_CIDR"
+    fi
+    log "creating bridge $SECOND_BRIDGE ($SECOND_BRIDGE_CIDR) for the second engine"
+    ip link add "$SECOND_BRIDGE" type bridge || die "ip link add $SECOND_BRIDGE type bridge failed"
+  fi
+  if ! ip -4 addr show dev "$SECOND_BRIDGE" | grep -q "inet $SECOND_BRIDGE_CIDR "; then
+    ip addr add "$SECOND_BRIDGE_CIDR" dev "$SECOND_BRIDGE" || die "cannot give $SECOND_BRIDGE the address $SECOND_BRIDGE_CIDR"
+  fi
+  ip link set "$SECOND_BRIDGE" up
+}
+
+start_second_containerd() {
+  if pid_alive "$(pidfile_of containerd2)" containerd; then return 0; fi
+  if second_containerd_answers; then
+    log "a containerd not started by us already answers on $SECOND_CONTAINERD_SOCK; using it"
+    return 0
+  fi
+  log "starting the second engine's containerd on $SECOND_CONTAINERD_SOCK"
+  start_detached containerd2 "$SECOND_CONTAINERD_LOG" containerd --config "$SECOND_CONTAINERD_CONFIG"
+  wait_until containerd2 containerd "$SECOND_CONTAINERD_LOG" second_containerd_answers
+}
+
+start_second_dockerd() {
+  if pid_alive "$(pidfile_of docker2)" dockerd; then
+    ((SECOND_DAEMON_JSON_CHANGED)) || return 0
+    log "$SECOND_DAEMON_JSON changed: restarting the second dockerd"
+    stop_one docker2 dockerd
+  fi
+  if second_answers; then
+    log "a Docker Engine not started by us already answers on $SECOND_SOCK; using it"
+    return 0
+  fi
+  # What a killed dockerd leaves behind would stop the next start.
+  rm -f "$SECOND_SOCK" "$SECOND_DOCKERD_PIDFILE"
+  log "starting the second dockerd on $SECOND_HOST"
+  start_detached docker2 "$SECOND_DOCKERD_LOG" dockerd \
+    --config-file "$SECOND_DAEMON_JSON" \
+    --host "$SECOND_HOST" \
+    --data-root "$SECOND_DATA" \
+    --exec-root "$SECOND_EXEC" \
+    --pidfile "$SECOND_DOCKERD_PIDFILE" \
+    --containerd "$SECOND_CONTAINERD_SOCK" \
+    --containerd-namespace "$SECOND_NAMESPACE" \
+    --containerd-plugins-namespace "$SECOND_NAMESPACE-plugins" \
+    --iptables=false \
+    --bridge "$SECOND_BRIDGE"
+  wait_until docker2 dockerd "$SECOND_DOCKERD_LOG" second_answers
+}
+
+# The docker context that names the second engine (in root's docker config).
+ensure_second_context() {
+  local host
+  host=$(docker context inspect --format '{{.Endpoints.docker.Host}}' "$SECOND_CONTEXT" 2>/dev/null || true)
+  [[ $host == "$SECOND_HOST" ]] && return 0
+  if [[ -n $host ]]; then
+    log "docker context $SECOND_CONTEXT points at $host; pointing it at $SECOND_HOST"
+    docker context update --docker "host=$SECOND_HOST" "$SECOND_CONTEXT" >/dev/null || die "docker context update $SECOND_CONTEXT failed"
+  else
+    log "creating docker context $SECOND_CONTEXT ($SECOND_HOST)"
+    docker context create "$SECOND_CONTEXT" --description "buildx-kit's second test engine" --docker "host=$SECOND_HOST" >/dev/null \
+      || die "docker context create $SECOND_CONTEXT failed"
+  fi
+}
+
+# `ip` makes the bridge; a minimal Debian may lack it.
+ensure_second_tools() {
+  command -v ip >/dev/null 2>&1 && return 0
+  log "installing: iproute2"
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends iproute2 \
+    || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends iproute2; } \
+    || die "apt-get install iproute2 failed"
+}
+
+second_up() {
+  ensure_second_tools
+  write_second_configs
+  ensure_second_bridge
+  start_second_containerd
+  start_second_dockerd
+  ensure_second_context
+  second_status
+}
+
+second_down() {
+  stop_one docker2 dockerd
+  stop_one containerd2 containerd
+  rm -f "$SECOND_DOCKERD_PIDFILE"
+  # The bridge is ours and unused once its dockerd is gone. The context stays (config only).
+  if ip link show "$SECOND_BRIDGE" >/dev/null 2>&1; then
+    log "removing bridge $SECOND_BRIDGE"
+    ip link delete "$SECOND_BRIDGE" type bridge 2>/dev/null || true
+  fi
+}
+
+second_status() {
+  local name prog pidfile
+  for name in containerd2:containerd docker2:dockerd; do
+    prog=${name#*:} name=${name%%:*}
+    pidfile=$(pidfile_of "$name")
+    if pid_alive "$pidfile" "$prog"; then
+      printf '%-12s running (pid %s)\n' "$name:" "$(<"$pidfile")"
+    else
+      printf '%-12s not running (by this script)\n' "$name:"
+    fi
+  done
+  if second_answers; then
+    echo "second engine:    $(docker --host "$SECOND_HOST" version --format '{{.Server.Version}}' 2>/dev/null || echo '?') on $SECOND_HOST (bridge $SECOND_BRIDGE, containerd $SECOND_CONTAINERD_SOCK, storage $(docker --host "$SECOND_HOST" info --format '{{.Driver}}' 2>/dev/null || echo '?'))"
+  else
+    echo "second engine:    not answering on $SECOND_HOST"
+  fi
+  echo "second context:   $SECOND_CONTEXT -> $(docker context inspect --format '{{.Endpoints.docker.Host}}' "$SECOND_CONTEXT" 2>/dev/null || echo 'missing')"
+}
+
+# ---------------------------------------------------------------------------
 # Reporting
 
 containerd_store() {
@@ -350,6 +529,7 @@ cmd_up() {
   ensure_buildx_plugin
   ensure_base_image
   print_versions
+  second_up
 }
 
 # Stop one service we started, by its saved pid; wait for it to exit, since a
@@ -378,6 +558,7 @@ stop_one() {
 cmd_down() {
   [[ $(id -u) -eq 0 ]] || die "must run as root"
   # Reverse order of up: dockerd needs containerd to shut down cleanly.
+  second_down
   stop_one registry docker-registry
   stop_one dockerd dockerd
   stop_one containerd containerd
@@ -401,11 +582,15 @@ cmd_status() {
     echo "docker engine:    not answering"
   fi
   registry_answers && echo "registry answers: http://$REGISTRY_ADDR/v2/" || echo "registry:         not answering on $REGISTRY_ADDR"
+  second_status
 }
 
-case "${1:-}" in
-  up) cmd_up ;;
-  down) cmd_down ;;
-  status) cmd_status ;;
-  *) echo "usage: $0 up|down|status" >&2; exit 2 ;;
+case "${1:-} ${2:-}" in
+  "up ") cmd_up ;;
+  "down ") cmd_down ;;
+  "status ") cmd_status ;;
+  "up second") preflight; install_packages; second_up ;;
+  "down second") [[ $(id -u) -eq 0 ]] || die "must run as root"; second_down; log "second engine down" ;;
+  "status second") second_status ;;
+  *) echo "usage: $0 up|down|status [second]" >&2; exit 2 ;;
 esac

@@ -214,6 +214,9 @@ describe("probe with a fake docker", () => {
         driver: "docker",
         nodes: [{ name: "default", status: "running", buildkitVersion: "v0.12.5", platforms: ["linux/amd64", "linux/amd64/v2", "linux/amd64/v3", "linux/386"] }],
       },
+      // DOCKER_HOST chose the (default) context, so its builder.
+      builderSource: "context",
+      dockerContext: "default",
       problems: [],
     });
     expect((await calls()).sort()).toEqual(["buildx inspect", "buildx version", "info --format {{json .}}"]);

@@ -55,3 +55,25 @@ export async function requireEngine(): Promise<EngineStatus> {
   if (!status.ok) console.warn(`skipping integration tests: ${status.why}`);
   return status;
 }
+
+/** The second engine `scripts/engine.sh up` starts, and the docker context that names it. */
+export const SECOND_HOST = "unix:///run/buildx-kit/docker2.sock";
+export const SECOND_CONTEXT = "buildx-kit-second";
+
+/**
+ * Call at the top of a test file that needs the second engine as well: like `requireEngine`, a
+ * missing one skips, or with CI set fails the run.
+ */
+export async function requireSecondEngine(): Promise<EngineStatus> {
+  const main = await requireEngine();
+  if (!main.ok) return main;
+  try {
+    await exec("docker", ["--host", SECOND_HOST, "info", "--format", "{{.ServerVersion}}"], { timeout: 15_000 });
+  } catch (e) {
+    const why = `no second engine on ${SECOND_HOST} (${firstLine(e)}); run: bash scripts/engine.sh up`;
+    if (process.env.CI) throw new Error(`integration tests need the second engine and CI is set, so this fails instead of skipping: ${why}`);
+    console.warn(`skipping second-engine tests: ${why}`);
+    return { ok: false, why };
+  }
+  return { ok: true, why: "" };
+}
