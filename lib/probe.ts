@@ -337,7 +337,7 @@ async function buildxVersion(
  * builder, or a named instance's driver and nodes. Null when only `buildx inspect` can tell.
  */
 async function builderFromFiles(requested: string | undefined, env: Record<string, string | undefined>): Promise<BuilderInfo | null> {
-  const dir = join(configDir(env), "buildx");
+  const dir = env.BUILDX_CONFIG || join(configDir(env), "buildx");
   let name = requested;
   if (!name) {
     try {
@@ -388,7 +388,7 @@ function blank(fields: Partial<Capabilities>): Capabilities {
  */
 export function probe(options: ProbeOptions = {}): Promise<Capabilities> {
   const env = options.env ?? host.env();
-  const key = JSON.stringify([options.inspect !== false, options.builder ?? env.BUILDX_BUILDER ?? "", env.PATH ?? "", env.DOCKER_HOST ?? "", env.DOCKER_CONTEXT ?? "", env.DOCKER_CONFIG ?? ""]);
+  const key = JSON.stringify([options.inspect !== false, options.builder ?? env.BUILDX_BUILDER ?? "", env.PATH ?? "", env.DOCKER_HOST ?? "", env.DOCKER_CONTEXT ?? "", env.DOCKER_CONFIG ?? "", env.BUILDX_CONFIG ?? ""]);
   const cached = cache.get(key);
   if (cached && !options.refresh) return cached;
   // A full probe answers a light one too.
