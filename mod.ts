@@ -23,6 +23,35 @@ export type { HealthReport, ProbeOptions } from "./lib/probe.ts";
 export { ATTESTATION_SINCE, health, healthReport, probe, supportsAttestation } from "./lib/probe.ts";
 export type { BuildxVersion } from "./lib/version.ts";
 export { parseBuildxVersion } from "./lib/version.ts";
+export type {
+  BuilderCallOptions,
+  BuilderDetails,
+  BuilderNodeDetails,
+  CreateBuilderOptions,
+  ImageInspection,
+  ImageManifest,
+  InspectBuilderOptions,
+  MergeOptions,
+  MergeResult,
+} from "./lib/builders.ts";
+export {
+  BuilderError,
+  createBuilder,
+  createBuilderArgs,
+  inspectBuilder,
+  inspectImage,
+  listBuilders,
+  mergeManifests,
+  mergeManifestsArgs,
+  parseBuilderInspect,
+  parseBuilderLsJson,
+  parseBuilderLsText,
+  parseImageInspection,
+  removeBuilder,
+  stopBuilder,
+  useBuilder,
+} from "./lib/builders.ts";
+export { normalizePlatform } from "./lib/plan.ts";
 export type { RunOptions } from "./lib/run.ts";
 export { build } from "./lib/run.ts";
 export { shellCommand } from "./lib/spawn.ts";

@@ -8,6 +8,13 @@ export interface BuilderNode {
   readonly status: string | null;
   readonly platforms: readonly string[];
   readonly buildkitVersion: string | null;
+  /** Where buildx reaches its BuildKit (`unix://...`, `ssh://...`, `kubernetes:///...`), when known. */
+  readonly endpoint?: string | null;
+  /**
+   * The platforms set for this node with `docker buildx create --platform` (marked `*` by
+   * `buildx inspect`, stored in buildx's instance file): [] when none were set, absent when unknown.
+   */
+  readonly configuredPlatforms?: readonly string[];
 }
 
 /** The builder instance a build would use. */

@@ -61,6 +61,9 @@ commands:
   run RECIPE...              rerun saved recipes
   recipe export|import|check work with recipe files and docker buildx bake
   doctor                     what this machine can build, and what it lacks
+  builder ls|inspect|create|use|stop|rm
+                             the builders (and their nodes) builds run on
+  merge -t TAG DIGEST...     one image index from builds pushed by digest
   repl                       a JavaScript REPL with the whole API loaded
 
 global options: --help, --version, --debug (stack traces), --no-color
@@ -236,11 +239,21 @@ export async function main(argv: readonly string[], io: CliIO = defaultIO()): Pr
     }
     if (command === "--help" || command === "-h" || command === "help") {
       const topic = command === "help" ? rest[0] : undefined;
+      if (topic === "builder" || topic === "merge") {
+        const { BUILDER_HELP, MERGE_HELP } = await import("./builder-commands.ts");
+        io.out(topic === "builder" ? BUILDER_HELP : MERGE_HELP);
+        return EXIT.ok;
+      }
       io.out(topic && HELP[topic] ? HELP[topic] : OVERVIEW);
       return EXIT.ok;
     }
     if ((rest.includes("--help") || rest.includes("-h")) && HELP[command]) {
       io.out(HELP[command]);
+      return EXIT.ok;
+    }
+    if ((command === "builder" || command === "merge") && (rest.includes("--help") || rest.includes("-h") || (command === "builder" && rest[0] === "help"))) {
+      const { BUILDER_HELP, MERGE_HELP } = await import("./builder-commands.ts");
+      io.out(command === "builder" ? BUILDER_HELP : MERGE_HELP);
       return EXIT.ok;
     }
     switch (command) {
@@ -254,12 +267,16 @@ export async function main(argv: readonly string[], io: CliIO = defaultIO()): Pr
         return await (await import("./commands.ts")).recipeCommand(rest, ioUsed);
       case "guide":
         return await (await import("./guide.ts")).guideCommand(rest, { env: ioUsed.env });
+      case "builder":
+        return await (await import("./builder-commands.ts")).builderCommand(rest, ioUsed);
+      case "merge":
+        return await (await import("./builder-commands.ts")).mergeCommand(rest, ioUsed);
       case "repl":
         if (rest.length) throw new UsageError(`repl takes no arguments (got ${rest.join(" ")})`);
         return await (await import("./repl.ts")).startRepl({ env: ioUsed.env });
       default: {
         const { distance } = await import("./plan.ts");
-        const near = Object.keys(HELP).find((k) => distance(k, command) <= 2 || k.startsWith(command.slice(0, 3)));
+        const near = [...Object.keys(HELP), "builder", "merge"].find((k) => distance(k, command) <= 2 || k.startsWith(command.slice(0, 3)));
         throw new UsageError(`unknown command "${command}"${near ? `; did you mean "${near}"?` : ""} (buildx-kit --help lists them)`);
       }
     }
@@ -273,9 +290,9 @@ export function report(e: unknown, io: CliIO, debug = false): number {
   const paint = painter(io);
   const error = e as Error & { exitCode?: number | null; interrupted?: boolean; problems?: unknown };
   const text = debug && error?.stack ? error.stack : error?.message ?? String(e);
-  if (e instanceof BuildError) {
+  if (e instanceof BuildError || error?.name === "BuilderError") {
     io.err(`${paint("bad", "error:")} ${text}`);
-    return e.interrupted ? EXIT.interrupted : EXIT.failed;
+    return error.interrupted ? EXIT.interrupted : EXIT.failed;
   }
   // The machine's fault, said in full (a full TMPDIR): no stack trace to ask for.
   if (error?.name === "TempFolderError") {

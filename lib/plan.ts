@@ -3,7 +3,7 @@
  * environment. Every adjustment it makes to what was asked is a diagnostic; nothing is dropped
  * or changed silently.
  */
-import { type Capabilities, CAPABILITIES_HINT, capabilitiesProblems, UNKNOWN_CAPABILITIES } from "./capabilities.ts";
+import { type BuilderNode, type Capabilities, CAPABILITIES_HINT, capabilitiesProblems, UNKNOWN_CAPABILITIES } from "./capabilities.ts";
 import { parseAttributes } from "./csv.ts";
 import type { Diagnostic } from "./diagnostics.ts";
 import { ValidationError } from "./errors.ts";
@@ -250,6 +250,8 @@ export function plan(options: BuildOptions, capabilities: Capabilities = UNKNOWN
         `loading ${platforms.length} platforms needs the containerd image store or a non-docker driver; the machine was not probed`);
     }
   }
+  checkPlatformsServed(platforms, caps, Array.isArray(given.platform) && platforms.length === listOf(given.platform).length, say);
+
   if (!push && !load && outputs.length === 0 && !resolved.call && resolved.check !== true && caps.driver === "docker") {
     // buildx gives the docker driver an image export when none is asked for: the result is loaded.
     say("warning", "docker-driver-loads-anyway", "load",
@@ -398,6 +400,96 @@ export function plan(options: BuildOptions, capabilities: Capabilities = UNKNOWN
     push, load, platforms, outputs,
     options: Object.fromEntries(Object.entries(resolved).filter(([, v]) => v !== undefined)) as BuildOptions,
   });
+}
+
+/** Architecture aliases, as buildx's platform parser (containerd's) normalises them. */
+const ARCH_ALIASES: Readonly<Record<string, string>> = { x86_64: "amd64", "x86-64": "amd64", aarch64: "arm64", armhf: "arm", armel: "arm", i386: "386" };
+
+/**
+ * A platform as buildx compares them (`linux/arm64/v8` is `linux/arm64`, `linux/arm` is
+ * `linux/arm/v7`), or null when it names no one platform (`local`, an OS or arch alone is left to buildx).
+ */
+export function normalizePlatform(platform: string): string | null {
+  const parts = platform.trim().toLowerCase().replace(/\(.*?\)/g, "").split("/");
+  if (parts.length < 2 || parts.some((p) => p === "")) return null;
+  const [os, rawArch, variant] = parts as [string, string, string | undefined];
+  const arch = ARCH_ALIASES[rawArch] ?? rawArch;
+  if (arch === "arm64") return variant && variant !== "v8" ? `${os}/arm64/${variant}` : `${os}/arm64`;
+  if (arch === "arm") return `${os}/arm/${variant ?? "v7"}`;
+  if (arch === "amd64") return variant && variant !== "v1" ? `${os}/amd64/${variant}` : `${os}/amd64`;
+  return variant ? `${os}/${arch}/${variant}` : `${os}/${arch}`;
+}
+
+/** The architectures a machine of `arch` runs without emulation. */
+function nativeArchs(arch: string): readonly string[] {
+  return arch === "amd64" ? ["amd64", "386"] : arch === "arm64" ? ["arm64", "arm"] : [arch];
+}
+
+/**
+ * Whether the builder's nodes serve every requested platform. The rule:
+ *
+ * - The docker driver, an unknown builder, or a builder with no nodes known: nothing is said.
+ *   The docker driver's one node lists only what its BuildKit reports (linux/amd64* here), yet
+ *   builds other platforms whose steps need no emulation (`FROM scratch` + `COPY` for
+ *   linux/arm64), and runs RUN steps under QEMU when binfmt is installed: refusing would be wrong.
+ * - A node serves a platform set for it with `--platform` (`configuredPlatforms`), or one its
+ *   BuildKit reports of its own architecture family (amd64 runs 386, arm64 runs arm). Nothing said.
+ * - A platform only reported by nodes of another architecture is served by emulation (QEMU): info.
+ * - A platform no node lists at all: an error only when every node has platforms set with
+ *   `--platform` (a builder deliberately split by platform, such as remote or docker-container
+ *   nodes, one per architecture). buildx would not refuse it: its resolver sends a platform no node
+ *   matches to the first node, which then builds it emulated or fails at its first RUN ("exec
+ *   format error"), so a build meant to spread over nodes would quietly run on the wrong one.
+ *   With a node whose platforms were not set (it takes what BuildKit reports), it is info.
+ *
+ * Nodes known only from buildx's files (a light probe) list just their set platforms; build()
+ * inspects the builder before refusing, so platforms BuildKit reports (QEMU) count.
+ */
+function checkPlatformsServed(
+  platforms: readonly string[],
+  caps: Capabilities,
+  indexed: boolean,
+  say: (level: Diagnostic["level"], code: string, option: string | null, message: string, hint?: string) => void,
+): void {
+  const builder = caps.builder;
+  if (!platforms.length || !builder || builder.driver === "docker" || !Array.isArray(builder.nodes) || builder.nodes.length === 0) return;
+  const nodes = (builder.nodes as readonly BuilderNode[]).map((n) => {
+    const configured = (n.configuredPlatforms ?? []).map(normalizePlatform).filter((p): p is string => p !== null);
+    const reported = (n.platforms ?? []).map(normalizePlatform).filter((p): p is string => p !== null);
+    const native = (configured[0] ?? reported[0] ?? "").split("/")[1] ?? "";
+    return { node: n, configured, reported, pinned: n.configuredPlatforms !== undefined && configured.length > 0, native };
+  });
+  const describeNodes = () =>
+    nodes.map(({ node, configured, reported }) => {
+      const listed = [...configured.map((p) => `${p}*`), ...reported.filter((p) => !configured.includes(p))];
+      return `${node.name} (${listed.join(", ") || "no platforms known"})`;
+    }).join("; ");
+  for (const [i, requested] of platforms.entries()) {
+    const p = normalizePlatform(requested);
+    if (p === null) continue;
+    const arch = p.split("/")[1]!;
+    const option = indexed ? `platform[${i}]` : "platform";
+    const natively = nodes.filter((n) => n.configured.includes(p) || (n.reported.includes(p) && nativeArchs(n.native).includes(arch)));
+    if (natively.length) continue;
+    const emulated = nodes.filter((n) => n.reported.includes(p));
+    if (emulated.length) {
+      say("info", "platform-emulated", option,
+        `${requested} is served by emulation (QEMU) only, on ${emulated.map((n) => n.node.name).join(", ")} of builder ${builder.name}: RUN steps run several times slower`,
+        `for native speed, add a node of that architecture: docker buildx create --append --name ${builder.name} --platform ${p} ENDPOINT`);
+      continue;
+    }
+    const hint = `add a node for it (docker buildx create --append --name ${builder.name} --platform ${p} ENDPOINT), use a builder that has one (builder option), ` +
+      "or install QEMU on a node's machine (binfmt: docker run --privileged --rm tonistiigi/binfmt --install all) so its BuildKit lists the platform";
+    if (nodes.every((n) => n.pinned)) {
+      say("error", "platform-not-served", option,
+        `${requested} is served by no node of builder ${builder.name} (${builder.driver}): ${describeNodes()}; buildx would send it to the first node, where a RUN step fails with "exec format error"`,
+        hint);
+    } else {
+      say("info", "platform-not-listed", option,
+        `no node of builder ${builder.name} lists ${requested} (${describeNodes()}): buildx builds it on the first node, where steps without RUN work and a RUN needs QEMU (binfmt)`,
+        hint);
+    }
+  }
 }
 
 function finish(

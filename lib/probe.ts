@@ -81,7 +81,7 @@ const timeouts = new WeakMap<Record<string, string | undefined>, number>();
 export function parseInspect(text: string): BuilderInfo | null {
   let name: string | null = null;
   let driver: string | null = null;
-  const nodes: { name: string; status: string | null; platforms: string[]; buildkitVersion: string | null }[] = [];
+  const nodes: { name: string; status: string | null; platforms: string[]; buildkitVersion: string | null; endpoint: string | null; configuredPlatforms: string[] }[] = [];
   let inNodes = false;
   for (const line of text.split(/\r?\n/)) {
     const m = /^([A-Za-z][A-Za-z ]*?):\s*(.*)$/.exec(line);
@@ -95,11 +95,17 @@ export function parseInspect(text: string): BuilderInfo | null {
       continue;
     }
     const node = nodes[nodes.length - 1];
-    if (key === "name") nodes.push({ name: value, status: null, platforms: [], buildkitVersion: null });
+    if (key === "name") nodes.push({ name: value, status: null, platforms: [], buildkitVersion: null, endpoint: null, configuredPlatforms: [] });
     else if (!node) continue;
     else if (key === "status") node.status = value;
+    else if (key === "endpoint") node.endpoint = value || null;
     else if (key === "buildkit version" || key === "buildkit") node.buildkitVersion = value || null;
-    else if (key === "platforms") node.platforms = value.split(",").map((s) => s.trim().replace(/\*$/, "")).filter(Boolean);
+    else if (key === "platforms") {
+      const listed = value.split(",").map((s) => s.trim()).filter(Boolean);
+      // A `*` marks a platform set with `buildx create --platform`.
+      node.configuredPlatforms = listed.filter((p) => p.endsWith("*")).map((p) => p.slice(0, -1));
+      node.platforms = listed.map((p) => p.replace(/\*$/, ""));
+    }
   }
   // An empty driver is what inspect prints (exit code 0) when it cannot reach the builder.
   if (name === null || !driver) return null;
@@ -412,12 +418,13 @@ function builderFromDecision(decision: BuilderDecision | null): BuilderInfo | nu
   return {
     name: instance.Name ?? decision.name,
     driver: instance.Driver || "docker",
-    nodes: (instance.Nodes ?? []).map((n) => ({
-      name: n.Name ?? "",
-      status: null,
-      platforms: (n.Platforms ?? []).map((p) => [p.OS, p.Architecture, p.Variant].filter(Boolean).join("/")),
-      buildkitVersion: null,
-    })),
+    nodes: (instance.Nodes ?? []).map((n) => {
+      // The file holds only the platforms set with --platform (buildx writes lower-case keys; Go's
+      // encoding/json reads either case, older files may have the capitalised ones); BuildKit's own
+      // come from inspect.
+      const configured = (n.Platforms ?? []).map((p) => [p.os ?? p.OS, p.architecture ?? p.Architecture, p.variant ?? p.Variant].filter(Boolean).join("/"));
+      return { name: n.Name ?? "", status: null, platforms: configured, buildkitVersion: null, endpoint: n.Endpoint ?? null, configuredPlatforms: configured };
+    }),
   };
 }
 

@@ -18,6 +18,14 @@ export interface BuildResult {
   readonly imageNames: readonly string[];
   /** The first of `imageNames`, or null. */
   readonly imageName: string | null;
+  /**
+   * The digest to use for each platform, where the metadata says it: the one manifest's platform
+   * (`containerimage.descriptor`), or, for a build of one platform whose result is an index (the
+   * default provenance attestation makes one), that platform's index, which `mergeManifests()`
+   * takes as it is. Empty for an index of several platforms (`inspectImage(digest)` lists them).
+   * Present on the results of `build()`.
+   */
+  readonly platformDigests?: Readonly<Record<string, string>>;
   /** The build's reference in the builder's history, `buildx.build.ref`. */
   readonly ref: string | null;
   /** The metadata file as buildx wrote it (null when it wrote none, or wrote `null`). */
@@ -52,6 +60,7 @@ export interface BuildResult {
 
 /** The fields of a BuildResult that come from the metadata file. */
 export type MetadataFields = Pick<BuildResult, "digest" | "configDigest" | "imageNames" | "imageName" | "ref" | "metadata"> & {
+  readonly platformDigests: Readonly<Record<string, string>>;
   readonly buildxWarnings: readonly string[];
 };
 
@@ -72,7 +81,7 @@ function decode(value: unknown): string {
  * Reads the text of a metadata file (or null when buildx wrote none). A file holding `null`,
  * nothing, or something that is not an object gives empty fields, never an exception.
  */
-export function readMetadata(content: string | null): MetadataFields {
+export function readMetadata(content: string | null, platforms: readonly string[] = []): MetadataFields {
   let metadata: Record<string, unknown> | null = null;
   if (content !== null && content.trim() !== "") {
     try {
@@ -86,8 +95,18 @@ export function readMetadata(content: string | null): MetadataFields {
   const imageNames = (text(m["image.name"]) ?? "").split(",").map((s) => s.trim()).filter(Boolean);
   const rawWarnings = Array.isArray(m["buildx.build.warnings"]) ? (m["buildx.build.warnings"] as Record<string, unknown>[]) : [];
   const buildxWarnings = rawWarnings.map((w) => decode(w.short) || JSON.stringify(w));
+  const digest = text(m["containerimage.digest"]);
+  const descriptor = (typeof m["containerimage.descriptor"] === "object" && m["containerimage.descriptor"] !== null ? m["containerimage.descriptor"] : {}) as {
+    digest?: unknown; mediaType?: unknown; platform?: { os?: unknown; architecture?: unknown; variant?: unknown };
+  };
+  const platformDigests: Record<string, string> = {};
+  const described = descriptor.platform ? [descriptor.platform.os, descriptor.platform.architecture, descriptor.platform.variant].filter((v) => typeof v === "string" && v).join("/") : "";
+  const descriptorDigest = text(descriptor.digest) ?? digest;
+  if (described && descriptorDigest) platformDigests[described] = descriptorDigest;
+  else if (platforms.length === 1 && descriptorDigest && /index|manifest\.list/.test(String(descriptor.mediaType ?? ""))) platformDigests[platforms[0]!] = descriptorDigest;
   return {
-    digest: text(m["containerimage.digest"]),
+    digest,
+    platformDigests,
     configDigest: text(m["containerimage.config.digest"]),
     imageNames,
     imageName: imageNames[0] ?? null,

@@ -144,17 +144,24 @@ export async function invocationFor(options: BuildOptions, run: RunOptions = {})
 
 async function prepare(options: BuildOptions, run: RunOptions) {
   // A dry run plans against the same machine as the real run (unless told offline), so it says the same.
-  const caps = run.capabilities ??
-    (run.offline ? UNKNOWN_CAPABILITIES : await probe({ inspect: false, ...(options.builder ? { builder: options.builder } : {}), ...(run.env ? { env: run.env } : {}) }));
+  const probing = { ...(options.builder ? { builder: options.builder } : {}), ...(run.env ? { env: run.env } : {}) };
+  let caps = run.capabilities ?? (run.offline ? UNKNOWN_CAPABILITIES : await probe({ inspect: false, ...probing }));
   const mode = progressMode(options, run);
   const cwd = resolve(run.cwd ?? host.cwd());
   await checkCwd(cwd);
-  const inv = invocation(options, caps, {
+  const request = {
     cwd,
     ...(run.secrets ? { secrets: run.secrets } : {}),
     ...(mode.progress ? { progress: mode.progress } : {}),
     ...(mode.quiet ? { quietAsRawjson: true } : {}),
-  });
+  };
+  let inv = invocation(options, caps, request);
+  // buildx's files know only the platforms set with --platform: before refusing a platform no
+  // node lists, ask `buildx inspect` what the nodes' BuildKit reports (QEMU adds platforms).
+  if (!run.capabilities && !run.offline && inv.plan.diagnostics.some((d) => d.code === "platform-not-served") && caps.builder?.nodes.every((n) => n.status === null)) {
+    caps = await probe({ ...probing, inspect: true });
+    inv = invocation(options, caps, request);
+  }
   return { inv, caps, mode };
 }
 
@@ -246,6 +253,7 @@ function result(
     dryRun: ran.dryRun,
     digest: meta.digest,
     configDigest: meta.configDigest,
+    platformDigests: meta.platformDigests,
     imageNames: meta.imageNames,
     imageName: meta.imageName,
     ref: meta.ref,
@@ -366,7 +374,7 @@ async function spawnBuild(
   } catch {
     metadataText = null;
   }
-  const meta = readMetadata(metadataText);
+  const meta = readMetadata(metadataText, inv.plan.platforms);
   const exitCode = output.code;
   const ok = exitCode === 0 && !interruptedBy;
   const built = result(inv, { dryRun: false, exitCode, durationMs, ok }, meta);

@@ -43,7 +43,7 @@ export interface DockerContextChoice {
 export interface InstanceFile {
   readonly Name?: string;
   readonly Driver?: string;
-  readonly Nodes?: readonly { readonly Name?: string; readonly Endpoint?: string; readonly Platforms?: readonly { OS?: string; Architecture?: string; Variant?: string }[] | null }[] | null;
+  readonly Nodes?: readonly { readonly Name?: string; readonly Endpoint?: string; readonly Platforms?: readonly { OS?: string; Architecture?: string; Variant?: string; os?: string; architecture?: string; variant?: string }[] | null }[] | null;
 }
 
 /** What buildx's and docker's files say, as far as the decision needs them. */

@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Bring up (or down) a real build engine for buildx-kit's tests on Debian 12:
 # Docker Engine + buildx + containerd image store, a local registry on
-# 127.0.0.1:5000, and an offline base image `local/busybox:1`; and a second,
-# separate engine (its own dockerd, containerd and bridge) on
-# unix:///run/buildx-kit/docker2.sock, the docker context `buildx-kit-second`,
-# for the tests of which builder buildx picks.
+# 127.0.0.1:5000, an offline base image `local/busybox:1`, two bridge sockets
+# to the engine's own BuildKit for buildx's `remote` driver ($STATE_DIR/bridge-a.sock
+# and bridge-b.sock, see start_bridge); and a second, separate engine (its own
+# dockerd, containerd and bridge) on unix:///run/buildx-kit/docker2.sock, the
+# docker context `buildx-kit-second`, for the tests of which builder buildx picks.
 #
 #   bash scripts/engine.sh up|down|status          everything
 #   bash scripts/engine.sh up|down|status second   the second engine only
@@ -25,6 +26,12 @@ REGISTRY_ADDR=127.0.0.1:5000
 CONTAINERD_SOCK=/run/containerd/containerd.sock
 BASE_IMAGE=local/busybox:1
 START_TIMEOUT=60                       # seconds to wait for each service to answer
+# Unix sockets that speak BuildKit's API, for `docker buildx create --driver remote
+# unix://...`: every connection runs `docker buildx dial-stdio --builder default`
+# (buildx >= 0.13), the engine's own BuildKit. Two, because buildx refuses one
+# endpoint on two nodes: a two-node remote builder needs two sockets.
+BRIDGES=(bridge-a bridge-b)
+BRIDGE_LOG_DIR=/var/log
 
 TRIXIE_SOURCES=/etc/apt/sources.list.d/buildx-kit-trixie.sources
 TRIXIE_PREF=/etc/apt/preferences.d/buildx-kit-trixie
@@ -33,7 +40,8 @@ TRIXIE_PREF=/etc/apt/preferences.d/buildx-kit-trixie
 # machines without a docker client of their own on PATH).
 TRIXIE_PACKAGES=(docker.io docker-buildx docker-cli)
 # tmux drives the guide and the REPL in a real terminal in the tests.
-BOOKWORM_PACKAGES=(docker-registry busybox-static jq curl tmux)
+# socat serves the bridge sockets (one `buildx dial-stdio` per connection).
+BOOKWORM_PACKAGES=(docker-registry busybox-static jq curl tmux socat)
 
 log() { printf '[engine] %s\n' "$*" >&2; }
 die() { printf '[engine] error: %s\n' "$*" >&2; exit 1; }
@@ -317,6 +325,39 @@ ensure_buildx_plugin() {
   docker buildx version >/dev/null 2>&1 || die "'docker buildx version' fails with $(command -v docker)"
 }
 
+bridge_socket() { printf '%s/%s.sock' "$STATE_DIR" "$1"; }
+
+# A remote BuildKit without pulling a BuildKit image (nothing can be pulled here):
+# socat listens on a unix socket and, per connection (fork), runs
+# `docker buildx dial-stdio --builder default`, which pipes stdin/stdout to the
+# docker engine's embedded BuildKit. buildx's `remote` driver then sees a real,
+# separate BuildKit endpoint. The dial-stdio runs with the machine's own buildx
+# configuration: BUILDX_CONFIG/BUILDX_BUILDER/DOCKER_CONFIG of whoever ran `up`
+# (a test's private folder) are removed from its environment. The socket is
+# root-only (0660): it is as powerful as the docker socket.
+start_bridge() {
+  local name=$1 sock logfile
+  sock=$(bridge_socket "$name")
+  logfile=$BRIDGE_LOG_DIR/buildx-kit-$name.log
+  if pid_alive "$(pidfile_of "$name")" socat && [[ -S $sock ]]; then return 0; fi
+  stop_one "$name" socat
+  log "starting $name on unix://$sock"
+  rm -f "$sock"
+  # In a subshell, so the variables are unset for socat (and so dial-stdio) only; not through
+  # env(1), whose pid would be checked as `env` until it exec()s socat.
+  (
+    unset BUILDX_CONFIG BUILDX_BUILDER DOCKER_CONFIG DOCKER_CONTEXT DOCKER_HOST
+    start_detached "$name" "$logfile" socat "UNIX-LISTEN:$sock,fork,unlink-early,mode=660" "EXEC:docker buildx dial-stdio --builder default"
+  )
+  wait_until "$name" socat "$logfile" test -S "$sock"
+}
+
+start_bridges() {
+  docker buildx dial-stdio --help >/dev/null 2>&1 || { log "warning: this buildx has no dial-stdio (needs >= 0.13): no bridge sockets"; return 0; }
+  local name
+  for name in "${BRIDGES[@]}"; do start_bridge "$name"; done
+}
+
 # ---------------------------------------------------------------------------
 # The second engine: a dockerd of its own (socket, data, exec root, pid file),
 # with a containerd of its own (config, root, state, socket, namespace) and a
@@ -528,6 +569,7 @@ cmd_up() {
   start_registry
   ensure_buildx_plugin
   ensure_base_image
+  start_bridges
   print_versions
   second_up
 }
@@ -558,6 +600,11 @@ stop_one() {
 cmd_down() {
   [[ $(id -u) -eq 0 ]] || die "must run as root"
   # Reverse order of up: dockerd needs containerd to shut down cleanly.
+  local name
+  for name in "${BRIDGES[@]}"; do
+    stop_one "$name" socat
+    rm -f "$(bridge_socket "$name")"
+  done
   second_down
   stop_one registry docker-registry
   stop_one dockerd dockerd
@@ -567,7 +614,7 @@ cmd_down() {
 
 cmd_status() {
   local name prog pidfile
-  for name in containerd:containerd dockerd:dockerd registry:docker-registry; do
+  for name in containerd:containerd dockerd:dockerd registry:docker-registry "${BRIDGES[@]/%/:socat}"; do
     prog=${name#*:} name=${name%%:*}
     pidfile=$(pidfile_of "$name")
     if pid_alive "$pidfile" "$prog"; then
@@ -582,6 +629,13 @@ cmd_status() {
     echo "docker engine:    not answering"
   fi
   registry_answers && echo "registry answers: http://$REGISTRY_ADDR/v2/" || echo "registry:         not answering on $REGISTRY_ADDR"
+  for name in "${BRIDGES[@]}"; do
+    if pid_alive "$(pidfile_of "$name")" socat && [[ -S $(bridge_socket "$name") ]]; then
+      printf '%-17s unix://%s (docker buildx create --driver remote unix://%s)\n' "$name:" "$(bridge_socket "$name")" "$(bridge_socket "$name")"
+    else
+      printf '%-17s not serving\n' "$name:"
+    fi
+  done
   second_status
 }
 

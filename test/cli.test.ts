@@ -91,7 +91,7 @@ describe.each(NAMES)("buildx-kit on %s: discovering it", (rt) => {
     const lines = r.stdout.split("\n");
     expect(lines[0]).toBe(`buildx-kit ${VERSION}: docker buildx build, planned and validated before it runs`);
     expect(lines).toContain("usage: buildx-kit <command> [options]");
-    for (const command of ["guide", "build [flags] [context]", "run RECIPE...", "recipe export|import|check", "doctor", "repl"]) {
+    for (const command of ["guide", "build [flags] [context]", "run RECIPE...", "recipe export|import|check", "doctor", "builder ls|inspect|create|use|stop|rm", "merge -t TAG DIGEST...", "repl"]) {
       expect(r.stdout).toMatch(new RegExp(`^  ${command.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}\\s`, "m"));
     }
     expect(lines).toContain("exit codes: 0 ok, 1 build failed, 2 bad input, 130 interrupted");
@@ -114,6 +114,9 @@ describe.each(NAMES)("buildx-kit on %s: discovering it", (rt) => {
       "  recipe export FILE [--bake OUT] [--target NAME] [--set K=V] [--force]", "  recipe import BAKE.json [--target T] [--out FILE] [--force]"]],
     ["doctor", ["usage: buildx-kit doctor [--json]", "features are available and why not. Exit 0 when healthy, 1 when not."]],
     ["repl", ["usage: buildx-kit repl", "recipe functions, zx's $). Dot-commands: .guide, .run FILE, .dry FLAGS..., .doctor, .help, .exit."]],
+    ["builder", ["usage: buildx-kit builder <ls|inspect|create|use|stop|rm> ...", "  builder ls [--json]                      every builder and its nodes",
+      "  builder rm NAME [--keep-state] [--force] remove it"]],
+    ["merge", ["usage: buildx-kit merge -t TAG [-t TAG]... [--annotation A]... [--dry-run] [--json] SOURCE...", "  --dry-run   print the index instead of pushing it"]],
   ])("%s --help (and -h, and help COMMAND) names its usage and options", async (command, lines) => {
     const r = await bx(rt, [command, "--help"]);
     expect(r.code).toBe(0);

@@ -153,8 +153,14 @@ describe("parseInspect", () => {
       name: "multi",
       driver: "docker-container",
       nodes: [
-        { name: "multi0", status: "running", buildkitVersion: "v0.13.2", platforms: ["linux/amd64", "linux/amd64/v2", "linux/amd64/v3", "linux/386"] },
-        { name: "multi1", status: "inactive", buildkitVersion: null, platforms: ["linux/arm64", "linux/arm/v7", "linux/arm/v6"] },
+        {
+          name: "multi0", status: "running", buildkitVersion: "v0.13.2", platforms: ["linux/amd64", "linux/amd64/v2", "linux/amd64/v3", "linux/386"],
+          endpoint: "unix:///var/run/docker.sock", configuredPlatforms: ["linux/amd64"],
+        },
+        {
+          name: "multi1", status: "inactive", buildkitVersion: null, platforms: ["linux/arm64", "linux/arm/v7", "linux/arm/v6"],
+          endpoint: "ssh://builder@arm-box", configuredPlatforms: ["linux/arm64"],
+        },
       ],
     });
   });
@@ -212,7 +218,10 @@ describe("probe with a fake docker", () => {
       builder: {
         name: "default",
         driver: "docker",
-        nodes: [{ name: "default", status: "running", buildkitVersion: "v0.12.5", platforms: ["linux/amd64", "linux/amd64/v2", "linux/amd64/v3", "linux/386"] }],
+        nodes: [{
+          name: "default", status: "running", buildkitVersion: "v0.12.5", platforms: ["linux/amd64", "linux/amd64/v2", "linux/amd64/v3", "linux/386"],
+          endpoint: "default", configuredPlatforms: [],
+        }],
       },
       // DOCKER_HOST chose the (default) context, so its builder.
       builderSource: "context",
