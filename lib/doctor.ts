@@ -2,8 +2,8 @@
  * The health report as a person reads it: docker, daemon, buildx, builder, image store, and which
  * features this machine has and which it lacks, and why.
  */
-import type { Capabilities } from "./capabilities.ts";
-import { FEATURES, FLAGS } from "./flags.ts";
+import { buildkitFor, type Capabilities } from "./capabilities.ts";
+import { FEATURES, FLAGS, type Gate } from "./flags.ts";
 import { ATTESTATION_SINCE } from "./probe.ts";
 import { atLeast } from "./version.ts";
 
@@ -13,6 +13,8 @@ export interface FeatureStatus {
   readonly available: boolean;
   /** Why not, when not. */
   readonly why?: string;
+  /** Said beside an available feature: assumed, because BuildKit's version is unknown. */
+  readonly note?: string;
 }
 
 /** Every flag newer than the first buildx, every feature, multi-platform load: available or why not. */
@@ -25,11 +27,36 @@ export function featureStatus(caps: Capabilities): FeatureStatus[] {
       ? { name, available: true }
       : { name, available: false, why: `needs buildx >= ${since} (installed ${installed})` };
   };
+  // BuildKit: the oldest of every node's (each may build), as the plan gates on the building ones.
+  const allPlatforms = (caps.builder?.nodes ?? []).flatMap((n) => n.platforms);
+  const buildkit = buildkitFor(caps, allPlatforms);
+  const gated = (name: string, gate: Gate): FeatureStatus => {
+    const buildx = byVersion(name, gate.since ?? "0.2.0");
+    if (!buildx.available || !gate.buildkit) return buildx;
+    if (buildkit.version === null) {
+      return buildkit.unreadable.length
+        ? { name, available: true, note: `needs BuildKit >= ${gate.buildkit}; ${buildkit.unreadable[0]!.node} reports ${buildkit.unreadable[0]!.text}, assumed new enough` }
+        : buildx;
+    }
+    return atLeast(buildkit.version, gate.buildkit)
+      ? buildx
+      : { name, available: false, why: `needs BuildKit >= ${gate.buildkit} (${buildkit.node ? `node ${buildkit.node} runs` : "the builder runs"} ${buildkit.version})` };
+  };
   const statuses: FeatureStatus[] = [];
   for (const row of Object.values(FLAGS)) {
-    if (row.since !== "0.2.0") statuses.push(byVersion(row.flag, row.since));
+    if (row.since !== "0.2.0" || row.buildkit) statuses.push(gated(row.flag, { since: row.since, ...(row.buildkit ? { buildkit: row.buildkit } : {}) }));
+    // Choices and attributes newer than their flag: the table's rows the installed buildx may lack.
+    for (const [choice, gate] of Object.entries(row.choiceGates ?? {})) statuses.push(gated(`${row.flag}=${choice}`, gate));
+    for (const [type, spec] of Object.entries(row.attributes?.types ?? {})) {
+      for (const [attr, rule] of Object.entries(spec.attributes)) {
+        if (rule.since || rule.buildkit) statuses.push(gated(`${row.flag} type=${type} ${attr}=`, rule));
+      }
+    }
+    for (const [attr, rule] of Object.entries(row.attributes?.common ?? {})) {
+      if (rule.whenTrue) statuses.push(gated(`${row.flag} ${attr}=true`, { since: row.since, ...rule.whenTrue }));
+    }
   }
-  for (const feature of Object.values(FEATURES)) statuses.push(byVersion(feature.doc, feature.since));
+  for (const feature of Object.values(FEATURES)) statuses.push(gated(feature.doc, feature));
   const attestable = byVersion("attestations", ATTESTATION_SINCE);
   // The docker driver keeps several platforms and attestations only in the containerd store.
   const store = (name: string, classicWhy: string): FeatureStatus =>
@@ -59,7 +86,10 @@ export function formatDoctor(caps: Capabilities, paint: (style: "ok" | "bad" | "
   if (caps.builder) {
     row("builder", `${caps.builder.name} (driver ${caps.builder.driver})`);
     for (const node of caps.builder.nodes) {
-      row("  node", `${node.name}: ${node.status ?? "unknown"}, BuildKit ${node.buildkitVersion ?? "unknown"}`);
+      // As inspect printed it; a version without a release (v0.0.0+unknown) is said to be unknown.
+      const text = node.buildkitVersionText ?? node.buildkitVersion;
+      const buildkit = node.buildkitVersion !== null ? text : text ? `unknown (${text})` : "unknown";
+      row("  node", `${node.name}: ${node.status ?? "unknown"}, BuildKit ${buildkit}`);
       row("  platforms", node.platforms.join(", ") || "none reported");
     }
   } else {
@@ -68,7 +98,9 @@ export function formatDoctor(caps: Capabilities, paint: (style: "ok" | "bad" | "
   row("image store", caps.containerdImageStore === null ? "unknown" : caps.containerdImageStore ? "containerd" : "classic");
   lines.push("", "features:");
   for (const f of featureStatus(caps)) {
-    lines.push(f.available ? `  ${paint("ok", "yes")} ${f.name}` : `  ${paint("bad", "no ")} ${f.name}: ${paint("dim", f.why ?? "")}`);
+    lines.push(f.available
+      ? `  ${paint("ok", "yes")} ${f.name}${f.note ? `: ${paint("dim", f.note)}` : ""}`
+      : `  ${paint("bad", "no ")} ${f.name}: ${paint("dim", f.why ?? "")}`);
   }
   lines.push("");
   if (caps.problems.length === 0) lines.push(paint("ok", "healthy: this machine can build"));

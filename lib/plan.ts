@@ -444,6 +444,22 @@ export function plan(options: BuildOptions, capabilities: Capabilities = UNKNOWN
   });
 }
 
+/**
+ * Whether BuildKit's version matters to these options: a flag, choice or attribute with a BuildKit
+ * floor in the table, or several exporters. `build()` then inspects the builder for its nodes'
+ * BuildKit (a `buildx inspect`, which it skips otherwise).
+ */
+export function buildkitMatters(options: BuildOptions): boolean {
+  if (typeof options !== "object" || options === null) return false;
+  const given = options as Record<string, unknown>;
+  for (const [name, row] of Object.entries(FLAGS) as [string, FlagRow][]) {
+    const value = given[name];
+    if (value === undefined || value === null || value === false) continue;
+    if (row.buildkit || gatedUses(name, row, value).some((u) => u.gate.buildkit)) return true;
+  }
+  return readOutputs(given.output).length + (given.push === true ? 1 : 0) + (given.load === true ? 1 : 0) > 1;
+}
+
 function finish(
   args: string[],
   diagnostics: Diagnostic[],

@@ -6,7 +6,7 @@
  */
 import * as host from "./host.ts";
 import { delimiter, dirname, join } from "./posix.ts";
-import { type BuilderInfo, type BuilderNode, type Capabilities, type Problem, UNKNOWN_CAPABILITIES } from "./capabilities.ts";
+import { type BuilderInfo, type BuilderNode, buildkitRelease, type Capabilities, type Problem, UNKNOWN_CAPABILITIES } from "./capabilities.ts";
 import { MIN_BUILDX } from "./flags.ts";
 import { type Captured, capture } from "./spawn.ts";
 import { atLeast, parseBuildxVersion } from "./version.ts";
@@ -39,11 +39,14 @@ function run(command: readonly string[], args: readonly string[], env: Record<st
   return capture([...command, ...args], { env, timeoutMs: 20_000 });
 }
 
-/** Reads `docker buildx inspect` text: the builder and each node's platforms and BuildKit version. */
+/**
+ * Reads `docker buildx inspect` text: the builder and each node's platforms and BuildKit version
+ * (its release, null for `v0.0.0+unknown`, and the text as printed).
+ */
 export function parseInspect(text: string): BuilderInfo | null {
   let name: string | null = null;
   let driver: string | null = null;
-  const nodes: { name: string; status: string | null; platforms: string[]; buildkitVersion: string | null }[] = [];
+  const nodes: { name: string; status: string | null; platforms: string[]; buildkitVersion: string | null; buildkitVersionText: string | null }[] = [];
   let inNodes = false;
   for (const line of text.split(/\r?\n/)) {
     const m = /^([A-Za-z][A-Za-z ]*?):\s*(.*)$/.exec(line);
@@ -57,10 +60,13 @@ export function parseInspect(text: string): BuilderInfo | null {
       continue;
     }
     const node = nodes[nodes.length - 1];
-    if (key === "name") nodes.push({ name: value, status: null, platforms: [], buildkitVersion: null });
+    if (key === "name") nodes.push({ name: value, status: null, platforms: [], buildkitVersion: null, buildkitVersionText: null });
     else if (!node) continue;
     else if (key === "status") node.status = value;
-    else if (key === "buildkit version" || key === "buildkit") node.buildkitVersion = value || null;
+    else if (key === "buildkit version" || key === "buildkit") {
+      node.buildkitVersionText = value || null;
+      node.buildkitVersion = buildkitRelease(value);
+    }
     else if (key === "platforms") node.platforms = value.split(",").map((s) => s.trim().replace(/\*$/, "")).filter(Boolean);
   }
   // An empty driver is what inspect prints (exit code 0) when it cannot reach the builder.
@@ -133,7 +139,8 @@ async function gather(options: ProbeOptions): Promise<Capabilities> {
     buildxPlugin: plugin,
     engineVersion,
     driver: builderInfo?.driver ?? null,
-    buildkitVersion: firstNode?.buildkitVersion?.replace(/^v/, "") ?? null,
+    // A release, or null: Debian's engine reports v0.0.0+unknown, which is none.
+    buildkitVersion: buildkitRelease(firstNode?.buildkitVersion),
     containerdImageStore,
     builder: builderInfo,
     problems,
