@@ -13,8 +13,6 @@ export interface FeatureStatus {
   readonly available: boolean;
   /** Why not, when not. */
   readonly why?: string;
-  /** Said beside an available feature: assumed, because BuildKit's version is unknown. */
-  readonly note?: string;
 }
 
 /** Every flag newer than the first buildx, every feature, multi-platform load: available or why not. */
@@ -33,11 +31,9 @@ export function featureStatus(caps: Capabilities): FeatureStatus[] {
   const gated = (name: string, gate: Gate): FeatureStatus => {
     const buildx = byVersion(name, gate.since ?? "0.2.0");
     if (!buildx.available || !gate.buildkit) return buildx;
-    if (buildkit.version === null) {
-      return buildkit.unreadable.length
-        ? { name, available: true, note: `needs BuildKit >= ${gate.buildkit}; ${buildkit.unreadable[0]!.node} reports ${buildkit.unreadable[0]!.text}, assumed new enough` }
-        : buildx;
-    }
+    // BuildKit unknown (v0.0.0+unknown, or not inspected): assumed the latest, as plan() does; the
+    // node's line says so.
+    if (buildkit.version === null) return buildx;
     return atLeast(buildkit.version, gate.buildkit)
       ? buildx
       : { name, available: false, why: `needs BuildKit >= ${gate.buildkit} (${buildkit.node ? `node ${buildkit.node} runs` : "the builder runs"} ${buildkit.version})` };
@@ -88,7 +84,7 @@ export function formatDoctor(caps: Capabilities, paint: (style: "ok" | "bad" | "
     for (const node of caps.builder.nodes) {
       // As inspect printed it; a version without a release (v0.0.0+unknown) is said to be unknown.
       const text = node.buildkitVersionText ?? node.buildkitVersion;
-      const buildkit = node.buildkitVersion !== null ? text : text ? `unknown (${text})` : "unknown";
+      const buildkit = node.buildkitVersion !== null ? text : text ? `unknown (${text}; assumed the latest)` : "unknown";
       row("  node", `${node.name}: ${node.status ?? "unknown"}, BuildKit ${buildkit}`);
       row("  platforms", node.platforms.join(", ") || "none reported");
     }
@@ -98,9 +94,7 @@ export function formatDoctor(caps: Capabilities, paint: (style: "ok" | "bad" | "
   row("image store", caps.containerdImageStore === null ? "unknown" : caps.containerdImageStore ? "containerd" : "classic");
   lines.push("", "features:");
   for (const f of featureStatus(caps)) {
-    lines.push(f.available
-      ? `  ${paint("ok", "yes")} ${f.name}${f.note ? `: ${paint("dim", f.note)}` : ""}`
-      : `  ${paint("bad", "no ")} ${f.name}: ${paint("dim", f.why ?? "")}`);
+    lines.push(f.available ? `  ${paint("ok", "yes")} ${f.name}` : `  ${paint("bad", "no ")} ${f.name}: ${paint("dim", f.why ?? "")}`);
   }
   lines.push("");
   if (caps.problems.length === 0) lines.push(paint("ok", "healthy: this machine can build"));

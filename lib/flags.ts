@@ -219,7 +219,7 @@ export const FLAGS: Readonly<Record<string, FlagRow>> = {
     // Open: device (device=KIND/NAME) since v0.21.0 (bake/entitlements.go), buildx.local.delete since
     // v0.35.0 (docs/reference/buildx_build.md); bake's entitlements since v0.17.0.
     flag: "--allow", kind: "list", since: "0.3.0", bake: "entitlements", bakeSince: "0.17.0", guide: "more",
-    doc: "Allow extra privileged entitlements (device=KIND/NAME for one device).", example: "network.host",
+    doc: "Allow extra privileged entitlements.", example: "network.host",
     choices: ["network.host", "security.insecure", "device", "buildx.local.delete"], open: true,
     choiceGates: { device: { since: "0.21.0" }, "buildx.local.delete": { since: "0.35.0" } },
   },
@@ -284,7 +284,7 @@ export const FLAGS: Readonly<Record<string, FlagRow>> = {
   file: {
     flag: "--file", short: "-f", kind: "string", since: FIRST, bake: "dockerfile", guide: "basic",
     // Or an http(s) URL (docs/reference/buildx_build.md, "Remote URL", v0.32.0 on), never a path.
-    doc: "Name of the Dockerfile (default: PATH/Dockerfile), or an http(s) URL of one.", example: "Dockerfile",
+    doc: "Name of the Dockerfile (default: PATH/Dockerfile).", example: "Dockerfile",
     path: { in: "value", localContextOnly: true },
   },
   iidfile: {
@@ -362,7 +362,7 @@ export const FLAGS: Readonly<Record<string, FlagRow>> = {
     flag: "--push", kind: "bool", since: FIRST, bake: null, guide: "basic",
     // Since v0.31.0 buildx documents it as --output=type=registry,unpack=false (the image is not
     // unpacked into the image store on the way).
-    doc: "Push the build result to a registry (shorthand for --output=type=registry; from buildx 0.31 type=registry,unpack=false).",
+    doc: "Push the build result to a registry (shorthand for --output=type=registry).",
   },
   quiet: {
     // Hidden until v0.7.0 (commands/build.go at v0.6.3 and v0.7.0).

@@ -39,7 +39,7 @@ export interface BuildOptions {
    */
   addHost?: KeyValues;
   /**
-   * Allow extra privileged entitlements (device=KIND/NAME for one device).
+   * Allow extra privileged entitlements.
    *
    * `--allow` · buildx >= 0.3.0 · bake: `entitlements` (buildx >= 0.17.0)
    * @example network.host
@@ -121,7 +121,7 @@ export interface BuildOptions {
    */
   debug?: boolean;
   /**
-   * Name of the Dockerfile (default: PATH/Dockerfile), or an http(s) URL of one.
+   * Name of the Dockerfile (default: PATH/Dockerfile).
    *
    * `--file` (`-f`) · buildx >= 0.2.0 · bake: `dockerfile`
    * @example Dockerfile
@@ -216,7 +216,7 @@ export interface BuildOptions {
    */
   pull?: boolean;
   /**
-   * Push the build result to a registry (shorthand for --output=type=registry; from buildx 0.31 type=registry,unpack=false).
+   * Push the build result to a registry (shorthand for --output=type=registry).
    *
    * `--push` · buildx >= 0.2.0
    */
