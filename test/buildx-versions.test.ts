@@ -10,6 +10,7 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { type Capabilities, UNKNOWN_CAPABILITIES } from "../lib/capabilities.ts";
 import { featureStatus, formatDoctor } from "../lib/doctor.ts";
+import { main } from "../lib/cli.ts";
 import { BuildError } from "../lib/errors.ts";
 import { parseBuildArgs } from "../lib/parse.ts";
 import { mapPaths } from "../lib/paths.ts";
@@ -213,6 +214,24 @@ describe("buildx's -D beside buildx-kit's own --debug", () => {
   it("-D and --debug are buildx's debug in build flags (templates, parseBuildArgs)", () => {
     expect(parseBuildArgs(["-D", "."]).options).toEqual({ debug: true, context: "." });
     expect(parseBuildArgs(["--debug", "."]).options).toEqual({ debug: true, context: "." });
+  });
+
+  it("in the CLI, --debug stays buildx-kit's (stack traces) and -D reaches buildx", async () => {
+    const run = async (argv: string[]) => {
+      const out: string[] = [];
+      const err: string[] = [];
+      const code = await main(argv, { out: (t) => out.push(t), err: (t) => err.push(t), env: { ...process.env, NO_COLOR: "1" }, isTTY: false, cwd: process.cwd() });
+      return { code, out: out.join("\n"), err: err.join("\n") };
+    };
+    const withD = await run(["build", "--debug", "-D", "--dry-run", "--offline", "-t", "app:1", "."]);
+    expect(withD.code).toBe(0);
+    expect(withD.out).toMatch(/docker buildx build --debug --load (--progress=plain )?--tag=app:1 \.$/m);
+    const without = await run(["build", "--debug", "--dry-run", "--offline", "-t", "app:1", "."]);
+    expect(without.out).not.toContain("--debug");
+    // buildx-kit's --debug: a stack trace instead of the hint to ask for one.
+    const failed = await run(["build", "--debug", "--dry-run", "--offline", "--platform=lnux", "."]);
+    expect(failed.code).toBe(2);
+    expect(failed.err).not.toContain("(run with --debug for a stack trace)");
   });
 });
 
