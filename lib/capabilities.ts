@@ -7,6 +7,10 @@ export interface BuilderNode {
   readonly name: string;
   readonly status: string | null;
   readonly platforms: readonly string[];
+  /**
+   * The node's BuildKit release (`major.minor.patch`), or null when unknown: not inspected, or
+   * reported without a release (Debian's engine says `v0.0.0+unknown`).
+   */
   readonly buildkitVersion: string | null;
   /** Where buildx reaches its BuildKit (`unix://...`, `ssh://...`, `kubernetes:///...`), when known. */
   readonly endpoint?: string | null;
@@ -15,6 +19,8 @@ export interface BuilderNode {
    * `buildx inspect`, stored in buildx's instance file): [] when none were set, absent when unknown.
    */
   readonly configuredPlatforms?: readonly string[];
+  /** What `buildx inspect` printed for it (`v0.13.2`, `v0.0.0+unknown`); null or absent when not inspected. */
+  readonly buildkitVersionText?: string | null;
 }
 
 /** The builder instance a build would use. */
@@ -52,7 +58,7 @@ export interface Capabilities {
   readonly engineVersion: string | null;
   /** The builder's driver (`docker`, `docker-container`, `kubernetes`, `remote`), or null when unknown. */
   readonly driver: string | null;
-  /** BuildKit's version on the builder's first node, or null when unknown. */
+  /** BuildKit's release on the builder's first node, or null when unknown (see `BuilderNode`). */
   readonly buildkitVersion: string | null;
   /** True when the engine keeps images in the containerd image store; null when unknown. */
   readonly containerdImageStore: boolean | null;
@@ -69,6 +75,81 @@ export interface Capabilities {
   readonly dockerContext?: string | null;
   /** Everything that stood in the way, in the order found. Empty when all is well. */
   readonly problems: readonly Problem[];
+  /**
+   * Whether buildx's environment lets it use a `type=gha` cache: a token (`ACTIONS_RUNTIME_TOKEN`)
+   * and a cache URL (`ACTIONS_CACHE_URL` or `ACTIONS_RESULTS_URL`). buildx silently drops a gha
+   * cache without both (build/opt.go, isActive, v0.36.1), so plan() warns. Booleans only: the
+   * values never enter capabilities. `build()` fills it from the environment buildx gets; null or
+   * absent: unknown, and plan() says nothing.
+   */
+  readonly githubActionsEnv?: { readonly token: boolean; readonly url: boolean } | null;
+}
+
+/** What `Capabilities.githubActionsEnv` says for an environment. */
+export function githubActionsEnv(env: Readonly<Record<string, string | undefined>>): { token: boolean; url: boolean } {
+  return { token: Boolean(env.ACTIONS_RUNTIME_TOKEN), url: Boolean(env.ACTIONS_CACHE_URL || env.ACTIONS_RESULTS_URL) };
+}
+
+/**
+ * A BuildKit release out of what `buildx inspect` prints (`v0.13.2`, `0.12.5`, `v0.26.1-rc1`), or
+ * null: `v0.0.0+unknown` (a build from source, as Debian ships it) and anything else is no release.
+ */
+export function buildkitRelease(text: string | null | undefined): string | null {
+  const m = /^v?(\d+)\.(\d+)\.(\d+)(?:$|[-+.])/.exec((text ?? "").trim());
+  if (!m) return null;
+  const version = `${Number(m[1])}.${Number(m[2])}.${Number(m[3])}`;
+  return version === "0.0.0" ? null : version;
+}
+
+/** The BuildKit the nodes that build run, as far as it is known. */
+export interface BuildkitOnBuilder {
+  /** The oldest release among the building nodes that report one; null when none does. */
+  readonly version: string | null;
+  /** The node that runs `version` (null when the capabilities name no node). */
+  readonly node: string | null;
+  /** Building nodes that were inspected but report no release, with what they report. */
+  readonly unreadable: readonly { readonly node: string; readonly text: string }[];
+}
+
+/** A platform as a node lists it and as it is asked for, compared loosely. */
+function samePlatform(a: string, b: string): boolean {
+  const norm = (p: string) => p.toLowerCase().replace(/^([^/]+)\/(arm64)\/v8$/, "$1/$2");
+  return norm(a) === norm(b);
+}
+
+/**
+ * The BuildKit of the nodes that build: those whose platforms include a platform asked for (buildx
+ * sends each platform to a node that has it), else the first node (the builder's own platform).
+ * Without nodes, the capabilities' `buildkitVersion`.
+ */
+export function buildkitFor(caps: Capabilities, platforms: readonly string[]): BuildkitOnBuilder {
+  const nodes = caps.builder?.nodes ?? [];
+  if (nodes.length === 0) {
+    const version = buildkitRelease(caps.buildkitVersion);
+    const unreadable = version === null && caps.buildkitVersion ? [{ node: caps.builder?.name ?? "the builder", text: caps.buildkitVersion }] : [];
+    return { version, node: null, unreadable };
+  }
+  const matching = nodes.filter((n) => platforms.some((p) => n.platforms.some((q) => samePlatform(p, q))));
+  const building = matching.length ? matching : [nodes[0]!];
+  let version: string | null = null;
+  let node: string | null = null;
+  const unreadable: { node: string; text: string }[] = [];
+  for (const n of building) {
+    const v = buildkitRelease(n.buildkitVersion);
+    if (v === null) {
+      const text = n.buildkitVersionText ?? n.buildkitVersion;
+      if (text) unreadable.push({ node: n.name, text });
+      continue;
+    }
+    if (version === null || olderThan(v, version)) [version, node] = [v, n.name];
+  }
+  return { version, node, unreadable };
+}
+
+function olderThan(a: string, b: string): boolean {
+  const [x, y] = [a, b].map((v) => v.split(".").map(Number));
+  for (let i = 0; i < 3; i++) if (x![i] !== y![i]) return x![i]! < y![i]!;
+  return false;
 }
 
 /** Capabilities of a machine nothing is known about: plans assume the latest buildx. */
@@ -108,6 +189,10 @@ const FIELDS: Readonly<Record<keyof Capabilities, { optional?: true; expects: st
   },
   dockerContext: { optional: true, expects: "a string or null", ok: (v) => v === null || v === undefined || typeof v === "string" },
   problems: { expects: "an array", ok: (v) => Array.isArray(v) },
+  githubActionsEnv: {
+    optional: true, expects: "{ token: boolean, url: boolean } or null",
+    ok: (v) => v === null || v === undefined || (typeof v === "object" && typeof (v as { token?: unknown }).token === "boolean" && typeof (v as { url?: unknown }).url === "boolean"),
+  },
 };
 
 /** The hint for capabilities of the wrong shape. */

@@ -66,7 +66,7 @@ commands:
   merge -t TAG DIGEST...     one image index from builds pushed by digest
   repl                       a JavaScript REPL with the whole API loaded
 
-global options: --help, --version, --debug (stack traces), --no-color
+global options: --help, --version, --debug (stack traces; buildx's own debug is build -D), --no-color
 exit codes: 0 ok, 1 build failed, 2 bad input, 130 interrupted
 Run "buildx-kit <command> --help" for a command's options.`;
 
@@ -80,6 +80,7 @@ output disables both, flags your buildx lacks are named). Flags of buildx-kit it
   --json         print the BuildResult as JSON
   --save FILE    also save the options as a recipe (FILE must not exist)
   --force        with --save: replace FILE if it exists
+  --debug        buildx-kit's own stack traces; for buildx's debug logging write -D
 
 buildx flags:
 ${Object.values(FLAGS).map((r) => `  ${`${r.short ? `${r.short}, ` : "    "}${r.flag}`.padEnd(22)} ${r.doc}${r.since !== "0.2.0" ? ` (buildx >= ${r.since})` : ""}`).join("\n")}`,

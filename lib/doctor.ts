@@ -2,8 +2,8 @@
  * The health report as a person reads it: docker, daemon, buildx, builder, image store, and which
  * features this machine has and which it lacks, and why.
  */
-import type { Capabilities } from "./capabilities.ts";
-import { FEATURES, FLAGS } from "./flags.ts";
+import { buildkitFor, type Capabilities } from "./capabilities.ts";
+import { FEATURES, FLAGS, type Gate } from "./flags.ts";
 import { ATTESTATION_SINCE } from "./probe.ts";
 import { atLeast, parseBuildxVersion } from "./version.ts";
 
@@ -25,11 +25,34 @@ export function featureStatus(caps: Capabilities): FeatureStatus[] {
       ? { name, available: true }
       : { name, available: false, why: `needs buildx >= ${since} (installed ${installed})` };
   };
+  // BuildKit: the oldest of every node's (each may build), as the plan gates on the building ones.
+  const allPlatforms = (caps.builder?.nodes ?? []).flatMap((n) => n.platforms);
+  const buildkit = buildkitFor(caps, allPlatforms);
+  const gated = (name: string, gate: Gate): FeatureStatus => {
+    const buildx = byVersion(name, gate.since ?? "0.2.0");
+    if (!buildx.available || !gate.buildkit) return buildx;
+    // BuildKit unknown (v0.0.0+unknown, or not inspected): assumed the latest, as plan() does; the
+    // node's line says so.
+    if (buildkit.version === null) return buildx;
+    return atLeast(buildkit.version, gate.buildkit)
+      ? buildx
+      : { name, available: false, why: `needs BuildKit >= ${gate.buildkit} (${buildkit.node ? `node ${buildkit.node} runs` : "the builder runs"} ${buildkit.version})` };
+  };
   const statuses: FeatureStatus[] = [];
   for (const row of Object.values(FLAGS)) {
-    if (row.since !== "0.2.0") statuses.push(byVersion(row.flag, row.since));
+    if (row.since !== "0.2.0" || row.buildkit) statuses.push(gated(row.flag, { since: row.since, ...(row.buildkit ? { buildkit: row.buildkit } : {}) }));
+    // Choices and attributes newer than their flag: the table's rows the installed buildx may lack.
+    for (const [choice, gate] of Object.entries(row.choiceGates ?? {})) statuses.push(gated(`${row.flag}=${choice}`, gate));
+    for (const [type, spec] of Object.entries(row.attributes?.types ?? {})) {
+      for (const [attr, rule] of Object.entries(spec.attributes)) {
+        if (rule.since || rule.buildkit) statuses.push(gated(`${row.flag} type=${type} ${attr}=`, rule));
+      }
+    }
+    for (const [attr, rule] of Object.entries(row.attributes?.common ?? {})) {
+      if (rule.whenTrue) statuses.push(gated(`${row.flag} ${attr}=true`, { since: row.since, ...rule.whenTrue }));
+    }
   }
-  for (const feature of Object.values(FEATURES)) statuses.push(byVersion(feature.doc, feature.since));
+  for (const feature of Object.values(FEATURES)) statuses.push(gated(feature.doc, feature));
   // As supportsAttestation() decides: a version that could not be read is not assumed the latest here.
   const unreadable = !noBuildx && installed === null && parseBuildxVersion(caps.buildxVersionText).kind === "unreadable";
   const attestable = unreadable
@@ -76,7 +99,10 @@ export function formatDoctor(caps: Capabilities, paint: (style: "ok" | "bad" | "
     row("builder", `${caps.builder.name} (driver ${caps.builder.driver})`);
     if (caps.builderSource) row("  chosen by", CHOSEN_BY[caps.builderSource]);
     for (const node of caps.builder.nodes) {
-      row("  node", `${node.name}: ${node.status ?? "unknown"}, BuildKit ${node.buildkitVersion ?? "unknown"}`);
+      // As inspect printed it; a version without a release (v0.0.0+unknown) is said to be unknown.
+      const text = node.buildkitVersionText ?? node.buildkitVersion;
+      const buildkit = node.buildkitVersion !== null ? text : text ? `unknown (${text}; assumed the latest)` : "unknown";
+      row("  node", `${node.name}: ${node.status ?? "unknown"}, BuildKit ${buildkit}`);
       row("  platforms", node.platforms.join(", ") || "none reported");
     }
   } else {

@@ -1,5 +1,6 @@
 /** The errors buildx-kit throws. Each carries what a caller needs to act, not just a message. */
 import { type Diagnostic, formatDiagnostic } from "./diagnostics.ts";
+import { BUILDX_EXIT_CODES } from "./flags.ts";
 
 /** The exit codes of `buildx-kit` and its guide: 0 ok, 1 build failed, 2 bad input, 130 interrupted. */
 export const EXIT = { ok: 0, failed: 1, badInput: 2, interrupted: 130 } as const;
@@ -124,6 +125,14 @@ const KNOWN_FAILURES: readonly KnownFailure[] = [
   },
 ];
 
+/** A hint for what buildx's own exit code says, when stderr matched no known failure. */
+function exitHint(code: number | null): string | null {
+  if (code === 102) return "the builder ran out of memory, disk or another resource: free some (docker buildx prune), raise its limits, or build less at once";
+  if (code === 100) return "BuildKit failed inside: retry, and if it persists, look at the builder's logs (docker buildx inspect, the buildkitd container's logs)";
+  if (code === 130) return "buildx was cancelled (by a signal, or its connection to BuildKit)";
+  return null;
+}
+
 /** A hint for the first known failure in buildx's stderr, or null. `facts` let it name folders and the step. */
 export function hintFor(stderr: string, facts: FailureFacts = {}): string | null {
   for (const known of KNOWN_FAILURES) {
@@ -192,6 +201,7 @@ export interface BuildErrorJson {
   readonly failedStep: string | null;
   readonly stepOutput: string | null;
   readonly startError: string | null;
+  readonly exitReason: string | null;
   readonly stderrTail: string;
   readonly command: string;
   readonly argv: readonly string[];
@@ -224,6 +234,11 @@ export class BuildError extends Error implements BuildErrorDetails {
   readonly stepOutput: string | null;
   /** Why buildx could not start; null when it ran. */
   readonly startError: string | null;
+  /**
+   * What buildx's exit code means (buildx 0.25 on: 1 the build failed, 100 an internal BuildKit
+   * error, 102 a resource ran out, 130 cancelled); null for a code buildx does not give.
+   */
+  readonly exitReason: string | null;
 
   constructor(details: BuildErrorDetails) {
     const errorLines = details.stderrTail.split(/\r?\n/).map((l) => l.replace(/^#\d+\s+(?:\d+\.\d+\s+)?/, "").trim())
@@ -232,7 +247,8 @@ export class BuildError extends Error implements BuildErrorDetails {
     const failedStep = details.failedStep !== undefined ? details.failedStep : fromPlain?.step ?? null;
     const stepOutput = details.stepOutput !== undefined ? details.stepOutput : fromPlain?.output ?? null;
     const startError = details.startError ?? null;
-    const hint = details.interrupted ? null : hintFor(startError ?? details.stderrTail, { ...details.facts, failedStep });
+    const exitReason = details.exitCode !== null && startError === null ? BUILDX_EXIT_CODES[details.exitCode] ?? null : null;
+    const hint = details.interrupted ? null : hintFor(startError ?? details.stderrTail, { ...details.facts, failedStep }) ?? exitHint(details.exitCode);
     const how = details.notStarted
       ? `not run: interrupted${details.signal ? ` by ${details.signal}` : ""} before it started`
       : details.interrupted
@@ -241,7 +257,7 @@ export class BuildError extends Error implements BuildErrorDetails {
       ? "could not start"
       : details.exitCode === null
       ? `ended by signal ${details.signal ?? "unknown"}`
-      : `exited with code ${details.exitCode}`;
+      : `exited with code ${details.exitCode}${exitReason && details.exitCode !== 1 ? ` (${exitReason})` : ""}`;
     const said = startError !== null
       ? startError
       : errorLines.length
@@ -270,6 +286,7 @@ export class BuildError extends Error implements BuildErrorDetails {
     this.failedStep = failedStep;
     this.stepOutput = stepOutput;
     this.startError = startError;
+    this.exitReason = exitReason;
   }
 
   /** Plain JSON, message included (an Error's own `message` is not enumerable). */
@@ -285,6 +302,7 @@ export class BuildError extends Error implements BuildErrorDetails {
       failedStep: this.failedStep,
       stepOutput: this.stepOutput,
       startError: this.startError,
+      exitReason: this.exitReason,
       stderrTail: this.stderrTail,
       command: this.command,
       argv: this.argv,

@@ -54,10 +54,65 @@ export interface FlagRow {
   /** An example value, as it would be written in options (shown in help and the guide). */
   readonly example?: string;
   readonly guide: GuideGroup;
-  /** Values buildx accepts, when the set is closed. */
+  /**
+   * Values buildx knows. Closed unless `open`: then other values pass to buildx with a warning,
+   * but one within two edits of a choice is refused as a typo ("did you mean ...?").
+   */
   readonly choices?: readonly string[];
+  /** Values outside `choices` are allowed (a frontend's own `--call` method, a newer entitlement). */
+  readonly open?: boolean;
+  /**
+   * Version floors of single choices, like `since` for the flag: `progress: "none"` needs buildx
+   * 0.29. A choice written `name=value` (`device=nvidia.com/gpu`) counts as its name.
+   */
+  readonly choiceGates?: Readonly<Record<string, Gate>>;
+  /** For `map` flags whose keys buildx checks: the keys it accepts (others are refused). */
+  readonly keys?: readonly string[];
+  /** The attributes of a CSV value (per `type=`, or common), known well enough to catch typos. */
+  readonly attributes?: AttributeSpec;
+  /** The oldest BuildKit (on the nodes that build) that does what the flag asks. */
+  readonly buildkit?: string;
+  /** The first buildx whose bake reads `bake` (when later than `since`). */
+  readonly bakeSince?: string;
   /** Where the value names local files, which resolve against the build's working directory. */
   readonly path?: PathSpec;
+}
+
+/**
+ * A version floor: the buildx that has it (`since`) and the BuildKit, on the nodes that build,
+ * that does it (`buildkit`). Either may be absent.
+ */
+export interface Gate {
+  readonly since?: string;
+  readonly buildkit?: string;
+}
+
+/** What one attribute accepts, and from which version. */
+export interface AttributeRule extends Gate {
+  /** The values buildx (or BuildKit) reads; others within two edits are typos, others still are refused. */
+  readonly values?: readonly string[];
+  /** A boolean, as Go's strconv.ParseBool reads it (1, t, true, 0, f, false, any case of true/false). */
+  readonly bool?: boolean;
+  /** A floor that applies only when the attribute is true (`strict=true` of a policy). */
+  readonly whenTrue?: Gate;
+}
+
+/** The attributes of one `type=` of a CSV flag (an exporter, a cache backend). */
+export interface TypeSpec extends Gate {
+  readonly attributes: Readonly<Record<string, AttributeRule>>;
+}
+
+/**
+ * The attributes of a CSV value. With `types`, the value's `type=` picks them (`defaultType` when
+ * none is written); `common` apply to every value (or, for a `string` flag with `choices`, the
+ * fields after the choice: `--call=outline,format=json`). Attribute names starting with one of
+ * `prefixes` pass as they are (`annotation-index.KEY`).
+ */
+export interface AttributeSpec {
+  readonly types?: Readonly<Record<string, TypeSpec>>;
+  readonly defaultType?: string;
+  readonly common?: Readonly<Record<string, AttributeRule>>;
+  readonly prefixes?: readonly string[];
 }
 
 /**
@@ -72,32 +127,109 @@ export type PathSpec = {
 } & (
   | { readonly in: "value" }
   | { readonly in: "entries" }
-  | { readonly in: "attributes"; readonly attributes: readonly string[]; readonly types?: readonly string[] }
+  | {
+    readonly in: "attributes";
+    readonly attributes: readonly string[];
+    readonly types?: readonly string[];
+    /** Not for these `type=`s: `--secret type=env,src=VAR` names a variable, not a file. */
+    readonly notTypes?: readonly string[];
+  }
 );
 
 /** The buildx version that every row without a later one dates from (the first buildx with `build`). */
 const FIRST = "0.2.0";
 
+// ---------------------------------------------------------------------------------------------
+// Attributes of exporters and cache backends: what buildx and BuildKit read (buildx
+// docs/reference/buildx_build.md at v0.36.1, "--output" and "--cache-from"; the image exporter's
+// keys in BuildKit's exporter/containerimage/exptypes/keys.go, as vendored by buildx v0.36.1;
+// the cache backends' attributes in BuildKit's README). Known to catch typos, which BuildKit
+// would otherwise take silently (an image exporter keeps unknown attributes as metadata).
+
+const BOOL: AttributeRule = { bool: true };
+const ANY: AttributeRule = {};
+const COMPRESSION: Readonly<Record<string, AttributeRule>> = {
+  compression: { values: ["uncompressed", "gzip", "estargz", "zstd"] },
+  "compression-level": ANY,
+  "force-compression": BOOL,
+};
+/** What the image exporter (and so `registry`, `docker` and `oci`) reads. */
+const IMAGE_ATTRIBUTES: Readonly<Record<string, AttributeRule>> = {
+  name: ANY, push: BOOL, "push-by-digest": BOOL, "registry.insecure": BOOL, insecure: BOOL, unpack: BOOL, store: BOOL,
+  "dangling-name-prefix": ANY, "name-canonical": BOOL, "oci-mediatypes": BOOL, "oci-artifact": BOOL,
+  "rewrite-timestamp": BOOL, "source-date-epoch": ANY, "attestation-inline": BOOL, "prefer-nondist-layers": BOOL,
+  buildinfo: BOOL, "buildinfo-attrs": BOOL, ...COMPRESSION,
+};
+const TARBALL_ATTRIBUTES: Readonly<Record<string, AttributeRule>> = {
+  ...IMAGE_ATTRIBUTES, dest: ANY, tar: BOOL, "platform-split": BOOL,
+};
+/** `--output` types and their attributes. */
+const OUTPUT_ATTRIBUTES: AttributeSpec = {
+  types: {
+    // mode=copy|delete: buildx 0.35 (delete needs --allow=buildx.local.delete for most folders).
+    local: { attributes: { dest: ANY, "platform-split": BOOL, mode: { since: "0.35.0", values: ["copy", "delete"] } } },
+    tar: { attributes: { dest: ANY, "platform-split": BOOL } },
+    oci: { attributes: TARBALL_ATTRIBUTES },
+    docker: { attributes: { ...TARBALL_ATTRIBUTES, context: ANY } },
+    image: { attributes: IMAGE_ATTRIBUTES },
+    registry: { attributes: IMAGE_ATTRIBUTES },
+    cacheonly: { attributes: {} },
+  },
+  prefixes: ["annotation"],
+};
+const CACHE_MODE: AttributeRule = { values: ["min", "max"] };
+const CACHE_COMMON: Readonly<Record<string, AttributeRule>> = { mode: CACHE_MODE, "ignore-error": BOOL };
+const CACHE_LAYOUT: Readonly<Record<string, AttributeRule>> = { "oci-mediatypes": BOOL, "image-manifest": BOOL, ...COMPRESSION };
+const BUCKET_LAYOUT: Readonly<Record<string, AttributeRule>> = {
+  name: ANY, prefix: ANY, blobs_prefix: ANY, manifests_prefix: ANY, upload_parallelism: ANY, touch_refresh: ANY,
+};
+/** `--cache-from` and `--cache-to` backends and their attributes; a value without `type=` is a registry ref. */
+const CACHE_ATTRIBUTES: AttributeSpec = {
+  defaultType: "registry",
+  types: {
+    registry: { attributes: { ref: ANY, ...CACHE_COMMON, ...CACHE_LAYOUT, "registry.insecure": BOOL } },
+    local: { attributes: { src: ANY, dest: ANY, digest: ANY, tag: ANY, ...CACHE_COMMON, ...CACHE_LAYOUT } },
+    inline: { attributes: {} },
+    // buildx fills token and url from ACTIONS_RUNTIME_TOKEN and ACTIONS_CACHE_URL / ACTIONS_RESULTS_URL,
+    // and drops a gha cache without both (build/opt.go, isActive, v0.36.1).
+    gha: { attributes: { scope: ANY, url: ANY, url_v2: ANY, token: ANY, version: ANY, timeout: ANY, repository: ANY, ghtoken: ANY, ...CACHE_COMMON } },
+    s3: {
+      attributes: {
+        region: ANY, bucket: ANY, endpoint_url: ANY, use_path_style: BOOL, access_key_id: ANY, secret_access_key: ANY,
+        session_token: ANY, ...BUCKET_LAYOUT, ...CACHE_COMMON,
+      },
+    },
+    azblob: { attributes: { account_url: ANY, secret_access_key: ANY, ...BUCKET_LAYOUT, ...CACHE_COMMON } },
+  },
+};
+
 /**
- * Every flag of `docker buildx build` up to buildx 0.19, keyed by option name: the camelCase of the
- * long flag. Kept in alphabetical order of the flag.
+ * Every flag of `docker buildx build` up to buildx 0.36 (the newest tag of docker/buildx this
+ * table was checked against: commands/build.go, commands/root.go, docs/reference/buildx_build.md
+ * and bake/bake.go at each tag named in a row's comment), keyed by option name: the camelCase of
+ * the long flag. Kept in alphabetical order of the flag.
  */
 export const FLAGS: Readonly<Record<string, FlagRow>> = {
   addHost: {
-    flag: "--add-host", kind: "hosts", since: FIRST, bake: "extra-hosts", guide: "more",
+    // bake's extra-hosts: bake/bake.go at v0.25.0.
+    flag: "--add-host", kind: "hosts", since: FIRST, bake: "extra-hosts", bakeSince: "0.25.0", guide: "more",
     doc: "Add custom host-to-IP mappings (host:ip).", example: "{ \"db.local\": \"10.0.0.5\" }",
   },
   allow: {
-    flag: "--allow", kind: "list", since: "0.3.0", bake: "entitlements", guide: "more",
+    // Open: device (device=KIND/NAME) since v0.21.0 (bake/entitlements.go), buildx.local.delete since
+    // v0.35.0 (docs/reference/buildx_build.md); bake's entitlements since v0.17.0.
+    flag: "--allow", kind: "list", since: "0.3.0", bake: "entitlements", bakeSince: "0.17.0", guide: "more",
     doc: "Allow extra privileged entitlements.", example: "network.host",
-    choices: ["network.host", "security.insecure", "device"],
+    choices: ["network.host", "security.insecure", "device", "buildx.local.delete"], open: true,
+    choiceGates: { device: { since: "0.21.0" }, "buildx.local.delete": { since: "0.35.0" } },
   },
   annotation: {
     flag: "--annotation", kind: "list", since: "0.12.0", bake: "annotations", guide: "more",
     doc: "Add annotations to the image (index:, manifest: prefixes allowed).", example: "org.opencontainers.image.title=app",
   },
   attest: {
-    flag: "--attest", kind: "csv", since: "0.10.0", bake: "attest", guide: "more",
+    // BuildKit's exporter.image.attestations capability: BuildKit v0.11 (vendored by buildx v0.10.0).
+    flag: "--attest", kind: "csv", since: "0.10.0", buildkit: "0.11.0", bake: "attest", guide: "more",
     doc: "Attestation parameters.", example: "type=provenance,mode=max",
   },
   buildArg: {
@@ -110,23 +242,30 @@ export const FLAGS: Readonly<Record<string, FlagRow>> = {
     path: { in: "entries" },
   },
   builder: {
-    flag: "--builder", kind: "string", since: FIRST, bake: null, guide: "never",
+    // A flag of buildx's root command since v0.4.0 (commands/root.go), so of build too.
+    flag: "--builder", kind: "string", since: "0.4.0", bake: null, guide: "never",
     doc: "Override the configured builder instance.", example: "default",
   },
   cacheFrom: {
     flag: "--cache-from", kind: "csv", since: FIRST, bake: "cache-from", guide: "more",
     doc: "External cache sources.", example: "type=local,src=.cache",
+    attributes: CACHE_ATTRIBUTES,
     path: { in: "attributes", attributes: ["src", "dest"], types: ["local"] },
   },
   cacheTo: {
     flag: "--cache-to", kind: "csv", since: FIRST, bake: "cache-to", guide: "more",
     doc: "Cache export destinations.", example: "type=local,dest=.cache,mode=max",
+    attributes: CACHE_ATTRIBUTES,
     path: { in: "attributes", attributes: ["src", "dest"], types: ["local"], writes: true },
   },
   call: {
-    flag: "--call", kind: "string", since: "0.15.0", bake: "call", guide: "never",
-    doc: "Set the method for evaluating the build (build, check, outline, targets).", example: "check",
-    choices: ["build", "check", "outline", "targets"],
+    // Any frontend method, then format= and ignorestatus= (util/buildflags/callfunc.go, v0.36.1);
+    // check is buildx's alias of lint. bake's call: bake/bake.go at v0.16.0.
+    flag: "--call", kind: "string", since: "0.15.0", bake: "call", bakeSince: "0.16.0", guide: "never",
+    doc: "Set the method for evaluating the build (build, check, outline, targets, or the frontend's own), then format=json or ignorestatus=true.",
+    example: "outline,format=json",
+    choices: ["build", "check", "lint", "outline", "targets", "subrequests.describe"], open: true,
+    attributes: { common: { format: { values: ["json"] }, ignorestatus: BOOL } },
   },
   cgroupParent: {
     flag: "--cgroup-parent", kind: "string", since: "0.7.0", bake: null, guide: "never",
@@ -136,8 +275,15 @@ export const FLAGS: Readonly<Record<string, FlagRow>> = {
     flag: "--check", kind: "bool", since: "0.15.0", bake: null, guide: "never",
     doc: "Shorthand for --call=check: run the Dockerfile checks instead of building.",
   },
+  debug: {
+    // buildx's root flag -D/--debug, listed for build since v0.17.0 (docs/reference/buildx_build.md).
+    // buildx-kit's own CLI keeps --debug for its stack traces: there, write -D (see lib/cli.ts).
+    flag: "--debug", short: "-D", kind: "bool", since: "0.17.0", bake: null, guide: "never",
+    doc: "Enable buildx's debug logging (in buildx-kit's CLI write -D: --debug is its own stack traces).",
+  },
   file: {
     flag: "--file", short: "-f", kind: "string", since: FIRST, bake: "dockerfile", guide: "basic",
+    // Or an http(s) URL (docs/reference/buildx_build.md, "Remote URL", v0.32.0 on), never a path.
     doc: "Name of the Dockerfile (default: PATH/Dockerfile).", example: "Dockerfile",
     path: { in: "value", localContextOnly: true },
   },
@@ -160,7 +306,8 @@ export const FLAGS: Readonly<Record<string, FlagRow>> = {
     path: { in: "value", writes: true },
   },
   network: {
-    flag: "--network", kind: "string", since: FIRST, bake: "network", guide: "more",
+    // bake's network: bake/bake.go at v0.17.0.
+    flag: "--network", kind: "string", since: FIRST, bake: "network", bakeSince: "0.17.0", guide: "more",
     doc: "Set the networking mode for RUN instructions during build.", example: "host",
     choices: ["default", "none", "host"],
   },
@@ -175,19 +322,36 @@ export const FLAGS: Readonly<Record<string, FlagRow>> = {
   output: {
     flag: "--output", short: "-o", kind: "csv", since: FIRST, bake: "output", guide: "basic",
     doc: "Output destination (format: type=local,dest=path).", example: "type=local,dest=out",
+    attributes: OUTPUT_ATTRIBUTES,
     path: { in: "attributes", attributes: ["dest"], types: ["local", "tar", "oci", "docker"], writes: true },
   },
   platform: {
     flag: "--platform", kind: "platforms", since: FIRST, bake: "platforms", guide: "basic",
     doc: "Set target platforms for the build.", example: "linux/amd64,linux/arm64",
   },
+  policy: {
+    // buildx v0.31.0 (commands/build.go; util/buildflags/policy.go reads these attributes). BuildKit
+    // v0.26 evaluates policies (tests/policy_build.go); strict=true needs BuildKit v0.27 (build/opt.go).
+    flag: "--policy", kind: "csv", since: "0.31.0", buildkit: "0.26.0", bake: "policy", bakeSince: "0.31.0", guide: "never",
+    doc: "Policy configuration (filename=path[,filename=path][,reset=true|false][,disabled=true|false][,strict=true|false][,log-level=level]).",
+    example: "filename=policy.rego",
+    attributes: {
+      common: {
+        filename: ANY, reset: BOOL, disabled: BOOL, strict: { bool: true, whenTrue: { buildkit: "0.27.0" } },
+        "log-level": { values: ["trace", "debug", "info", "warn", "warning", "error", "fatal", "panic"] },
+      },
+    },
+    path: { in: "attributes", attributes: ["filename"] },
+  },
   progress: {
+    // quiet: v0.7.0 (commands/build.go); rawjson: v0.13.0; none: v0.29.0.
     flag: "--progress", kind: "string", since: FIRST, bake: null, guide: "never",
     doc: "Set the type of progress output.", example: "plain",
-    choices: ["auto", "plain", "tty", "quiet", "rawjson"],
+    choices: ["auto", "plain", "tty", "quiet", "rawjson", "none"],
+    choiceGates: { quiet: { since: "0.7.0" }, rawjson: { since: "0.13.0" }, none: { since: "0.29.0" } },
   },
   provenance: {
-    flag: "--provenance", kind: "csvOrBool", since: "0.10.0", bake: null, guide: "more",
+    flag: "--provenance", kind: "csvOrBool", since: "0.10.0", buildkit: "0.11.0", bake: null, guide: "more",
     doc: "Shorthand for --attest=type=provenance.", example: "mode=max",
   },
   pull: {
@@ -196,24 +360,35 @@ export const FLAGS: Readonly<Record<string, FlagRow>> = {
   },
   push: {
     flag: "--push", kind: "bool", since: FIRST, bake: null, guide: "basic",
+    // Since v0.31.0 buildx documents it as --output=type=registry,unpack=false (the image is not
+    // unpacked into the image store on the way).
     doc: "Push the build result to a registry (shorthand for --output=type=registry).",
   },
   quiet: {
-    flag: "--quiet", short: "-q", kind: "bool", since: FIRST, bake: null, guide: "never",
+    // Hidden until v0.7.0 (commands/build.go at v0.6.3 and v0.7.0).
+    flag: "--quiet", short: "-q", kind: "bool", since: "0.7.0", bake: null, guide: "never",
     doc: "Suppress the build output and print the image ID on success.",
   },
+  resource: {
+    // buildx v0.35.0 (commands/build.go; the keys: build/utils.go); bake's resources (a map) v0.35.0.
+    flag: "--resource", kind: "map", since: "0.35.0", bake: "resources", bakeSince: "0.35.0", guide: "never",
+    doc: "Resource limits for build containers (memory=2g, cpu-quota=50000).", example: "{ \"memory\": \"2g\" }",
+    keys: ["memory", "memory-swap", "cpu-shares", "cpu-period", "cpu-quota", "cpuset-cpus", "cpuset-mems"],
+  },
   sbom: {
-    flag: "--sbom", kind: "csvOrBool", since: "0.10.0", bake: null, guide: "more",
+    flag: "--sbom", kind: "csvOrBool", since: "0.10.0", buildkit: "0.11.0", bake: null, guide: "more",
     doc: "Shorthand for --attest=type=sbom.", example: "true",
   },
   secret: {
     flag: "--secret", kind: "csv", since: FIRST, bake: "secret", guide: "more",
     doc: "Secret to expose to the build (id=mysecret,src=/local/secret or id=mysecret,env=VAR).",
     example: "id=npmrc,src=.npmrc",
-    path: { in: "attributes", attributes: ["src", "source"] },
+    // With type=env, src names an environment variable, not a file.
+    path: { in: "attributes", attributes: ["src", "source"], notTypes: ["env"] },
   },
   shmSize: {
-    flag: "--shm-size", kind: "bytes", since: "0.7.0", bake: "shm-size", guide: "more",
+    // bake's shm-size and ulimits: bake/bake.go at v0.13.0.
+    flag: "--shm-size", kind: "bytes", since: "0.7.0", bake: "shm-size", bakeSince: "0.13.0", guide: "more",
     doc: "Shared memory size for build containers.", example: "64m",
   },
   ssh: {
@@ -229,7 +404,7 @@ export const FLAGS: Readonly<Record<string, FlagRow>> = {
     doc: "Set the target build stage to build.", example: "runtime",
   },
   ulimit: {
-    flag: "--ulimit", kind: "ulimit", since: "0.7.0", bake: "ulimits", guide: "more",
+    flag: "--ulimit", kind: "ulimit", since: "0.7.0", bake: "ulimits", bakeSince: "0.13.0", guide: "more",
     doc: "Ulimit options for RUN instructions.", example: "{ \"nofile\": { \"soft\": 1024, \"hard\": 2048 } }",
   },
 };
@@ -244,9 +419,20 @@ export const CONTEXT: { readonly doc: string; readonly bake: string } = {
  * Features that are not a flag of their own but need a newer buildx than the flag that carries
  * them.
  */
-export const FEATURES: Readonly<Record<"secretEnv" | "multipleExporters", { since: string; doc: string }>> = {
+export const FEATURES: Readonly<Record<"secretEnv" | "multipleExporters" | "attestations", Gate & { since: string; doc: string }>> = {
   secretEnv: { since: "0.6.0", doc: "a secret read from an environment variable (env=)" },
-  multipleExporters: { since: "0.13.0", doc: "two exporters at once (push and load, or several outputs)" },
+  // buildx v0.13.0, and BuildKit's CapMultipleExporters: "please upgrade to version v0.13+" (build/opt.go).
+  multipleExporters: { since: "0.13.0", buildkit: "0.13.0", doc: "two exporters at once (push and load, or several outputs)" },
+  // BuildKit's exporter.image.attestations capability (build/opt.go): BuildKit v0.11.
+  attestations: { since: "0.10.0", buildkit: "0.11.0", doc: "attestations (attest, provenance, sbom)" },
+};
+
+/** buildx's exit codes (cmd/buildx/main.go, v0.25.0 on) and what each means. */
+export const BUILDX_EXIT_CODES: Readonly<Record<number, string>> = {
+  1: "the build failed",
+  100: "BuildKit reported an internal error",
+  102: "the builder ran out of a resource (memory, disk, ...)",
+  130: "the build was cancelled",
 };
 
 /** The oldest buildx that buildx-kit supports at all (`health()` reports older ones). */

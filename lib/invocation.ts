@@ -27,6 +27,8 @@ export interface InvocationRequest {
    * buildx-kit prints the image id. The command to paste stays the quiet one.
    */
   readonly quietAsRawjson?: boolean;
+  /** What the run adds to the plan's diagnostics (how it reads buildx on an older release). */
+  readonly notes?: readonly Diagnostic[];
 }
 
 /** What will run. */
@@ -76,10 +78,11 @@ export function invocation(options: BuildOptions, capabilities: Capabilities, re
       message: "buildx runs with --progress=rawjson, read and not shown, so a failure keeps the failing step's output; the image id is printed as --quiet prints it",
       hint: "the command shown is the quiet one, which does the same when pasted",
     };
-    const planned = { ...runs, diagnostics: [...runs.diagnostics, note] };
+    const planned = { ...runs, diagnostics: [...runs.diagnostics, note, ...(request.notes ?? [])] };
     return { plan: planned, argv: runs.argv, cwd: request.cwd, env, command: commandIn(request.cwd, asTyped(pasted.argv)) };
   }
-  const planned = plan({ ...given, ...(request.progress ? { progress: request.progress } : {}) }, capabilities);
+  const planOnly = plan({ ...given, ...(request.progress ? { progress: request.progress } : {}) }, capabilities);
+  const planned = request.notes?.length ? { ...planOnly, diagnostics: [...planOnly.diagnostics, ...request.notes] } : planOnly;
   return { plan: planned, argv: planned.argv, cwd: request.cwd, env, command: commandIn(request.cwd, asTyped(planned.argv)) };
 }
 

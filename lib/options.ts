@@ -34,14 +34,14 @@ export interface BuildOptions {
   /**
    * Add custom host-to-IP mappings (host:ip).
    *
-   * `--add-host` · buildx >= 0.2.0 · bake: `extra-hosts`
+   * `--add-host` · buildx >= 0.2.0 · bake: `extra-hosts` (buildx >= 0.25.0)
    * @example { "db.local": "10.0.0.5" }
    */
   addHost?: KeyValues;
   /**
    * Allow extra privileged entitlements.
    *
-   * `--allow` · buildx >= 0.3.0 · bake: `entitlements`
+   * `--allow` · buildx >= 0.3.0 · bake: `entitlements` (buildx >= 0.17.0)
    * @example network.host
    */
   allow?: string | readonly string[];
@@ -55,7 +55,7 @@ export interface BuildOptions {
   /**
    * Attestation parameters.
    *
-   * `--attest` · buildx >= 0.10.0 · bake: `attest`
+   * `--attest` · buildx >= 0.10.0 · BuildKit >= 0.11.0 · bake: `attest`
    * @example type=provenance,mode=max
    */
   attest?: CsvAttributes | readonly CsvAttributes[];
@@ -76,7 +76,7 @@ export interface BuildOptions {
   /**
    * Override the configured builder instance.
    *
-   * `--builder` · buildx >= 0.2.0
+   * `--builder` · buildx >= 0.4.0
    * @example default
    */
   builder?: string;
@@ -95,10 +95,10 @@ export interface BuildOptions {
    */
   cacheTo?: CsvAttributes | readonly CsvAttributes[];
   /**
-   * Set the method for evaluating the build (build, check, outline, targets).
+   * Set the method for evaluating the build (build, check, outline, targets, or the frontend's own), then format=json or ignorestatus=true.
    *
-   * `--call` · buildx >= 0.15.0 · bake: `call`
-   * @example check
+   * `--call` · buildx >= 0.15.0 · bake: `call` (buildx >= 0.16.0)
+   * @example outline,format=json
    */
   call?: string;
   /**
@@ -114,6 +114,12 @@ export interface BuildOptions {
    * `--check` · buildx >= 0.15.0
    */
   check?: boolean;
+  /**
+   * Enable buildx's debug logging (in buildx-kit's CLI write -D: --debug is its own stack traces).
+   *
+   * `--debug` (`-D`) · buildx >= 0.17.0
+   */
+  debug?: boolean;
   /**
    * Name of the Dockerfile (default: PATH/Dockerfile).
    *
@@ -151,7 +157,7 @@ export interface BuildOptions {
   /**
    * Set the networking mode for RUN instructions during build.
    *
-   * `--network` · buildx >= 0.2.0 · bake: `network`
+   * `--network` · buildx >= 0.2.0 · bake: `network` (buildx >= 0.17.0)
    * @example host
    */
   network?: string;
@@ -183,6 +189,13 @@ export interface BuildOptions {
    */
   platform?: string | readonly string[];
   /**
+   * Policy configuration (filename=path[,filename=path][,reset=true|false][,disabled=true|false][,strict=true|false][,log-level=level]).
+   *
+   * `--policy` · buildx >= 0.31.0 · BuildKit >= 0.26.0 · bake: `policy` (buildx >= 0.31.0)
+   * @example filename=policy.rego
+   */
+  policy?: CsvAttributes | readonly CsvAttributes[];
+  /**
    * Set the type of progress output.
    *
    * `--progress` · buildx >= 0.2.0
@@ -192,7 +205,7 @@ export interface BuildOptions {
   /**
    * Shorthand for --attest=type=provenance.
    *
-   * `--provenance` · buildx >= 0.10.0
+   * `--provenance` · buildx >= 0.10.0 · BuildKit >= 0.11.0
    * @example mode=max
    */
   provenance?: boolean | CsvAttributes;
@@ -211,13 +224,20 @@ export interface BuildOptions {
   /**
    * Suppress the build output and print the image ID on success.
    *
-   * `--quiet` (`-q`) · buildx >= 0.2.0
+   * `--quiet` (`-q`) · buildx >= 0.7.0
    */
   quiet?: boolean;
   /**
+   * Resource limits for build containers (memory=2g, cpu-quota=50000).
+   *
+   * `--resource` · buildx >= 0.35.0 · bake: `resources` (buildx >= 0.35.0)
+   * @example { "memory": "2g" }
+   */
+  resource?: KeyValues;
+  /**
    * Shorthand for --attest=type=sbom.
    *
-   * `--sbom` · buildx >= 0.10.0
+   * `--sbom` · buildx >= 0.10.0 · BuildKit >= 0.11.0
    * @example true
    */
   sbom?: boolean | CsvAttributes;
@@ -231,7 +251,7 @@ export interface BuildOptions {
   /**
    * Shared memory size for build containers.
    *
-   * `--shm-size` · buildx >= 0.7.0 · bake: `shm-size`
+   * `--shm-size` · buildx >= 0.7.0 · bake: `shm-size` (buildx >= 0.13.0)
    * @example 64m
    */
   shmSize?: number | string;
@@ -259,7 +279,7 @@ export interface BuildOptions {
   /**
    * Ulimit options for RUN instructions.
    *
-   * `--ulimit` · buildx >= 0.7.0 · bake: `ulimits`
+   * `--ulimit` · buildx >= 0.7.0 · bake: `ulimits` (buildx >= 0.13.0)
    * @example { "nofile": { "soft": 1024, "hard": 2048 } }
    */
   ulimit?: Ulimits;

@@ -19,9 +19,9 @@ function isLocalRelative(path: string): boolean {
 }
 
 /** CSV attributes (a string or a record) with the values of the `wanted` attributes passed through `each`; a bare path too. */
-function mapAttributes(item: unknown, wanted: (attrs: Record<string, string>) => readonly string[], each: (path: string) => string): unknown {
+function mapAttributes(item: unknown, wanted: (attrs: Record<string, string>) => readonly string[], each: (path: string) => string, bare = true): unknown {
   if (typeof item === "string") {
-    if (!item.includes("=")) return each(item); // a bare path
+    if (!item.includes("=")) return bare ? each(item) : item; // a bare path (for a cache, a registry ref)
     let fields: string[];
     try {
       fields = parseCsv(item);
@@ -72,12 +72,19 @@ export function visitPaths(options: BuildOptions, each: (path: string, writes: b
     if (!spec || o[name] === undefined || (spec.localContextOnly && remote)) continue;
     const visit = (path: string) => each(path, spec.writes === true);
     if (spec.in === "value") {
-      if (typeof o[name] === "string") o[name] = visit(o[name]);
+      // A Dockerfile may be an http(s) URL: never a path.
+      if (typeof o[name] === "string" && !/^https?:\/\//i.test(o[name])) o[name] = visit(o[name]);
     } else if (spec.in === "entries") {
       o[name] = mapEntries(o[name], visit);
     } else {
-      const { attributes, types } = spec;
-      o[name] = mapList(o[name], (item) => mapAttributes(item, (a) => (!types || types.includes(a.type ?? "") ? attributes : []), visit));
+      const { attributes, types, notTypes } = spec;
+      // notTypes: a secret of type=env names a variable in src=, not a file.
+      const wanted = (a: Record<string, string>) =>
+        (!types || types.includes(a.type ?? "")) && !notTypes?.includes((a.type ?? "").toLowerCase()) ? attributes : [];
+      // A value without attributes is a path unless it is of a type that names none (a cache's registry ref).
+      const bareType = row.attributes?.defaultType;
+      const bare = !bareType || !types || types.includes(bareType);
+      o[name] = mapList(o[name], (item) => mapAttributes(item, wanted, visit, bare));
     }
   }
   return o as BuildOptions;

@@ -3,15 +3,17 @@
  * environment. Every adjustment it makes to what was asked is a diagnostic; nothing is dropped
  * or changed silently.
  */
-import { type BuilderNode, type Capabilities, CAPABILITIES_HINT, capabilitiesProblems, UNKNOWN_CAPABILITIES } from "./capabilities.ts";
+import { type BuilderNode, buildkitFor, type Capabilities, CAPABILITIES_HINT, capabilitiesProblems, UNKNOWN_CAPABILITIES } from "./capabilities.ts";
 import { parseAttributes } from "./csv.ts";
 import type { Diagnostic } from "./diagnostics.ts";
 import { ValidationError } from "./errors.ts";
-import { FEATURES, FLAGS, type FlagRow } from "./flags.ts";
+import { FEATURES, FLAGS, type FlagRow, type Gate } from "./flags.ts";
 import type { BuildOptions } from "./options.ts";
 import { referenceProblem } from "./reference.ts";
 import { atLeast } from "./version.ts";
-import { describe, encodeExtraFlag, encodeOption, scalarText, turnsOff } from "./values.ts";
+import { attributesOf, describe, distance, encodeExtraFlag, encodeOption, gatedUses, scalarText, turnsOff } from "./values.ts";
+
+export { distance };
 
 /** An exporter the build writes to, read from an `output` value. */
 export interface PlannedOutput {
@@ -119,21 +121,6 @@ function makesIndexAnyway(given: Record<string, unknown>): boolean {
   return /^(1|t|true)$/i.test(String(multi ?? ""));
 }
 
-/** Edit distance, for "did you mean". */
-export function distance(a: string, b: string): number {
-  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    let prev = row[0]!;
-    row[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const cur = row[j]!;
-      row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
-      prev = cur;
-    }
-  }
-  return row[b.length]!;
-}
-
 /** The known option closest to `name`, if one is close. */
 export function suggestOption(name: string): string | null {
   const lower = name.toLowerCase().replace(/[-_]/g, "");
@@ -228,14 +215,36 @@ export function plan(options: BuildOptions, capabilities: Capabilities = UNKNOWN
   const push = resolved.push === true || outputs.some(pushes);
   const load = resolved.load === true || outputs.some((o) => o.type === "docker");
 
-  // Before 0.13 buildx can export to one place only.
+  // BuildKit on the nodes that build: features BuildKit must do, checked as the table says.
+  const buildkit = buildkitFor(caps, platforms);
+  const buildkitUsed: string[] = [];
+  /** False (after an error) when the building nodes run a BuildKit older than `gate.buildkit`. */
+  const buildkitHas = (gate: Gate, what: string, option: string | null, hint: string, code = "needs-newer-buildkit"): boolean => {
+    if (!gate.buildkit) return true;
+    buildkitUsed.push(what);
+    if (buildkit.version === null || atLeast(buildkit.version, gate.buildkit)) return true;
+    say("error", code, option,
+      `${what} need${what.startsWith("--") ? "s" : ""} BuildKit >= ${gate.buildkit}; ${buildkitText()} BuildKit ${buildkit.version}`,
+      hint);
+    return false;
+  };
+  const buildkitText = () => (buildkit.node ? `builder node ${buildkit.node} runs` : "the builder runs");
+  const UPGRADE_BUILDKIT = "upgrade BuildKit: a newer Docker Engine for the docker driver, or a docker-container builder (docker buildx create --use)";
+
+  // Before 0.13 buildx can export to one place only, and BuildKit before 0.13 too.
   const exporters = outputs.length + (resolved.push === true ? 1 : 0) + (resolved.load === true ? 1 : 0);
-  if (exporters > 1 && !atLeast(version, FEATURES.multipleExporters.since)) {
+  if (exporters > 1) {
     const what = resolved.push === true && resolved.load === true && outputs.length === 0
       ? "push and load together" : `${exporters} exporters (${[...outputs.map((o) => `output type=${o.type}`), ...(resolved.push === true ? ["push"] : []), ...(resolved.load === true ? ["load"] : [])].join(", ")})`;
-    say("error", "multiple-exporters-need-newer-buildx", resolved.push === true && resolved.load === true ? "load" : "output",
-      `${what} need buildx >= ${FEATURES.multipleExporters.since}; installed ${versionText(caps)}`,
-      "keep one destination, or upgrade buildx");
+    const option = resolved.push === true && resolved.load === true ? "load" : "output";
+    if (!atLeast(version, FEATURES.multipleExporters.since)) {
+      say("error", "multiple-exporters-need-newer-buildx", option,
+        `${what} need buildx >= ${FEATURES.multipleExporters.since}; installed ${versionText(caps)}`,
+        "keep one destination, or upgrade buildx");
+    } else {
+      // BuildKit refuses it: "multiple outputs currently unsupported by the current BuildKit daemon".
+      buildkitHas(FEATURES.multipleExporters, what, option, `keep one destination, or ${UPGRADE_BUILDKIT}`, "multiple-exporters-need-newer-buildkit");
+    }
   }
 
   // Several platforms into the image store need the containerd store (or a builder that is not
@@ -330,6 +339,7 @@ export function plan(options: BuildOptions, capabilities: Capabilities = UNKNOWN
     if (value === undefined) continue;
     const encoded = encodeOption(name, row, value);
     for (const p of encoded.problems) say("error", p.code ?? "invalid-value", p.path, p.message);
+    for (const n of encoded.notes) say("warning", n.code ?? "unvalidated-value", n.path, n.message);
     if (encoded.args.some((a) => a.includes("\0"))) {
       // A record (buildArg, label, ...): the key that holds it.
       const keys = typeof value === "object" && value !== null && !Array.isArray(value)
@@ -345,8 +355,42 @@ export function plan(options: BuildOptions, capabilities: Capabilities = UNKNOWN
     if (encoded.args.length && !atLeast(version, row.since)) {
       say("error", "flag-needs-newer-buildx", name, `${row.flag} needs buildx >= ${row.since}; installed ${versionText(caps)}`,
         `upgrade buildx, or leave ${name} out`);
+    } else if (encoded.args.length && !turnsOff(row, value)) {
+      buildkitHas(row, row.flag, name, `${UPGRADE_BUILDKIT}, or leave ${name} out`);
+      // Choices and attributes newer than the flag (progress: "none", output mode=): data in the table.
+      for (const use of gatedUses(name, row, value)) {
+        if (use.gate.since && !atLeast(version, use.gate.since)) {
+          say("error", "value-needs-newer-buildx", use.path, `${use.what} needs buildx >= ${use.gate.since}; installed ${versionText(caps)}`,
+            `upgrade buildx, or leave it out`);
+        } else {
+          buildkitHas(use.gate, use.what, use.path, `${UPGRADE_BUILDKIT}, or leave it out`);
+        }
+      }
     }
     args.push(...encoded.args);
+  }
+  if (buildkitUsed.length && buildkit.version === null && buildkit.unreadable.length) {
+    const [first] = buildkit.unreadable;
+    say("info", "buildkit-version-unknown", null,
+      `BuildKit on ${first!.node} reports ${JSON.stringify(first!.text)}, no release; assuming the latest BuildKit for ${[...new Set(buildkitUsed)].join(", ")}`);
+  }
+
+  // buildx drops a gha cache it has no token and URL for, without a word (build/opt.go, isActive).
+  const ghaEnv = caps.githubActionsEnv;
+  if (ghaEnv) {
+    for (const name of ["cacheFrom", "cacheTo"] as const) {
+      for (const [i, item] of listOf(given[name]).entries()) {
+        const attrs = attributesOf(item);
+        if (!attrs || (attrs.type ?? "").toLowerCase() !== "gha") continue;
+        const token = Boolean(attrs.token) || ghaEnv.token;
+        const url = Boolean(attrs.url || attrs.url_v2) || ghaEnv.url;
+        if (token && url) continue;
+        const missing = [...(token ? [] : ["ACTIONS_RUNTIME_TOKEN"]), ...(url ? [] : ["ACTIONS_CACHE_URL (or ACTIONS_RESULTS_URL)"])].join(" and ");
+        say("warning", "gha-cache-dropped", Array.isArray(given[name]) ? `${name}[${i}]` : name,
+          `buildx drops this type=gha cache without a word: its environment has no ${missing}`,
+          "run it in a GitHub Actions job that exposes the runtime variables (e.g. crazy-max/ghaction-github-runtime), or give token= and url=");
+      }
+    }
   }
   if (!atLeast(version, FEATURES.secretEnv.since)) {
     for (const [i, item] of listOf(given.secret).entries()) {
@@ -490,6 +534,22 @@ function checkPlatformsServed(
         hint);
     }
   }
+}
+
+/**
+ * Whether BuildKit's version matters to these options: a flag, choice or attribute with a BuildKit
+ * floor in the table, or several exporters. `build()` then inspects the builder for its nodes'
+ * BuildKit (a `buildx inspect`, which it skips otherwise).
+ */
+export function buildkitMatters(options: BuildOptions): boolean {
+  if (typeof options !== "object" || options === null) return false;
+  const given = options as Record<string, unknown>;
+  for (const [name, row] of Object.entries(FLAGS) as [string, FlagRow][]) {
+    const value = given[name];
+    if (value === undefined || value === null || value === false) continue;
+    if (row.buildkit || gatedUses(name, row, value).some((u) => u.gate.buildkit)) return true;
+  }
+  return readOutputs(given.output).length + (given.push === true ? 1 : 0) + (given.load === true ? 1 : 0) > 1;
 }
 
 function finish(

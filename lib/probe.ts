@@ -6,7 +6,7 @@
  */
 import * as host from "./host.ts";
 import { delimiter, dirname, join } from "./posix.ts";
-import { type BuilderInfo, type BuilderNode, type Capabilities, type Problem, UNKNOWN_CAPABILITIES } from "./capabilities.ts";
+import { type BuilderInfo, type BuilderNode, buildkitRelease, type Capabilities, type Problem, UNKNOWN_CAPABILITIES } from "./capabilities.ts";
 import { type BuilderDecision, chooseBuilder } from "./selection.ts";
 import { MIN_BUILDX } from "./flags.ts";
 import { type Captured, capture } from "./spawn.ts";
@@ -77,11 +77,14 @@ function run(command: readonly string[], args: readonly string[], env: Record<st
 /** Per probe (its environment object), the time limit its commands run under. */
 const timeouts = new WeakMap<Record<string, string | undefined>, number>();
 
-/** Reads `docker buildx inspect` text: the builder and each node's platforms and BuildKit version. */
+/**
+ * Reads `docker buildx inspect` text: the builder and each node's platforms and BuildKit version
+ * (its release, null for `v0.0.0+unknown`, and the text as printed).
+ */
 export function parseInspect(text: string): BuilderInfo | null {
   let name: string | null = null;
   let driver: string | null = null;
-  const nodes: { name: string; status: string | null; platforms: string[]; buildkitVersion: string | null; endpoint: string | null; configuredPlatforms: string[] }[] = [];
+  const nodes: { name: string; status: string | null; platforms: string[]; buildkitVersion: string | null; buildkitVersionText: string | null; endpoint: string | null; configuredPlatforms: string[] }[] = [];
   let inNodes = false;
   for (const line of text.split(/\r?\n/)) {
     const m = /^([A-Za-z][A-Za-z ]*?):\s*(.*)$/.exec(line);
@@ -95,11 +98,14 @@ export function parseInspect(text: string): BuilderInfo | null {
       continue;
     }
     const node = nodes[nodes.length - 1];
-    if (key === "name") nodes.push({ name: value, status: null, platforms: [], buildkitVersion: null, endpoint: null, configuredPlatforms: [] });
+    if (key === "name") nodes.push({ name: value, status: null, platforms: [], buildkitVersion: null, buildkitVersionText: null, endpoint: null, configuredPlatforms: [] });
     else if (!node) continue;
     else if (key === "status") node.status = value;
     else if (key === "endpoint") node.endpoint = value || null;
-    else if (key === "buildkit version" || key === "buildkit") node.buildkitVersion = value || null;
+    else if (key === "buildkit version" || key === "buildkit") {
+      node.buildkitVersionText = value || null;
+      node.buildkitVersion = buildkitRelease(value);
+    }
     else if (key === "platforms") {
       const listed = value.split(",").map((s) => s.trim()).filter(Boolean);
       // A `*` marks a platform set with `buildx create --platform`.
@@ -195,7 +201,8 @@ async function gather(options: ProbeOptions): Promise<Capabilities> {
     buildxPlugin: plugin,
     engineVersion,
     driver: builderInfo?.driver ?? null,
-    buildkitVersion: firstNode?.buildkitVersion?.replace(/^v/, "") ?? null,
+    // A release, or null: Debian's engine reports v0.0.0+unknown, which is none.
+    buildkitVersion: buildkitRelease(firstNode?.buildkitVersion),
     containerdImageStore,
     builder: builderInfo,
     ...chosenBy(await selection),

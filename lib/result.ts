@@ -12,7 +12,10 @@ export interface BuildResult {
   readonly dryRun: boolean;
   /** The image's manifest (or index) digest, `containerimage.digest`. */
   readonly digest: string | null;
-  /** The image config's digest, `containerimage.config.digest`. */
+  /**
+   * The image config's digest, `containerimage.config.digest`; null when buildx does not write it
+   * (the containerd image store, an image pushed by digest).
+   */
   readonly configDigest: string | null;
   /** The names the image was exported as, `image.name` (comma-separated by buildx), split. */
   readonly imageNames: readonly string[];
@@ -30,8 +33,17 @@ export interface BuildResult {
   readonly ref: string | null;
   /** The metadata file as buildx wrote it (null when it wrote none, or wrote `null`). */
   readonly metadata: Readonly<Record<string, unknown>> | null;
-  /** Warnings: the plan's, then buildx's own (build checks), one line each. */
+  /**
+   * Warnings: the plan's, then the build's own (build checks), one line each. buildx writes the
+   * build's into the metadata file when `BUILDX_METADATA_WARNINGS=1` (buildx 0.16 on), which
+   * `build()` sets.
+   */
   readonly warnings: readonly string[];
+  /**
+   * What a `call` method returned (`result.json` in the metadata: the outline, the targets, the
+   * lint warnings), parsed; null for a build, or when buildx wrote none.
+   */
+  readonly callResult?: unknown;
   /** Everything the plan said. */
   readonly diagnostics: readonly Diagnostic[];
   /** Wall time from the spawn to the exit, in milliseconds (0 for a dry run). */
@@ -59,7 +71,7 @@ export interface BuildResult {
 }
 
 /** The fields of a BuildResult that come from the metadata file. */
-export type MetadataFields = Pick<BuildResult, "digest" | "configDigest" | "imageNames" | "imageName" | "ref" | "metadata"> & {
+export type MetadataFields = Pick<BuildResult, "digest" | "configDigest" | "imageNames" | "imageName" | "ref" | "metadata" | "callResult"> & {
   readonly platformDigests: Readonly<Record<string, string>>;
   readonly buildxWarnings: readonly string[];
 };
@@ -78,6 +90,25 @@ function decode(value: unknown): string {
 }
 
 /**
+ * One value of a metadata file, as JSON where it is JSON: buildx writes a value that is a JSON
+ * object (and, from 0.19, a JSON list) as JSON, older ones a list as its base64 text; `result.json`
+ * is JSON text in some versions. Anything else as written.
+ */
+export function metadataValue(metadata: Readonly<Record<string, unknown>> | null, key: string): unknown {
+  const value = metadata?.[key];
+  if (typeof value !== "string") return value ?? null;
+  for (const text of [value, decode(value)]) {
+    if (!/^\s*[[{]/.test(text)) continue;
+    try {
+      return JSON.parse(text);
+    } catch {
+      // not JSON after all
+    }
+  }
+  return value;
+}
+
+/**
  * Reads the text of a metadata file (or null when buildx wrote none). A file holding `null`,
  * nothing, or something that is not an object gives empty fields, never an exception.
  */
@@ -93,8 +124,11 @@ export function readMetadata(content: string | null, platforms: readonly string[
   }
   const m = metadata ?? {};
   const imageNames = (text(m["image.name"]) ?? "").split(",").map((s) => s.trim()).filter(Boolean);
-  const rawWarnings = Array.isArray(m["buildx.build.warnings"]) ? (m["buildx.build.warnings"] as Record<string, unknown>[]) : [];
-  const buildxWarnings = rawWarnings.map((w) => decode(w.short) || JSON.stringify(w));
+  const warningsValue = metadataValue(m, "buildx.build.warnings");
+  const rawWarnings = Array.isArray(warningsValue) ? (warningsValue as unknown[]) : [];
+  const buildxWarnings = rawWarnings.map((w) =>
+    typeof w === "object" && w !== null ? decode((w as { short?: unknown }).short) || JSON.stringify(w) : String(w)
+  );
   const digest = text(m["containerimage.digest"]);
   const descriptor = (typeof m["containerimage.descriptor"] === "object" && m["containerimage.descriptor"] !== null ? m["containerimage.descriptor"] : {}) as {
     digest?: unknown; mediaType?: unknown; platform?: { os?: unknown; architecture?: unknown; variant?: unknown };
@@ -112,6 +146,7 @@ export function readMetadata(content: string | null, platforms: readonly string[
     imageName: imageNames[0] ?? null,
     ref: text(m["buildx.build.ref"]),
     metadata,
+    callResult: metadataValue(m, "result.json"),
     buildxWarnings,
   };
 }

@@ -4,9 +4,12 @@
  */
 import * as host from "./host.ts";
 import { join, resolve } from "./posix.ts";
-import { type Capabilities, UNKNOWN_CAPABILITIES } from "./capabilities.ts";
-import { formatDiagnostic } from "./diagnostics.ts";
+import { type Capabilities, githubActionsEnv, UNKNOWN_CAPABILITIES } from "./capabilities.ts";
+import { type Diagnostic, formatDiagnostic } from "./diagnostics.ts";
 import { BuildError, ValidationError } from "./errors.ts";
+import { FLAGS } from "./flags.ts";
+import { buildkitMatters } from "./plan.ts";
+import { atLeast } from "./version.ts";
 import type { BuildOptions } from "./options.ts";
 import { type Invocation, invocation } from "./invocation.ts";
 import { probe } from "./probe.ts";
@@ -79,10 +82,20 @@ interface ProgressMode {
   readonly quiet: boolean;
   /** Print the image id on success, as `--quiet` and `--progress=quiet` do (not for RunOptions' quiet alone). */
   readonly printId: boolean;
+  /** buildx prints the image id itself (quiet on a buildx without rawjson): RunOptions' quiet drops its stdout. */
+  readonly silenceStdout?: boolean;
+  /** What the plan is told about how buildx is read (an older buildx). */
+  readonly notes?: readonly Diagnostic[];
 }
 
-/** How buildx's progress reaches the user. */
-function progressMode(options: BuildOptions, run: RunOptions): ProgressMode {
+/** `--progress=rawjson`, which progress events and quiet builds are read in: buildx 0.13 on (the table's choice gate). */
+const RAWJSON_SINCE = FLAGS.progress!.choiceGates!.rawjson!.since!;
+
+/**
+ * How buildx's progress reaches the user. On a buildx without `--progress=rawjson` (before 0.13)
+ * quiet builds run buildx's own quiet, and progress events are unavailable (said in a warning).
+ */
+export function progressMode(options: BuildOptions, run: RunOptions, caps: Capabilities = UNKNOWN_CAPABILITIES): ProgressMode {
   const progress = options.progress;
   // buildx refuses --quiet beside any progress but auto and quiet: as given, for the plan to refuse.
   if (options.quiet === true && progress !== undefined && progress !== "auto" && progress !== "quiet") {
@@ -90,10 +103,29 @@ function progressMode(options: BuildOptions, run: RunOptions): ProgressMode {
   }
   // buildx-kit's own quiet prints nothing at all; buildx's prints the image id.
   const printId = !run.quiet && (options.quiet === true || progress === "quiet");
-  if (run.onProgress) return { progress: "rawjson", inherit: false, echo: false, quiet: options.quiet === true, printId };
+  const rawjson = atLeast(caps.buildxVersion, RAWJSON_SINCE);
+  const installed = caps.buildxVersion ?? "unknown";
+  const noEvents: Diagnostic[] = run.onProgress && !rawjson
+    ? [{
+      level: "warning", code: "progress-events-unavailable", option: null,
+      message: `onProgress gets no events: they are read from --progress=rawjson, which needs buildx >= ${RAWJSON_SINCE}; installed ${installed}`,
+      hint: "upgrade buildx for progress events; the build's progress shows as it would without onProgress",
+    }]
+    : [];
+  if (run.onProgress && rawjson) return { progress: "rawjson", inherit: false, echo: false, quiet: options.quiet === true, printId };
   if (options.quiet === true || progress === "quiet" || (run.quiet && progress === undefined)) {
-    return { progress: "rawjson", inherit: false, echo: false, quiet: true, printId };
+    if (rawjson) return { progress: "rawjson", inherit: false, echo: false, quiet: true, printId };
+    // buildx's own quiet: it prints the image id itself, and a failure keeps its ERROR lines only.
+    return {
+      ...(options.quiet === true || progress === "quiet" ? {} : { progress: "quiet" }),
+      inherit: false, echo: false, quiet: false, printId: false, silenceStdout: run.quiet === true,
+      notes: [...noEvents, {
+        level: "info", code: "quiet-without-rawjson", option: options.quiet === true ? "quiet" : progress === "quiet" ? "progress" : null,
+        message: `buildx ${installed} has no --progress=rawjson (${RAWJSON_SINCE}): buildx runs quiet itself, so a failure keeps its ERROR lines but not the failing step's output`,
+      }],
+    };
   }
+  if (noEvents.length) return { ...progressMode(options, { ...run, onProgress: undefined }, caps), notes: noEvents };
   if (progress) {
     const toTerminal = (progress === "tty" || progress === "auto") && host.isTerminal("stderr") && !run.quiet;
     return { inherit: toTerminal, echo: !run.quiet, quiet: false, printId: false };
@@ -107,7 +139,8 @@ function progressMode(options: BuildOptions, run: RunOptions): ProgressMode {
 function failureFacts(options: BuildOptions, cwd: string): { context: string | null; file: string | null } {
   const context = typeof options.context === "string" ? options.context : ".";
   const remote = context === "-" || /^[a-z][a-z0-9+.-]*:\/\//i.test(context) || /^git@/.test(context);
-  const file = typeof options.file === "string" && options.file !== "-" && !remote ? resolve(cwd, options.file) : null;
+  // A Dockerfile given as an http(s) URL is no path.
+  const file = typeof options.file === "string" && options.file !== "-" && !remote && !/^https?:\/\//i.test(options.file) ? resolve(cwd, options.file) : null;
   return { context: remote ? null : resolve(cwd, context), file };
 }
 
@@ -144,9 +177,14 @@ export async function invocationFor(options: BuildOptions, run: RunOptions = {})
 
 async function prepare(options: BuildOptions, run: RunOptions) {
   // A dry run plans against the same machine as the real run (unless told offline), so it says the same.
+  // The builder is inspected (its nodes' BuildKit) only when the options need a BuildKit feature.
   const probing = { ...(options.builder ? { builder: options.builder } : {}), ...(run.env ? { env: run.env } : {}) };
-  let caps = run.capabilities ?? (run.offline ? UNKNOWN_CAPABILITIES : await probe({ inspect: false, ...probing }));
-  const mode = progressMode(options, run);
+  const probed = run.capabilities ?? (run.offline ? UNKNOWN_CAPABILITIES : await probe({ inspect: buildkitMatters(options), ...probing }));
+  // Whether buildx's environment lets it use a gha cache (which it drops silently otherwise).
+  const withGha = (c: Capabilities): Capabilities =>
+    run.offline || c.githubActionsEnv != null ? c : { ...c, githubActionsEnv: githubActionsEnv(run.env ?? host.env()) };
+  let caps = withGha(probed);
+  const mode = progressMode(options, run, caps);
   const cwd = resolve(run.cwd ?? host.cwd());
   await checkCwd(cwd);
   const request = {
@@ -154,12 +192,13 @@ async function prepare(options: BuildOptions, run: RunOptions) {
     ...(run.secrets ? { secrets: run.secrets } : {}),
     ...(mode.progress ? { progress: mode.progress } : {}),
     ...(mode.quiet ? { quietAsRawjson: true } : {}),
+    ...(mode.notes ? { notes: mode.notes } : {}),
   };
   let inv = invocation(options, caps, request);
   // buildx's files know only the platforms set with --platform: before refusing a platform no
   // node lists, ask `buildx inspect` what the nodes' BuildKit reports (QEMU adds platforms).
   if (!run.capabilities && !run.offline && inv.plan.diagnostics.some((d) => d.code === "platform-not-served") && caps.builder?.nodes.every((n) => n.status === null)) {
-    caps = await probe({ ...probing, inspect: true });
+    caps = withGha(await probe({ ...probing, inspect: true }));
     inv = invocation(options, caps, request);
   }
   return { inv, caps, mode };
@@ -258,6 +297,7 @@ function result(
     imageName: meta.imageName,
     ref: meta.ref,
     metadata: meta.metadata,
+    callResult: meta.callResult,
     warnings: [...inv.plan.diagnostics.filter((d) => d.level === "warning").map(formatDiagnostic), ...meta.buildxWarnings],
     diagnostics: inv.plan.diagnostics,
     durationMs: ran.durationMs,
@@ -292,7 +332,9 @@ async function spawnBuild(
   // invocation everyone is shown does not name it.
   const at = argv.indexOf("build") + 1;
   const spawned = scratch ? [...argv.slice(0, at), `--metadata-file=${metadataFile}`, ...argv.slice(at)] : argv;
-  const runs = executable(spawned, { ...(run.env ?? host.env()), ...inv.env }, run.capabilities);
+  // BUILDX_METADATA_WARNINGS=1 (buildx 0.16 on): the build's warnings go into the metadata file too.
+  const base = run.env ?? host.env();
+  const runs = executable(spawned, { ...base, BUILDX_METADATA_WARNINGS: base.BUILDX_METADATA_WARNINGS ?? "1", ...inv.env }, run.capabilities);
 
   const tail: string[] = [];
   const reader = new ProgressReader();
@@ -325,7 +367,7 @@ async function spawnBuild(
     bound: true,
     leftovers: scratch ? [scratch] : [],
     stdin: readsStdin ? "inherit" : "ignore",
-    stdout: run.stdout ?? "inherit",
+    stdout: mode.silenceStdout && !writesStdout ? "ignore" : run.stdout ?? "inherit",
     stderr: mode.inherit ? "inherit" : (chunk) => {
       const lines = (partial + decoder.decode(chunk, { stream: true })).split(/\r?\n/);
       partial = lines.pop() ?? "";

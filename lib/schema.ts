@@ -23,11 +23,11 @@ function oneOrMany(item: JsonSchema): JsonSchema {
   return { anyOf: [item, { type: "array", items: item }] };
 }
 
-function keyValues(itemPattern: string, itemDescription: string): JsonSchema {
+function keyValues(itemPattern: string, itemDescription: string, keys?: readonly string[]): JsonSchema {
   const item: JsonSchema = { type: "string", pattern: itemPattern, description: itemDescription };
   return {
     anyOf: [
-      { type: "object", propertyNames: { minLength: 1, pattern: "^[^=]*$" }, additionalProperties: SCALAR },
+      { type: "object", propertyNames: keys ? { enum: [...keys] } : { minLength: 1, pattern: "^[^=]*$" }, additionalProperties: SCALAR },
       item,
       { type: "array", items: item },
     ],
@@ -48,7 +48,7 @@ export function optionSchema(name: string, row: FlagRow): JsonSchema {
     case "bool":
       return { type: "boolean" };
     case "string":
-      return row.choices ? { type: "string", enum: [...row.choices] } : NON_EMPTY;
+      return row.choices && !row.open ? { type: "string", enum: [...row.choices] } : row.choices ? { ...NON_EMPTY, examples: [...row.choices] } : NON_EMPTY;
     case "list":
       return oneOrMany(row.choices ? { ...NON_EMPTY, examples: [...row.choices] } : NON_EMPTY);
     case "platforms":
@@ -56,7 +56,7 @@ export function optionSchema(name: string, row: FlagRow): JsonSchema {
       return oneOrMany({ type: "string", pattern: PLATFORM_LIST_PATTERN, description: "os/arch[/variant], an OS or architecture alone, os(version)/arch, or local; comma-separated" });
     case "map":
       // A build arg without "=" takes its value from the environment.
-      return name === "buildArg" ? keyValues("^[^=]", "KEY=VALUE, or KEY to take it from the environment") : keyValues("^[^=]+=", "KEY=VALUE");
+      return name === "buildArg" ? keyValues("^[^=]", "KEY=VALUE, or KEY to take it from the environment") : keyValues(row.keys ? `^(?:${row.keys.map((k) => k.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")).join("|")})=` : "^[^=]+=", "KEY=VALUE", row.keys);
     case "hosts":
       return keyValues("^[^:=\\s]+[:=]\\S+$", "host:ip");
     case "csv":

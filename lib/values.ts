@@ -3,8 +3,8 @@
  * checked on the way: a wrong type is an error naming the option's path, never a stray argument
  * or the text "undefined".
  */
-import { CsvSyntaxError, formatCsv, parseCsv } from "./csv.ts";
-import type { FlagKind, FlagRow } from "./flags.ts";
+import { CsvSyntaxError, formatCsv, parseAttributes, parseCsv } from "./csv.ts";
+import type { AttributeRule, AttributeSpec, FlagKind, FlagRow, Gate } from "./flags.ts";
 
 /** A problem with one value, at a path such as `ulimit.nofile.soft` or `tag[1]`. */
 export interface ValueProblem {
@@ -18,6 +18,53 @@ export interface ValueProblem {
 export interface Encoded {
   readonly args: string[];
   readonly problems: ValueProblem[];
+  /**
+   * Warnings that do not stop the value: a choice or attribute buildx-kit does not know (a newer
+   * buildx or another frontend may), passed to buildx unchecked.
+   */
+  readonly notes: ValueProblem[];
+}
+
+/** Edit distance (insertions, deletions, substitutions), for "did you mean". */
+export function distance(a: string, b: string): number {
+  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    let prev = row[0]!;
+    row[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const cur = row[j]!;
+      row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
+      prev = cur;
+    }
+  }
+  return row[b.length]!;
+}
+
+/** Edit distance where swapping two neighbours is one edit (gah -> gha), as typos go. */
+function swapDistance(a: string, b: string): number {
+  const d: number[][] = Array.from({ length: a.length + 1 }, (_, i) => Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)));
+  for (let i = 1; i <= a.length; i++) {
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      d[i]![j] = Math.min(d[i - 1]![j]! + 1, d[i]![j - 1]! + 1, d[i - 1]![j - 1]! + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) d[i]![j] = Math.min(d[i]![j]!, d[i - 2]![j - 2]! + 1);
+    }
+  }
+  return d[a.length]![b.length]!;
+}
+
+/**
+ * The known word a typo was meant to be: within two edits, and within half the known word's
+ * length (so `tar` is never taken for `oci`). Null when none is that near.
+ */
+export function nearest(word: string, known: readonly string[]): string | null {
+  let best: string | null = null;
+  let bestScore = Infinity;
+  for (const k of known) {
+    const d = swapDistance(word.toLowerCase(), k.toLowerCase());
+    if (d > 0 && d < bestScore && d <= Math.min(2, Math.floor(k.length / 2))) [best, bestScore] = [k, d];
+  }
+  return best;
 }
 
 /** Describes a value for a message: `"true"` (a string), `undefined`, `an object`, `a promise`. */
@@ -89,7 +136,7 @@ const PLATFORM_FORMS = "is not a platform: expected os/arch[/variant] (linux/arm
 const BYTES = /^\d+(\.\d+)?\s*([kmgtp]i?b?|b)?$/i;
 const ULIMIT_TEXT = /^[a-z]+=-?\d+(:-?\d+)?$/;
 
-type Encoder = (name: string, row: FlagRow, value: unknown, problems: ValueProblem[]) => string[];
+type Encoder = (name: string, row: FlagRow, value: unknown, problems: ValueProblem[], notes: ValueProblem[]) => string[];
 
 const ENCODERS: Record<FlagKind, Encoder> = {
   bool(name, row, value, problems) {
@@ -100,7 +147,7 @@ const ENCODERS: Record<FlagKind, Encoder> = {
     return value ? [row.flag] : [];
   },
 
-  string(name, row, value, problems) {
+  string(name, row, value, problems, notes) {
     if (typeof value !== "string") {
       problems.push({ path: name, message: `expects a string, got ${describe(value)}` });
       return [];
@@ -109,20 +156,39 @@ const ENCODERS: Record<FlagKind, Encoder> = {
       problems.push({ path: name, message: "must not be empty" });
       return [];
     }
-    if (row.choices && !row.choices.includes(value)) {
-      problems.push({ path: name, message: `must be one of ${row.choices.join(", ")}; got ${JSON.stringify(value)}` });
-      return [];
+    const before = problems.length;
+    if (row.attributes?.common && row.choices) {
+      // CHOICE[,key=value...]: --call=outline,format=json
+      let fields: string[];
+      try {
+        fields = parseCsv(value);
+      } catch (e) {
+        problems.push({ path: name, message: (e as Error).message });
+        return [];
+      }
+      const words = fields.filter((f) => !f.includes("="));
+      if (words.length > 1) problems.push({ path: name, message: `names ${words.length} methods (${words.join(", ")}); give one, then key=value attributes` });
+      if (words[0] !== undefined) checkChoice(name, row, words[0], problems, notes);
+      const attrs = Object.fromEntries(fields.filter((f) => f.includes("=")).map((f) => [f.slice(0, f.indexOf("=")).trim().toLowerCase(), f.slice(f.indexOf("=") + 1)]));
+      checkAttributes(name, row, row.attributes, attrs, problems, notes);
+    } else if (row.choices) {
+      checkChoice(name, row, value, problems, notes);
     }
-    return [`${row.flag}=${value}`];
+    return problems.length === before ? [`${row.flag}=${value}`] : [];
   },
 
-  list(name, row, value, problems) {
+  list(name, row, value, problems, notes) {
     const args: string[] = [];
     for (const item of items(name, value)) {
       if (typeof item.value !== "string") {
         problems.push({ path: item.path, message: `expects a string, got ${describe(item.value)}` });
       } else if (item.value === "") {
         problems.push({ path: item.path, message: "must not be empty" });
+      } else if (row.choices && row.open) {
+        // Each choice by its name: device=nvidia.com/gpu is the choice device.
+        const before = problems.length;
+        for (const part of item.value.split(",")) checkChoice(item.path, row, part.trim().split("=")[0]!, problems, notes, item.value);
+        if (problems.length === before) args.push(`${row.flag}=${item.value}`);
       } else if (row.choices && !item.value.split(",").every((v) => row.choices!.includes(v.trim()))) {
         problems.push({ path: item.path, message: `must be one of ${row.choices.join(", ")}; got ${JSON.stringify(item.value)}` });
       } else {
@@ -149,6 +215,18 @@ const ENCODERS: Record<FlagKind, Encoder> = {
 
   map(name, row, value, problems) {
     const pairs = keyValues(name, value, problems, name === "buildArg");
+    if (row.keys) {
+      const before = problems.length;
+      for (const [k] of pairs) {
+        if (row.keys.includes(k)) continue;
+        const near = nearest(k, row.keys);
+        problems.push({
+          path: `${name}.${k}`,
+          message: `${JSON.stringify(k)} is not a key of ${row.flag}${near ? ` (did you mean ${near}?)` : ""}; buildx reads ${row.keys.join(", ")}`,
+        });
+      }
+      if (problems.length > before) return [];
+    }
     return pairs.map(([k, v]) => `${row.flag}=${v === null ? k : `${k}=${v}`}`);
   },
 
@@ -163,7 +241,7 @@ const ENCODERS: Record<FlagKind, Encoder> = {
     return keyValues(name, value, problems, false).map(([host, ip]) => `${row.flag}=${host}:${ip}`);
   },
 
-  csv(name, row, value, problems) {
+  csv(name, row, value, problems, notes) {
     const sensitive = SENSITIVE.has(name);
     if (sensitive && !Array.isArray(value) && typeof value !== "string" && !isRecord(value)) {
       problems.push({ path: name, message: `expects attributes such as ${SECRET_FORM} (a string, a record, or an array of them), got ${kindOf(value)}` });
@@ -171,18 +249,25 @@ const ENCODERS: Record<FlagKind, Encoder> = {
     }
     return items(name, value).flatMap((item) => {
       const text = sensitive ? secretText(item.path, item.value, problems) : csvText(item.path, item.value, problems);
-      return text === null ? [] : [`${row.flag}=${text}`];
+      if (text === null) return [];
+      if (row.attributes) {
+        const attrs = attributesOf(item.value);
+        const before = problems.length;
+        if (attrs) checkAttributes(item.path, row, row.attributes, attrs, problems, notes);
+        if (problems.length > before) return [];
+      }
+      return [`${row.flag}=${text}`];
     });
   },
 
-  csvOrBool(name, row, value, problems) {
+  csvOrBool(name, row, value, problems, notes) {
     if (typeof value === "boolean") return [`${row.flag}=${value}`];
     // buildx reads these once: a second value would silently replace the first.
     if (Array.isArray(value) && value.length > 1) {
       problems.push({ path: name, message: `takes one value (buildx keeps only the last ${row.flag}); got ${value.length}` });
       return [];
     }
-    return ENCODERS.csv(name, row, value, problems);
+    return ENCODERS.csv(name, row, value, problems, notes);
   },
 
   ulimit(name, row, value, problems) {
@@ -431,8 +516,126 @@ function secretText(path: string, value: unknown, problems: ValueProblem[]): str
 /** The flag arguments for one option of the table, with every problem in its value. */
 export function encodeOption(name: string, row: FlagRow, value: unknown): Encoded {
   const problems: ValueProblem[] = [];
-  const args = ENCODERS[row.kind](name, row, value, problems);
-  return { args: problems.length ? [] : args, problems };
+  const notes: ValueProblem[] = [];
+  const args = ENCODERS[row.kind](name, row, value, problems, notes);
+  return { args: problems.length ? [] : args, problems, notes };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Choices and attributes, as the table knows them: typos are errors with the word meant, words
+// the table does not know pass (where the row is open) with a warning.
+
+/** Go's strconv.ParseBool. */
+const BOOL_WORDS = new Set(["1", "t", "T", "TRUE", "true", "True", "0", "f", "F", "FALSE", "false", "False"]);
+
+/** Reads a CSV value (string or record) into lower-case attribute names and their text; null when it is neither, or a bare word. */
+export function attributesOf(value: unknown): Record<string, string> | null {
+  if (typeof value === "string") {
+    if (!value.includes("=")) return null; // a bare path, or a registry ref for a cache
+    try {
+      return parseAttributes(value);
+    } catch {
+      return null;
+    }
+  }
+  if (isRecord(value)) return Object.fromEntries(Object.entries(value).map(([k, v]) => [k.toLowerCase(), scalarText(v) ?? ""]));
+  return null;
+}
+
+function checkChoice(path: string, row: FlagRow, word: string, problems: ValueProblem[], notes: ValueProblem[], whole: string = word): void {
+  const choices = row.choices!;
+  if (choices.includes(word)) return;
+  const near = nearest(word, choices);
+  if (!row.open || near) {
+    problems.push({ path, message: `must be one of ${choices.join(", ")}${row.open ? " (or another buildx knows)" : ""}; got ${JSON.stringify(whole)}${near ? ` (did you mean ${near}?)` : ""}` });
+    return;
+  }
+  notes.push({ path, code: "unknown-choice", message: `${JSON.stringify(word)} is not one buildx-kit knows (${choices.join(", ")}); passed to buildx unchecked` });
+}
+
+/** The attribute rules that apply to these attributes, and the `type=` they were picked by (null without types). */
+function rulesFor(spec: AttributeSpec, attrs: Record<string, string>): { type: string | null; rules: Readonly<Record<string, AttributeRule>> | null } {
+  if (!spec.types) return { type: null, rules: spec.common ?? {} };
+  const type = (attrs.type ?? spec.defaultType ?? "").toLowerCase();
+  const found = spec.types[type];
+  return { type, rules: found ? { ...found.attributes, ...spec.common } : null };
+}
+
+function checkAttributes(
+  path: string, row: FlagRow, spec: AttributeSpec, attrs: Record<string, string>, problems: ValueProblem[], notes: ValueProblem[],
+): void {
+  const { type, rules } = rulesFor(spec, attrs);
+  if (type === "") return; // no type= written and none by default: buildx says what it reads
+  const where = type === null ? row.flag : `${row.flag} type=${type}`;
+  if (rules === null) {
+    const known = Object.keys(spec.types!);
+    const near = nearest(type!, known);
+    if (near) problems.push({ path, message: `type=${type} is not a ${row.flag} type (did you mean ${near}?); buildx-kit knows ${known.join(", ")}` });
+    else notes.push({ path, code: "unknown-type", message: `type=${type} is not a ${row.flag} type buildx-kit knows (${known.join(", ")}); passed to buildx unchecked` });
+    return;
+  }
+  const closed = spec.types === undefined; // a flag's own attributes (call, policy): buildx refuses others
+  for (const [key, text] of Object.entries(attrs)) {
+    if (key === "type" && type !== null) continue;
+    const rule = rules[key];
+    if (!rule) {
+      if (spec.prefixes?.some((p) => key.startsWith(p))) continue;
+      const near = nearest(key, Object.keys(rules));
+      if (near || closed) {
+        problems.push({ path, message: `${JSON.stringify(key)} is not an attribute of ${where}${near ? ` (did you mean ${near}?)` : ""}; it reads ${Object.keys(rules).join(", ") || "none"}` });
+      } else {
+        notes.push({ path, code: "unknown-attribute", message: `${JSON.stringify(key)} is not an attribute buildx-kit knows for ${where}; passed to buildx unchecked` });
+      }
+      continue;
+    }
+    if (rule.bool && !BOOL_WORDS.has(text)) {
+      problems.push({ path, message: `${key}= expects true or false, got ${JSON.stringify(text)}` });
+    } else if (rule.values && !rule.values.includes(text)) {
+      const near = nearest(text, rule.values);
+      problems.push({ path, message: `${key}= must be one of ${rule.values.join(", ")}; got ${JSON.stringify(text)}${near ? ` (did you mean ${near}?)` : ""}` });
+    }
+  }
+}
+
+/** A piece of a value that needs a newer buildx or BuildKit than its flag: a choice, a type, an attribute. */
+export interface GatedUse {
+  /** The option path (`progress`, `output[1]`). */
+  readonly path: string;
+  /** What it is, as written on the command line: `--progress=none`, `--output type=local mode=`. */
+  readonly what: string;
+  readonly gate: Gate;
+}
+
+/**
+ * Every choice and attribute in a value whose version floor is later than its flag's, from the
+ * table's `choiceGates` and attribute rules. Values that do not parse give none (their problems
+ * are reported by `encodeOption`).
+ */
+export function gatedUses(name: string, row: FlagRow, value: unknown): GatedUse[] {
+  const uses: GatedUse[] = [];
+  for (const item of items(name, value)) {
+    if (row.choiceGates && typeof item.value === "string") {
+      const words = row.kind === "list" ? item.value.split(",") : [item.value.split(",")[0]!];
+      for (const word of words.map((w) => w.trim().split("=")[0]!)) {
+        const gate = row.choiceGates[word];
+        if (gate) uses.push({ path: item.path, what: `${row.flag}=${word}`, gate });
+      }
+    }
+    if (!row.attributes || row.kind === "string") continue;
+    const attrs = attributesOf(item.value);
+    if (!attrs) continue;
+    const { type, rules } = rulesFor(row.attributes, attrs);
+    const typeSpec = type ? row.attributes.types?.[type] : undefined;
+    if (typeSpec && (typeSpec.since || typeSpec.buildkit)) uses.push({ path: item.path, what: `${row.flag} type=${type}`, gate: typeSpec });
+    for (const [key, text] of Object.entries(attrs)) {
+      const rule = rules?.[key];
+      if (!rule) continue;
+      const prefix = type ? `${row.flag} type=${type}` : row.flag;
+      if (rule.since || rule.buildkit) uses.push({ path: item.path, what: `${prefix} ${key}=`, gate: rule });
+      if (rule.whenTrue && /^(1|t|true)$/i.test(text)) uses.push({ path: item.path, what: `${prefix} ${key}=true`, gate: rule.whenTrue });
+    }
+  }
+  return uses;
 }
 
 /**
@@ -443,16 +646,17 @@ export function encodeExtraFlag(name: string, value: unknown): Encoded {
   const flag = `--${name.replace(/^-+/, "").replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`).replace(/_/g, "-")}`;
   const path = `extraFlags.${name}`;
   const problems: ValueProblem[] = [];
+  const notes: ValueProblem[] = [];
   if (!/^--[a-z0-9][a-z0-9-]*$/.test(flag)) {
     problems.push({ path, message: `${JSON.stringify(name)} is not a flag name` });
-    return { args: [], problems };
+    return { args: [], problems, notes };
   }
-  if (value === true) return { args: [flag], problems };
-  if (value === false) return { args: [], problems };
+  if (value === true) return { args: [flag], problems, notes };
+  if (value === false) return { args: [], problems, notes };
   const args: string[] = [];
   for (const item of items(path, value)) {
     if (typeof item.value === "string") args.push(`${flag}=${item.value}`);
     else problems.push({ path: item.path, message: `expects a string, a boolean or an array of strings, got ${describe(item.value)}` });
   }
-  return { args: problems.length ? [] : args, problems };
+  return { args: problems.length ? [] : args, problems, notes };
 }

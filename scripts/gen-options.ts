@@ -23,7 +23,8 @@ const TYPE_OF_KIND: Record<FlagKind, string> = {
 export function renderOptionsModule(): string {
   const rows = Object.entries(FLAGS).map(([name, row]) => {
     const facts = [`\`${row.flag}\`${row.short ? ` (\`${row.short}\`)` : ""}`, `buildx >= ${row.since}`];
-    if (row.bake) facts.push(`bake: \`${row.bake}\``);
+    if (row.buildkit) facts.push(`BuildKit >= ${row.buildkit}`);
+    if (row.bake) facts.push(`bake: \`${row.bake}\`${row.bakeSince ? ` (buildx >= ${row.bakeSince})` : ""}`);
     const example = row.example ? `\n   * @example ${row.example}` : "";
     return `  /**\n   * ${row.doc}\n   *\n   * ${facts.join(" · ")}${example}\n   */\n  ${name}?: ${TYPE_OF_KIND[row.kind]};`;
   });
@@ -77,7 +78,7 @@ const README_END = "<!-- options:end -->";
 export function renderOptionsTable(): string {
   const cell = (text: string) => text.replace(/\|/g, "\\|");
   const rows = Object.entries(FLAGS).map(([name, row]) =>
-    `| \`${name}\` | \`${row.flag}\`${row.short ? ` \`${row.short}\`` : ""} | \`${cell(TYPE_OF_KIND[row.kind])}\` | ${row.since} | ${row.bake ? `\`${row.bake}\`` : "none"} | ${cell(row.doc)} |`
+    `| \`${name}\` | \`${row.flag}\`${row.short ? ` \`${row.short}\`` : ""} | \`${cell(TYPE_OF_KIND[row.kind])}\` | ${row.since}${row.buildkit ? ` (BuildKit ${row.buildkit})` : ""} | ${row.bake ? `\`${row.bake}\`${row.bakeSince ? ` (${row.bakeSince})` : ""}` : "none"} | ${cell(row.doc)} |`
   );
   return [
     "| option | flag | type | buildx | bake key | what it does |",

@@ -30,6 +30,7 @@ const CASES: readonly Case[] = [
   // list: repeated flag
   ["allow string", { allow: "network.host" }, ["--allow=network.host", "--load", "."]],
   ["allow list", { allow: ["network.host", "security.insecure"] }, ["--allow=network.host", "--allow=security.insecure", "--load", "."]],
+  ["allow a device by name, and buildx.local.delete", { allow: ["device=nvidia.com/gpu=all", "buildx.local.delete"] }, ["--allow=device=nvidia.com/gpu=all", "--allow=buildx.local.delete", "--load", "."]],
   ["annotation", { annotation: ["index:org.opencontainers.image.title=app", "manifest:a=b"] }, ["--annotation=index:org.opencontainers.image.title=app", "--annotation=manifest:a=b", "--load", "."]],
 
   // csv: string, record, list of either
@@ -50,12 +51,15 @@ const CASES: readonly Case[] = [
   // string
   ["builder", { builder: "mybuilder" }, ["--builder=mybuilder", "--load", "."]],
   ["call (no default load)", { call: "check" }, ["--call=check", "."]],
+  ["call with attributes", { call: "outline,format=json" }, ["--call=outline,format=json", "."]],
+  ["call lint, ignoring its status", { call: "lint,ignorestatus=true" }, ["--call=lint,ignorestatus=true", "."]],
   ["cgroupParent", { cgroupParent: "/buildx" }, ["--cgroup-parent=/buildx", "--load", "."]],
   ["file", { file: "docker/Dockerfile.prod" }, ["--file=docker/Dockerfile.prod", "--load", "."]],
   ["iidfile", { iidfile: "image.id" }, ["--iidfile=image.id", "--load", "."]],
   ["metadataFile", { metadataFile: "metadata.json" }, ["--load", "--metadata-file=metadata.json", "."]],
   ["network", { network: "host" }, ["--load", "--network=host", "."]],
   ["progress", { progress: "rawjson" }, ["--load", "--progress=rawjson", "."]],
+  ["progress none", { progress: "none" }, ["--load", "--progress=none", "."]],
   ["target", { target: "runtime" }, ["--load", "--target=runtime", "."]],
   ["a string that looks like a flag stays one argument", { target: "--push" }, ["--load", "--target=--push", "."]],
 
@@ -75,6 +79,8 @@ const CASES: readonly Case[] = [
   ["pull", { pull: true }, ["--load", "--pull", "."]],
   ["push", { push: true, tag: "localhost:5000/app:1" }, ["--push", "--tag=localhost:5000/app:1", "."]],
   ["quiet", { quiet: true }, ["--load", "--quiet", "."]],
+  ["debug", { debug: true }, ["--debug", "--load", "."]],
+  ["debug false", { debug: false }, ["--load", "."]],
 
   ["noCacheFilter", { noCacheFilter: ["deps", "build"] }, ["--load", "--no-cache-filter=deps", "--no-cache-filter=build", "."]],
 
@@ -118,6 +124,18 @@ const CASES: readonly Case[] = [
   ["sbom list of one", { sbom: ["generator=a"] } as unknown as BuildOptions, ["--load", "--sbom=generator=a", "."]],
 
   ["secret string", { secret: "id=npmrc,src=.npmrc" }, ["--load", "--secret=id=npmrc,src=.npmrc", "."]],
+
+  // policy: repeatable CSV
+  ["policy string", { policy: "filename=policy.rego" }, ["--load", "--policy=filename=policy.rego", "."]],
+  ["policy list", { policy: ["filename=a.rego,strict=true", { reset: true, "log-level": "debug" }] }, ["--load", "--policy=filename=a.rego,strict=true", "--policy=reset=true,log-level=debug", "."]],
+  // resource: a map of the keys buildx reads
+  ["resource record", { resource: { memory: "2g", "cpu-quota": 50000 } }, ["--load", "--resource=memory=2g", "--resource=cpu-quota=50000", "."]],
+  ["resource list", { resource: ["cpuset-cpus=0-3"] }, ["--load", "--resource=cpuset-cpus=0-3", "."]],
+  // outputs and caches beyond the basics
+  ["output local mode=delete", { output: "type=local,dest=out,mode=delete" }, ["--output=type=local,dest=out,mode=delete", "."]],
+  ["output image with annotations", { output: { type: "image", name: "a:1", "annotation-index.org.x": "y", "oci-mediatypes": true } }, ["--output=type=image,name=a:1,annotation-index.org.x=y,oci-mediatypes=true", "."]],
+  ["cacheFrom a bare ref", { cacheFrom: "localhost:5000/app:cache" }, ["--cache-from=localhost:5000/app:cache", "--load", "."]],
+  ["cacheTo s3", { cacheTo: "type=s3,region=eu-west-1,bucket=b,name=app,mode=max" }, ["--cache-to=type=s3,region=eu-west-1,bucket=b,name=app,mode=max", "--load", "."]],
   ["secret record", { secret: { id: "token", env: "TOKEN" } }, ["--load", "--secret=id=token,env=TOKEN", "."]],
   ["secret list", { secret: ["id=a,src=a.txt", { id: "b", src: "dir,with,commas/b.txt" }] }, ["--load", "--secret=id=a,src=a.txt", "--secret=id=b,\"src=dir,with,commas/b.txt\"", "."]],
 
@@ -182,7 +200,7 @@ describe("constructBuildArgs: options -> argv", () => {
         const row = FLAGS[name];
         const value = options[name as keyof BuildOptions];
         if (!row || value === false || value === undefined) continue;
-        if (name === "load" || name === "check" || name === "push" || name === "noCache" || name === "pull" || name === "quiet") {
+        if (row.kind === "bool") {
           expect(expected).toContain(row.flag);
         } else {
           expect(expected.some((a) => a.startsWith(`${row.flag}=`)), `${name} in ${JSON.stringify(expected)}`).toBe(true);
@@ -225,14 +243,35 @@ const BAD_VALUES: readonly Bad[] = [
   // string
   [{ target: 1 }, "target", "expects a string, got the number 1"],
   [{ target: "" }, "target", "must not be empty"],
-  [{ progress: "fancy" }, "progress", 'must be one of auto, plain, tty, quiet, rawjson; got "fancy"'],
+  [{ progress: "fancy" }, "progress", 'must be one of auto, plain, tty, quiet, rawjson, none; got "fancy"'],
+  [{ progress: "nnoe" }, "progress", 'must be one of auto, plain, tty, quiet, rawjson, none; got "nnoe" (did you mean none?)'],
   [{ network: "bridge" }, "network", 'must be one of default, none, host; got "bridge"'],
-  [{ call: "lint" }, "call", 'must be one of build, check, outline, targets; got "lint"'],
+  // call: any frontend method, but a near miss of a known one is a typo
+  [{ call: "outlien" }, "call", 'must be one of build, check, lint, outline, targets, subrequests.describe (or another buildx knows); got "outlien" (did you mean outline?)'],
+  [{ call: "outline,format=jsn" }, "call", 'format= must be one of json; got "jsn" (did you mean json?)'],
+  [{ call: "outline,ignorestatus=maybe" }, "call", 'ignorestatus= expects true or false, got "maybe"'],
+  [{ call: "outline,fromat=json" }, "call", '"fromat" is not an attribute of --call (did you mean format?); it reads format, ignorestatus'],
+  [{ call: "outline,targets" }, "call", "names 2 methods (outline, targets); give one, then key=value attributes"],
+  // policy: its own attributes only, as buildx reads them
+  [{ policy: "filename=p.rego,strict=yes" }, "policy", 'strict= expects true or false, got "yes"'],
+  [{ policy: "file=p.rego" }, "policy", '"file" is not an attribute of --policy; it reads filename, reset, disabled, strict, log-level'],
+  [{ policy: { filename: "p.rego", "log-level": "verbose" } }, "policy", 'log-level= must be one of trace, debug, info, warn, warning, error, fatal, panic; got "verbose"'],
+  // outputs and caches: typos in types and attributes
+  [{ output: "type=lcoal,dest=out" }, "output", "type=lcoal is not a --output type (did you mean local?); buildx-kit knows local, tar, oci, docker, image, registry, cacheonly"],
+  [{ output: "type=local,dset=out" }, "output", '"dset" is not an attribute of --output type=local (did you mean dest?); it reads dest, platform-split, mode'],
+  [{ output: "type=local,dest=out,mode=move" }, "output", 'mode= must be one of copy, delete; got "move"'],
+  [{ output: { type: "image", name: "a:1", push: "yes" } }, "output", 'push= expects true or false, got "yes"'],
+  [{ output: ["type=registry,name=a:1,compresion=zstd"] }, "output[0]", '"compresion" is not an attribute of --output type=registry (did you mean compression?); it reads name, push, push-by-digest, registry.insecure, insecure, unpack, store, dangling-name-prefix, name-canonical, oci-mediatypes, oci-artifact, rewrite-timestamp, source-date-epoch, attestation-inline, prefer-nondist-layers, buildinfo, buildinfo-attrs, compression, compression-level, force-compression'],
+  [{ cacheTo: "type=registry,ref=r/c,mode=mx" }, "cacheTo", 'mode= must be one of min, max; got "mx" (did you mean max?)'],
+  [{ cacheFrom: "type=gah,scope=x" }, "cacheFrom", "type=gah is not a --cache-from type (did you mean gha?); buildx-kit knows registry, local, inline, gha, s3, azblob"],
+  // resource: the keys buildx reads
+  [{ resource: { memroy: "2g" } }, "resource.memroy", '"memroy" is not a key of --resource (did you mean memory?); buildx reads memory, memory-swap, cpu-shares, cpu-period, cpu-quota, cpuset-cpus, cpuset-mems'],
   // list
   [{ tag: ["app:1", 2] }, "tag[1]", "expects a string, got the number 2"],
   [{ tag: [""] }, "tag[0]", "must not be empty"],
   [{ tag: ["app:1", undefined] }, "tag[1]", "expects a string, got undefined"],
   [{ allow: true }, "allow", "expects a string, got the boolean true"],
+  [{ allow: ["device=nvidia.com/gpu", "network.hots"] }, "allow[1]", 'must be one of network.host, security.insecure, device, buildx.local.delete (or another buildx knows); got "network.hots" (did you mean network.host?)'],
   // platforms
   [{ platform: 5 }, "platform", "expects a platform such as linux/amd64, got the number 5"],
   [{ platform: "lnux" }, "platform", `"lnux" ${NOT_A_PLATFORM}`],

@@ -189,7 +189,7 @@ describe.each(NAMES)("buildx-kit on %s: bad input is exit 2 and one paragraph", 
     await badInput(rt, ["build", "-Z", "."], [
       "error: invalid build options (1 problem):",
       "  error [unknown-short-flag] -Z is not a flag of docker buildx build",
-      "    hint: one-letter flags: -f (--file), -o (--output), -q (--quiet), -t (--tag); write long flags with two dashes",
+      "    hint: one-letter flags: -D (--debug), -f (--file), -o (--output), -q (--quiet), -t (--tag); write long flags with two dashes",
       "",
     ].join("\n"));
     await badInput(rt, ["build", ".", "--tag"], [

@@ -535,7 +535,7 @@ describe("guide: the questions", () => {
       { input: "A --add-host value (e.g. db.local=10.0.0.5); empty: done", answer: "nonsense", invalid: 'addHost[0]: expects host:ip, got the string "nonsense"' },
       { input: "A --add-host value", answer: "db.local=10.0.0.5" },
       { input: "Another --add-host value", answer: "" },
-      { checkbox: "--allow: Allow extra privileged entitlements", choices: ["network.host", "security.insecure", "device"], answer: ["network.host"] },
+      { checkbox: "--allow: Allow extra privileged entitlements", choices: ["network.host", "security.insecure", "device", "buildx.local.delete"], answer: ["network.host"] },
       { input: "A --annotation value (e.g. org.opencontainers.image.title=app)", answer: "org.opencontainers.image.title=guide" },
       { input: "Another --annotation value", answer: "" },
       { input: "A --attest value (e.g. type=provenance,mode=max)", answer: 'type="sbom', invalid: 'attest[0]: bare quote in a field at column 1 of "type=\\"sbom"' },

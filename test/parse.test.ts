@@ -41,6 +41,8 @@ function sample(row: FlagRow): { text: string; parsed: unknown; second: string; 
     case "platforms":
       return { text: "linux/amd64,linux/arm64", parsed: ["linux/amd64", "linux/arm64"], second: "linux/riscv64", both: ["linux/amd64", "linux/arm64", "linux/riscv64"] };
     case "map":
+      // A map with the keys buildx reads (resource): two of its keys.
+      if (row.keys) return { text: `${row.keys[0]}=v=1`, parsed: { [row.keys[0]!]: "v=1" }, second: `${row.keys[1]}=`, both: { [row.keys[0]!]: "v=1", [row.keys[1]!]: "" } };
       return { text: "K1=v=1", parsed: { K1: "v=1" }, second: "K2=", both: { K1: "v=1", K2: "" } };
     case "hosts":
       return { text: "db.local:10.0.0.5", parsed: { "db.local": "10.0.0.5" }, second: "v6:::1", both: { "db.local": "10.0.0.5", v6: "::1" } };
@@ -205,7 +207,7 @@ describe("misspelt flags: within an edit distance of 2 of the table's flags, an 
     ["--no-cach", "--no-cache"],
     ["--cache-form=type=local,src=c", "--cache-from"],
     ["--q", "-q"], // a short flag written with two dashes
-    ["--x", "-f, -o, -q or -t"], // equally near: every one named
+    ["--x", "-D, -f, -o, -q or -t"], // equally near: every one named
   ])("%s: did you mean %s?", (word, meant) => {
     const parsed = parseBuildArgs([word, "."]);
     const flag = word.split("=")[0];
@@ -283,7 +285,7 @@ describe("every message", () => {
   it("unknown-short-flag", () => {
     expect(one(["-x"])).toBe(
       "error [unknown-short-flag] -x is not a flag of docker buildx build\n" +
-        "  hint: one-letter flags: -f (--file), -o (--output), -q (--quiet), -t (--tag); write long flags with two dashes",
+        "  hint: one-letter flags: -D (--debug), -f (--file), -o (--output), -q (--quiet), -t (--tag); write long flags with two dashes",
     );
     expect(one(["-qx"])).toMatch(/^error \[unknown-short-flag\] -x \(in "-qx"\) is not a flag/);
     expect(one(["-platform"])).toMatch(/^error \[unknown-short-flag\] -p \(in "-platform"\)/);

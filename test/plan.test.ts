@@ -169,7 +169,10 @@ describe("a local or tar output disables push and load", () => {
     ["not without push or load", { output: "type=local,dest=out" }, RECENT, [], ["--output=type=local,dest=out", "."]],
     ["not with push: false", { output: "type=local,dest=out", push: false }, RECENT, [], ["--output=type=local,dest=out", "."]],
     // Never by substring: "local" in a registry address is not a local output.
-    ["not for type=registry,ref=localhost:5000/x", { output: "type=registry,ref=localhost:5000/x", push: true, tag: "localhost:5000/x" }, RECENT, [PUSH_DISABLES_LOAD], ["--output=type=registry,ref=localhost:5000/x", "--push", "--tag=localhost:5000/x", "."]],
+    // (ref= is no attribute of the image exporter, which would keep it silently: a warning.)
+    ["not for type=registry,ref=localhost:5000/x", { output: "type=registry,ref=localhost:5000/x", push: true, tag: "localhost:5000/x" }, RECENT, [PUSH_DISABLES_LOAD, {
+      level: "warning", code: "unknown-attribute", option: "output", message: '"ref" is not an attribute buildx-kit knows for --output type=registry; passed to buildx unchecked',
+    }], ["--output=type=registry,ref=localhost:5000/x", "--push", "--tag=localhost:5000/x", "."]],
     ["not for an image named .../local/tar", { output: { type: "image", name: "localhost:5000/local/tar", push: true }, load: true }, RECENT, [], ["--load", "--output=type=image,name=localhost:5000/local/tar,push=true", "."]],
     ["not for type=oci,dest=local.tar", { output: "type=oci,dest=local.tar", load: true }, RECENT, [], ["--load", "--output=type=oci,dest=local.tar", "."]],
   ])("%s", (...rule) => check(rule));
@@ -294,8 +297,10 @@ describe("tags are image references", () => {
   });
 });
 
-/** A value any row of the given kind accepts. */
+/** A value any row of the given kind accepts (its own attributes or keys, where it has them). */
 function sampleValue(row: FlagRow): unknown {
+  if (row.keys) return { [row.keys[0]!]: "1" };
+  if (row.attributes?.common && row.kind === "csv") return `${Object.keys(row.attributes.common)[0]}=x`;
   const samples: Record<FlagKind, unknown> = {
     bool: true,
     string: row.choices?.[0] ?? "x",
@@ -580,13 +585,23 @@ describe("an image output pushes as buildx reads push=", () => {
   });
 });
 
-describe("list options with a closed set of values", () => {
-  it("refuses an entitlement buildx does not have", () => {
+describe("entitlements: open, typos refused", () => {
+  it("refuses a near miss of an entitlement, naming it", () => {
     expect(plan({ allow: ["network.host", "network.hots"] }, RECENT).diagnostics).toContainEqual({
       level: "error", code: "invalid-value", option: "allow[1]",
-      message: 'must be one of network.host, security.insecure, device; got "network.hots"',
+      message: 'must be one of network.host, security.insecure, device, buildx.local.delete (or another buildx knows); got "network.hots" (did you mean network.host?)',
     });
     expect(plan({ allow: "network.host,security.insecure" }, RECENT).ok).toBe(true);
+  });
+
+  it("passes one it does not know to buildx, with a warning", () => {
+    const p = plan({ allow: "gpu.everything", load: true }, at("0.36.0"));
+    expect(p.ok).toBe(true);
+    expect(p.diagnostics).toEqual([{
+      level: "warning", code: "unknown-choice", option: "allow",
+      message: '"gpu.everything" is not one buildx-kit knows (network.host, security.insecure, device, buildx.local.delete); passed to buildx unchecked',
+    }]);
+    expect(p.args).toContain("--allow=gpu.everything");
   });
 });
 
@@ -699,4 +714,132 @@ describe("capabilities of the wrong shape", () => {
       'invalid build options (1 problem):\n  error [invalid-options] build options must be an object, got undefined\n    hint: pass an object of build options, e.g. { context: ".", tag: "app:1" }',
     );
   });
+});
+
+// Issue 16: the table, the rules and the probe as of buildx 0.36/0.37 and BuildKit.
+describe("today's buildx and BuildKit", () => {
+  /** A docker-container builder with one node running BuildKit `buildkit`, buildx `buildx`. */
+  const builder = (buildx: string, buildkit: string | null, text: string | null = buildkit && `v${buildkit}`): Capabilities => at(buildx, {
+    driver: "docker-container", containerdImageStore: false, buildkitVersion: buildkit,
+    builder: { name: "b", driver: "docker-container", nodes: [{ name: "b0", status: "running", platforms: ["linux/amd64"], buildkitVersion: buildkit, buildkitVersionText: text }] },
+  });
+
+  it("buildx 0.36 with BuildKit 0.26 accepts policy, resource, progress none and call outline,format=json", () => {
+    const options: BuildOptions = { policy: "filename=policy.rego", resource: { memory: "2g" }, progress: "none", call: "outline,format=json" };
+    const p = plan(options, builder("0.36.0", "0.26.0"));
+    expect(p.diagnostics).toEqual([]);
+    expect(p.ok).toBe(true);
+    expect(p.args).toEqual(["--call=outline,format=json", "--policy=filename=policy.rego", "--progress=none", "--resource=memory=2g", "."]);
+  });
+
+  it("buildx 0.30 refuses resource, naming 0.35", () => {
+    const p = plan({ resource: { memory: "2g" }, load: true }, builder("0.30.0", "0.26.0"));
+    expect(p.diagnostics).toEqual([{
+      level: "error", code: "flag-needs-newer-buildx", option: "resource",
+      message: "--resource needs buildx >= 0.35.0; installed 0.30.0", hint: "upgrade buildx, or leave resource out",
+    }]);
+    expect(p.ok).toBe(false);
+  });
+
+  it("BuildKit 0.12 refuses push and load together, naming BuildKit 0.13", () => {
+    const p = plan({ push: true, load: true, tag: TAG }, builder("0.36.0", "0.12.5"));
+    expect(p.diagnostics).toEqual([{
+      level: "error", code: "multiple-exporters-need-newer-buildkit", option: "load",
+      message: "push and load together need BuildKit >= 0.13.0; builder node b0 runs BuildKit 0.12.5",
+      hint: "keep one destination, or upgrade BuildKit: a newer Docker Engine for the docker driver, or a docker-container builder (docker buildx create --use)",
+    }]);
+    expect(p.ok).toBe(false);
+  });
+
+  it("BuildKit 0.13 takes push and load together", () => {
+    expect(plan({ push: true, load: true, tag: TAG }, builder("0.36.0", "0.13.0")).diagnostics).toEqual([]);
+  });
+
+  it("policy needs BuildKit 0.26, and strict=true BuildKit 0.27", () => {
+    expect(plan({ policy: "filename=p.rego", load: true }, builder("0.36.0", "0.25.1")).diagnostics).toEqual([{
+      level: "error", code: "needs-newer-buildkit", option: "policy",
+      message: "--policy needs BuildKit >= 0.26.0; builder node b0 runs BuildKit 0.25.1",
+      hint: "upgrade BuildKit: a newer Docker Engine for the docker driver, or a docker-container builder (docker buildx create --use), or leave policy out",
+    }]);
+    expect(plan({ policy: ["filename=p.rego", "strict=true"], load: true }, builder("0.36.0", "0.26.0")).diagnostics).toEqual([{
+      level: "error", code: "needs-newer-buildkit", option: "policy[1]",
+      message: "--policy strict=true needs BuildKit >= 0.27.0; builder node b0 runs BuildKit 0.26.0",
+      hint: "upgrade BuildKit: a newer Docker Engine for the docker driver, or a docker-container builder (docker buildx create --use), or leave it out",
+    }]);
+    expect(plan({ policy: "filename=p.rego,strict=false", load: true }, builder("0.36.0", "0.26.0")).ok).toBe(true);
+  });
+
+  it("attestations need BuildKit 0.11; turning them off does not", () => {
+    expect(plan({ sbom: true, load: true }, builder("0.36.0", "0.10.6")).diagnostics).toEqual([{
+      level: "error", code: "needs-newer-buildkit", option: "sbom",
+      message: "--sbom needs BuildKit >= 0.11.0; builder node b0 runs BuildKit 0.10.6",
+      hint: "upgrade BuildKit: a newer Docker Engine for the docker driver, or a docker-container builder (docker buildx create --use), or leave sbom out",
+    }]);
+    expect(plan({ provenance: false, load: true }, builder("0.36.0", "0.10.6")).diagnostics).toEqual([]);
+  });
+
+  it("an unknown BuildKit (v0.0.0+unknown) is assumed the latest, with an info, only where BuildKit matters", () => {
+    const debian = builder("0.36.0", null, "v0.0.0+unknown");
+    expect(plan({ policy: "filename=p.rego", push: true, load: true, tag: TAG }, debian).diagnostics).toEqual([{
+      level: "info", code: "buildkit-version-unknown", option: null,
+      message: 'BuildKit on b0 reports "v0.0.0+unknown", no release; assuming the latest BuildKit for push and load together, --policy',
+    }]);
+    expect(plan({ load: true }, debian).diagnostics).toEqual([]);
+    // Not inspected (no text): nothing to say.
+    expect(plan({ policy: "filename=p.rego", load: true }, builder("0.36.0", null, null)).diagnostics).toEqual([]);
+  });
+
+  it("gates on the nodes that build the platforms asked for", () => {
+    const two = at("0.36.0", {
+      driver: "docker-container", containerdImageStore: false, buildkitVersion: "0.26.0",
+      builder: {
+        name: "multi", driver: "docker-container", nodes: [
+          { name: "amd", status: "running", platforms: ["linux/amd64"], buildkitVersion: "0.26.0", buildkitVersionText: "v0.26.0" },
+          { name: "arm", status: "running", platforms: ["linux/arm64"], buildkitVersion: "0.25.0", buildkitVersionText: "v0.25.0" },
+        ],
+      },
+    });
+    expect(plan({ policy: "filename=p.rego", platform: "linux/amd64", push: true, tag: TAG }, two).ok).toBe(true);
+    expect(plan({ policy: "filename=p.rego", platform: "linux/amd64,linux/arm64", push: true, tag: TAG }, two).diagnostics.map((d) => d.message))
+      .toContain("--policy needs BuildKit >= 0.26.0; builder node arm runs BuildKit 0.25.0");
+  });
+
+  it("choices and attributes have their own buildx versions, from the table", () => {
+    const newer = (option: string, what: string, since: string, installed: string): Diagnostic => ({
+      level: "error", code: "value-needs-newer-buildx", option, message: `${what} needs buildx >= ${since}; installed ${installed}`, hint: "upgrade buildx, or leave it out",
+    });
+    expect(plan({ progress: "none", load: true }, at("0.28.0")).diagnostics).toEqual([newer("progress", "--progress=none", "0.29.0", "0.28.0")]);
+    expect(plan({ progress: "rawjson", load: true }, at("0.12.1")).diagnostics).toEqual([newer("progress", "--progress=rawjson", "0.13.0", "0.12.1")]);
+    expect(plan({ allow: ["network.host", "device=nvidia.com/gpu"], load: true }, at("0.20.0")).diagnostics)
+      .toEqual([newer("allow[1]", "--allow=device", "0.21.0", "0.20.0")]);
+    expect(plan({ allow: "buildx.local.delete", output: "type=local,dest=out,mode=delete" }, at("0.34.0")).diagnostics)
+      .toEqual([newer("allow", "--allow=buildx.local.delete", "0.35.0", "0.34.0"), newer("output", "--output type=local mode=", "0.35.0", "0.34.0")]);
+    expect(plan({ progress: "none", allow: "buildx.local.delete", output: "type=local,dest=out,mode=copy" }, at("0.35.0")).diagnostics).toEqual([]);
+  });
+
+  it("the corrected since of builder and quiet", () => {
+    expect(FLAGS.builder!.since).toBe("0.4.0");
+    expect(FLAGS.quiet!.since).toBe("0.7.0");
+    expect(FLAGS.debug).toMatchObject({ flag: "--debug", short: "-D", since: "0.17.0", kind: "bool" });
+    expect([FLAGS.policy!.bake, FLAGS.resource!.bake, FLAGS.call!.bakeSince, FLAGS.network!.bakeSince, FLAGS.addHost!.bakeSince, FLAGS.shmSize!.bakeSince, FLAGS.ulimit!.bakeSince])
+      .toEqual(["policy", "resources", "0.16.0", "0.17.0", "0.25.0", "0.13.0", "0.13.0"]);
+  });
+});
+
+describe("a gha cache buildx would drop", () => {
+  const GHA_DROPPED = (option: string, missing: string): Diagnostic => ({
+    level: "warning", code: "gha-cache-dropped", option,
+    message: `buildx drops this type=gha cache without a word: its environment has no ${missing}`,
+    hint: "run it in a GitHub Actions job that exposes the runtime variables (e.g. crazy-max/ghaction-github-runtime), or give token= and url=",
+  });
+  it.each<Rule>([
+    ["no token and no URL: a warning per cache", { cacheFrom: "type=gha", cacheTo: ["type=gha,mode=max"], load: true }, { ...RECENT, githubActionsEnv: { token: false, url: false } },
+      [GHA_DROPPED("cacheFrom", "ACTIONS_RUNTIME_TOKEN and ACTIONS_CACHE_URL (or ACTIONS_RESULTS_URL)"), GHA_DROPPED("cacheTo[0]", "ACTIONS_RUNTIME_TOKEN and ACTIONS_CACHE_URL (or ACTIONS_RESULTS_URL)")],
+      ["--cache-from=type=gha", "--cache-to=type=gha,mode=max", "--load", "."]],
+    ["a token but no URL", { cacheFrom: { type: "gha" }, load: true }, { ...RECENT, githubActionsEnv: { token: true, url: false } },
+      [GHA_DROPPED("cacheFrom", "ACTIONS_CACHE_URL (or ACTIONS_RESULTS_URL)")], ["--cache-from=type=gha", "--load", "."]],
+    ["both in the environment: fine", { cacheFrom: "type=gha", load: true }, { ...RECENT, githubActionsEnv: { token: true, url: true } }, [], ["--cache-from=type=gha", "--load", "."]],
+    ["both as attributes: fine", { cacheFrom: "type=gha,token=t,url=https://c", load: true }, { ...RECENT, githubActionsEnv: { token: false, url: false } }, [], ["--cache-from=type=gha,token=t,url=https://c", "--load", "."]],
+    ["the environment unknown: nothing said", { cacheFrom: "type=gha", load: true }, RECENT, [], ["--cache-from=type=gha", "--load", "."]],
+  ])("%s", (...rule) => check(rule));
 });

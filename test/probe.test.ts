@@ -2,11 +2,12 @@
  * probe(), health(), healthReport(): against a fake `docker` (a small sh script on an otherwise
  * empty PATH) for every way a machine can fall short, then against the real engine.
  */
+import { readFileSync } from "node:fs";
 import { chmod, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { UNKNOWN_CAPABILITIES } from "../lib/capabilities.ts";
+import { buildkitRelease, UNKNOWN_CAPABILITIES } from "../lib/capabilities.ts";
 import { MIN_BUILDX } from "../lib/flags.ts";
 import { plan } from "../lib/plan.ts";
 import { health, healthReport, parseInspect, probe, supportsAttestation, usesContainerdStore } from "../lib/probe.ts";
@@ -154,11 +155,11 @@ describe("parseInspect", () => {
       driver: "docker-container",
       nodes: [
         {
-          name: "multi0", status: "running", buildkitVersion: "v0.13.2", platforms: ["linux/amd64", "linux/amd64/v2", "linux/amd64/v3", "linux/386"],
+          name: "multi0", status: "running", buildkitVersion: "0.13.2", buildkitVersionText: "v0.13.2", platforms: ["linux/amd64", "linux/amd64/v2", "linux/amd64/v3", "linux/386"],
           endpoint: "unix:///var/run/docker.sock", configuredPlatforms: ["linux/amd64"],
         },
         {
-          name: "multi1", status: "inactive", buildkitVersion: null, platforms: ["linux/arm64", "linux/arm/v7", "linux/arm/v6"],
+          name: "multi1", status: "inactive", buildkitVersion: null, buildkitVersionText: null, platforms: ["linux/arm64", "linux/arm/v7", "linux/arm/v6"],
           endpoint: "ssh://builder@arm-box", configuredPlatforms: ["linux/arm64"],
         },
       ],
@@ -177,6 +178,34 @@ describe("parseInspect", () => {
     ["an empty driver", `Name:          default\nDriver:        \nLast Activity: 2026-11-27 15:56:02 +0000 UTC\nError:         ${DAEMON_DOWN}\n`],
   ])("is null for %s", (_, text) => {
     expect(parseInspect(text)).toBeNull();
+  });
+});
+
+describe("parseInspect on recorded outputs (test/fixtures/buildx/inspect)", () => {
+  const fixture = (name: string) => readFileSync(new URL(`./fixtures/buildx/inspect/${name}`, import.meta.url), "utf8");
+
+  it("Debian's engine: BuildKit v0.0.0+unknown is no release, kept as text", () => {
+    const info = parseInspect(fixture("docker-debian-0.13.1.txt"))!;
+    expect(info.driver).toBe("docker");
+    expect(info.nodes).toEqual([{
+      name: "default", status: "running", buildkitVersion: null, buildkitVersionText: "v0.0.0+unknown",
+      platforms: ["linux/amd64", "linux/amd64/v2", "linux/amd64/v3", "linux/amd64/v4"],
+    }]);
+  });
+
+  it("buildx 0.36 layout, two nodes: each node's BuildKit and platforms (Features and GC lines skipped)", () => {
+    expect(parseInspect(fixture("docker-container-0.36.1.txt"))).toEqual({
+      name: "multi", driver: "docker-container", nodes: [
+        { name: "multi0", status: "running", buildkitVersion: "0.26.2", buildkitVersionText: "v0.26.2", platforms: ["linux/amd64", "linux/amd64/v2", "linux/amd64/v3", "linux/386"] },
+        { name: "multi1", status: "running", buildkitVersion: "0.12.5", buildkitVersionText: "v0.12.5", platforms: ["linux/arm64", "linux/arm/v7", "linux/arm/v6"] },
+      ],
+    });
+  });
+
+  it.each([
+    ["v0.13.2", "0.13.2"], ["0.12.5", "0.12.5"], ["v0.26.1-rc1", "0.26.1"], ["v0.0.0+unknown", null], ["", null], ["dev", null], [null, null],
+  ] as const)("buildkitRelease(%j) is %j", (text, release) => {
+    expect(buildkitRelease(text)).toBe(release);
   });
 });
 
@@ -219,7 +248,7 @@ describe("probe with a fake docker", () => {
         name: "default",
         driver: "docker",
         nodes: [{
-          name: "default", status: "running", buildkitVersion: "v0.12.5", platforms: ["linux/amd64", "linux/amd64/v2", "linux/amd64/v3", "linux/386"],
+          name: "default", status: "running", buildkitVersion: "0.12.5", buildkitVersionText: "v0.12.5", platforms: ["linux/amd64", "linux/amd64/v2", "linux/amd64/v3", "linux/386"],
           endpoint: "default", configuredPlatforms: [],
         }],
       },
@@ -290,6 +319,19 @@ describe("probe with a fake docker", () => {
       message: 'could not read a release from "github.com/docker/buildx v0.0.0+unknown"; assuming the latest buildx',
     });
     expect(await supportsAttestation(report.capabilities)).toBe(true);
+  });
+
+  it("reads Debian's BuildKit v0.0.0+unknown as unknown (null), the text kept on the node", async () => {
+    const inspect = { stdout: readFileSync(new URL("./fixtures/buildx/inspect/docker-debian-0.13.1.txt", import.meta.url), "utf8") };
+    const { dir } = await fakeBin({ docker: { ...healthyDocker("v0.36.1"), "buildx inspect": inspect } });
+    const caps = await probe({ env: { ...process.env, PATH: dir, DOCKER_HOST: FAKE_DAEMON }, refresh: true });
+    expect(caps.buildkitVersion).toBeNull();
+    expect(caps.builder?.nodes[0]).toMatchObject({ buildkitVersion: null, buildkitVersionText: "v0.0.0+unknown" });
+    // Planned as the latest BuildKit, said where BuildKit matters.
+    expect(plan({ policy: "filename=p.rego", load: true }, caps).diagnostics).toContainEqual({
+      level: "info", code: "buildkit-version-unknown", option: null,
+      message: 'BuildKit on default reports "v0.0.0+unknown", no release; assuming the latest BuildKit for --policy',
+    });
   });
 
   it("reports buildx-too-old below MIN_BUILDX", async () => {

@@ -83,7 +83,7 @@ const EXPECTED: readonly (readonly [string, string])[] = [
   ["27-bad-csv.json", "%F: invalid recipe (1 problem):\n  %F:4:15: options.output: bare quote in a field at column 12 of \"type=local,dest=\\\"out\""],
   ["28-bad-tag-reference.json", "%F: invalid recipe (1 problem):\n  %F:4:12: options.tag: \"My-App:1\" has upper-case letters in the repository name (they must be lower-case)"],
   ["29-name-not-string.json", "%F: invalid recipe (1 problem):\n  %F:3:11: name: expects a string, got the number 42"],
-  ["30-bad-choice.json", "%F: invalid recipe (2 problems):\n  %F:4:16: options.network: must be one of default, none, host; got \"bridge\"\n  %F:5:17: options.progress: must be one of auto, plain, tty, quiet, rawjson; got \"fancy\""],
+  ["30-bad-choice.json", "%F: invalid recipe (2 problems):\n  %F:4:16: options.network: must be one of default, none, host; got \"bridge\"\n  %F:5:17: options.progress: must be one of auto, plain, tty, quiet, rawjson, none; got \"fancy\""],
   ["31-bad-shm-size.json", "%F: invalid recipe (1 problem):\n  %F:4:16: options.shmSize: expects a size in bytes or with a unit (64m, 1g), got the string \"a lot\""],
   ["32-missing-options.json", "%F: invalid recipe (1 problem):\n  %F:1:1: options: is missing: add \"options\": { ... } with the build options"],
   ["33-builder-conflict.json", "%F: invalid recipe (1 problem):\n  %F:3:14: builder: \"fast\" differs from options.builder \"slow\": name the builder in one place"],

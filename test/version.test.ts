@@ -2,7 +2,9 @@
  * `docker buildx version` output in every dialect seen in the wild -> the release it names, and
  * whether that buildx can do attestations (>= 0.10.0; unknown counts as the latest).
  */
+import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
+import { FLAGS } from "../lib/flags.ts";
 import { type Capabilities, UNKNOWN_CAPABILITIES } from "../lib/capabilities.ts";
 import { ATTESTATION_SINCE, supportsAttestation } from "../lib/probe.ts";
 import semverGte from "semver/functions/gte.js";
@@ -255,5 +257,30 @@ describe("atLeast", () => {
 
   it("reads a version too large to be a number as no release", () => {
     expect(parseBuildxVersion("github.com/docker/buildx v99999999999999999999.0.0 x")).toEqual({ version: null, raw: "github.com/docker/buildx v99999999999999999999.0.0 x", kind: "unreadable" });
+  });
+});
+
+// Recorded and tag-exact `buildx version` lines (test/fixtures/buildx/version), read as the probe
+// reads them, and what each release can do with the flag table.
+describe("buildx version lines of several releases", () => {
+  const line = (name: string) => readFileSync(new URL(`./fixtures/buildx/version/${name}.txt`, import.meta.url), "utf8");
+  it.each([
+    ["debian-0.13.1", "0.13.1"], ["0.12.1", "0.12.1"], ["0.13.1", "0.13.1"], ["0.19.3", "0.19.3"], ["0.29.1", "0.29.1"], ["0.36.1", "0.36.1"],
+  ])("%s reads as %s", (name, version) => {
+    expect(parseBuildxVersion(line(name)).version).toBe(version);
+  });
+
+  it.each([
+    // [release, rawjson (progress events, quiet read as rawjson), --progress=none, --policy, --resource]
+    ["0.12.1", false, false, false, false],
+    ["0.13.1", true, false, false, false],
+    ["0.29.1", true, true, false, false],
+    ["0.36.1", true, true, true, true],
+  ] as const)("buildx %s: rawjson %s, none %s, policy %s, resource %s", (name, rawjson, none, policy, resource) => {
+    const v = parseBuildxVersion(line(name)).version;
+    expect(atLeast(v, FLAGS.progress!.choiceGates!.rawjson!.since!)).toBe(rawjson);
+    expect(atLeast(v, FLAGS.progress!.choiceGates!.none!.since!)).toBe(none);
+    expect(atLeast(v, FLAGS.policy!.since)).toBe(policy);
+    expect(atLeast(v, FLAGS.resource!.since)).toBe(resource);
   });
 });
