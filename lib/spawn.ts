@@ -122,14 +122,16 @@ export interface Launched {
  * It puts a watcher in the background (it ignores the signals buildx-kit sends the group) and execs
  * PROGRAM, which keeps the pid, so signals, exit codes and the group are as without it. The watcher
  * reads stdin, a pipe whose other end only this process holds: on a normal end this process writes
- * `done` and the watcher leaves; at end of file, this process has died (the kernel closes its end
- * whatever killed it), so the watcher kills PROGRAM, removes the leftovers and kills the group,
- * itself last. PROGRAM's stdin is /dev/null, as with "ignore".
+ * `done` and the watcher leaves; at end of file with PROGRAM still running, this process has died
+ * (the kernel closes its end whatever killed it), so the watcher kills PROGRAM, removes the
+ * leftovers and kills the group, itself last. PROGRAM's stdin is /dev/null, as with "ignore".
  */
 const SUPERVISOR = [
   "n=$1; shift",
   "exec 3<&0 </dev/null",
-  "{ trap '' INT TERM HUP QUIT; read -r said; [ \"$said\" = done ] && exit 0; kill -KILL $$;",
+  // End of file with PROGRAM already gone is a normal end whose "done" never came (Node destroys a
+  // child's stdin when it exits): this process is reading the leftovers, so leave them alone.
+  "{ trap '' INT TERM HUP QUIT; read -r said; [ \"$said\" = done ] && exit 0; kill -0 $$ 2>/dev/null || exit 0; kill -KILL $$;",
   ' while [ "$n" -gt 0 ]; do rm -rf -- "$1" || /bin/rm -rf -- "$1"; shift; n=$((n - 1)); done; kill -KILL 0; } <&3 >/dev/null 2>&1 &',
   'shift "$n"',
   'exec "$@" 3<&-',

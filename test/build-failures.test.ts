@@ -553,6 +553,15 @@ describe("build() failures the engine here cannot produce (a fake docker)", () =
     expect(error.message).toBe(`docker buildx build ended by signal SIGKILL\nabout to crash\ncommand: ${error.command}`);
   });
 
+  it("the metadata is there to read after every build: the supervisor leaves a normal end alone (30 in a row)", async () => {
+    // Node destroys a child's stdin when it exits, so the watcher sees end of file, not "done":
+    // it once took that for this process's death and removed the folder being read (1 build in 8).
+    const fake = await fakeDocker(`for a in "$@"; do case "$a" in --metadata-file=*) printf '{"containerimage.digest":"sha256:abc"}' > "\${a#--metadata-file=}";; esac; done; exit 0`);
+    const digests: (string | null)[] = [];
+    for (let i = 0; i < 30; i++) digests.push((await build({ context: "." }, { capabilities: fake.capabilities, ...collectLog() })).digest);
+    expect(digests).toEqual(Array(30).fill("sha256:abc"));
+  });
+
   it("exit 0 with a metadata file holding null: a result with empty fields", async () => {
     const fake = await fakeDocker(`for a in "$@"; do case "$a" in --metadata-file=*) printf 'null' > "\${a#--metadata-file=}";; esac; done; exit 0`);
     const result = await build({ context: "." }, { capabilities: fake.capabilities, ...collectLog() });
