@@ -6,7 +6,7 @@
  */
 import * as host from "./host.ts";
 import { join } from "./posix.ts";
-import type { BuilderInfo, BuilderNode } from "./capabilities.ts";
+import { type BuilderInfo, type BuilderNode, buildkitRelease } from "./capabilities.ts";
 import type { Diagnostic } from "./diagnostics.ts";
 import { ValidationError } from "./errors.ts";
 import { probe } from "./probe.ts";
@@ -93,7 +93,10 @@ type MutableNode = { -readonly [K in keyof BuilderNodeDetails]: BuilderNodeDetai
 };
 
 function emptyNode(name: string): MutableNode {
-  return { name, endpoint: null, status: null, buildkitVersion: null, platforms: [], configuredPlatforms: [], driverOptions: {}, flags: null, labels: {}, error: null };
+  return {
+    name, endpoint: null, status: null, buildkitVersion: null, buildkitVersionText: null, platforms: [], configuredPlatforms: [], driverOptions: {}, flags: null,
+    labels: {}, error: null,
+  };
 }
 
 /**
@@ -138,7 +141,11 @@ export function parseBuilderInspect(text: string): BuilderDetails | null {
     if (!node) continue;
     if (key === "endpoint") node.endpoint = value || null;
     else if (key === "status") node.status = value || null;
-    else if (key === "buildkit version" || key === "buildkit") node.buildkitVersion = value || null;
+    else if (key === "buildkit version" || key === "buildkit") {
+      // The release, or null for none (Debian's engine says v0.0.0+unknown); the text as printed.
+      node.buildkitVersion = buildkitRelease(value);
+      node.buildkitVersionText = value || null;
+    }
     else if (key === "platforms") {
       const { platforms, configured } = splitPlatforms(value);
       node.platforms = platforms;
@@ -189,7 +196,8 @@ export function parseBuilderLsJson(text: string, currentName: string | null = nu
         ...emptyNode(n.Name ?? ""),
         endpoint: n.Endpoint || null,
         status: n.Status || null,
-        buildkitVersion: n.Version || null,
+        buildkitVersion: buildkitRelease(n.Version),
+        buildkitVersionText: n.Version || null,
         platforms: n.Platforms ?? [],
         driverOptions: n.DriverOpts ?? {},
         flags: n.Flags?.length ? n.Flags.join(" ") : null,
@@ -235,7 +243,8 @@ export function parseBuilderLsText(text: string): BuilderDetails[] {
       ...emptyNode(nodeName),
       endpoint: cell(line, endpointAt, statusAt) || null,
       status: cell(line, statusAt, buildkitAt) || null,
-      buildkitVersion: cell(line, buildkitAt, platformsAt) || null,
+      buildkitVersion: buildkitRelease(cell(line, buildkitAt, platformsAt)),
+      buildkitVersionText: cell(line, buildkitAt, platformsAt) || null,
       platforms,
       configuredPlatforms: configured,
     });

@@ -5,7 +5,7 @@
  * Ctrl-C, 143 for SIGTERM, as a shell reports them).
  */
 import * as host from "./host.ts";
-import { dirname, resolve } from "./posix.ts";
+import { resolve } from "./posix.ts";
 import type { Capabilities } from "./capabilities.ts";
 import { formatDiagnostic } from "./diagnostics.ts";
 import { BuildError, EXIT, ValidationError } from "./errors.ts";

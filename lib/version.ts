@@ -25,13 +25,17 @@ const DEVELOPMENT = /^(?:v?0\.0\.0(?:$|[-+.~])|\(?dev(?:el)?\)?$|[0-9a-f]{7,40}(
 /** A line a tool prints before its answer (docker's config warnings go to stdout in some releases). */
 const NOTICE = /^(?:WARNING|WARN|NOTICE|DEPRECATED|DEPRECATION)\b/i;
 
+/** Control characters (a NUL after the version, say) read as spaces; not tab, newline or carriage return. */
+// deno-lint-ignore no-control-regex -- these control characters are what it is for
+const CONTROL_CHARACTERS = /[\0-\x08\x0b\x0c\x0e-\x1f\x7f]/g;
+
 /**
  * Reads a buildx version out of `docker buildx version` (or `buildx version`) output. The version
  * line is the first that names buildx, else the first that is not a `WARNING:`; NUL and other
  * control characters count as spaces, and `~` (Debian's pre-release mark) ends a release.
  */
 export function parseBuildxVersion(output: string): BuildxVersion {
-  const lines = String(output ?? "").replace(/[\0-\x08\x0b\x0c\x0e-\x1f\x7f]/g, " ").split(/\r?\n/).map((l) => l.trim()).filter(Boolean);
+  const lines = String(output ?? "").replace(CONTROL_CHARACTERS, " ").split(/\r?\n/).map((l) => l.trim()).filter(Boolean);
   const raw = lines.find((l) => /^(?:\S*\/)?buildx(?:\s|$)/.test(l)) ?? lines.find((l) => !NOTICE.test(l)) ?? lines[0] ?? "";
   const words = raw.split(/\s+/).filter(Boolean);
   // The first word is the package path ("github.com/docker/buildx") unless it is all there is.

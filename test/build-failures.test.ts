@@ -327,6 +327,7 @@ describe.skipIf(!engine.ok)("a failure keeps its reason: the step, its output, t
       failedStep: want.step,
       stepOutput: want.output,
       startError: null,
+      exitReason: "the build failed",
       stderrTail: expect.stringContaining(want.errorLine),
       command: result.command,
       argv: result.argv,

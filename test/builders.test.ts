@@ -130,7 +130,7 @@ describe("parseBuilderInspect", () => {
   it("reads a two-node remote builder (buildx 0.13.1, recorded here through the bridge)", async () => {
     const b = parseBuilderInspect(await fixture("inspect-remote-0.13.1.txt"))!;
     expect(b).toMatchObject({ name: "fx", driver: "remote", lastActivity: expect.stringMatching(/UTC$/), error: null });
-    expect(b.nodes.map((n) => [n.name, n.endpoint, n.status, n.buildkitVersion, n.configuredPlatforms])).toEqual([
+    expect(b.nodes.map((n) => [n.name, n.endpoint, n.status, n.buildkitVersionText, n.configuredPlatforms])).toEqual([
       ["fx0", "unix:///var/run/buildx-kit/bridge-a.sock", "running", "v0.0.0+unknown", ["linux/amd64"]],
       ["fx-arm", "unix:///var/run/buildx-kit/bridge-b.sock", "running", "v0.0.0+unknown", ["linux/arm64"]],
     ]);
@@ -142,7 +142,7 @@ describe("parseBuilderInspect", () => {
   it("reads the dialect before 0.13 (Buildkit:)", () => {
     const b = parseBuilderInspect(INSPECT_0_10)!;
     expect(b.driver).toBe("docker-container");
-    expect(b.nodes.map((n) => [n.name, n.buildkitVersion, n.platforms, n.configuredPlatforms])).toEqual([
+    expect(b.nodes.map((n) => [n.name, n.buildkitVersionText, n.platforms, n.configuredPlatforms])).toEqual([
       ["elated_tesla0", "v0.10.3", ["linux/amd64"], []],
       ["elated_tesla1", "v0.10.3", ["linux/arm64", "linux/arm/v7", "linux/arm/v6"], ["linux/arm64"]],
     ]);
@@ -160,7 +160,7 @@ describe("parseBuilderInspect", () => {
   it("reads a cloud builder: a node per architecture", () => {
     const b = parseBuilderInspect(INSPECT_CLOUD)!;
     expect(b.name).toBe("cloud-acme-ci");
-    expect(b.nodes.map((n) => [n.name, n.endpoint, n.buildkitVersion, n.configuredPlatforms])).toEqual([
+    expect(b.nodes.map((n) => [n.name, n.endpoint, n.buildkitVersionText, n.configuredPlatforms])).toEqual([
       ["linux-amd64", "cloud://acme/ci_linux-amd64", "v0.15.2", ["linux/amd64"]],
       ["linux-arm64", "cloud://acme/ci_linux-arm64", "v0.15.2", ["linux/arm64"]],
     ]);
@@ -170,7 +170,10 @@ describe("parseBuilderInspect", () => {
     for (const text of [await fixture("inspect-remote-0.13.1.txt"), INSPECT_0_10, INSPECT_KUBERNETES, INSPECT_CLOUD]) {
       const probeView = parseInspect(text)!;
       const full = parseBuilderInspect(text)!;
-      expect(full.nodes.map((n) => ({ name: n.name, status: n.status, buildkitVersion: n.buildkitVersion, platforms: n.platforms, endpoint: n.endpoint, configuredPlatforms: n.configuredPlatforms })))
+      expect(full.nodes.map((n) => ({
+        name: n.name, status: n.status, buildkitVersion: n.buildkitVersion, buildkitVersionText: n.buildkitVersionText, platforms: n.platforms,
+        endpoint: n.endpoint, configuredPlatforms: n.configuredPlatforms,
+      })))
         .toEqual(probeView.nodes);
     }
   });
@@ -187,7 +190,7 @@ describe("parseBuilderLs", () => {
     expect(builders.map((b) => [b.name, b.driver, b.current, b.nodes.length])).toEqual([
       ["fx", "remote", false, 2], ["buildx-kit-second", "docker", false, 1], ["default", "docker", true, 1],
     ]);
-    expect(builders[0]!.nodes[1]).toMatchObject({ name: "fx-arm", endpoint: "unix:///var/run/buildx-kit/bridge-b.sock", status: "running", buildkitVersion: "v0.0.0+unknown" });
+    expect(builders[0]!.nodes[1]).toMatchObject({ name: "fx-arm", endpoint: "unix:///var/run/buildx-kit/bridge-b.sock", status: "running", buildkitVersion: null, buildkitVersionText: "v0.0.0+unknown" });
   });
 
   it("reads the 0.13 table, nodes under \\_", async () => {
@@ -202,8 +205,8 @@ describe("parseBuilderLs", () => {
   it("reads the table before 0.13, nodes indented", () => {
     const builders = parseBuilderLsText(LS_0_10);
     expect(builders.map((b) => [b.name, b.driver, b.current])).toEqual([["elated_tesla", "docker-container", true], ["default", "docker", false]]);
-    expect(builders[0]!.nodes[1]).toMatchObject({ name: "elated_tesla1", endpoint: "ssh://ubuntu@1.2.3.4", buildkitVersion: "v0.10.3", configuredPlatforms: ["linux/arm64"] });
-    expect(builders[1]!.nodes[0]).toMatchObject({ name: "default", buildkitVersion: "20.10.14", platforms: ["linux/amd64"] });
+    expect(builders[0]!.nodes[1]).toMatchObject({ name: "elated_tesla1", endpoint: "ssh://ubuntu@1.2.3.4", buildkitVersion: "0.10.3", buildkitVersionText: "v0.10.3", configuredPlatforms: ["linux/arm64"] });
+    expect(builders[1]!.nodes[0]).toMatchObject({ name: "default", buildkitVersion: "20.10.14", buildkitVersionText: "20.10.14", platforms: ["linux/amd64"] });
   });
 });
 

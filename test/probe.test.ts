@@ -189,15 +189,21 @@ describe("parseInspect on recorded outputs (test/fixtures/buildx/inspect)", () =
     expect(info.driver).toBe("docker");
     expect(info.nodes).toEqual([{
       name: "default", status: "running", buildkitVersion: null, buildkitVersionText: "v0.0.0+unknown",
-      platforms: ["linux/amd64", "linux/amd64/v2", "linux/amd64/v3", "linux/amd64/v4"],
+      platforms: ["linux/amd64", "linux/amd64/v2", "linux/amd64/v3", "linux/amd64/v4"], endpoint: "default", configuredPlatforms: [],
     }]);
   });
 
   it("buildx 0.36 layout, two nodes: each node's BuildKit and platforms (Features and GC lines skipped)", () => {
     expect(parseInspect(fixture("docker-container-0.36.1.txt"))).toEqual({
       name: "multi", driver: "docker-container", nodes: [
-        { name: "multi0", status: "running", buildkitVersion: "0.26.2", buildkitVersionText: "v0.26.2", platforms: ["linux/amd64", "linux/amd64/v2", "linux/amd64/v3", "linux/386"] },
-        { name: "multi1", status: "running", buildkitVersion: "0.12.5", buildkitVersionText: "v0.12.5", platforms: ["linux/arm64", "linux/arm/v7", "linux/arm/v6"] },
+        {
+          name: "multi0", status: "running", buildkitVersion: "0.26.2", buildkitVersionText: "v0.26.2", platforms: ["linux/amd64", "linux/amd64/v2", "linux/amd64/v3", "linux/386"],
+          endpoint: "unix:///var/run/docker.sock", configuredPlatforms: [],
+        },
+        {
+          name: "multi1", status: "running", buildkitVersion: "0.12.5", buildkitVersionText: "v0.12.5", platforms: ["linux/arm64", "linux/arm/v7", "linux/arm/v6"],
+          endpoint: "ssh://arm-host", configuredPlatforms: [],
+        },
       ],
     });
   });
