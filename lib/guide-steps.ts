@@ -205,24 +205,25 @@ export interface StepChoice {
 /** The destinations, described for these answers on this machine, with what this buildx cannot do disabled. */
 export function destinationChoices(o: BuildOptions, caps: Capabilities): StepChoice[] {
   const n = platformsOf(o.platform).length;
+  const all = n === 2 ? "both" : `all ${n}`;
   const classic = caps.driver === "docker" && caps.containerdImageStore === false;
   const both = FEATURES.multipleExporters.since;
   const canBoth = atLeast(caps.buildxVersion, both);
   const load = n > 1
     ? classic
       ? `${n} platforms do not fit this machine's classic image store: push, or an OCI layout`
-      : `all ${n} platforms into the image store, to docker run here`
+      : `${all} platforms into the image store, to docker run here`
     : "into this machine's image store, to docker run it here";
   return [
     { value: "load", name: "load into the image store", description: load },
-    { value: "push", name: "push to a registry", description: `to the registry its name starts with${n > 1 ? `, all ${n} platforms in one image` : ""}` },
+    { value: "push", name: "push to a registry", description: `to the registry its name starts with${n > 1 ? `, ${all} platforms in one image` : ""}` },
     {
       value: "both", name: "load and push", description: "both at once",
       ...(canBoth ? {} : { disabled: `needs buildx ${both}+ (this is ${caps.buildxVersion ?? "unknown"})` }),
     },
     { value: "local", name: "a local folder", description: "the image's files, written to a folder (not an image)" },
     { value: "tar", name: "a tar file", description: "the image's files, in one tar (not an image)" },
-    { value: "oci", name: "an OCI layout", description: `the image${n > 1 ? `, all ${n} platforms,` : ""} as one tar that docker load reads` },
+    { value: "oci", name: "an OCI layout", description: `the image${n > 1 ? `, ${all} platforms,` : ""} as one tar that docker load reads` },
     { value: "cache", name: "nowhere: the build cache only", description: "check that it builds; export nothing" },
   ];
 }
