@@ -146,7 +146,7 @@ export function explain(d: Diagnostic, caps: Capabilities, platforms = 0): strin
     case "attestation-needs-containerd-store":
       return "Attestations need the containerd image store or a docker-container builder; this machine uses the classic image store.";
     case "flag-needs-newer-buildx":
-      return `${row?.question?.replace(/\?$/, "") ?? row?.flag ?? root} needs buildx ${row?.since ?? "newer"} or later; this machine has ${version}.`;
+      return `${row?.question?.replace(/\?$/, "") ?? row?.flag ?? root}: needs buildx ${row?.since ?? "newer"} or later; this machine has ${version}.`;
     case "multiple-exporters-need-newer-buildx":
       return `buildx ${version} sends the result to one place only; loading and pushing at once needs buildx ${both}.`;
     case "secret-env-needs-newer-buildx":

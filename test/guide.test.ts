@@ -765,7 +765,7 @@ describe("guide --from", () => {
     const j = await journey([
       { select: NOW, default: "change", disabled: { run: "(fix the problems first)", save: "(fix the problems first)", both: "(fix the problems first)" }, answer: "print" },
     ], { cwd, args: ["--from", "recipes/app.json"], caps: OLD });
-    expect(j.text).toContain("  Problem: --call needs buildx 0.15.0 or later; this machine has 0.9.1.\n");
+    expect(j.text).toContain("  Problem: --call: needs buildx 0.15.0 or later; this machine has 0.9.1.\n");
   });
 
   it("a recipe that cannot be read: exit 2, nothing asked", async () => {
