@@ -211,7 +211,7 @@ export function destinationChoices(o: BuildOptions, caps: Capabilities): StepCho
   const canBoth = atLeast(caps.buildxVersion, both);
   const load = n > 1
     ? classic
-      ? `${n} platforms do not fit this machine's classic image store: push, or an OCI layout`
+      ? `${n} platforms do not fit the classic image store here: push, or write an OCI layout`
       : `${all} platforms into the image store, to docker run here`
     : "into this machine's image store, to docker run it here";
   return [

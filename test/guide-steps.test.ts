@@ -127,7 +127,7 @@ describe("destinations", () => {
     const load = (o: BuildOptions, caps: typeof MODERN) => destinationChoices(o, caps).find((c) => c.value === "load")!.description;
     expect(load({}, MODERN)).toBe("into this machine's image store, to docker run it here");
     expect(load({ platform: ["linux/amd64", "linux/arm64"] }, MODERN)).toBe("both platforms into the image store, to docker run here");
-    expect(load({ platform: ["linux/amd64", "linux/arm64", "linux/arm/v7"] }, CLASSIC)).toBe("3 platforms do not fit this machine's classic image store: push, or an OCI layout");
+    expect(load({ platform: ["linux/amd64", "linux/arm64", "linux/arm/v7"] }, CLASSIC)).toBe("3 platforms do not fit the classic image store here: push, or write an OCI layout");
     expect(destinationChoices({}, OLD).find((c) => c.value === "both")!.disabled).toBe("needs buildx 0.13.0+ (this is 0.9.1)");
     expect(destinationChoices({}, MODERN).find((c) => c.value === "both")!.disabled).toBeUndefined();
   });

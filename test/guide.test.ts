@@ -1006,7 +1006,7 @@ describe("guide: the choices as offered", () => {
       {
         select: WHERE, answer: "load", exactly: [
           // Two platforms on the classic store: load says it will not fit, push and OCI say they hold both.
-          { value: "load", name: "load into the image store", description: "2 platforms do not fit this machine's classic image store: push, or an OCI layout" },
+          { value: "load", name: "load into the image store", description: "2 platforms do not fit the classic image store here: push, or write an OCI layout" },
           { value: "push", name: "push to a registry", description: "to the registry its name starts with, both platforms in one image" },
           { value: "both", name: "load and push", description: "both at once" },
           { value: "local", name: "a local folder", description: "the image's files, written to a folder (not an image)" },
