@@ -331,7 +331,7 @@ export function whereItWent(result: BuildResult, options: BuildOptions, caps: Ca
   if (loads) {
     const id = caps.containerdImageStore === false ? result.configDigest ?? digest : digest ?? result.configDigest;
     if (names.length) {
-      lines.push(`In the image store as ${names.join(", ")}${id ? ` (${short(id)})` : ""}. Run it: docker run --rm ${names[0]}`);
+      lines.push(`In the image store as ${names.join(", ")}${id ? ` (${short(id)})` : ""}.`, `  Run it: docker run --rm ${names[0]}`);
     } else if (id) {
       lines.push(`In the image store as an untagged image ${id}.`, `  Name it with: docker tag ${id} NAME:TAG`);
     }

@@ -149,7 +149,7 @@ describe("warnings", () => {
 describe("where the result went", () => {
   it("a loaded image by its name, never moby-dangling; an untagged one with how to name it", () => {
     const named = whereItWent(result({ digest: "sha256:" + "a".repeat(64), imageNames: ["hello:1"] }), { tag: "hello:1", load: true }, MODERN);
-    expect(named).toEqual(["Built in 0.7s.", "In the image store as hello:1 (sha256:aaaaaaaaaaaa). Run it: docker run --rm hello:1"]);
+    expect(named).toEqual(["Built in 0.7s.", "In the image store as hello:1 (sha256:aaaaaaaaaaaa).", "  Run it: docker run --rm hello:1"]);
     const id = "sha256:" + "b".repeat(64);
     const untagged = whereItWent(result({ digest: id, imageNames: [`moby-dangling@${id}`] }), {}, MODERN);
     expect(untagged.join("\n")).not.toContain("moby-dangling");

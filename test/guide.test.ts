@@ -115,7 +115,7 @@ describe("guide: destinations", () => {
     expect(j.text).toMatch(/^Machine: buildx 0\.13\.1 · docker driver \(builder default\) · containerd image store · platforms linux\/amd64, linux\/amd64\/v2, linux\/amd64\/v3\n/);
     expect(j.text).toContain(`The command:\n  cd ${j.cwd} && ${cmd("--load", `--tag=${TAG}`, "app")}\n`);
     // Where it went: the name it has in the image store, and how to run it.
-    expect(j.text).toContain(`Building...\nBuilt in 1.2s.\nIn the image store as ${TAG} (sha256:0123456789ab). Run it: docker run --rm ${TAG}\n`);
+    expect(j.text).toContain(`Building...\nBuilt in 1.2s.\nIn the image store as ${TAG} (sha256:0123456789ab).\n  Run it: docker run --rm ${TAG}\n`);
     expect(j.calls).toHaveLength(1);
     expect(j.calls[0]!.options).toEqual({ context: "app", load: true, tag: [TAG] });
     expect(j.calls[0]!.run).toMatchObject({ cwd: j.cwd, capabilities: MODERN });
