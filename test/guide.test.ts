@@ -167,6 +167,29 @@ describe("guide: destinations", () => {
     expect(j.text.endsWith(`? ${NOW}\ncd ${j.cwd} && ${cmd("--push", `--tag=${TAG}`, "app")}\n`)).toBe(true);
   });
 
+  it("offers the folder's name as the tag; pushing a tag with no registry warns that it goes to Docker Hub", async () => {
+    const j = await journey([
+      ...start().slice(0, 3),
+      { input: "(--tag)", default: "app:latest" },
+      PLATFORMS_NONE,
+      { select: WHERE, answer: "push" },
+      ARGS_NONE,
+      MORE_NO,
+      { select: NOW, answer: "change" },
+      { select: "Which answer?", choices: ["Image name: app:latest"], answer: "tag" },
+      { input: "(--tag)", default: "app:latest", answer: "app:latest me/app:1" },
+      { select: NOW, answer: "print" },
+    ]);
+    const hub = "  Warning: app:latest names no registry, so a push sends it to Docker Hub (docker.io/library/app). " +
+      "For another registry, write it first: localhost:5000/app:latest.\n";
+    // Said at the destination, where the push was chosen, once; the new tag gets its own.
+    expect(between(j.text, `? ${WHERE}`, "? Build arguments")).toBe(PUSHED_ONLY + hub + HELP_ARGS);
+    expect(j.text.split(hub)).toHaveLength(2);
+    expect(between(j.text, "? Image name and tag", "\nThe command:")).toContain(
+      "  Warning: me/app:1 names no registry, so a push sends it to Docker Hub (docker.io/me/app).",
+    );
+  });
+
   it("loads and pushes where buildx >= 0.13 can export twice, saving and running", async () => {
     const j = await journey([
       ...start(),
