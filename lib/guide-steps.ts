@@ -349,8 +349,13 @@ function short(digest: string): string {
 export function failureLines(error: BuildError): string[] {
   const lines = [error.hint ? `The build failed: ${error.hint}` : "The build failed."];
   if (error.failedStep) lines.push(`  at ${error.failedStep}`);
-  const said = error.errorLines.length ? error.errorLines : error.startError ? [error.startError] : error.stderrTail.trim().split("\n").slice(-3);
-  for (const line of said) if (line.trim()) lines.push(`  ${line.trim()}`);
+  const said = (error.errorLines.length ? error.errorLines : error.startError ? [error.startError] : error.stderrTail.trim().split("\n").slice(-3))
+    .filter((l) => l.trim());
+  // At a terminal buildx draws its own output, which is not read back: it says why, just above.
+  if (!error.hint && !said.length && !error.stepOutput) {
+    lines[0] = `The build failed${error.exitCode !== null ? ` (exit code ${error.exitCode})` : ""}: buildx's output just above says why.`;
+  }
+  for (const line of said) lines.push(`  ${line.trim()}`);
   if (error.stepOutput) for (const line of error.stepOutput.trim().split("\n").slice(-5)) lines.push(`  | ${line}`);
   return lines;
 }

@@ -184,6 +184,10 @@ describe("where the result went", () => {
     expect(lines[0]).toBe(`The build failed: ${e.hint}`);
     expect(lines[0]).toMatch(/nope\.txt/);
     expect(lines).toContain('  ERROR: failed to solve: failed to compute cache key: failed to calculate checksum of ref x::y: "/nope.txt": not found');
+
+    // At a terminal, buildx's own output was shown and not read: point at it.
+    const drawn = new BuildError({ exitCode: 1, signal: null, command: "c", argv: [], interrupted: false, durationMs: 1, stderrTail: "", stderrCaptured: false });
+    expect(failureLines(drawn)).toEqual(["The build failed (exit code 1): buildx's output just above says why."]);
   });
 });
 
