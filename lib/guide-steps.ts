@@ -368,7 +368,8 @@ export function wrap(text: string, width: number, indent = "  "): string {
   const lead = /^\s*/.exec(text)![0];
   for (const word of text.trim().split(/ +/)) {
     const prefix = out.length ? indent : lead;
-    if (line && (prefix + line + " " + word).length > width) {
+    // A word too long for a line of its own stays where it is: breaking before it gains nothing.
+    if (line && (prefix + line + " " + word).length > width && (indent + word).length <= width) {
       out.push(prefix + line);
       line = word;
     } else {

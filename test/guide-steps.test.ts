@@ -204,5 +204,6 @@ describe("summary and wrapping", () => {
   it("wraps at words, indenting what follows", () => {
     expect(wrap("  one two three four", 12, "    ")).toBe("  one two\n    three\n    four");
     expect(wrap("short", 12)).toBe("short");
+    expect(wrap("Pushed localhost:5000/a-very-long-name@sha256:0123", 20)).toBe("Pushed localhost:5000/a-very-long-name@sha256:0123");
   });
 });
