@@ -1261,7 +1261,8 @@ class Guide {
           failed = e;
           continue;
         }
-        for (const line of whereItWent(result, options, caps, await this.written(options))) this.say(line);
+        // The indented lines are a command or a URL, to copy: never wrapped.
+        for (const line of whereItWent(result, options, caps, await this.written(options))) this.say(line, undefined, line.startsWith("  "));
       }
       return { action: action as GuideAction, options, command, recipePath, result };
     }
