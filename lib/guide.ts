@@ -4,9 +4,12 @@
  * question, then runs the build, saves it as a recipe, or prints the command.
  *
  * The questions are a view of the flag table (`lib/flags.ts`): each row's `guide` group says
- * where it is asked, its `doc` is the question, its `example`, `choices` and `since` shape the
- * answer. The prompt functions are injected (`GuideIO.prompts`); the real ones are
- * `@inquirer/prompts`, loaded only when the guide runs, so importing buildx-kit never loads them.
+ * where it is asked, its `question` is the question (the flag shown dimmed beside it), its `doc`
+ * the longer help, its `example`, `choices` and `since` shape the answer. What the guide decides
+ * (wording, help, defaults, the plan's rules in words, destinations, warnings, where the result
+ * went) is in `lib/guide-steps.ts`, pure; this file asks. The prompt functions are injected
+ * (`GuideIO.prompts`); the real ones are `@inquirer/prompts`, loaded only when the guide runs, so
+ * importing buildx-kit never loads them.
  */
 import * as host from "./host.ts";
 import { basename, dirname, join, normalize, relative, resolve } from "./posix.ts";
