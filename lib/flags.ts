@@ -55,6 +55,11 @@ export interface FlagRow {
   readonly example?: string;
   readonly guide: GuideGroup;
   /**
+   * The guide's question for this flag, in the words of someone building an image (one short
+   * line, at most 40 columns: the flag is shown beside it). Every row the guide asks has one.
+   */
+  readonly question?: string;
+  /**
    * Values buildx knows. Closed unless `open`: then other values pass to buildx with a warning,
    * but one within two edits of a choice is refused as a typo ("did you mean ...?").
    */
@@ -213,31 +218,37 @@ export const FLAGS: Readonly<Record<string, FlagRow>> = {
   addHost: {
     // bake's extra-hosts: bake/bake.go at v0.25.0.
     flag: "--add-host", kind: "hosts", since: FIRST, bake: "extra-hosts", bakeSince: "0.25.0", guide: "more",
+    question: "Extra host names for RUN steps",
     doc: "Add custom host-to-IP mappings (host:ip).", example: "{ \"db.local\": \"10.0.0.5\" }",
   },
   allow: {
     // Open: device (device=KIND/NAME) since v0.21.0 (bake/entitlements.go), buildx.local.delete since
     // v0.35.0 (docs/reference/buildx_build.md); bake's entitlements since v0.17.0.
     flag: "--allow", kind: "list", since: "0.3.0", bake: "entitlements", bakeSince: "0.17.0", guide: "more",
+    question: "Extra privileges for RUN steps",
     doc: "Allow extra privileged entitlements.", example: "network.host",
     choices: ["network.host", "security.insecure", "device", "buildx.local.delete"], open: true,
     choiceGates: { device: { since: "0.21.0" }, "buildx.local.delete": { since: "0.35.0" } },
   },
   annotation: {
     flag: "--annotation", kind: "list", since: "0.12.0", bake: "annotations", guide: "more",
+    question: "Annotations on the image",
     doc: "Add annotations to the image (index:, manifest: prefixes allowed).", example: "org.opencontainers.image.title=app",
   },
   attest: {
     // BuildKit's exporter.image.attestations capability: BuildKit v0.11 (vendored by buildx v0.10.0).
     flag: "--attest", kind: "csv", since: "0.10.0", buildkit: "0.11.0", bake: "attest", guide: "more",
+    question: "Attestations to attach",
     doc: "Attestation parameters.", example: "type=provenance,mode=max",
   },
   buildArg: {
     flag: "--build-arg", kind: "map", since: FIRST, bake: "args", guide: "basic",
+    question: "Build arguments to set",
     doc: "Set build-time variables.", example: "{ \"VERSION\": \"1.2\" }",
   },
   buildContext: {
     flag: "--build-context", kind: "map", since: "0.8.0", bake: "contexts", guide: "more",
+    question: "Extra folders or images to build from",
     doc: "Additional build contexts (name=path, image or URL).", example: "{ \"assets\": \"./assets\" }",
     path: { in: "entries" },
   },
@@ -248,12 +259,14 @@ export const FLAGS: Readonly<Record<string, FlagRow>> = {
   },
   cacheFrom: {
     flag: "--cache-from", kind: "csv", since: FIRST, bake: "cache-from", guide: "more",
+    question: "Import build cache from",
     doc: "External cache sources.", example: "type=local,src=.cache",
     attributes: CACHE_ATTRIBUTES,
     path: { in: "attributes", attributes: ["src", "dest"], types: ["local"] },
   },
   cacheTo: {
     flag: "--cache-to", kind: "csv", since: FIRST, bake: "cache-to", guide: "more",
+    question: "Export build cache to",
     doc: "Cache export destinations.", example: "type=local,dest=.cache,mode=max",
     attributes: CACHE_ATTRIBUTES,
     path: { in: "attributes", attributes: ["src", "dest"], types: ["local"], writes: true },
@@ -284,6 +297,7 @@ export const FLAGS: Readonly<Record<string, FlagRow>> = {
   file: {
     flag: "--file", short: "-f", kind: "string", since: FIRST, bake: "dockerfile", guide: "basic",
     // Or an http(s) URL (docs/reference/buildx_build.md, "Remote URL", v0.32.0 on), never a path.
+    question: "Which Dockerfile?",
     doc: "Name of the Dockerfile (default: PATH/Dockerfile).", example: "Dockerfile",
     path: { in: "value", localContextOnly: true },
   },
@@ -294,10 +308,12 @@ export const FLAGS: Readonly<Record<string, FlagRow>> = {
   },
   label: {
     flag: "--label", kind: "map", since: FIRST, bake: "labels", guide: "more",
+    question: "Labels on the image",
     doc: "Set metadata for an image.", example: "{ \"org.opencontainers.image.source\": \"https://example.com/app\" }",
   },
   load: {
     flag: "--load", kind: "bool", since: FIRST, bake: null, guide: "basic",
+    question: "Load into the image store?",
     doc: "Load the single-platform build result into the image store (shorthand for --output=type=docker).",
   },
   metadataFile: {
@@ -308,25 +324,30 @@ export const FLAGS: Readonly<Record<string, FlagRow>> = {
   network: {
     // bake's network: bake/bake.go at v0.17.0.
     flag: "--network", kind: "string", since: FIRST, bake: "network", bakeSince: "0.17.0", guide: "more",
+    question: "Network for RUN steps",
     doc: "Set the networking mode for RUN instructions during build.", example: "host",
     choices: ["default", "none", "host"],
   },
   noCache: {
     flag: "--no-cache", kind: "bool", since: FIRST, bake: "no-cache", guide: "more",
+    question: "Build everything again, without cache?",
     doc: "Do not use cache when building the image.",
   },
   noCacheFilter: {
     flag: "--no-cache-filter", kind: "list", since: "0.8.0", bake: "no-cache-filter", guide: "more",
+    question: "Stages to rebuild without cache",
     doc: "Do not cache the named stages.", example: "deps",
   },
   output: {
     flag: "--output", short: "-o", kind: "csv", since: FIRST, bake: "output", guide: "basic",
+    question: "Where to write the result",
     doc: "Output destination (format: type=local,dest=path).", example: "type=local,dest=out",
     attributes: OUTPUT_ATTRIBUTES,
     path: { in: "attributes", attributes: ["dest"], types: ["local", "tar", "oci", "docker"], writes: true },
   },
   platform: {
     flag: "--platform", kind: "platforms", since: FIRST, bake: "platforms", guide: "basic",
+    question: "Platforms to build for",
     doc: "Set target platforms for the build.", example: "linux/amd64,linux/arm64",
   },
   policy: {
@@ -352,16 +373,19 @@ export const FLAGS: Readonly<Record<string, FlagRow>> = {
   },
   provenance: {
     flag: "--provenance", kind: "csvOrBool", since: "0.10.0", buildkit: "0.11.0", bake: null, guide: "more",
+    question: "Attach provenance (how it was built)?",
     doc: "Shorthand for --attest=type=provenance.", example: "mode=max",
   },
   pull: {
     flag: "--pull", kind: "bool", since: FIRST, bake: "pull", guide: "more",
+    question: "Always pull newer base images?",
     doc: "Always attempt to pull all referenced images.",
   },
   push: {
     flag: "--push", kind: "bool", since: FIRST, bake: null, guide: "basic",
     // Since v0.31.0 buildx documents it as --output=type=registry,unpack=false (the image is not
     // unpacked into the image store on the way).
+    question: "Push to a registry?",
     doc: "Push the build result to a registry (shorthand for --output=type=registry).",
   },
   quiet: {
@@ -377,10 +401,12 @@ export const FLAGS: Readonly<Record<string, FlagRow>> = {
   },
   sbom: {
     flag: "--sbom", kind: "csvOrBool", since: "0.10.0", buildkit: "0.11.0", bake: null, guide: "more",
+    question: "Attach an SBOM (what is inside)?",
     doc: "Shorthand for --attest=type=sbom.", example: "true",
   },
   secret: {
     flag: "--secret", kind: "csv", since: FIRST, bake: "secret", guide: "more",
+    question: "Secrets for RUN steps",
     doc: "Secret to expose to the build (id=mysecret,src=/local/secret or id=mysecret,env=VAR).",
     example: "id=npmrc,src=.npmrc",
     // With type=env, src names an environment variable, not a file.
@@ -389,6 +415,7 @@ export const FLAGS: Readonly<Record<string, FlagRow>> = {
   shmSize: {
     // bake's shm-size and ulimits: bake/bake.go at v0.13.0.
     flag: "--shm-size", kind: "bytes", since: "0.7.0", bake: "shm-size", bakeSince: "0.13.0", guide: "more",
+    question: "Shared memory for RUN steps",
     doc: "Shared memory size for build containers.", example: "64m",
   },
   ssh: {
@@ -397,21 +424,25 @@ export const FLAGS: Readonly<Record<string, FlagRow>> = {
   },
   tag: {
     flag: "--tag", short: "-t", kind: "list", since: FIRST, bake: "tags", guide: "basic",
+    question: "Image name and tag",
     doc: "Image identifier (format: [registry/]repository[:tag]).", example: "app:1.0",
   },
   target: {
     flag: "--target", kind: "string", since: FIRST, bake: "target", guide: "basic",
+    question: "Which stage to build?",
     doc: "Set the target build stage to build.", example: "runtime",
   },
   ulimit: {
     flag: "--ulimit", kind: "ulimit", since: "0.7.0", bake: "ulimits", bakeSince: "0.13.0", guide: "more",
+    question: "Resource limits for RUN steps",
     doc: "Ulimit options for RUN instructions.", example: "{ \"nofile\": { \"soft\": 1024, \"hard\": 2048 } }",
   },
 };
 
 /** The positional argument: the build context (a path, a URL, or `-` for a tarball on stdin). */
-export const CONTEXT: { readonly doc: string; readonly bake: string } = {
+export const CONTEXT: { readonly doc: string; readonly bake: string; readonly question: string } = {
   doc: "Build context: a directory, a Git or HTTP URL, or - to read a tarball from stdin.",
+  question: "Folder to build",
   bake: "context",
 };
 

@@ -4,18 +4,39 @@
  * question, then runs the build, saves it as a recipe, or prints the command.
  *
  * The questions are a view of the flag table (`lib/flags.ts`): each row's `guide` group says
- * where it is asked, its `doc` is the question, its `example`, `choices` and `since` shape the
- * answer. The prompt functions are injected (`GuideIO.prompts`); the real ones are
- * `@inquirer/prompts`, loaded only when the guide runs, so importing buildx-kit never loads them.
+ * where it is asked, its `question` is the question (the flag shown dimmed beside it), its `doc`
+ * the longer help, its `example`, `choices` and `since` shape the answer. What the guide decides
+ * (wording, help, defaults, the plan's rules in words, destinations, warnings, where the result
+ * went) is in `lib/guide-steps.ts`, pure; this file asks. The prompt functions are injected
+ * (`GuideIO.prompts`); the real ones are `@inquirer/prompts`, loaded only when the guide runs, so
+ * importing buildx-kit never loads them.
  */
 import * as host from "./host.ts";
 import { basename, dirname, join, normalize, relative, resolve } from "./posix.ts";
 import { type Capabilities, UNKNOWN_CAPABILITIES } from "./capabilities.ts";
 import { formatCsv, parseCsv } from "./csv.ts";
-import { type Diagnostic, formatDiagnostic } from "./diagnostics.ts";
+import type { Diagnostic } from "./diagnostics.ts";
 import { argsFor, type DockerfileInfo, findDockerfiles, readDockerfile, stageNames } from "./dockerfile.ts";
 import { BuildError, EXIT, ValidationError } from "./errors.ts";
 import { FEATURES, FLAGS, type FlagRow } from "./flags.ts";
+import {
+  type Answers,
+  defaultTag,
+  type Destination,
+  destinationChoices,
+  explainLine,
+  failureLines,
+  helpFor,
+  questionLine,
+  questionText,
+  shortReason,
+  type Style,
+  summaryLine,
+  tagWarnings,
+  whereItWent,
+  wrap,
+  type Written,
+} from "./guide-steps.ts";
 import type { BuildOptions } from "./options.ts";
 import { type Plan, plan, platformsOf, readOutputs } from "./plan.ts";
 import { probe } from "./probe.ts";
@@ -25,6 +46,8 @@ import type { BuildResult } from "./result.ts";
 import { build as runBuild, invocationFor, type RunOptions } from "./run.ts";
 import { shellCommand } from "./spawn.ts";
 import { atLeast } from "./version.ts";
+
+export type { Destination } from "./guide-steps.ts";
 
 // ---------------------------------------------------------------------------------------------
 // The prompts the guide needs: the shape of @inquirer/prompts' input, select, checkbox, confirm.
@@ -185,6 +208,8 @@ export interface GuideOutcome {
   readonly recipePath: string | null;
   /** The build's result, when it ran. */
   readonly result: BuildResult | null;
+  /** Why the last build failed, when the person left after a failed build. */
+  readonly error?: BuildError;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -231,10 +256,9 @@ export function describeMachine(caps: Capabilities): string[] {
 // ---------------------------------------------------------------------------------------------
 // Reading the table
 
-/** The question's title from the table: `--tag: Image identifier (format: ...)`. */
-export function title(name: string): string {
-  const row = FLAGS[name]!;
-  return `${row.flag}: ${row.doc.replace(/\.$/, "")}`;
+/** The question's line from the table: `Image name and tag  (--tag)`. */
+export function title(name: string, dim?: Style): string {
+  return questionLine(name, dim);
 }
 
 /** Options with more than one value: asked one entry at a time. */
@@ -349,13 +373,10 @@ function stepOf(option: string | null): string | null {
   return OTHER_BASIC.includes(root) ? `row:${root}` : null;
 }
 
-/** Where the result goes. */
-export type Destination = "load" | "push" | "both" | "local" | "tar" | "oci" | "cache";
-
 const FILE_DESTINATIONS: Readonly<Record<"local" | "tar" | "oci", { readonly question: string; readonly fallback: string }>> = {
-  local: { question: "Folder to write the result's files to", fallback: "out" },
-  tar: { question: "Tar file to write the result's files to", fallback: "image.tar" },
-  oci: { question: "File to write the OCI layout (a tar) to", fallback: "image-oci.tar" },
+  local: { question: "Folder to write the files to", fallback: "out" },
+  tar: { question: "Tar file to write the files to", fallback: "image.tar" },
+  oci: { question: "File for the OCI layout (a tar)", fallback: "image-oci.tar" },
 };
 
 /** The destination these options describe, "custom" for any other output, or null when none is chosen yet. */
@@ -398,11 +419,21 @@ class Guide {
   private dockerfile: DockerfileInfo | null = null;
   private readonly cwd: string;
   private readonly env: Readonly<Record<string, string | undefined>>;
+  /** Draws the less important part of a line (the flag beside a question, a help line). */
+  private readonly dim: Style;
+  /** The terminal's width, when the output is one: the guide's own lines are wrapped to it. */
+  private readonly width: number | null;
 
   constructor(private readonly p: GuidePrompts, private readonly io: GuideIO, private readonly start: GuideStart) {
     this.o = { ...(start.options ?? {}) } as Record<string, unknown>;
     this.cwd = resolve(io.cwd ?? host.cwd());
     this.env = io.env ?? host.env();
+    // Colour only with the real prompts at a terminal that takes it (injected prompts get plain text).
+    const color = !io.prompts && guideColor(this.env);
+    this.dim = color ? (t) => `\x1b[2m${t}\x1b[22m` : (t) => t;
+    // deno-lint-ignore no-explicit-any
+    const columns = ((io.output ?? (io.prompts ? undefined : (globalThis as any).process?.stdout)) as { columns?: unknown } | undefined)?.columns;
+    this.width = typeof columns === "number" && columns > 20 ? columns : null;
     const env = this.env;
     this.probing = (io.probe ?? (() => probe({ env })))().catch((e: unknown) => ({
       ...UNKNOWN_CAPABILITIES,
@@ -415,8 +446,49 @@ class Guide {
 
   // --- output ---------------------------------------------------------------------------------
 
-  private say(text: string): void {
-    writeTo(this.io.output, "stdout", text);
+  /** A line of the guide's own, wrapped at words to the terminal (unless `whole`: a command to copy), each line drawn with `style`. */
+  private say(text: string, style: Style = (t) => t, whole = false): void {
+    const lines = text.split("\n").flatMap((l) => (this.width && !whole ? wrap(l, this.width - 1, "    ").split("\n") : [l]));
+    writeTo(this.io.output, "stdout", lines.map((l) => (l ? style(l) : l)).join("\n"));
+  }
+
+  /** The answers as the step functions read them. */
+  private answers(): Answers {
+    return { options: this.o as BuildOptions, folder: basename(this.cwd), destinationChosen: this.answered.has("destination") };
+  }
+
+  /** The step whose help is said right before its next prompt (a step may end up asking nothing). */
+  private pendingHelp: string | null = null;
+
+  /** The one-line help of a question, dimmed, said right before it is asked. */
+  private help(step: string): void {
+    this.pendingHelp = step;
+  }
+
+  private sayHelp(): void {
+    this.showMachine();
+    const step = this.pendingHelp;
+    this.pendingHelp = null;
+    const text = step ? helpFor(step, this.answers(), this.caps0()) : "";
+    if (text) this.say(`  ${text}`, this.dim);
+  }
+
+  /** Says a diagnostic in the person's words, once (the same rule is not explained twice). */
+  private explain(d: Diagnostic, again = false): void {
+    const line = explainLine(d, this.caps0(), platformsOf(this.o.platform).length);
+    if (!again && this.shown.has(line)) return;
+    this.shown.add(line);
+    this.say(`  ${line}`);
+  }
+
+  /** Warnings about the tags: one that would push to Docker Hub. */
+  private warnTags(): void {
+    if (!this.answered.has("destination")) return;
+    for (const w of tagWarnings(this.o as BuildOptions)) {
+      if (this.shown.has(w)) continue;
+      this.shown.add(w);
+      this.say(`  ${w}`);
+    }
   }
 
   private context(): PromptContext {
@@ -446,10 +518,10 @@ class Guide {
   // --- asking, with the machine line as soon as it is known -----------------------------------
 
   private ask = {
-    input: (q: InputQuestion) => (this.showMachine(), this.p.input(q, this.context())),
-    select: <V>(q: SelectQuestion<V>) => (this.showMachine(), this.p.select<V>(q, this.context())),
-    checkbox: <V>(q: CheckboxQuestion<V>) => (this.showMachine(), this.p.checkbox<V>(q, this.context())),
-    confirm: (q: ConfirmQuestion) => (this.showMachine(), this.p.confirm(q, this.context())),
+    input: (q: InputQuestion) => (this.sayHelp(), this.p.input(q, this.context())),
+    select: <V>(q: SelectQuestion<V>) => (this.sayHelp(), this.p.select<V>(q, this.context())),
+    checkbox: <V>(q: CheckboxQuestion<V>) => (this.sayHelp(), this.p.checkbox<V>(q, this.context())),
+    confirm: (q: ConfirmQuestion) => (this.sayHelp(), this.p.confirm(q, this.context())),
   };
 
   // --- planning ---------------------------------------------------------------------------------
@@ -482,7 +554,7 @@ class Guide {
   private problem(patch: Record<string, unknown>, step: string): string | null {
     const errors = this.blocking(this.planOf({ ...this.o, ...patch }), step);
     if (!errors.length) return null;
-    return errors.map((d) => `${d.option ? `${d.option}: ` : ""}${d.message}${d.hint ? ` (${d.hint})` : ""}`).join("; ");
+    return errors.map((d) => explainLine(d, this.caps0(), platformsOf({ ...this.o, ...patch }.platform).length).replace(/^Problem: /, "")).join(" ");
   }
 
   private set(patch: Record<string, unknown>): void {
@@ -498,11 +570,9 @@ class Guide {
     for (const d of p.diagnostics) {
       if (d.level === "error" || NOT_LIVE.has(d.code)) continue;
       if ((d.code === "result-stays-in-cache" || d.code === "docker-driver-loads-anyway") && !this.answered.has("destination")) continue;
-      const key = `${d.code}|${d.option}|${d.message}`;
-      if (this.shown.has(key)) continue;
-      this.shown.add(key);
-      this.say(`  ${formatDiagnostic(d).replace(/\n/g, "\n  ")}`);
+      this.explain(d);
     }
+    this.warnTags();
     return p;
   }
 
@@ -514,7 +584,7 @@ class Guide {
 
   private async askContext(): Promise<void> {
     const answer = (await this.ask.input({
-      message: "Build context: a folder here, or a Git or HTTP URL",
+      message: questionLine("context", this.dim),
       default: this.contextText(),
       validate: async (value) => (await this.contextProblem(value.trim())) ?? this.problem({ context: value.trim() }, "context") ?? true,
     })).trim();
@@ -545,7 +615,7 @@ class Guide {
     const current = typeof this.o.file === "string" ? this.o.file : null;
     if (isRemote(context)) {
       const answer = (await this.ask.input({
-        message: `${title("file")}, inside ${context}`,
+        message: `${questionLine("file", this.dim)} ${this.dim("in the repository")}`,
         default: current ?? "Dockerfile",
       })).trim();
       this.set({ file: answer === "Dockerfile" ? undefined : answer });
@@ -565,7 +635,7 @@ class Guide {
     } else {
       choices.push({ value: CHOICE_OTHER, name: "another file..." });
       answer = await this.ask.select({
-        message: title("file"),
+        message: questionLine("file", this.dim),
         choices,
         default: current ? normalize(current) : choices[0]!.value,
       });
@@ -604,7 +674,7 @@ class Guide {
     const info = this.dockerfile;
     if (!info) {
       const answer = (await this.ask.input({
-        message: `${title("target")} (empty: the last stage)`,
+        message: `${questionLine("target", this.dim)} ${this.dim("empty: the last")}`,
         default: current ?? "",
         validate: (value) => this.problem({ target: value.trim() || undefined }, "target") ?? true,
       })).trim();
@@ -617,12 +687,12 @@ class Guide {
     if (current && !known) this.say(`  ${current} is not a stage of ${path}: choose another.`);
     if (!names.length) {
       if (current) this.set({ target: undefined });
-      this.say(`  ${path} names no stages (FROM ... AS name): the last stage is built.`);
+      this.say(`  ${path} has no named stages (FROM ... AS name): its last stage is built.`);
       return;
     }
     const last = info.stages[info.stages.length - 1]!;
     const answer = await this.ask.select<string>({
-      message: title("target"),
+      message: questionLine("target", this.dim),
       choices: [
         { value: LAST_STAGE, name: `the last stage${last.name ? ` (${last.name})` : ""}`, description: "what buildx builds without --target" },
         ...info.stages.filter((s) => s.name).map((s) => ({ value: s.name!, name: s.name!, description: `FROM ${s.base}, line ${s.line}` })),
@@ -634,9 +704,8 @@ class Guide {
 
   private async askTag(): Promise<void> {
     const current = listOf(this.o.tag).filter((t): t is string => typeof t === "string");
-    const needed = this.answered.has("destination") && (this.o.push === true);
     const question: InputQuestion = {
-      message: `${title("tag")}; several: separated by spaces${needed ? "" : "; empty: none"}`,
+      message: questionLine("tag", this.dim),
       transformer: (value, { isFinal }) => (isFinal ? value : value + tagHint(value)),
       validate: (value) => {
         const tags = splitTags(value);
@@ -647,9 +716,11 @@ class Guide {
         return this.problem({ tag: tags.length ? tags : undefined }, "tag") ?? true;
       },
     };
-    const answer = await this.ask.input(current.length ? { ...question, default: current.join(" ") } : question);
+    const fallback = current.length ? current.join(" ") : defaultTag(this.contextText(), basename(this.cwd));
+    const answer = await this.ask.input({ ...question, default: fallback });
     const tags = splitTags(answer);
     this.set({ tag: tags.length ? tags : undefined });
+    this.warnTags();
   }
 
   private async askPlatform(): Promise<void> {
@@ -665,19 +736,19 @@ class Guide {
     const all = [...new Set([...own, ...COMMON_PLATFORMS, ...current])];
     const choices = all.map((p) => ({
       value: p,
-      name: own.includes(p) || !own.length ? p : `${p} (not native to this builder: emulated, or another node)`,
+      name: own.includes(p) || !own.length ? p : `${p} ${this.dim("(not this builder's own: emulated, slower)")}`,
       short: p,
       checked: current.includes(p),
     }));
     const answer = await this.ask.checkbox<string>({
-      message: `${title("platform")} (none: the builder's own${own.length ? `, ${own[0]}` : ""})`,
+      message: questionLine("platform", this.dim),
       choices,
       pageSize: 12,
       validate: (selected) => {
         // Several platforms that cannot be loaded are not refused here: the guide offers push or an OCI layout instead.
         const errors = this.blocking(this.planOf({ ...this.o, ...platformPatch(selected.map((c) => c.value)) }), "platform")
           .filter((d) => d.code !== "multi-platform-load-needs-containerd-store");
-        return errors.length ? errors.map((d) => `${d.option}: ${d.message}`).join("; ") : true;
+        return errors.length ? errors.map((d) => explainLine(d, caps, selected.length).replace(/^Problem: /, "")).join(" ") : true;
       },
     });
     this.set(platformPatch(answer));
@@ -685,20 +756,7 @@ class Guide {
 
   /** The destination choices, with the ones this buildx cannot do disabled. */
   private destinationChoices(current: Destination | "custom" | null): PromptChoice<string>[] {
-    const version = this.caps0().buildxVersion;
-    const both = FEATURES.multipleExporters.since;
-    const choices: PromptChoice<string>[] = [
-      { value: "load", name: "load into the image store", description: FLAGS.load!.doc },
-      { value: "push", name: "push to a registry", description: FLAGS.push!.doc },
-      {
-        value: "both", name: "load and push", description: `both at once (${FEATURES.multipleExporters.doc})`,
-        ...(atLeast(version, both) ? {} : { disabled: `needs buildx >= ${both}` }),
-      },
-      { value: "local", name: "a local folder", description: "the result's files, written to a folder (output type=local)" },
-      { value: "tar", name: "a tar file", description: "the result's files, in one tar (output type=tar)" },
-      { value: "oci", name: "an OCI layout", description: "the image as an OCI layout tarball (output type=oci)" },
-      { value: "cache", name: "nowhere: the build cache only", description: "build, export nothing (load: false)" },
-    ];
+    const choices: PromptChoice<string>[] = destinationChoices(this.o as BuildOptions, this.caps0());
     if (current === "custom") {
       const outputs = listOf(this.o.output).map((o) => (typeof o === "string" ? o : entriesOf(FLAGS.output!, o)[0]));
       choices.unshift({ value: "custom", name: `as given: ${outputs.join(" and ")}${this.o.push === true ? " and push" : ""}` });
@@ -712,7 +770,7 @@ class Guide {
     const many = platformsOf(this.o.platform).length > 1;
     const classic = caps.driver === "docker" && caps.containerdImageStore === false;
     const choice = await this.ask.select<string>({
-      message: "Where does the result go?",
+      message: questionLine("destination", this.dim),
       choices: this.destinationChoices(current),
       default: current ?? (many && classic ? "push" : "load"),
     });
@@ -731,7 +789,7 @@ class Guide {
       this.answered.add("destination");
       const errors = this.blocking(this.planOf(this.o), "destination");
       if (!errors.length) break;
-      for (const d of errors) this.say(`  ${formatDiagnostic(d).replace(/\n/g, "\n  ")}`);
+      for (const d of errors) this.explain(d, true);
       explain = true;
       if (errors.some((d) => d.code === "multi-platform-load-needs-containerd-store")) {
         choice = await this.offerInstead();
@@ -740,11 +798,12 @@ class Guide {
           choice = null;
         }
       } else if (errors.some((d) => d.code === "push-needs-tag")) {
+        this.help("tag");
         await this.askTag();
         choice = null;
       } else {
         choice = await this.ask.select<string>({
-          message: "Where does the result go?",
+          message: questionLine("destination", this.dim),
           choices: this.destinationChoices(destinationOf(this.o as BuildOptions)),
           ...(choice !== null ? { default: choice } : {}),
         });
@@ -757,7 +816,7 @@ class Guide {
   /** Several platforms cannot be loaded here: what to do instead. */
   private offerInstead(): Promise<string> {
     return this.ask.select<string>({
-      message: "Several platforms cannot be loaded into this image store. Instead:",
+      message: `${platformsOf(this.o.platform).length} platforms cannot be loaded here. Instead:`,
       choices: [
         { value: "push", name: "push to a registry", description: "a registry keeps every platform in one image index" },
         { value: "oci", name: "write an OCI layout", description: "a tarball holding every platform" },
@@ -802,10 +861,11 @@ class Guide {
     if (fileOutput) {
       // Ask the plan what it would do with push and load on as well: its reasons are the why.
       const what = this.planOf({ ...this.o, push: true, load: true });
-      const reasons = what.diagnostics.filter((d) => d.code === "local-output-disables-push" || d.code === "local-output-disables-load");
-      this.say(`  push and load are off: ${reasons.map((d) => `${d.option} ${d.message}`).join("; ")}.`);
+      for (const d of what.diagnostics) {
+        if (d.code === "local-output-disables-push" || d.code === "local-output-disables-load") this.explain(d);
+      }
     } else if (p.outputs.some((o) => o.type === "oci")) {
-      this.say(`  push and load are off: the image goes to ${p.outputs[0]!.attrs.dest} only.`);
+      this.say(`  Note: the image goes to ${p.outputs[0]!.attrs.dest} only: it is neither pushed nor loaded.`);
     }
   }
 
@@ -820,18 +880,18 @@ class Guide {
     }
     const values = new Map<string, string>();
     if (info && !offered.length && !current.size) {
-      this.say(`  ${this.dockerfilePath()} declares no ARG${typeof this.o.target === "string" ? ` for ${this.o.target}` : ""}: no build args to set.`);
+      this.say(`  ${this.dockerfilePath()} declares no ARG${typeof this.o.target === "string" ? ` for ${this.o.target}` : ""}: no build arguments to set.`);
     } else if (offered.length || current.size) {
       const declared = new Set(offered.map((a) => a.name));
       const picked = await this.ask.checkbox<string>({
-        message: `${title("buildArg")}: which to set?${info ? ` (the ARGs of ${this.dockerfilePath()})` : ""}`,
+        message: questionLine("buildArg", this.dim),
         pageSize: 12,
         choices: [
           ...offered.map((a) => ({
             value: a.name,
             name: `${a.name} ${a.default === null ? "(no default)" : `(default: ${JSON.stringify(a.default)})`}`,
             short: a.name,
-            description: `ARG ${a.where === "global" ? "before the first FROM" : `in stage ${a.where}`}`,
+            description: `ARG ${a.where === "global" ? "before the first FROM" : /^stage \d+$/.test(a.where) ? `in ${a.where.replace("stage ", "stage #")}` : `in stage ${a.where}`} of ${this.dockerfilePath()}`,
             checked: current.has(a.name),
           })),
           ...[...current.keys()].filter((k) => !declared.has(k)).map((k) => ({
@@ -859,7 +919,7 @@ class Guide {
     // Without a Dockerfile to read (a remote context), build args are typed: NAME=value, one at a time.
     while (!info) {
       const answer = (await this.ask.input({
-        message: `${values.size ? "Another build arg" : title("buildArg")}: NAME=value (e.g. ${exampleEntry(row)}; empty: ${values.size ? "no more" : "none"})`,
+        message: `${values.size ? "Another build argument" : "A build argument"}, NAME=value  ${this.dim(`(${row.flag}) e.g. ${exampleEntry(row)}; empty: ${values.size ? "no more" : "none"}`)}`,
         validate: (value) => {
           const text = value.trim();
           if (!text) return true;
@@ -875,7 +935,7 @@ class Guide {
     this.set({ buildArg: values.size ? Object.fromEntries(values) : undefined });
     // Build args stay in the image's history: one named like a credential should be a secret.
     const { credentialWarnings } = await import("./recipe.ts");
-    for (const w of credentialWarnings({ buildArg: Object.fromEntries(values) })) this.say(`  warning: ${w.message}`);
+    for (const w of credentialWarnings({ buildArg: Object.fromEntries(values) })) this.say(`  Warning: ${w.message}`);
   }
 
   /** The "more options" rows, each available or disabled with the reason the plan gives. */
@@ -883,34 +943,29 @@ class Guide {
     return STEP_ROWS.more.map((name) => {
       const row = FLAGS[name]!;
       const set = this.o[name] !== undefined;
-      const label = `${row.flag}: ${row.doc.replace(/\.$/, "")}`;
+      const label = questionLine(name, this.dim);
       // What the plan says of this option here, with a value that is otherwise fine.
       const trial = this.planOf({ ...this.o, [name]: set ? this.o[name] : sampleValue(row) });
       const errors = trial.diagnostics.filter((d) => d.level === "error" && rootOf(d.option) === name && d.code !== "invalid-value");
       // What the installed buildx lacks comes first: no other setting of the machine helps with that.
       const against = errors.find((d) => d.code === "flag-needs-newer-buildx") ?? errors[0];
-      const why = against
-        ? against.code === "flag-needs-newer-buildx" ? `needs buildx >= ${row.since}` : against.message
-        : null;
-      if (why && set) return { value: name, name: `${label} (${why}; uncheck to drop it)`, checked: true };
-      if (why) return { value: name, name: label, disabled: why };
-      return { value: name, name: label, checked: set };
+      const why = against ? shortReason(against, this.caps0()) : null;
+      if (why && set) return { value: name, name: `${label} (${why}; untick to drop it)`, description: row.doc, checked: true };
+      if (why) return { value: name, name: label, description: row.doc, disabled: why };
+      return { value: name, name: label, description: row.doc, checked: set };
     });
   }
 
   private async askMore(): Promise<void> {
     const rows = STEP_ROWS.more;
     const anySet = rows.some((n) => this.o[n] !== undefined);
-    const more = await this.ask.confirm({
-      message: `More options? (${rows.map((n) => FLAGS[n]!.flag.slice(2)).join(", ")})`,
-      default: anySet,
-    });
+    const more = await this.ask.confirm({ message: questionText("more"), default: anySet });
     if (!more) return;
-    const picked = await this.ask.checkbox<string>({ message: "Which ones?", choices: this.moreChoices(), pageSize: 12 });
+    const picked = await this.ask.checkbox<string>({ message: "Which options?", choices: this.moreChoices(), pageSize: 12 });
     for (const name of rows) {
       if (!picked.includes(name) && this.o[name] !== undefined) {
         this.set({ [name]: undefined });
-        this.say(`  ${FLAGS[name]!.flag} dropped.`);
+        this.say(`  Dropped: ${questionText(name).replace(/\?$/, "").toLowerCase()} ${this.dim(`(${FLAGS[name]!.flag})`)}.`);
       }
     }
     for (const name of rows) {
@@ -926,7 +981,7 @@ class Guide {
     const row = FLAGS[name]!;
     const current = this.o[name];
     const check = (value: unknown) => this.problem({ [name]: value }, step);
-    const message = title(name);
+    const message = questionLine(name, this.dim);
 
     if (name === "secret") return this.askSecrets(step);
     if (name === "noCacheFilter" && this.dockerfile && stageNames(this.dockerfile).length) {
@@ -941,30 +996,30 @@ class Guide {
     }
     switch (row.kind) {
       case "bool": {
-        const answer = await this.ask.confirm({ message: `${message}?`, default: current === undefined ? true : current === true });
+        const answer = await this.ask.confirm({ message, default: current === undefined ? true : current === true });
         return this.set({ [name]: answer || undefined });
       }
       case "csvOrBool": {
         const choice = await this.ask.select<string>({
           message,
           choices: [
-            { value: "true", name: "on" },
-            { value: "false", name: "off", description: "explicitly off (buildx may turn some on by default)" },
-            { value: "attrs", name: "on, with attributes", description: row.example?.includes("=") ? `e.g. ${row.example}` : "key=value,..." },
+            { value: "true", name: "yes" },
+            { value: "false", name: "no, explicitly", description: "buildx may add a minimal one by itself unless told no" },
+            { value: "attrs", name: "yes, with settings", description: row.example?.includes("=") ? `e.g. ${row.example}` : "key=value,..." },
           ],
           default: current === true ? "true" : current === false ? "false" : typeof current === "string" || typeof current === "object" ? "attrs" : "true",
         });
         if (choice !== "attrs") {
           const value = choice === "true";
           const why = check(value);
-          if (why) this.say(`  ${row.flag} dropped: ${why}`);
+          if (why) this.say(`  Left out: ${why}`);
           return this.set({ [name]: why ? undefined : value });
         }
         const fallback = typeof current === "string" ? current : row.example?.includes("=") ? row.example : "";
         const answer = await this.ask.input({
-          message: `${row.flag} attributes`,
+          message: `Settings, key=value,...  ${this.dim(`(${row.flag})`)}`,
           ...(fallback ? { default: fallback } : {}),
-          validate: (value) => (value.trim() ? check(value.trim()) ?? true : "give attributes (key=value,...), or choose on"),
+          validate: (value) => (value.trim() ? check(value.trim()) ?? true : "give settings (key=value,...), or choose yes"),
         });
         return this.set({ [name]: answer.trim() });
       }
@@ -982,7 +1037,7 @@ class Guide {
         const answer = await this.ask.input({
           message,
           ...(fallback ? { default: fallback } : {}),
-          validate: (value) => (value.trim() ? check(value.trim()) ?? true : "give a value, or uncheck the option"),
+          validate: (value) => (value.trim() ? check(value.trim()) ?? true : "give a value, or untick the option"),
         });
         return this.set({ [name]: answer.trim() });
       }
@@ -1007,14 +1062,15 @@ class Guide {
     let entries = existing;
     if (existing.length) {
       entries = await this.ask.checkbox<string>({
-        message: `${row.flag}: keep which?`,
+        message: `${questionText(nameOf(row))}: keep which?`,
         choices: existing.map((e) => ({ value: e, name: e, checked: true })),
       });
     }
     const example = exampleEntry(row);
+    this.say(`  ${example ? `e.g. ${example}; ` : ""}an empty answer: done`, this.dim);
     for (;;) {
       const answer = (await this.ask.input({
-        message: `${entries.length ? "Another" : "A"} ${row.flag} value${example ? ` (e.g. ${example})` : ""}; empty: done`,
+        message: `${questionText(nameOf(row)).replace(/\?$/, "")}: ${entries.length ? "another" : "first"}?  ${this.dim(`(${row.flag})`)}`,
         validate: (value) => (value.trim() ? problem([...entries, value.trim()]) ?? true : true),
       })).trim();
       if (!answer) return entries;
@@ -1029,14 +1085,14 @@ class Guide {
     let entries = entriesOf(row, this.o.secret);
     if (entries.length) {
       entries = await this.ask.checkbox<string>({
-        message: `${row.flag}: keep which?`,
+        message: `${questionText("secret")}: keep which?`,
         choices: entries.map((e) => ({ value: e, name: e, checked: true })),
       });
     }
     const envSince = FEATURES.secretEnv.since;
     for (;;) {
       const id = (await this.ask.input({
-        message: `${entries.length ? "Another secret" : "A secret"}: its id, as RUN --mount=type=secret,id=... names it (empty: done)`,
+        message: `${entries.length ? "Another secret" : "A secret"}: its id  ${this.dim("(RUN --mount=type=secret,id=...; empty: done)")}`,
         validate: (value) => {
           const text = value.trim();
           if (!text) return true;
@@ -1051,7 +1107,7 @@ class Guide {
         choices: [
           {
             value: "env", name: "an environment variable", description: "read when the build runs; never written to the recipe",
-            ...(atLeast(this.caps0().buildxVersion, envSince) ? {} : { disabled: `needs buildx >= ${envSince}` }),
+            ...(atLeast(this.caps0().buildxVersion, envSince) ? {} : { disabled: `needs buildx ${envSince}+ (this is ${this.caps0().buildxVersion ?? "unknown"})` }),
           },
           { value: "src", name: "a file", description: "its path, from here" },
         ],
@@ -1073,7 +1129,7 @@ class Guide {
           return check([...entries, formatCsv([`id=${id}`, `${from}=${text}`])]) ?? true;
         },
       })).trim();
-      if (from === "env" && this.env[answer] === undefined) this.say(`  ${answer} is not set now: set it before the build runs.`);
+      if (from === "env" && this.env[answer] === undefined) this.say(`  Warning: ${answer} is not set here: set it before the build runs, or the secret is empty.`);
       entries = [...entries, formatCsv([`id=${id}`, `${from}=${answer}`])];
     }
     this.set({ secret: valueOf(row, entries) });
@@ -1082,6 +1138,7 @@ class Guide {
   // --- the whole flow -------------------------------------------------------------------------
 
   private async askStep(step: string): Promise<void> {
+    if (!step.startsWith("row:")) this.help(step);
     switch (step) {
       case "context":
         await this.askContext();
@@ -1110,6 +1167,7 @@ class Guide {
       default:
         await this.askRow(step.slice("row:".length), step);
     }
+    this.pendingHelp = null;
     this.answered.add(step);
     if (step !== "destination") this.findings();
   }
@@ -1118,37 +1176,9 @@ class Guide {
     return [...STEPS.slice(0, -1), ...OTHER_BASIC.map((n) => `row:${n}`), "more"];
   }
 
-  /** One line per question with its answer, for "change an answer". */
+  /** One line per question with its answer, for "change an answer" and a recipe's summary. */
   private summaryOf(step: string): string {
-    const o = this.o as BuildOptions;
-    const list = (v: unknown) => listOf(v).map((x) => (typeof x === "string" ? x : JSON.stringify(x))).join(", ");
-    switch (step) {
-      case "context":
-        return `build context: ${this.contextText()}`;
-      case "file":
-        return `Dockerfile: ${this.dockerfilePath() ?? o.file ?? "Dockerfile"}`;
-      case "target":
-        return `target stage: ${o.target ?? "the last stage"}`;
-      case "tag":
-        return `tags: ${list(o.tag) || "none"}`;
-      case "platform":
-        return `platforms: ${platformsOf(o.platform).join(", ") || "the builder's own"}`;
-      case "destination": {
-        const d = destinationOf(o);
-        const outputs = readOutputs(o.output);
-        return `destination: ${d === null ? "load" : d}${outputs[0]?.attrs.dest ? ` (${outputs[0].attrs.dest})` : ""}`;
-      }
-      case "buildArg":
-        return `build args: ${entriesOf(FLAGS.buildArg!, o.buildArg).join(", ") || "none"}`;
-      case "more": {
-        const set = STEP_ROWS.more.filter((n) => this.o[n] !== undefined).map((n) => FLAGS[n]!.flag);
-        return `more options: ${set.join(" ") || "none"}`;
-      }
-      default: {
-        const name = step.slice("row:".length);
-        return `${FLAGS[name]!.flag}: ${list(this.o[name]) || "not set"}`;
-      }
-    }
+    return summaryLine(step, this.o as BuildOptions, step === "file" ? this.dockerfilePath() : null, this.caps0());
   }
 
   /** After an answer changed, the questions that depend on it, when their answers no longer fit. */
@@ -1170,9 +1200,9 @@ class Guide {
     await Promise.race([this.probing, new Promise((r) => (timer = setTimeout(r, this.io.machineWaitMs ?? 1500)))]);
     clearTimeout(timer);
     this.showMachine();
-    if (this.start.recipePath) this.say(`Starting from ${this.start.recipePath}.`);
-
-    for (const step of this.allSteps()) await this.askStep(step);
+    if (this.start.recipePath) await this.fromRecipe();
+    else for (const step of this.allSteps()) await this.askStep(step);
+    let failed: BuildError | undefined;
     for (;;) {
       // What will run, as build() will run it here: the command printed is the one that runs.
       const caps = await this.machine();
@@ -1180,22 +1210,29 @@ class Guide {
       const command = inv.command;
       this.say("");
       this.say("The command:");
-      this.say(`  ${command}`);
+      this.say(`  ${command}`, undefined, true);
       const errors = inv.plan.diagnostics.filter((d) => d.level === "error");
-      for (const d of errors) this.say(`  ${formatDiagnostic(d).replace(/\n/g, "\n  ")}`);
-      const noRun = errors.length ? "fix the errors first" : cannotRun(caps);
-      const noSave = errors.length ? "fix the errors first" : null;
+      for (const d of errors) this.explain(d, true);
+      const noRun = errors.length ? "fix the problems first" : cannotRun(caps);
+      const noSave = errors.length ? "fix the problems first" : null;
+      const again = failed !== undefined;
+      const choices: PromptChoice<string>[] = [
+        { value: "run", name: again ? "run it again" : "run it now", ...(noRun ? { disabled: `(${noRun})` } : {}) },
+        { value: "save", name: "save it as a recipe", ...(noSave ? { disabled: `(${noSave})` } : {}) },
+        { value: "both", name: "save it as a recipe and run it", ...(noRun ? { disabled: `(${noRun})` } : {}) },
+        { value: "print", name: "print the command only" },
+        { value: "change", name: again ? "change an answer and run again" : "change an answer" },
+        ...(again ? [{ value: "leave", name: "leave" }] : []),
+      ];
+      // After a failure the answers are what to look at first.
+      if (again) choices.unshift(choices.splice(4, 1)[0]!);
       const action = await this.ask.select<string>({
         message: "What now?",
-        choices: [
-          { value: "run", name: "run it now", ...(noRun ? { disabled: `(${noRun})` } : {}) },
-          { value: "save", name: "save it as a recipe", ...(noSave ? { disabled: `(${noSave})` } : {}) },
-          { value: "both", name: "save it as a recipe and run it", ...(noRun ? { disabled: `(${noRun})` } : {}) },
-          { value: "print", name: "print the command only" },
-          { value: "change", name: "change an answer" },
-        ],
-        default: noRun ? (noSave ? "change" : "save") : "run",
+        choices,
+        default: again ? "change" : noRun ? (noSave ? "change" : "save") : "run",
       });
+      const options = this.finalOptions();
+      if (action === "leave") return { action: "run", options, command, recipePath: null, result: null, error: failed! };
       if (action === "change") {
         const steps = this.allSteps();
         const step = await this.ask.select<string>({
@@ -1207,24 +1244,62 @@ class Guide {
         await this.followUp(step);
         continue;
       }
-      const options = this.finalOptions();
       let recipePath: string | null = null;
       if (action === "save" || action === "both") {
         recipePath = await this.save(options, caps);
         if (recipePath === null) continue;
       }
       if (action === "print") {
-        this.say(command);
+        this.say(command, undefined, true);
         return { action, options, command, recipePath, result: null };
       }
       let result: BuildResult | null = null;
       if (action === "run" || action === "both") {
         this.say("Building...");
-        result = await (this.io.build ?? runBuild)(options, { cwd: this.cwd, env: this.env, capabilities: caps });
-        const names = result.imageNames.length ? `: ${result.imageNames.join(", ")}` : "";
-        this.say(`Built in ${(result.durationMs / 1000).toFixed(1)}s${names}${result.digest ? ` (${result.digest})` : ""}.`);
+        try {
+          result = await (this.io.build ?? runBuild)(options, { cwd: this.cwd, env: this.env, capabilities: caps });
+        } catch (e) {
+          if (!(e instanceof BuildError) || e.interrupted) throw e;
+          this.say("");
+          for (const line of failureLines(e)) this.say(line);
+          failed = e;
+          continue;
+        }
+        // The indented lines are a command or a URL, to copy: never wrapped.
+        for (const line of whereItWent(result, options, caps, await this.written(options))) this.say(line, undefined, line.startsWith("  "));
       }
       return { action: action as GuideAction, options, command, recipePath, result };
+    }
+  }
+
+  /** `guide --from`: the recipe's answers in one summary, then straight to what to do with them. */
+  private async fromRecipe(): Promise<void> {
+    if (!isRemote(this.contextText())) await this.readDockerfile();
+    for (const step of this.allSteps()) this.answered.add(step);
+    const what = this.start.description ? ` (${this.start.description})` : "";
+    this.say(`Starting from ${this.start.recipePath}${what}:`);
+    for (const step of this.allSteps()) this.say(`  ${this.summaryOf(step)}`);
+    const target = typeof this.o.target === "string" ? this.o.target : null;
+    if (target && this.dockerfile && !stageNames(this.dockerfile).some((n) => n.toLowerCase() === target.toLowerCase())) {
+      this.say(`  Problem: ${target} is not a stage of ${this.dockerfilePath()}: change the stage.`);
+    }
+    this.findings();
+  }
+
+  /** What a file destination holds after the build: a folder's first entries, a file's size. */
+  private async written(options: BuildOptions): Promise<Written> {
+    const out = readOutputs(options.output).find((o) => o.type === "local" || o.type === "tar" || o.type === "oci");
+    const dest = out?.attrs.dest;
+    if (!out || !dest || dest === "-") return {};
+    const path = resolve(this.cwd, dest);
+    try {
+      if (out.type !== "local") return { size: (await host.stat(path)).size };
+      const names = (await host.listDir(path)).sort();
+      const entries = await Promise.all(names.slice(0, 5).map(async (n) =>
+        (await host.stat(join(path, n)).then((i) => i.isDirectory, () => false)) ? `${n}/` : n));
+      return { entries, count: names.length };
+    } catch {
+      return {};
     }
   }
 
@@ -1359,6 +1434,11 @@ export function tagHint(text: string): string {
   return "";
 }
 
+/** The option name of a row of the table. */
+function nameOf(row: FlagRow): string {
+  return Object.keys(FLAGS).find((n) => FLAGS[n] === row) ?? row.flag;
+}
+
 function platformPatch(platforms: readonly string[]): Record<string, unknown> {
   return { platform: platforms.length ? [...platforms] : undefined };
 }
@@ -1452,7 +1532,7 @@ export async function guideCommand(args: readonly string[], io: GuideIO = {}): P
   }
   try {
     const outcome = await guide(io, start);
-    return outcome.result && !outcome.result.ok ? EXIT.failed : EXIT.ok;
+    return outcome.error || (outcome.result && !outcome.result.ok) ? EXIT.failed : EXIT.ok;
   } catch (e) {
     if (isCancel(e)) {
       out("\nLeft the guide: nothing was written.");

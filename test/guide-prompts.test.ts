@@ -22,6 +22,8 @@ interface UI {
   /** The same with the lines the 80-column screen wrapped joined again. */
   flat(): string;
   type(text: string): Promise<void>;
+  /** Waits (up to 2 s) until the prompt shows `text`: an async validation may take a moment on a busy machine. */
+  shows(text: string): Promise<void>;
   press(...keys: Key[]): Promise<void>;
 }
 
@@ -50,6 +52,10 @@ function rendered(turns: Turn[]): GuidePrompts & { left: () => number } {
     const ui: UI = {
       screen: () => r.getScreen(),
       flat: () => r.getScreen().replace(/ ?\n/g, " "),
+      shows: async (text) => {
+        for (let i = 0; i < 400 && !r.getScreen().includes(text); i++) await tick();
+        expect(r.getScreen()).toContain(text);
+      },
       type: async (text) => {
         r.events.type(text);
         await tick();
@@ -88,24 +94,24 @@ describe("guide with the real prompts", () => {
   it("shows live hints, validation messages and disabled choices, and takes keys", async () => {
     const j = await run([
       {
-        kind: "input", message: "Build context", keys: async (ui) => {
-          expect(ui.screen()).toBe("? Build context: a folder here, or a Git or HTTP URL (.)");
+        kind: "input", message: "Folder to build", keys: async (ui) => {
+          expect(ui.screen()).toBe("? Folder to build  (build context) (.)");
           await ui.type("nowhere");
           await ui.press("enter");
-          expect(ui.screen()).toMatch(/^\? Build context: a folder here, or a Git or HTTP URL nowhere\n> there is no folder nowhere in \/.*buildx-kit-guide-/);
+          expect(ui.screen()).toMatch(/^\? Folder to build  \(build context\) nowhere\n> there is no folder nowhere in \/.*buildx-kit-guide-/);
           await ui.press({ name: "u", ctrl: true });
           await ui.type("app");
           await ui.press("enter");
         },
       },
       {
-        kind: "select", message: "--file", keys: async (ui) => {
+        kind: "select", message: "Which Dockerfile?", keys: async (ui) => {
           expect(ui.screen()).toContain("❯ Dockerfile\n  Dockerfile.dev\n  another file...");
           await ui.press("enter");
         },
       },
       {
-        kind: "select", message: "--target", keys: async (ui) => {
+        kind: "select", message: "Which stage to build?", keys: async (ui) => {
           expect(ui.screen()).toContain("❯ the last stage (runtime)\n  deps\n  test\n  runtime");
           expect(ui.screen()).toContain("what buildx builds without --target");
           await ui.press("down");
@@ -114,10 +120,12 @@ describe("guide with the real prompts", () => {
         },
       },
       {
-        kind: "input", message: "--tag", keys: async (ui) => {
+        kind: "input", message: "Image name and tag", keys: async (ui) => {
+          // The context folder's name is offered.
+          expect(ui.screen()).toBe("? Image name and tag  (--tag) (app:latest)");
           await ui.type("Bad:Tag");
           // Checked as typed, before Enter.
-          expect(ui.flat()).toContain("none Bad:Tag  ✗ Bad:Tag has upper-case letters in the repository name (they must be lower-case)");
+          expect(ui.flat()).toBe("? Image name and tag  (--tag) Bad:Tag  ✗ Bad:Tag has upper-case letters in the repository name (they must be lower-case)");
           await ui.press("enter");
           expect(ui.flat()).toContain('> "Bad:Tag" has upper-case letters in the repository name (they must be lower-case)');
           await ui.press({ name: "u", ctrl: true });
@@ -127,37 +135,41 @@ describe("guide with the real prompts", () => {
         },
       },
       {
-        kind: "checkbox", message: "--platform", keys: async (ui) => {
-          expect(ui.screen()).toContain("linux/arm64 (not native to this builder: emulated, or another node)");
+        kind: "checkbox", message: "Platforms to build for", keys: async (ui) => {
+          expect(ui.screen()).toContain("linux/arm64 (not this builder's own: emulated, slower)");
           await ui.press("space", "down", "down", "down", "space");
           expect(ui.screen()).toMatch(/◉ linux\/amd64\n.*\n.*\n.*◉ linux\/arm64/);
           await ui.press("enter");
         },
       },
       {
-        kind: "select", message: "Where does the result go?", keys: async (ui) => {
+        kind: "select", message: "Where should the image go?", keys: async (ui) => {
           // Several platforms on the classic store: push is the default; both needs a newer buildx.
           expect(ui.screen()).toContain("❯ push to a registry");
-          expect(ui.screen()).toContain("- load and push needs buildx >= 0.13.0");
+          expect(ui.screen()).toContain("- load and push needs buildx 0.13.0+ (this is 0.9.1)");
+          // Two platforms: load says it will not fit here (the description of the choice under the cursor).
+          await ui.press("up");
+          expect(ui.flat()).toContain("2 platforms do not fit the classic image store here: push, or write an OCI layout");
+          await ui.press("down");
           await ui.press("up", "enter");
         },
       },
       {
-        kind: "select", message: "Several platforms cannot be loaded into this image store. Instead:", keys: async (ui) => {
+        kind: "select", message: "2 platforms cannot be loaded here. Instead:", keys: async (ui) => {
           expect(ui.screen()).toContain("❯ push to a registry\n  write an OCI layout\n  choose other platforms");
           await ui.press("down", "enter");
         },
       },
-      { kind: "input", message: "File to write the OCI layout", keys: enter },
+      { kind: "input", message: "File for the OCI layout", keys: enter },
       {
-        kind: "checkbox", message: "--build-arg", keys: async (ui) => {
+        kind: "checkbox", message: "Build arguments to set", keys: async (ui) => {
           // The deps stage reads the global ARGs and its own, not those of the other stages.
           expect(ui.screen()).toContain('BASE (default: "local/busybox:1")');
           expect(ui.screen()).toContain('DEPS_MODE (default: "fast")');
           expect(ui.screen()).not.toContain("TEST_FLAGS");
-          expect(ui.screen()).toContain("ARG before the first FROM");
+          expect(ui.screen()).toContain("ARG before the first FROM of app/Dockerfile");
           await ui.press("down", "down");
-          expect(ui.screen()).toContain("ARG in stage deps");
+          expect(ui.screen()).toContain("ARG in stage deps of app/Dockerfile");
           await ui.press("enter");
         },
       },
@@ -169,16 +181,19 @@ describe("guide with the real prompts", () => {
         },
       },
       {
-        kind: "checkbox", message: "Which ones?", keys: async (ui) => {
-          expect(ui.flat()).toContain("- --annotation: Add annotations to the image (index:, manifest: prefixes allowed) needs buildx >= 0.12.0");
+        kind: "checkbox", message: "Which options?", keys: async (ui) => {
+          expect(ui.screen()).toContain("- Annotations on the image  (--annotation) needs buildx 0.12.0+ (this is 0.9.1)");
+          // The flag's own help is the description of the option under the cursor.
+          expect(ui.screen()).toContain("Add custom host-to-IP mappings (host:ip).");
           await ui.press("down", "down", "down", "down", "down", "down", "down");
           await ui.press("space");
-          expect(ui.screen()).toContain("◉ --no-cache: Do not use cache when building the image");
+          expect(ui.screen()).toContain("◉ Build everything again, without cache?  (--no-cache)");
+          expect(ui.screen()).toContain("Do not use cache when building the image.");
           await ui.press("enter");
         },
       },
       {
-        kind: "confirm", message: "--no-cache", keys: async (ui) => {
+        kind: "confirm", message: "Build everything again", keys: async (ui) => {
           expect(ui.screen()).toContain("(Y/n)");
           await ui.press("enter");
         },
@@ -194,8 +209,10 @@ describe("guide with the real prompts", () => {
     ], OLD);
     expect(j.code).toBe(0);
     expect(j.text).toContain(
-      "  error [multi-platform-load-needs-containerd-store] platform: 2 platforms cannot be loaded into the classic image store of the docker driver\n",
+      "  Problem: This machine's image store (the classic one) holds one platform per image, so 2 platforms cannot be loaded into it.",
     );
+    // Each question's help came right before it.
+    expect(j.text).toContain("  NAME:TAG; several: separated by spaces. Backspace, Enter: no name.\n");
     expect(j.text).toContain(shellCommand([
       "docker", "buildx", "build", "--no-cache", "--output=type=oci,dest=image-oci.tar", "--platform=linux/amd64,linux/arm64", "--progress=plain",
       "--tag=localhost:5000/guide/r:1", "--target=deps", "app",
@@ -204,10 +221,10 @@ describe("guide with the real prompts", () => {
 
   it("Ctrl-C in a real prompt: exit 130, nothing written", async () => {
     const j = await run([
-      { kind: "input", message: "Build context", keys: (ui) => ui.type("app").then(() => ui.press("enter")) },
-      { kind: "select", message: "--file", keys: enter },
-      { kind: "select", message: "--target", keys: enter },
-      { kind: "input", message: "--tag", keys: (ui) => ui.type("half-typ").then(() => ui.press({ name: "c", ctrl: true })) },
+      { kind: "input", message: "Folder to build", keys: (ui) => ui.type("app").then(() => ui.press("enter")) },
+      { kind: "select", message: "Which Dockerfile?", keys: enter },
+      { kind: "select", message: "Which stage to build?", keys: enter },
+      { kind: "input", message: "Image name and tag", keys: (ui) => ui.type("half-typ").then(() => ui.press({ name: "c", ctrl: true })) },
     ], MODERN);
     expect(j.code).toBe(130);
     expect(j.text).toContain("Left the guide: nothing was written.");
@@ -219,19 +236,19 @@ describe("guide with the real prompts", () => {
     await writeFile(join(cwd, "r.json"), "keep me\n");
     await mkdir(join(cwd, "folder.json"));
     const j = await run([
-      { kind: "input", message: "Build context", keys: (ui) => ui.type("app").then(() => ui.press("enter")) },
-      { kind: "select", message: "--file", keys: enter },
-      { kind: "select", message: "--target", keys: enter },
-      { kind: "input", message: "--tag", keys: (ui) => ui.type("localhost:5000/guide/r:1").then(() => ui.press("enter")) },
-      { kind: "checkbox", message: "--platform", keys: enter },
+      { kind: "input", message: "Folder to build", keys: (ui) => ui.type("app").then(() => ui.press("enter")) },
+      { kind: "select", message: "Which Dockerfile?", keys: enter },
+      { kind: "select", message: "Which stage to build?", keys: enter },
+      { kind: "input", message: "Image name and tag", keys: (ui) => ui.type("localhost:5000/guide/r:1").then(() => ui.press("enter")) },
+      { kind: "checkbox", message: "Platforms to build for", keys: enter },
       {
-        kind: "select", message: "Where does the result go?", keys: async (ui) => {
+        kind: "select", message: "Where should the image go?", keys: async (ui) => {
           expect(ui.screen()).toContain("❯ load into the image store");
           expect(ui.screen()).toContain("  load and push\n");
           await ui.press("enter");
         },
       },
-      { kind: "checkbox", message: "--build-arg", keys: enter },
+      { kind: "checkbox", message: "Build arguments to set", keys: enter },
       { kind: "confirm", message: "More options?", keys: enter },
       { kind: "select", message: "What now?", keys: (ui) => ui.press("down", "enter") },
       {
@@ -239,15 +256,15 @@ describe("guide with the real prompts", () => {
           expect(ui.screen()).toBe("? Save the recipe as (r.json)");
           await ui.type("app");
           await ui.press("enter");
-          expect(ui.screen()).toContain("> a recipe is a .json file");
+          await ui.shows("> a recipe is a .json file");
           await ui.press({ name: "u", ctrl: true });
           await ui.type("app/npmrc/r.json");
           await ui.press("enter");
-          expect(ui.screen()).toContain("> app/npmrc is a file, not a folder");
+          await ui.shows("> app/npmrc is a file, not a folder");
           await ui.press({ name: "u", ctrl: true });
           await ui.type("folder.json");
           await ui.press("enter");
-          expect(ui.screen()).toContain("> folder.json is a folder: name a file in it");
+          await ui.shows("> folder.json is a folder: name a file in it");
           await ui.press({ name: "u", ctrl: true });
           await ui.press("enter");
         },

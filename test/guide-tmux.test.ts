@@ -26,12 +26,12 @@ const SOCKET = `buildx-kit-guide-${process.pid}`;
 const engine = await requireEngine();
 const tmux = tmuxOn(SOCKET);
 
-/** A guide running in a tmux pane, 120x40. */
+/** A guide running in a tmux pane (120x40 unless told). */
 class Terminal {
   private constructor(readonly name: string, readonly cwd: string) {}
 
   /** Starts `command` in `cwd`; after it exits, the pane says its exit code and whether the tty is sane. */
-  static async start(command: string[], cwd: string): Promise<Terminal> {
+  static async start(command: string[], cwd: string, size: [number, number] = [120, 40]): Promise<Terminal> {
     const name = `guide-${randomBytes(3).toString("hex")}`;
     const script = join(cwd, ".guide-session.sh");
     const quoted = command.map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(" ");
@@ -46,13 +46,18 @@ class Terminal {
     ].join("\n"));
     const conf = join(cwd, ".guide-tmux.conf");
     await writeFile(conf, "set -g history-limit 20000\n");
-    await tmux("-f", conf, "new-session", "-d", "-s", name, "-x", "120", "-y", "40", `sh '${script}'`);
+    await tmux("-f", conf, "new-session", "-d", "-s", name, "-x", String(size[0]), "-y", String(size[1]), `sh '${script}'`);
     return new Terminal(name, cwd);
   }
 
   /** The whole pane, scrollback included, wrapped lines joined. */
   async screen(): Promise<string> {
     return (await tmux("capture-pane", "-p", "-J", "-S", "-20000", "-t", this.name)).stdout;
+  }
+
+  /** The visible pane only, lines the terminal wrapped joined again (so a wrapped line is longer than the width). */
+  async visible(): Promise<string[]> {
+    return (await tmux("capture-pane", "-p", "-J", "-t", this.name)).stdout.split("\n");
   }
 
   /** Polls the screen until `pattern` shows, or fails with the screen after `timeoutMs`. */
@@ -118,16 +123,17 @@ async function rebuild(name: "bun" | "deno" | "node", recipe: string): Promise<s
 
 /** The questions up to the destination: context app, its Dockerfile, the last stage, a tag, no platforms. */
 async function basics(t: Terminal, tag: string): Promise<void> {
-  await t.answer("Build context", "app", "{Enter}");
-  await t.answer("--file:", "{Enter}");
-  await t.answer("--target:", "{Enter}");
-  await t.answer("--tag:", tag, "{Enter}");
-  await t.answer("--platform:", "{Enter}");
+  await t.answer("Folder to build", "app", "{Enter}");
+  await t.answer("Which Dockerfile?", "{Enter}");
+  await t.answer("Which stage to build?", "{Enter}");
+  // Typing replaces the offered name (app:latest); Backspace first drops it: no name.
+  await t.answer("Image name and tag", tag || "{BSpace}", "{Enter}");
+  await t.answer("Platforms to build for", "{Enter}");
 }
 
 /** From the build args to the end: set GREETING, no more options, save as `recipe` and run. */
 async function saveAndRun(t: Terminal, greeting: string, recipe: string): Promise<void> {
-  await t.answer("--build-arg:", "{Down}", "{Space}", "{Enter}");
+  await t.answer("Build arguments to set", "{Down}", "{Space}", "{Enter}");
   await t.answer("GREETING =", "{C-u}", greeting, "{Enter}");
   await t.answer("More options?", "{Enter}");
   await t.answer("What now?", "{Down}", "{Down}", "{Enter}");
@@ -155,14 +161,18 @@ describe.skipIf(!engine.ok || !hasTmux)("guide in a real terminal", () => {
     images.push(tag);
     const t = await Terminal.start(runtime("bun", ENTRY), cwd);
     terminals.push(t);
-    await t.waitFor(/^Machine: buildx \S+ · docker driver .* · platforms linux\/amd64/m);
     await basics(t, tag);
-    await t.answer("Where does the result go?", "{Down}", "{Enter}");
+    // Said before the first question, or (when the probe is slower than the first answer) right after it.
+    // (The guide wraps its own lines to the terminal.)
+    await t.waitFor(/^Machine: buildx \S+ · docker driver[^]*platforms\s+linux\/amd64/m);
+    await t.answer("Where should the image go?", "{Down}", "{Enter}");
     await saveAndRun(t, "from bun", "bun.json");
     const screen = await finished(t);
-    expect(screen).toContain("info [push-disables-load] load: is off because push is on");
+    expect(screen).toContain("Note: Pushed only: the image will not be in this machine's image store.");
     expect(screen).toContain("Saved bun.json. Rebuild it with: buildx-kit run bun.json");
-    expect(screen).toMatch(new RegExp(`^Built in \\d+\\.\\ds: ${tag} \\(sha256:[0-9a-f]{64}\\)\\.$`, "m"));
+    // Where it went: the name and digest, and the registry's URL.
+    const [repo0, ref0] = [tag.slice("localhost:5000/".length).split(":")[0], tag.split(":").pop()];
+    expect(screen).toMatch(new RegExp(`^Built in \\d+\\.\\ds\\.\\nPushed ${tag}@sha256:[0-9a-f]{64}\\n  see http://localhost:5000/v2/${repo0}/manifests/${ref0}$`, "m"));
     const recipe = JSON.parse(await readFile(join(cwd, "bun.json"), "utf8"));
     expect(recipe.options).toEqual({ context: "app", buildArg: { GREETING: "from bun" }, push: true, tag: [tag] });
     // In the registry:
@@ -184,10 +194,11 @@ describe.skipIf(!engine.ok || !hasTmux)("guide in a real terminal", () => {
     const t = await Terminal.start(runtime("deno", ENTRY), cwd);
     terminals.push(t);
     await basics(t, tag);
-    await t.answer("Where does the result go?", "{Enter}");
+    await t.answer("Where should the image go?", "{Enter}");
     await saveAndRun(t, "from deno", "deno.json");
     const screen = await finished(t);
     expect(screen).toContain("Saved deno.json.");
+    expect(screen).toMatch(new RegExp(`^In the image store as ${tag} \\(sha256:[0-9a-f]{12}\\)\\.\\n  Run it: docker run --rm ${tag}$`, "m"));
     expect(await imageSays(tag)).toBe("from deno\narch amd64\n");
     await exec("docker", ["rmi", tag]);
     await rebuild("deno", join(cwd, "deno.json"));
@@ -201,11 +212,13 @@ describe.skipIf(!engine.ok || !hasTmux)("guide in a real terminal", () => {
     const t = await Terminal.start(runtime("node", ENTRY), cwd);
     terminals.push(t);
     await basics(t, "");
-    await t.answer("Where does the result go?", "{Down}", "{Down}", "{Down}", "{Enter}");
-    await t.answer("Folder to write the result's files to", "{Enter}");
-    await t.waitFor(/push and load are off: push is off: output type=local writes files, it does not push; load is off: output type=local writes files, it does not load\./);
+    await t.answer("Where should the image go?", "{Down}", "{Down}", "{Down}", "{Enter}");
+    await t.answer("Folder to write the files to", "{Enter}");
+    await t.waitFor(/Note: Files only: writing the result as files neither pushes the image nor loads it into the image store\./);
     await saveAndRun(t, "from node", "recipes/local.json");
-    await finished(t);
+    const screen = await finished(t);
+    // Where it went: the folder and its first entries.
+    expect(screen).toMatch(/^The files are in out\/: bin\/, .*, and \d+ more\.$/m);
     expect(await readFile(join(cwd, "out", "greeting.txt"), "utf8")).toBe("from node\narch amd64\n");
     const recipe = JSON.parse(await readFile(join(cwd, "recipes", "local.json"), "utf8"));
     // Relative to the recipe's folder, where it is rebuilt.
@@ -222,7 +235,7 @@ describe.skipIf(!engine.ok || !hasTmux)("guide in a real terminal", () => {
     const t = await Terminal.start(runtime("bun", ENTRY), cwd);
     terminals.push(t);
     await basics(t, "localhost:5000/guide/never:1");
-    await t.answer("Where does the result go?", "{C-c}");
+    await t.answer("Where should the image go?", "{C-c}");
     expect(await t.exitCode(30_000)).toBe(130);
     const screen = await t.screen();
     expect(screen).toContain("Left the guide: nothing was written.");
@@ -231,4 +244,39 @@ describe.skipIf(!engine.ok || !hasTmux)("guide in a real terminal", () => {
     expect((await readdir(cwd)).filter((f) => !f.startsWith(".guide-")).sort()).toEqual(["app", "bare"]);
     await t.close();
   }, 60_000);
+
+  for (const [width, height] of [[80, 24], [160, 50]] as [number, number][]) {
+    it(`at ${width}x${height}, no line of a question screen is wider than the terminal`, async () => {
+      const cwd = await workdir();
+      dirs.push(cwd);
+      const t = await Terminal.start(runtime("bun", ENTRY), cwd, [width, height]);
+      terminals.push(t);
+      const fits = async (question: string) => {
+        await t.answer(question);
+        for (const line of await t.visible()) {
+          // The command is printed whole, to copy: the only line allowed to wrap.
+          if (line.startsWith("  cd ")) continue;
+          expect([...line].length, `at "${question}", ${width} columns: ${JSON.stringify(line)}`).toBeLessThanOrEqual(width);
+        }
+      };
+      const steps: [string, ...string[]][] = [
+        ["Folder to build", "app", "{Enter}"],
+        ["Which Dockerfile?", "{Enter}"],
+        ["Which stage to build?", "{Down}", "{Enter}"],
+        ["Image name and tag", "localhost:5000/guide/width:1", "{Enter}"],
+        ["Platforms to build for", "{Space}", "{Down}", "{Down}", "{Down}", "{Space}", "{Enter}"],
+        ["Where should the image go?", "{Enter}"],
+        ["Build arguments to set", "{Enter}"],
+        ["More options?", "y", "{Enter}"],
+        ["Which options?", "{Enter}"],
+        ["What now?", "{C-c}"],
+      ];
+      for (const [question, ...keys] of steps) {
+        await fits(question);
+        await t.answer(question, ...keys);
+      }
+      expect(await t.exitCode(30_000)).toBe(130);
+      await t.close();
+    }, 90_000);
+  }
 });

@@ -76,30 +76,31 @@ function cmd(...args: string[]): string {
 /** Context app, its Dockerfile, the last stage, one tag. */
 function start(tag = TAG): Step[] {
   return [
-    { input: "Build context: a folder here, or a Git or HTTP URL", answer: "app", default: "." },
+    { input: "Folder to build", answer: "app", default: "." },
     {
-      select: "--file: Name of the Dockerfile (default: PATH/Dockerfile)",
+      select: "(--file)",
       choices: ["Dockerfile", "Dockerfile.dev", "another file..."], default: "app/Dockerfile",
     },
     {
-      select: "--target: Set the target build stage to build",
+      select: "(--target)",
       choices: ["the last stage (runtime)", "deps", "test", "runtime"], default: "",
     },
-    { input: "--tag: Image identifier (format: [registry/]repository[:tag]); several: separated by spaces; empty: none", answer: tag },
+    { input: "(--tag)", answer: tag },
   ];
 }
 
-const PLATFORMS_NONE: Step = { checkbox: "--platform: Set target platforms for the build (none: the builder's own, linux/amd64)", checked: [] };
+const PLATFORMS_NONE: Step = { checkbox: "(--platform)", checked: [] };
 const ARGS_NONE: Step = {
-  checkbox: "--build-arg: Set build-time variables: which to set? (the ARGs of app/Dockerfile)",
+  checkbox: "Build arguments to set  (--build-arg)",
   choices: ['BASE (default: "local/busybox:1")', 'GREETING (default: "hello from the guide")', 'DEPS_MODE (default: "fast")'],
   answer: [],
 };
-const MORE_NO: Step = {
-  confirm: "More options? (add-host, allow, annotation, attest, build-context, cache-from, cache-to, label, network, no-cache, no-cache-filter, provenance, pull, sbom, secret, shm-size, ulimit)",
-  answer: false, default: false,
-};
-const WHERE = "Where does the result go?";
+const MORE_NO: Step = { confirm: "More options?", answer: false, default: false };
+const WHERE = "Where should the image go?";
+/** The help lines said right before a question (dimmed at a terminal). */
+const HELP_ARGS = "  Values for the Dockerfile's ARGs. Space ticks; the rest keep defaults.\n";
+const PUSHED_ONLY = "  Note: Pushed only: the image will not be in this machine's image store. To have it here too, choose \"load and push\".\n";
+const FILES_ONLY = "  Note: Files only: writing the result as files neither pushes the image nor loads it into the image store.\n";
 const NOW = "What now?";
 
 describe("guide: destinations", () => {
@@ -115,7 +116,8 @@ describe("guide: destinations", () => {
     expect(j.code).toBe(0);
     expect(j.text).toMatch(/^Machine: buildx 0\.13\.1 · docker driver \(builder default\) · containerd image store · platforms linux\/amd64, linux\/amd64\/v2, linux\/amd64\/v3\n/);
     expect(j.text).toContain(`The command:\n  cd ${j.cwd} && ${cmd("--load", `--tag=${TAG}`, "app")}\n`);
-    expect(j.text).toContain("Building...\nBuilt in 1.2s (sha256:0123456789abcdef).\n");
+    // Where it went: the name it has in the image store, and how to run it.
+    expect(j.text).toContain(`Building...\nBuilt in 1.2s.\nIn the image store as ${TAG} (sha256:0123456789ab).\n  Run it: docker run --rm ${TAG}\n`);
     expect(j.calls).toHaveLength(1);
     expect(j.calls[0]!.options).toEqual({ context: "app", load: true, tag: [TAG] });
     expect(j.calls[0]!.run).toMatchObject({ cwd: j.cwd, capabilities: MODERN });
@@ -134,9 +136,7 @@ describe("guide: destinations", () => {
       { input: "A description for the recipe (empty: none)", answer: "pushes app" },
     ]);
     expect(j.code).toBe(0);
-    expect(between(j.text, `? ${WHERE}`, "? --build-arg")).toBe(
-      "  info [push-disables-load] load: is off because push is on\n    hint: set load: true to load as well (buildx >= 0.13.0)\n",
-    );
+    expect(between(j.text, `? ${WHERE}`, "? Build arguments")).toBe(PUSHED_ONLY + HELP_ARGS);
     expect(j.text).toContain("Saved push.json. Rebuild it with: buildx-kit run push.json\n");
     expect(j.calls).toEqual([]);
     const recipe = await recipeAt(j.cwd, "push.json");
@@ -150,22 +150,46 @@ describe("guide: destinations", () => {
   it("pushes without a tag: the plan's error, then the tag question again, which now needs one", async () => {
     const j = await journey([
       ...start("").slice(0, 3),
-      { input: "--tag:", answer: "" },
+      { input: "(--tag)", clear: true },
       PLATFORMS_NONE,
       { select: WHERE, answer: "push" },
-      { input: /^--tag: .*separated by spaces$/, answer: "", invalid: "push: pushing needs a tag to know where the image goes (add tag: \"registry/repository:tag\" (or name= in an image output))" },
-      { input: /^--tag: .*separated by spaces$/, answer: TAG },
+      { input: "(--tag)", default: "app:latest", clear: true, answer: "", invalid: "Pushing needs a name that says where the image goes, e.g. localhost:5000/app:1." },
+      { input: "(--tag)", answer: TAG },
       ARGS_NONE,
       MORE_NO,
       { select: NOW, answer: "print" },
     ]);
     expect(j.code).toBe(0);
-    expect(between(j.text, `? ${WHERE}`, "? --tag")).toBe(
-      "  error [push-needs-tag] push: pushing needs a tag to know where the image goes\n    hint: add tag: \"registry/repository:tag\" (or name= in an image output)\n",
+    expect(between(j.text, `? ${WHERE}`, "? Image name")).toBe(
+      "  Problem: Pushing needs a name that says where the image goes, e.g. localhost:5000/app:1.\n" +
+        "  A push needs the registry first: localhost:5000/NAME:1. Several: spaces.\n",
     );
     expect(j.text).toContain(`  cd ${j.cwd} && ${cmd("--push", `--tag=${TAG}`, "app")}\n`);
     // "print only" ends with the bare command, to copy.
     expect(j.text.endsWith(`? ${NOW}\ncd ${j.cwd} && ${cmd("--push", `--tag=${TAG}`, "app")}\n`)).toBe(true);
+  });
+
+  it("offers the folder's name as the tag; pushing a tag with no registry warns that it goes to Docker Hub", async () => {
+    const j = await journey([
+      ...start().slice(0, 3),
+      { input: "(--tag)", default: "app:latest" },
+      PLATFORMS_NONE,
+      { select: WHERE, answer: "push" },
+      ARGS_NONE,
+      MORE_NO,
+      { select: NOW, answer: "change" },
+      { select: "Which answer?", choices: ["Image name: app:latest"], answer: "tag" },
+      { input: "(--tag)", default: "app:latest", answer: "app:latest me/app:1" },
+      { select: NOW, answer: "print" },
+    ]);
+    const hub = "  Warning: app:latest names no registry, so a push sends it to Docker Hub (docker.io/library/app). " +
+      "For another registry, write it first: localhost:5000/app:latest.\n";
+    // Said at the destination, where the push was chosen, once; the new tag gets its own.
+    expect(between(j.text, `? ${WHERE}`, "? Build arguments")).toBe(PUSHED_ONLY + hub + HELP_ARGS);
+    expect(j.text.split(hub)).toHaveLength(2);
+    expect(between(j.text, "? Image name and tag", "\nThe command:")).toContain(
+      "  Warning: me/app:1 names no registry, so a push sends it to Docker Hub (docker.io/me/app).",
+    );
   });
 
   it("loads and pushes where buildx >= 0.13 can export twice, saving and running", async () => {
@@ -191,7 +215,7 @@ describe("guide: destinations", () => {
     const j = await journey([
       ...start(),
       PLATFORMS_NONE,
-      { select: WHERE, disabled: { both: "needs buildx >= 0.13.0" }, default: "load" },
+      { select: WHERE, disabled: { both: "needs buildx 0.13.0+ (this is 0.9.1)" }, default: "load" },
       ARGS_NONE,
       MORE_NO,
       { select: NOW, answer: "print" },
@@ -205,17 +229,16 @@ describe("guide: destinations", () => {
       ...start(),
       PLATFORMS_NONE,
       { select: WHERE, answer: "local" },
-      { input: "Folder to write the result's files to", default: "out", answer: "-", invalid: "- (stdout) is the terminal here: name a file" },
-      { input: "Folder to write the result's files to", answer: "dist" },
+      { input: "Folder to write the files to", default: "out", answer: "-", invalid: "- (stdout) is the terminal here: name a file" },
+      { input: "Folder to write the files to", answer: "dist" },
       ARGS_NONE,
       MORE_NO,
       { select: NOW, answer: "save" },
       { input: "Save the recipe as", answer: "local.json" },
       { input: "A description for the recipe", answer: "" },
     ]);
-    expect(between(j.text, "? Folder to write the result's files to", "? --build-arg")).toBe(
-      "  push and load are off: push is off: output type=local writes files, it does not push; load is off: output type=local writes files, it does not load.\n",
-    );
+    // The rule (a file output turns push and load off) said once, where it was chosen.
+    expect(between(j.text, "? Folder to write the files to", "? Build arguments")).toBe(FILES_ONLY + HELP_ARGS);
     expect(j.text).toContain(cmd("--output=type=local,dest=dist", `--tag=${TAG}`, "app"));
     expect((await recipeAt(j.cwd, "local.json")).options).toEqual({ context: "app", output: "type=local,dest=dist", tag: [TAG] });
   });
@@ -225,12 +248,13 @@ describe("guide: destinations", () => {
       ...start(),
       PLATFORMS_NONE,
       { select: WHERE, answer: "tar" },
-      { input: "Tar file to write the result's files to", default: "image.tar", answer: "" },
+      { input: "Tar file to write the files to", default: "image.tar", answer: "" },
       ARGS_NONE,
       MORE_NO,
       { select: NOW, answer: "print" },
     ]);
-    expect(j.text).toContain("  push and load are off: push is off: output type=tar writes files, it does not push; load is off: output type=tar writes files, it does not load.\n");
+    expect(j.text).toContain(FILES_ONLY);
+    expect(j.text.split(FILES_ONLY)).toHaveLength(2);
     expect(j.text).toContain(cmd("--output=type=tar,dest=image.tar", `--tag=${TAG}`, "app"));
   });
 
@@ -239,12 +263,12 @@ describe("guide: destinations", () => {
       ...start(),
       PLATFORMS_NONE,
       { select: WHERE, answer: "oci" },
-      { input: "File to write the OCI layout (a tar) to", default: "image-oci.tar", answer: "" },
+      { input: "File for the OCI layout (a tar)", default: "image-oci.tar", answer: "" },
       ARGS_NONE,
       MORE_NO,
       { select: NOW, answer: "print" },
     ]);
-    expect(j.text).toContain("  push and load are off: the image goes to image-oci.tar only.\n");
+    expect(j.text).toContain("  Note: the image goes to image-oci.tar only: it is neither pushed nor loaded.\n");
     expect(j.text).toContain(cmd("--output=type=oci,dest=image-oci.tar", `--tag=${TAG}`, "app"));
   });
 
@@ -257,9 +281,8 @@ describe("guide: destinations", () => {
       MORE_NO,
       { select: NOW, answer: "run" },
     ]);
-    expect(between(j.text, `? ${WHERE}`, "? --build-arg")).toBe(
-      "  warning [docker-driver-loads-anyway] load: is off, but the docker driver loads the result into the image store anyway (buildx exports there when no push or output is given)\n" +
-        "    hint: to keep it out of the image store, use output: type=cacheonly, or a docker-container builder (builder option)\n",
+    expect(between(j.text, `? ${WHERE}`, "? Build arguments")).toBe(
+      "  Warning: This builder (the docker driver) puts the result into the image store anyway.\n" + HELP_ARGS,
     );
     expect(j.calls[0]!.options).toEqual({ context: "app", load: false, tag: [TAG] });
   });
@@ -267,10 +290,10 @@ describe("guide: destinations", () => {
 
 describe("guide: the live rules", () => {
   const MANY = ["linux/amd64", "linux/arm64"];
-  const platforms = (answer: string[]): Step => ({ checkbox: "--platform:", answer, choices: ["linux/amd64", "linux/arm64 (not native to this builder: emulated, or another node)"] });
-  const conflict = "  error [multi-platform-load-needs-containerd-store] platform: 2 platforms cannot be loaded into the classic image store of the docker driver\n" +
-    "    hint: push instead (push: true), write an OCI layout (output: type=oci,dest=image.tar), or turn on the containerd image store\n";
-  const INSTEAD = "Several platforms cannot be loaded into this image store. Instead:";
+  const platforms = (answer: string[]): Step => ({ checkbox: "(--platform)", answer, choices: ["linux/amd64", "linux/arm64 (not this builder's own: emulated, slower)"] });
+  const conflict = "  Problem: This machine's image store (the classic one) holds one platform per image, so 2 platforms cannot be loaded into it. " +
+    "Push them to a registry, write an OCI layout, or build one platform (or turn on the containerd image store).\n";
+  const INSTEAD = "2 platforms cannot be loaded here. Instead:";
 
   it("several platforms + load on the classic store: explains, offers an OCI layout instead", async () => {
     const j = await journey([
@@ -279,7 +302,7 @@ describe("guide: the live rules", () => {
       // The default is already push: load would not work here.
       { select: WHERE, default: "push", answer: "load" },
       { select: INSTEAD, choices: ["push to a registry", "write an OCI layout", "choose other platforms"], answer: "oci" },
-      { input: "File to write the OCI layout (a tar) to", answer: "" },
+      { input: "File for the OCI layout (a tar)", answer: "" },
       ARGS_NONE,
       MORE_NO,
       { select: NOW, answer: "print" },
@@ -300,7 +323,7 @@ describe("guide: the live rules", () => {
       { select: NOW, answer: "run" },
     ], { caps: CLASSIC });
     expect(j.calls[0]!.options).toEqual({ context: "app", push: true, platform: MANY, tag: [TAG] });
-    expect(j.text).toContain("  info [push-disables-load] load: is off because push is on\n");
+    expect(j.text).toContain(PUSHED_ONLY);
   });
 
   it("several platforms + load on the classic store: back to the platforms, one can be loaded", async () => {
@@ -309,7 +332,7 @@ describe("guide: the live rules", () => {
       platforms(MANY),
       { select: WHERE, answer: "load" },
       { select: INSTEAD, answer: "platform" },
-      { checkbox: "--platform:", checked: MANY, answer: ["linux/arm64"] },
+      { checkbox: "(--platform)", checked: MANY, answer: ["linux/arm64"] },
       ARGS_NONE,
       MORE_NO,
       { select: NOW, answer: "print" },
@@ -322,12 +345,12 @@ describe("guide: the live rules", () => {
     expect(ok.text).toContain(cmd("--load", "--platform=linux/amd64,linux/arm64", `--tag=${TAG}`, "app"));
     const unknown = await journey([
       ...start(),
-      { checkbox: "--platform: Set target platforms for the build (none: the builder's own)", answer: MANY },
+      { checkbox: "(--platform)", answer: MANY },
       { select: WHERE, default: "load" }, ARGS_NONE, MORE_NO, { select: NOW, answer: "save", disabled: { run: "(no docker (and no standalone buildx) on PATH)" } },
       { input: "Save the recipe as", answer: "" }, { input: "A description", answer: "" },
     ], { caps: NONE });
-    expect(between(unknown.text, `? ${WHERE}`, "? --build-arg")).toBe(
-      "  info [multi-platform-load-unchecked] platform: loading 2 platforms needs the containerd image store or a non-docker driver; the machine was not probed\n",
+    expect(between(unknown.text, `? ${WHERE}`, "? Build arguments")).toBe(
+      "  Note: Loading 2 platforms needs the containerd image store; this machine was not checked, so the build may refuse.\n" + HELP_ARGS,
     );
   });
 
@@ -339,14 +362,14 @@ describe("guide: the live rules", () => {
       ARGS_NONE,
       MORE_NO,
       { select: NOW, answer: "change" },
-      { select: "Which answer?", choices: ["platforms: the builder's own", "destination: load"], answer: "platform" },
+      { select: "Which answer?", choices: ["Platforms: the builder's own (linux/amd64)", "Goes to: load into the image store"], answer: "platform" },
       platforms(MANY),
       { select: INSTEAD, answer: "oci" },
-      { input: "File to write the OCI layout (a tar) to", answer: "multi.tar" },
+      { input: "File for the OCI layout (a tar)", answer: "multi.tar" },
       { select: NOW, answer: "print" },
     ], { caps: CLASSIC });
-    expect(between(j.text, "? --platform", `? ${INSTEAD}`)).toBe(conflict);
-    expect(j.text).toContain("  push and load are off: the image goes to multi.tar only.\n");
+    expect(between(j.text, "? Platforms", `? ${INSTEAD}`)).toBe(conflict);
+    expect(j.text).toContain("  Note: the image goes to multi.tar only: it is neither pushed nor loaded.\n");
     expect(j.text).toContain(cmd("--output=type=oci,dest=multi.tar", "--platform=linux/amd64,linux/arm64", `--tag=${TAG}`, "app"));
   });
 
@@ -358,25 +381,25 @@ describe("guide: the live rules", () => {
       ARGS_NONE,
       { confirm: "More options?", answer: true },
       {
-        checkbox: "Which ones?",
+        checkbox: "Which options?",
         disabled: {
-          annotation: "needs buildx >= 0.12.0", attest: "needs buildx >= 0.10.0", provenance: "needs buildx >= 0.10.0", sbom: "needs buildx >= 0.10.0",
+          annotation: "needs buildx 0.12.0+ (this is 0.9.1)", attest: "needs buildx 0.10.0+", provenance: "needs buildx 0.10.0+", sbom: "needs buildx 0.10.0+",
         },
-        choices: ["--no-cache: Do not use cache when building the image"],
+        choices: ["Build everything again, without cache?  (--no-cache)"],
         answer: ["noCache"],
       },
-      { confirm: "--no-cache: Do not use cache when building the image?", default: true },
+      { confirm: "(--no-cache)", default: true },
       { select: NOW, answer: "print" },
     ], { caps: OLD });
     expect(j.text).toContain(cmd("--load", "--no-cache", `--tag=${TAG}`, "app"));
   });
 
   it("the classic store: attestations disabled with the plan's reason", async () => {
-    const why = "attestations are not supported by the docker driver with the classic image store";
+    const why = "needs the containerd image store";
     await journey([
       ...start(), PLATFORMS_NONE, { select: WHERE }, ARGS_NONE,
       { confirm: "More options?", answer: true },
-      { checkbox: "Which ones?", disabled: { attest: why, provenance: why, sbom: why }, enabled: ["annotation", "secret"], answer: [] },
+      { checkbox: "Which options?", disabled: { attest: why, provenance: why, sbom: why }, enabled: ["annotation", "secret"], answer: [] },
       { select: NOW, answer: "print" },
     ], { caps: CLASSIC });
   });
@@ -386,12 +409,12 @@ describe("guide: the live rules", () => {
       ...start(), PLATFORMS_NONE, { select: WHERE }, ARGS_NONE,
       { confirm: "More options?", answer: true },
       {
-        checkbox: "Which ones?",
-        disabled: { buildContext: "needs buildx >= 0.8.0", noCacheFilter: "needs buildx >= 0.8.0", shmSize: "needs buildx >= 0.7.0", ulimit: "needs buildx >= 0.7.0" },
+        checkbox: "Which options?",
+        disabled: { buildContext: "needs buildx 0.8.0+", noCacheFilter: "needs buildx 0.8.0+", shmSize: "needs buildx 0.7.0+", ulimit: "needs buildx 0.7.0+ (this is 0.5.1)" },
         answer: ["secret"],
       },
-      { input: "A secret: its id, as RUN --mount=type=secret,id=... names it (empty: done)", answer: "npmrc" },
-      { select: "Where does npmrc come from?", disabled: { env: "needs buildx >= 0.6.0" }, default: "src" },
+      { input: "A secret: its id  (RUN --mount=type=secret,id=...; empty: done)", answer: "npmrc" },
+      { select: "Where does npmrc come from?", disabled: { env: "needs buildx 0.6.0+" }, default: "src" },
       { input: "The file", answer: "app/missing", invalid: `there is no file app/missing in ` },
       { input: "The file", answer: "app/npmrc" },
       { input: "Another secret: its id", answer: "" },
@@ -404,7 +427,7 @@ describe("guide: the live rules", () => {
   it("no docker at all: says why, still plans, saves and prints; running is disabled", async () => {
     const j = await journey([
       ...start(),
-      { checkbox: "--platform: Set target platforms for the build (none: the builder's own)", choices: ["linux/amd64", "linux/arm64", "linux/riscv64"], answer: [] },
+      { checkbox: "(--platform)", choices: ["linux/amd64", "linux/arm64", "linux/riscv64"], answer: [] },
       { select: WHERE, enabled: ["both"] },
       ARGS_NONE, MORE_NO,
       {
@@ -435,18 +458,18 @@ describe("guide: the live rules", () => {
 describe("guide: the questions", () => {
   it("checks the context, the tags as typed, and offers the Dockerfile's stages and ARGs with defaults", async () => {
     const j = await journey([
-      { input: "Build context", answer: "nowhere", invalid: /^there is no folder nowhere in / },
-      { input: "Build context", answer: "-", invalid: "- (a tarball on stdin) cannot be the context of a guided build: stdin is the terminal" },
-      { input: "Build context", answer: "app/Dockerfile", invalid: "app/Dockerfile is a file, not a folder" },
-      { input: "Build context", answer: "app" },
-      { select: "--file:", answer: "app/Dockerfile.dev" },
-      { select: "--target:", choices: ["the last stage (dev)", "dev"], answer: "dev" },
-      { input: "--tag:", answer: "Bad:Tag", invalid: '"Bad:Tag" has upper-case letters in the repository name (they must be lower-case)' },
-      { input: "--tag:", answer: "app:", invalid: '"app:" is not a valid image reference ([registry/]repository[:tag], lower-case)' },
-      { input: "--tag:", answer: "dev:1, localhost:5000/guide/dev:1" },
+      { input: "Folder to build", answer: "nowhere", invalid: /^there is no folder nowhere in / },
+      { input: "Folder to build", answer: "-", invalid: "- (a tarball on stdin) cannot be the context of a guided build: stdin is the terminal" },
+      { input: "Folder to build", answer: "app/Dockerfile", invalid: "app/Dockerfile is a file, not a folder" },
+      { input: "Folder to build", answer: "app" },
+      { select: "(--file)", answer: "app/Dockerfile.dev" },
+      { select: "(--target)", choices: ["the last stage (dev)", "dev"], answer: "dev" },
+      { input: "(--tag)", answer: "Bad:Tag", invalid: '"Bad:Tag" has upper-case letters in the repository name (they must be lower-case)' },
+      { input: "(--tag)", answer: "app:", invalid: '"app:" is not a valid image reference ([registry/]repository[:tag], lower-case)' },
+      { input: "(--tag)", answer: "dev:1, localhost:5000/guide/dev:1" },
       PLATFORMS_NONE,
       { select: WHERE },
-      { checkbox: "--build-arg: Set build-time variables: which to set? (the ARGs of app/Dockerfile.dev)", choices: ['DEV_PORT (default: "8080")'], answer: ["DEV_PORT"] },
+      { checkbox: "Build arguments to set  (--build-arg)", choices: ['DEV_PORT (default: "8080")'], answer: ["DEV_PORT"] },
       { input: "DEV_PORT =", default: "8080", answer: "9090" },
       MORE_NO,
       { select: NOW, answer: "print" },
@@ -456,15 +479,15 @@ describe("guide: the questions", () => {
 
   it("a context with no Dockerfile: asks for its path, from here", async () => {
     const j = await journey([
-      { input: "Build context", answer: "bare" },
+      { input: "Folder to build", answer: "bare" },
       { input: "Path of the Dockerfile, from here (not from the context)", default: "bare/Dockerfile", answer: "", invalid: /^there is no file bare\/Dockerfile in / },
       { input: "Path of the Dockerfile", answer: "app", invalid: "app is not a file" },
       { input: "Path of the Dockerfile", answer: "app/Dockerfile" },
-      { select: "--target:", answer: "deps" },
-      { input: "--tag:", answer: "" },
+      { select: "(--target)", answer: "deps" },
+      { input: "(--tag)", clear: true },
       PLATFORMS_NONE,
       { select: WHERE },
-      { checkbox: "--build-arg:", choices: ["BASE", "GREETING", "DEPS_MODE"], answer: ["GREETING", "DEPS_MODE"] },
+      { checkbox: "(--build-arg)", choices: ["BASE", "GREETING", "DEPS_MODE"], answer: ["GREETING", "DEPS_MODE"] },
       { input: "GREETING =", default: "hello from the guide", answer: "" },
       { input: "DEPS_MODE =", default: "fast", answer: "slow" },
       MORE_NO,
@@ -481,40 +504,40 @@ describe("guide: the questions", () => {
     await writeFile(join(cwd, "noargs.Dockerfile"), "FROM local/busybox:1\n");
     await writeFile(join(cwd, "broken.Dockerfile"), "# nothing here\n");
     const j = await journey([
-      { input: "Build context", answer: "app" },
-      { select: "--file:", choices: ["Dockerfile", "Containerfile", "Dockerfile.dev", "plain.Dockerfile", "another file..."], answer: "\u0000other" },
+      { input: "Folder to build", answer: "app" },
+      { select: "(--file)", choices: ["Dockerfile", "Containerfile", "Dockerfile.dev", "plain.Dockerfile", "another file..."], answer: "\u0000other" },
       { input: "Path of the Dockerfile", answer: "broken.Dockerfile" },
-      { input: "--tag:", answer: "" },
+      { input: "(--tag)", clear: true },
       PLATFORMS_NONE,
       { select: WHERE },
       MORE_NO,
       { select: NOW, answer: "change" },
       { select: "Which answer?", answer: "file" },
-      { select: "--file:", choices: ["broken.Dockerfile (as given)"], answer: "app/Containerfile" },
+      { select: "(--file)", choices: ["broken.Dockerfile (as given)"], answer: "app/Containerfile" },
       { select: NOW, answer: "change" },
-      { select: "Which answer?", choices: ["build args: none"], answer: "buildArg" },
-      { checkbox: "--build-arg:", choices: ["API_TOKEN (no default)"], answer: ["API_TOKEN"] },
+      { select: "Which answer?", choices: ["Build arguments: none"], answer: "buildArg" },
+      { checkbox: "(--build-arg)", choices: ["API_TOKEN (no default)"], answer: ["API_TOKEN"] },
       { input: "API_TOKEN =", default: null, answer: "hunter2" },
       { select: NOW, answer: "print" },
     ], { cwd });
     expect(j.text).toContain("  broken.Dockerfile has no FROM instruction.\n");
-    expect(j.text).toContain("  broken.Dockerfile names no stages (FROM ... AS name): the last stage is built.\n");
-    expect(j.text).toContain("  broken.Dockerfile declares no ARG: no build args to set.\n");
-    expect(j.text).toContain("  warning: API_TOKEN looks like a credential: build args stay in the image's history; pass it as a secret instead");
+    expect(j.text).toContain("  broken.Dockerfile has no named stages (FROM ... AS name): its last stage is built.\n");
+    expect(j.text).toContain("  broken.Dockerfile declares no ARG: no build arguments to set.\n");
+    expect(j.text).toContain("  Warning: API_TOKEN looks like a credential: build args stay in the image's history; pass it as a secret instead");
     expect(j.text).toContain(cmd("--build-arg=API_TOKEN=hunter2", "--file=app/Containerfile", "--load", "app"));
   });
 
   it("a remote context: the Dockerfile and build args are typed", async () => {
     const j = await journey([
-      { input: "Build context", answer: "https://github.com/example/app.git#main" },
-      { input: "--file: Name of the Dockerfile (default: PATH/Dockerfile), inside https://github.com/example/app.git#main", default: "Dockerfile", answer: "docker/Dockerfile" },
-      { input: "--target: Set the target build stage to build (empty: the last stage)", answer: "prod" },
-      { input: "--tag:", answer: "" },
+      { input: "Folder to build", answer: "https://github.com/example/app.git#main" },
+      { input: "Which Dockerfile?  (--file) in the repository", default: "Dockerfile", answer: "docker/Dockerfile" },
+      { input: "(--target)", answer: "prod" },
+      { input: "(--tag)", clear: true },
       PLATFORMS_NONE,
       { select: WHERE },
-      { input: "--build-arg: Set build-time variables: NAME=value (e.g. VERSION=1.2; empty: none)", answer: "nonsense", invalid: "write NAME=value" },
-      { input: "--build-arg:", answer: "VERSION=1.2" },
-      { input: "Another build arg: NAME=value (e.g. VERSION=1.2; empty: no more)", answer: "" },
+      { input: "A build argument, NAME=value  (--build-arg) e.g. VERSION=1.2; empty: none", answer: "nonsense", invalid: "write NAME=value" },
+      { input: "(--build-arg)", answer: "VERSION=1.2" },
+      { input: "Another build argument, NAME=value  (--build-arg) e.g. VERSION=1.2; empty: no more", answer: "" },
       MORE_NO,
       { select: NOW, answer: "print" },
     ]);
@@ -529,38 +552,38 @@ describe("guide: the questions", () => {
       ARGS_NONE,
       { confirm: "More options?", answer: true },
       {
-        checkbox: "Which ones?",
+        checkbox: "Which options?",
         answer: ["addHost", "allow", "annotation", "attest", "buildContext", "cacheFrom", "cacheTo", "label", "network", "noCache", "noCacheFilter", "provenance", "pull", "sbom", "secret", "shmSize", "ulimit"],
       },
-      { input: "A --add-host value (e.g. db.local=10.0.0.5); empty: done", answer: "nonsense", invalid: 'addHost[0]: expects host:ip, got the string "nonsense"' },
-      { input: "A --add-host value", answer: "db.local=10.0.0.5" },
-      { input: "Another --add-host value", answer: "" },
-      { checkbox: "--allow: Allow extra privileged entitlements", choices: ["network.host", "security.insecure", "device", "buildx.local.delete"], answer: ["network.host"] },
-      { input: "A --annotation value (e.g. org.opencontainers.image.title=app)", answer: "org.opencontainers.image.title=guide" },
-      { input: "Another --annotation value", answer: "" },
-      { input: "A --attest value (e.g. type=provenance,mode=max)", answer: 'type="sbom', invalid: 'attest[0]: bare quote in a field at column 1 of "type=\\"sbom"' },
-      { input: "A --attest value", answer: "type=sbom" },
-      { input: "Another --attest value", answer: "" },
-      { input: "A --build-context value (e.g. assets=./assets)", answer: "assets=./app" },
-      { input: "Another --build-context value", answer: "" },
-      { input: "A --cache-from value (e.g. type=local,src=.cache)", answer: "type=local,src=.cache" },
-      { input: "Another --cache-from value", answer: "" },
-      { input: "A --cache-to value (e.g. type=local,dest=.cache,mode=max)", answer: "type=local,dest=.cache,mode=max" },
-      { input: "Another --cache-to value", answer: "" },
-      { input: "A --label value (e.g. org.opencontainers.image.source=https://example.com/app)", answer: "org.opencontainers.image.source=https://example.com/app" },
-      { input: "Another --label value", answer: "" },
-      { select: "--network: Set the networking mode for RUN instructions during build", choices: ["default", "none", "host"], answer: "host" },
-      { confirm: "--no-cache: Do not use cache when building the image?", answer: true },
-      { checkbox: "--no-cache-filter: Do not cache the named stages", choices: ["deps", "test", "runtime"], answer: ["deps"] },
-      { select: "--provenance: Shorthand for --attest=type=provenance", choices: ["on", "off", "on, with attributes"], answer: "attrs" },
-      { input: "--provenance attributes", default: "mode=max", answer: "  ", invalid: "give attributes (key=value,...), or choose on" },
-      { input: "--provenance attributes", answer: "" },
-      { confirm: "--pull: Always attempt to pull all referenced images?", answer: true },
+      { input: "first?  (--add-host)", answer: "nonsense", invalid: 'expects host:ip, got the string "nonsense"' },
+      { input: "first?  (--add-host)", answer: "db.local=10.0.0.5" },
+      { input: "another?  (--add-host)", answer: "" },
+      { checkbox: "(--allow)", choices: ["network.host", "security.insecure", "device", "buildx.local.delete"], answer: ["network.host"] },
+      { input: "first?  (--annotation)", answer: "org.opencontainers.image.title=guide" },
+      { input: "another?  (--annotation)", answer: "" },
+      { input: "first?  (--attest)", answer: 'type="sbom', invalid: 'bare quote in a field at column 1 of "type=\\"sbom"' },
+      { input: "first?  (--attest)", answer: "type=sbom" },
+      { input: "another?  (--attest)", answer: "" },
+      { input: "first?  (--build-context)", answer: "assets=./app" },
+      { input: "another?  (--build-context)", answer: "" },
+      { input: "first?  (--cache-from)", answer: "type=local,src=.cache" },
+      { input: "another?  (--cache-from)", answer: "" },
+      { input: "first?  (--cache-to)", answer: "type=local,dest=.cache,mode=max" },
+      { input: "another?  (--cache-to)", answer: "" },
+      { input: "first?  (--label)", answer: "org.opencontainers.image.source=https://example.com/app" },
+      { input: "another?  (--label)", answer: "" },
+      { select: "(--network)", choices: ["default", "none", "host"], answer: "host" },
+      { confirm: "(--no-cache)", answer: true },
+      { checkbox: "(--no-cache-filter)", choices: ["deps", "test", "runtime"], answer: ["deps"] },
+      { select: "(--provenance)", choices: ["yes", "no, explicitly", "yes, with settings"], answer: "attrs" },
+      { input: "Settings, key=value,...  (--provenance)", default: "mode=max", answer: "  ", invalid: "give settings (key=value,...), or choose yes" },
+      { input: "Settings, key=value,...  (--provenance)", answer: "" },
+      { confirm: "(--pull)", answer: true },
       {
-        select: "--sbom: Shorthand for --attest=type=sbom", answer: "true", exactly: [
-          { value: "true", name: "on" },
-          { value: "false", name: "off", description: "explicitly off (buildx may turn some on by default)" },
-          { value: "attrs", name: "on, with attributes", description: "key=value,..." },
+        select: "(--sbom)", answer: "true", exactly: [
+          { value: "true", name: "yes" },
+          { value: "false", name: "no, explicitly", description: "buildx may add a minimal one by itself unless told no" },
+          { value: "attrs", name: "yes, with settings", description: "key=value,..." },
         ],
       },
       { input: "A secret: its id", answer: "bad id", invalid: "an id is letters, digits, . _ and -" },
@@ -572,18 +595,18 @@ describe("guide: the questions", () => {
       { select: "Where does npmrc come from?", answer: "src" },
       { input: "The file", answer: "app/npmrc" },
       { input: "Another secret: its id", answer: "" },
-      { input: "--shm-size: Shared memory size for build containers", default: "64m", answer: "  ", invalid: "give a value, or uncheck the option" },
-      { input: "--shm-size: Shared memory size for build containers", default: "64m", answer: "lots", invalid: 'shmSize: expects a size in bytes or with a unit (64m, 1g), got the string "lots"' },
-      { input: "--shm-size:", answer: "128m" },
-      { input: "A --ulimit value (e.g. nofile=1024:2048)", answer: "nofile=2048:1024", invalid: "ulimit.nofile: soft limit 2048 is above the hard limit 1024" },
-      { input: "A --ulimit value", answer: "nofile", invalid: 'ulimit[0]: expects name=soft[:hard] (e.g. nofile=1024:2048), got the string "nofile"' },
-      { input: "A --ulimit value", answer: "nofile=1024:2048" },
-      { input: "Another --ulimit value", answer: "" },
+      { input: "(--shm-size)", default: "64m", answer: "  ", invalid: "give a value, or untick the option" },
+      { input: "(--shm-size)", default: "64m", answer: "lots", invalid: 'expects a size in bytes or with a unit (64m, 1g), got the string "lots"' },
+      { input: "(--shm-size)", answer: "128m" },
+      { input: "first?  (--ulimit)", answer: "nofile=2048:1024", invalid: "soft limit 2048 is above the hard limit 1024" },
+      { input: "first?  (--ulimit)", answer: "nofile", invalid: 'expects name=soft[:hard] (e.g. nofile=1024:2048), got the string "nofile"' },
+      { input: "first?  (--ulimit)", answer: "nofile=1024:2048" },
+      { input: "another?  (--ulimit)", answer: "" },
       { select: NOW, answer: "save" },
       { input: "Save the recipe as", answer: "everything.json" },
       { input: "A description", answer: "all of it" },
     ]);
-    expect(j.text).toContain("  TOKEN is not set now: set it before the build runs.\n");
+    expect(j.text).toContain("  Warning: TOKEN is not set here: set it before the build runs, or the secret is empty.\n");
     expect(j.code).toBe(0);
     const options = (await recipeAt(j.cwd, "everything.json")).options;
     expect(options).toEqual({
@@ -626,23 +649,23 @@ describe("guide: changing an answer", () => {
       ...start(),
       PLATFORMS_NONE,
       { select: WHERE },
-      { checkbox: "--build-arg:", answer: ["GREETING"] },
+      { checkbox: "(--build-arg)", answer: ["GREETING"] },
       { input: "GREETING =", answer: "hi" },
       MORE_NO,
       { select: NOW, answer: "change" },
       {
         select: "Which answer?",
         choices: [
-          "build context: app", "Dockerfile: app/Dockerfile", "target stage: the last stage", `tags: ${TAG}`, "platforms: the builder's own",
-          "destination: load", "build args: GREETING=hi", "more options: none",
+          "Folder to build: app", "Dockerfile: app/Dockerfile", "Stage: the last stage", `Image name: ${TAG}`, "Platforms: the builder's own (linux/amd64)",
+          "Goes to: load into the image store", "Build arguments: GREETING=hi", "More options: none",
         ],
         answer: "destination",
       },
       { select: WHERE, default: "load", answer: "local" },
-      { input: "Folder to write the result's files to", answer: "" },
+      { input: "Folder to write the files to", answer: "" },
       { select: NOW, answer: "change" },
-      { select: "Which answer?", choices: ["destination: local (out)"], answer: "tag" },
-      { input: "--tag:", default: TAG, answer: "localhost:5000/guide/app:2" },
+      { select: "Which answer?", choices: ["Goes to: files in out/"], answer: "tag" },
+      { input: "(--tag)", default: TAG, answer: "localhost:5000/guide/app:2" },
       { select: NOW, answer: "print" },
     ]);
     expect(j.text).toContain(cmd("--build-arg=GREETING=hi", "--output=type=local,dest=out", "--tag=localhost:5000/guide/app:2", "app"));
@@ -650,19 +673,19 @@ describe("guide: changing an answer", () => {
 
   it("a new context asks for its Dockerfile again, and the target again when its stage is gone", async () => {
     const j = await journey([
-      { input: "Build context", answer: "app" },
-      { select: "--file:" },
-      { select: "--target:", answer: "runtime" },
-      { input: "--tag:", answer: "" },
+      { input: "Folder to build", answer: "app" },
+      { select: "(--file)" },
+      { select: "(--target)", answer: "runtime" },
+      { input: "(--tag)", clear: true },
       PLATFORMS_NONE,
       { select: WHERE },
-      { checkbox: "--build-arg:", answer: [] },
+      { checkbox: "(--build-arg)", answer: [] },
       MORE_NO,
       { select: NOW, answer: "change" },
       { select: "Which answer?", answer: "context" },
-      { input: "Build context", default: "app", answer: "bare" },
+      { input: "Folder to build", default: "app", answer: "bare" },
       { input: "Path of the Dockerfile", answer: "app/Dockerfile.dev" },
-      { select: "--target:", choices: ["the last stage (dev)", "dev"], default: "" },
+      { select: "(--target)", choices: ["the last stage (dev)", "dev"], default: "" },
       { select: NOW, answer: "print" },
     ]);
     expect(j.text).toContain("  runtime is not a stage of app/Dockerfile.dev: choose another.\n");
@@ -673,16 +696,16 @@ describe("guide: changing an answer", () => {
     const j = await journey([
       ...start(), PLATFORMS_NONE, { select: WHERE }, ARGS_NONE,
       { confirm: "More options?", answer: true },
-      { checkbox: "Which ones?", answer: ["pull", "noCache"] },
-      { confirm: "--no-cache" }, { confirm: "--pull" },
+      { checkbox: "Which options?", answer: ["pull", "noCache"] },
+      { confirm: "(--no-cache)" }, { confirm: "(--pull)" },
       { select: NOW, answer: "change" },
-      { select: "Which answer?", choices: ["more options: --no-cache --pull"], answer: "more" },
+      { select: "Which answer?", choices: ["More options: build everything again, without cache; always pull newer base images"], answer: "more" },
       { confirm: "More options?", default: true },
-      { checkbox: "Which ones?", checked: ["noCache", "pull"], answer: ["pull"] },
-      { confirm: "--pull", default: true },
+      { checkbox: "Which options?", checked: ["noCache", "pull"], answer: ["pull"] },
+      { confirm: "(--pull)", default: true },
       { select: NOW, answer: "print" },
     ]);
-    expect(j.text).toContain("  --no-cache dropped.\n");
+    expect(j.text).toContain("  Dropped: build everything again, without cache (--no-cache).\n");
     expect(j.text).toContain(cmd("--load", "--pull", `--tag=${TAG}`, "app"));
   });
 });
@@ -699,81 +722,75 @@ describe("guide --from", () => {
     buildArg: { GREETING: "from a recipe" }, label: { team: "guide" }, output: undefined, progress: "plain",
   };
 
-  it("starts from the recipe's answers (paths relative to the recipe), changes one, saves it back", async () => {
+  it("shows the recipe's answers and asks only what to change; changes one, saves it back", async () => {
     const cwd = await withRecipe(FROM);
     const j = await journey([
-      { input: "Build context", default: "app" },
-      { select: "--file:", default: "app/Dockerfile" },
-      { select: "--target:", default: "" },
-      { input: "--tag:", default: "localhost:5000/guide/from:1", answer: "localhost:5000/guide/from:2" },
-      { checkbox: "--platform:", checked: ["linux/amd64"] },
-      { select: WHERE, default: "push" },
-      { checkbox: "--build-arg:", checked: ["GREETING"] },
-      { input: "GREETING =", default: "from a recipe" },
-      { confirm: "More options?", default: true },
-      { checkbox: "Which ones?", checked: ["label"] },
-      { checkbox: "--label: keep which?", checked: ["team=guide"] },
-      { input: "Another --label value", answer: "" },
+      // Nothing is asked again: the summary, then what to do with it.
+      { select: NOW, default: "run", answer: "change" },
+      { select: "Which answer?", choices: ["Image name: localhost:5000/guide/from:1"], answer: "tag" },
+      { input: "(--tag)", default: "localhost:5000/guide/from:1", answer: "localhost:5000/guide/from:2" },
       { select: NOW, answer: "save" },
       { input: "Save the recipe as", default: "recipes/app.json" },
       { confirm: "recipes/app.json exists. Overwrite it?", default: false, answer: true },
       { input: "A description", default: "the app" },
     ], { cwd, args: ["--from", "recipes/app.json"] });
     expect(j.code).toBe(0);
-    expect(j.text).toContain("Starting from recipes/app.json.\n");
+    expect(j.text).toContain(
+      "Starting from recipes/app.json (the app):\n" +
+        "  Folder to build: app\n  Dockerfile: app/Dockerfile\n  Stage: the last stage\n  Image name: localhost:5000/guide/from:1\n" +
+        "  Platforms: linux/amd64\n  Goes to: push to a registry\n  Build arguments: GREETING=from a recipe\n  More options: labels on the image\n" +
+        PUSHED_ONLY + "\nThe command:\n",
+    );
     const saved = await recipeAt(cwd, "recipes/app.json");
     expect(saved).toMatchObject({ name: "app", description: "the app", buildx: "0.13.1" });
     // Paths are relative to the recipe's folder again; what the guide does not ask (progress) is kept.
-    expect(saved.options).toEqual({ ...FROM, output: undefined, tag: ["localhost:5000/guide/from:2"], platform: ["linux/amd64"] });
+    expect(saved.options).toEqual({ ...FROM, output: undefined, tag: ["localhost:5000/guide/from:2"] });
+  });
+
+  it("runs straight from the recipe: one question", async () => {
+    const cwd = await withRecipe({ context: "../app", tag: "localhost:5000/guide/from:1", push: true });
+    const j = await journey([{ select: NOW, answer: "run" }], { cwd, args: ["--from", "recipes/app.json"] });
+    expect(j.code).toBe(0);
+    expect(j.calls[0]!.options).toEqual({ context: "app", tag: "localhost:5000/guide/from:1", push: true });
+    expect(j.text).toContain(
+      "Built in 1.2s.\nPushed localhost:5000/guide/from:1@sha256:0123456789abcdef\n  see http://localhost:5000/v2/guide/from/manifests/1\n",
+    );
   });
 
   it("does not overwrite when told no, and saves elsewhere, converting paths for that folder", async () => {
     const cwd = await withRecipe({ context: "../app", output: "type=local,dest=../out", secret: "id=npmrc,src=../app/npmrc" });
     const before = await readFile(join(cwd, "recipes", "app.json"), "utf8");
-    await journey([
-      { input: "Build context", default: "app" }, { select: "--file:" }, { select: "--target:" }, { input: "--tag:", answer: "" },
-      PLATFORMS_NONE,
-      { select: WHERE, default: "local" },
-      { input: "Folder to write the result's files to", default: "out" },
-      ARGS_NONE,
-      { confirm: "More options?", default: true },
-      { checkbox: "Which ones?", checked: ["secret"] },
-      { checkbox: "--secret: keep which?", checked: ["id=npmrc,src=app/npmrc"] },
-      { input: "Another secret", answer: "" },
+    const j = await journey([
       { select: NOW, answer: "save" },
       { input: "Save the recipe as", default: "recipes/app.json" },
       { confirm: "recipes/app.json exists. Overwrite it?", answer: false },
       { input: "Save the recipe as", answer: "copy.json" },
       { input: "A description", default: "the app" },
     ], { cwd, args: ["--from=recipes/app.json"] });
+    expect(j.text).toContain("  Goes to: files in out/\n  Build arguments: none\n  More options: secrets for run steps\n");
     expect(await readFile(join(cwd, "recipes", "app.json"), "utf8")).toBe(before);
-    expect((await recipeAt(cwd, "copy.json")).options).toEqual({ context: "app", output: "type=local,dest=out", secret: ["id=npmrc,src=app/npmrc"] });
+    // Nothing was re-asked: the recipe's values are kept as written, paths converted.
+    expect((await recipeAt(cwd, "copy.json")).options).toEqual({ context: "app", output: "type=local,dest=out", secret: "id=npmrc,src=app/npmrc" });
   });
 
   it("keeps an output it has no question for, and says what the recipe's target lacks", async () => {
     const cwd = await withRecipe({ context: "../app", target: "gone", output: "type=image,name=localhost:5000/guide/img:1,push=true", buildArg: { OLD: "1" } });
     const j = await journey([
-      { input: "Build context" }, { select: "--file:" },
-      { select: "--target:", default: "" },
-      { input: "--tag:", answer: "" },
-      PLATFORMS_NONE,
-      { select: WHERE, default: "custom", choices: ["as given: type=image,name=localhost:5000/guide/img:1,push=true"] },
-      { checkbox: "--build-arg:", choices: ["OLD=1 (not declared by an ARG in app/Dockerfile)"], checked: ["OLD"] },
-      MORE_NO,
+      { select: NOW, answer: "change" },
+      { select: "Which answer?", choices: ["Stage: gone", "Goes to: type=image,name=localhost:5000/guide/img:1,push=true"], answer: "target" },
+      { select: "(--target)", default: "" },
       { select: NOW, answer: "print" },
     ], { cwd, args: ["--from", "recipes/app.json"] });
-    expect(j.text).toContain("  gone is not a stage of app/Dockerfile: choose another.\n");
+    expect(j.text).toContain("  Problem: gone is not a stage of app/Dockerfile: change the stage.\n");
     expect(j.text).toContain(cmd("--build-arg=OLD=1", "--output=type=image,name=localhost:5000/guide/img:1,push=true", "app"));
   });
 
   it("a recipe with an error the guide never asks about: shown at the end, run and save disabled", async () => {
     const cwd = await withRecipe({ context: "../app", call: "check" });
     const j = await journey([
-      { input: "Build context" }, { select: "--file:" }, { select: "--target:" }, { input: "--tag:", answer: "" },
-      PLATFORMS_NONE, { select: WHERE }, ARGS_NONE, MORE_NO,
-      { select: NOW, default: "change", disabled: { run: "(fix the errors first)", save: "(fix the errors first)", both: "(fix the errors first)" }, answer: "print" },
+      { select: NOW, default: "change", disabled: { run: "(fix the problems first)", save: "(fix the problems first)", both: "(fix the problems first)" }, answer: "print" },
     ], { cwd, args: ["--from", "recipes/app.json"], caps: OLD });
-    expect(j.text).toContain("  error [flag-needs-newer-buildx] call: --call needs buildx >= 0.15.0; installed 0.9.1\n    hint: upgrade buildx, or leave call out\n");
+    expect(j.text).toContain("  Problem: --call: needs buildx 0.15.0 or later; this machine has 0.9.1.\n");
   });
 
   it("a recipe that cannot be read: exit 2, nothing asked", async () => {
@@ -792,9 +809,9 @@ describe("guide --from", () => {
 
 describe("guide: leaving", () => {
   for (const [where, steps] of [
-    ["the first question", [{ cancel: "input", at: "Build context" }]],
+    ["the first question", [{ cancel: "input", at: "Folder to build" }]],
     ["the destination", [...start(), PLATFORMS_NONE, { cancel: "select", at: WHERE }]],
-    ["a secret's id", [...start(), PLATFORMS_NONE, { select: WHERE }, ARGS_NONE, { confirm: "More options?", answer: true }, { checkbox: "Which ones?", answer: ["secret"] }, { cancel: "input", at: "A secret" }]],
+    ["a secret's id", [...start(), PLATFORMS_NONE, { select: WHERE }, ARGS_NONE, { confirm: "More options?", answer: true }, { checkbox: "Which options?", answer: ["secret"] }, { cancel: "input", at: "A secret" }]],
     ["the recipe's path", [...start(), PLATFORMS_NONE, { select: WHERE }, ARGS_NONE, MORE_NO, { select: NOW, answer: "both" }, { cancel: "input", at: "Save the recipe as" }]],
     ["the recipe's description", [...start(), PLATFORMS_NONE, { select: WHERE }, ARGS_NONE, MORE_NO, { select: NOW, answer: "save" }, { input: "Save the recipe as" }, { cancel: "input", at: "A description" }]],
   ] as [string, Step[]][]) {
@@ -851,14 +868,38 @@ describe("guide: the command line", () => {
     }
   });
 
-  it("a build that fails: exit 1, with buildx's error", async () => {
-    const j = await journey([...start(), PLATFORMS_NONE, { select: WHERE }, ARGS_NONE, MORE_NO, { select: NOW, answer: "run" }], {
-      build: async () => {
-        throw new BuildError({ exitCode: 1, signal: null, command: "docker buildx build app", argv: [], stderrTail: "ERROR: failed to solve: boom", interrupted: false, durationMs: 5 });
+  it("a build that fails: the hint first, then change an answer and run again; or leave with exit 1", async () => {
+    const missing = () => new BuildError({
+      exitCode: 1, signal: null, command: "docker buildx build app", argv: [], interrupted: false, durationMs: 5,
+      stderrTail: '#7 ERROR: failed to calculate checksum of ref abc::def: "/greeting.txt": not found\nERROR: failed to solve: failed to compute cache key: failed to calculate checksum of ref abc::def: "/greeting.txt": not found',
+    });
+    let builds = 0;
+    const j = await journey([
+      ...start(), PLATFORMS_NONE, { select: WHERE }, ARGS_NONE, MORE_NO,
+      { select: NOW, answer: "run" },
+      { select: NOW, default: "change", choices: ["change an answer and run again", "run it again", "leave"], answer: "change" },
+      { select: "Which answer?", answer: "target" },
+      { select: "(--target)", answer: "deps" },
+      { select: NOW, answer: "run" },
+    ], {
+      build: async (options, run) => {
+        if (builds++ === 0) throw missing();
+        return fakeBuild().build(options, run);
       },
     });
-    expect(j.code).toBe(1);
-    expect(j.text).toContain("error: docker buildx build exited with code 1\nERROR: failed to solve: boom\ncommand: docker buildx build app\n");
+    expect(j.code).toBe(0);
+    const failure = between(j.text, "Building...", `? ${NOW}`);
+    expect(failure).toMatch(/^\nThe build failed: .*greeting\.txt/);
+    expect(failure).toContain('  ERROR: failed to calculate checksum of ref abc::def: "/greeting.txt": not found\n');
+    expect(j.text).toContain(cmd("--load", `--tag=${TAG}`, "--target=deps", "app"));
+    expect(builds).toBe(2);
+
+    const left = await journey([
+      ...start(), PLATFORMS_NONE, { select: WHERE }, ARGS_NONE, MORE_NO,
+      { select: NOW, answer: "run" },
+      { select: NOW, answer: "leave" },
+    ], { build: async () => Promise.reject(missing()) });
+    expect(left.code).toBe(1);
   });
 
   it("a probe that is slow is waited for before the platforms, and said once", async () => {
@@ -866,13 +907,13 @@ describe("guide: the command line", () => {
     const slow = new Promise<Capabilities>((r) => (release = r));
     const screen = new Screen();
     const prompts = scripted([
-      { input: "Build context", answer: "app" }, { select: "--file:" }, { select: "--target:" }, { input: "--tag:", answer: "" },
+      { input: "Folder to build", answer: "app" }, { select: "(--file)" }, { select: "(--target)" }, { input: "(--tag)", clear: true },
       PLATFORMS_NONE, { select: WHERE }, ARGS_NONE, MORE_NO, { select: NOW, answer: "print" },
     ], screen);
     const done = guideCommand([], { prompts, cwd: await workdir(), output: screen, probe: () => slow, machineWaitMs: 1 });
     setTimeout(() => release(MODERN), 50);
     expect(await done).toBe(0);
-    expect(screen.text).toMatch(/^\? Build context[^]*Checking this machine\.\.\.\nMachine: buildx 0\.13\.1/);
+    expect(screen.text).toMatch(/^  The folder COPY reads from[^]*\? Folder to build[^]*Checking this machine\.\.\.\nMachine: buildx 0\.13\.1/);
     expect(screen.text.match(/Machine:/g)).toHaveLength(1);
   });
 
@@ -880,7 +921,7 @@ describe("guide: the command line", () => {
     const screen = new Screen();
     const code = await guideCommand([], {
       cwd: await workdir(), output: screen, probe: () => Promise.reject(new Error("boom")),
-      prompts: scripted([...start(), { checkbox: "--platform:" }, { select: WHERE }, ARGS_NONE, MORE_NO, { select: NOW, disabled: { run: "(the machine could not be probed: boom)" }, answer: "print" }]),
+      prompts: scripted([...start(), { checkbox: "(--platform)" }, { select: WHERE }, ARGS_NONE, MORE_NO, { select: NOW, disabled: { run: "(the machine could not be probed: boom)" }, answer: "print" }]),
     });
     expect(code).toBe(0);
     expect(screen.text).toMatch(/^Machine: the machine could not be probed: boom\./);
@@ -890,17 +931,17 @@ describe("guide: the command line", () => {
 describe("guide: the rest of what it says", () => {
   it("refuses blank answers where a value is needed", async () => {
     const j = await journey([
-      { input: "Build context", answer: "  ", invalid: "name a folder (. is this one)" },
-      { input: "Build context", answer: "bare" },
+      { input: "Folder to build", answer: "  ", invalid: "name a folder (. is this one)" },
+      { input: "Folder to build", answer: "bare" },
       { input: "Path of the Dockerfile", answer: "  ", invalid: "name the Dockerfile" },
       { input: "Path of the Dockerfile", answer: "app/Dockerfile" },
-      { select: "--target:" },
-      { input: "--tag:", answer: "" },
+      { select: "(--target)" },
+      { input: "(--tag)", clear: true },
       PLATFORMS_NONE,
       { select: WHERE, answer: "tar" },
-      { input: "Tar file to write", answer: "  ", invalid: "name where to write it" },
-      { input: "Tar file to write", answer: "" },
-      { checkbox: "--build-arg:", answer: [] },
+      { input: "Tar file to write the files to", answer: "  ", invalid: "name where to write it" },
+      { input: "Tar file to write the files to", answer: "" },
+      { checkbox: "(--build-arg)", answer: [] },
       MORE_NO,
       { select: NOW, answer: "save" },
       { input: "Save the recipe as", default: "bare.json", answer: "  ", invalid: "name a file" },
@@ -915,31 +956,26 @@ describe("guide: the rest of what it says", () => {
     await mkdir(join(cwd, "recipes"));
     await writeFile(join(cwd, "app", "Dockerfile.noargs"), "FROM local/busybox:1 AS base\nARG X=1\nFROM local/busybox:1 AS final\n");
     await writeFile(join(cwd, "recipes", "r.json"), JSON.stringify({ recipe: 1, options: { context: "../app", file: "../gone/Dockerfile", provenance: true } }));
-    const why = "attestations are not supported by the docker driver with the classic image store";
+    const why = "needs the containerd image store";
     const j = await journey([
-      { input: "Build context", default: "app" },
-      { select: "--file:", default: "gone/Dockerfile", choices: ["gone/Dockerfile (as given)"] },
-      { input: "--target: Set the target build stage to build (empty: the last stage)", answer: "" },
-      { input: "--tag:", answer: "" },
-      PLATFORMS_NONE,
-      { select: WHERE },
-      { input: "--build-arg: Set build-time variables: NAME=value", answer: "" },
+      { select: NOW, default: "change", answer: "change" },
+      { select: "Which answer?", answer: "more" },
       { confirm: "More options?", default: true },
-      { checkbox: "Which ones?", choices: [`--provenance: Shorthand for --attest=type=provenance (${why}; uncheck to drop it)`], checked: ["provenance"] },
-      { select: "--provenance:", default: "true", answer: "true" },
+      { checkbox: "Which options?", choices: [`Attach provenance (how it was built)?  (--provenance) (${why}; untick to drop it)`], checked: ["provenance"] },
+      { select: "(--provenance)", default: "true", answer: "true" },
       { select: NOW, answer: "change" },
       { select: "Which answer?", answer: "file" },
-      { select: "--file:", answer: "app/Dockerfile.noargs" },
+      { select: "(--file)", default: "gone/Dockerfile", choices: ["gone/Dockerfile (as given)"], answer: "app/Dockerfile.noargs" },
       { select: NOW, answer: "change" },
       { select: "Which answer?", answer: "target" },
-      { select: "--target:", answer: "final" },
+      { select: "(--target)", answer: "final" },
       { select: NOW, answer: "change" },
       { select: "Which answer?", answer: "buildArg" },
       { select: NOW, answer: "print" },
     ], { cwd, args: ["--from", "recipes/r.json"], caps: CLASSIC });
     expect(j.text).toContain("  Cannot read gone/Dockerfile: its stages and ARGs are not offered.\n");
-    expect(j.text).toContain(`  --provenance dropped: provenance: ${why} (turn on the containerd image store, or use a docker-container builder (builder option))\n`);
-    expect(j.text).toContain("  app/Dockerfile.noargs declares no ARG for final: no build args to set.\n");
+    expect(j.text).toContain("  Left out: Attestations need the containerd image store or a docker-container builder; this machine uses the classic image store.\n");
+    expect(j.text).toContain("  app/Dockerfile.noargs declares no ARG for final: no build arguments to set.\n");
     expect(j.text).toContain(cmd("--file=app/Dockerfile.noargs", "--load", "--target=final", "app"));
   });
 
@@ -1035,20 +1071,21 @@ describe("guide: the choices as offered", () => {
   it("destinations, the way out of a conflict, secret sources and the end: names and descriptions", async () => {
     await journey([
       ...start(),
-      { checkbox: "--platform:", answer: ["linux/amd64", "linux/arm64"] },
+      { checkbox: "(--platform)", answer: ["linux/amd64", "linux/arm64"] },
       {
         select: WHERE, answer: "load", exactly: [
-          { value: "load", name: "load into the image store", description: "Load the single-platform build result into the image store (shorthand for --output=type=docker)." },
-          { value: "push", name: "push to a registry", description: "Push the build result to a registry (shorthand for --output=type=registry)." },
-          { value: "both", name: "load and push", description: "both at once (two exporters at once (push and load, or several outputs))" },
-          { value: "local", name: "a local folder", description: "the result's files, written to a folder (output type=local)" },
-          { value: "tar", name: "a tar file", description: "the result's files, in one tar (output type=tar)" },
-          { value: "oci", name: "an OCI layout", description: "the image as an OCI layout tarball (output type=oci)" },
-          { value: "cache", name: "nowhere: the build cache only", description: "build, export nothing (load: false)" },
+          // Two platforms on the classic store: load says it will not fit, push and OCI say they hold both.
+          { value: "load", name: "load into the image store", description: "2 platforms do not fit the classic image store here: push, or write an OCI layout" },
+          { value: "push", name: "push to a registry", description: "to the registry its name starts with, both platforms in one image" },
+          { value: "both", name: "load and push", description: "both at once" },
+          { value: "local", name: "a local folder", description: "the image's files, written to a folder (not an image)" },
+          { value: "tar", name: "a tar file", description: "the image's files, in one tar (not an image)" },
+          { value: "oci", name: "an OCI layout", description: "the image, both platforms, as one tar that docker load reads" },
+          { value: "cache", name: "nowhere: the build cache only", description: "check that it builds; export nothing" },
         ],
       },
       {
-        select: "Several platforms cannot be loaded into this image store. Instead:", answer: "push", exactly: [
+        select: "2 platforms cannot be loaded here. Instead:", answer: "push", exactly: [
           { value: "push", name: "push to a registry", description: "a registry keeps every platform in one image index" },
           { value: "oci", name: "write an OCI layout", description: "a tarball holding every platform" },
           { value: "platform", name: "choose other platforms", description: "back to the platforms: one platform can be loaded" },
@@ -1056,7 +1093,7 @@ describe("guide: the choices as offered", () => {
       },
       ARGS_NONE,
       { confirm: "More options?", answer: true },
-      { checkbox: "Which ones?", answer: ["secret"] },
+      { checkbox: "Which options?", answer: ["secret"] },
       { input: "A secret", answer: "s" },
       {
         select: "Where does s come from?", answer: "env", exactly: [
