@@ -89,14 +89,17 @@ ${Object.values(FLAGS).map((r) => `  ${`${r.short ? `${r.short}, ` : "    "}${r.
 Asks for each option of a build, checks the combination as you answer, then runs it, saves it as
 a recipe, or prints the command. --from starts from a saved recipe's answers. Ctrl-C leaves
 without writing anything (exit 130).`,
-  run: `usage: buildx-kit run RECIPE... [--set KEY=VALUE]... [--dry-run [--offline]] [--json]
+  run: `usage: buildx-kit run RECIPE... [--set KEY=VALUE]... [--dry-run [--offline]] [--json] [--metadata-file DIR]
 
 Rebuilds saved recipes; several build concurrently. Relative paths in a recipe resolve against
 the recipe's folder.
   --set KEY=VALUE   override an option: --set tag=api:1.2, --set buildArg.VERSION=1.2
   --dry-run         everything but the builds: check against this machine, print the commands
   --offline         with --dry-run: plan without looking at this machine
-  --json            print the results as JSON`,
+  --json            print the results as JSON
+  --metadata-file DIR  write each recipe's build metadata to DIR/NAME.json
+With GITHUB_OUTPUT set, each recipe's NAME-digest, NAME-image-names and NAME-metadata are
+appended to it; with GITHUB_STEP_SUMMARY set, a table of the results.`,
   recipe: `usage: buildx-kit recipe <export|import|check> ...
 
   recipe check FILE... [--set K=V]     validate recipes (exit 2 on problems, each with its path)

@@ -21,20 +21,23 @@ export interface RunArgs {
   readonly dryRun: boolean;
   readonly offline: boolean;
   readonly json: boolean;
+  /** `--metadata-file DIR`: one `<name>.json` per recipe built. */
+  readonly metadataDir: string | null;
 }
 
 /** Reads `RECIPE... [--set K=V]... [--dry-run [--offline]] [--json]`; throws UsageError on an unknown flag. Files may be none. */
 export function parseRunArgs(args: readonly string[]): RunArgs {
-  const { flags, sets, rest } = takeFlags(args, ["--dry-run", "--offline", "--json"], ["--set"]);
+  const { flags, sets, rest } = takeFlags(args, ["--dry-run", "--offline", "--json"], ["--set", "--metadata-file"]);
   if (flags["--offline"] && !flags["--dry-run"]) throw new UsageError("--offline plans without looking at this machine, so it goes with --dry-run only");
   const unknown = rest.find((a) => a.startsWith("-"));
   if (unknown) throw new UsageError(`run does not know ${unknown} (buildx-kit run --help lists its options)`);
-  return { files: rest, sets, dryRun: Boolean(flags["--dry-run"]), offline: Boolean(flags["--offline"]), json: Boolean(flags["--json"]) };
+  const metadataDir = typeof flags["--metadata-file"] === "string" ? flags["--metadata-file"] : null;
+  return { files: rest, sets, dryRun: Boolean(flags["--dry-run"]), offline: Boolean(flags["--offline"]), json: Boolean(flags["--json"]), metadataDir };
 }
 
 /** `buildx-kit run RECIPE... [--set K=V]... [--dry-run [--offline]] [--json]`: 0 when every build succeeded, else 1. */
 export async function runCommand(args: string[], io: CliIO): Promise<number> {
-  const { files: rest, sets, dryRun, offline, json } = parseRunArgs(args);
+  const { files: rest, sets, dryRun, offline, json, metadataDir } = parseRunArgs(args);
   const flags = { "--dry-run": dryRun, "--offline": offline, "--json": json };
   if (rest.length === 0) throw new UsageError("run needs at least one recipe file: buildx-kit run RECIPE.json");
   // The probe waits on the daemon's socket and small files while the recipe code loads.
@@ -70,6 +73,12 @@ export async function runCommand(args: string[], io: CliIO): Promise<number> {
       }
       else io.err(`${label}failed: ${r.error?.message ?? "unknown error"}`);
     }
+  }
+  // For CI: GitHub's step outputs and job summary (when its variables are set), metadata files.
+  if (io.env.GITHUB_OUTPUT || io.env.GITHUB_STEP_SUMMARY || metadataDir !== null) {
+    const { writeGithubResults, writeMetadataFiles } = await import("./ci.ts");
+    await writeGithubResults(results, io.env);
+    if (metadataDir !== null) await writeMetadataFiles(results, resolve(io.cwd, metadataDir));
   }
   if (results.some((r) => (r.error as { interrupted?: boolean } | null)?.interrupted)) return EXIT.interrupted;
   return results.every((r) => r.ok) ? EXIT.ok : EXIT.failed;

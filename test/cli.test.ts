@@ -107,7 +107,7 @@ describe.each(NAMES)("buildx-kit on %s: discovering it", (rt) => {
       "  --offline      with --dry-run: plan without looking at this machine (assume the latest buildx)", "  --json         print the BuildResult as JSON",
       "  --save FILE    also save the options as a recipe (FILE must not exist)", "  --force        with --save: replace FILE if it exists", "buildx flags:"]],
     ["guide", ["usage: buildx-kit guide [--from RECIPE]", "without writing anything (exit 130)."]],
-    ["run", ["usage: buildx-kit run RECIPE... [--set KEY=VALUE]... [--dry-run [--offline]] [--json]", "  --set KEY=VALUE   override an option: --set tag=api:1.2, --set buildArg.VERSION=1.2",
+    ["run", ["usage: buildx-kit run RECIPE... [--set KEY=VALUE]... [--dry-run [--offline]] [--json] [--metadata-file DIR]", "  --set KEY=VALUE   override an option: --set tag=api:1.2, --set buildArg.VERSION=1.2",
       "  --dry-run         everything but the builds: check against this machine, print the commands",
       "  --offline         with --dry-run: plan without looking at this machine"]],
     ["recipe", ["usage: buildx-kit recipe <export|import|check> ...", "  recipe check FILE... [--set K=V]     validate recipes (exit 2 on problems, each with its path)",
