@@ -103,10 +103,13 @@ appended to it; with GITHUB_STEP_SUMMARY set, a table of the results.`,
   recipe: `usage: buildx-kit recipe <export|import|check> ...
 
   recipe check FILE... [--set K=V]     validate recipes (exit 2 on problems, each with its path)
-  recipe export FILE [--bake OUT] [--target NAME] [--set K=V] [--force]
-                                       write the recipe as docker-bake.json (stdout without --bake)
-  recipe import BAKE.json [--target T] [--out FILE] [--force]
-                                       turn a bake file's target into a recipe (stdout without --out)`,
+  recipe export FILE... [--bake OUT] [--target NAME] [--set K=V] [--force]
+                                       write the recipes as one docker-bake.json, a target each and
+                                       a default group, paths relative to OUT's folder (stdout
+                                       without --bake)
+  recipe import BAKE [--target T] [--out FILE|DIR/] [--force]
+                                       turn a bake file's targets (JSON or HCL, read by docker
+                                       buildx bake --print) into recipes (stdout without --out)`,
   doctor: `usage: buildx-kit doctor [--json]
 
 Reports docker, the daemon, buildx, the builder, its platforms, the image store, and which

@@ -3,7 +3,7 @@
  * work is in lib/recipe.ts and lib/bake.ts; this reads flags and prints.
  */
 import { cwd } from "./host.ts";
-import { resolve } from "./posix.ts";
+import { dirname, resolve } from "./posix.ts";
 import { formatDiagnostic } from "./diagnostics.ts";
 import { commandIn } from "./shell.ts";
 import type { CliIO } from "./cli.ts";
@@ -118,12 +118,16 @@ async function check(args: string[], io: CliIO): Promise<number> {
 
 async function exportCommand(args: string[], io: CliIO): Promise<number> {
   const { flags, sets, rest } = takeFlags(args, ["--force"], ["--bake", "--target", "--set"]);
-  if (rest.length !== 1) throw new UsageError("recipe export takes one recipe file: buildx-kit recipe export FILE [--bake OUT]");
+  if (rest.length === 0) throw new UsageError("recipe export needs at least one recipe file: buildx-kit recipe export FILE... [--bake OUT]");
+  if (rest.length > 1 && typeof flags["--target"] === "string") {
+    throw new UsageError("--target names the target of one recipe; with several, each target is named after its recipe");
+  }
   const { exportBake } = await import("./bake.ts");
   const out = typeof flags["--bake"] === "string" ? fileArg(io, flags["--bake"]) : undefined;
-  const exported = await exportBake(fileArg(io, rest[0]!), {
+  const exported = await exportBake(rest.map((f) => fileArg(io, f)), {
     set: sets,
     env: io.env,
+    cwd: io.cwd,
     ...(out ? { out, overwrite: Boolean(flags["--force"]) } : {}),
     ...(typeof flags["--target"] === "string" ? { target: flags["--target"] } : {}),
   });
@@ -135,16 +139,32 @@ async function exportCommand(args: string[], io: CliIO): Promise<number> {
 
 async function importCommand(args: string[], io: CliIO): Promise<number> {
   const { flags, rest } = takeFlags(args, ["--force"], ["--target", "--out"]);
-  if (rest.length !== 1) throw new UsageError("recipe import takes one bake file: buildx-kit recipe import BAKE.json [--target T] [--out FILE]");
-  const { importBake } = await import("./bake.ts");
+  if (rest.length !== 1) throw new UsageError("recipe import takes one bake file: buildx-kit recipe import BAKE [--target T] [--out FILE|DIR/]");
+  const { importBakeTargets } = await import("./bake.ts");
   const { formatRecipe, saveRecipe } = await import("./recipe.ts");
-  const imported = await importBake(fileArg(io, rest[0]!), typeof flags["--target"] === "string" ? { target: flags["--target"] } : {});
-  for (const d of imported.diagnostics) if (d.level !== "info") io.err(formatDiagnostic(d));
-  if (typeof flags["--out"] === "string") {
-    await saveRecipe(fileArg(io, flags["--out"]), imported.recipe, { overwrite: Boolean(flags["--force"]) });
-    io.err(`wrote ${flags["--out"]} (target ${imported.target})`);
-  } else {
-    io.out(formatRecipe(imported.recipe));
+  const host = await import("./host.ts");
+  const out = typeof flags["--out"] === "string" ? flags["--out"] : null;
+  // --out DIR/ (or an existing folder): one recipe per target in it.
+  const intoDir = out !== null && (out.endsWith("/") || await host.stat(resolve(io.cwd, out)).then((s) => s.isDirectory, () => false));
+  const recipeDir = out === null ? io.cwd : intoDir ? resolve(io.cwd, out) : dirname(resolve(io.cwd, out));
+  const imports = await importBakeTargets(fileArg(io, rest[0]!), {
+    dir: recipeDir,
+    env: io.env,
+    ...(typeof flags["--target"] === "string" ? { target: flags["--target"] } : {}),
+  });
+  for (const i of imports) for (const d of i.diagnostics) if (d.level !== "info") io.err(formatDiagnostic(d));
+  if (!intoDir && imports.length !== 1) {
+    throw new UsageError(`${rest[0]} has ${imports.length} targets (${imports.map((i) => i.target).join(", ")}): import them into a folder (--out DIR/) or choose one (--target NAME)`);
+  }
+  if (out === null) {
+    io.out(formatRecipe(imports[0]!.recipe));
+    return EXIT.ok;
+  }
+  if (intoDir) await host.makeDir(recipeDir);
+  for (const i of imports) {
+    const shown = intoDir ? `${out.replace(/\/+$/, "")}/${i.target.replace(/[^A-Za-z0-9_.-]/g, "_")}.json` : out;
+    await saveRecipe(fileArg(io, shown), i.recipe, { overwrite: Boolean(flags["--force"]) });
+    io.err(`wrote ${shown} (target ${i.target})`);
   }
   return EXIT.ok;
 }

@@ -111,7 +111,7 @@ describe.each(NAMES)("buildx-kit on %s: discovering it", (rt) => {
       "  --dry-run         everything but the builds: check against this machine, print the commands",
       "  --offline         with --dry-run: plan without looking at this machine"]],
     ["recipe", ["usage: buildx-kit recipe <export|import|check> ...", "  recipe check FILE... [--set K=V]     validate recipes (exit 2 on problems, each with its path)",
-      "  recipe export FILE [--bake OUT] [--target NAME] [--set K=V] [--force]", "  recipe import BAKE.json [--target T] [--out FILE] [--force]"]],
+      "  recipe export FILE... [--bake OUT] [--target NAME] [--set K=V] [--force]", "  recipe import BAKE [--target T] [--out FILE|DIR/] [--force]"]],
     ["doctor", ["usage: buildx-kit doctor [--json]", "features are available and why not. Exit 0 when healthy, 1 when not."]],
     ["repl", ["usage: buildx-kit repl", "recipe functions, zx's $). Dot-commands: .guide, .run FILE, .dry FLAGS..., .doctor, .help, .exit."]],
     ["builder", ["usage: buildx-kit builder <ls|inspect|create|use|stop|rm> ...", "  builder ls [--json]                      every builder and its nodes",
@@ -217,9 +217,11 @@ describe.each(NAMES)("buildx-kit on %s: bad input is exit 2 and one paragraph", 
     await badInput(rt, ["recipe"], "error: recipe needs a subcommand: export, import or check\n");
     await badInput(rt, ["recipe", "verify", "good.json"], 'error: recipe needs a subcommand: export, import or check (got "verify")\n');
     await badInput(rt, ["recipe", "check"], "error: recipe check needs a recipe file\n");
-    await badInput(rt, ["recipe", "export"], "error: recipe export takes one recipe file: buildx-kit recipe export FILE [--bake OUT]\n");
+    await badInput(rt, ["recipe", "export"], "error: recipe export needs at least one recipe file: buildx-kit recipe export FILE... [--bake OUT]\n");
+    await badInput(rt, ["recipe", "export", "a.json", "b.json", "--target", "x"],
+      "error: --target names the target of one recipe; with several, each target is named after its recipe\n");
     await badInput(rt, ["recipe", "import", "a.json", "b.json"],
-      "error: recipe import takes one bake file: buildx-kit recipe import BAKE.json [--target T] [--out FILE]\n");
+      "error: recipe import takes one bake file: buildx-kit recipe import BAKE [--target T] [--out FILE|DIR/]\n");
   });
 
   it("recipe files that are missing or do not parse name the file", async () => {
