@@ -451,6 +451,35 @@ describe.each(NAMES)("buildx-kit on %s: dry runs and recipes (no build)", (rt) =
   });
 });
 
+describe.skipIf(!engine.ok).each(NAMES)("buildx-kit on %s: bake files both ways (no build)", (rt) => {
+  it("recipe export of recipes in two folders into a third; recipe import of every target into a folder", async () => {
+    const root = await tempDir("bake-both");
+    for (const d of ["one", "two", "bake", "recipes"]) await mkdir(join(root, d), { recursive: true });
+    await writeFile(join(root, "one/r.json"), JSON.stringify({ recipe: 1, name: "web", options: { context: ".", output: "type=cacheonly" } }));
+    await writeFile(join(root, "two/r.json"), JSON.stringify({ recipe: 1, name: "web", options: { context: "app", output: "type=local,dest=out" } }));
+    const r = await bx(rt, ["recipe", "export", "one/r.json", "two/r.json", "--bake", "bake/docker-bake.json"], { cwd: root });
+    expect(r).toEqual({
+      code: 0, signal: null, stdout: "",
+      stderr: `info [bake-allow-left-out] buildx 0.20.0 and later ask for --allow=fs.read=${root}/one --allow=fs=${root}/two to reach outside ${root}/bake; this buildx (0.13.1) has no bake --allow, so the command leaves it out\n` +
+        `wrote bake/docker-bake.json: build it with cd ${root}/bake && docker buildx bake -f docker-bake.json\n`,
+    });
+    expect(JSON.parse(await readFile(join(root, "bake/docker-bake.json"), "utf8"))).toEqual({
+      group: { default: { targets: ["web", "web-2"] } },
+      target: { web: { context: "../one", output: ["type=cacheonly"] }, "web-2": { context: "../two/app", output: ["type=local,dest=../two/out"] } },
+    });
+    // Back: every target, one recipe each, paths from the bake file's folder to the recipes'.
+    await badInput(rt, ["recipe", "import", "bake/docker-bake.json"],
+      "error: bake/docker-bake.json has 2 targets (web, web-2): import them into a folder (--out DIR/) or choose one (--target NAME)\n", root);
+    const back = await bx(rt, ["recipe", "import", "bake/docker-bake.json", "--out", "recipes/"], { cwd: root });
+    expect(back).toEqual({ code: 0, signal: null, stdout: "", stderr: "wrote recipes/web.json (target web)\nwrote recipes/web-2.json (target web-2)\n" });
+    expect(JSON.parse(await readFile(join(root, "recipes/web-2.json"), "utf8")).options).toEqual({
+      context: "../two/app", file: "../two/app/Dockerfile", output: "type=local,dest=../two/out",
+    });
+    const one = await bx(rt, ["recipe", "import", "../bake/docker-bake.json", "--target", "web"], { cwd: join(root, "one") });
+    expect(JSON.parse(one.stdout).options).toEqual({ context: ".", file: "Dockerfile", output: "type=cacheonly" });
+  });
+});
+
 describe.each(NAMES)("buildx-kit on %s: doctor", (rt) => {
   it.skipIf(!engine.ok)("with the healthy engine: exit 0, the versions, the store, and each feature with why not", async () => {
     const r = await bx(rt, ["doctor"]);
