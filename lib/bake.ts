@@ -8,8 +8,13 @@
  * outputs, `provenance`/`sbom` as `attest` entries. What bake cannot say, and keys the installed
  * buildx's bake does not know (it would silently ignore them), are diagnostics, never silent drops.
  *
- * `fromBake(json, target?)` reads a bake JSON file back into a recipe, resolving groups and
+ * `fromBake(json, target?)` reads a bake JSON value back into a recipe, resolving groups and
  * `inherits` as bake does; a matrix, variables or interpolation are rejected with a clear message.
+ *
+ * `exportBake(files)` writes several recipes as one bake file (a target each, a `default` group),
+ * paths relative to the bake file's folder, with the `--allow` entitlements bake >= 0.20 asks for;
+ * `importBakeTargets(file)` reads JSON or HCL through `docker buildx bake --print` (the engine's
+ * own parser: variables, `inherits`, `matrix`), each target a recipe, paths rebased to its folder.
  */
 import * as host from "./host.ts";
 import { basename, dirname, isAbsolute, join, normalize, relative, resolve } from "./posix.ts";
