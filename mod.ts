@@ -118,7 +118,19 @@ export type {
   BakeTarget,
   ExportBakeOptions,
   FromBakeOptions,
+  ImportBakeOptions,
   ToBakeOptions,
 } from "./lib/bake.ts";
-export { BAKE_KEYS, exportBake, formatBake, fromBake, importBake, probeBakeKeys, toBake } from "./lib/bake.ts";
+export {
+  BAKE_FS_ENTITLEMENTS_SINCE,
+  BAKE_KEYS,
+  exportBake,
+  formatBake,
+  fromBake,
+  importBake,
+  importBakeTargets,
+  probeBakeKeys,
+  toBake,
+} from "./lib/bake.ts";
+export { githubOutputText, jobSummaryText, writeGithubResults, writeMetadataFiles } from "./lib/ci.ts";
 export { recipeSchema, renderRecipeSchema } from "./lib/schema.ts";

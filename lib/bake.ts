@@ -8,11 +8,16 @@
  * outputs, `provenance`/`sbom` as `attest` entries. What bake cannot say, and keys the installed
  * buildx's bake does not know (it would silently ignore them), are diagnostics, never silent drops.
  *
- * `fromBake(json, target?)` reads a bake JSON file back into a recipe, resolving groups and
+ * `fromBake(json, target?)` reads a bake JSON value back into a recipe, resolving groups and
  * `inherits` as bake does; a matrix, variables or interpolation are rejected with a clear message.
+ *
+ * `exportBake(files)` writes several recipes as one bake file (a target each, a `default` group),
+ * paths relative to the bake file's folder, with the `--allow` entitlements bake >= 0.20 asks for;
+ * `importBakeTargets(file)` reads JSON or HCL through `docker buildx bake --print` (the engine's
+ * own parser: variables, `inherits`, `matrix`), each target a recipe, paths rebased to its folder.
  */
 import * as host from "./host.ts";
-import { dirname, isAbsolute, join, normalize, relative, resolve } from "./posix.ts";
+import { basename, dirname, isAbsolute, join, normalize, relative, resolve } from "./posix.ts";
 import type { Capabilities } from "./capabilities.ts";
 import { formatCsv, parseAttributes } from "./csv.ts";
 import type { Diagnostic } from "./diagnostics.ts";
@@ -23,7 +28,8 @@ import { probe } from "./probe.ts";
 import { childPath, JsonSyntaxError, parseJsonWithPositions } from "./json.ts";
 import { applySets } from "./overrides.ts";
 import { capture } from "./spawn.ts";
-import { isRemote } from "./paths.ts";
+import { isRemote, mapPaths, rebase, visitPaths } from "./paths.ts";
+import { atLeast } from "./version.ts";
 import {
   loadRecipeFile,
   MAX_RECIPE_BYTES,
@@ -306,6 +312,11 @@ export interface BakeImport {
 export interface FromBakeOptions {
   /** The file's name, for messages. */
   readonly file?: string;
+  /**
+   * The value is `docker buildx bake --print`'s: variables, interpolation, escapes, `inherits` and
+   * `matrix` already evaluated by bake, so every string is literal.
+   */
+  readonly printed?: boolean;
 }
 
 /** Interpolation (`${...}`) or a directive (`%{...}`) in a bake string, or null; `$${`, `%%{` are literal. */
@@ -420,12 +431,13 @@ export function fromBake(json: string | object, target?: string, options: FromBa
   };
   const { merged, sources } = resolveTarget(name, []);
   const diagnostics: Diagnostic[] = [];
-  if ("variable" in value || "function" in value) {
+  if (!options.printed && ("variable" in value || "function" in value)) {
     diagnostics.push(diag("info", "bake-variables-ignored", null, "the file's variables and functions are not evaluated: values that use them are rejected"));
   }
 
   // Strings: escapes undone; interpolation cannot be carried into a recipe.
   const literal = (v: unknown, path: string): unknown => {
+    if (options.printed) return v;
     if (typeof v === "string") {
       const t = templateIn(v);
       if (t !== null) {
@@ -695,101 +707,291 @@ function printedKeys(stdout: string): string[] | null {
 // ---------------------------------------------------------------------------------------------
 // Files
 
-/** How to export a recipe file. */
+/** How to export recipe files. */
 export interface ExportBakeOptions extends ToBakeOptions {
   /** Where to write the bake file; absent: not written (the text is returned). */
   readonly out?: string;
   /** Replace an existing `out`. */
   readonly overwrite?: boolean;
-  /** `--set` overrides applied before exporting. */
+  /** `--set` overrides applied before exporting (to every recipe). */
   readonly set?: readonly string[];
-  /** For probing the bake keys (absent `bakeKeys`): the machine, and its environment. */
+  /**
+   * Without `out`: the folder the bake file's relative paths are written for (where it will be
+   * saved and bake run). Default: the working directory.
+   */
+  readonly cwd?: string;
+  /** For probing the bake keys (absent `bakeKeys`) and the buildx version: the machine, and its environment. */
   readonly capabilities?: Capabilities;
   readonly env?: Readonly<Record<string, string | undefined>>;
 }
 
 /** What `exportBake` made. */
 export interface BakeFileExport extends BakeExport {
+  /** Every target written, one per recipe, in the order given (the `default` group holds them all). */
+  readonly targets: readonly string[];
   /** The bake file's text. */
   readonly text: string;
   /** The file written (absolute), or null. */
   readonly file: string | null;
-  /** The folder to run bake in: relative paths in the bake file resolve against it (the recipe's folder). */
+  /** The folder to run bake in: the bake file's own (or `cwd`); every relative path in the file resolves against it. */
   readonly cwd: string;
+  /**
+   * The entitlements bake (buildx >= 0.20) asks for to read or write outside `cwd`:
+   * `fs.read=PATH`, `fs.write=PATH`, `fs=PATH` for both.
+   */
+  readonly allow: readonly string[];
   /** The command that builds it: run it in `cwd`. */
   readonly command: readonly string[];
 }
 
-/**
- * Exports a recipe file as a bake file (`buildx-kit recipe export FILE [--bake OUT]`): probes
- * which keys the installed buildx's bake knows (unless `bakeKeys` is given), translates, and
- * writes `out` atomically when given. Throws `RecipeError` for an invalid recipe, one whose plan
- * has errors (push without a tag, ...), or an existing `out` without `overwrite`. Relative paths stay as they are, so bake must run in the
- * recipe's folder (`cwd`); a diagnostic says so when `out` is elsewhere.
- */
-export async function exportBake(path: string, options: ExportBakeOptions = {}): Promise<BakeFileExport> {
-  const loaded = await loadRecipeFile(path);
-  let recipe = loaded.recipe;
-  if (options.set?.length) recipe = { ...recipe, options: applySets(recipeOptions(recipe), options.set) };
-  const bakeKeys = options.bakeKeys !== undefined
-    ? options.bakeKeys
-    : await probeBakeKeys({
-      capabilities: options.capabilities ?? await probe({ inspect: false, ...(options.env ? { env: options.env } : {}) }),
-      ...(options.env ? { env: options.env } : {}),
-    });
-  const exported = toBake(recipe, { ...options, bakeKeys, dir: loaded.dir });
-  // A recipe that cannot build makes a bake file that cannot either: nothing is written.
-  const errors = exported.diagnostics.filter((d) => d.level === "error");
-  if (errors.length) {
-    throw new RecipeError(errors.map((d) => ({
-      file: path, path: d.option ? `options.${d.option}` : "options", code: d.code,
-      message: `${d.message}${d.hint ? ` (hint: ${d.hint})` : ""}`,
-    })), "cannot export");
-  }
-  const text = formatBake(exported.bake);
-  const diagnostics = [...exported.diagnostics];
-  let file: string | null = null;
-  if (options.out !== undefined) {
-    const outDir = dirname(resolve(options.out));
-    if (outDir !== loaded.dir) {
-      diagnostics.push(diag("info", "bake-run-in-recipe-folder", null,
-        `relative paths in the bake file are the recipe's: run bake in ${loaded.dir}`,
-        `cd ${loaded.dir} && docker buildx bake -f ${relative(loaded.dir, resolve(options.out))}`));
+/** The buildx release whose bake asks for `--allow fs.read=`/`fs.write=` to go outside its folder. */
+export const BAKE_FS_ENTITLEMENTS_SINCE = "0.20.0";
+
+/** `path` itself, or the nearest folder above it that exists, symbolic links resolved: as bake checks a path. */
+async function nearestExisting(path: string): Promise<string> {
+  for (let p = path; ; p = dirname(p)) {
+    try {
+      return await host.realPath(p);
+    } catch {
+      if (p === "/" || dirname(p) === p) return p;
     }
-    file = await writeFileAtomic(options.out, text, { overwrite: options.overwrite ?? false });
   }
-  return {
-    ...exported, diagnostics, text, file, cwd: loaded.dir,
-    command: ["docker", "buildx", "bake", "-f", file ? relative(loaded.dir, file) || file : "-", exported.target],
-  };
+}
+
+function isInside(path: string, dir: string): boolean {
+  return path === dir || dir === "/" || path.startsWith(`${dir}/`);
 }
 
 /**
- * Imports a bake JSON file (`buildx-kit recipe import BAKE.json [--target T]`): the target (or the
- * default group's one target) as a recipe. Throws `RecipeError` with what cannot be carried over.
+ * The `--allow` entitlements bake asks for, for the targets' local paths outside `dir` (read:
+ * context, Dockerfile, named contexts, cache sources, secret files; write: file outputs and
+ * cache destinations), each at the nearest existing folder as bake checks it.
  */
-export async function importBake(path: string, options: { target?: string } = {}): Promise<BakeImport> {
-  const bad = (message: string): never => {
-    throw new RecipeError([{ file: path, path: "", code: "unreadable", message }], "cannot import");
+async function fsEntitlements(all: readonly BuildOptions[], dir: string): Promise<string[]> {
+  const reads = new Set<string>();
+  const writes = new Set<string>();
+  for (const options of all) {
+    const found: [string, boolean][] = [];
+    visitPaths(options, (path, written) => {
+      if (path !== "" && path !== "-" && !isRemote(path)) found.push([path, written]);
+      return path;
+    });
+    for (const [path, written] of found) {
+      const abs = resolve(dir, path);
+      if (isInside(abs, dir)) continue;
+      (written ? writes : reads).add(await nearestExisting(abs));
+    }
+  }
+  // Only the outermost of nested paths; a path both read and written is fs=.
+  const outermost = (set: Set<string>) => [...set].sort((a, b) => a.length - b.length || (a < b ? -1 : 1))
+    .filter((p, i, list) => !list.slice(0, i).some((q) => isInside(p, q)));
+  const r = outermost(reads);
+  const w = outermost(writes);
+  const both = r.filter((p) => w.includes(p));
+  return [
+    ...both.map((p) => `fs=${p}`),
+    ...r.filter((p) => !both.includes(p)).map((p) => `fs.read=${p}`),
+    ...w.filter((p) => !both.includes(p)).map((p) => `fs.write=${p}`),
+  ].sort((a, b) => (a.slice(a.indexOf("=") + 1) < b.slice(b.indexOf("=") + 1) ? -1 : 1));
+}
+
+/**
+ * Exports recipe files as one bake file (`buildx-kit recipe export FILE... [--bake OUT]`): one
+ * target per recipe (named after it, made unique) and a `default` group of them all, every
+ * relative path rewritten against the bake file's folder so `docker buildx bake -f FILE` runs
+ * there; probes which keys the installed buildx's bake knows (unless `bakeKeys` is given),
+ * translates, and writes `out` atomically when given. `allow` and `command` carry the `--allow`
+ * entitlements bake >= 0.20 asks for to reach outside that folder. Throws `RecipeError` for an
+ * invalid recipe, one whose plan has errors (push without a tag, ...), or an existing `out`
+ * without `overwrite`.
+ */
+export async function exportBake(paths: string | readonly string[], options: ExportBakeOptions = {}): Promise<BakeFileExport> {
+  const files = typeof paths === "string" ? [paths] : [...paths];
+  if (files.length === 0) throw new TypeError("exportBake needs at least one recipe file");
+  const loaded = await Promise.all(files.map((f) => loadRecipeFile(f)));
+  const wanted = options.out !== undefined ? dirname(resolve(options.out)) : resolve(options.cwd ?? host.cwd());
+  const bakeDir = await host.realPath(wanted).catch(() => wanted);
+  const capabilities = options.capabilities ??
+    (options.bakeKeys === undefined ? await probe({ inspect: false, ...(options.env ? { env: options.env } : {}) }) : undefined);
+  const bakeKeys = options.bakeKeys !== undefined
+    ? options.bakeKeys
+    : await probeBakeKeys({ ...(capabilities ? { capabilities } : {}), ...(options.env ? { env: options.env } : {}) });
+
+  const many = files.length > 1;
+  const taken = new Set<string>(many ? ["default"] : []);
+  const unique = (base: string): string => {
+    let name = base;
+    for (let n = 2; taken.has(name); n++) name = `${base}-${n}`;
+    taken.add(name);
+    return name;
   };
-  if (/\.hcl$/i.test(path)) bad("is HCL; import reads bake JSON: convert it with docker buildx bake --print -f FILE TARGET > bake.json");
+  const targets: Record<string, BakeTarget> = {};
+  const names: string[] = [];
+  const diagnostics: Diagnostic[] = [];
+  const problems: RecipeProblem[] = [];
+  const rebased: BuildOptions[] = [];
+  loaded.forEach((l, i) => {
+    let recipe = l.recipe;
+    let opts = recipeOptions(recipe);
+    if (options.set?.length) opts = applySets(opts, options.set);
+    // Paths were the recipe's (its folder); now the bake file's.
+    opts = mapPaths(opts, (p) => rebase(p, l.dir, bakeDir));
+    recipe = { ...recipe, options: opts };
+    rebased.push(opts);
+    const base = !many && options.target !== undefined
+      ? options.target
+      : sanitizeTarget(recipe.name ?? basename(l.path).replace(/\.json$/i, ""));
+    const name = unique(base);
+    names.push(name);
+    const exported = toBake(recipe, { bakeKeys, dir: bakeDir, target: name });
+    for (const d of exported.diagnostics) {
+      if (d.level === "error") {
+        problems.push({ file: files[i]!, path: d.option ? `options.${d.option}` : "options", code: d.code, message: `${d.message}${d.hint ? ` (hint: ${d.hint})` : ""}` });
+      } else if (!(many && i > 0 && d.code === "bake-keys-unchecked")) {
+        diagnostics.push(many && d.code !== "bake-keys-unchecked" ? { ...d, message: `target ${name}: ${d.message}` } : d);
+      }
+    }
+    Object.assign(targets, exported.bake.target);
+  });
+  // A recipe that cannot build makes a bake file that cannot either: nothing is written.
+  if (problems.length) throw new RecipeError(problems, "cannot export");
+
+  const single = names.length === 1 ? names[0]! : null;
+  const bake: BakeFile = single === "default" ? { target: targets } : { group: { default: { targets: names } }, target: targets };
+  const text = formatBake(bake);
+  const allow = await fsEntitlements(rebased, bakeDir);
+  const version = capabilities?.buildxVersion ?? null;
+  const allowFlags = allow.length && (version === null || atLeast(version, BAKE_FS_ENTITLEMENTS_SINCE));
+  if (allow.length && !allowFlags) {
+    diagnostics.push(diag("info", "bake-allow-left-out", null,
+      `buildx ${BAKE_FS_ENTITLEMENTS_SINCE} and later ask for ${allow.map((a) => `--allow=${a}`).join(" ")} to reach outside ${bakeDir}; this buildx (${version}) has no bake --allow, so the command leaves it out`));
+  }
+  let file: string | null = null;
+  if (options.out !== undefined) file = await writeFileAtomic(options.out, text, { overwrite: options.overwrite ?? false });
+  return {
+    bake, target: single ?? "default", targets: names, diagnostics, text, file, cwd: bakeDir, allow,
+    command: [
+      "docker", "buildx", "bake", ...(allowFlags ? allow.map((a) => `--allow=${a}`) : []),
+      "-f", file ? relative(bakeDir, file) || file : "-", ...(single ? [single] : []),
+    ],
+  };
+}
+
+/** How to import a bake file. */
+export interface ImportBakeOptions {
+  /** A target or group (default: every target of the file). */
+  readonly target?: string;
+  /** The folder the recipes will be saved in: their relative paths are written for it. Default: the working directory. */
+  readonly dir?: string;
+  /** For running `docker buildx bake --print`: the machine, and its environment. */
+  readonly capabilities?: Capabilities;
+  readonly env?: Readonly<Record<string, string | undefined>>;
+}
+
+/** The names of a bake file's targets and groups, read without evaluating it (JSON keys; HCL block labels). */
+function declaredNames(text: string, hcl: boolean): { targets: string[]; groups: string[] } | null {
+  if (hcl) {
+    const labels = (kind: string) => [...text.matchAll(new RegExp(`^\\s*${kind}\\s+"([^"]+)"\\s*\\{`, "gm"))].map((m) => m[1]!);
+    return { targets: [...new Set(labels("target"))], groups: [...new Set(labels("group"))] };
+  }
+  try {
+    const value = JSON.parse(text) as unknown;
+    if (!isRecord(value)) return null;
+    return { targets: isRecord(value.target) ? Object.keys(value.target) : [], groups: isRecord(value.group) ? Object.keys(value.group) : [] };
+  } catch {
+    return null; // bake says what is wrong with it
+  }
+}
+
+/**
+ * Imports a bake file, JSON or HCL (`buildx-kit recipe import BAKE [--target T] [--out DIR/]`):
+ * `docker buildx bake --print` evaluates it in its folder (variables, functions, `inherits` and
+ * `matrix` as the installed buildx's bake does them), and each target printed becomes a recipe,
+ * its relative paths rewritten from the bake file's folder to `dir`. Without `target`, every
+ * target of the file. Keys the installed bake dropped are warnings; what a recipe cannot hold is a
+ * `RecipeError`.
+ */
+export async function importBakeTargets(path: string, options: ImportBakeOptions = {}): Promise<BakeImport[]> {
+  const bad = (message: string, code = "unreadable", at = ""): never => {
+    throw new RecipeError([{ file: path, path: at, code, message }], "cannot import");
+  };
   let text: string;
+  let real: string;
   try {
     const info = await host.stat(path);
     if (info.size > MAX_RECIPE_BYTES) bad(`is ${(info.size / 1024 / 1024).toFixed(1)} MiB; a bake file to import is at most 1 MiB`);
     text = await host.readText(path);
+    real = await host.realPath(path);
   } catch (e) {
     if (e instanceof RecipeError) throw e;
     return bad((e as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : `cannot be read (${(e as Error).message})`);
   }
-  const imported = fromBake(text, options.target, { file: path });
-  const dir = dirname(resolve(path));
-  return {
-    ...imported,
-    diagnostics: [
-      ...imported.diagnostics,
-      diag("info", "bake-paths-from-bake-folder", null,
-        `relative paths come from the bake file, where they resolve against the folder bake runs in (usually ${dir}): save the recipe there`),
-    ],
-  };
+  const bakeDir = dirname(real);
+  const hcl = !/\.json$/i.test(real);
+  const declared = declaredNames(text, hcl);
+  // A matrix names targets only bake can tell: then bake says whether the target exists.
+  const matrix = /\bmatrix\b/.test(text);
+  if (declared && !matrix && options.target !== undefined && !declared.targets.includes(options.target) && !declared.groups.includes(options.target)) {
+    bad(`no target or group "${options.target}" (targets: ${declared.targets.join(", ")}${declared.groups.length ? `; groups: ${declared.groups.join(", ")}` : ""})`, "bake", "target");
+  }
+  if (declared && declared.targets.length === 0) bad("the bake file has no targets", "bake", "target");
+  const names = options.target !== undefined ? [options.target] : declared?.targets ?? [];
+  const command = options.capabilities?.buildxCommand ?? ["docker", "buildx"];
+  const printed = await capture([...command, "bake", "--print", "-f", basename(real), ...names], {
+    cwd: bakeDir, env: { ...(options.env ?? host.env()) }, timeoutMs: 60_000,
+  });
+  let value: unknown = null;
+  try {
+    value = printed.code === 0 ? JSON.parse(printed.stdout) : null;
+  } catch {
+    value = null;
+  }
+  if (!isRecord(value) || !isRecord(value.target)) {
+    const why = printed.stderr.split("\n").map((l) => l.trim()).filter((l) => l.startsWith("ERROR:")).join("; ") ||
+      printed.stderr.trim().split("\n").pop() || `exit code ${printed.code}`;
+    return bad(`docker buildx bake --print could not read it: ${why}`, "bake-print");
+  }
+  // Keys the installed bake does not know: older buildx drops them from --print without a word.
+  let source: Record<string, unknown> | null = null;
+  if (!hcl) {
+    try {
+      const parsed = JSON.parse(text) as unknown;
+      if (isRecord(parsed) && isRecord(parsed.target)) source = parsed.target;
+    } catch { /* bake read it */ }
+  }
+  const dir = resolve(options.dir ?? host.cwd());
+  const recipeDir = await host.realPath(dir).catch(() => dir);
+  const imports: BakeImport[] = [];
+  for (const [name, target] of Object.entries(value.target)) {
+    const one = fromBake({ target: { [name]: target } }, name, { file: path, printed: true });
+    const diagnostics: Diagnostic[] = [...one.diagnostics];
+    const own = source?.[name];
+    if (isRecord(own) && isRecord(target)) {
+      for (const [key, v] of Object.entries(own)) {
+        if (v === null || key === "inherits" || key === "matrix" || key === "name" || key in target) continue;
+        diagnostics.push(diag("warning", "bake-key-unknown-to-buildx", null,
+          `target ${name}: this buildx's bake does not know the key "${key}" (bake --print left it out): not in the recipe`,
+          "upgrade buildx, or write the option in the recipe"));
+      }
+    }
+    const options2 = mapPaths(one.recipe.options, (p) => rebase(p, bakeDir, recipeDir));
+    imports.push({ ...one, recipe: { ...one.recipe, options: options2 }, diagnostics });
+  }
+  return imports;
+}
+
+/**
+ * Imports one target of a bake file, JSON or HCL (see `importBakeTargets`): `target` (a target,
+ * or a group or matrix of one target), else the file's only target. Throws `RecipeError` when
+ * there are several, or with what cannot be carried over.
+ */
+export async function importBake(path: string, options: ImportBakeOptions = {}): Promise<BakeImport> {
+  const all = await importBakeTargets(path, options);
+  if (all.length !== 1) {
+    throw new RecipeError([{
+      file: path, path: "target", code: "bake",
+      message: `${options.target !== undefined ? `"${options.target}" makes` : "the bake file has"} ${all.length} targets (${all.map((i) => i.target).join(", ")}); a recipe is one build: choose one (CLI: --target NAME), or import them all into a folder (CLI: --out DIR/)`,
+    }], "cannot import");
+  }
+  return all[0]!;
 }

@@ -89,21 +89,27 @@ ${Object.values(FLAGS).map((r) => `  ${`${r.short ? `${r.short}, ` : "    "}${r.
 Asks for each option of a build, checks the combination as you answer, then runs it, saves it as
 a recipe, or prints the command. --from starts from a saved recipe's answers. Ctrl-C leaves
 without writing anything (exit 130).`,
-  run: `usage: buildx-kit run RECIPE... [--set KEY=VALUE]... [--dry-run [--offline]] [--json]
+  run: `usage: buildx-kit run RECIPE... [--set KEY=VALUE]... [--dry-run [--offline]] [--json] [--metadata-file DIR]
 
 Rebuilds saved recipes; several build concurrently. Relative paths in a recipe resolve against
 the recipe's folder.
   --set KEY=VALUE   override an option: --set tag=api:1.2, --set buildArg.VERSION=1.2
   --dry-run         everything but the builds: check against this machine, print the commands
   --offline         with --dry-run: plan without looking at this machine
-  --json            print the results as JSON`,
+  --json            print the results as JSON
+  --metadata-file DIR  write each recipe's build metadata to DIR/NAME.json
+With GITHUB_OUTPUT set, each recipe's NAME-digest, NAME-image-names and NAME-metadata are
+appended to it; with GITHUB_STEP_SUMMARY set, a table of the results.`,
   recipe: `usage: buildx-kit recipe <export|import|check> ...
 
   recipe check FILE... [--set K=V]     validate recipes (exit 2 on problems, each with its path)
-  recipe export FILE [--bake OUT] [--target NAME] [--set K=V] [--force]
-                                       write the recipe as docker-bake.json (stdout without --bake)
-  recipe import BAKE.json [--target T] [--out FILE] [--force]
-                                       turn a bake file's target into a recipe (stdout without --out)`,
+  recipe export FILE... [--bake OUT] [--target NAME] [--set K=V] [--force]
+                                       write the recipes as one docker-bake.json, a target each and
+                                       a default group, paths relative to OUT's folder (stdout
+                                       without --bake)
+  recipe import BAKE [--target T] [--out FILE|DIR/] [--force]
+                                       turn a bake file's targets (JSON or HCL, read by docker
+                                       buildx bake --print) into recipes (stdout without --out)`,
   doctor: `usage: buildx-kit doctor [--json]
 
 Reports docker, the daemon, buildx, the builder, its platforms, the image store, and which

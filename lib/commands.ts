@@ -3,7 +3,7 @@
  * work is in lib/recipe.ts and lib/bake.ts; this reads flags and prints.
  */
 import { cwd } from "./host.ts";
-import { resolve } from "./posix.ts";
+import { dirname, resolve } from "./posix.ts";
 import { formatDiagnostic } from "./diagnostics.ts";
 import { commandIn } from "./shell.ts";
 import type { CliIO } from "./cli.ts";
@@ -21,20 +21,23 @@ export interface RunArgs {
   readonly dryRun: boolean;
   readonly offline: boolean;
   readonly json: boolean;
+  /** `--metadata-file DIR`: one `<name>.json` per recipe built. */
+  readonly metadataDir: string | null;
 }
 
 /** Reads `RECIPE... [--set K=V]... [--dry-run [--offline]] [--json]`; throws UsageError on an unknown flag. Files may be none. */
 export function parseRunArgs(args: readonly string[]): RunArgs {
-  const { flags, sets, rest } = takeFlags(args, ["--dry-run", "--offline", "--json"], ["--set"]);
+  const { flags, sets, rest } = takeFlags(args, ["--dry-run", "--offline", "--json"], ["--set", "--metadata-file"]);
   if (flags["--offline"] && !flags["--dry-run"]) throw new UsageError("--offline plans without looking at this machine, so it goes with --dry-run only");
   const unknown = rest.find((a) => a.startsWith("-"));
   if (unknown) throw new UsageError(`run does not know ${unknown} (buildx-kit run --help lists its options)`);
-  return { files: rest, sets, dryRun: Boolean(flags["--dry-run"]), offline: Boolean(flags["--offline"]), json: Boolean(flags["--json"]) };
+  const metadataDir = typeof flags["--metadata-file"] === "string" ? flags["--metadata-file"] : null;
+  return { files: rest, sets, dryRun: Boolean(flags["--dry-run"]), offline: Boolean(flags["--offline"]), json: Boolean(flags["--json"]), metadataDir };
 }
 
 /** `buildx-kit run RECIPE... [--set K=V]... [--dry-run [--offline]] [--json]`: 0 when every build succeeded, else 1. */
 export async function runCommand(args: string[], io: CliIO): Promise<number> {
-  const { files: rest, sets, dryRun, offline, json } = parseRunArgs(args);
+  const { files: rest, sets, dryRun, offline, json, metadataDir } = parseRunArgs(args);
   const flags = { "--dry-run": dryRun, "--offline": offline, "--json": json };
   if (rest.length === 0) throw new UsageError("run needs at least one recipe file: buildx-kit run RECIPE.json");
   // The probe waits on the daemon's socket and small files while the recipe code loads.
@@ -70,6 +73,12 @@ export async function runCommand(args: string[], io: CliIO): Promise<number> {
       }
       else io.err(`${label}failed: ${r.error?.message ?? "unknown error"}`);
     }
+  }
+  // For CI: GitHub's step outputs and job summary (when its variables are set), metadata files.
+  if (io.env.GITHUB_OUTPUT || io.env.GITHUB_STEP_SUMMARY || metadataDir !== null) {
+    const { writeGithubResults, writeMetadataFiles } = await import("./ci.ts");
+    await writeGithubResults(results, io.env);
+    if (metadataDir !== null) await writeMetadataFiles(results, resolve(io.cwd, metadataDir));
   }
   if (results.some((r) => (r.error as { interrupted?: boolean } | null)?.interrupted)) return EXIT.interrupted;
   return results.every((r) => r.ok) ? EXIT.ok : EXIT.failed;
@@ -109,12 +118,16 @@ async function check(args: string[], io: CliIO): Promise<number> {
 
 async function exportCommand(args: string[], io: CliIO): Promise<number> {
   const { flags, sets, rest } = takeFlags(args, ["--force"], ["--bake", "--target", "--set"]);
-  if (rest.length !== 1) throw new UsageError("recipe export takes one recipe file: buildx-kit recipe export FILE [--bake OUT]");
+  if (rest.length === 0) throw new UsageError("recipe export needs at least one recipe file: buildx-kit recipe export FILE... [--bake OUT]");
+  if (rest.length > 1 && typeof flags["--target"] === "string") {
+    throw new UsageError("--target names the target of one recipe; with several, each target is named after its recipe");
+  }
   const { exportBake } = await import("./bake.ts");
   const out = typeof flags["--bake"] === "string" ? fileArg(io, flags["--bake"]) : undefined;
-  const exported = await exportBake(fileArg(io, rest[0]!), {
+  const exported = await exportBake(rest.map((f) => fileArg(io, f)), {
     set: sets,
     env: io.env,
+    cwd: io.cwd,
     ...(out ? { out, overwrite: Boolean(flags["--force"]) } : {}),
     ...(typeof flags["--target"] === "string" ? { target: flags["--target"] } : {}),
   });
@@ -126,16 +139,32 @@ async function exportCommand(args: string[], io: CliIO): Promise<number> {
 
 async function importCommand(args: string[], io: CliIO): Promise<number> {
   const { flags, rest } = takeFlags(args, ["--force"], ["--target", "--out"]);
-  if (rest.length !== 1) throw new UsageError("recipe import takes one bake file: buildx-kit recipe import BAKE.json [--target T] [--out FILE]");
-  const { importBake } = await import("./bake.ts");
+  if (rest.length !== 1) throw new UsageError("recipe import takes one bake file: buildx-kit recipe import BAKE [--target T] [--out FILE|DIR/]");
+  const { importBakeTargets } = await import("./bake.ts");
   const { formatRecipe, saveRecipe } = await import("./recipe.ts");
-  const imported = await importBake(fileArg(io, rest[0]!), typeof flags["--target"] === "string" ? { target: flags["--target"] } : {});
-  for (const d of imported.diagnostics) if (d.level !== "info") io.err(formatDiagnostic(d));
-  if (typeof flags["--out"] === "string") {
-    await saveRecipe(fileArg(io, flags["--out"]), imported.recipe, { overwrite: Boolean(flags["--force"]) });
-    io.err(`wrote ${flags["--out"]} (target ${imported.target})`);
-  } else {
-    io.out(formatRecipe(imported.recipe));
+  const host = await import("./host.ts");
+  const out = typeof flags["--out"] === "string" ? flags["--out"] : null;
+  // --out DIR/ (or an existing folder): one recipe per target in it.
+  const intoDir = out !== null && (out.endsWith("/") || await host.stat(resolve(io.cwd, out)).then((s) => s.isDirectory, () => false));
+  const recipeDir = out === null ? io.cwd : intoDir ? resolve(io.cwd, out) : dirname(resolve(io.cwd, out));
+  const imports = await importBakeTargets(fileArg(io, rest[0]!), {
+    dir: recipeDir,
+    env: io.env,
+    ...(typeof flags["--target"] === "string" ? { target: flags["--target"] } : {}),
+  });
+  for (const i of imports) for (const d of i.diagnostics) if (d.level !== "info") io.err(formatDiagnostic(d));
+  if (!intoDir && imports.length !== 1) {
+    throw new UsageError(`${rest[0]} has ${imports.length} targets (${imports.map((i) => i.target).join(", ")}): import them into a folder (--out DIR/) or choose one (--target NAME)`);
+  }
+  if (out === null) {
+    io.out(formatRecipe(imports[0]!.recipe));
+    return EXIT.ok;
+  }
+  if (intoDir) await host.makeDir(recipeDir);
+  for (const i of imports) {
+    const shown = intoDir ? `${out.replace(/\/+$/, "")}/${i.target.replace(/[^A-Za-z0-9_.-]/g, "_")}.json` : out;
+    await saveRecipe(fileArg(io, shown), i.recipe, { overwrite: Boolean(flags["--force"]) });
+    io.err(`wrote ${shown} (target ${i.target})`);
   }
   return EXIT.ok;
 }

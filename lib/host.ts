@@ -25,7 +25,7 @@ interface DenoApi {
   kill(pid: number, signal: string): void;
   readFile(path: string): Promise<Uint8Array>;
   readTextFile(path: string): Promise<string>;
-  writeTextFile(path: string, text: string, options?: { mode?: number; createNew?: boolean }): Promise<void>;
+  writeTextFile(path: string, text: string, options?: { mode?: number; createNew?: boolean; append?: boolean }): Promise<void>;
   stat(path: string): Promise<{ isFile: boolean; isDirectory: boolean; size: number; mtime: Date | null; ino: number | null; mode: number | null }>;
   open(path: string): Promise<{ read(into: Uint8Array): Promise<number | null>; close(): void }>;
   mkdir(path: string, options: { recursive: boolean }): Promise<void>;
@@ -294,6 +294,12 @@ export async function listDir(path: string): Promise<string[]> {
 export async function writeText(path: string, text: string, mode?: number): Promise<void> {
   if (deno) await deno.writeTextFile(path, text, mode === undefined ? {} : { mode });
   else await (await fs()).writeFile(path, text, mode === undefined ? {} : { mode });
+}
+
+/** Appends to a file, creating it when missing (as a shell's `>>`). */
+export async function appendText(path: string, text: string): Promise<void> {
+  if (deno) await deno.writeTextFile(path, text, { append: true });
+  else await (await fs()).appendFile(path, text);
 }
 
 /** Makes a folder and the folders above it that are missing. */

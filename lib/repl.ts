@@ -281,6 +281,10 @@ export async function startRepl(options: ReplOptions = {}): Promise<number> {
           write((e as Error).message);
           return true;
         }
+        if (run.metadataDir !== null) {
+          write(".run does not write metadata files: the result's metadata is in .run --json; buildx-kit run --metadata-file DIR writes them");
+          return true;
+        }
         if (run.files.length !== 1) {
           write(run.files.length ? `.run takes one recipe file (got ${run.files.length}); buildx-kit run builds several at once` : ".run needs a recipe file");
           return true;

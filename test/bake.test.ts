@@ -17,6 +17,7 @@ import {
   formatBake,
   fromBake,
   importBake,
+  importBakeTargets,
   probeBakeKeys,
   toBake,
 } from "../lib/bake.ts";
@@ -25,6 +26,7 @@ import type { Diagnostic } from "../lib/diagnostics.ts";
 import { FLAGS, type FlagRow } from "../lib/flags.ts";
 import type { BuildOptions } from "../lib/options.ts";
 import { plan } from "../lib/plan.ts";
+import { UNKNOWN_CAPABILITIES } from "../lib/capabilities.ts";
 import { probe } from "../lib/probe.ts";
 import { atLeast } from "../lib/version.ts";
 import { makeRecipe, type Recipe, RecipeError, runRecipe, runRecipes, saveRecipe } from "../lib/recipe.ts";
@@ -311,12 +313,25 @@ describe("bake -> recipe", () => {
     ].join("\n"));
   });
 
-  it("importBake reads a file; HCL is pointed at bake --print", async () => {
-    const dir = await tempDir();
-    await writeFile(join(dir, "docker-bake.json"), JSON.stringify(file));
-    expect((await importBake(join(dir, "docker-bake.json"), { target: "worker" })).recipe.name).toBe("worker");
-    await expect(importBake(join(dir, "docker-bake.hcl"))).rejects.toThrow("is HCL; import reads bake JSON: convert it with docker buildx bake --print -f FILE TARGET > bake.json");
-    await expect(importBake(join(dir, "nope.json"))).rejects.toThrow("nope.json: no such file");
+  it("printed objects (bake 0.20+ prints ssh, secret, cache and output entries so) become CSV strings", () => {
+    const printed = {
+      target: {
+        app: {
+          context: ".", dockerfile: "Dockerfile",
+          secret: [{ id: "x", src: "f" }, { id: "e", env: "E" }],
+          ssh: [{ id: "default" }],
+          "cache-from": [{ type: "local", src: "c" }],
+          "cache-to": [{ type: "local", dest: "c", mode: "max" }],
+          output: [{ type: "local", dest: "out" }],
+          args: { A: "${literal}" },
+        },
+      },
+    };
+    expect(fromBake(printed, "app", { printed: true }).recipe.options).toEqual({
+      context: ".", file: "Dockerfile", buildArg: { A: "${literal}" },
+      cacheFrom: "type=local,src=c", cacheTo: "type=local,dest=c,mode=max", output: "type=local,dest=out",
+      secret: ["id=x,src=f", "id=e,env=E"], ssh: "id=default",
+    });
   });
 });
 
@@ -427,6 +442,109 @@ describe.skipIf(!engine.ok)("against the installed buildx", () => {
     expect({ context: ".", file: "Dockerfile", ...ours }).toEqual(theirs);
   });
 
+  it("recipes in two folders exported into a third: docker buildx bake there builds both, and --print gives the targets back", async () => {
+    const root = await tempDir();
+    const id = Math.random().toString(36).slice(2, 8);
+    for (const d of ["one", "two/ctx", "bake"]) await mkdir(join(root, d), { recursive: true });
+    await writeFile(join(root, "one/Dockerfile"), `FROM ${BASE_IMAGE}\nARG V\nLABEL v=$V\n`);
+    await writeFile(join(root, "two/ctx/Dockerfile"), `FROM ${BASE_IMAGE}\nARG W\nRUN --mount=type=secret,id=t,required=true test "$(cat /run/secrets/t)" = tok\nLABEL w=$W\n`);
+    await writeFile(join(root, "two/tok.txt"), "tok");
+    const tags = [`bake-test/one-${id}:1`, `bake-test/two-${id}:1`];
+    images.push(...tags);
+    await saveRecipe(join(root, "one/r.json"), makeRecipe({ context: ".", tag: tags[0], buildArg: { V: "one" }, label: { from: "one" } }, { name: "one" }));
+    await saveRecipe(join(root, "two/r.json"), makeRecipe({ context: "ctx", tag: tags[1], buildArg: { W: "two" }, secret: "id=t,src=tok.txt", cacheTo: "type=local,dest=cache" }, { name: "two" }));
+    const exported = await exportBake([join(root, "one/r.json"), join(root, "two/r.json")], { out: join(root, "bake/docker-bake.json") });
+    expect(exported.cwd).toBe(join(root, "bake"));
+    await bake(join(root, "bake"), ["-f", "docker-bake.json"]);
+    const labels = async (tag: string) => JSON.parse((await exec("docker", ["image", "inspect", "--format", "{{json .Config.Labels}}", tag])).stdout);
+    expect(await labels(tags[0]!)).toEqual({ from: "one", v: "one" });
+    expect(await labels(tags[1]!)).toEqual({ w: "two" });
+    expect(await readdir(join(root, "two/cache"))).toContain("index.json");
+    const printed = JSON.parse((await bake(join(root, "bake"), ["--print", "-f", "docker-bake.json"])).stdout);
+    expect(printed.group.default.targets).toEqual(["one", "two"]);
+    for (const name of ["one", "two"]) {
+      expect({ dockerfile: "Dockerfile", ...exported.bake.target[name] }).toEqual(printed.target[name]);
+    }
+  });
+
+  it("an HCL file with inherits and a matrix imports, one recipe per target, and the recipes build what bake builds", async () => {
+    const root = await tempDir();
+    const id = Math.random().toString(36).slice(2, 8);
+    await mkdir(join(root, "bake/src"), { recursive: true });
+    await mkdir(join(root, "recipes"));
+    await writeFile(join(root, "bake/src/Dockerfile"), `FROM ${BASE_IMAGE}\nARG V\nARG BASE\nRUN --mount=type=secret,id=t,required=true test "$(cat /run/secrets/t)" = tok\nLABEL v=$V base=$BASE\n`);
+    await writeFile(join(root, "bake/tok.txt"), "tok");
+    await writeFile(join(root, "bake/docker-bake.hcl"), [
+      `variable "ID" { default = "${id}" }`,
+      `target "base" {`,
+      `  context = "src"`,
+      `  args = { BASE = "yes", V = "base" }`,
+      `  labels = { "org.example.kind" = "base" }`,
+      `  secret = ["id=t,src=tok.txt"]`,
+      `  tags = ["bake-test/hcl-base-\${ID}:1"]`,
+      `}`,
+      `target "app" {`,
+      `  inherits = ["base"]`,
+      `  name = "app-\${v}"`,
+      `  matrix = { v = ["a", "b"] }`,
+      `  args = { V = v }`,
+      `  labels = { "org.example.kind" = "app" }`,
+      `  tags = ["bake-test/hcl-\${v}-\${ID}:1"]`,
+      `}`,
+      ``,
+    ].join("\n"));
+    const tags = { base: `bake-test/hcl-base-${id}:1`, "app-a": `bake-test/hcl-a-${id}:1`, "app-b": `bake-test/hcl-b-${id}:1` };
+    images.push(...Object.values(tags));
+    const labels = async (tag: string) => JSON.parse((await exec("docker", ["image", "inspect", "--format", "{{json .Config.Labels}}", tag])).stdout);
+
+    await bake(join(root, "bake"), ["-f", "docker-bake.hcl", "base", "app"]);
+    const baked = Object.fromEntries(await Promise.all(Object.entries(tags).map(async ([t, tag]) => [t, await labels(tag)])));
+    expect(baked).toEqual({
+      base: { "org.example.kind": "base", base: "yes", v: "base" },
+      "app-a": { "org.example.kind": "app", base: "yes", v: "a" },
+      "app-b": { "org.example.kind": "app", base: "yes", v: "b" },
+    });
+    await exec("docker", ["image", "rm", ...Object.values(tags)]);
+
+    const imports = await importBakeTargets(join(root, "bake/docker-bake.hcl"), { dir: join(root, "recipes") });
+    expect(imports.map((i) => i.target).sort()).toEqual(["app-a", "app-b", "base"]);
+    const a = imports.find((i) => i.target === "app-a")!;
+    expect(a.recipe.options).toEqual({
+      context: "../bake/src", buildArg: { BASE: "yes", V: "a" }, file: "../bake/src/Dockerfile",
+      label: { "org.example.kind": "app" }, secret: "id=t,src=../bake/tok.txt", tag: tags["app-a"],
+    });
+    for (const i of imports) await saveRecipe(join(root, "recipes", `${i.target}.json`), i.recipe);
+    const results = await runRecipes(imports.map((i) => join(root, "recipes", `${i.target}.json`)), { quiet: true });
+    expect(results.map((r) => r.error?.message ?? null)).toEqual([null, null, null]);
+    const rebuilt = Object.fromEntries(await Promise.all(Object.entries(tags).map(async ([t, tag]) => [t, await labels(tag)])));
+    expect(rebuilt).toEqual(baked);
+
+    // One target of the matrix; the matrix's group is several.
+    expect((await importBake(join(root, "bake/docker-bake.hcl"), { target: "app-b", dir: join(root, "recipes") })).recipe.name).toBe("app-b");
+    await expect(importBake(join(root, "bake/docker-bake.hcl"), { target: "app", dir: root })).rejects.toThrow(
+      `${join(root, "bake/docker-bake.hcl")}: target: "app" makes 2 targets (app-a, app-b); a recipe is one build: choose one (CLI: --target NAME), or import them all into a folder (CLI: --out DIR/)`,
+    );
+  });
+
+  it("import: what bake --print refuses is its ERROR line; a JSON file's keys this bake drops are warnings", async () => {
+    const dir = await tempDir();
+    await writeFile(join(dir, "bad.hcl"), `target "x" {\n  context = "."\n  secret = ["id=t,src=missing.txt"]\n}\n`);
+    await expect(importBake(join(dir, "bad.hcl"))).rejects.toThrow(
+      `${join(dir, "bad.hcl")}: cannot import (1 problem):\n  ${join(dir, "bad.hcl")}: docker buildx bake --print could not read it: ERROR: failed to stat missing.txt: stat missing.txt: no such file or directory`,
+    );
+    await writeFile(join(dir, "b.json"), JSON.stringify({ target: { x: { context: ".", description: "d", network: "host", tags: ["x:1"] } } }));
+    const caps = await probe();
+    const imported = await importBake(join(dir, "b.json"), { dir });
+    if (caps.buildxVersion === "0.13.1") {
+      expect(imported.diagnostics.map((d) => `${d.level} ${d.code}: ${d.message}`)).toEqual([
+        'warning bake-key-unknown-to-buildx: target x: this buildx\'s bake does not know the key "description" (bake --print left it out): not in the recipe',
+        'warning bake-key-unknown-to-buildx: target x: this buildx\'s bake does not know the key "network" (bake --print left it out): not in the recipe',
+      ]);
+    }
+    await expect(importBake(join(dir, "nope.json"))).rejects.toThrow("nope.json: no such file");
+    await expect(importBake(join(dir, "b.json"), { target: "y" })).rejects.toThrow('target: no target or group "y" (targets: x)');
+  });
+
   describe("a set of recipes: what buildx-kit runs and what bake --print reports agree, and both build", async () => {
     const caps = engine.ok ? await probe() : null;
     const keys = engine.ok ? await probeBakeKeys({ capabilities: caps! }) : null;
@@ -534,7 +652,7 @@ async function outputOf(name: string, project: string, options: BuildOptions): P
 }
 
 describe("exportBake (files, no engine needed)", () => {
-  it("writes the file atomically, refuses to overwrite, and says where bake must run", async () => {
+  it("writes the file atomically, refuses to overwrite; paths are the bake file's folder's", async () => {
     const dir = await tempDir();
     const elsewhere = await tempDir();
     await saveRecipe(join(dir, "api.json"), makeRecipe({ context: ".", tag: "api:1", buildArg: { V: "${V}" } }, { name: "api" }));
@@ -542,19 +660,60 @@ describe("exportBake (files, no engine needed)", () => {
     const exported = await exportBake(join(dir, "api.json"), { out, bakeKeys: null });
     expect(exported.file).toBe(out);
     expect(await readFile(out, "utf8")).toBe(exported.text);
+    const back = `../${dir.split("/").pop()}`;
     expect(JSON.parse(exported.text)).toEqual({
       group: { default: { targets: ["api"] } },
-      target: { api: { context: ".", args: { V: "$${V}" }, tags: ["api:1"], output: ["type=docker"] } },
+      target: { api: { context: back, args: { V: "$${V}" }, tags: ["api:1"], output: ["type=docker"] } },
     });
-    expect(exported.cwd).toBe(dir);
-    expect(exported.diagnostics.find((d) => d.code === "bake-run-in-recipe-folder")).toEqual({
-      level: "info", code: "bake-run-in-recipe-folder", option: null,
-      message: `relative paths in the bake file are the recipe's: run bake in ${dir}`,
-      hint: `cd ${dir} && docker buildx bake -f ../${elsewhere.split("/").pop()}/docker-bake.json`,
-    });
+    expect(exported.cwd).toBe(elsewhere);
+    expect(exported.command).toEqual(["docker", "buildx", "bake", `--allow=fs.read=${dir}`, "-f", "docker-bake.json", "api"]);
     await expect(exportBake(join(dir, "api.json"), { out, bakeKeys: null })).rejects.toThrow("already exists: pass overwrite (CLI: --force) to replace it");
     await exportBake(join(dir, "api.json"), { out, bakeKeys: null, overwrite: true, set: ["tag=api:2"] });
     expect(JSON.parse(await readFile(out, "utf8")).target.api.tags).toEqual(["api:2"]);
+  });
+
+  it("several recipes: a target each (unique names), a default group, every path rebased, the --allow list bake >= 0.20 asks for", async () => {
+    const root = await tempDir();
+    for (const d of ["a", "b/ctx", "b/sub", "bake"]) await mkdir(join(root, d), { recursive: true });
+    await writeFile(join(root, "b/tok.txt"), "t\n");
+    await saveRecipe(join(root, "a/r.json"), makeRecipe({ context: ".", file: "Dockerfile", tag: "a:1", output: "type=local,dest=out" }, { name: "app" }));
+    await saveRecipe(join(root, "b/r.json"), makeRecipe({
+      context: "ctx", file: "ctx/Other.Dockerfile", tag: "b:1", buildContext: { extra: "sub", img: "docker-image://busybox" },
+      secret: "id=t,src=tok.txt", cacheFrom: "type=local,src=sub", cacheTo: "type=local,dest=cache", load: true,
+    }, { name: "app" }));
+    await saveRecipe(join(root, "bake/default.json"), makeRecipe({ context: ".", output: "type=cacheonly" }, { name: "default" }));
+    const caps = { ...UNKNOWN_CAPABILITIES, buildxVersion: "0.20.0" };
+    const exported = await exportBake([join(root, "a/r.json"), join(root, "b/r.json"), join(root, "bake/default.json")],
+      { out: join(root, "bake/docker-bake.json"), bakeKeys: null, capabilities: caps });
+    expect(exported.targets).toEqual(["app", "app-2", "default-2"]);
+    expect(exported.target).toBe("default");
+    expect(JSON.parse(exported.text)).toEqual({
+      group: { default: { targets: ["app", "app-2", "default-2"] } },
+      target: {
+        app: { context: "../a", dockerfile: "Dockerfile", tags: ["a:1"], output: ["type=local,dest=../a/out"] },
+        "app-2": {
+          context: "../b/ctx", dockerfile: "Other.Dockerfile", tags: ["b:1"], contexts: { extra: "../b/sub", img: "docker-image://busybox" },
+          secret: ["id=t,src=../b/tok.txt"], "cache-from": ["type=local,src=../b/sub"], "cache-to": ["type=local,dest=../b/cache"], output: ["type=docker"],
+        },
+        "default-2": { context: ".", output: ["type=cacheonly"] },
+      },
+    });
+    // Reads at the path, writes at the nearest folder that exists (a/out and b/cache do not yet), as bake checks them.
+    expect(exported.allow).toEqual([
+      `fs=${root}/a`, `fs.write=${root}/b`, `fs.read=${root}/b/ctx`, `fs.read=${root}/b/sub`, `fs.read=${root}/b/tok.txt`,
+    ]);
+    expect(exported.command).toEqual(["docker", "buildx", "bake", ...exported.allow.map((a) => `--allow=${a}`), "-f", "docker-bake.json"]);
+    expect(exported.diagnostics.filter((d) => d.code !== "bake-keys-unchecked").map((d) => `${d.code}: ${d.message}`)).toEqual([
+      "bake-load-as-output: target app-2: written as output type=docker",
+    ]);
+    // On a buildx without bake --allow, the command leaves it out and says so.
+    const old = await exportBake([join(root, "a/r.json")], { bakeKeys: null, capabilities: { ...caps, buildxVersion: "0.13.1" }, cwd: join(root, "bake") });
+    expect(old.file).toBeNull();
+    expect(old.command).toEqual(["docker", "buildx", "bake", "-f", "-", "app"]);
+    expect(old.diagnostics.find((d) => d.code === "bake-allow-left-out")).toEqual({
+      level: "info", code: "bake-allow-left-out", option: null,
+      message: `buildx 0.20.0 and later ask for --allow=fs=${root}/a to reach outside ${root}/bake; this buildx (0.13.1) has no bake --allow, so the command leaves it out`,
+    });
   });
 
   it("a recipe that cannot build is not exported", async () => {

@@ -107,11 +107,11 @@ describe.each(NAMES)("buildx-kit on %s: discovering it", (rt) => {
       "  --offline      with --dry-run: plan without looking at this machine (assume the latest buildx)", "  --json         print the BuildResult as JSON",
       "  --save FILE    also save the options as a recipe (FILE must not exist)", "  --force        with --save: replace FILE if it exists", "buildx flags:"]],
     ["guide", ["usage: buildx-kit guide [--from RECIPE]", "without writing anything (exit 130)."]],
-    ["run", ["usage: buildx-kit run RECIPE... [--set KEY=VALUE]... [--dry-run [--offline]] [--json]", "  --set KEY=VALUE   override an option: --set tag=api:1.2, --set buildArg.VERSION=1.2",
+    ["run", ["usage: buildx-kit run RECIPE... [--set KEY=VALUE]... [--dry-run [--offline]] [--json] [--metadata-file DIR]", "  --set KEY=VALUE   override an option: --set tag=api:1.2, --set buildArg.VERSION=1.2",
       "  --dry-run         everything but the builds: check against this machine, print the commands",
       "  --offline         with --dry-run: plan without looking at this machine"]],
     ["recipe", ["usage: buildx-kit recipe <export|import|check> ...", "  recipe check FILE... [--set K=V]     validate recipes (exit 2 on problems, each with its path)",
-      "  recipe export FILE [--bake OUT] [--target NAME] [--set K=V] [--force]", "  recipe import BAKE.json [--target T] [--out FILE] [--force]"]],
+      "  recipe export FILE... [--bake OUT] [--target NAME] [--set K=V] [--force]", "  recipe import BAKE [--target T] [--out FILE|DIR/] [--force]"]],
     ["doctor", ["usage: buildx-kit doctor [--json]", "features are available and why not. Exit 0 when healthy, 1 when not."]],
     ["repl", ["usage: buildx-kit repl", "recipe functions, zx's $). Dot-commands: .guide, .run FILE, .dry FLAGS..., .doctor, .help, .exit."]],
     ["builder", ["usage: buildx-kit builder <ls|inspect|create|use|stop|rm> ...", "  builder ls [--json]                      every builder and its nodes",
@@ -217,9 +217,11 @@ describe.each(NAMES)("buildx-kit on %s: bad input is exit 2 and one paragraph", 
     await badInput(rt, ["recipe"], "error: recipe needs a subcommand: export, import or check\n");
     await badInput(rt, ["recipe", "verify", "good.json"], 'error: recipe needs a subcommand: export, import or check (got "verify")\n');
     await badInput(rt, ["recipe", "check"], "error: recipe check needs a recipe file\n");
-    await badInput(rt, ["recipe", "export"], "error: recipe export takes one recipe file: buildx-kit recipe export FILE [--bake OUT]\n");
+    await badInput(rt, ["recipe", "export"], "error: recipe export needs at least one recipe file: buildx-kit recipe export FILE... [--bake OUT]\n");
+    await badInput(rt, ["recipe", "export", "a.json", "b.json", "--target", "x"],
+      "error: --target names the target of one recipe; with several, each target is named after its recipe\n");
     await badInput(rt, ["recipe", "import", "a.json", "b.json"],
-      "error: recipe import takes one bake file: buildx-kit recipe import BAKE.json [--target T] [--out FILE]\n");
+      "error: recipe import takes one bake file: buildx-kit recipe import BAKE [--target T] [--out FILE|DIR/]\n");
   });
 
   it("recipe files that are missing or do not parse name the file", async () => {
@@ -446,6 +448,35 @@ describe.each(NAMES)("buildx-kit on %s: dry runs and recipes (no build)", (rt) =
     await badInput(rt, ["recipe", "import", "bake.json", "--out", out],
       `error: ${out}: not saved (1 problem):\n  ${out}: already exists: pass overwrite (CLI: --force) to replace it\n`, project);
     expect((await bx(rt, ["recipe", "check", out], { cwd: project })).stdout).toBe(`${out}: ok\n`);
+  });
+});
+
+describe.skipIf(!engine.ok).each(NAMES)("buildx-kit on %s: bake files both ways (no build)", (rt) => {
+  it("recipe export of recipes in two folders into a third; recipe import of every target into a folder", async () => {
+    const root = await tempDir("bake-both");
+    for (const d of ["one", "two", "bake", "recipes"]) await mkdir(join(root, d), { recursive: true });
+    await writeFile(join(root, "one/r.json"), JSON.stringify({ recipe: 1, name: "web", options: { context: ".", output: "type=cacheonly" } }));
+    await writeFile(join(root, "two/r.json"), JSON.stringify({ recipe: 1, name: "web", options: { context: "app", output: "type=local,dest=out" } }));
+    const r = await bx(rt, ["recipe", "export", "one/r.json", "two/r.json", "--bake", "bake/docker-bake.json"], { cwd: root });
+    expect(r).toEqual({
+      code: 0, signal: null, stdout: "",
+      stderr: `info [bake-allow-left-out] buildx 0.20.0 and later ask for --allow=fs.read=${root}/one --allow=fs=${root}/two to reach outside ${root}/bake; this buildx (0.13.1) has no bake --allow, so the command leaves it out\n` +
+        `wrote bake/docker-bake.json: build it with cd ${root}/bake && docker buildx bake -f docker-bake.json\n`,
+    });
+    expect(JSON.parse(await readFile(join(root, "bake/docker-bake.json"), "utf8"))).toEqual({
+      group: { default: { targets: ["web", "web-2"] } },
+      target: { web: { context: "../one", output: ["type=cacheonly"] }, "web-2": { context: "../two/app", output: ["type=local,dest=../two/out"] } },
+    });
+    // Back: every target, one recipe each, paths from the bake file's folder to the recipes'.
+    await badInput(rt, ["recipe", "import", "bake/docker-bake.json"],
+      "error: bake/docker-bake.json has 2 targets (web, web-2): import them into a folder (--out DIR/) or choose one (--target NAME)\n", root);
+    const back = await bx(rt, ["recipe", "import", "bake/docker-bake.json", "--out", "recipes/"], { cwd: root });
+    expect(back).toEqual({ code: 0, signal: null, stdout: "", stderr: "wrote recipes/web.json (target web)\nwrote recipes/web-2.json (target web-2)\n" });
+    expect(JSON.parse(await readFile(join(root, "recipes/web-2.json"), "utf8")).options).toEqual({
+      context: "../two/app", file: "../two/app/Dockerfile", output: "type=local,dest=../two/out",
+    });
+    const one = await bx(rt, ["recipe", "import", "../bake/docker-bake.json", "--target", "web"], { cwd: join(root, "one") });
+    expect(JSON.parse(one.stdout).options).toEqual({ context: ".", file: "Dockerfile", output: "type=cacheonly" });
   });
 });
 

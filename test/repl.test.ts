@@ -92,6 +92,7 @@ describe.each(NAMES)("the REPL on %s, through its input", (rt) => {
       ".run good.json bad.json --dry-run",
       ".run good.json --bogus",
       ".run good.json --dry-run --set",
+      ".run good.json --dry-run --metadata-file meta",
     ], { env });
     expect(r.code, r.stderr).toBe(0);
     expect(said(r)).toBe([
@@ -105,6 +106,7 @@ describe.each(NAMES)("the REPL on %s, through its input", (rt) => {
       ".run takes one recipe file (got 2); buildx-kit run builds several at once",
       "run does not know --bogus (buildx-kit run --help lists its options)",
       "--set needs a value",
+      ".run does not write metadata files: the result's metadata is in .run --json; buildx-kit run --metadata-file DIR writes them",
       "",
     ].join("\n"));
     const calls = await readFile(log, "utf8").catch(() => "");
