@@ -165,6 +165,9 @@ export function guideColor(env: Readonly<Record<string, string | undefined>>): b
 // What the guide is given and what it returns
 
 /** What the guide runs with. Everything is optional: the defaults are this process's terminal. */
+/** How long the first question waits for the probe's answer (a cached probe takes ~15 ms). */
+const MACHINE_WAIT_MS = 150;
+
 export interface GuideIO {
   /** Where the prompts read keys (default: stdin). */
   readonly input?: NodeJS.ReadableStream;
@@ -182,7 +185,7 @@ export interface GuideIO {
   readonly cwd?: string;
   /** The environment buildx and the secrets see (default: this process's). */
   readonly env?: Readonly<Record<string, string | undefined>>;
-  /** How long to wait for the probe before the first question, in ms (default 1500). */
+  /** How long to wait for the probe before the first question, in ms (default 150). */
   readonly machineWaitMs?: number;
 }
 
@@ -1195,9 +1198,10 @@ class Guide {
   }
 
   async run(): Promise<GuideOutcome> {
-    // The probe runs while the first questions are asked; a quick answer is shown first.
+    // The probe runs while the first questions are asked: a quick answer (a cached probe) is shown
+    // first, a slow one (a builder that takes a while to inspect) before the next question.
     let timer: ReturnType<typeof setTimeout> | undefined;
-    await Promise.race([this.probing, new Promise((r) => (timer = setTimeout(r, this.io.machineWaitMs ?? 1500)))]);
+    await Promise.race([this.probing, new Promise((r) => (timer = setTimeout(r, this.io.machineWaitMs ?? MACHINE_WAIT_MS)))]);
     clearTimeout(timer);
     this.showMachine();
     if (this.start.recipePath) await this.fromRecipe();

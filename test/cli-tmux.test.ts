@@ -194,10 +194,10 @@ describe.skipIf(!hasTmux).each(NAMES)("in a real terminal, on %s", (rt: RuntimeN
       await t.waitFor(/^buildx-kit> $/m);
       await t.type(".guide");
       await t.press("Enter");
-      await t.waitFor(/^\? Build context/m);
+      await t.waitFor(/^\? Folder to build/m);
       await t.type("app");
       await t.press("Enter");
-      await t.waitFor(/^\? --file:/m);
+      await t.waitFor(/^\? Which Dockerfile\?/m);
       await t.press("C-c");
       await t.waitFor(/^Left the guide: nothing was written\.\nbuildx-kit> $/m);
       await t.type("2+2");
@@ -236,19 +236,19 @@ describe.skipIf(!hasTmux).each(NAMES)("in a real terminal, on %s", (rt: RuntimeN
       const t = await Terminal.start([...commandFor(rt), ...args], env);
       try {
         const seen: string[] = [];
-        await t.waitFor(/^\? Build context/m);
+        await t.waitFor(/^\? Folder to build/m);
         await t.type("app");
         await t.press("Enter");
-        await t.waitFor(/^\? --file:.*\n.*Dockerfile/m);
+        await t.waitFor(/^\? Which Dockerfile\?.*\n.*Dockerfile/m);
         seen.push(await t.screen(true));
         await t.press("Enter");
-        await t.waitFor(/^\? --tag:/m);
+        await t.waitFor(/^\? Image name and tag/m);
         await t.type("Not A Tag");
         await t.press("Enter");
         await t.waitFor(/^> /m);
         seen.push(await t.screen(true));
         await t.press("C-u", "Enter");
-        await t.waitFor(/^\? --platform:/m);
+        await t.waitFor(/^\? Platforms to build for/m);
         await t.press("Space");
         await t.waitFor(/^\u276f\u25c9 linux\/amd64$/m);
         seen.push(await t.screen(true));

@@ -187,7 +187,7 @@ describe.skipIf(!engine.ok)("README.md, run block by block", () => {
       expect(screen).toMatch(/^Machine: buildx /m);
       // The folder's name is the offered tag; after the build, where the image is.
       expect(screen).toContain(`cd ${join(ROOT, "examples/hello")} && docker buildx build --load --tag=hello:latest .`);
-      expect(screen).toMatch(/^Built in \d+\.\ds\.\nIn the image store as hello:latest \(sha256:[0-9a-f]{12}\)\./m);
+      expect(screen).toMatch(/^Built in \d+\.\ds\.\nIn the image store as (docker\.io\/library\/)?hello:latest \(sha256:[0-9a-f]{12}\)\./m);
       expect(screen).toMatch(/GUIDE-EXIT=0/);
     } finally {
       await tmux("kill-server").catch(() => {});
