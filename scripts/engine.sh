@@ -515,16 +515,7 @@ second_down() {
 }
 
 second_status() {
-  local name prog pidfile
-  for name in containerd2:containerd docker2:dockerd; do
-    prog=${name#*:} name=${name%%:*}
-    pidfile=$(pidfile_of "$name")
-    if pid_alive "$pidfile" "$prog"; then
-      printf '%-12s running (pid %s)\n' "$name:" "$(<"$pidfile")"
-    else
-      printf '%-12s not running (by this script)\n' "$name:"
-    fi
-  done
+  pid_status containerd2:containerd docker2:dockerd
   if second_answers; then
     echo "second engine:    $(docker --host "$SECOND_HOST" version --format '{{.Server.Version}}' 2>/dev/null || echo '?') on $SECOND_HOST (bridge $SECOND_BRIDGE, containerd $SECOND_CONTAINERD_SOCK, storage $(docker --host "$SECOND_HOST" info --format '{{.Driver}}' 2>/dev/null || echo '?'))"
   else
@@ -612,17 +603,22 @@ cmd_down() {
   log "down"
 }
 
-cmd_status() {
+# pid_status NAME:PROG...: whether each program this script started (by its pid file) runs.
+pid_status() {
   local name prog pidfile
-  for name in containerd:containerd dockerd:dockerd registry:docker-registry "${BRIDGES[@]/%/:socat}"; do
+  for name in "$@"; do
     prog=${name#*:} name=${name%%:*}
     pidfile=$(pidfile_of "$name")
     if pid_alive "$pidfile" "$prog"; then
-      printf '%-11s running (pid %s)\n' "$name:" "$(<"$pidfile")"
+      printf '%-12s running (pid %s)\n' "$name:" "$(<"$pidfile")"
     else
-      printf '%-11s not running (by this script)\n' "$name:"
+      printf '%-12s not running (by this script)\n' "$name:"
     fi
   done
+}
+
+cmd_status() {
+  pid_status containerd:containerd dockerd:dockerd registry:docker-registry "${BRIDGES[@]/%/:socat}"
   if docker_answers; then
     print_versions
   else
