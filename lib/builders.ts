@@ -8,7 +8,7 @@ import * as host from "./host.ts";
 import { join } from "./posix.ts";
 import { type BuilderInfo, type BuilderNode, buildkitRelease } from "./capabilities.ts";
 import type { Diagnostic } from "./diagnostics.ts";
-import { ValidationError } from "./errors.ts";
+import { BuildxKitError, EXIT, type ExitStatus, ValidationError } from "./errors.ts";
 import { probe } from "./probe.ts";
 import { shellCommand } from "./shell.ts";
 import { type Captured, capture } from "./spawn.ts";
@@ -43,8 +43,10 @@ export interface BuilderDetails extends BuilderInfo {
 }
 
 /** A `docker buildx` command that failed: its argv, exit code and what it printed. */
-export class BuilderError extends Error {
+export class BuilderError extends BuildxKitError {
   override readonly name = "BuilderError";
+  /** A buildx command failed: 1. */
+  readonly exitStatus: ExitStatus = EXIT.failed;
   readonly argv: readonly string[];
   readonly exitCode: number | null;
   readonly stderr: string;

@@ -37,6 +37,26 @@ export interface Problem {
   readonly message: string;
 }
 
+/** The drivers whose builds run inside the Docker daemon or a container it runs, so need it up. */
+const DRIVERS_NEEDING_THE_DAEMON: readonly string[] = ["docker", "docker-container"];
+
+/**
+ * The one answer to "can this machine build?": the problem that stops a build here, or null when
+ * nothing does. The guide, the CLI and `doctor` all ask this. Two problems do not stop a build: an
+ * old buildx (the plan names each option it lacks) and a version buildx-kit cannot read (the plan
+ * assumes the latest and says so). A daemon that does not answer stops only a builder that runs in
+ * it (docker, docker-container, or a driver not known yet); a remote or kubernetes builder builds
+ * without it.
+ */
+export function buildBlocker(caps: Capabilities): Problem | null {
+  for (const p of caps.problems) {
+    if (p.code === "buildx-too-old" || p.code === "buildx-version-unreadable") continue;
+    if (p.code === "daemon-unreachable" && caps.driver !== null && !DRIVERS_NEEDING_THE_DAEMON.includes(caps.driver)) continue;
+    return p;
+  }
+  return caps.buildxCommand === null ? { code: "no-docker", message: "docker with buildx was not found" } : null;
+}
+
 /**
  * What the machine can do. `null` anywhere means "unknown": the plan then assumes the latest
  * buildx and says so, instead of guessing a limit.

@@ -6,9 +6,9 @@
  */
 import * as host from "./host.ts";
 import { resolve } from "./posix.ts";
-import type { Capabilities } from "./capabilities.ts";
+import { buildBlocker, type Capabilities, type Problem } from "./capabilities.ts";
 import { formatDiagnostic } from "./diagnostics.ts";
-import { BuildError, EXIT, ValidationError } from "./errors.ts";
+import { BuildxKitError, EXIT, type ExitStatus, ValidationError } from "./errors.ts";
 import { FLAGS } from "./flags.ts";
 // Loaded with the CLI, not when needed: a build's probe then starts before its other modules load
 // and reads its files while they do.
@@ -28,8 +28,10 @@ export interface CliIO {
 }
 
 /** Bad command-line input: exit 2, one paragraph. */
-export class UsageError extends Error {
+export class UsageError extends BuildxKitError {
   override readonly name = "UsageError";
+  /** Bad input: 2. */
+  readonly exitStatus: ExitStatus = EXIT.badInput;
 }
 
 export const VERSION = "0.1.0";
@@ -159,15 +161,25 @@ async function doctor(args: string[], io: CliIO): Promise<number> {
   return caps.problems.length === 0 ? EXIT.ok : EXIT.failed;
 }
 
+/** What to do about each problem that stops a build, said after it. */
+const BLOCKER_HINTS: Readonly<Record<Problem["code"], string>> = {
+  "no-docker": "install Docker with buildx",
+  "no-buildx": "install the buildx plugin (Debian: apt-get install docker-buildx)",
+  "daemon-unreachable": "start the Docker daemon (systemctl start docker), or pick a remote builder with --builder",
+  "builder-unavailable": "pick a builder that \"docker buildx ls\" lists, with --builder or \"docker buildx use NAME\"",
+  "probe-timeout": "\"buildx-kit doctor\" says which command did not answer",
+  "buildx-too-old": "upgrade buildx",
+  "buildx-version-unreadable": "reinstall buildx",
+};
+
 /**
  * Why nothing can be built here (no docker and no standalone buildx on PATH), as the paragraph the
  * CLI prints, or null. The same probe build() makes, so it costs nothing more.
  */
 export async function cannotBuild(io: CliIO, builder?: string): Promise<string | null> {
   const caps = await probe({ inspect: false, env: io.env, ...(builder ? { builder } : {}) });
-  const missing = caps.problems.find((p) => p.code === "no-docker");
-  if (!missing) return null;
-  return `cannot build: ${missing.message}\nhint: install Docker with buildx; --dry-run prints the command without running it, and "buildx-kit doctor" says what this machine lacks`;
+  const blocker = buildBlocker(caps);
+  return blocker ? `cannot build: ${blocker.message}\nhint: ${BLOCKER_HINTS[blocker.code]}; --dry-run prints the command without running it, and "buildx-kit doctor" says what this machine lacks` : null;
 }
 
 async function buildCommand(args: string[], io: CliIO): Promise<number> {
@@ -295,21 +307,14 @@ export async function main(argv: readonly string[], io: CliIO = defaultIO()): Pr
 /** Prints an error as one paragraph (a stack trace only with --debug) and returns its exit code. */
 export function report(e: unknown, io: CliIO, debug = false): number {
   const paint = painter(io);
-  const error = e as Error & { exitCode?: number | null; interrupted?: boolean; problems?: unknown };
+  const error = e as Error | undefined;
   const text = debug && error?.stack ? error.stack : error?.message ?? String(e);
-  if (e instanceof BuildError || error?.name === "BuilderError") {
+  // Ours: the message already says what and how to fix it; no stack trace to ask for.
+  if (e instanceof BuildxKitError) {
     io.err(`${paint("bad", "error:")} ${text}`);
-    return error.interrupted ? EXIT.interrupted : EXIT.failed;
+    return e.exitStatus;
   }
-  // The machine's fault, said in full (a full TMPDIR): no stack trace to ask for.
-  if (error?.name === "TempFolderError") {
-    io.err(`${paint("bad", "error:")} ${text}`);
-    return EXIT.failed;
-  }
-  if (e instanceof ValidationError || e instanceof UsageError || error?.name === "RecipeError") {
-    io.err(`${paint("bad", "error:")} ${text}`);
-    return EXIT.badInput;
-  }
+  // The prompts' own (Ctrl-C at a question) and an aborted signal's.
   if (error?.name === "ExitPromptError" || error?.name === "AbortError") {
     io.err("interrupted");
     return EXIT.interrupted;

@@ -2,7 +2,7 @@
  * The health report as a person reads it: docker, daemon, buildx, builder, image store, and which
  * features this machine has and which it lacks, and why.
  */
-import { buildkitFor, type Capabilities } from "./capabilities.ts";
+import { buildBlocker, buildkitFor, type Capabilities } from "./capabilities.ts";
 import { FEATURES, FLAGS, type Gate } from "./flags.ts";
 import { ATTESTATION_SINCE } from "./probe.ts";
 import { atLeast, parseBuildxVersion } from "./version.ts";
@@ -114,9 +114,10 @@ export function formatDoctor(caps: Capabilities, paint: (style: "ok" | "bad" | "
     lines.push(f.available ? `  ${paint("ok", "yes")} ${f.name}` : `  ${paint("bad", "no ")} ${f.name}: ${paint("dim", f.why ?? "")}`);
   }
   lines.push("");
+  const blocker = buildBlocker(caps);
   if (caps.problems.length === 0) lines.push(paint("ok", "healthy: this machine can build"));
   else {
-    lines.push(paint("bad", "not healthy:"));
+    lines.push(blocker ? paint("bad", `not healthy: this machine cannot build (${blocker.code})`) : paint("bad", "not healthy, but this machine can build:"));
     for (const p of caps.problems) lines.push(`  - ${p.message} [${p.code}]`);
   }
   return lines.join("\n");

@@ -5,9 +5,25 @@ import { BUILDX_EXIT_CODES } from "./flags.ts";
 /** The exit codes of `buildx-kit` and its guide: 0 ok, 1 build failed, 2 bad input, 130 interrupted. */
 export const EXIT = { ok: 0, failed: 1, badInput: 2, interrupted: 130 } as const;
 
+/** One of the exit codes in {@link EXIT}. */
+export type ExitStatus = (typeof EXIT)[keyof typeof EXIT];
+
+/**
+ * The base of every error buildx-kit throws at its callers. The message says what is wrong, where,
+ * and how to fix it; `exitStatus` is what `buildx-kit` exits with for it (2 bad input, 1 a build or
+ * a buildx command failed, 130 interrupted), so every entry reports an error the same way.
+ * (`exitCode`, where a subclass has one, is the exit code of the buildx process it ran.)
+ */
+export abstract class BuildxKitError extends Error {
+  /** What `buildx-kit` exits with for this error. */
+  abstract readonly exitStatus: ExitStatus;
+}
+
 /** Options that cannot be built as given. Lists every error diagnostic at once. */
-export class ValidationError extends Error {
+export class ValidationError extends BuildxKitError {
   override readonly name = "ValidationError";
+  /** Bad input: 2. */
+  readonly exitStatus: ExitStatus = EXIT.badInput;
   /** The error diagnostics (at least one). */
   readonly diagnostics: readonly Diagnostic[];
   constructor(diagnostics: readonly Diagnostic[]) {
@@ -215,8 +231,12 @@ const MESSAGE_STEP_LINES = 20;
  * A build that ran and failed (or could not start): the exit code, every `ERROR` line, the stderr
  * tail, the failing step and its output, the command, a hint.
  */
-export class BuildError extends Error implements BuildErrorDetails {
+export class BuildError extends BuildxKitError implements BuildErrorDetails {
   override readonly name = "BuildError";
+  /** 130 when interrupted, 1 otherwise. */
+  get exitStatus(): ExitStatus {
+    return this.interrupted ? EXIT.interrupted : EXIT.failed;
+  }
   readonly exitCode: number | null;
   readonly signal: string | null;
   readonly command: string;
@@ -309,4 +329,11 @@ export class BuildError extends Error implements BuildErrorDetails {
       durationMs: this.durationMs,
     };
   }
+}
+
+/** No private temporary folder could be made (TMPDIR full or not writable): the machine's fault, said in full. */
+export class TempFolderError extends BuildxKitError {
+  override readonly name = "TempFolderError";
+  /** A failure, not bad input: 1. */
+  readonly exitStatus: ExitStatus = EXIT.failed;
 }

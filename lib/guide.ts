@@ -13,11 +13,11 @@
  */
 import * as host from "./host.ts";
 import { basename, dirname, join, normalize, relative, resolve } from "./posix.ts";
-import { type Capabilities, UNKNOWN_CAPABILITIES } from "./capabilities.ts";
+import { buildBlocker, type Capabilities, UNKNOWN_CAPABILITIES } from "./capabilities.ts";
 import { formatCsv, parseCsv } from "./csv.ts";
 import type { Diagnostic } from "./diagnostics.ts";
 import { argsFor, type DockerfileInfo, findDockerfiles, readDockerfile, stageNames } from "./dockerfile.ts";
-import { BuildError, EXIT, ValidationError } from "./errors.ts";
+import { BuildError, BuildxKitError, EXIT, ValidationError } from "./errors.ts";
 import { FEATURES, FLAGS, type FlagRow } from "./flags.ts";
 import {
   type Answers,
@@ -220,12 +220,7 @@ export interface GuideOutcome {
 
 /** Why this machine cannot run builds, or null when it can. */
 export function cannotRun(caps: Capabilities): string | null {
-  // Neither stops a build: the plan names what an old buildx lacks, and assumes the latest for a version it cannot read.
-  const blocking = caps.problems.filter((p) => p.code !== "buildx-too-old" && p.code !== "buildx-version-unreadable");
-  if (caps.buildxCommand === null || blocking.length) {
-    return (blocking[0] ?? caps.problems[0])?.message ?? "docker with buildx was not found";
-  }
-  return null;
+  return buildBlocker(caps)?.message ?? null;
 }
 
 /** The builder's platforms, each once. */
@@ -1542,13 +1537,9 @@ export async function guideCommand(args: readonly string[], io: GuideIO = {}): P
       out("\nLeft the guide: nothing was written.");
       return EXIT.interrupted;
     }
-    if (e instanceof BuildError) {
+    if (e instanceof BuildxKitError) {
       err(`error: ${e.message}`);
-      return e.interrupted ? EXIT.interrupted : EXIT.failed;
-    }
-    if (e instanceof ValidationError) {
-      err(`error: ${e.message}`);
-      return EXIT.badInput;
+      return e.exitStatus;
     }
     throw e;
   }

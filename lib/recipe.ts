@@ -15,7 +15,7 @@ import * as host from "./host.ts";
 import { basename, dirname, join, relative, resolve } from "./posix.ts";
 import { type Capabilities, UNKNOWN_CAPABILITIES } from "./capabilities.ts";
 import type { Diagnostic } from "./diagnostics.ts";
-import { BuildError } from "./errors.ts";
+import { BuildError, BuildxKitError, EXIT, type ExitStatus } from "./errors.ts";
 import { FLAGS, type FlagRow } from "./flags.ts";
 import type { BuildOptions } from "./options.ts";
 import { JsonSyntaxError, type Located, type ParsedJson, parseJsonWithPositions, positionOf } from "./json.ts";
@@ -110,8 +110,10 @@ export function formatProblem(p: RecipeProblem): string {
  * A recipe (or a bake file to import, or `--set` overrides) that cannot be used as given. Its
  * message lists every problem, one per line, and is what the CLI prints before exiting with code 2.
  */
-export class RecipeError extends Error {
+export class RecipeError extends BuildxKitError {
   override readonly name = "RecipeError";
+  /** Bad input: 2. */
+  readonly exitStatus: ExitStatus = EXIT.badInput;
   /** The file the problems are in (the first, when several files are), or null for a recipe object. */
   readonly file: string | null;
   /** Every problem, in file order. */

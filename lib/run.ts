@@ -6,7 +6,7 @@ import * as host from "./host.ts";
 import { join, resolve } from "./posix.ts";
 import { type Capabilities, githubActionsEnv, UNKNOWN_CAPABILITIES } from "./capabilities.ts";
 import { type Diagnostic, formatDiagnostic } from "./diagnostics.ts";
-import { BuildError, ValidationError } from "./errors.ts";
+import { BuildError, TempFolderError, ValidationError } from "./errors.ts";
 import { FLAGS } from "./flags.ts";
 import { buildkitMatters } from "./plan.ts";
 import { atLeast } from "./version.ts";
@@ -476,9 +476,9 @@ async function privateFolder(): Promise<string> {
     return dir;
   } catch (e) {
     if (dir) await host.remove(dir).catch(() => {});
-    throw Object.assign(
-      new Error(`cannot make a private temporary folder in ${host.tempRoot()} (TMPDIR): ${host.fileFailure(e)}; free some space there, or set TMPDIR to another folder`),
-      { name: "TempFolderError", cause: e },
+    throw new TempFolderError(
+      `cannot make a private temporary folder in ${host.tempRoot()} (TMPDIR): ${host.fileFailure(e)}; free some space there, or set TMPDIR to another folder`,
+      { cause: e },
     );
   }
 }

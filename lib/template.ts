@@ -11,7 +11,7 @@
 import * as host from "./host.ts";
 import { UNKNOWN_CAPABILITIES } from "./capabilities.ts";
 import { type Diagnostic, formatDiagnostic } from "./diagnostics.ts";
-import { ValidationError } from "./errors.ts";
+import { BuildxKitError, EXIT, type ExitStatus, ValidationError } from "./errors.ts";
 import { FLAGS } from "./flags.ts";
 import type { BuildOptions } from "./options.ts";
 import { readBuildArgs, REPEATABLE, type WordReading } from "./parse.ts";
@@ -24,8 +24,10 @@ import { describe } from "./values.ts";
  * A template that cannot become arguments: a bad interpolation (or one that would be read as a
  * flag), an open quote, shell syntax, `docker buildx build` written out.
  */
-export class TemplateError extends TypeError {
+export class TemplateError extends BuildxKitError {
   override readonly name = "TemplateError";
+  /** Bad input: 2. */
+  readonly exitStatus: ExitStatus = EXIT.badInput;
   /** The interpolation at fault, counting from 1; null for a problem in the text itself. */
   readonly interpolation: number | null;
   constructor(message: string, interpolation: number | null = null) {

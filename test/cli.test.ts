@@ -515,11 +515,14 @@ describe.each(NAMES)("buildx-kit on %s: doctor", (rt) => {
     expect(lines).toContain("  buildx       0.13.1");
     expect(lines).toContain("  builder      not inspected");
     expect(lines).toContain("  no  loading several platforms at once: the builder could not be inspected");
-    expect(lines.slice(-3, -1)).toEqual(["not healthy:", `  - the Docker daemon is not reachable: ${DAEMON_DOWN} [daemon-unreachable]`]);
-    // A build says the same through buildx's own words, and exits 1.
+    expect(lines.slice(-3, -1)).toEqual(["not healthy: this machine cannot build (daemon-unreachable)", `  - the Docker daemon is not reachable: ${DAEMON_DOWN} [daemon-unreachable]`]);
+    // A build is refused before buildx runs, with the same reason doctor gives (one answer), and exits 1.
     const built = await bx(rt, ["build", "-t", "x:1", "."], { env, cwd: project });
     expect(built.code).toBe(1);
-    expect(built.stderr).toContain(`error: docker buildx build exited with code 1\nERROR: ${DAEMON_DOWN}\nhint: the Docker daemon is not running: start it`);
+    expect(built.stderr).toBe(
+      `error: cannot build: the Docker daemon is not reachable: ${DAEMON_DOWN}\n` +
+        'hint: start the Docker daemon (systemctl start docker), or pick a remote builder with --builder; --dry-run prints the command without running it, and "buildx-kit doctor" says what this machine lacks\n',
+    );
   });
 
   it("with a docker that has no buildx: exit 1 and the reason", async () => {
@@ -527,7 +530,7 @@ describe.each(NAMES)("buildx-kit on %s: doctor", (rt) => {
     const r = await bx(rt, ["doctor"], { env });
     expect(r.code).toBe(1);
     expect(r.stdout.split("\n")).toContain("  engine       26.1.5");
-    expect(r.stdout.split("\n").slice(-3, -1)).toEqual(["not healthy:", "  - buildx is not installed: docker: 'buildx' is not a docker command. [no-buildx]"]);
+    expect(r.stdout.split("\n").slice(-3, -1)).toEqual(["not healthy: this machine cannot build (no-buildx)", "  - buildx is not installed: docker: 'buildx' is not a docker command. [no-buildx]"]);
   });
 
   it("with a buildx older than buildx-kit supports: exit 1; features it lacks say which version they need", async () => {
@@ -539,7 +542,7 @@ describe.each(NAMES)("buildx-kit on %s: doctor", (rt) => {
     expect(lines).toContain("    node       default: running, BuildKit v0.10.6");
     expect(lines).toContain("  no  --attest: needs buildx >= 0.10.0 (installed 0.7.1)");
     expect(lines).toContain("  no  attestations kept with the image: needs buildx >= 0.10.0 (installed 0.7.1)");
-    expect(lines.slice(-3, -1)).toEqual(["not healthy:", "  - buildx 0.7.1 is older than 0.8.0, the oldest buildx-kit supports [buildx-too-old]"]);
+    expect(lines.slice(-3, -1)).toEqual(["not healthy, but this machine can build:", "  - buildx 0.7.1 is older than 0.8.0, the oldest buildx-kit supports [buildx-too-old]"]);
   });
 
   it("with a builder that cannot be inspected: exit 1 and buildx's reason", async () => {
@@ -547,7 +550,7 @@ describe.each(NAMES)("buildx-kit on %s: doctor", (rt) => {
     const env = { ...(await fakePath(docker)), DOCKER_HOST: "tcp://127.0.0.1:1", BUILDX_BUILDER: "ci" };
     const r = await bx(rt, ["doctor"], { env });
     expect(r.code).toBe(1);
-    expect(r.stdout.split("\n").slice(-3, -1)).toEqual(["not healthy:", '  - cannot inspect builder ci: no builder "ci" found [builder-unavailable]']);
+    expect(r.stdout.split("\n").slice(-3, -1)).toEqual(["not healthy: this machine cannot build (builder-unavailable)", '  - cannot inspect builder ci: no builder "ci" found [builder-unavailable]']);
   });
 
   it("with no docker at all: doctor exits 1, build and run refuse with the reason, --dry-run still plans", async () => {
@@ -557,7 +560,7 @@ describe.each(NAMES)("buildx-kit on %s: doctor", (rt) => {
     const lines = r.stdout.split("\n");
     expect(lines).toContain("  docker       not found");
     expect(lines).toContain("  no  --attest: no buildx");
-    expect(lines.slice(-3, -1)).toEqual(["not healthy:", "  - no docker (and no standalone buildx) on PATH [no-docker]"]);
+    expect(lines.slice(-3, -1)).toEqual(["not healthy: this machine cannot build (no-docker)", "  - no docker (and no standalone buildx) on PATH [no-docker]"]);
     const refusal = [
       "error: cannot build: no docker (and no standalone buildx) on PATH",
       'hint: install Docker with buildx; --dry-run prints the command without running it, and "buildx-kit doctor" says what this machine lacks',
