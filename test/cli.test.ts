@@ -10,7 +10,7 @@ import { existsSync } from "node:fs";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { VERSION } from "../lib/cli.ts";
+import { main, VERSION } from "../lib/cli.ts";
 import {
   ANSI,
   BROKEN_DAEMON,
@@ -25,6 +25,7 @@ import {
   nonce,
   processes,
   projectCopy,
+  ROOT,
   type Ran,
   run,
   RUNTIMES,
@@ -52,9 +53,32 @@ async function bx(runtime: RuntimeName, args: readonly string[], options: Parame
   return plain(await cli(runtime, args, options));
 }
 
-/** A bad-input run: exit 2, nothing on stdout, exactly `stderr`, no stack frame. */
-async function badInput(runtime: RuntimeName, args: readonly string[], stderr: string, cwd?: string): Promise<void> {
-  const r = await bx(runtime, args, cwd ? { cwd } : {});
+/** `buildx-kit ARGS...` run in this process through `main(argv, io)`: what it prints and returns. */
+async function inProcess(args: readonly string[], cwd = ROOT): Promise<{ code: number; stdout: string; stderr: string }> {
+  let stdout = "";
+  let stderr = "";
+  const line = (t: string) => (t.endsWith("\n") ? t : `${t}\n`);
+  const env = cliEnv() as Record<string, string>;
+  const code = await main(args, { out: (t) => (stdout += line(t)), err: (t) => (stderr += line(t)), env, isTTY: false, cwd });
+  return { code, stdout, stderr };
+}
+
+/**
+ * A bad-input run, in this process (the same main() the command runs): exit 2, nothing on stdout,
+ * exactly `stderr`, no stack frame. "a real process says the same" below spawns one per runtime.
+ */
+async function badInput(args: readonly string[], stderr: string): Promise<void> {
+  const r = await inProcess(args);
+  expect(r).toEqual({ code: 2, stdout: "", stderr });
+  expect(r.stderr).not.toMatch(STACK_FRAME);
+}
+
+/**
+ * A bad-input run about files in a folder, spawned there on a runtime (main() in-process resolves
+ * recipe files against this process's folder, so it would name them by their absolute paths).
+ */
+async function badInputIn(runtime: RuntimeName, cwd: string, args: readonly string[], stderr: string): Promise<void> {
+  const r = await bx(runtime, args, { cwd });
   expect({ code: r.code, stdout: r.stdout, stderr: r.stderr }).toEqual({ code: 2, stdout: "", stderr });
   expect(r.stderr).not.toMatch(STACK_FRAME);
 }
@@ -136,7 +160,30 @@ describe.each(NAMES)("buildx-kit on %s: discovering it", (rt) => {
   });
 });
 
-describe.each(NAMES)("buildx-kit on %s: bad input is exit 2 and one paragraph", (rt) => {
+describe.each(NAMES)("buildx-kit on %s: bad input, in a real process", (rt) => {
+  it("a real process says the same as main() in-process: exit 2, one paragraph on stderr, nothing on stdout; --debug adds the stack", async () => {
+    for (const args of [["build", "--platfrom", "x", "."], ["bogus"], ["run", "--set"]]) {
+      const spawned = await bx(rt, args);
+      expect(spawned, args.join(" ")).toEqual({ ...(await inProcess(args)), signal: null });
+      expect(spawned.code).toBe(2);
+    }
+    const debug = await bx(rt, ["--debug", "build", "--push", "."]);
+    expect(debug.code).toBe(2);
+    expect(debug.stderr).toMatch(/^error: ValidationError: invalid build options \(1 problem\):\n/);
+    expect(debug.stderr).toMatch(STACK_FRAME);
+  });
+});
+
+describe.each(NAMES)("buildx-kit on %s: bad recipe files", (rt) => {
+  it("recipe files that are missing or do not parse name the file", async () => {
+    await badInputIn(rt, project, ["run", "missing.json"], "error: missing.json: invalid recipe (1 problem):\n  missing.json: no such file\n");
+    await badInputIn(rt, project, ["recipe", "import", "missing.json"], "error: missing.json: cannot import (1 problem):\n  missing.json: no such file\n");
+    await badInputIn(rt, project, ["recipe", "import", "bake.json", "--target", "api"],
+      'error: bake.json: cannot import (1 problem):\n  bake.json: target: no target or group "api" (targets: web; groups: default)\n');
+  });
+});
+
+describe("buildx-kit: bad input is exit 2 and one paragraph (in-process)", () => {
   it("a misspelt flag is an error naming the flag meant, and its value is not taken for the context", async () => {
     const typo = [
       "error: invalid build options (1 problem):",
@@ -144,13 +191,13 @@ describe.each(NAMES)("buildx-kit on %s: bad input is exit 2 and one paragraph", 
       "    hint: a flag this near a known one is taken for a typo; give a flag of a newer buildx in extraFlags",
       "",
     ].join("\n");
-    await badInput(rt, ["build", "--platfrom", "x", "."], typo);
+    await badInput(["build", "--platfrom", "x", "."], typo);
     // Written --flag=value it no longer reaches buildx either.
-    await badInput(rt, ["build", "--platfrom=linux/amd64", "--dry-run", "."], typo);
+    await badInput(["build", "--platfrom=linux/amd64", "--dry-run", "."], typo);
   });
 
   it("an unknown flag far from any known one, taking the context as its value: the warning, then the error why it failed", async () => {
-    await badInput(rt, ["build", "--newer", "x", "."], [
+    await badInput(["build", "--newer", "x", "."], [
       "warning [unknown-flag] extraFlags.newer: --newer is not in buildx-kit's flag table; passed to buildx unchecked",
       "  hint: an unknown flag takes a value only as --newer=VALUE",
       "error: invalid build options (1 problem):",
@@ -167,8 +214,8 @@ describe.each(NAMES)("buildx-kit on %s: bad input is exit 2 and one paragraph", 
       '    hint: add tag: "registry/repository:tag" (or name= in an image output)',
       "",
     ].join("\n");
-    await badInput(rt, ["build", "--push", "."], message);
-    const debug = await bx(rt, ["--debug", "build", "--push", "."]);
+    await badInput(["build", "--push", "."], message);
+    const debug = await inProcess(["--debug", "build", "--push", "."]);
     expect(debug.code).toBe(2);
     expect(debug.stderr).toMatch(/^error: ValidationError: invalid build options \(1 problem\):\n/);
     expect(debug.stderr).toContain("  error [push-needs-tag] push: pushing needs a tag to know where the image goes");
@@ -177,28 +224,28 @@ describe.each(NAMES)("buildx-kit on %s: bad input is exit 2 and one paragraph", 
   });
 
   it("unknown commands, with a suggestion when one is near", async () => {
-    await badInput(rt, ["bogus"], 'error: unknown command "bogus" (buildx-kit --help lists them)\n');
-    await badInput(rt, ["buidl", "-t", "x", "."], 'error: unknown command "buidl"; did you mean "build"? (buildx-kit --help lists them)\n');
-    await badInput(rt, ["bild"], 'error: unknown command "bild"; did you mean "build"? (buildx-kit --help lists them)\n');
-    await badInput(rt, ["build", "-t", "a:1", "--save", "nope/x.json", "--dry-run", "."],
+    await badInput(["bogus"], 'error: unknown command "bogus" (buildx-kit --help lists them)\n');
+    await badInput(["buidl", "-t", "x", "."], 'error: unknown command "buidl"; did you mean "build"? (buildx-kit --help lists them)\n');
+    await badInput(["bild"], 'error: unknown command "bild"; did you mean "build"? (buildx-kit --help lists them)\n');
+    await badInput(["build", "-t", "a:1", "--save", "nope/x.json", "--dry-run", "."],
       "error: nope/x.json: not saved (1 problem):\n  nope/x.json: the folder nope does not exist\n");
-    await badInput(rt, ["bogus", "--help"], 'error: unknown command "bogus" (buildx-kit --help lists them)\n');
+    await badInput(["bogus", "--help"], 'error: unknown command "bogus" (buildx-kit --help lists them)\n');
   });
 
   it("the parser's errors: an unknown one-letter flag, a flag with no value, a boolean given a word", async () => {
-    await badInput(rt, ["build", "-Z", "."], [
+    await badInput(["build", "-Z", "."], [
       "error: invalid build options (1 problem):",
       "  error [unknown-short-flag] -Z is not a flag of docker buildx build",
       "    hint: one-letter flags: -D (--debug), -f (--file), -o (--output), -q (--quiet), -t (--tag); write long flags with two dashes",
       "",
     ].join("\n"));
-    await badInput(rt, ["build", ".", "--tag"], [
+    await badInput(["build", ".", "--tag"], [
       "error: invalid build options (1 problem):",
       "  error [missing-value] tag: --tag needs a value",
       "    hint: write --tag=VALUE or --tag VALUE",
       "",
     ].join("\n"));
-    await badInput(rt, ["build", "--push=maybe", "-t", "x:1", "."], [
+    await badInput(["build", "--push=maybe", "-t", "x:1", "."], [
       "error: invalid build options (1 problem):",
       '  error [invalid-value] push: --push takes true or false, got "maybe"',
       "    hint: write --push alone for true, or --push=false",
@@ -207,29 +254,23 @@ describe.each(NAMES)("buildx-kit on %s: bad input is exit 2 and one paragraph", 
   });
 
   it("buildx-kit's own flags and arguments", async () => {
-    await badInput(rt, ["build", "--save"], "error: --save needs a value\n");
-    await badInput(rt, ["build", "--force", "."], "error: --force replaces the file of --save; there is no --save here\n");
-    await badInput(rt, ["doctor", "now"], "error: doctor takes no arguments (got now)\n");
-    await badInput(rt, ["repl", "script.js"], "error: repl takes no arguments (got script.js)\n");
-    await badInput(rt, ["run"], "error: run needs at least one recipe file: buildx-kit run RECIPE.json\n");
-    await badInput(rt, ["run", "--bogus", "good.json"], "error: run does not know --bogus (buildx-kit run --help lists its options)\n", project);
-    await badInput(rt, ["run", "--set"], "error: --set needs a value\n");
-    await badInput(rt, ["recipe"], "error: recipe needs a subcommand: export, import or check\n");
-    await badInput(rt, ["recipe", "verify", "good.json"], 'error: recipe needs a subcommand: export, import or check (got "verify")\n');
-    await badInput(rt, ["recipe", "check"], "error: recipe check needs a recipe file\n");
-    await badInput(rt, ["recipe", "export"], "error: recipe export needs at least one recipe file: buildx-kit recipe export FILE... [--bake OUT]\n");
-    await badInput(rt, ["recipe", "export", "a.json", "b.json", "--target", "x"],
+    await badInput(["build", "--save"], "error: --save needs a value\n");
+    await badInput(["build", "--force", "."], "error: --force replaces the file of --save; there is no --save here\n");
+    await badInput(["doctor", "now"], "error: doctor takes no arguments (got now)\n");
+    await badInput(["repl", "script.js"], "error: repl takes no arguments (got script.js)\n");
+    await badInput(["run"], "error: run needs at least one recipe file: buildx-kit run RECIPE.json\n");
+    await badInput(["run", "--bogus", "good.json"], "error: run does not know --bogus (buildx-kit run --help lists its options)\n");
+    await badInput(["run", "--set"], "error: --set needs a value\n");
+    await badInput(["recipe"], "error: recipe needs a subcommand: export, import or check\n");
+    await badInput(["recipe", "verify", "good.json"], 'error: recipe needs a subcommand: export, import or check (got "verify")\n');
+    await badInput(["recipe", "check"], "error: recipe check needs a recipe file\n");
+    await badInput(["recipe", "export"], "error: recipe export needs at least one recipe file: buildx-kit recipe export FILE... [--bake OUT]\n");
+    await badInput(["recipe", "export", "a.json", "b.json", "--target", "x"],
       "error: --target names the target of one recipe; with several, each target is named after its recipe\n");
-    await badInput(rt, ["recipe", "import", "a.json", "b.json"],
+    await badInput(["recipe", "import", "a.json", "b.json"],
       "error: recipe import takes one bake file: buildx-kit recipe import BAKE [--target T] [--out FILE|DIR/]\n");
   });
 
-  it("recipe files that are missing or do not parse name the file", async () => {
-    await badInput(rt, ["run", "missing.json"], "error: missing.json: invalid recipe (1 problem):\n  missing.json: no such file\n", project);
-    await badInput(rt, ["recipe", "import", "missing.json"], "error: missing.json: cannot import (1 problem):\n  missing.json: no such file\n", project);
-    await badInput(rt, ["recipe", "import", "bake.json", "--target", "api"],
-      'error: bake.json: cannot import (1 problem):\n  bake.json: target: no target or group "api" (targets: web; groups: default)\n', project);
-  });
 });
 
 /** What `buildx-kit guide` says without a terminal, on stderr. */
@@ -300,8 +341,8 @@ describe.each(NAMES)("buildx-kit on %s: dry runs and recipes (no build)", (rt) =
     expect(r).toEqual({ code: 0, signal: null, stdout: `cd ${project} && docker buildx build --label=k=v --load --progress=plain --tag=x:1 app\n`, stderr: `saved ${file}\n` });
     const recipe = JSON.parse(await readFile(join(project, file), "utf8"));
     expect(recipe).toMatchObject({ recipe: 1, name: `saved-${rt}`, options: { context: "app", label: { k: "v" }, tag: ["x:1"] } });
-    await badInput(rt, ["build", "--dry-run", "--save", file, "app"],
-      `error: ${file}: not saved (1 problem):\n  ${file}: already exists: pass overwrite (CLI: --force) to replace it\n`, project);
+    await badInputIn(rt, project, ["build", "--dry-run", "--save", file, "app"],
+      `error: ${file}: not saved (1 problem):\n  ${file}: already exists: pass overwrite (CLI: --force) to replace it\n`);
     const forced = await bx(rt, ["build", "--dry-run", "--save", file, "--force", "-t", "y:2", "app"], { cwd: project });
     expect(forced.code).toBe(0);
     expect(JSON.parse(await readFile(join(project, file), "utf8")).options).toEqual({ context: "app", tag: ["y:2"] });
@@ -375,8 +416,8 @@ describe.each(NAMES)("buildx-kit on %s: dry runs and recipes (no build)", (rt) =
     expect(dry.stderr).toContain("needs buildx >= 0.15.0");
     const offline = await bx(rt, ["build", "--dry-run", "--offline", "--check", "app"], { cwd: project });
     expect(offline).toMatchObject({ code: 0, stdout: `cd ${project} && docker buildx build --check --progress=plain app\n` });
-    await badInput(rt, ["build", "--offline", "app"], "error: --offline plans without looking at this machine, so it goes with --dry-run only\n", project);
-    await badInput(rt, ["run", "--offline", "good.json"], "error: --offline plans without looking at this machine, so it goes with --dry-run only\n", project);
+    await badInputIn(rt, project, ["build", "--offline", "app"], "error: --offline plans without looking at this machine, so it goes with --dry-run only\n");
+    await badInputIn(rt, project, ["run", "--offline", "good.json"], "error: --offline plans without looking at this machine, so it goes with --dry-run only\n");
   });
 
   it("the printed command runs pasted into sh and bash from another folder, even for a folder named like a command", async () => {
@@ -424,7 +465,7 @@ describe.each(NAMES)("buildx-kit on %s: dry runs and recipes (no build)", (rt) =
       "  bad.json:7:5: options.platfrom: is not a buildx build option; did you mean platform? Flags buildx-kit does not know go in extraFlags.",
       "",
     ].join("\n");
-    await badInput(rt, ["recipe", "check", "bad.json"], problems, project);
+    await badInputIn(rt, project, ["recipe", "check", "bad.json"], problems);
     // Each file in turn: the good one says so, the bad one fails the command.
     const both = await bx(rt, ["recipe", "check", "good.json", "bad.json"], { cwd: project });
     expect(both).toEqual({ code: 2, signal: null, stdout: "good.json: ok\n", stderr: problems });
@@ -445,8 +486,8 @@ describe.each(NAMES)("buildx-kit on %s: dry runs and recipes (no build)", (rt) =
     const written = await bx(rt, ["recipe", "import", "bake.json", "--target", "web", "--out", out], { cwd: project });
     expect(written).toEqual({ code: 0, signal: null, stdout: "", stderr: `wrote ${out} (target web)\n` });
     expect(JSON.parse(await readFile(join(project, out), "utf8"))).toEqual(recipe);
-    await badInput(rt, ["recipe", "import", "bake.json", "--out", out],
-      `error: ${out}: not saved (1 problem):\n  ${out}: already exists: pass overwrite (CLI: --force) to replace it\n`, project);
+    await badInputIn(rt, project, ["recipe", "import", "bake.json", "--out", out],
+      `error: ${out}: not saved (1 problem):\n  ${out}: already exists: pass overwrite (CLI: --force) to replace it\n`);
     expect((await bx(rt, ["recipe", "check", out], { cwd: project })).stdout).toBe(`${out}: ok\n`);
   });
 });
@@ -468,8 +509,8 @@ describe.skipIf(!engine.ok).each(NAMES)("buildx-kit on %s: bake files both ways 
       target: { web: { context: "../one", output: ["type=cacheonly"] }, "web-2": { context: "../two/app", output: ["type=local,dest=../two/out"] } },
     });
     // Back: every target, one recipe each, paths from the bake file's folder to the recipes'.
-    await badInput(rt, ["recipe", "import", "bake/docker-bake.json"],
-      "error: bake/docker-bake.json has 2 targets (web, web-2): import them into a folder (--out DIR/) or choose one (--target NAME)\n", root);
+    await badInputIn(rt, root, ["recipe", "import", "bake/docker-bake.json"],
+      "error: bake/docker-bake.json has 2 targets (web, web-2): import them into a folder (--out DIR/) or choose one (--target NAME)\n");
     const back = await bx(rt, ["recipe", "import", "bake/docker-bake.json", "--out", "recipes/"], { cwd: root });
     expect(back).toEqual({ code: 0, signal: null, stdout: "", stderr: "wrote recipes/web.json (target web)\nwrote recipes/web-2.json (target web-2)\n" });
     expect(JSON.parse(await readFile(join(root, "recipes/web-2.json"), "utf8")).options).toEqual({
@@ -622,8 +663,8 @@ describe.skipIf(!engine.ok).each(NAMES)("buildx-kit on %s: real builds", (rt) =>
     // On stdout without --bake, and never over an existing file.
     const printed = await bx(rt, ["recipe", "export", recipe], { cwd: project });
     expect(JSON.parse(printed.stdout)).toEqual(JSON.parse(await readFile(join(project, out), "utf8")));
-    await badInput(rt, ["recipe", "export", recipe, "--bake", out],
-      `error: ${out}: not saved (1 problem):\n  ${out}: already exists: pass overwrite (CLI: --force) to replace it\n`, project);
+    await badInputIn(rt, project, ["recipe", "export", recipe, "--bake", out],
+      `error: ${out}: not saved (1 problem):\n  ${out}: already exists: pass overwrite (CLI: --force) to replace it\n`);
   });
 
   it("a broken Dockerfile: exit 1, one paragraph with buildx's ERROR line, a hint and the command; no stack trace", async () => {
