@@ -1328,7 +1328,7 @@ class Guide {
       let why: string;
       try {
         try {
-          await makeFolders(dirname(file));
+          await (await import("./files.ts")).makeFolders(dirname(file));
         } catch (e) {
           throw Object.assign(new Error(`the folder ${dirname(path) || "."} cannot be made: ${writeFailure(e)}`), { name: "FolderError" });
         }
@@ -1389,24 +1389,6 @@ class Guide {
 
 // ---------------------------------------------------------------------------------------------
 // Small pure helpers
-
-/**
- * Makes a folder and the missing ones above it, one at a time, so a failure has its own reason
- * (a recursive mkdir on a read-only file system reports ENOENT, not EROFS).
- */
-async function makeFolders(dir: string): Promise<void> {
-  const { mkdir } = await import("node:fs/promises");
-  const missing: string[] = [];
-  for (let at = dir; !(await host.stat(at).then(() => true, () => false)); at = dirname(at)) {
-    missing.unshift(at);
-    if (dirname(at) === at) break;
-  }
-  for (const folder of missing) {
-    await mkdir(folder).catch((e: NodeJS.ErrnoException) => {
-      if (e.code !== "EEXIST") throw e;
-    });
-  }
-}
 
 /** The nearest existing ancestor of `dir` (itself included) when it is not a folder, else null. */
 async function firstNonFolder(dir: string): Promise<string | null> {

@@ -25,6 +25,7 @@ import { probe } from "./probe.ts";
 import type { BuildResult } from "./result.ts";
 import { build, type RunOptions } from "./run.ts";
 import { commandIn } from "./shell.ts";
+import { NotWritten, writeAtomic } from "./files.ts";
 import { applySets, parseSet, shownSet } from "./overrides.ts";
 import { describe } from "./values.ts";
 
@@ -482,138 +483,21 @@ export async function saveRecipe(path: string, recipe: Recipe, options: SaveOpti
 /** Why a file could not be written, in words (a system error's code, else its message). */
 export const writeFailure: (e: unknown) => string = host.fileFailure;
 
-/** The temporary files `writeFileAtomic` makes for `name`: `.NAME.PID.HEX.tmp`. */
-function tempPattern(name: string): RegExp {
-  return new RegExp(`^\\.${name.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}\\.(\\d+)\\.[0-9a-f]{8}\\.tmp$`);
-}
-
-/** Whether a process with this id is running (one of another user's counts). */
-function alive(pid: number, kill: (pid: number, signal: 0) => unknown): boolean {
-  try {
-    kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === "EPERM";
-  }
-}
-
 /**
- * Writes a file atomically: a temporary file beside it, fsync, then a rename (or, when not
- * overwriting, a hard link, which fails rather than replace a file created meanwhile). A symbolic
- * link is followed: the file it points to is replaced, the link stays. Temporary files left by an
- * earlier save of the same file that was killed (their process is gone) are removed. Returns the
- * absolute path written. Throws `RecipeError` (heading `not saved`) naming `path` as given, never
- * the temporary file: code `file-exists` when the file exists and `overwrite` is off, `no-folder`,
- * `not-a-folder`, or `not-written` (no space, a read-only file system, ...); the old file is then
- * as it was and no temporary file is left.
+ * Writes a file atomically (see `writeAtomic`: a temporary file beside it, fsync, then a rename or
+ * a hard link). Returns the absolute path written. Throws `RecipeError` (heading `not saved`)
+ * naming `path` as given, never the temporary file: code `file-exists` when the file exists and
+ * `overwrite` is off, `no-folder`, `not-a-folder`, or `not-written` (no space, a read-only file
+ * system, ...); the old file is then as it was and no temporary file is left.
  */
 export async function writeFileAtomic(path: string, text: string, options: SaveOptions = {}): Promise<string> {
-  const notSaved = (code: string, message: string): RecipeError => new RecipeError([{ file: path, path: "", code, message }], "not saved");
-  const exists = (): RecipeError => notSaved("file-exists", "already exists: pass overwrite (CLI: --force) to replace it");
-  // Saving is not on a build's path: node:fs/promises, loaded here (lib/host.ts).
-  const [{ link, lstat, open, readdir, readlink, rename, stat, unlink }, { randomBytes }, { default: proc }] = await Promise.all([
-    import("node:fs/promises"), import("node:crypto"), import("node:process"),
-  ]);
-  // A symbolic link (or a chain of them) is written through: the file it points to is replaced.
-  const base = options.cwd !== undefined ? resolve(options.cwd) : resolve(".");
-  let file = resolve(base, path);
-  for (let hops = 0; ; hops++) {
-    let target: string;
-    try {
-      if (!(await lstat(file)).isSymbolicLink()) break;
-      target = await readlink(file);
-    } catch {
-      break; // nothing there (or not a folder on the way): the checks below say which
-    }
-    if (hops === 40) throw notSaved("not-written", `cannot be written: ${writeFailure({ code: "ELOOP" })}`);
-    file = resolve(dirname(file), target);
-  }
-  const dir = dirname(file);
-  let oldMode: number | null = null;
   try {
-    const info = await stat(file);
-    if (info.isDirectory()) throw notSaved("not-written", "is a folder");
-    if (!options.overwrite) throw exists();
-    oldMode = info.mode & 0o777;
+    return await writeAtomic(path, text, options);
   } catch (e) {
-    if (e instanceof RecipeError) throw e;
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code !== "ENOENT" && code !== "ENOTDIR") throw notSaved("not-written", `cannot be written: ${writeFailure(e)}`);
-    // The nearest folder above that exists: a file there is in the way; none is a missing folder.
-    for (let at = dir, shown = dirname(path) || "."; ; at = dirname(at), shown = dirname(shown)) {
-      try {
-        if ((await stat(at)).isDirectory()) {
-          if (at !== dir) throw notSaved("no-folder", `the folder ${dirname(path) || "."} does not exist`);
-          break;
-        }
-        throw notSaved("not-a-folder", `${resolve(base, shown) === at ? shown : at} is a file, not a folder`);
-      } catch (e2) {
-        if (e2 instanceof RecipeError) throw e2;
-        if (dirname(at) === at) throw notSaved("no-folder", `the folder ${dirname(path) || "."} does not exist`);
-      }
-    }
+    if (!(e instanceof NotWritten)) throw e;
+    const message = e.code === "file-exists" ? "already exists: pass overwrite (CLI: --force) to replace it" : e.message;
+    throw new RecipeError([{ file: path, path: "", code: e.code, message }], "not saved");
   }
-  // Temporary files of this name whose save was killed: gone before this one adds its own.
-  const stale = tempPattern(basename(file));
-  await readdir(dir).then(
-    (names) => Promise.all(names.map((name) => {
-      const pid = Number(stale.exec(name)?.[1] ?? NaN);
-      return Number.isSafeInteger(pid) && pid !== host.pid() && !alive(pid, (p, sig) => proc.kill(p, sig)) ? unlink(join(dir, name)).catch(() => {}) : undefined;
-    })),
-    () => {},
-  );
-  const temp = join(dir, `.${basename(file)}.${host.pid()}.${randomBytes(4).toString("hex")}.tmp`);
-  try {
-    const handle = await open(temp, "wx", oldMode ?? 0o644);
-    try {
-      try {
-        await handle.writeFile(text, "utf8");
-        await handle.sync();
-      } finally {
-        await handle.close();
-      }
-      if (options.overwrite) {
-        await rename(temp, file);
-      } else {
-        try {
-          await link(temp, file);
-        } catch (e) {
-          const code = (e as NodeJS.ErrnoException).code;
-          if (code === "EEXIST") throw exists();
-          // A file system without hard links: check, then rename (a narrow race, but no worse).
-          if (code !== "EPERM" && code !== "ENOTSUP" && code !== "EOPNOTSUPP" && code !== "ENOSYS") throw e;
-          try {
-            await stat(file);
-            throw exists();
-          } catch (e2) {
-            if (e2 instanceof RecipeError || (e2 as NodeJS.ErrnoException).code !== "ENOENT") throw e2;
-          }
-          await rename(temp, file);
-        }
-        await unlink(temp).catch(() => {});
-      }
-    } catch (e) {
-      await unlink(temp).catch(() => {});
-      throw e;
-    }
-  } catch (e) {
-    if (e instanceof RecipeError) throw e;
-    // The message names the file as given, never the temporary file (nor its absolute path).
-    const reason = writeFailure(e).split(temp).join(path).split(file).join(path);
-    throw notSaved("not-written", `cannot be written: ${reason}`);
-  }
-  // The rename itself is durable once the folder is synced (not possible everywhere: best effort).
-  try {
-    const d = await open(dir, "r");
-    try {
-      await d.sync();
-    } finally {
-      await d.close();
-    }
-  } catch {
-    // not supported here
-  }
-  return file;
 }
 
 // ---------------------------------------------------------------------------------------------
