@@ -3,8 +3,8 @@
  * in lib/builders.ts (one `docker buildx` process per call); this reads flags and prints.
  */
 import type { BuilderDetails, BuilderNodeDetails, CreateBuilderOptions } from "./builders.ts";
-import type { CliIO } from "./cli.ts";
-import { EXIT, UsageError } from "./cli.ts";
+import type { CliIO } from "./cli-io.ts";
+import { EXIT, UsageError } from "./cli-io.ts";
 
 interface FlagSpec {
   /** Flags without a value. */

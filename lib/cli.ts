@@ -6,52 +6,19 @@
  */
 import * as host from "./host.ts";
 import { resolve } from "./posix.ts";
-import { buildBlocker, type Capabilities, type Problem } from "./capabilities.ts";
+import type { Capabilities } from "./capabilities.ts";
 import { formatDiagnostic } from "./diagnostics.ts";
-import { BuildxKitError, EXIT, type ExitStatus, ValidationError } from "./errors.ts";
+import { ValidationError } from "./errors.ts";
 import { FLAGS } from "./flags.ts";
 // Loaded with the CLI, not when needed: a build's probe then starts before its other modules load
 // and reads its files while they do.
 import { probe } from "./probe.ts";
 import type { BuildResult } from "./result.ts";
+import { cannotBuild, type CliIO, defaultIO, EXIT, painter, ranQuiet, report, summarize, takeFlags, UsageError } from "./cli-io.ts";
 
-export { EXIT };
-
-/** Where the CLI writes and what it knows of its terminal; tests pass their own. */
-export interface CliIO {
-  readonly out: (text: string) => void;
-  readonly err: (text: string) => void;
-  readonly env: Readonly<Record<string, string | undefined>>;
-  /** Whether stdout and stderr are terminals (colour, the overview). */
-  readonly isTTY: boolean;
-  readonly cwd: string;
-}
-
-/** Bad command-line input: exit 2, one paragraph. */
-export class UsageError extends BuildxKitError {
-  override readonly name = "UsageError";
-  /** Bad input: 2. */
-  readonly exitStatus: ExitStatus = EXIT.badInput;
-}
+export { cannotBuild, type CliIO, EXIT, painter, ranQuiet, report, summarize, takeFlags, UsageError };
 
 export const VERSION = "0.1.0";
-
-function defaultIO(): CliIO {
-  return {
-    out: (t) => host.write("stdout", t.endsWith("\n") ? t : `${t}\n`),
-    err: (t) => host.write("stderr", t.endsWith("\n") ? t : `${t}\n`),
-    env: host.env(),
-    isTTY: host.isTerminal("stdout") && host.isTerminal("stderr"),
-    cwd: host.cwd(),
-  };
-}
-
-/** Colour only on a terminal, and never with NO_COLOR set (https://no-color.org). */
-export function painter(io: Pick<CliIO, "env" | "isTTY">, forceOff = false) {
-  const on = io.isTTY && !forceOff && !(io.env.NO_COLOR ?? "") && io.env.TERM !== "dumb";
-  const codes = { ok: "32", bad: "31", dim: "2", bold: "1", warn: "33" } as const;
-  return (style: keyof typeof codes, text: string): string => (on ? `\x1b[${codes[style]}m${text}\x1b[0m` : text);
-}
 
 const OVERVIEW = `buildx-kit ${VERSION}: docker buildx build, planned and validated before it runs
 
@@ -122,35 +89,6 @@ A JavaScript REPL with top-level await and the API in scope (buildx, build, plan
 recipe functions, zx's $). Dot-commands: .guide, .run FILE, .dry FLAGS..., .doctor, .help, .exit.`,
 };
 
-/** Splits buildx-kit's own flags (`--json`, `--dry-run`, ...) out of a list of arguments. */
-export function takeFlags(args: readonly string[], bools: readonly string[], valued: readonly string[]) {
-  const flags: Record<string, string | boolean> = {};
-  const sets: string[] = [];
-  const rest: string[] = [];
-  for (let i = 0; i < args.length; i++) {
-    const arg = args[i]!;
-    const eq = arg.indexOf("=");
-    const name = eq > 0 ? arg.slice(0, eq) : arg;
-    if (bools.includes(name) && eq === -1) flags[name] = true;
-    else if (valued.includes(name)) {
-      const value = eq > 0 ? arg.slice(eq + 1) : args[++i];
-      if (value === undefined) throw new UsageError(`${name} needs a value`);
-      if (name === "--set") sets.push(value);
-      else flags[name] = value;
-    } else rest.push(arg);
-  }
-  return { flags, sets, rest };
-}
-
-/** A one-paragraph summary of a BuildResult, for people. */
-export function summarize(result: BuildResult): string {
-  if (result.dryRun) return result.command;
-  const parts = [`built in ${(result.durationMs / 1000).toFixed(1)}s`];
-  if (result.imageNames.length) parts.push(result.imageNames.join(", "));
-  if (result.digest) parts.push(result.digest);
-  return parts.join("  ");
-}
-
 async function doctor(args: string[], io: CliIO): Promise<number> {
   const { flags, rest } = takeFlags(args, ["--json"], []);
   if (rest.length) throw new UsageError(`doctor takes no arguments (got ${rest.join(" ")})`);
@@ -159,27 +97,6 @@ async function doctor(args: string[], io: CliIO): Promise<number> {
   if (flags["--json"]) io.out(JSON.stringify(caps, null, 2));
   else io.out(formatDoctor(caps, painter(io)));
   return caps.problems.length === 0 ? EXIT.ok : EXIT.failed;
-}
-
-/** What to do about each problem that stops a build, said after it. */
-const BLOCKER_HINTS: Readonly<Record<Problem["code"], string>> = {
-  "no-docker": "install Docker with buildx",
-  "no-buildx": "install the buildx plugin (Debian: apt-get install docker-buildx)",
-  "daemon-unreachable": "start the Docker daemon (systemctl start docker), or pick a remote builder with --builder",
-  "builder-unavailable": "pick a builder that \"docker buildx ls\" lists, with --builder or \"docker buildx use NAME\"",
-  "probe-timeout": "\"buildx-kit doctor\" says which command did not answer",
-  "buildx-too-old": "upgrade buildx",
-  "buildx-version-unreadable": "reinstall buildx",
-};
-
-/**
- * Why nothing can be built here (no docker and no standalone buildx on PATH), as the paragraph the
- * CLI prints, or null. The same probe build() makes, so it costs nothing more.
- */
-export async function cannotBuild(io: CliIO, builder?: string): Promise<string | null> {
-  const caps = await probe({ inspect: false, env: io.env, ...(builder ? { builder } : {}) });
-  const blocker = buildBlocker(caps);
-  return blocker ? `cannot build: ${blocker.message}\nhint: ${BLOCKER_HINTS[blocker.code]}; --dry-run prints the command without running it, and "buildx-kit doctor" says what this machine lacks` : null;
 }
 
 async function buildCommand(args: string[], io: CliIO): Promise<number> {
@@ -230,11 +147,6 @@ async function buildCommand(args: string[], io: CliIO): Promise<number> {
   if (json) io.out(JSON.stringify(result, null, 2));
   else if (result.dryRun || !ranQuiet(parsed.options)) io.out(summarize(result));
   return EXIT.ok;
-}
-
-/** Whether a build with these options prints only its image id (`--quiet`, `--progress=quiet`). */
-export function ranQuiet(options: { quiet?: boolean; progress?: string }): boolean {
-  return options.quiet === true || options.progress === "quiet";
 }
 
 function nameFrom(path: string): string {
@@ -302,23 +214,4 @@ export async function main(argv: readonly string[], io: CliIO = defaultIO()): Pr
   } catch (e) {
     return report(e, ioUsed, debug);
   }
-}
-
-/** Prints an error as one paragraph (a stack trace only with --debug) and returns its exit code. */
-export function report(e: unknown, io: CliIO, debug = false): number {
-  const paint = painter(io);
-  const error = e as Error | undefined;
-  const text = debug && error?.stack ? error.stack : error?.message ?? String(e);
-  // Ours: the message already says what and how to fix it; no stack trace to ask for.
-  if (e instanceof BuildxKitError) {
-    io.err(`${paint("bad", "error:")} ${text}`);
-    return e.exitStatus;
-  }
-  // The prompts' own (Ctrl-C at a question) and an aborted signal's.
-  if (error?.name === "ExitPromptError" || error?.name === "AbortError") {
-    io.err("interrupted");
-    return EXIT.interrupted;
-  }
-  io.err(`${paint("bad", "error:")} ${text}${debug ? "" : "\n(run with --debug for a stack trace)"}`);
-  return EXIT.failed;
 }

@@ -6,8 +6,8 @@ import { cwd } from "./host.ts";
 import { dirname, resolve } from "./posix.ts";
 import { formatDiagnostic } from "./diagnostics.ts";
 import { commandIn } from "./shell.ts";
-import type { CliIO } from "./cli.ts";
-import { cannotBuild, EXIT, painter, ranQuiet, summarize, takeFlags, UsageError } from "./cli.ts";
+import type { CliIO } from "./cli-io.ts";
+import { cannotBuild, EXIT, painter, ranQuiet, summarize, takeFlags, UsageError } from "./cli-io.ts";
 
 /** A file argument as the recipe functions take it: as typed (so messages show it so) when it is relative to here. */
 function fileArg(io: CliIO, file: string): string {

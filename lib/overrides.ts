@@ -5,7 +5,7 @@
 import { FLAGS } from "./flags.ts";
 import type { BuildOptions } from "./options.ts";
 import { suggestOption } from "./plan.ts";
-import { RecipeError, type RecipeProblem } from "./recipe.ts";
+import { RecipeError, type RecipeProblem } from "./problems.ts";
 import { describe, isSensitive } from "./values.ts";
 
 function isRecord(value: unknown): value is Record<string, unknown> {
