@@ -1,5 +1,4 @@
 /** What the machine can do, as `probe()` found it. A plain object: tests and dry runs pass their own. */
-import type { BuilderSource } from "./selection.ts";
 import { describe } from "./values.ts";
 
 /** One node of a builder. */
@@ -22,6 +21,9 @@ export interface BuilderNode {
   /** What `buildx inspect` printed for it (`v0.13.2`, `v0.0.0+unknown`); null or absent when not inspected. */
   readonly buildkitVersionText?: string | null;
 }
+
+/** The rule that chose the builder: `--builder`, BUILDX_BUILDER, buildx's config, the docker context, or the default. */
+export type BuilderSource = "flag" | "env" | "config" | "context" | "default";
 
 /** The builder instance a build would use. */
 export interface BuilderInfo {

@@ -27,8 +27,8 @@
 import * as host from "./host.ts";
 import { join } from "./posix.ts";
 
-/** The rule that chose the builder. */
-export type BuilderSource = "flag" | "env" | "config" | "context" | "default";
+import type { BuilderSource } from "./capabilities.ts";
+export type { BuilderSource };
 
 /** Why docker uses the context it uses. */
 export type ContextSource = "DOCKER_HOST" | "DOCKER_CONTEXT" | "config" | "default";
