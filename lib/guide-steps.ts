@@ -200,6 +200,8 @@ export type Destination = "load" | "push" | "both" | "local" | "tar" | "oci" | "
 export interface StepChoice {
   readonly value: string;
   readonly name: string;
+  /** What the answered question shows, when shorter than `name`. */
+  readonly short?: string;
   readonly description?: string;
   readonly disabled?: string;
 }
@@ -306,10 +308,13 @@ export function builderChoices(builders: readonly KnownBuilder[], named?: string
   const choices: StepChoice[] = ordered.map((b) => {
     const why = b.unavailable ? `(${b.unavailable})` : null;
     const name = builderLabel(b, why ? QUESTION_WIDTH - why.length - 1 : QUESTION_WIDTH);
-    return why ? { value: b.name, name, disabled: why } : { value: b.name, name, description: builderDescription(b) };
+    return why ? { value: b.name, name, disabled: why } : { value: b.name, name, short: b.name, description: builderDescription(b) };
   });
   if (named && !builders.some((b) => sameName(b.name, named))) {
-    choices.push({ value: named, name: cut(`${named} (as given; this machine does not list it)`, QUESTION_WIDTH), description: "a build with it fails unless it exists when the build runs" });
+    choices.push({
+      value: named, name: cut(`${named} (as given; this machine does not list it)`, QUESTION_WIDTH), short: named,
+      description: "a build with it fails unless it exists when the build runs",
+    });
   }
   return choices;
 }

@@ -695,7 +695,7 @@ class Guide {
     if (!this.caps) {
       await Promise.race([this.probing, delay(this.io.machineWaitMs ?? MACHINE_WAIT_MS)]);
       if (!this.caps) {
-        this.say("Checking this machine...");
+        this.say(this.probedFor ? `Checking the builder ${this.probedFor}...` : "Checking this machine...");
         await this.probing;
       }
     }

@@ -339,6 +339,8 @@ describe("guide with the real prompts", () => {
           await ui.press("down");
           expect(ui.screen()).toContain("❯ default (current)");
           await ui.press("up", "enter");
+          // Answered: the name alone (the label would not fit beside the question).
+          expect(ui.screen()).toBe("✔ Which builder to build on?  (--builder) multi");
         },
       },
       {

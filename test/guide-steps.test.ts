@@ -257,7 +257,11 @@ describe("builders", () => {
     const list = [many, builder("second", { unavailable: "only from its docker context" }), builder("default", { current: true, platforms: AMD })];
     const choices = builderChoices(list);
     expect(choices.map((c) => c.value)).toEqual(["default", "a-builder-with-a-rather-long-name", "second"]);
-    expect(choices[0]).toEqual({ value: "default", name: "default (current) · docker · linux/amd64, linux/amd64/v2, linux/amd64/v3", description: "node default (running): linux/amd64, linux/amd64/v2, linux/amd64/v3" });
+    // The answered question shows the name only.
+    expect(choices[0]).toEqual({
+      value: "default", name: "default (current) · docker · linux/amd64, linux/amd64/v2, linux/amd64/v3", short: "default",
+      description: "node default (running): linux/amd64, linux/amd64/v2, linux/amd64/v3",
+    });
     // Beside its reason, a disabled builder's platforms are counted sooner.
     expect(choices[2]).toEqual({ value: "second", name: "second · docker · linux/amd64 +2 more", disabled: "(only from its docker context)" });
     // Inquirer draws a disabled choice as "- NAME REASON", an enabled one as "❯ NAME".

@@ -909,8 +909,8 @@ describe("guide: which builder", () => {
       {
         select: WHICH, default: "default",
         exactly: [
-          { value: "default", name: "default (current) · docker · linux/amd64, linux/amd64/v2, linux/amd64/v3", description: "node default (running): linux/amd64, linux/amd64/v2, linux/amd64/v3" },
-          { value: "multi", name: "multi · docker-container · linux/amd64, linux/arm64, linux/arm/v7", description: "node multi (running): linux/amd64, linux/arm64, linux/arm/v7" },
+          { value: "default", name: "default (current) · docker · linux/amd64, linux/amd64/v2, linux/amd64/v3", short: "default", description: "node default (running): linux/amd64, linux/amd64/v2, linux/amd64/v3" },
+          { value: "multi", name: "multi · docker-container · linux/amd64, linux/arm64, linux/arm/v7", short: "multi", description: "node multi (running): linux/amd64, linux/arm64, linux/arm/v7" },
         ],
         answer: "multi",
       },
