@@ -273,6 +273,8 @@ export function guideColor(env: Readonly<Record<string, string | undefined>>): b
 /** What the guide runs with. Everything is optional: the defaults are this process's terminal. */
 /** How long the first question waits for the probe's answer (a cached probe takes ~15 ms). */
 const MACHINE_WAIT_MS = 150;
+/** How long the builder question waits for `docker buildx ls` (~0.2 s; 20 s with a builder it cannot reach). */
+const BUILDER_WAIT_MS = 5000;
 
 export interface GuideIO {
   /** Where the prompts read keys (default: stdin). */
@@ -302,6 +304,12 @@ export interface GuideIO {
   readonly env?: Readonly<Record<string, string | undefined>>;
   /** How long to wait for the probe before the first question, in ms (default 150). */
   readonly machineWaitMs?: number;
+  /**
+   * How long the builder question waits for the list of builders, in ms (default 5000): `docker
+   * buildx ls` waits up to 20 s for a builder it cannot reach. Past it the build stays on the
+   * current builder, and "change an answer" offers the others once the list is there.
+   */
+  readonly builderWaitMs?: number;
 }
 
 /** Where a guided build starts from. */
@@ -968,13 +976,19 @@ class Guide {
    * plan's checks are the chosen builder's.
    */
   private async askBuilder(): Promise<void> {
-    let builders = this.builders;
-    if (!builders) {
-      // Listed while the first questions were answered; a slow `buildx ls` is said.
+    if (!this.builders) {
+      // Listed while the first questions were answered; a slow `buildx ls` is said, and not waited for long.
       await Promise.race([this.builderList(), delay(this.io.machineWaitMs ?? MACHINE_WAIT_MS)]);
-      if (!this.builders) this.say("Looking for this machine's builders...");
-      builders = await this.builderList();
+      if (!this.builders) {
+        this.say("Looking for this machine's builders...");
+        await Promise.race([this.builderList(), delay(this.io.builderWaitMs ?? BUILDER_WAIT_MS)]);
+      }
+      if (!this.builders) {
+        this.say("  docker buildx ls has not answered yet: the build stays on the current builder; \"change an answer\" offers the others once it has.");
+        return;
+      }
     }
+    const builders = this.builders;
     const named = typeof this.o.builder === "string" && this.o.builder ? this.o.builder : undefined;
     if (!asksBuilder(builders, named)) return;
     const highlighted = defaultBuilder(builders, named);
@@ -1544,7 +1558,8 @@ class Guide {
       const options = this.finalOptions();
       if (action === "leave") return { action: "run", options, command, recipePath: null, result: null, error: failed! };
       if (action === "change") {
-        await this.builderList();
+        // The builders as far as they are known (a slow `buildx ls` is not waited for long).
+        await Promise.race([this.builderList(), delay(this.io.machineWaitMs ?? MACHINE_WAIT_MS)]);
         const steps = this.shownSteps();
         const step = await this.ask.select<string>({
           message: "Which answer?",

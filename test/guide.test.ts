@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import type { Capabilities } from "../lib/capabilities.ts";
 import { BuildError, ValidationError } from "../lib/errors.ts";
-import { describeMachine, guideCommand, type GuideIO } from "../lib/guide.ts";
+import { describeMachine, guideCommand, type GuideIO, type KnownBuilder } from "../lib/guide.ts";
 import type { RunOptions } from "../lib/run.ts";
 import { shellCommand } from "../lib/spawn.ts";
 import {
@@ -980,6 +980,40 @@ describe("guide: which builder", () => {
     });
     expect(j.code).toBe(0);
     expect(j.text).toContain(cmd("--builder=arm", "--platform=linux/arm/v7", "--push", `--tag=${TAG}`, "app"));
+  });
+
+  it("a docker buildx ls that does not answer in time: said, the build stays on the current builder, the other questions go on", async () => {
+    let answer!: (list: readonly KnownBuilder[]) => void;
+    const late = new Promise<readonly KnownBuilder[]>((r) => (answer = r));
+    const cwd = await workdir();
+    const screen = new Screen();
+    const script = scripted([
+      ...start(), PLATFORMS_NONE, { select: WHERE }, ARGS_NONE, MORE_NO,
+      // Once the list is there, the builder is among the answers to change.
+      { select: NOW, answer: "change" },
+      { select: "Which answer?", choices: ["Builder: the current one (default)"], answer: "builder" },
+      { select: WHICH, answer: "multi" },
+      { select: NOW, answer: "print" },
+    ], screen);
+    // buildx ls answers while "More options?" is asked, long after the builder question gave up.
+    const prompts = { ...script, confirm: async (q: Parameters<typeof script.confirm>[0]) => {
+      const yes = await script.confirm(q);
+      answer(TWO_BUILDERS);
+      await late;
+      return yes;
+    } };
+    const code = await guideCommand([], {
+      prompts, cwd, output: screen, env: {}, machineWaitMs: 1, builderWaitMs: 20,
+      probe: probes({ multi: MULTI }).probe, builders: () => late, build: fakeBuild().build,
+    });
+    expect(script.left()).toEqual([]);
+    expect(code).toBe(0);
+    expect(between(screen.text, "? Image name and tag", "? Platforms to build for")).toBe(
+      "Looking for this machine's builders...\n" +
+        '  docker buildx ls has not answered yet: the build stays on the current builder; "change an answer" offers the others once it has.\n' +
+        "  Space ticks. None ticked: linux/amd64, this builder's own.\n",
+    );
+    expect(screen.text).toContain(cmd("--builder=multi", "--load", `--tag=${TAG}`, "app"));
   });
 
   it("guide --from a recipe that names a builder: probed for it from the start, kept as the default", async () => {
