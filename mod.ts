@@ -72,11 +72,12 @@ export type {
   GuidePrompts,
   GuideStart,
   InputQuestion,
+  KnownBuilder,
   PromptChoice,
   PromptContext,
   SelectQuestion,
 } from "./lib/guide.ts";
-export { guide, guideCommand } from "./lib/guide.ts";
+export { guide, guideCommand, MoreHelpRequest } from "./lib/guide.ts";
 export type {
   LoadedRecipe,
   MakeRecipeOptions,

@@ -254,7 +254,9 @@ export const FLAGS: Readonly<Record<string, FlagRow>> = {
   },
   builder: {
     // A flag of buildx's root command since v0.4.0 (commands/root.go), so of build too.
-    flag: "--builder", kind: "string", since: "0.4.0", bake: null, guide: "never",
+    // The guide asks it only where two builders or more can build (lib/guide-steps.ts, asksBuilder).
+    flag: "--builder", kind: "string", since: "0.4.0", bake: null, guide: "basic",
+    question: "Which builder to build on?",
     doc: "Override the configured builder instance.", example: "default",
   },
   cacheFrom: {

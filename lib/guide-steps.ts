@@ -26,7 +26,7 @@ export const QUESTION_WIDTH = 72;
 // Questions
 
 /** The guide's own questions: the table's rows, plus the destination (push, load or output). */
-export type StepName = "context" | "file" | "target" | "tag" | "platform" | "destination" | "buildArg" | "more";
+export type StepName = "context" | "file" | "target" | "tag" | "builder" | "platform" | "destination" | "buildArg" | "more";
 
 const DESTINATION_QUESTION = "Where should the image go?";
 
@@ -93,6 +93,8 @@ export function helpFor(step: string, a: Answers, caps: Capabilities): string {
       return a.destinationChosen && pushing(o)
         ? "A push needs the registry first: localhost:5000/NAME:1. Several: spaces."
         : "NAME:TAG; several: separated by spaces. Backspace, Enter: no name.";
+    case "builder":
+      return "Where the build runs. Enter keeps the one highlighted.";
     case "platform": {
       const own = builderPlatformsOf(caps)[0];
       return `Space ticks. None ticked: ${own ? `${own}, this builder's own` : "the builder's own"}.`;
@@ -198,6 +200,8 @@ export type Destination = "load" | "push" | "both" | "local" | "tar" | "oci" | "
 export interface StepChoice {
   readonly value: string;
   readonly name: string;
+  /** What the answered question shows, when shorter than `name`. */
+  readonly short?: string;
   readonly description?: string;
   readonly disabled?: string;
 }
@@ -226,6 +230,196 @@ export function destinationChoices(o: BuildOptions, caps: Capabilities): StepCho
     { value: "oci", name: "an OCI layout", description: `the image${n > 1 ? `, ${all} platforms,` : ""} as one tar that docker load reads` },
     { value: "cache", name: "nowhere: the build cache only", description: "check that it builds; export nothing" },
   ];
+}
+
+// ---------------------------------------------------------------------------------------------
+// Builders
+
+/** A builder of this machine as the guide offers it: from `docker buildx ls`, and whether it can build from here. */
+export interface KnownBuilder {
+  readonly name: string;
+  /** `docker`, `docker-container`, `remote`, `kubernetes`, `cloud`, ... */
+  readonly driver: string;
+  readonly nodes: readonly { readonly name: string; readonly platforms: readonly string[]; readonly status?: string | null }[];
+  /** Whether buildx builds with it when no builder is named (as lib/selection.ts decides). */
+  readonly current: boolean;
+  /**
+   * Why it cannot build from here, in a few words shown beside it (`only from its docker context`);
+   * null or absent when it can.
+   */
+  readonly unavailable?: string | null;
+}
+
+/** A builder's platforms, each once, in its nodes' order. */
+export function platformsOfBuilder(builder: KnownBuilder): string[] {
+  return [...new Set(builder.nodes.flatMap((n) => n.platforms))];
+}
+
+/** `text` cut to `width` columns, ending with `…` when cut. */
+function cut(text: string, width: number): string {
+  return [...text].length <= width ? text : `${[...text].slice(0, Math.max(0, width - 1)).join("")}\u2026`;
+}
+
+/**
+ * A builder as one choice of the builder question: `NAME · DRIVER · PLATFORMS`, the current one
+ * marked `(current)`, at most `width` columns: platforms that do not fit are counted (`+2 more`).
+ */
+export function builderLabel(builder: KnownBuilder, width = QUESTION_WIDTH): string {
+  const head = `${builder.name}${builder.current ? " (current)" : ""} · ${builder.driver || "driver unknown"}`;
+  const platforms = platformsOfBuilder(builder);
+  if (!platforms.length) {
+    const unknown = `${head} · platforms not known yet`;
+    return unknown.length <= width ? unknown : cut(head, width);
+  }
+  for (let shown = platforms.length; shown >= 1; shown--) {
+    const more = shown < platforms.length ? ` +${platforms.length - shown} more` : "";
+    const text = `${head} · ${platforms.slice(0, shown).join(", ")}${more}`;
+    if (text.length <= width) return text;
+  }
+  const counted = `${head} · ${platforms.length} platform${platforms.length === 1 ? "" : "s"}`;
+  return counted.length <= width ? counted : cut(head, width);
+}
+
+/** The line under the builder question for the builder under the cursor: each node, its state and every platform. */
+export function builderDescription(builder: KnownBuilder): string {
+  if (!builder.nodes.length) return `${builder.driver} driver; no nodes listed`;
+  return builder.nodes.map((n) => {
+    const state = n.status ? ` (${n.status})` : "";
+    return `node ${n.name}${state}: ${n.platforms.length ? n.platforms.join(", ") : "platforms not known until it starts"}`;
+  }).join("; ");
+}
+
+/** Whether the guide asks which builder: when two builders or more can build from here, or the options name one. */
+export function asksBuilder(builders: readonly KnownBuilder[], named?: string): boolean {
+  return builders.filter((b) => !b.unavailable).length > 1 || (named !== undefined && named !== "");
+}
+
+function sameName(a: string, b: string): boolean {
+  return a.toLowerCase() === b.toLowerCase();
+}
+
+/**
+ * The builder question's choices: the current builder first, then the others as listed; those that
+ * cannot build from here disabled with why. A builder the options name (a recipe's) that this
+ * machine does not list is offered as given, so that keeping it changes nothing.
+ */
+export function builderChoices(builders: readonly KnownBuilder[], named?: string): StepChoice[] {
+  const ordered = [...builders.filter((b) => b.current), ...builders.filter((b) => !b.current)];
+  const choices: StepChoice[] = ordered.map((b) => {
+    const why = b.unavailable ? `(${b.unavailable})` : null;
+    const name = builderLabel(b, why ? QUESTION_WIDTH - why.length - 1 : QUESTION_WIDTH);
+    return why ? { value: b.name, name, disabled: why } : { value: b.name, name, short: b.name, description: builderDescription(b) };
+  });
+  if (named && !builders.some((b) => sameName(b.name, named))) {
+    choices.push({
+      value: named, name: cut(`${named} (as given; this machine does not list it)`, QUESTION_WIDTH), short: named,
+      description: "a build with it fails unless it exists when the build runs",
+    });
+  }
+  return choices;
+}
+
+/**
+ * The builder highlighted when the question is asked: the one the options name (a recipe's) when
+ * it can build here, else the current one, else the first that can build.
+ */
+export function defaultBuilder(builders: readonly KnownBuilder[], named?: string): string | null {
+  if (named) {
+    const found = builders.find((b) => sameName(b.name, named));
+    if (!found || !found.unavailable) return found?.name ?? named;
+  }
+  return (builders.find((b) => b.current && !b.unavailable) ?? builders.find((b) => !b.unavailable))?.name ?? null;
+}
+
+/**
+ * The `builder` option for the builder chosen: left out for the current one (buildx picks it
+ * anyway, and the command stays as it was) unless the options started with a builder named (a
+ * recipe's), which is then kept as a name.
+ */
+export function builderOption(chosen: string, builders: readonly KnownBuilder[], startedNamed: boolean): string | undefined {
+  const current = builders.find((b) => b.current);
+  return current && sameName(current.name, chosen) && !startedNamed ? undefined : chosen;
+}
+
+// ---------------------------------------------------------------------------------------------
+// More about a question: what `?` prints
+
+/** The guide's own words about each of its questions, after the flag table's help. */
+const MORE: Readonly<Record<string, string>> = {
+  context: "COPY and ADD read their files from it, and a .dockerignore there leaves files out. A folder is relative " +
+    "to here; a Git URL can name a branch and a subfolder (https://github.com/me/app.git#main:sub). The guide " +
+    "cannot read a tarball from stdin: here stdin is the terminal.",
+  file: "The guide lists the Dockerfiles of the folder to build; \"another file...\" takes any path from here. Its " +
+    "stages and ARGs are offered by the next questions.",
+  target: "A Dockerfile can have several stages (FROM ... AS name). Without one, buildx builds the last stage; a " +
+    "stage such as test or deps builds only what that stage needs.",
+  tag: "Written NAME:TAG (no TAG means latest). To push, start with the registry: localhost:5000/app:1; a name " +
+    "without one is pushed to Docker Hub. Several names: separate them with spaces. No name: the image is known " +
+    "by its digest only.",
+  builder: "A builder is where BuildKit runs the build: this machine's docker engine (the docker driver), a " +
+    "BuildKit container, a remote daemon or a cluster. It builds its nodes' platforms at full speed, others " +
+    "emulated. The current one is what buildx uses when none is named (docker buildx use changes it).",
+  platform: "A platform is an OS and a CPU (linux/amd64, linux/arm64). The builder's own build at full speed, " +
+    "others run emulated (QEMU), slower. None ticked: the builder's own. Several make one image with a manifest " +
+    "for each.",
+  destination: "Load puts the image into this machine's image store, for docker run. Push sends it to the registry " +
+    "its name starts with. A folder, a tar file or an OCI layout write the image's files instead; nowhere keeps " +
+    "the result in the build cache only.",
+  buildArg: "Each ARG of the Dockerfile has a default; the ones ticked are asked for a value, the rest keep theirs. " +
+    "Build arguments stay in the image's history: give passwords and tokens as secrets instead.",
+  more: "Options most builds leave out: cache import and export, secrets, labels and annotations, network and extra " +
+    "hosts, privileges, attestations (provenance, SBOM), shared memory and limits. Under the list is the help of " +
+    "the option under the cursor; one this buildx lacks is shown with the release it needs.",
+  secret: "A secret reaches RUN --mount=type=secret,id=ID only while that step runs: it is not in the image nor in " +
+    "its history. Its value comes from an environment variable or a file; a recipe keeps where it comes from, " +
+    "never the value.",
+};
+
+/** The rows a question sets: one row, or for the destination push, load and output. */
+function rowsOf(step: string): string[] {
+  const name = step.startsWith("row:") ? step.slice(4) : step;
+  if (name === "destination") return ["load", "push", "output"];
+  if (name === "context" || name === "more") return [];
+  return FLAGS[name] ? [name] : [];
+}
+
+/** The first buildx of every row without a later one: the release that first had `build`. */
+const FIRST_BUILDX = "0.2.0";
+
+/**
+ * What `?` prints about a question: its flag and the flag table's full help, the buildx release
+ * that added it (when later than the first buildx with `build`) and any BuildKit it needs, an
+ * example, then the guide's own words. For the builder question, why each builder that cannot build
+ * here cannot. One logical line each (the guide wraps them to the terminal).
+ */
+export function longHelp(step: string, caps: Capabilities, builders: readonly KnownBuilder[] = []): string[] {
+  const name = step.startsWith("row:") ? step.slice(4) : step;
+  const lines: string[] = [`More about "${questionText(name).replace(/\?$/, "")}":`];
+  if (name === "context") lines.push(`  The build context, the last argument of docker buildx build: ${CONTEXT.doc.replace(/^Build context: /, "")}`);
+  for (const rowName of rowsOf(name)) {
+    const row = FLAGS[rowName]!;
+    lines.push(`  ${row.flag}${row.short ? ` (${row.short})` : ""}: ${row.doc}`);
+    const notes: string[] = [];
+    if (row.since !== FIRST_BUILDX) {
+      const here = caps.buildxVersion && !atLeast(caps.buildxVersion, row.since) ? `; this machine has ${caps.buildxVersion}, so it is not offered here` : "";
+      notes.push(`Added in buildx ${row.since}${here}.`);
+    }
+    if (row.buildkit) notes.push(`It needs BuildKit ${row.buildkit} or later on the builder.`);
+    const example = row.example && !row.example.startsWith("{") ? row.example : null;
+    if (example && row.kind !== "bool") notes.push(`For example: ${example}`);
+    if (notes.length) lines.push(`  ${notes.join(" ")}`);
+  }
+  const more = MORE[name];
+  if (more) lines.push(`  ${more}`);
+  if (name === "builder") {
+    for (const b of builders.filter((x) => x.unavailable)) {
+      lines.push(`  ${b.name} cannot build from here (${b.unavailable}).`);
+    }
+    if (builders.some((b) => b.unavailable)) {
+      lines.push("  A docker context's own builder builds only from that context: docker context use NAME, then start the guide again.");
+    }
+  }
+  return lines;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -345,18 +539,33 @@ function short(digest: string): string {
   return digest.replace(/^(sha256:[0-9a-f]{12})[0-9a-f]*$/, "$1");
 }
 
-/** What the guide says of a failed build: the hint first (what to do), then where and what failed. */
-export function failureLines(error: BuildError): string[] {
-  const lines = [error.hint ? `The build failed: ${error.hint}` : "The build failed."];
-  if (error.failedStep) lines.push(`  at ${error.failedStep}`);
-  const said = (error.errorLines.length ? error.errorLines : error.startError ? [error.startError] : error.stderrTail.trim().split("\n").slice(-3))
-    .filter((l) => l.trim());
-  // At a terminal buildx draws its own output, which is not read back: it says why, just above.
-  if (!error.hint && !said.length && !error.stepOutput) {
-    lines[0] = `The build failed${error.exitCode !== null ? ` (exit code ${error.exitCode})` : ""}: buildx's output just above says why.`;
+/**
+ * What the guide says of a failed build, right before it asks what to do: one line saying what
+ * failed (the failing step when known, else buildx's last error), then the hint when there is one.
+ * `outputShown` false (a quiet build: nobody saw buildx's output) adds buildx's error lines and the
+ * last lines the failing step printed, which are then nowhere else on the screen.
+ */
+export function failureLines(error: BuildError, outputShown = true): string[] {
+  const code = error.exitCode !== null && error.exitCode !== 1 ? ` (exit code ${error.exitCode}${error.exitReason ? `: ${error.exitReason}` : ""})` : "";
+  const lastError = error.errorLines.length ? error.errorLines[error.errorLines.length - 1]!.replace(/^ERROR:?\s*/, "") : null;
+  const tail = error.stderrTail.trim().split("\n").filter((l) => l.trim());
+  let what: string;
+  if (error.startError) what = `The build could not start: ${error.startError}`;
+  else if (error.failedStep) what = `The build failed at ${error.failedStep}${code}.`;
+  else if (lastError) what = `The build failed${code}: ${lastError}`;
+  // At a terminal buildx may draw its own output, which is not read back: it says why, just above.
+  else if (!error.hint && !tail.length) what = `The build failed (exit code ${error.exitCode ?? "unknown"}): buildx's output just above says why.`;
+  else what = `The build failed${code}${tail.length ? `: ${tail[tail.length - 1]!.trim()}` : "."}`;
+  const lines = [what];
+  if (error.hint) {
+    // The step is named on the line above: the hint need not name it again.
+    const step = error.failedStep ? `${error.failedStep}: ` : null;
+    lines.push(`Hint: ${step && error.hint.startsWith(step) ? error.hint.slice(step.length) : error.hint}`);
   }
-  for (const line of said) lines.push(`  ${line.trim()}`);
-  if (error.stepOutput) for (const line of error.stepOutput.trim().split("\n").slice(-5)) lines.push(`  | ${line}`);
+  if (!outputShown) {
+    for (const line of error.errorLines) lines.push(`  ${line.trim()}`);
+    if (error.stepOutput?.trim()) for (const line of error.stepOutput.trimEnd().split("\n").slice(-5)) lines.push(`  | ${line}`);
+  }
   return lines;
 }
 
@@ -393,6 +602,8 @@ export function summaryLine(step: string, o: BuildOptions, dockerfile: string | 
       return `Stage: ${o.target ?? "the last stage"}`;
     case "tag":
       return `Image name: ${list(o.tag) || "none"}`;
+    case "builder":
+      return `Builder: ${typeof o.builder === "string" ? o.builder : `the current one${caps.builder ? ` (${caps.builder.name})` : ""}`}`;
     case "platform":
       return `Platforms: ${platformsOf(o.platform).join(", ") || `the builder's own${builderPlatformsOf(caps)[0] ? ` (${builderPlatformsOf(caps)[0]})` : ""}`}`;
     case "destination": {

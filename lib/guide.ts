@@ -10,6 +10,9 @@
  * went) is in `lib/guide-steps.ts`, pure; this file asks. The prompt functions are injected
  * (`GuideIO.prompts`); the real ones are `@inquirer/prompts`, loaded only when the guide runs, so
  * importing buildx-kit never loads them.
+ *
+ * `?` at any question that sets a flag says more about it (`longHelp`) and asks it again: an input
+ * answered `?`, or the key `?` pressed at a select, checkbox or confirm (`helpKeyPrompt`).
  */
 import * as host from "./host.ts";
 import { basename, dirname, join, normalize, relative, resolve } from "./posix.ts";
@@ -19,14 +22,21 @@ import type { Diagnostic } from "./diagnostics.ts";
 import { argsFor, type DockerfileInfo, findDockerfiles, readDockerfile, stageNames } from "./dockerfile.ts";
 import { BuildError, BuildxKitError, EXIT, ValidationError } from "./errors.ts";
 import { FEATURES, FLAGS, type FlagRow } from "./flags.ts";
+import { listBuilders } from "./builders.ts";
 import {
   type Answers,
+  asksBuilder,
+  builderChoices,
+  builderOption,
+  defaultBuilder,
   defaultTag,
   type Destination,
   destinationChoices,
   explainLine,
   failureLines,
   helpFor,
+  type KnownBuilder,
+  longHelp,
   questionLine,
   questionText,
   shortReason,
@@ -39,15 +49,16 @@ import {
 } from "./guide-steps.ts";
 import type { BuildOptions } from "./options.ts";
 import { type Plan, plan, platformsOf, readOutputs } from "./plan.ts";
-import { probe } from "./probe.ts";
+import { probe, PROBE_TIMEOUT_MS } from "./probe.ts";
 import { isRemote, mapPaths, rebase } from "./paths.ts";
 import { referenceProblem } from "./reference.ts";
 import type { BuildResult } from "./result.ts";
 import { build as runBuild, invocationFor, type RunOptions } from "./run.ts";
+import { chooseBuilder } from "./selection.ts";
 import { shellCommand } from "./spawn.ts";
 import { atLeast } from "./version.ts";
 
-export type { Destination } from "./guide-steps.ts";
+export type { Destination, KnownBuilder } from "./guide-steps.ts";
 
 // ---------------------------------------------------------------------------------------------
 // The prompts the guide needs: the shape of @inquirer/prompts' input, select, checkbox, confirm.
@@ -79,6 +90,8 @@ export interface SelectQuestion<V> {
   readonly choices: readonly PromptChoice<V>[];
   readonly default?: V;
   readonly pageSize?: number;
+  /** The key `?` ends the question with a `MoreHelpRequest` (the guide then says more, and asks again). */
+  readonly helpKey?: boolean;
 }
 
 /** Any number of choices. */
@@ -87,12 +100,16 @@ export interface CheckboxQuestion<V> {
   readonly choices: readonly PromptChoice<V>[];
   readonly pageSize?: number;
   readonly validate?: (selected: readonly { readonly value: V }[]) => boolean | string | Promise<boolean | string>;
+  /** The key `?` ends the question with a `MoreHelpRequest` (the guide then says more, and asks again). */
+  readonly helpKey?: boolean;
 }
 
 /** Yes or no. */
 export interface ConfirmQuestion {
   readonly message: string;
   readonly default?: boolean;
+  /** The key `?` ends the question with a `MoreHelpRequest` (the guide then says more, and asks again). */
+  readonly helpKey?: boolean;
 }
 
 /** Where a prompt reads and draws, and what cancels it (Inquirer's context). */
@@ -100,11 +117,14 @@ export interface PromptContext {
   input?: NodeJS.ReadableStream;
   output?: NodeJS.WritableStream;
   signal?: AbortSignal;
+  /** Erase the question once it ends, instead of leaving its last line (Inquirer reads it when the prompt ends). */
+  clearPromptOnDone?: boolean;
 }
 
 /**
  * The prompt functions the guide asks with. The real ones are `@inquirer/prompts`; tests pass
- * fakes. A prompt cancelled with Ctrl-C rejects with an error named `ExitPromptError`.
+ * fakes. A prompt cancelled with Ctrl-C rejects with an error named `ExitPromptError`; a select,
+ * checkbox or confirm asked with `helpKey` rejects with a `MoreHelpRequest` when `?` is pressed.
  */
 export interface GuidePrompts {
   input(question: InputQuestion, context?: PromptContext): Promise<string>;
@@ -139,8 +159,90 @@ const PLAIN_THEME = {
 };
 
 /**
+ * What a select, checkbox or confirm asked with `helpKey` rejects with when the person presses `?`:
+ * the guide then says more about the question and asks it again.
+ */
+export class MoreHelpRequest extends Error {
+  override readonly name = "MoreHelpRequest";
+  constructor() {
+    super("the person asked for more about this question (?)");
+  }
+}
+
+/** An Inquirer prompt function: a config, where to read and draw, the answer. */
+export type InquirerPrompt<V> = (config: never, context?: PromptContext) => Promise<V>;
+
+/** Whether a keypress (as Node's readline reports it, or @inquirer/testing fakes it) is `?`. */
+function isQuestionMark(text: unknown, key: unknown): boolean {
+  const k = key as { name?: unknown; sequence?: unknown } | null | undefined;
+  return text === "?" || k?.sequence === "?" || k?.name === "?";
+}
+
+/** A signal that aborts when either does; `forget` stops listening to `outer`. */
+function eitherSignal(outer: AbortSignal | undefined, inner: AbortController): { signal: AbortSignal; forget: () => void } {
+  if (!outer) return { signal: inner.signal, forget: () => {} };
+  if (outer.aborted) inner.abort(outer.reason);
+  const pass = () => inner.abort(outer.reason);
+  outer.addEventListener("abort", pass, { once: true });
+  return { signal: inner.signal, forget: () => outer.removeEventListener("abort", pass) };
+}
+
+/**
+ * An Inquirer select, checkbox or confirm that, for a question asked with `helpKey`, takes the key
+ * `?`: the question is erased and the prompt rejects with `MoreHelpRequest`. Inquirer 7's prompts
+ * have no hook for a key of one's own (a select reads typed letters as a search), so the key is
+ * read from the input the prompt reads, and the prompt is ended through its AbortSignal, Inquirer's
+ * own way of ending a prompt from outside; the key is added to the prompt's line of keys
+ * (`? more`) where it draws one. Without `helpKey` the prompt is Inquirer's, untouched.
+ *
+ * @example
+ * const select = helpKeyPrompt((await import("@inquirer/prompts")).select);
+ * try { await select({ message: "Which?", choices: [{ value: 1 }], helpKey: true }); }
+ * catch (e) { if (e instanceof MoreHelpRequest) console.log("more about it"); }
+ */
+export function helpKeyPrompt<V>(prompt: InquirerPrompt<V>, options: { readonly color?: boolean } = {}): (config: object & { readonly helpKey?: boolean; readonly theme?: unknown }, context?: PromptContext) => Promise<V> {
+  const tip = (keys: readonly [string, string][]) => {
+    const all = [...keys, ["?", "more"] as const];
+    return options.color === false
+      ? all.map(([key, action]) => `${key} ${action}`).join(" \u2022 ")
+      : all.map(([key, action]) => `\x1b[1m${key}\x1b[22m \x1b[2m${action}\x1b[22m`).join("\x1b[2m \u2022 \x1b[22m");
+  };
+  return (config, context = {}) => {
+    const { helpKey, ...rest } = config;
+    const call = (c: object, ctx: PromptContext) => prompt(c as never, ctx);
+    if (!helpKey) return call(rest, context);
+    const theme = (rest.theme ?? {}) as { style?: object };
+    const withTip = { ...rest, theme: { ...theme, style: { ...(theme.style ?? {}), keysHelpTip: tip } } };
+    // deno-lint-ignore no-explicit-any
+    const input = (context.input ?? (globalThis as any).process?.stdin) as NodeJS.ReadableStream | undefined;
+    const asked = new AbortController();
+    const { signal, forget } = eitherSignal(context.signal, asked);
+    const ctx: PromptContext = { ...context, signal };
+    const onKey = (text: unknown, key: unknown) => {
+      if (!isQuestionMark(text, key) || asked.signal.aborted) return;
+      // Read by Inquirer as the prompt ends: the half-answered question goes, the help takes its place.
+      ctx.clearPromptOnDone = true;
+      asked.abort(new MoreHelpRequest());
+    };
+    input?.on("keypress", onKey);
+    const done = () => {
+      input?.removeListener("keypress", onKey);
+      forget();
+    };
+    return call(withTip, ctx).then(
+      (answer) => (done(), answer),
+      (e: unknown) => {
+        done();
+        throw asked.signal.aborted && asked.signal.reason instanceof MoreHelpRequest && !context.signal?.aborted ? asked.signal.reason : e;
+      },
+    );
+  };
+}
+
+/**
  * Loads `@inquirer/prompts` (only now: importing buildx-kit must not load it). With `color: false`
- * the prompts draw no colour at all (Inquirer's own choice looks at the environment only).
+ * the prompts draw no colour at all (Inquirer's own choice looks at the environment only). Select,
+ * checkbox and confirm take `?` for a question asked with `helpKey` (`helpKeyPrompt`).
  */
 export async function inquirerPrompts(options: { readonly color?: boolean } = {}): Promise<GuidePrompts> {
   const inquirer = await import("@inquirer/prompts");
@@ -148,11 +250,15 @@ export async function inquirerPrompts(options: { readonly color?: boolean } = {}
   // deno-lint-ignore no-explicit-any
   type Any = any;
   const themed = (q: object): Any => (options.color === false ? { ...q, theme: PLAIN_THEME } : q);
+  const color = { color: options.color !== false };
+  const select = helpKeyPrompt<Any>(inquirer.select as InquirerPrompt<Any>, color);
+  const checkbox = helpKeyPrompt<Any>(inquirer.checkbox as InquirerPrompt<Any>, color);
+  const confirm = helpKeyPrompt<boolean>(inquirer.confirm as InquirerPrompt<boolean>, color);
   return {
     input: (q, c) => inquirer.input(themed(q), c),
-    select: (q, c) => inquirer.select(themed(q), c) as Promise<Any>,
-    checkbox: (q, c) => inquirer.checkbox(themed(q), c) as Promise<Any>,
-    confirm: (q, c) => inquirer.confirm(themed(q), c),
+    select: (q, c) => select(themed(q), c),
+    checkbox: (q, c) => checkbox(themed(q), c),
+    confirm: (q, c) => confirm(themed(q), c),
   };
 }
 
@@ -167,6 +273,8 @@ export function guideColor(env: Readonly<Record<string, string | undefined>>): b
 /** What the guide runs with. Everything is optional: the defaults are this process's terminal. */
 /** How long the first question waits for the probe's answer (a cached probe takes ~15 ms). */
 const MACHINE_WAIT_MS = 150;
+/** How long the builder question waits for `docker buildx ls` (~0.2 s; 20 s with a builder it cannot reach). */
+const BUILDER_WAIT_MS = 5000;
 
 export interface GuideIO {
   /** Where the prompts read keys (default: stdin). */
@@ -177,8 +285,17 @@ export interface GuideIO {
   readonly signal?: AbortSignal;
   /** The prompt functions (default: `@inquirer/prompts`, loaded on first use). */
   readonly prompts?: GuidePrompts;
-  /** What the machine can do (default: `probe()`, started in the background). */
-  readonly probe?: () => Promise<Capabilities>;
+  /**
+   * What the machine can do with a builder (default: `probe()`, started in the background): with
+   * no name, the builder buildx picks (or the one the starting options name); with a name, the
+   * builder the person chose.
+   */
+  readonly probe?: (builder?: string) => Promise<Capabilities>;
+  /**
+   * The builders to offer (default: `machineBuilders()`: `docker buildx ls`, read in the background
+   * once the first question is on screen).
+   */
+  readonly builders?: () => Promise<readonly KnownBuilder[]>;
   /** Runs the build (default: `build()` of lib/run.ts). */
   readonly build?: (options: BuildOptions, run: RunOptions) => Promise<BuildResult>;
   /** The working directory: paths in answers are relative to it (default: the working directory). */
@@ -187,6 +304,12 @@ export interface GuideIO {
   readonly env?: Readonly<Record<string, string | undefined>>;
   /** How long to wait for the probe before the first question, in ms (default 150). */
   readonly machineWaitMs?: number;
+  /**
+   * How long the builder question waits for the list of builders, in ms (default 5000): `docker
+   * buildx ls` waits up to 20 s for a builder it cannot reach. Past it the build stays on the
+   * current builder, and "change an answer" offers the others once the list is there.
+   */
+  readonly builderWaitMs?: number;
 }
 
 /** Where a guided build starts from. */
@@ -226,6 +349,42 @@ export function cannotRun(caps: Capabilities): string | null {
 /** The builder's platforms, each once. */
 export function builderPlatforms(caps: Capabilities): string[] {
   return [...new Set(caps.builder?.nodes.flatMap((n) => n.platforms) ?? [])];
+}
+
+/**
+ * This machine's builders as the guide offers them: `docker buildx ls`, the current one as buildx
+ * picks it (lib/selection.ts), and for each whether buildx can build with it from here (another
+ * docker context's own builder cannot: buildx asks to switch to that context first). No builder
+ * (no docker, a buildx that fails) is an empty list.
+ *
+ * @example
+ * for (const b of await machineBuilders(process.env)) console.log(b.name, b.current, b.unavailable);
+ */
+export async function machineBuilders(env: Readonly<Record<string, string | undefined>>): Promise<KnownBuilder[]> {
+  let listed;
+  try {
+    listed = await listBuilders({ env, timeoutMs: PROBE_TIMEOUT_MS });
+  } catch {
+    return [];
+  }
+  const current = (await chooseBuilder(undefined, env)).name;
+  return Promise.all(listed.map(async (b): Promise<KnownBuilder> => {
+    const decision = await chooseBuilder(b.name, env);
+    const unavailable = b.error
+      ? "buildx cannot load it"
+      : decision.kind === "context" && decision.error
+      ? "only from its docker context"
+      : decision.error
+      ? "buildx cannot use it from here"
+      : null;
+    return {
+      name: b.name,
+      driver: b.driver,
+      nodes: b.nodes.map((n) => ({ name: n.name, platforms: n.platforms, status: n.status })),
+      current: current !== null && current.toLowerCase() === b.name.toLowerCase(),
+      unavailable,
+    };
+  }));
 }
 
 /** What the guide says about the machine before it asks: one line, plus why it cannot build. */
@@ -347,7 +506,7 @@ function rootOf(option: string | null): string | null {
 // The questions, in order
 
 /** The questions in order. Each owns the rows of the table it sets. */
-const STEPS = ["context", "file", "target", "tag", "platform", "destination", "buildArg", "more"] as const;
+const STEPS = ["context", "file", "target", "tag", "builder", "platform", "destination", "buildArg", "more"] as const;
 type StepName = (typeof STEPS)[number];
 
 const STEP_ROWS: Readonly<Record<StepName, readonly string[]>> = {
@@ -355,6 +514,7 @@ const STEP_ROWS: Readonly<Record<StepName, readonly string[]>> = {
   file: ["file"],
   target: ["target"],
   tag: ["tag"],
+  builder: ["builder"],
   platform: ["platform"],
   destination: ["push", "load", "output"],
   buildArg: ["buildArg"],
@@ -407,11 +567,23 @@ export function isCancel(error: unknown): boolean {
   return name === "ExitPromptError" || name === "AbortPromptError" || name === "CancelPromptError";
 }
 
+/** Waits `ms` milliseconds. */
+const delay = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
 class Guide {
   private readonly o: Record<string, unknown>;
   private caps: Capabilities | null = null;
-  private readonly probing: Promise<Capabilities>;
+  private probing: Promise<Capabilities>;
+  /** The builder the capabilities are probed for (undefined: the one buildx picks). */
+  private probedFor: string | undefined;
   private machineShown = false;
+  /** The builders on offer, once `docker buildx ls` answered (started after the first question is drawn). */
+  private builders: readonly KnownBuilder[] | null = null;
+  private listing: Promise<readonly KnownBuilder[]> | null = null;
+  /** The question being asked, for `?`: a step or a row of the table; null where `?` is an ordinary answer. */
+  private topic: string | null = null;
+  /** Whether the guide has said that `?` says more. */
+  private toldAboutMore = false;
   private readonly answered = new Set<string>();
   private readonly shown = new Set<string>();
   private dockerfile: DockerfileInfo | null = null;
@@ -432,14 +604,32 @@ class Guide {
     // deno-lint-ignore no-explicit-any
     const columns = ((io.output ?? (io.prompts ? undefined : (globalThis as any).process?.stdout)) as { columns?: unknown } | undefined)?.columns;
     this.width = typeof columns === "number" && columns > 20 ? columns : null;
+    // A recipe that names its builder is planned against that builder from the start.
+    this.probedFor = typeof this.o.builder === "string" && this.o.builder ? this.o.builder : undefined;
+    this.probing = this.startProbe(this.probedFor);
+  }
+
+  /** Probes the machine for a builder (undefined: buildx's pick) in the background; its answer becomes `caps`. */
+  private startProbe(builder: string | undefined): Promise<Capabilities> {
     const env = this.env;
-    this.probing = (io.probe ?? (() => probe({ env })))().catch((e: unknown) => ({
+    const asked = this.io.probe ? this.io.probe(builder) : probe({ env, ...(builder ? { builder } : {}) });
+    const probing = asked.catch((e: unknown) => ({
       ...UNKNOWN_CAPABILITIES,
       problems: [{ code: "no-docker" as const, message: `the machine could not be probed: ${(e as Error)?.message ?? String(e)}` }],
     }));
-    void this.probing.then((caps) => {
-      this.caps = caps;
+    void probing.then((caps) => {
+      // A later choice of builder wins over an earlier probe that answers late.
+      if (this.probing === probing) this.caps = caps;
     });
+    return probing;
+  }
+
+  /** The builders (started once; the first question is on screen by then, so it does not wait for them). */
+  private builderList(): Promise<readonly KnownBuilder[]> {
+    this.listing ??= (this.io.builders ?? (() => machineBuilders(this.env)))()
+      .catch(() => [] as readonly KnownBuilder[])
+      .then((list) => (this.builders = list));
+    return this.listing;
   }
 
   // --- output ---------------------------------------------------------------------------------
@@ -503,11 +693,14 @@ class Guide {
     for (const line of describeMachine(this.caps)) this.say(line);
   }
 
-  /** Waits for the probe (saying so when it is slow). */
+  /** Waits for the probe (saying so when it is slower than the first question's wait). */
   private async machine(): Promise<Capabilities> {
     if (!this.caps) {
-      this.say("Checking this machine...");
-      await this.probing;
+      await Promise.race([this.probing, delay(this.io.machineWaitMs ?? MACHINE_WAIT_MS)]);
+      if (!this.caps) {
+        this.say(this.probedFor ? `Checking the builder ${this.probedFor}...` : "Checking this machine...");
+        await this.probing;
+      }
     }
     this.showMachine();
     return this.caps!;
@@ -516,11 +709,62 @@ class Guide {
   // --- asking, with the machine line as soon as it is known -----------------------------------
 
   private ask = {
-    input: (q: InputQuestion) => (this.sayHelp(), this.p.input(q, this.context())),
-    select: <V>(q: SelectQuestion<V>) => (this.sayHelp(), this.p.select<V>(q, this.context())),
-    checkbox: <V>(q: CheckboxQuestion<V>) => (this.sayHelp(), this.p.checkbox<V>(q, this.context())),
-    confirm: (q: ConfirmQuestion) => (this.sayHelp(), this.p.confirm(q, this.context())),
+    input: (q: InputQuestion) => this.asking((more) => this.p.input(more ? questionMarkInput(q) : q, this.context()), (a) => a.trim() === "?"),
+    select: <V>(q: SelectQuestion<V>) => this.asking((more) => this.p.select<V>(more ? { ...q, helpKey: true } : q, this.context())),
+    checkbox: <V>(q: CheckboxQuestion<V>) => this.asking((more) => this.p.checkbox<V>(more ? { ...q, helpKey: true } : q, this.context())),
+    confirm: (q: ConfirmQuestion) => this.asking((more) => this.p.confirm(more ? { ...q, helpKey: true } : q, this.context())),
   };
+
+  /**
+   * Asks (the help line and machine line first), and while the question has a topic, takes `?`:
+   * an input answered `?`, or a prompt ended with `MoreHelpRequest`. Then the long help, and the
+   * same question again, with the same default.
+   */
+  private async asking<T>(call: (more: boolean) => Promise<T>, askedForMore?: (answer: T) => boolean): Promise<T> {
+    const topic = this.topic;
+    for (;;) {
+      this.showMachine();
+      if (topic !== null && !this.toldAboutMore) {
+        this.toldAboutMore = true;
+        this.say("  Answer ? to a question to read more about it.", this.dim);
+      }
+      this.sayHelp();
+      let answer: T;
+      try {
+        const asked = call(topic !== null);
+        // The first question is on screen: now the builders may be listed meanwhile.
+        void this.builderList();
+        answer = await asked;
+      } catch (e) {
+        if (topic !== null && (e as Error | null)?.name === "MoreHelpRequest") {
+          this.sayMore(topic);
+          continue;
+        }
+        throw e;
+      }
+      if (topic !== null && askedForMore?.(answer)) {
+        this.sayMore(topic);
+        continue;
+      }
+      return answer;
+    }
+  }
+
+  /** What `?` prints: the long help of the question, wrapped to the terminal. */
+  private sayMore(topic: string): void {
+    for (const line of longHelp(topic, this.caps0(), this.builders ?? [])) this.say(line);
+  }
+
+  /** Runs `ask` with `topic` as the question `?` is about, then the previous topic again. */
+  private async about<T>(topic: string, ask: () => Promise<T>): Promise<T> {
+    const before = this.topic;
+    this.topic = topic;
+    try {
+      return await ask();
+    } finally {
+      this.topic = before;
+    }
+  }
 
   // --- planning ---------------------------------------------------------------------------------
 
@@ -721,6 +965,46 @@ class Guide {
     this.warnTags();
   }
 
+  /**
+   * Which builder: asked when two builders or more can build here (or the options name one). The
+   * choice sets `builder` and the machine is probed again for it, so the platforms offered and the
+   * plan's checks are the chosen builder's.
+   */
+  private async askBuilder(): Promise<void> {
+    if (!this.builders) {
+      // Listed while the first questions were answered; a slow `buildx ls` is said, and not waited for long.
+      await Promise.race([this.builderList(), delay(this.io.machineWaitMs ?? MACHINE_WAIT_MS)]);
+      if (!this.builders) {
+        this.say("Looking for this machine's builders...");
+        await Promise.race([this.builderList(), delay(this.io.builderWaitMs ?? BUILDER_WAIT_MS)]);
+      }
+      if (!this.builders) {
+        this.say("  docker buildx ls has not answered yet: the build stays on the current builder; \"change an answer\" offers the others once it has.");
+        return;
+      }
+    }
+    const builders = this.builders;
+    const named = typeof this.o.builder === "string" && this.o.builder ? this.o.builder : undefined;
+    if (!asksBuilder(builders, named)) return;
+    const highlighted = defaultBuilder(builders, named);
+    const chosen = await this.ask.select<string>({
+      message: questionLine("builder", this.dim),
+      choices: builderChoices(builders, named),
+      ...(highlighted !== null ? { default: highlighted } : {}),
+      pageSize: 10,
+    });
+    this.set({ builder: builderOption(chosen, builders, typeof this.start.options?.builder === "string") });
+    const builder = typeof this.o.builder === "string" ? this.o.builder : undefined;
+    if (builder !== this.probedFor) {
+      // Another builder: its own platforms, driver and image store, said in a new machine line.
+      this.probedFor = builder;
+      this.caps = null;
+      this.machineShown = false;
+      this.probing = this.startProbe(builder);
+      await this.machine();
+    }
+  }
+
   private async askPlatform(): Promise<void> {
     await this.askPlatformOnly();
     // With the destination chosen, several platforms may not fit it: the plan says, the guide offers a way out.
@@ -792,12 +1076,12 @@ class Guide {
       if (errors.some((d) => d.code === "multi-platform-load-needs-containerd-store")) {
         choice = await this.offerInstead();
         if (choice === "platform") {
-          await this.askPlatformOnly();
+          await this.about("platform", () => this.askPlatformOnly());
           choice = null;
         }
       } else if (errors.some((d) => d.code === "push-needs-tag")) {
         this.help("tag");
-        await this.askTag();
+        await this.about("tag", () => this.askTag());
         choice = null;
       } else {
         choice = await this.ask.select<string>({
@@ -813,14 +1097,14 @@ class Guide {
 
   /** Several platforms cannot be loaded here: what to do instead. */
   private offerInstead(): Promise<string> {
-    return this.ask.select<string>({
+    return this.about("destination", () => this.ask.select<string>({
       message: `${platformsOf(this.o.platform).length} platforms cannot be loaded here. Instead:`,
       choices: [
         { value: "push", name: "push to a registry", description: "a registry keeps every platform in one image index" },
         { value: "oci", name: "write an OCI layout", description: "a tarball holding every platform" },
         { value: "platform", name: "choose other platforms", description: "back to the platforms: one platform can be loaded" },
       ],
-    });
+    }));
   }
 
   private async setDestination(choice: Destination): Promise<void> {
@@ -968,7 +1252,7 @@ class Guide {
     }
     for (const name of rows) {
       if (picked.includes(name)) {
-        await this.askRow(name, "more");
+        await this.about(name, () => this.askRow(name, "more"));
         this.findings();
       }
     }
@@ -1137,6 +1421,18 @@ class Guide {
 
   private async askStep(step: string): Promise<void> {
     if (!step.startsWith("row:")) this.help(step);
+    this.topic = step.startsWith("row:") ? step.slice("row:".length) : step;
+    try {
+      await this.askStepNow(step);
+    } finally {
+      this.topic = null;
+    }
+    this.pendingHelp = null;
+    this.answered.add(step);
+    if (step !== "destination") this.findings();
+  }
+
+  private async askStepNow(step: string): Promise<void> {
     switch (step) {
       case "context":
         await this.askContext();
@@ -1149,6 +1445,9 @@ class Guide {
         break;
       case "tag":
         await this.askTag();
+        break;
+      case "builder":
+        await this.askBuilder();
         break;
       case "platform":
         await this.askPlatform();
@@ -1165,13 +1464,17 @@ class Guide {
       default:
         await this.askRow(step.slice("row:".length), step);
     }
-    this.pendingHelp = null;
-    this.answered.add(step);
-    if (step !== "destination") this.findings();
   }
 
+  /** Every question, in order (the builder question asks nothing where one builder can build). */
   private allSteps(): string[] {
     return [...STEPS.slice(0, -1), ...OTHER_BASIC.map((n) => `row:${n}`), "more"];
+  }
+
+  /** The questions that have an answer to show or change: the builder's only where it is asked. */
+  private shownSteps(): string[] {
+    const named = typeof this.o.builder === "string" && this.o.builder ? this.o.builder : undefined;
+    return this.allSteps().filter((s) => s !== "builder" || asksBuilder(this.builders ?? [], named));
   }
 
   /** One line per question with its answer, for "change an answer" and a recipe's summary. */
@@ -1181,6 +1484,15 @@ class Guide {
 
   /** After an answer changed, the questions that depend on it, when their answers no longer fit. */
   private async followUp(step: string): Promise<void> {
+    if (step === "builder") {
+      // The platforms and the destination were checked against the builder before.
+      if (this.blocking(this.planOf(this.o), "platform").length) {
+        await this.askStep("platform");
+      } else if (this.answered.has("destination") && this.blocking(this.planOf(this.o), "destination").length) {
+        await this.about("destination", () => this.settleDestination(null, false));
+      }
+      return;
+    }
     if (step === "context") {
       await this.askStep("file");
       return this.followUp("file");
@@ -1202,14 +1514,22 @@ class Guide {
     if (this.start.recipePath) await this.fromRecipe();
     else for (const step of this.allSteps()) await this.askStep(step);
     let failed: BuildError | undefined;
+    /** Right after a failed build: what failed and the hint lead straight to the choice (the command is above). */
+    let justFailed = false;
     for (;;) {
-      // What will run, as build() will run it here: the command printed is the one that runs.
+      // What will run, as build() will run it here: the command printed is the one that runs. At a
+      // terminal too, buildx prints plain lines, read as they are shown: a failure's step and hint
+      // are known (its own drawing is not read back).
       const caps = await this.machine();
-      const inv = await invocationFor(this.finalOptions(), { cwd: this.cwd, env: this.env, capabilities: caps });
+      const running: RunOptions = { cwd: this.cwd, env: this.env, capabilities: caps, plainAtTerminal: true };
+      const inv = await invocationFor(this.finalOptions(), running);
       const command = inv.command;
-      this.say("");
-      this.say("The command:");
-      this.say(`  ${command}`, undefined, true);
+      if (!justFailed) {
+        this.say("");
+        this.say("The command:");
+        this.say(`  ${command}`, undefined, true);
+      }
+      justFailed = false;
       const errors = inv.plan.diagnostics.filter((d) => d.level === "error");
       for (const d of errors) this.explain(d, true);
       const noRun = errors.length ? "fix the problems first" : cannotRun(caps);
@@ -1233,7 +1553,9 @@ class Guide {
       const options = this.finalOptions();
       if (action === "leave") return { action: "run", options, command, recipePath: null, result: null, error: failed! };
       if (action === "change") {
-        const steps = this.allSteps();
+        // The builders as far as they are known (a slow `buildx ls` is not waited for long).
+        await Promise.race([this.builderList(), delay(this.io.machineWaitMs ?? MACHINE_WAIT_MS)]);
+        const steps = this.shownSteps();
         const step = await this.ask.select<string>({
           message: "Which answer?",
           pageSize: 12,
@@ -1256,12 +1578,15 @@ class Guide {
       if (action === "run" || action === "both") {
         this.say("Building...");
         try {
-          result = await (this.io.build ?? runBuild)(options, { cwd: this.cwd, env: this.env, capabilities: caps });
+          result = await (this.io.build ?? runBuild)(options, running);
         } catch (e) {
           if (!(e instanceof BuildError) || e.interrupted) throw e;
+          // What failed and what to do, then the choice: buildx's lines are above, unless it was quiet.
+          const shown = !(options.quiet === true || options.progress === "quiet" || options.progress === "none");
           this.say("");
-          for (const line of failureLines(e)) this.say(line);
+          for (const line of failureLines(e, shown)) this.say(line);
           failed = e;
+          justFailed = true;
           continue;
         }
         // The indented lines are a command or a URL, to copy: never wrapped.
@@ -1277,7 +1602,7 @@ class Guide {
     for (const step of this.allSteps()) this.answered.add(step);
     const what = this.start.description ? ` (${this.start.description})` : "";
     this.say(`Starting from ${this.start.recipePath}${what}:`);
-    for (const step of this.allSteps()) this.say(`  ${this.summaryOf(step)}`);
+    for (const step of this.shownSteps()) this.say(`  ${this.summaryOf(step)}`);
     const target = typeof this.o.target === "string" ? this.o.target : null;
     if (target && this.dockerfile && !stageNames(this.dockerfile).some((n) => n.toLowerCase() === target.toLowerCase())) {
       this.say(`  Problem: ${target} is not a stage of ${this.dockerfilePath()}: change the stage.`);
@@ -1399,6 +1724,19 @@ async function firstNonFolder(dir: string): Promise<string | null> {
       if (dirname(at) === at) return null;
     }
   }
+}
+
+/**
+ * An input question that takes `?` as an answer (for more about it): neither refused nor hinted at
+ * as it is typed. Everything else is checked as before.
+ */
+function questionMarkInput(q: InputQuestion): InputQuestion {
+  const { validate, transformer } = q;
+  return {
+    ...q,
+    ...(validate ? { validate: (value: string) => (value.trim() === "?" ? true : validate(value)) } : {}),
+    ...(transformer ? { transformer: (value: string, flags: { isFinal: boolean }) => (value.trim() === "?" ? value : transformer(value, flags)) } : {}),
+  };
 }
 
 /** Tags as typed: separated by spaces or commas. */

@@ -59,6 +59,13 @@ export interface RunOptions {
   readonly log?: (line: string) => void;
   /** How long buildx gets to stop after SIGINT before SIGKILL. Default 10 s. */
   readonly killGraceMs?: number;
+  /**
+   * At a terminal too, buildx prints plain progress lines (shown as they come, through `log`, and
+   * read) instead of drawing its own display, which is not read back: a failure then has its
+   * failing step, that step's output and a hint. The guide runs its builds so. Elsewhere plain is
+   * what a build without `progress` uses anyway. Default false.
+   */
+  readonly plainAtTerminal?: boolean;
 }
 
 const TAIL_LINES = 200;
@@ -130,8 +137,9 @@ export function progressMode(options: BuildOptions, run: RunOptions, caps: Capab
     const toTerminal = (progress === "tty" || progress === "auto") && host.isTerminal("stderr") && !run.quiet;
     return { inherit: toTerminal, echo: !run.quiet, quiet: false, printId: false };
   }
-  // At a terminal buildx draws its own progress; elsewhere plain lines, which are also captured.
-  if (host.isTerminal("stderr")) return { inherit: true, echo: false, quiet: false, printId: false };
+  // At a terminal buildx draws its own progress (unless asked for plain lines there too); elsewhere
+  // plain lines, which are also captured.
+  if (host.isTerminal("stderr") && !run.plainAtTerminal) return { inherit: true, echo: false, quiet: false, printId: false };
   return { progress: "plain", inherit: false, echo: true, quiet: false, printId: false };
 }
 

@@ -358,7 +358,7 @@ export function splitWords(text: string): string[] {
 export interface TemplateOptions extends Omit<BuildOptions, "quiet">, RunOptions {}
 
 const RUN_KEYS = [
-  "cwd", "env", "signal", "dryRun", "offline", "capabilities", "quiet", "stdout", "nothrow", "onProgress", "secrets", "log", "killGraceMs",
+  "cwd", "env", "signal", "dryRun", "offline", "capabilities", "quiet", "stdout", "nothrow", "onProgress", "secrets", "log", "killGraceMs", "plainAtTerminal",
 ] as const satisfies readonly (keyof RunOptions)[];
 // A new field of RunOptions must be sorted here, or the typecheck fails.
 const everyRunKey: [Exclude<keyof RunOptions, (typeof RUN_KEYS)[number]>] extends [never] ? true : never = true;

@@ -58,7 +58,8 @@ const runtimes = [
   { name: "Deno", guide: `${join(BIN, "deno")} run -A ${join(ROOT, "scripts/cli.ts")} guide`, floor: `${join(BIN, "deno")} run -A ${floor}` },
   { name: "Bun", guide: `${join(BIN, "bun")} ${join(ROOT, "scripts/cli.ts")} guide`, floor: `${join(BIN, "bun")} ${floor}` },
 ];
-const question = /\? \S/;
+// A prompt line (its "? " starts the line), not a "?" inside the guide's own lines ("Answer ? to ...").
+const question = /(^|\n)\? \S/;
 
 console.log(`| runtime | first question (median of ${RUNS}) | the runtime alone | ratio |`);
 console.log("| --- | --- | --- | --- |");

@@ -1,7 +1,8 @@
 /**
  * The guide with the real @inquirer/prompts, each prompt rendered by @inquirer/testing: keys are
  * pressed, and what the person sees (live hints, validation messages, disabled choices with the
- * version they need, defaults) is read off the screen.
+ * version they need, defaults) is read off the screen. Select, checkbox and confirm are wrapped as
+ * the guide wraps them (`helpKeyPrompt`), so the key `?` is the real one.
  */
 import { mkdir, readdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
@@ -9,9 +10,9 @@ import { checkbox, confirm, input, select } from "@inquirer/prompts";
 import { render } from "@inquirer/testing";
 import { describe, expect, it } from "vitest";
 import type { Capabilities } from "../lib/capabilities.ts";
-import { guideCommand, type GuidePrompts } from "../lib/guide.ts";
+import { guideCommand, type GuideIO, type GuidePrompts, helpKeyPrompt, type InquirerPrompt } from "../lib/guide.ts";
 import { shellCommand } from "../lib/spawn.ts";
-import { CLASSIC, MODERN, OLD, Screen, workdir } from "./fixtures/guide/fake.ts";
+import { builder, CLASSIC, machine, MODERN, OLD, ONE_BUILDER, Screen, TWO_BUILDERS, workdir } from "./fixtures/guide/fake.ts";
 
 type Key = string | { name?: string; ctrl?: boolean };
 
@@ -21,6 +22,8 @@ interface UI {
   screen(): string;
   /** The same with the lines the 80-column screen wrapped joined again. */
   flat(): string;
+  /** Everything the prompt wrote, escape sequences included. */
+  raw(): string;
   type(text: string): Promise<void>;
   /** Waits (up to 2 s) until the prompt shows `text`: an async validation may take a moment on a busy machine. */
   shows(text: string): Promise<void>;
@@ -52,6 +55,7 @@ function rendered(turns: Turn[]): GuidePrompts & { left: () => number } {
     const ui: UI = {
       screen: () => r.getScreen(),
       flat: () => r.getScreen().replace(/ ?\n/g, " "),
+      raw: () => r.getFullOutput(),
       shows: async (text) => {
         for (let i = 0; i < 400 && !r.getScreen().includes(text); i++) await tick();
         expect(r.getScreen()).toContain(text);
@@ -70,20 +74,22 @@ function rendered(turns: Turn[]): GuidePrompts & { left: () => number } {
     await turn.keys(ui);
     return (await r.answer) as T;
   };
+  // As the guide's own prompts are: the key ? ends a select, checkbox or confirm asked with helpKey.
+  const plain = { color: false };
   return {
     left: () => queue.length,
     input: (q) => drive("input", input, q),
-    select: (q) => drive("select", select, q),
-    checkbox: (q) => drive("checkbox", checkbox, q),
-    confirm: (q) => drive("confirm", confirm, q),
+    select: (q) => drive("select", helpKeyPrompt(select as InquirerPrompt<unknown>, plain), q),
+    checkbox: (q) => drive("checkbox", helpKeyPrompt(checkbox as InquirerPrompt<unknown>, plain), q),
+    confirm: (q) => drive("confirm", helpKeyPrompt(confirm as InquirerPrompt<boolean>, plain), q),
   };
 }
 
-async function run(turns: Turn[], caps: Capabilities, args: string[] = [], cwd?: string) {
+async function run(turns: Turn[], caps: Capabilities, args: string[] = [], cwd?: string, io: Partial<GuideIO> = {}) {
   const dir = cwd ?? (await workdir());
   const screen = new Screen();
   const prompts = rendered(turns);
-  const code = await guideCommand(args, { prompts, cwd: dir, output: screen, env: {}, probe: async () => caps });
+  const code = await guideCommand(args, { prompts, cwd: dir, output: screen, env: {}, probe: async () => caps, builders: async () => ONE_BUILDER, ...io });
   expect(prompts.left(), "every turn was taken").toBe(0);
   return { code, text: screen.text, cwd: dir };
 }
@@ -217,6 +223,146 @@ describe("guide with the real prompts", () => {
       "docker", "buildx", "build", "--no-cache", "--output=type=oci,dest=image-oci.tar", "--platform=linux/amd64,linux/arm64", "--progress=plain",
       "--tag=localhost:5000/guide/r:1", "--target=deps", "app",
     ]));
+  });
+
+  it("? at an input, a select, a checkbox and a confirm: the question goes, the long help comes, the same question again with its default", async () => {
+    /** Inquirer's end of a prompt erased (eraseLines, then the cursor shown), not left with its answer. */
+    const ERASED = "\x1b[2K\x1b[G\x1b[?25h";
+    const j = await run([
+      {
+        kind: "input", message: "Folder to build", keys: async (ui) => {
+          await ui.type("?");
+          // Not refused, not hinted at: a question mark asks for more.
+          expect(ui.screen()).toBe("? Folder to build  (build context) ?");
+          await ui.press("enter");
+        },
+      },
+      {
+        kind: "input", message: "Folder to build", keys: async (ui) => {
+          expect(ui.screen()).toBe("? Folder to build  (build context) (.)");
+          await ui.type("app");
+          await ui.press("enter");
+        },
+      },
+      {
+        kind: "select", message: "Which Dockerfile?", keys: async (ui) => {
+          // The line of keys names ?.
+          expect(ui.screen()).toContain("↑↓ navigate • ⏎ select • ? more");
+          await ui.press("down");
+          await ui.type("?");
+          expect(ui.raw().endsWith(ERASED)).toBe(true);
+        },
+      },
+      {
+        kind: "select", message: "Which Dockerfile?", keys: async (ui) => {
+          // Asked again at its default, not where the cursor was.
+          expect(ui.screen()).toContain("❯ Dockerfile\n  Dockerfile.dev");
+          await ui.press("enter");
+        },
+      },
+      { kind: "select", message: "Which stage to build?", keys: enter },
+      { kind: "input", message: "Image name and tag", keys: enter },
+      {
+        kind: "checkbox", message: "Platforms to build for", keys: async (ui) => {
+          expect(ui.screen()).toContain("↑↓ navigate • space select • a all • i invert • ⏎ submit • ? more");
+          await ui.press("space");
+          await ui.press({ name: "?", sequence: "?" } as Key);
+          expect(ui.raw().endsWith(ERASED)).toBe(true);
+        },
+      },
+      {
+        kind: "checkbox", message: "Platforms to build for", keys: async (ui) => {
+          // Its default again: what was ticked before the ? is not kept (Inquirer tells no one).
+          expect(ui.screen()).toContain("❯◯ linux/amd64\n");
+          await ui.press("enter");
+        },
+      },
+      { kind: "select", message: "Where should the image go?", keys: enter },
+      { kind: "checkbox", message: "Build arguments to set", keys: enter },
+      {
+        kind: "confirm", message: "More options?", keys: async (ui) => {
+          await ui.type("?");
+          expect(ui.raw().endsWith(ERASED)).toBe(true);
+        },
+      },
+      {
+        kind: "confirm", message: "More options?", keys: async (ui) => {
+          expect(ui.screen()).toBe("? More options? (y/N)");
+          await ui.press("enter");
+        },
+      },
+      {
+        kind: "select", message: "What now?", keys: async (ui) => {
+          // No flag, no more to say: the key line is Inquirer's own, and ? does nothing.
+          expect(ui.screen()).not.toContain("? more");
+          await ui.type("?");
+          await ui.press("down", "down", "down", "enter");
+        },
+      },
+    ], MODERN);
+    expect(j.code).toBe(0);
+    expect(j.text).toContain('More about "Folder to build":\n  The build context, the last argument of docker buildx build: a directory');
+    expect(j.text).toContain('More about "Which Dockerfile":\n  --file (-f): Name of the Dockerfile (default: PATH/Dockerfile).\n');
+    expect(j.text).toContain('More about "Platforms to build for":\n  --platform: Set target platforms for the build.\n');
+    expect(j.text).toContain('More about "More options":\n  Options most builds leave out');
+    expect(j.text.match(/More about "/g)).toHaveLength(4);
+    // Asked again, none of the answers was lost: the build is the one answered.
+    expect(j.text).toContain(shellCommand(["docker", "buildx", "build", "--load", "--progress=plain", "--tag=app:latest", "app"]));
+  });
+
+  it("which builder: the current one first and highlighted, labels within the screen, one disabled with why; the chosen one's platforms follow", async () => {
+    const multi = machine({
+      driver: "docker-container", containerdImageStore: null,
+      builder: { name: "multi", driver: "docker-container", nodes: [{ name: "multi0", status: "running", buildkitVersion: "0.13.1", platforms: ["linux/amd64", "linux/arm64", "linux/arm/v7"] }] },
+    });
+    const asked: string[] = [];
+    const j = await run([
+      { kind: "input", message: "Folder to build", keys: (ui) => ui.type("app").then(() => ui.press("enter")) },
+      { kind: "select", message: "Which Dockerfile?", keys: enter },
+      { kind: "select", message: "Which stage to build?", keys: enter },
+      { kind: "input", message: "Image name and tag", keys: enter },
+      {
+        kind: "select", message: "Which builder to build on?", keys: async (ui) => {
+          expect(ui.screen()).toBe([
+            "? Which builder to build on?  (--builder)",
+            "❯ default (current) · docker · linux/amd64, linux/amd64/v2, linux/amd64/v3",
+            "  multi · docker-container · linux/amd64, linux/arm64, linux/arm/v7",
+            "- second · docker · linux/amd64, linux/386 (only from its docker context)",
+            "",
+            "node default (running): linux/amd64, linux/amd64/v2, linux/amd64/v3",
+            "↑↓ navigate • ⏎ select • ? more",
+          ].join("\n"));
+          for (const line of ui.screen().split("\n")) expect(line.length, line).toBeLessThanOrEqual(80);
+          await ui.press("down");
+          expect(ui.screen()).toContain("node multi (running): linux/amd64, linux/arm64, linux/arm/v7");
+          // The disabled one is skipped.
+          await ui.press("down");
+          expect(ui.screen()).toContain("❯ default (current)");
+          await ui.press("up", "enter");
+          // Answered: the name alone (the label would not fit beside the question).
+          expect(ui.screen()).toBe("✔ Which builder to build on?  (--builder) multi");
+        },
+      },
+      {
+        kind: "checkbox", message: "Platforms to build for", keys: async (ui) => {
+          // multi's own platforms are not said to be emulated; the current builder's were amd64 only.
+          expect(ui.screen()).toContain(" ◯ linux/arm64\n ◯ linux/arm/v7\n");
+          expect(ui.screen()).toContain("linux/386 (not this builder's own: emulated, slower)");
+          await ui.press("enter");
+        },
+      },
+      { kind: "select", message: "Where should the image go?", keys: enter },
+      { kind: "checkbox", message: "Build arguments to set", keys: enter },
+      { kind: "confirm", message: "More options?", keys: enter },
+      { kind: "select", message: "What now?", keys: (ui) => ui.press("down", "down", "down", "enter") },
+    ], MODERN, [], undefined, {
+      builders: async () => [...TWO_BUILDERS, builder("second", { unavailable: "only from its docker context", platforms: ["linux/amd64", "linux/386"] })],
+      probe: async (name) => (asked.push(name ?? ""), name === "multi" ? multi : MODERN),
+    });
+    expect(j.code).toBe(0);
+    expect(asked).toEqual(["", "multi"]);
+    expect(j.text).toContain("Machine: buildx 0.13.1 · docker-container driver (builder multi)");
+    expect(j.text).toContain(shellCommand(["docker", "buildx", "build", "--builder=multi", "--load", "--progress=plain", "--tag=app:latest", "app"]));
   });
 
   it("Ctrl-C in a real prompt: exit 130, nothing written", async () => {

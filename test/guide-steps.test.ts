@@ -7,15 +7,16 @@ import { describe, expect, it } from "vitest";
 import { BuildError } from "../lib/errors.ts";
 import { FLAGS } from "../lib/flags.ts";
 import {
-  defaultTag, destinationChoices, explain, explainLine, failureLines, helpFor, imageNameFrom, QUESTION_WIDTH, questionLine,
-  registryOf, registryUrl, shortReason, summaryLine, tagWarnings, whereItWent, wrap,
+  asksBuilder, builderChoices, builderDescription, builderLabel, builderOption, defaultBuilder, defaultTag, destinationChoices, explain,
+  explainLine, failureLines, helpFor, imageNameFrom, type KnownBuilder, longHelp, QUESTION_WIDTH, questionLine, registryOf, registryUrl,
+  shortReason, summaryLine, tagWarnings, whereItWent, wrap,
 } from "../lib/guide-steps.ts";
 import type { BuildOptions } from "../lib/options.ts";
 import { plan } from "../lib/plan.ts";
 import type { BuildResult } from "../lib/result.ts";
-import { CLASSIC, MODERN, NONE, OLD } from "./fixtures/guide/fake.ts";
+import { builder, CLASSIC, MODERN, NONE, OLD } from "./fixtures/guide/fake.ts";
 
-const STEPS = ["context", "file", "target", "tag", "platform", "destination", "buildArg", "more"];
+const STEPS = ["context", "file", "target", "tag", "builder", "platform", "destination", "buildArg", "more"];
 const ASKED = Object.keys(FLAGS).filter((n) => FLAGS[n]!.guide !== "never");
 
 function diagnostic(options: BuildOptions, caps: typeof MODERN, code: string) {
@@ -175,19 +176,178 @@ describe("where the result went", () => {
     );
   });
 
-  it("a failed build: the hint first", () => {
-    const e = new BuildError({
-      exitCode: 1, signal: null, command: "docker buildx build .", argv: [], interrupted: false, durationMs: 1,
-      stderrTail: 'ERROR: failed to solve: failed to compute cache key: failed to calculate checksum of ref x::y: "/nope.txt": not found',
-    });
-    const lines = failureLines(e);
-    expect(lines[0]).toBe(`The build failed: ${e.hint}`);
-    expect(lines[0]).toMatch(/nope\.txt/);
-    expect(lines).toContain('  ERROR: failed to solve: failed to compute cache key: failed to calculate checksum of ref x::y: "/nope.txt": not found');
+  const failure = (fields: Partial<ConstructorParameters<typeof BuildError>[0]>) =>
+    new BuildError({ exitCode: 1, signal: null, command: "c", argv: [], interrupted: false, durationMs: 1, stderrTail: "", ...fields });
 
-    // At a terminal, buildx's own output was shown and not read: point at it.
-    const drawn = new BuildError({ exitCode: 1, signal: null, command: "c", argv: [], interrupted: false, durationMs: 1, stderrTail: "", stderrCaptured: false });
-    expect(failureLines(drawn)).toEqual(["The build failed (exit code 1): buildx's output just above says why."]);
+  it("a failed build: what failed in one line (buildx's last error), then the hint", () => {
+    const e = failure({ stderrTail: 'ERROR: failed to solve: failed to compute cache key: failed to calculate checksum of ref x::y: "/nope.txt": not found' });
+    expect(failureLines(e)).toEqual([
+      'The build failed: failed to solve: failed to compute cache key: failed to calculate checksum of ref x::y: "/nope.txt": not found',
+      `Hint: ${e.hint}`,
+    ]);
+    expect(e.hint).toMatch(/^COPY source "nope\.txt" is not in the build context/);
+  });
+
+  it("a failed step: the step, and the hint without naming the step again", () => {
+    // buildx's plain progress at the end of a failed RUN (as the guide reads it at a terminal too).
+    const e = failure({
+      stderrTail: [
+        "#6 [runtime 2/2] RUN exit 3", '#6 ERROR: process "/bin/sh -c exit 3" did not complete successfully: exit code: 3',
+        "------", " > [runtime 2/2] RUN exit 3:", "------",
+        'ERROR: failed to solve: process "/bin/sh -c exit 3" did not complete successfully: exit code: 3',
+      ].join("\n"),
+    });
+    expect(e.failedStep).toBe("[runtime 2/2] RUN exit 3");
+    expect(failureLines(e)).toEqual([
+      "The build failed at [runtime 2/2] RUN exit 3.",
+      "Hint: the command exited with code 3; the step's own output says why",
+    ]);
+  });
+
+  it("nobody saw buildx's output (quiet): its errors and the step's last lines follow", () => {
+    const e = failure({
+      failedStep: "[2/2] RUN make", stepOutput: ["1", "2", "3", "4", "5", "6", "make: *** no rule"].join("\n"), progressShown: false,
+      stderrTail: 'ERROR: failed to solve: process "/bin/sh -c make" did not complete successfully: exit code: 2',
+    });
+    expect(failureLines(e, false)).toEqual([
+      "The build failed at [2/2] RUN make.",
+      "Hint: the command exited with code 2; the step's own output says why",
+      '  ERROR: failed to solve: process "/bin/sh -c make" did not complete successfully: exit code: 2',
+      "  | 3", "  | 4", "  | 5", "  | 6", "  | make: *** no rule",
+    ]);
+    expect(failureLines(e, true)).toHaveLength(2);
+  });
+
+  it("buildx drew its own output and nothing was read; buildx could not start; an exit code with a meaning", () => {
+    expect(failureLines(failure({ stderrCaptured: false }))).toEqual(["The build failed (exit code 1): buildx's output just above says why."]);
+    expect(failureLines(failure({ exitCode: null, startError: "cannot run docker: ENOENT" }))[0]).toBe("The build could not start: cannot run docker: ENOENT");
+    expect(failureLines(failure({ exitCode: 102, stderrCaptured: false }))).toEqual([
+      "The build failed (exit code 102: the builder ran out of a resource (memory, disk, ...)).",
+      `Hint: ${failure({ exitCode: 102 }).hint}`,
+    ]);
+  });
+});
+
+describe("builders", () => {
+  const AMD = ["linux/amd64", "linux/amd64/v2", "linux/amd64/v3"];
+  const many = builder("a-builder-with-a-rather-long-name", { driver: "kubernetes", platforms: [...AMD, "linux/arm64", "linux/arm/v7", "linux/386", "linux/ppc64le"] });
+
+  it("a label: name, driver and platforms, the current one marked, at most 72 columns, the rest counted", () => {
+    expect(builderLabel(builder("default", { current: true, platforms: AMD }))).toBe("default (current) · docker · linux/amd64, linux/amd64/v2, linux/amd64/v3");
+    expect(builderLabel(many)).toBe("a-builder-with-a-rather-long-name · kubernetes · linux/amd64 +6 more");
+    expect(builderLabel(many).length).toBeLessThanOrEqual(QUESTION_WIDTH);
+    expect(builderLabel(many, 60)).toBe("a-builder-with-a-rather-long-name · kubernetes · 7 platforms");
+    expect(builderLabel(many, 50)).toBe("a-builder-with-a-rather-long-name · kubernetes");
+    expect(builderLabel(many, 30)).toBe("a-builder-with-a-rather-long-…");
+    expect(builderLabel(builder("x", { platforms: AMD }), 40)).toBe("x · docker · linux/amd64 +2 more");
+    // Two nodes: each platform once.
+    const two: KnownBuilder = { name: "pair", driver: "remote", current: false, nodes: [{ name: "a", platforms: ["linux/amd64"] }, { name: "b", platforms: ["linux/amd64", "linux/arm64"] }] };
+    expect(builderLabel(two)).toBe("pair · remote · linux/amd64, linux/arm64");
+    expect(builderDescription(two)).toBe("node a: linux/amd64; node b: linux/amd64, linux/arm64");
+    // A stopped docker-container builder lists no platforms until it starts.
+    const stopped = builder("idle", { driver: "docker-container", platforms: [] });
+    expect(builderLabel(stopped)).toBe("idle · docker-container · platforms not known yet");
+    expect(builderDescription({ ...stopped, nodes: [{ name: "idle0", platforms: [], status: "inactive" }] })).toBe("node idle0 (inactive): platforms not known until it starts");
+    for (let width = 20; width <= 80; width++) {
+      for (const b of [many, two, stopped]) expect(builderLabel(b, width).length, `${b.name} at ${width}`).toBeLessThanOrEqual(width);
+    }
+  });
+
+  it("the choices: the current one first, every builder listed, those that cannot build disabled with why, all within 72 columns", () => {
+    const list = [many, builder("second", { unavailable: "only from its docker context" }), builder("default", { current: true, platforms: AMD })];
+    const choices = builderChoices(list);
+    expect(choices.map((c) => c.value)).toEqual(["default", "a-builder-with-a-rather-long-name", "second"]);
+    // The answered question shows the name only.
+    expect(choices[0]).toEqual({
+      value: "default", name: "default (current) · docker · linux/amd64, linux/amd64/v2, linux/amd64/v3", short: "default",
+      description: "node default (running): linux/amd64, linux/amd64/v2, linux/amd64/v3",
+    });
+    // Beside its reason, a disabled builder's platforms are counted sooner.
+    expect(choices[2]).toEqual({ value: "second", name: "second · docker · linux/amd64 +2 more", disabled: "(only from its docker context)" });
+    // Inquirer draws a disabled choice as "- NAME REASON", an enabled one as "❯ NAME".
+    for (const c of choices) expect((c.disabled ? `- ${c.name} ${c.disabled}` : `❯ ${c.name}`).length, c.value).toBeLessThanOrEqual(QUESTION_WIDTH + 2);
+    // A name the options give that is not listed is offered as given.
+    expect(builderChoices(list, "gone").map((c) => c.name)).toContain("gone (as given; this machine does not list it)");
+    expect(builderChoices(list, "DEFAULT")).toHaveLength(3);
+  });
+
+  it("asked when two builders can build here, or the options name one", () => {
+    const current = builder("default", { current: true });
+    const other = builder("other");
+    const away = builder("away", { unavailable: "only from its docker context" });
+    expect(asksBuilder([current])).toBe(false);
+    expect(asksBuilder([current, away])).toBe(false);
+    expect(asksBuilder([current, other])).toBe(true);
+    expect(asksBuilder([current], "other")).toBe(true);
+    expect(asksBuilder([], "")).toBe(false);
+  });
+
+  it("the default: the one named (a recipe's), else the current one, else the first that can build", () => {
+    const list = [builder("b"), builder("a", { current: true }), builder("away", { unavailable: "x" })];
+    expect(defaultBuilder(list)).toBe("a");
+    expect(defaultBuilder(list, "b")).toBe("b");
+    expect(defaultBuilder(list, "B")).toBe("b");
+    expect(defaultBuilder(list, "gone")).toBe("gone");
+    // Named but unable to build here: the current one is highlighted instead.
+    expect(defaultBuilder(list, "away")).toBe("a");
+    expect(defaultBuilder([builder("b"), builder("a", { current: true, unavailable: "x" })])).toBe("b");
+    expect(defaultBuilder([])).toBeNull();
+  });
+
+  it("the option: left out for the current one, unless the options started with a builder named", () => {
+    const list = [builder("multi"), builder("default", { current: true })];
+    expect(builderOption("default", list, false)).toBeUndefined();
+    expect(builderOption("multi", list, false)).toBe("multi");
+    expect(builderOption("default", list, true)).toBe("default");
+  });
+});
+
+describe("more about a question (?)", () => {
+  it("every question has its flag, the table's help, and the guide's words", () => {
+    for (const step of STEPS) {
+      const lines = longHelp(step, MODERN);
+      expect(lines[0], step).toMatch(/^More about "/);
+      expect(lines.length, step).toBeGreaterThanOrEqual(2);
+    }
+    expect(longHelp("context", MODERN)[1]).toBe("  The build context, the last argument of docker buildx build: a directory, a Git or HTTP URL, or - to read a tarball from stdin.");
+    // The destination sets three flags: each with its help.
+    const where = longHelp("destination", MODERN);
+    expect(where.filter((l) => /^  --(load|push|output)/.test(l))).toEqual([
+      "  --load: Load the single-platform build result into the image store (shorthand for --output=type=docker).",
+      "  --push: Push the build result to a registry (shorthand for --output=type=registry).",
+      "  --output (-o): Output destination (format: type=local,dest=path).",
+    ]);
+    for (const name of ASKED) {
+      const lines = longHelp(name, MODERN);
+      expect(lines[1], name).toBe(`  ${FLAGS[name]!.flag}${FLAGS[name]!.short ? ` (${FLAGS[name]!.short})` : ""}: ${FLAGS[name]!.doc}`);
+      expect(longHelp(`row:${name}`, MODERN)).toEqual(lines);
+    }
+  });
+
+  it("the buildx release that added a flag, where it is later than the first; a BuildKit floor; this machine's buildx when older", () => {
+    expect(longHelp("tag", MODERN).join("\n")).not.toMatch(/Added in/);
+    expect(longHelp("annotation", MODERN)).toEqual([
+      'More about "Annotations on the image":',
+      "  --annotation: Add annotations to the image (index:, manifest: prefixes allowed).",
+      "  Added in buildx 0.12.0. For example: org.opencontainers.image.title=app",
+    ]);
+    expect(longHelp("annotation", OLD)[2]).toBe("  Added in buildx 0.12.0; this machine has 0.9.1, so it is not offered here. For example: org.opencontainers.image.title=app");
+    expect(longHelp("sbom", MODERN)[2]).toMatch(/^  Added in buildx 0\.10\.0\. It needs BuildKit 0\.11\.0 or later on the builder\./);
+  });
+
+  it("the builder question says why a builder cannot build here", () => {
+    const lines = longHelp("builder", MODERN, [builder("default", { current: true }), builder("second", { unavailable: "only from its docker context" })]);
+    expect(lines.slice(-2)).toEqual([
+      "  second cannot build from here (only from its docker context).",
+      "  A docker context's own builder builds only from that context: docker context use NAME, then start the guide again.",
+    ]);
+    expect(longHelp("builder", MODERN, [builder("default", { current: true })]).join("\n")).not.toMatch(/cannot build/);
+  });
+
+  it("in plain words: no option names of the API", () => {
+    for (const step of [...STEPS, ...ASKED]) {
+      expect(longHelp(step, MODERN).join("\n"), step).not.toMatch(/\b(buildArg|noCache|cacheFrom|extraFlags|BuildOptions)\b/);
+    }
   });
 });
 
@@ -195,10 +355,12 @@ describe("summary and wrapping", () => {
   it("one line per answer, in words", () => {
     const o: BuildOptions = { context: "app", push: true, tag: ["a:1"], buildArg: { V: "1" }, noCache: true };
     expect(STEPS.map((s) => summaryLine(s, o, s === "file" ? "app/Dockerfile" : null, MODERN))).toEqual([
-      "Folder to build: app", "Dockerfile: app/Dockerfile", "Stage: the last stage", "Image name: a:1",
+      "Folder to build: app", "Dockerfile: app/Dockerfile", "Stage: the last stage", "Image name: a:1", "Builder: the current one (default)",
       "Platforms: the builder's own (linux/amd64)", "Goes to: push to a registry", "Build arguments: V=1",
       "More options: build everything again, without cache",
     ]);
+    expect(summaryLine("builder", { builder: "multi" }, null, MODERN)).toBe("Builder: multi");
+    expect(summaryLine("builder", {}, null, NONE)).toBe("Builder: the current one");
   });
 
   it("wraps at words, indenting what follows", () => {

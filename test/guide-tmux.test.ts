@@ -1,7 +1,13 @@
 /**
  * The guide in a real terminal: tmux runs it (on Bun, Deno, and Node from a compiled build), the
  * test reads the screen and sends keys like a person, the build really runs against the engine,
- * and the recipe it saved is then rebuilt. Also: Ctrl-C leaves the terminal as it found it.
+ * and the recipe it saved is then rebuilt. Also: Ctrl-C leaves the terminal as it found it; the
+ * builder question picks the second engine's builder and builds there; `?` at 80x24; a RUN step
+ * that fails, its step and hint before the choice, then an answer changed and a build that works.
+ *
+ * The first journeys use this machine's own docker and buildx configuration, where other builders
+ * may come and go (other test runs create some): the builder question is answered with Enter when
+ * it comes. The new ones have a configuration of their own (DOCKER_CONFIG, BUILDX_CONFIG).
  */
 import { execFile } from "node:child_process";
 import { randomBytes } from "node:crypto";
@@ -13,7 +19,8 @@ import { promisify } from "node:util";
 import { hasTmux, sleep, tmuxOn } from "./support/tmux.ts";
 import { afterAll, describe, expect, it } from "vitest";
 import { workdir } from "./fixtures/guide/fake.ts";
-import { requireEngine } from "./support/engine.ts";
+import { mkdir } from "node:fs/promises";
+import { BASE_IMAGE, requireEngine, requireSecondEngine, SECOND_CONTEXT, SECOND_HOST } from "./support/engine.ts";
 
 const exec = promisify(execFile);
 const REPO = fileURLToPath(new URL("..", import.meta.url));
@@ -24,20 +31,23 @@ const ENTRY = ["scripts/cli.ts", "guide"];
 const SOCKET = `buildx-kit-guide-${process.pid}`;
 
 const engine = await requireEngine();
+const second = await requireSecondEngine();
 const tmux = tmuxOn(SOCKET);
 
 /** A guide running in a tmux pane (120x40 unless told). */
 class Terminal {
   private constructor(readonly name: string, readonly cwd: string) {}
 
-  /** Starts `command` in `cwd`; after it exits, the pane says its exit code and whether the tty is sane. */
-  static async start(command: string[], cwd: string, size: [number, number] = [120, 40]): Promise<Terminal> {
+  /** Starts `command` in `cwd` (with `env` added); after it exits, the pane says its exit code and whether the tty is sane. */
+  static async start(command: string[], cwd: string, size: [number, number] = [120, 40], env: Record<string, string> = {}): Promise<Terminal> {
     const name = `guide-${randomBytes(3).toString("hex")}`;
     const script = join(cwd, ".guide-session.sh");
-    const quoted = command.map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(" ");
+    const quote = (a: string) => `'${a.replace(/'/g, `'\\''`)}'`;
+    const quoted = command.map(quote).join(" ");
     await writeFile(script, [
       "#!/bin/sh",
       `cd '${cwd}'`,
+      ...Object.entries(env).map(([k, v]) => `export ${k}=${quote(v)}`),
       quoted,
       'echo "GUIDE-EXIT=$?"',
       "if stty -a | grep -qw -e '-icanon' -e '-echo'; then echo TTY=broken; else echo TTY=sane; fi",
@@ -84,6 +94,24 @@ class Terminal {
     }
   }
 
+  /**
+   * Waits until the question on screen is one of `messages` (each the start of a question),
+   * and says which; keys are not sent.
+   */
+  async either(...messages: string[]): Promise<string> {
+    const escaped = messages.map((m) => m.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"));
+    const m = await this.waitFor(new RegExp(`^\\? (${escaped.join("|")}).*$(?![^]*^\\? )`, "m"));
+    return messages.find((x) => m[1] === x)!;
+  }
+
+  /** Every visible line is at most `width` columns (lines the terminal wrapped count joined). */
+  async fits(width: number, where: string, except: (line: string) => boolean = () => false): Promise<void> {
+    for (const line of await this.visible()) {
+      if (except(line)) continue;
+      expect([...line].length, `${where}, ${width} columns: ${JSON.stringify(line)}`).toBeLessThanOrEqual(width);
+    }
+  }
+
   async exitCode(timeoutMs = 180_000): Promise<number> {
     return Number((await this.waitFor(/^GUIDE-EXIT=(\d+)$/m, timeoutMs))[1]);
   }
@@ -121,14 +149,39 @@ async function rebuild(name: "bun" | "deno" | "node", recipe: string): Promise<s
   return stdout + stderr;
 }
 
-/** The questions up to the destination: context app, its Dockerfile, the last stage, a tag, no platforms. */
+/** The builder question, when this machine's builders make the guide ask it: Enter keeps the current one. */
+async function currentBuilder(t: Terminal): Promise<void> {
+  if ((await t.either("Which builder to build on?", "Platforms to build for")) === "Which builder to build on?") {
+    await t.answer("Which builder to build on?", "{Enter}");
+  }
+}
+
+/** The questions up to the destination: context app, its Dockerfile, the last stage, a tag, the current builder, no platforms. */
 async function basics(t: Terminal, tag: string): Promise<void> {
   await t.answer("Folder to build", "app", "{Enter}");
   await t.answer("Which Dockerfile?", "{Enter}");
   await t.answer("Which stage to build?", "{Enter}");
   // Typing replaces the offered name (app:latest); Backspace first drops it: no name.
   await t.answer("Image name and tag", tag || "{BSpace}", "{Enter}");
+  await currentBuilder(t);
   await t.answer("Platforms to build for", "{Enter}");
+}
+
+/**
+ * A docker and buildx configuration of a test's own (this machine's is neither read nor changed):
+ * only the default builder, or (`second`) also the context buildx-kit-second and an instance on it,
+ * `second-inst`, which builds there from the default context.
+ */
+async function ownConfig(root: string, withSecond: boolean): Promise<Record<string, string>> {
+  const env = { DOCKER_CONFIG: join(root, ".docker"), BUILDX_CONFIG: join(root, ".buildx") };
+  await mkdir(join(env.BUILDX_CONFIG, "instances"), { recursive: true });
+  await mkdir(env.DOCKER_CONFIG, { recursive: true });
+  if (withSecond) {
+    const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !["DOCKER_HOST", "DOCKER_CONTEXT", "BUILDX_BUILDER"].includes(k)));
+    await exec("docker", ["context", "create", SECOND_CONTEXT, "--docker", `host=${SECOND_HOST}`], { env: { ...clean, ...env } });
+    await writeFile(join(env.BUILDX_CONFIG, "instances", "second-inst"), JSON.stringify({ Name: "second-inst", Driver: "", Nodes: [{ Name: "second-inst0", Endpoint: SECOND_CONTEXT }] }));
+  }
+  return env;
 }
 
 /** From the build args to the end: set GREETING, no more options, save as `recipe` and run. */
@@ -264,6 +317,7 @@ describe.skipIf(!engine.ok || !hasTmux)("guide in a real terminal", () => {
         ["Which Dockerfile?", "{Enter}"],
         ["Which stage to build?", "{Down}", "{Enter}"],
         ["Image name and tag", "localhost:5000/guide/width:1", "{Enter}"],
+        ["", ""],
         ["Platforms to build for", "{Space}", "{Down}", "{Down}", "{Down}", "{Space}", "{Enter}"],
         ["Where should the image go?", "{Enter}"],
         ["Build arguments to set", "{Enter}"],
@@ -272,6 +326,14 @@ describe.skipIf(!engine.ok || !hasTmux)("guide in a real terminal", () => {
         ["What now?", "{C-c}"],
       ];
       for (const [question, ...keys] of steps) {
+        if (!question) {
+          // The builder question, if this machine's builders make the guide ask it.
+          if ((await t.either("Which builder to build on?", "Platforms to build for")) === "Which builder to build on?") {
+            await fits("Which builder to build on?");
+            await t.answer("Which builder to build on?", "{Enter}");
+          }
+          continue;
+        }
         await fits(question);
         await t.answer(question, ...keys);
       }
@@ -279,4 +341,118 @@ describe.skipIf(!engine.ok || !hasTmux)("guide in a real terminal", () => {
       await t.close();
     }, 90_000);
   }
+});
+
+describe.skipIf(!second.ok || !hasTmux)("guide in a real terminal: which builder", () => {
+  it("on Node (compiled): picks the second engine's builder, plans with its platforms and image store, and builds there", async () => {
+    const cwd = await workdir();
+    dirs.push(cwd);
+    const env = await ownConfig(cwd, true);
+    await mkdir(join(cwd, "proj"));
+    // The second engine has no base image with a shell: an image of one file.
+    await writeFile(join(cwd, "proj", "Dockerfile"), "FROM scratch\nCOPY greeting.txt /greeting.txt\n");
+    await writeFile(join(cwd, "proj", "greeting.txt"), "built on the second engine\n");
+    const tag = `localhost:5000/guide/tmux-builder:${randomBytes(3).toString("hex")}`;
+    images.push(tag);
+    const t = await Terminal.start(runtime("node", ENTRY), cwd, [120, 40], env);
+    terminals.push(t);
+    await t.answer("Folder to build", "proj", "{Enter}");
+    await t.answer("Which Dockerfile?", "{Enter}");
+    await t.answer("Image name and tag", tag, "{Enter}");
+    // Every builder buildx lists: the current one first and highlighted, the other context's disabled with why.
+    await t.answer("Which builder to build on?");
+    const question = (await t.screen()).slice((await t.screen()).lastIndexOf("? Which builder to build on?"));
+    expect(question).toMatch(/^❯ default \(current\) · docker · linux\/amd64, linux\/amd64\/v2, linux\/amd64\/v3$/m);
+    expect(question).toMatch(/^ {2}second-inst · docker · linux\/amd64, linux\/amd64\/v2 \+2 more$/m);
+    expect(question).toMatch(/^- buildx-kit-second · docker · .* \(only from its docker context\)$/m);
+    await t.answer("Which builder to build on?", "{Down}", "{Enter}");
+    // Probed again for the one chosen: its machine line, and its own platforms (linux/386) offered as such.
+    await t.waitFor(/^Machine: buildx \S+ · docker driver \(builder second-inst\) · classic image\s+store/m);
+    await t.answer("Platforms to build for");
+    expect(await t.screen()).toMatch(/^ ◯ linux\/386$/m);
+    await t.answer("Platforms to build for", "{Enter}");
+    await t.answer("Where should the image go?", "{Enter}");
+    await t.answer("More options?", "{Enter}");
+    await t.answer("What now?", "{Enter}");
+    const screen = await finished(t);
+    expect(screen).toContain(`docker buildx build --builder=second-inst --load --progress=plain --tag=${tag} proj`);
+    expect(screen).toMatch(new RegExp(`^In the image store as ${tag.replace(/[.]/g, "\\.")} \\(sha256:[0-9a-f]{12}\\)\\.$`, "m"));
+    // On the second engine, not on this one.
+    const on = async (hostSocket: string) => exec("docker", ["--host", hostSocket, "image", "inspect", tag]).then(() => true, () => false);
+    expect({ second: await on(SECOND_HOST), main: await on("unix:///var/run/docker.sock") }).toEqual({ second: true, main: false });
+    await exec("docker", ["--host", SECOND_HOST, "image", "rm", tag]).catch(() => {});
+    await t.close();
+  }, 240_000);
+
+  it("? at 80x24: the long help of an input, the builder question and a checkbox, each asked again; no line wider than 80", async () => {
+    const cwd = await workdir();
+    dirs.push(cwd);
+    const env = await ownConfig(cwd, true);
+    const t = await Terminal.start(runtime("bun", ENTRY), cwd, [80, 24], env);
+    terminals.push(t);
+    await t.answer("Folder to build", "app", "{Enter}");
+    await t.answer("Which Dockerfile?", "{Enter}");
+    await t.answer("Which stage to build?", "{Enter}");
+    // An input: ? and Enter, then the same question with its default.
+    await t.answer("Image name and tag", "?", "{Enter}");
+    await t.waitFor(/^More about "Image name and tag":\n {2}--tag \(-t\): Image identifier \(format: \[registry\/\]repository\[:tag\]\)\.\n {2}For example: app:1\.0\n/m);
+    await t.waitFor(/only\.\n\? Image name and tag {2}\(--tag\) \(app:latest\)$/m);
+    await t.fits(80, "the tag's long help");
+    await t.answer("Image name and tag", "{Enter}");
+    // A select: the key ? (named in its line of keys), the question erased, then asked again.
+    await t.answer("Which builder to build on?");
+    expect(await t.screen()).toMatch(/^↑↓ navigate • ⏎ select • \? more$/m);
+    await t.answer("Which builder to build on?", "?");
+    await t.waitFor(/^More about "Which builder to build on":\n {2}--builder: Override the configured builder instance\.\n {2}Added in buildx 0\.4\.0\. For example: default\n/m);
+    await t.waitFor(/^ {2}buildx-kit-second cannot build from here \(only from its docker context\)\.$/m);
+    await t.waitFor(/^\? Which builder to build on\? {2}\(--builder\)\n❯ default \(current\)/m);
+    await t.fits(80, "the builder's long help");
+    // Asked once more, not twice: the first question was erased.
+    expect((await t.screen()).match(/^\? Which builder to build on\?/gm)).toHaveLength(1);
+    await t.answer("Which builder to build on?", "{Enter}");
+    // A checkbox.
+    await t.answer("Platforms to build for", "?");
+    await t.waitFor(/^More about "Platforms to build for":\n {2}--platform: Set target platforms for the build\.\n/m);
+    await t.waitFor(/^\? Platforms to build for {2}\(--platform\)\n❯◯ linux\/amd64$/m);
+    await t.fits(80, "the platforms' long help");
+    await t.answer("Platforms to build for", "{C-c}");
+    expect(await t.exitCode(30_000)).toBe(130);
+    await t.close();
+  }, 120_000);
+});
+
+describe.skipIf(!engine.ok || !hasTmux)("guide in a real terminal: a build that fails", () => {
+  it("at 80x24 on Bun: a RUN that fails, the step and the hint right before the choice; another stage, run again, built", async () => {
+    const cwd = await workdir();
+    dirs.push(cwd);
+    const env = await ownConfig(cwd, false);
+    await mkdir(join(cwd, "fails"));
+    await writeFile(join(cwd, "fails", "Dockerfile"), `FROM ${BASE_IMAGE} AS good\nRUN echo ok > /ok.txt\n\nFROM good AS broken\nRUN exit 3\n`);
+    const tag = `localhost:5000/guide/tmux-fails:${randomBytes(3).toString("hex")}`;
+    images.push(tag);
+    const t = await Terminal.start(runtime("bun", ENTRY), cwd, [80, 24], env);
+    terminals.push(t);
+    await t.answer("Folder to build", "fails", "{Enter}");
+    await t.answer("Which Dockerfile?", "{Enter}");
+    await t.answer("Which stage to build?", "{Enter}");
+    await t.answer("Image name and tag", tag, "{Enter}");
+    await t.answer("Platforms to build for", "{Enter}");
+    await t.answer("Where should the image go?", "{Enter}");
+    await t.answer("More options?", "{Enter}");
+    await t.answer("What now?", "{Enter}");
+    // buildx's own lines above (plain, at a terminal too), then what failed and the hint, then the choice.
+    await t.waitFor(/^ERROR: failed to solve: process "\/bin\/sh -c exit 3" did not complete successfully: exit code: 3\n\nThe build failed at \[broken \d\/\d\] RUN exit 3\.\nHint: the command exited with code 3; the step's own output says why\n\? What now\?\n❯ change an answer and run again$/m, 120_000);
+    // The guide's own two lines fit (buildx's lines above are buildx's).
+    await t.fits(80, "after the failed build", (line) => !/^(The build failed|Hint:)/.test(line));
+    await t.answer("What now?", "{Enter}");
+    await t.answer("Which answer?", "{Down}", "{Down}", "{Enter}");
+    await t.answer("Which stage to build?", "{Down}", "{Enter}");
+    await t.answer("What now?", "{Down}", "{Enter}");
+    const screen = await finished(t);
+    expect(screen).toContain(`docker buildx build --load --progress=plain --tag=${tag} --target=good fails`);
+    // (The guide wraps its own lines to the 80 columns.)
+    expect(screen).toMatch(new RegExp(`^Built in \\d+\\.\\ds\\.\\nIn the image store as ${tag.replace(/[.]/g, "\\.")}\\s+\\(sha256:[0-9a-f]{12}\\)\\.$`, "m"));
+    expect((await exec("docker", ["run", "--rm", tag, "cat", "/ok.txt"], { timeout: 60_000 })).stdout).toBe("ok\n");
+    await t.close();
+  }, 240_000);
 });

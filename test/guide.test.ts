@@ -9,10 +9,11 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import type { Capabilities } from "../lib/capabilities.ts";
 import { BuildError, ValidationError } from "../lib/errors.ts";
-import { describeMachine, guideCommand, type GuideIO } from "../lib/guide.ts";
+import { describeMachine, guideCommand, type GuideIO, type KnownBuilder } from "../lib/guide.ts";
+import type { RunOptions } from "../lib/run.ts";
 import { shellCommand } from "../lib/spawn.ts";
 import {
-  ANCIENT, CLASSIC, fakeBuild, machine, MODERN, NONE, OLD, Screen, scripted, type Step, workdir,
+  ANCIENT, builder, CLASSIC, fakeBuild, machine, MODERN, NONE, OLD, ONE_BUILDER, Screen, scripted, type Step, TWO_BUILDERS, workdir,
 } from "./fixtures/guide/fake.ts";
 import { canMount } from "./support/mount.ts";
 
@@ -26,7 +27,13 @@ interface Journey {
 
 async function journey(
   script: Step[],
-  opts: { caps?: Capabilities; args?: string[]; cwd?: string; env?: Record<string, string>; build?: GuideIO["build"] } = {},
+  opts: {
+    caps?: Capabilities; args?: string[]; cwd?: string; env?: Record<string, string>; build?: GuideIO["build"];
+    /** The machine's builders (default: one, so no builder question). */
+    builders?: GuideIO["builders"];
+    /** The machine with the builder named (a builder chosen, or a recipe's); default `caps`. */
+    probe?: GuideIO["probe"];
+  } = {},
 ): Promise<Journey> {
   const cwd = opts.cwd ?? (await workdir());
   const screen = new Screen();
@@ -34,7 +41,8 @@ async function journey(
   const fake = fakeBuild();
   const code = await guideCommand(opts.args ?? [], {
     prompts, cwd, output: screen, env: opts.env ?? {},
-    probe: async () => opts.caps ?? MODERN,
+    probe: opts.probe ?? (async () => opts.caps ?? MODERN),
+    builders: opts.builders ?? (async () => ONE_BUILDER),
     build: opts.build ?? fake.build,
   });
   if (process.env.GUIDE_DEBUG) console.log(screen.text);
@@ -841,7 +849,7 @@ describe("guide: leaving", () => {
     const controller = new AbortController();
     const screen = new Screen();
     const code = await guideCommand([], {
-      cwd: await workdir(), output: screen, probe: async () => MODERN, signal: controller.signal,
+      cwd: await workdir(), output: screen, probe: async () => MODERN, builders: async () => ONE_BUILDER, signal: controller.signal,
       prompts: {
         ...scripted([]),
         input: async (_q, context) => {
@@ -851,6 +859,260 @@ describe("guide: leaving", () => {
       },
     });
     expect(code).toBe(130);
+  });
+});
+
+/** The docker-container builder of TWO_BUILDERS as the probe describes it: nodes pinned to amd64 and arm64. */
+const MULTI = machine({
+  driver: "docker-container", containerdImageStore: null,
+  builder: {
+    name: "multi", driver: "docker-container",
+    nodes: [{ name: "multi0", status: "running", buildkitVersion: "0.13.1", platforms: ["linux/amd64", "linux/arm64", "linux/arm/v7"], configuredPlatforms: ["linux/amd64", "linux/arm64"] }],
+  },
+});
+
+/** A probe per builder, recording each builder it was asked about ("" for buildx's own pick). */
+function probes(byBuilder: Record<string, Capabilities>) {
+  const asked: string[] = [];
+  return {
+    asked,
+    probe: async (name?: string) => {
+      asked.push(name ?? "");
+      return byBuilder[name ?? ""] ?? MODERN;
+    },
+  };
+}
+
+describe("guide: which builder", () => {
+  const WHICH = "Which builder to build on?  (--builder)";
+
+  it("one builder that can build (another docker context's cannot): nothing asked, nothing set", async () => {
+    const p = probes({});
+    const j = await journey([...start(), PLATFORMS_NONE, { select: WHERE }, ARGS_NONE, MORE_NO, { select: NOW, answer: "change" },
+      // The builder is not among the answers to change either.
+      { select: "Which answer?", choices: ["Image name: localhost:5000/guide/app:1"], answer: "tag" }, { input: "(--tag)" },
+      { select: NOW, answer: "print" }], {
+      builders: async () => [builder("default", { current: true }), builder("other", { unavailable: "only from its docker context" })],
+      probe: p.probe,
+    });
+    expect(j.code).toBe(0);
+    expect(j.text).not.toContain(WHICH);
+    expect(j.text).not.toContain("Builder:");
+    expect(j.text).not.toContain("--builder");
+    expect(p.asked).toEqual([""]);
+  });
+
+  it("two builders: the current one first and highlighted; another one sets --builder, and its platforms and rules follow", async () => {
+    const p = probes({ multi: MULTI });
+    const j = await journey([
+      ...start(),
+      {
+        select: WHICH, default: "default",
+        exactly: [
+          { value: "default", name: "default (current) · docker · linux/amd64, linux/amd64/v2, linux/amd64/v3", short: "default", description: "node default (running): linux/amd64, linux/amd64/v2, linux/amd64/v3" },
+          { value: "multi", name: "multi · docker-container · linux/amd64, linux/arm64, linux/arm/v7", short: "multi", description: "node multi (running): linux/amd64, linux/arm64, linux/arm/v7" },
+        ],
+        answer: "multi",
+      },
+      // The chosen builder's platforms are its own; one no node serves is refused, in the plan's words.
+      { checkbox: "(--platform)", choices: ["linux/arm64", "linux/riscv64 (not this builder's own: emulated, slower)"], answer: ["linux/riscv64"], invalid: /linux\/riscv64 is served by no node of builder multi/ },
+      { checkbox: "(--platform)", answer: ["linux/arm64"] },
+      { select: WHERE, answer: "push" }, ARGS_NONE, MORE_NO,
+      { select: NOW, answer: "run" },
+    ], { builders: async () => TWO_BUILDERS, probe: p.probe });
+    expect(j.code).toBe(0);
+    expect(p.asked).toEqual(["", "multi"]);
+    // The machine line is said again, for the builder chosen, before its platforms are asked.
+    expect(between(j.text, `? ${WHICH}`, "? Platforms to build for")).toMatch(/^Machine: buildx 0\.13\.1 · docker-container driver \(builder multi\) · image store unknown · platforms linux\/amd64, linux\/arm64, linux\/arm\/v7\n/);
+    expect(j.text).toContain("  Space ticks. None ticked: linux/amd64, this builder's own.\n? Platforms to build for");
+    expect(j.calls[0]!.options).toEqual({ context: "app", tag: [TAG], builder: "multi", platform: ["linux/arm64"], push: true });
+    expect(j.calls[0]!.run.capabilities).toBe(MULTI);
+    expect(j.text).toContain(cmd("--builder=multi", "--platform=linux/arm64", "--push", `--tag=${TAG}`, "app"));
+  });
+
+  it("taking the highlighted one keeps buildx's own pick: no --builder, no second probe", async () => {
+    const p = probes({ multi: MULTI });
+    const j = await journey([
+      ...start(), { select: WHICH, default: "default" }, PLATFORMS_NONE, { select: WHERE }, ARGS_NONE, MORE_NO, { select: NOW, answer: "run" },
+    ], { builders: async () => TWO_BUILDERS, probe: p.probe });
+    expect(p.asked).toEqual([""]);
+    expect(j.calls[0]!.options).toEqual({ context: "app", load: true, tag: [TAG] });
+    expect(j.text.match(/^Machine:/gm)).toHaveLength(1);
+  });
+
+  it("a builder that cannot build from here is shown disabled with why, and ? says how to reach it", async () => {
+    const j = await journey([
+      ...start(),
+      { more: "select", at: WHICH },
+      { select: WHICH, default: "default", disabled: { second: "(only from its docker context)" }, answer: "multi" },
+      PLATFORMS_NONE, { select: WHERE }, ARGS_NONE, MORE_NO, { select: NOW, answer: "print" },
+    ], {
+      builders: async () => [...TWO_BUILDERS, builder("second", { unavailable: "only from its docker context", platforms: ["linux/amd64", "linux/386"] })],
+      probe: probes({ multi: MULTI }).probe,
+    });
+    expect(between(j.text, `? ${WHICH}`, `? ${WHICH}`)).toBe([
+      'More about "Which builder to build on":',
+      "  --builder: Override the configured builder instance.",
+      "  Added in buildx 0.4.0. For example: default",
+      "  A builder is where BuildKit runs the build: this machine's docker engine (the docker driver), a BuildKit container, a remote daemon or a cluster. It builds its nodes' platforms at full speed, others emulated. The current one is what buildx uses when none is named (docker buildx use changes it).",
+      "  second cannot build from here (only from its docker context).",
+      "  A docker context's own builder builds only from that context: docker context use NAME, then start the guide again.",
+      "",
+    ].join("\n"));
+  });
+
+  it("changing the builder asks the platforms again when the new one does not serve them", async () => {
+    const j = await journey([
+      ...start(), { select: WHICH, answer: "multi" }, { checkbox: "(--platform)", answer: ["linux/arm64"] }, { select: WHERE, answer: "push" },
+      ARGS_NONE, MORE_NO,
+      { select: NOW, answer: "change" },
+      { select: "Which answer?", choices: ["Builder: multi"], answer: "builder" },
+      { select: WHICH, default: "multi", answer: "arm" },
+      // arm serves only linux/arm/v7: linux/arm64 is refused, so the platforms are asked again.
+      { checkbox: "(--platform)", checked: ["linux/arm64"], answer: ["linux/arm/v7"] },
+      { select: NOW, answer: "print" },
+    ], {
+      builders: async () => [...TWO_BUILDERS, builder("arm", { driver: "remote", platforms: ["linux/arm/v7"] })],
+      probe: probes({
+        multi: MULTI,
+        arm: machine({ driver: "remote", builder: { name: "arm", driver: "remote", nodes: [{ name: "arm0", status: "running", buildkitVersion: "0.13.1", platforms: ["linux/arm/v7"], configuredPlatforms: ["linux/arm/v7"] }] } }),
+      }).probe,
+    });
+    expect(j.code).toBe(0);
+    expect(j.text).toContain(cmd("--builder=arm", "--platform=linux/arm/v7", "--push", `--tag=${TAG}`, "app"));
+  });
+
+  it("a docker buildx ls that does not answer in time: said, the build stays on the current builder, the other questions go on", async () => {
+    let answer!: (list: readonly KnownBuilder[]) => void;
+    const late = new Promise<readonly KnownBuilder[]>((r) => (answer = r));
+    const cwd = await workdir();
+    const screen = new Screen();
+    const script = scripted([
+      ...start(), PLATFORMS_NONE, { select: WHERE }, ARGS_NONE, MORE_NO,
+      // Once the list is there, the builder is among the answers to change.
+      { select: NOW, answer: "change" },
+      { select: "Which answer?", choices: ["Builder: the current one (default)"], answer: "builder" },
+      { select: WHICH, answer: "multi" },
+      { select: NOW, answer: "print" },
+    ], screen);
+    // buildx ls answers while "More options?" is asked, long after the builder question gave up.
+    const prompts = { ...script, confirm: async (q: Parameters<typeof script.confirm>[0]) => {
+      const yes = await script.confirm(q);
+      answer(TWO_BUILDERS);
+      await late;
+      return yes;
+    } };
+    const code = await guideCommand([], {
+      prompts, cwd, output: screen, env: {}, machineWaitMs: 1, builderWaitMs: 20,
+      probe: probes({ multi: MULTI }).probe, builders: () => late, build: fakeBuild().build,
+    });
+    expect(script.left()).toEqual([]);
+    expect(code).toBe(0);
+    expect(between(screen.text, "? Image name and tag", "? Platforms to build for")).toBe(
+      "Looking for this machine's builders...\n" +
+        '  docker buildx ls has not answered yet: the build stays on the current builder; "change an answer" offers the others once it has.\n' +
+        "  Space ticks. None ticked: linux/amd64, this builder's own.\n",
+    );
+    expect(screen.text).toContain(cmd("--builder=multi", "--load", `--tag=${TAG}`, "app"));
+  });
+
+  it("guide --from a recipe that names a builder: probed for it from the start, kept as the default", async () => {
+    const cwd = await workdir();
+    await writeFile(join(cwd, "r.json"), JSON.stringify({ recipe: 1, options: { context: "app", builder: "multi", push: true, tag: TAG } }));
+    const p = probes({ multi: MULTI });
+    const j = await journey([
+      { select: NOW, answer: "change" },
+      { select: "Which answer?", choices: ["Builder: multi"], answer: "builder" },
+      { select: WHICH, default: "multi" },
+      { select: NOW, answer: "run" },
+    ], { cwd, args: ["--from", "r.json"], builders: async () => TWO_BUILDERS, probe: p.probe });
+    expect(j.code).toBe(0);
+    expect(j.text).toContain("  Builder: multi\n");
+    expect(j.text).toMatch(/^Machine: buildx 0\.13\.1 · docker-container driver \(builder multi\)/m);
+    expect(p.asked).toEqual(["multi"]);
+    expect(j.calls[0]!.options).toMatchObject({ builder: "multi" });
+    expect(j.calls[0]!.run.capabilities).toBe(MULTI);
+
+    // Keeping the current builder, named in the recipe, keeps its name (nothing dropped silently).
+    await writeFile(join(cwd, "d.json"), JSON.stringify({ recipe: 1, options: { context: "app", builder: "default" } }));
+    const kept = await journey([
+      { select: NOW, answer: "change" }, { select: "Which answer?", answer: "builder" }, { select: WHICH, default: "default" },
+      { select: NOW, answer: "run" },
+    ], { cwd, args: ["--from", "d.json"], builders: async () => TWO_BUILDERS });
+    expect(kept.calls[0]!.options).toMatchObject({ builder: "default" });
+
+    // A builder this machine does not list is offered as given, highlighted: Enter changes nothing.
+    await writeFile(join(cwd, "gone.json"), JSON.stringify({ recipe: 1, options: { context: "app", builder: "gone" } }));
+    const gone = await journey([
+      { select: NOW, answer: "change" }, { select: "Which answer?", answer: "builder" },
+      { select: WHICH, default: "gone", choices: ["gone (as given; this machine does not list it)"] },
+      { select: NOW, answer: "print" },
+    ], { cwd, args: ["--from", "gone.json"], builders: async () => TWO_BUILDERS });
+    expect(gone.text).toContain(cmd("--builder=gone", "--load", "app"));
+  });
+});
+
+describe("guide: ? says more", () => {
+  it("at an input, a select, a checkbox and a confirm: the long help, then the same question with its default", async () => {
+    const j = await journey([
+      { input: "Folder to build", answer: "app" },
+      { more: "select", at: "(--file)" },
+      { select: "(--file)", default: "app/Dockerfile" },
+      { select: "(--target)" },
+      { input: "(--tag)", answer: "?" },
+      { input: "(--tag)", default: "app:latest", answer: TAG },
+      { more: "checkbox", at: "(--platform)" },
+      PLATFORMS_NONE,
+      { select: WHERE }, ARGS_NONE,
+      { more: "confirm", at: "More options?" },
+      { confirm: "More options?", default: false, answer: true },
+      { checkbox: "Which options?", answer: ["provenance"] },
+      { more: "select", at: "(--provenance)" },
+      { select: "(--provenance)", answer: "true" },
+      { select: NOW, answer: "print" },
+    ]);
+    expect(j.code).toBe(0);
+    expect(between(j.text, "? Which Dockerfile?", "? Which Dockerfile?")).toBe([
+      'More about "Which Dockerfile":',
+      "  --file (-f): Name of the Dockerfile (default: PATH/Dockerfile).",
+      "  For example: Dockerfile",
+      "  The guide lists the Dockerfiles of the folder to build; \"another file...\" takes any path from here. Its stages and ARGs are offered by the next questions.",
+      "",
+    ].join("\n"));
+    expect(between(j.text, "? Image name and tag", "? Image name and tag")).toMatch(
+      /^More about "Image name and tag":\n  --tag \(-t\): Image identifier \(format: \[registry\/\]repository\[:tag\]\)\.\n  For example: app:1\.0\n  Written NAME:TAG/,
+    );
+    expect(between(j.text, "? Platforms to build for", "? Platforms to build for")).toMatch(/^More about "Platforms to build for":\n  --platform: Set target platforms for the build\./);
+    expect(between(j.text, "? More options?", "? More options?")).toMatch(/^More about "More options":\n  Options most builds leave out/);
+    // A row of the table with a later buildx and a BuildKit floor says both.
+    expect(between(j.text, "? Attach provenance", "? Attach provenance")).toBe([
+      'More about "Attach provenance (how it was built)":',
+      "  --provenance: Shorthand for --attest=type=provenance.",
+      "  Added in buildx 0.10.0. It needs BuildKit 0.11.0 or later on the builder. For example: mode=max",
+      "",
+    ].join("\n"));
+    // Each question was asked again and answered: the answers are all there.
+    expect(j.text).toContain(cmd("--load", "--provenance=true", `--tag=${TAG}`, "app"));
+  });
+
+  it("questions that set a flag take the key ?; the others take ? as an answer; how to ask for more is said once", async () => {
+    const cwd = await workdir();
+    const screen = new Screen();
+    const prompts = scripted([
+      ...start(), PLATFORMS_NONE, { select: WHERE }, ARGS_NONE, MORE_NO,
+      { select: NOW, answer: "save" },
+      // The recipe's path has no flag: "?" is an answer, refused as a file name.
+      { input: "Save the recipe as", answer: "?", invalid: "a recipe is a .json file" },
+      { input: "Save the recipe as", answer: "r.json" },
+      { input: "A description", answer: "" },
+    ], screen);
+    expect(await guideCommand([], { prompts, cwd, output: screen, env: {}, probe: async () => OLD, builders: async () => ONE_BUILDER, build: fakeBuild().build })).toBe(0);
+    // Every question that sets a flag takes the key ?; the others do not.
+    const keyed = (m: string) => prompts.asked.find((a) => a.message.startsWith(m))!.helpKey;
+    expect([keyed("Which Dockerfile?"), keyed("Platforms to build for"), keyed(WHERE), keyed("More options?")]).toEqual([true, true, true, true]);
+    expect([keyed(NOW)]).toEqual([undefined]);
+    expect(screen.text).toContain("  Answer ? to a question to read more about it.\n");
+    expect(screen.text.split("Answer ? to a question")).toHaveLength(2);
   });
 });
 
@@ -888,9 +1150,11 @@ describe("guide: the command line", () => {
       },
     });
     expect(j.code).toBe(0);
-    const failure = between(j.text, "Building...", `? ${NOW}`);
-    expect(failure).toMatch(/^\nThe build failed: .*greeting\.txt/);
-    expect(failure).toContain('  ERROR: failed to calculate checksum of ref abc::def: "/greeting.txt": not found\n');
+    // What failed, the hint, then the choice: nothing between (the command was said before the build).
+    expect(between(j.text, "Building...", `? ${NOW}`)).toBe(
+      '\nThe build failed: failed to solve: failed to compute cache key: failed to calculate checksum of ref abc::def: "/greeting.txt": not found\n' +
+        'Hint: COPY source "greeting.txt" is not in the build context: COPY and ADD read paths relative to the context folder (check the path, and that .dockerignore does not exclude it)\n',
+    );
     expect(j.text).toContain(cmd("--load", `--tag=${TAG}`, "--target=deps", "app"));
     expect(builds).toBe(2);
 
@@ -902,25 +1166,67 @@ describe("guide: the command line", () => {
     expect(left.code).toBe(1);
   });
 
+  it("a failed RUN step: the step, the hint without the step again, then the choice; plain progress at a terminal too", async () => {
+    // buildx's plain progress, as a terminal shows it and the build reads it.
+    const stderrTail = [
+      "#6 [runtime 3/3] RUN exit 3",
+      "#6 ERROR: process \"/bin/sh -c exit 3\" did not complete successfully: exit code: 3",
+      "------", " > [runtime 3/3] RUN exit 3:", "------",
+      "ERROR: failed to solve: process \"/bin/sh -c exit 3\" did not complete successfully: exit code: 3",
+    ].join("\n");
+    const failing = new BuildError({ exitCode: 1, signal: null, command: "c", argv: [], interrupted: false, durationMs: 5, stderrTail });
+    const runs: RunOptions[] = [];
+    const j = await journey([
+      ...start(), PLATFORMS_NONE, { select: WHERE }, ARGS_NONE, MORE_NO,
+      { select: NOW, answer: "run" },
+      { select: NOW, answer: "leave" },
+    ], { build: async (_o, run) => (runs.push(run), Promise.reject(failing)) });
+    expect(j.code).toBe(1);
+    expect(between(j.text, "Building...", `? ${NOW}`)).toBe(
+      "\nThe build failed at [runtime 3/3] RUN exit 3.\nHint: the command exited with code 3; the step's own output says why\n",
+    );
+    // At a terminal buildx prints plain lines instead of its own drawing, so the guide can read the failure.
+    expect(runs[0]).toMatchObject({ plainAtTerminal: true, cwd: j.cwd });
+  });
+
+  it("a quiet recipe that fails: nobody saw buildx's lines, so its errors and the step's output are said", async () => {
+    const cwd = await workdir();
+    await writeFile(join(cwd, "quiet.json"), JSON.stringify({ recipe: 1, options: { context: "app", quiet: true } }));
+    const failing = new BuildError({
+      exitCode: 1, signal: null, command: "c", argv: [], interrupted: false, durationMs: 5, progressShown: false,
+      failedStep: "[runtime 3/3] RUN make", stepOutput: "make: *** No rule to make target 'all'.  Stop.",
+      stderrTail: 'ERROR: failed to solve: process "/bin/sh -c make" did not complete successfully: exit code: 2',
+    });
+    const j = await journey([{ select: NOW, answer: "run" }, { select: NOW, answer: "leave" }], {
+      cwd, args: ["--from", "quiet.json"], build: () => Promise.reject(failing),
+    });
+    expect(between(j.text, "Building...", `? ${NOW}`)).toBe(
+      "\nThe build failed at [runtime 3/3] RUN make.\nHint: the command exited with code 2; the step's own output says why\n" +
+        '  ERROR: failed to solve: process "/bin/sh -c make" did not complete successfully: exit code: 2\n' +
+        "  | make: *** No rule to make target 'all'.  Stop.\n",
+    );
+  });
+
   it("a probe that is slow is waited for before the platforms, and said once", async () => {
     let release!: (c: Capabilities) => void;
     const slow = new Promise<Capabilities>((r) => (release = r));
     const screen = new Screen();
     const prompts = scripted([
-      { input: "Folder to build", answer: "app" }, { select: "(--file)" }, { select: "(--target)" }, { input: "(--tag)", clear: true },
+      { input: "Folder to build", answer: "app" }, { select: "(--file)" }, { select: "(--target)" },
+      // The probe answers only a moment after the last question before the platforms.
+      { input: "(--tag)", clear: true, meanwhile: async () => void setTimeout(() => release(MODERN), 50) },
       PLATFORMS_NONE, { select: WHERE }, ARGS_NONE, MORE_NO, { select: NOW, answer: "print" },
     ], screen);
-    const done = guideCommand([], { prompts, cwd: await workdir(), output: screen, probe: () => slow, machineWaitMs: 1 });
-    setTimeout(() => release(MODERN), 50);
+    const done = guideCommand([], { prompts, cwd: await workdir(), output: screen, probe: () => slow, builders: async () => ONE_BUILDER, machineWaitMs: 1 });
     expect(await done).toBe(0);
-    expect(screen.text).toMatch(/^  The folder COPY reads from[^]*\? Folder to build[^]*Checking this machine\.\.\.\nMachine: buildx 0\.13\.1/);
+    expect(screen.text).toMatch(/^  Answer \? to a question to read more about it\.\n  The folder COPY reads from[^]*\? Folder to build[^]*Checking this machine\.\.\.\nMachine: buildx 0\.13\.1/);
     expect(screen.text.match(/Machine:/g)).toHaveLength(1);
   });
 
   it("a probe that throws counts as no machine", async () => {
     const screen = new Screen();
     const code = await guideCommand([], {
-      cwd: await workdir(), output: screen, probe: () => Promise.reject(new Error("boom")),
+      cwd: await workdir(), output: screen, probe: () => Promise.reject(new Error("boom")), builders: async () => ONE_BUILDER,
       prompts: scripted([...start(), { checkbox: "(--platform)" }, { select: WHERE }, ARGS_NONE, MORE_NO, { select: NOW, disabled: { run: "(the machine could not be probed: boom)" }, answer: "print" }]),
     });
     expect(code).toBe(0);
