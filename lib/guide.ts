@@ -270,12 +270,12 @@ export function guideColor(env: Readonly<Record<string, string | undefined>>): b
 // ---------------------------------------------------------------------------------------------
 // What the guide is given and what it returns
 
-/** What the guide runs with. Everything is optional: the defaults are this process's terminal. */
 /** How long the first question waits for the probe's answer (a cached probe takes ~15 ms). */
 const MACHINE_WAIT_MS = 150;
 /** How long the builder question waits for `docker buildx ls` (~0.2 s; 20 s with a builder it cannot reach). */
 const BUILDER_WAIT_MS = 5000;
 
+/** What the guide runs with. Everything is optional: the defaults are this process's terminal. */
 export interface GuideIO {
   /** Where the prompts read keys (default: stdin). */
   readonly input?: NodeJS.ReadableStream;
