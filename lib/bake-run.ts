@@ -9,15 +9,17 @@
  *
  * What bake cannot express runs alone with `docker buildx build`, and an info diagnostic with a
  * stable code says why: `bake-not-expressible` (an option with no bake key, or one the installed
- * bake does not read yet), `bake-quiet`, `bake-secret-values`, `bake-stdout`, `bake-call`,
+ * bake does not read yet), `bake-too-old` (no rawjson), `bake-quiet`, `bake-secret-values`, `bake-stdout`, `bake-call`,
  * `bake-same-place`, `bake-nothing-to-share`; `run-via-build` when asked to; `run-via-bake` for a
  * recipe built in a bake.
  *
  * A failing target stops the whole bake: bake cancels the other targets and writes no metadata at
  * all (buildx 0.13 to 0.36: `build.Build` runs the targets in one errgroup, and `runBake` writes the
- * file only after it returned without error). The recipe whose step failed gets its error; every
+ * file only after it returned without error); a stopped step may fail with "context canceled", with
+ * EOF, or not at all. The recipe whose step failed (the error buildx reports) gets its error; every
  * other recipe of that bake is built again on its own with `docker buildx build` (from the cache,
- * for the steps the bake finished), so each recipe's result is its own (`bake-rerun`).
+ * for the steps the bake finished), so each recipe's result is its own (`bake-rerun`), and one
+ * that fails of its own fails there with its own error.
  */
 import * as host from "./host.ts";
 import { dirname, join, resolve } from "./posix.ts";
@@ -55,6 +57,9 @@ export const AUTO_BAKE_FROM = 2;
 
 /** The first buildx whose bake has `--allow` (and reads the `entitlements` key): the flag table's. */
 const BAKE_ALLOW_SINCE = FLAGS.allow!.bakeSince!;
+
+/** `--progress=rawjson`, which a bake's steps are read per target from: the flag table's choice gate. */
+const RAWJSON_SINCE = FLAGS.progress!.choiceGates!.rawjson!.since!;
 
 /** Target names bake or its progress already use: never a recipe's target. */
 const RESERVED_TARGETS = ["default", "internal"];
@@ -132,6 +137,10 @@ function targetOptions(c: BakeCandidate): BuildOptions {
  */
 export function bakeObstacle(c: BakeCandidate, secrets?: Readonly<Record<string, string>>): Diagnostic | null {
   const o = c.options;
+  const version = c.capabilities.buildxVersion;
+  if (!atLeast(version, RAWJSON_SINCE)) {
+    return info("bake-too-old", null, `buildx ${version} has no --progress=rawjson (${RAWJSON_SINCE}), from which a bake's steps are told apart per target: ${ALONE}`, "upgrade buildx to bake several recipes at once");
+  }
   if (o.quiet === true || o.progress === "quiet") {
     return info("bake-quiet", o.quiet === true ? "quiet" : "progress", `a quiet build prints its image id, which bake does not: ${ALONE}`);
   }
@@ -149,7 +158,9 @@ export function bakeObstacle(c: BakeCandidate, secrets?: Readonly<Record<string,
   const obstacle = exported.diagnostics.find((d) => CANNOT_EXPRESS.has(d.code));
   if (obstacle) {
     const reason = obstacle.message.replace(/: left out$/, "");
-    return info("bake-not-expressible", obstacle.option, `${obstacle.option ? `${obstacle.option}: ` : ""}${reason}: ${ALONE}`, obstacle.hint);
+    // A key this bake does not read yet: the release whose bake does (the flag table's bakeSince).
+    const row = obstacle.code === "bake-key-unknown-to-buildx" && obstacle.option && Object.hasOwn(FLAGS, obstacle.option) ? FLAGS[obstacle.option] : undefined;
+    return info("bake-not-expressible", obstacle.option, `${reason}: ${ALONE}`, row ? `buildx ${row.bakeSince ?? row.since} and later bake it with the others` : undefined);
   }
   return null;
 }
@@ -375,8 +386,8 @@ interface TargetSteps {
   readonly reader: ProgressReader;
   readonly logs: Map<string, string>;
   readonly numbers: Map<string, number>;
-  /** The steps that failed of their own (not stopped because another target failed). */
-  readonly failed: { vertex: string; name: string; error: string }[];
+  /** The steps that failed, but for those only stopped ("context canceled") because another target failed. */
+  readonly failed: { vertex: string; name: string; error: string; time: string | null }[];
 }
 
 /** How much of each step's output is kept, for the error of the step that fails (as a build keeps). */
@@ -464,7 +475,7 @@ export async function runBake(group: BakeGroup, candidates: readonly BakeCandida
         const k = memberOf.get(target)!;
         for (const event of own.reader.read(part)) {
           if (event.type === "log") own.logs.set(event.vertex, ((own.logs.get(event.vertex) ?? "") + (event.text ?? "")).slice(-STEP_OUTPUT_CHARS));
-          else if (event.type === "errored" && !cancelled(event.error ?? "")) own.failed.push({ vertex: event.vertex, name: event.name, error: event.error ?? "" });
+          else if (event.type === "errored" && !cancelled(event.error ?? "")) own.failed.push({ vertex: event.vertex, name: event.name, error: event.error ?? "", time: event.time });
           run.onProgress?.({ ...event, target });
           if (run.showProgress) {
             if (!own.numbers.has(event.vertex)) own.numbers.set(event.vertex, own.numbers.size + 1);
@@ -556,25 +567,28 @@ export async function runBake(group: BakeGroup, candidates: readonly BakeCandida
       });
     }
 
-    // The bake failed. Each target whose own step failed gets that failure; the others were
-    // cancelled by it (bake stops every target when one fails, and writes no metadata): again alone.
-    const failedTargets = group.targets.filter((t) => steps.get(t)!.failed.length > 0);
+    // The bake failed: bake stops every other target when one fails (a stopped step may then fail
+    // with "context canceled", or with EOF, or not at all) and writes no metadata. The failure is
+    // the one buildx reports (its ERROR line names the step's error), else the first step to fail;
+    // the targets that have that step get it. Every other recipe builds again alone, where a
+    // failure of its own would show as its own.
+    const said = tail.filter((l) => /^ERROR\b/.test(l.trim())).join("\n");
+    const failures = group.targets.flatMap((t) => steps.get(t)!.failed.map((f) => ({ target: t, ...f })));
+    const reported = failures.find((f) => f.error !== "" && said.includes(f.error)) ??
+      [...failures].sort((a, b) => (a.time ?? "").localeCompare(b.time ?? ""))[0];
+    const failedTargets = reported ? group.targets.filter((t) => steps.get(t)!.failed.some((f) => f.vertex === reported.vertex)) : [];
     const failedNames = failedTargets.map((t) => members[group.targets.indexOf(t)]!.name);
     return members.map((c, k) => {
       const target = group.targets[k]!;
       const own = steps.get(target)!;
-      if (own.failed.length === 0) {
+      if (!reported || !failedTargets.includes(target)) {
         return { result: null, error: null, rerun: true, stoppedBy: failedNames, startedAt, finishedAt };
       }
-      const first = own.failed[0]!;
-      const said = failedTargets.length === 1
-        ? tail
-        : tail.filter((l) => l.includes(`target ${target}:`) || l.includes(first.error));
-      const stderrTail = (said.some((l) => /^ERROR\b/.test(l.trim())) ? said : [...said, `ERROR: failed to solve: ${first.error}`]).join("\n");
+      const stderrTail = (said ? tail : [...tail, `ERROR: failed to solve: ${reported.error}`]).join("\n");
       const error = new BuildError({
         exitCode: ended.code, signal: ended.signal ?? null, command: group.command, argv: group.argv, stderrTail,
         interrupted: false, durationMs, stderrCaptured: true, startError: ended.startError ?? null,
-        failedStep: first.name, stepOutput: (own.logs.get(first.vertex) ?? "").replace(/\n$/, ""),
+        failedStep: own.failed.find((f) => f.vertex === reported.vertex)!.name, stepOutput: (own.logs.get(reported.vertex) ?? "").replace(/\n$/, ""),
         progressShown: run.showProgress || run.onProgress !== undefined, facts: failureFacts(c.options, c.cwd), program: "bake",
       });
       const result = run.nothrow ? base(k, { ok: false, exitCode: ended.code, durationMs, error }) : null;

@@ -702,7 +702,7 @@ export interface RecipeRunResult {
   readonly via: "bake" | "build";
   /**
    * How it ran and why, info diagnostics with stable codes: `run-via-bake`; `run-via-build` (asked);
-   * why bake was not used (`bake-not-expressible`, `bake-quiet`, `bake-secret-values`,
+   * why bake was not used (`bake-not-expressible`, `bake-too-old`, `bake-quiet`, `bake-secret-values`,
    * `bake-stdout`, `bake-call`, `bake-same-place`, `bake-nothing-to-share`); `bake-rerun` (built
    * again alone after another recipe's failure stopped its bake).
    */

@@ -142,7 +142,7 @@ describe.skipIf(!engine.ok)("buildx-kit run in CI (node, dist)", () => {
     const rows = (await readFile(summary, "utf8")).split("\n");
     expect(rows.slice(0, 4)).toEqual(["### buildx-kit run", "", "| recipe | result | image | digest | time |", "| --- | --- | --- | --- | --- |"]);
     expect(rows[4]).toMatch(new RegExp(`^\\| good \\| ✅ built \\| \`docker\\.io/${tag.replace(/[.:/]/g, "\\$&")}\` \\| \`${digest}\` \\| \\d+\\.\\ds \\|$`));
-    expect(rows[5]).toMatch(/^\| bad \| ❌ failed: docker buildx build exited with code 1 \|  \|  \| \d+\.\ds \|$/);
+    expect(rows[5]).toMatch(/^\| bad \| ❌ failed: docker buildx bake exited with code 1 \|  \|  \| \d+\.\ds \|$/);
     expect(rows.slice(6)).toEqual(["", ""]);
   });
 });
