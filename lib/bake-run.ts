@@ -317,8 +317,9 @@ export interface BakeOutcome {
   readonly error: BuildError | null;
   /** The bake stopped before this recipe's target could finish (another failed): it runs again alone. */
   readonly rerun: boolean;
-  /** What stopped the bake, for the rerun's diagnostic. */
+  /** The recipes whose failure stopped the bake, for the rerun's diagnostic. */
   readonly stoppedBy?: readonly string[];
+  /** When the bake started and ended (ms since the epoch): the same for every recipe of it. */
   readonly startedAt: number;
   readonly finishedAt: number;
 }

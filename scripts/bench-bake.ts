@@ -13,9 +13,10 @@
  * recipes of one run still share their common stage. Cached: the same recipes again, every step
  * from the cache. Wall time is spawn to exit of a process doing only that (the runtime's start
  * included; median of the rounds, ways in a rotating order). Peak memory: the buildx-kit process's
- * own VmHWM (/proc/self/status at its end), and the buildx processes below it (docker, the buildx
- * plugin, the supervisor's watcher), as the peak of their summed VmRSS sampled from /proc every
- * 20 ms (a process that lives less than that can be missed).
+ * own VmHWM (/proc/self/status at its end), and the buildx processes (below buildx-kit: the buildx
+ * plugin and the supervisor's watcher; for the raw bake, docker and the plugin it starts), as the
+ * peak of their summed VmRSS sampled from /proc every 20 ms (a process that lives less than that
+ * can be missed).
  *
  *   npx bun scripts/bench-bake.ts [--rounds 3] [--sizes 3,6] [--json]
  *   npx deno run -A scripts/bench-bake.ts
@@ -111,7 +112,7 @@ async function descendants(pid: number): Promise<number[]> {
   return found;
 }
 
-async function measure(argv: readonly string[], cwd: string, env: Record<string, string | undefined> = {}): Promise<Measured> {
+async function measure(argv: readonly string[], cwd: string, env: Record<string, string | undefined> = {}, withRoot = false): Promise<Measured> {
   const started = performance.now();
   const proc = spawn(argv[0]!, argv.slice(1), { cwd, env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
   let stdout = "";
@@ -127,7 +128,7 @@ async function measure(argv: readonly string[], cwd: string, env: Record<string,
   const seen = new Set<number>();
   const sampler = (async () => {
     while (!done) {
-      const pids = await descendants(proc.pid!);
+      const pids = [...(withRoot ? [proc.pid!] : []), ...await descendants(proc.pid!)];
       let sum = 0;
       for (const p of pids) {
         const s = await statusOf(p);
@@ -182,6 +183,7 @@ type Way = "bake" | "build" | "raw bake";
 const WAYS: readonly Way[] = ["bake", "build", "raw bake"];
 
 interface Sample {
+  readonly round: number;
   readonly n: number;
   readonly cache: "uncached" | "cached";
   readonly way: Way;
@@ -198,6 +200,8 @@ const mib = (kb: number) => `${(kb / 1024).toFixed(0)} MiB`;
 const sec = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
 
 async function main(): Promise<number> {
+  const load = async () => (await readFile("/proc/loadavg", "utf8")).split(" ").slice(0, 3).join(" ");
+  const loadBefore = await load();
   const caps = await probe();
   if (caps.problems.length) {
     console.error(`no engine: ${caps.problems.map((p) => p.message).join("; ")} (bash scripts/engine.sh up)`);
@@ -236,7 +240,7 @@ async function main(): Promise<number> {
         const dir = await mkdtemp(join(root, "raw-"));
         await writeFile(join(dir, bake.fileName), bake.file);
         const argv = ["docker", "buildx", "bake", `--file=${join(dir, bake.fileName)}`, `--metadata-file=${join(dir, "metadata.json")}`, ...bake.argv.slice(4)];
-        const m = await measure(argv, bake.cwd, { BUILDX_METADATA_WARNINGS: "1" });
+        const m = await measure(argv, bake.cwd, { BUILDX_METADATA_WARNINGS: "1" }, true);
         if (m.code !== 0) throw new Error(`raw bake failed (${m.code}): ${m.stderr.split("\n").filter((l) => l.startsWith("ERROR")).join("; ")}`);
         return { ms: m.ms, kitKb: null, childrenKb: m.childrenPeakKb };
       }
@@ -264,12 +268,12 @@ async function main(): Promise<number> {
         const order = WAYS.map((_, k) => WAYS[(k + round) % WAYS.length]!);
         for (const way of order) {
           const r = await runWay(way, await recipes(n, nonce()));
-          samples.push({ n, cache: "uncached", way, ms: r.ms, kitKb: r.kitKb, childrenKb: r.childrenKb });
+          samples.push({ round, n, cache: "uncached", way, ms: r.ms, kitKb: r.kitKb, childrenKb: r.childrenKb });
           say(`  ${n} recipes, uncached, ${way}: ${sec(r.ms)}`);
         }
         for (const way of order) {
           const r = await runWay(way, cachedFiles);
-          samples.push({ n, cache: "cached", way, ms: r.ms, kitKb: r.kitKb, childrenKb: r.childrenKb });
+          samples.push({ round, n, cache: "cached", way, ms: r.ms, kitKb: r.kitKb, childrenKb: r.childrenKb });
           say(`  ${n} recipes, cached, ${way}: ${sec(r.ms)}`);
         }
       }
@@ -290,18 +294,20 @@ async function main(): Promise<number> {
         const kit = mine[0]?.kitKb === null ? null : median(mine.map((s) => s.kitKb!));
         const kids = median(mine.map((s) => s.childrenKb));
         const vsBuild = wall(way) / wall("build");
-        rows.push(`| ${n} | ${cache} | ${way} | ${sec(wall(way))} | ${way === "build" ? "1.00" : vsBuild.toFixed(2)} | ${kit === null ? "(none)" : mib(kit)} | ${mib(kids)} |`);
-        summary.push({ n, cache, way, wallMs: Math.round(wall(way)), vsBuild: Number(vsBuild.toFixed(3)), kitPeakKb: kit, buildxPeakKb: kids });
+        // Each round's ways ran back to back: their ratio drifts less with the machine's load.
+        const paired = median(mine.map((s) => s.ms / of("build").find((b) => b.round === s.round)!.ms));
+        rows.push(`| ${n} | ${cache} | ${way} | ${sec(wall(way))} | ${way === "build" ? "1.00 | 1.00" : `${vsBuild.toFixed(2)} | ${paired.toFixed(2)}`} | ${kit === null ? "(none)" : mib(kit)} | ${mib(kids)} |`);
+        summary.push({ n, cache, way, wallMs: Math.round(wall(way)), vsBuild: Number(vsBuild.toFixed(3)), pairedVsBuild: Number(paired.toFixed(3)), kitPeakKb: kit, buildxPeakKb: kids });
       }
     }
   }
   if (JSON_OUT) console.log(JSON.stringify(summary));
   else {
     say("");
-    say(`Run of ${new Date().toISOString().slice(0, 16).replace("T", " ")} UTC on ${runtimeName}; buildx ${caps.buildxVersion}; medians of ${ROUNDS} rounds.`);
+    say(`Run of ${new Date().toISOString().slice(0, 16).replace("T", " ")} UTC on ${runtimeName}; buildx ${caps.buildxVersion}; medians of ${ROUNDS} rounds; load average ${loadBefore} at the start, ${await load()} at the end (1, 5, 15 min).`);
     say("");
-    say("| recipes | cache | way | wall time | against build | buildx-kit process (VmHWM) | buildx processes (peak summed RSS) |");
-    say("| --- | --- | --- | --- | --- | --- | --- |");
+    say("| recipes | cache | way | wall time | against build (medians) | against build (median of the rounds' ratios) | buildx-kit process (VmHWM) | buildx processes (peak summed RSS) |");
+    say("| --- | --- | --- | --- | --- | --- | --- | --- |");
     for (const row of rows) say(row);
   }
   return 0;

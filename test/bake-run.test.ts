@@ -261,6 +261,51 @@ describe("the exact bake run (a fake docker)", () => {
     expect(call.replace(/--file=\S+ --metadata-file=\S+ /, "")).toBe(`buildx bake --progress=rawjson --allow=security.insecure --allow=fs.read=${join(root, "src")} a b`);
   });
 
+  it("progress, unless quiet: each target's steps as plain lines, each line its recipe's; the recipes' warnings first", async () => {
+    const fake = await fakeDocker(FAKE_BAKE);
+    const dir = await tempDir("bake-fake-progress");
+    const files = await twoRecipes(dir, { buildArg: { API_TOKEN: "x" } });
+    const lines: string[] = [];
+    const results = await runRecipes(files, { capabilities: fake.capabilities, log: (l) => lines.push(l) });
+    expect(results.map((r) => r.ok)).toEqual([true, true]);
+    const credential = 'API_TOKEN looks like a credential: build args stay in the image\'s history; pass it as a secret instead (secret: "id=API_TOKEN,env=API_TOKEN" and RUN --mount=type=secret,id=API_TOKEN,env=API_TOKEN ...)';
+    expect(lines).toEqual([
+      `[a] warning: ${files[0]}: options.buildArg.API_TOKEN: ${credential}`,
+      `[b] warning: ${files[1]}: options.buildArg.API_TOKEN: ${credential}`,
+      "[a] #1 [1/1] RUN make", "[a] #1 DONE 1.0s", "[b] #1 [1/1] RUN make", "[b] #1 DONE 1.0s",
+    ]);
+  });
+
+  it("interrupted before the bake starts: every recipe not run, with its reason; a private folder that cannot be made: each recipe's error says so", async () => {
+    const fake = await fakeDocker(FAKE_BAKE);
+    const dir = await tempDir("bake-fake-stopped");
+    const files = await twoRecipes(dir);
+    const stopped = await runRecipes(files, { capabilities: fake.capabilities, quiet: true, signal: AbortSignal.abort("SIGTERM") });
+    expect(stopped.map((r) => [r.ok, r.ran, r.via, r.error?.message.split("\n")[0]])).toEqual([
+      [false, false, "bake", "docker buildx bake not run: interrupted by SIGTERM before it started"],
+      [false, false, "bake", "docker buildx bake not run: interrupted by SIGTERM before it started"],
+    ]);
+    expect(await readFile(fake.calls, "utf8").catch(() => "")).toBe("");
+    const before = process.env.TMPDIR;
+    process.env.TMPDIR = join(dir, "no-such-folder");
+    try {
+      const results = await runRecipes(files, { capabilities: fake.capabilities, quiet: true });
+      expect(results.map((r) => [r.ok, r.ran, r.via, r.error?.name])).toEqual([[false, false, "bake", "TempFolderError"], [false, false, "bake", "TempFolderError"]]);
+      expect(results[0]!.error!.message).toMatch(new RegExp(`^cannot make a private temporary folder in ${join(dir, "no-such-folder")} \\(TMPDIR\\): `));
+    } finally {
+      if (before === undefined) delete process.env.TMPDIR;
+      else process.env.TMPDIR = before;
+    }
+  });
+
+  it("a single recipe runs alone and says why (no bake module needed); a wrong via is refused", async () => {
+    const dir = await tempDir("bake-single");
+    const [file] = await twoRecipes(dir);
+    const [r] = await runRecipes([file!], { dryRun: true, offline: true });
+    expect([r!.via, shown(r!.diagnostics)]).toEqual(["build", ["info bake-nothing-to-share: the only recipe a bake could build: bake has nothing to share, so it runs alone with docker buildx build"]]);
+    await expect(runRecipes([file!], { dryRun: true, offline: true, via: "fast" as "auto" })).rejects.toThrow('via must be one of auto, bake, build, got "fast"');
+  });
+
   it("a bake that fails before any step does: every recipe builds again alone, and says why", async () => {
     const fake = await fakeDocker(`case "$1 $2" in "buildx bake") echo 'ERROR: something bake itself refused' >&2; exit 1 ;; esac; echo 'ERROR: the build says no' >&2; exit 1`);
     const dir = await tempDir("bake-fake-fails");
