@@ -84,9 +84,11 @@ export type {
   Recipe,
   RecipeCheck,
   RecipeProblem,
+  RecipeBake,
   RecipeRunOptions,
   RecipeRunResult,
   RecipeSource,
+  RunVia,
   SavedRecipe,
   SaveOptions,
 } from "./lib/recipe.ts";
@@ -108,9 +110,12 @@ export {
   runRecipe,
   runRecipes,
   runResultJson,
+  RUN_VIAS,
   saveRecipe,
   validateRecipe,
 } from "./lib/recipe.ts";
+export type { BakeCandidate, BakeGroup, BakePlan, BakePlanOptions } from "./lib/bake-run.ts";
+export { AUTO_BAKE_FROM, BAKE_FILE_NAME, bakeObstacle, planBakes } from "./lib/bake-run.ts";
 export type {
   BakeExport,
   BakeFile,
@@ -130,6 +135,7 @@ export {
   fromBake,
   importBake,
   importBakeTargets,
+  optionBakeKeys,
   probeBakeKeys,
   toBake,
 } from "./lib/bake.ts";

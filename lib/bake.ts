@@ -66,6 +66,20 @@ export const BAKE_KEYS: readonly string[] = [
   DESCRIPTION_KEY,
 ];
 
+/**
+ * The bake target keys of options that a buildx release's bake reads, from the flag table (each
+ * row's `bake` key, from its `bakeSince` or else its `since`): what `probeBakeKeys()` finds by
+ * asking, known without running anything. The context's key is always there; `description` is no
+ * option and not among them. A null version is the latest (as `atLeast` reads it).
+ */
+export function optionBakeKeys(version: string | null): string[] {
+  const keys = new Set<string>([CONTEXT.bake]);
+  for (const row of Object.values(FLAGS)) {
+    if (row.bake !== null && atLeast(version, row.bakeSince ?? row.since)) keys.add(row.bake);
+  }
+  return [...keys];
+}
+
 /** The option each bake key comes from. */
 const OPTION_OF_BAKE_KEY: ReadonlyMap<string, [string, FlagRow]> = new Map(
   Object.entries(FLAGS).flatMap(([name, row]) => (row.bake ? [[row.bake, [name, row]] as [string, [string, FlagRow]]] : [])),
@@ -767,7 +781,7 @@ function isInside(path: string, dir: string): boolean {
  * context, Dockerfile, named contexts, cache sources, secret files; write: file outputs and
  * cache destinations), each at the nearest existing folder as bake checks it.
  */
-async function fsEntitlements(all: readonly BuildOptions[], dir: string): Promise<string[]> {
+export async function bakeFsEntitlements(all: readonly BuildOptions[], dir: string): Promise<string[]> {
   const reads = new Set<string>();
   const writes = new Set<string>();
   for (const options of all) {
@@ -859,7 +873,7 @@ export async function exportBake(paths: string | readonly string[], options: Exp
   const single = names.length === 1 ? names[0]! : null;
   const bake: BakeFile = single === "default" ? { target: targets } : { group: { default: { targets: names } }, target: targets };
   const text = formatBake(bake);
-  const allow = await fsEntitlements(rebased, bakeDir);
+  const allow = await bakeFsEntitlements(rebased, bakeDir);
   const version = capabilities?.buildxVersion ?? null;
   const allowFlags = allow.length && (version === null || atLeast(version, BAKE_FS_ENTITLEMENTS_SINCE));
   if (allow.length && !allowFlags) {

@@ -58,7 +58,7 @@ ${Object.values(FLAGS).map((r) => `  ${`${r.short ? `${r.short}, ` : "    "}${r.
 Asks for each option of a build, checks the combination as you answer, then runs it, saves it as
 a recipe, or prints the command. --from starts from a saved recipe's answers. Ctrl-C leaves
 without writing anything (exit 130).`,
-  run: `usage: buildx-kit run RECIPE... [--set KEY=VALUE]... [--dry-run [--offline]] [--json] [--metadata-file DIR]
+  run: `usage: buildx-kit run RECIPE... [--set KEY=VALUE]... [--dry-run [--offline]] [--json] [--metadata-file DIR] [--via bake|build|auto]
 
 Rebuilds saved recipes; several build concurrently. Relative paths in a recipe resolve against
 the recipe's folder.
@@ -67,6 +67,9 @@ the recipe's folder.
   --offline         with --dry-run: plan without looking at this machine
   --json            print the results as JSON
   --metadata-file DIR  write each recipe's build metadata to DIR/NAME.json
+  --via bake|build|auto  bake: the recipes bake can express build in one docker buildx bake;
+                    build: one docker buildx build each; auto (default): a bake where two or
+                    more recipes can share one (a failure in a bake builds the others again alone)
 With GITHUB_OUTPUT set, each recipe's NAME-digest, NAME-image-names and NAME-metadata are
 appended to it; with GITHUB_STEP_SUMMARY set, a table of the results.`,
   recipe: `usage: buildx-kit recipe <export|import|check> ...

@@ -8,6 +8,7 @@ import { formatDiagnostic } from "./diagnostics.ts";
 import { commandIn } from "./shell.ts";
 import type { CliIO } from "./cli-io.ts";
 import { cannotBuild, EXIT, painter, ranQuiet, summarize, takeFlags, UsageError } from "./cli-io.ts";
+import type { RunVia } from "./recipe.ts";
 
 /** A file argument as the recipe functions take it: as typed (so messages show it so) when it is relative to here. */
 function fileArg(io: CliIO, file: string): string {
@@ -23,21 +24,30 @@ export interface RunArgs {
   readonly json: boolean;
   /** `--metadata-file DIR`: one `<name>.json` per recipe built. */
   readonly metadataDir: string | null;
+  /** `--via bake|build|auto`: how the recipes run (`RecipeRunOptions.via`); default auto. */
+  readonly via: RunVia;
 }
 
-/** Reads `RECIPE... [--set K=V]... [--dry-run [--offline]] [--json]`; throws UsageError on an unknown flag. Files may be none. */
+/** The values of `--via`, the same as `RecipeRunOptions.via`'s (kept here: the recipe code loads later). */
+const VIAS: readonly RunVia[] = ["auto", "bake", "build"];
+
+/** Reads `RECIPE... [--set K=V]... [--dry-run [--offline]] [--json] [--via bake|build|auto]`; throws UsageError on an unknown flag. Files may be none. */
 export function parseRunArgs(args: readonly string[]): RunArgs {
-  const { flags, sets, rest } = takeFlags(args, ["--dry-run", "--offline", "--json"], ["--set", "--metadata-file"]);
+  const { flags, sets, rest } = takeFlags(args, ["--dry-run", "--offline", "--json"], ["--set", "--metadata-file", "--via"]);
+  const via = flags["--via"] ?? "auto";
+  if (typeof via !== "string" || !(VIAS as readonly string[]).includes(via)) {
+    throw new UsageError(`--via takes bake, build or auto (got ${JSON.stringify(via)}): bake builds the recipes it can express in one docker buildx bake, build runs one docker buildx build each, auto (the default) bakes where two or more can share one`);
+  }
   if (flags["--offline"] && !flags["--dry-run"]) throw new UsageError("--offline plans without looking at this machine, so it goes with --dry-run only");
   const unknown = rest.find((a) => a.startsWith("-"));
   if (unknown) throw new UsageError(`run does not know ${unknown} (buildx-kit run --help lists its options)`);
   const metadataDir = typeof flags["--metadata-file"] === "string" ? flags["--metadata-file"] : null;
-  return { files: rest, sets, dryRun: Boolean(flags["--dry-run"]), offline: Boolean(flags["--offline"]), json: Boolean(flags["--json"]), metadataDir };
+  return { files: rest, sets, dryRun: Boolean(flags["--dry-run"]), offline: Boolean(flags["--offline"]), json: Boolean(flags["--json"]), metadataDir, via: via as RunVia };
 }
 
-/** `buildx-kit run RECIPE... [--set K=V]... [--dry-run [--offline]] [--json]`: 0 when every build succeeded, else 1. */
+/** `buildx-kit run RECIPE... [--set K=V]... [--dry-run [--offline]] [--json] [--via bake|build|auto]`: 0 when every build succeeded, else 1. */
 export async function runCommand(args: string[], io: CliIO): Promise<number> {
-  const { files: rest, sets, dryRun, offline, json, metadataDir } = parseRunArgs(args);
+  const { files: rest, sets, dryRun, offline, json, metadataDir, via } = parseRunArgs(args);
   const flags = { "--dry-run": dryRun, "--offline": offline, "--json": json };
   if (rest.length === 0) throw new UsageError("run needs at least one recipe file: buildx-kit run RECIPE.json");
   // The probe waits on the daemon's socket and small files while the recipe code loads.
@@ -58,14 +68,29 @@ export async function runCommand(args: string[], io: CliIO): Promise<number> {
     quiet,
     // Several builds, or JSON: the result lines say it all, without bare image ids between them.
     stdout: quiet ? "ignore" : "inherit",
+    via,
   });
   if (flags["--json"]) {
     const json = results.map(runResultJson);
     io.out(JSON.stringify(rest.length === 1 ? json[0] : json, null, 2));
   } else {
+    // A dry run says how each recipe would run (a bake, or alone, and why), then prints each bake
+    // once: its command and its file, as the run writes it.
+    if (flags["--dry-run"] && (rest.length > 1 || via !== "auto")) {
+      for (const [i, r] of results.entries()) for (const d of r.diagnostics) io.err(`${rest.length > 1 ? `${rest[i]}: ` : ""}${formatDiagnostic(d)}`);
+    }
+    const shownBakes = new Set<string>();
     for (const [i, r] of results.entries()) {
       // Unless quiet, runRecipes has printed them already, before the build's progress.
       if (quiet) for (const w of r.warnings) io.err(`warning: ${formatProblem(w)}`);
+      if (flags["--dry-run"] && r.ok && r.via === "bake" && r.bake) {
+        if (shownBakes.has(r.bake.command)) continue;
+        shownBakes.add(r.bake.command);
+        io.out(r.bake.command);
+        io.out(`${r.bake.fileName} (the run writes it to a private temporary folder, removed afterwards; saved as ${r.bake.fileName} in ${r.bake.cwd}, the command above runs as shown):`);
+        io.out(r.bake.file.replace(/\n$/, ""));
+        continue;
+      }
       const label = rest.length > 1 ? `${rest[i]}: ` : "";
       // A quiet recipe built alone has printed its image id, as docker buildx build does.
       if (r.ok && r.result) {

@@ -203,6 +203,11 @@ export interface BuildErrorDetails {
   readonly facts?: Pick<FailureFacts, "context" | "file">;
   /** True for a build an interrupt kept from starting (several recipes, one after another). */
   readonly notStarted?: boolean;
+  /**
+   * What ran: `build` (the default) or `bake`, for a recipe built as a target of one `docker
+   * buildx bake` with others (`runRecipes`); the message names it.
+   */
+  readonly program?: "build" | "bake";
 }
 
 /** A BuildError as plain JSON (what `JSON.stringify` writes, `run --json` prints, a nothrow result carries). */
@@ -259,6 +264,8 @@ export class BuildError extends BuildxKitError implements BuildErrorDetails {
    * error, 102 a resource ran out, 130 cancelled); null for a code buildx does not give.
    */
   readonly exitReason: string | null;
+  /** True for a build an interrupt kept from starting. */
+  readonly notStarted: boolean;
 
   constructor(details: BuildErrorDetails) {
     const errorLines = details.stderrTail.split(/\r?\n/).map((l) => l.replace(/^#\d+\s+(?:\d+\.\d+\s+)?/, "").trim())
@@ -293,7 +300,7 @@ export class BuildError extends BuildxKitError implements BuildErrorDetails {
     const shown = details.progressShown === false && failedStep && stepOutput?.trim()
       ? [`output of ${failedStep}:`, ...stepOutput.trimEnd().split("\n").slice(-MESSAGE_STEP_LINES).map((l) => `  ${l}`)].join("\n")
       : "";
-    super([`docker buildx build ${how}`, said, shown, hint ? `hint: ${hint}` : "", `command: ${details.command}`].filter(Boolean).join("\n"));
+    super([`docker buildx ${details.program ?? "build"} ${how}`, said, shown, hint ? `hint: ${hint}` : "", `command: ${details.command}`].filter(Boolean).join("\n"));
     this.exitCode = details.exitCode;
     this.signal = details.signal;
     this.command = details.command;
@@ -307,6 +314,7 @@ export class BuildError extends BuildxKitError implements BuildErrorDetails {
     this.stepOutput = stepOutput;
     this.startError = startError;
     this.exitReason = exitReason;
+    this.notStarted = details.notStarted === true;
   }
 
   /** Plain JSON, message included (an Error's own `message` is not enumerable). */

@@ -87,7 +87,7 @@ export function invocation(options: BuildOptions, capabilities: Capabilities, re
 }
 
 /** The command as a person types it: `docker buildx ...`, not `/usr/local/bin/docker buildx ...`. */
-function asTyped(argv: readonly string[]): readonly string[] {
+export function asTyped(argv: readonly string[]): readonly string[] {
   const [first, ...rest] = argv;
   return first !== undefined && first !== "docker" && /(^|\/)docker$/.test(first) ? ["docker", ...rest] : argv;
 }

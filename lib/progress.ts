@@ -18,15 +18,67 @@ export interface ProgressEvent {
   readonly error?: string;
   /** For log events: the text the step printed. */
   readonly text?: string;
+  /**
+   * The bake target the step belongs to, for a build run through `docker buildx bake` (in
+   * `runRecipes`, the recipe's target: `RecipeRunResult.bake.target`); absent for a build. `name`
+   * is then the step's name without the target buildx puts in front of it.
+   */
+  readonly target?: string;
 }
 
-interface Vertex {
+/** A step as a SolveStatus reports it. */
+export interface StatusVertex {
   digest?: string;
   name?: string;
   started?: string;
   completed?: string;
   cached?: boolean;
   error?: string;
+}
+
+/** One BuildKit SolveStatus, as buildx prints it in rawjson: the steps that changed and what they printed. */
+export interface SolveStatus {
+  vertexes?: StatusVertex[];
+  logs?: { vertex?: string; data?: string; timestamp?: string }[];
+  [key: string]: unknown;
+}
+
+/**
+ * Reassembles rawjson output into SolveStatus objects: one per line in recent buildx, pretty-printed
+ * over many lines in older ones (0.13).
+ */
+export class RawjsonReader {
+  #pending: string[] | null = null;
+
+  /**
+   * Feeds one line of stderr. Returns the statuses it completes (none while a pretty-printed one is
+   * still open, or for one that does not parse), or null when the line is not rawjson (an `ERROR:`
+   * line, say) and belongs to the caller.
+   */
+  feed(line: string): SolveStatus[] | null {
+    if (this.#pending) {
+      this.#pending.push(line);
+      if (line !== "}") return [];
+      const text = this.#pending.join("\n");
+      this.#pending = null;
+      return parsed(text);
+    }
+    if (!line.startsWith("{")) return null;
+    if (line === "{") {
+      this.#pending = [line];
+      return [];
+    }
+    return parsed(line);
+  }
+}
+
+function parsed(text: string): SolveStatus[] {
+  try {
+    const value: unknown = JSON.parse(text);
+    return typeof value === "object" && value !== null && !Array.isArray(value) ? [value as SolveStatus] : [];
+  } catch {
+    return [];
+  }
 }
 
 /**
@@ -36,35 +88,19 @@ interface Vertex {
  */
 export class ProgressReader {
   readonly #seen = new Map<string, { name: string; started: boolean; done: boolean }>();
-  #pending: string[] | null = null;
+  readonly #lines = new RawjsonReader();
 
   /**
    * Feeds one line of stderr. Returns the events it completes, or null when the line is not
    * rawjson (an `ERROR:` line, say) and belongs to the caller.
    */
   feed(line: string): ProgressEvent[] | null {
-    if (this.#pending) {
-      this.#pending.push(line);
-      if (line !== "}") return [];
-      const text = this.#pending.join("\n");
-      this.#pending = null;
-      return this.#read(text);
-    }
-    if (!line.startsWith("{")) return null;
-    if (line === "{") {
-      this.#pending = [line];
-      return [];
-    }
-    return this.#read(line);
+    const statuses = this.#lines.feed(line);
+    return statuses === null ? null : statuses.flatMap((s) => this.read(s));
   }
 
-  #read(text: string): ProgressEvent[] {
-    let status: { vertexes?: Vertex[]; logs?: { vertex?: string; data?: string; timestamp?: string }[] };
-    try {
-      status = JSON.parse(text);
-    } catch {
-      return [];
-    }
+  /** The events of one status (already parsed: a part of a bake's status, say). */
+  read(status: SolveStatus): ProgressEvent[] {
     const events: ProgressEvent[] = [];
     for (const v of status.vertexes ?? []) {
       if (!v.digest) continue;

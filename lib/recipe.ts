@@ -22,6 +22,7 @@ import { JsonSyntaxError, type Located, type ParsedJson, parseJsonWithPositions,
 import { distance as editDistance, plan, suggestOption } from "./plan.ts";
 import { isRemote, visitPaths } from "./paths.ts";
 import { probe } from "./probe.ts";
+import type { BakeGroup, BakeOutcome } from "./bake-run.ts";
 import type { BuildResult } from "./result.ts";
 import { build, type RunOptions } from "./run.ts";
 import { commandIn } from "./shell.ts";
@@ -439,8 +440,48 @@ export interface RecipeRunOptions extends RunOptions {
    * its own folder, where its build runs). Default: `process.cwd()`.
    */
   readonly cwd?: string;
-  /** How many builds may run at once (recipes that write the same place always run one after another). Default 4. */
+  /**
+   * How many buildx processes may run at once: builds, and bakes (a bake of several recipes is one).
+   * Recipes that write the same place always run one after another. Default 4.
+   */
   readonly concurrency?: number;
+  /**
+   * How the recipes run: `"bake"`, the recipes bake can express (per builder) as the targets of one
+   * `docker buildx bake`, even a single one; `"build"`, one `docker buildx build` each;
+   * `"auto"` (the default), a bake where at least `AUTO_BAKE_FROM` (2) recipes can share one,
+   * which BENCHMARKS.md found as fast or faster. What bake cannot express builds alone either way,
+   * and each result's `diagnostics` say how it ran and why.
+   */
+  readonly via?: RunVia;
+}
+
+/** How `runRecipes` runs recipes: through one `docker buildx bake`, one `docker buildx build` each, or the faster (`auto`). */
+export type RunVia = "bake" | "build" | "auto";
+
+/** The ways a run can take, for checking a `via` given at run time. */
+export const RUN_VIAS: readonly RunVia[] = ["auto", "bake", "build"];
+
+/** The bake a recipe was built in (`RecipeRunResult.bake`). */
+export interface RecipeBake {
+  /** The recipe's target in it. */
+  readonly target: string;
+  /** Every target of that bake, one per recipe, in order. */
+  readonly targets: readonly string[];
+  /**
+   * The bake file's name in the command (`buildx-kit-bake.json`): the run writes it to a private
+   * temporary folder and removes it afterwards; saved under this name in `cwd`, the command runs as shown.
+   */
+  readonly fileName: string;
+  /** The bake file's text (JSON; every local path absolute). */
+  readonly file: string;
+  /** The folder bake runs in: the recipes' folders' common folder. */
+  readonly cwd: string;
+  /** The command, one element per argument: `docker buildx bake --file=buildx-kit-bake.json --progress=rawjson ... TARGET...`. */
+  readonly argv: readonly string[];
+  /** `cd CWD && docker buildx bake ...`, quoted for any shell. */
+  readonly command: string;
+  /** The entitlements granted with `--allow` (what the targets need, where the installed bake has `--allow`). */
+  readonly allow: readonly string[];
 }
 
 /** What became of one recipe. */
@@ -470,6 +511,17 @@ export interface RecipeRunResult {
   /** When the build started and ended (ms since the epoch). */
   readonly startedAt: number;
   readonly finishedAt: number;
+  /** How its result was built: in one `docker buildx bake` with others, or with its own `docker buildx build`. */
+  readonly via: "bake" | "build";
+  /**
+   * How it ran and why, info diagnostics with stable codes: `run-via-bake`; `run-via-build` (asked);
+   * why bake was not used (`bake-not-expressible`, `bake-too-old`, `bake-quiet`, `bake-secret-values`,
+   * `bake-stdout`, `bake-call`, `bake-same-place`, `bake-nothing-to-share`); `bake-rerun` (built
+   * again alone after another recipe's failure stopped its bake).
+   */
+  readonly diagnostics: readonly Diagnostic[];
+  /** The bake it was built in (also when a failure elsewhere made it build again alone); null otherwise. */
+  readonly bake: RecipeBake | null;
 }
 
 /** A recipe to run: a file path, a loaded recipe, or a recipe object. */
@@ -596,9 +648,32 @@ export async function runRecipes(sources: readonly RecipeSource[], run: RecipeRu
   );
   if (planProblems.length) throw new RecipeError(planProblems, "cannot build");
 
+  const via = run.via ?? "auto";
+  if (!RUN_VIAS.includes(via)) throw new TypeError(`via must be one of ${RUN_VIAS.join(", ")}, got ${JSON.stringify(via)}`);
   const many = planned.length > 1;
   const log = run.log ?? ((line: string) => host.write("stderr", `${line}\n`));
+  const sayFor = (index: number) => (many ? (line: string) => log(`[${planned[index]!.name}] ${line}`) : log);
   const results = new Array<RecipeRunResult>(planned.length);
+
+  // How each recipe runs: bakes of the recipes that can share one, the others alone (lib/bake-run.ts,
+  // loaded only when there is something to share or a bake is asked for).
+  const chained = chains(planned);
+  const notes: Diagnostic[][] = planned.map(() => []);
+  const jobs: Job[] = [];
+  let bakes: typeof import("./bake-run.ts") | null = null;
+  if (via === "build" || (via === "auto" && !many)) {
+    planned.forEach((_, i) => notes[i]!.push(via === "build" ? RUN_VIA_BUILD : NOTHING_TO_SHARE));
+    jobs.push(...chained.map((chain): Job => ({ kind: "chain", chain })));
+  } else {
+    bakes = await import("./bake-run.ts");
+    const planOfBakes = await bakes.planBakes(planned.map((p) => ({ name: p.name, cwd: p.cwd, options: p.options, capabilities: p.capabilities })), {
+      via, chains: chained, ...(run.secrets ? { secrets: run.secrets } : {}),
+    });
+    planOfBakes.notes.forEach((d, i) => notes[i]!.push(d));
+    jobs.push(...planOfBakes.groups.map((group): Job => ({ kind: "bake", group })));
+    const alone = new Set(planOfBakes.alone);
+    jobs.push(...chained.filter((chain) => chain.every((i) => alone.has(i))).map((chain): Job => ({ kind: "chain", chain })));
+  }
 
   // From the first build until the last temp folder is gone, a signal from outside (Ctrl-C,
   // SIGTERM, a hang-up) is runRecipes' to handle: the builds running stop, no other starts, and
@@ -617,7 +692,8 @@ export async function runRecipes(sources: readonly RecipeSource[], run: RecipeRu
   if (given?.aborted) onGiven();
   else given?.addEventListener("abort", onGiven, { once: true });
 
-  const runOne = async (index: number): Promise<void> => {
+  const common = (p: Prepared, index: number) => ({ path: p.path, name: p.name, cwd: p.cwd, options: p.options, warnings: p.warnings, diagnostics: notes[index]! });
+  const runOne = async (index: number, bake: RecipeBake | null = null): Promise<void> => {
     const p = planned[index]!;
     if (stopAll.signal.aborted) {
       const argv = plan(p.options, p.capabilities).argv;
@@ -625,14 +701,14 @@ export async function runRecipes(sources: readonly RecipeSource[], run: RecipeRu
       const signal = interruptedBy ?? (typeof reason === "string" && /^SIG[A-Z0-9]+$/.test(reason) ? reason : null);
       const error = new BuildError({ exitCode: null, signal, command: commandIn(p.cwd, argv), argv, stderrTail: "", interrupted: true, durationMs: 0, notStarted: true });
       const now = Date.now();
-      results[index] = { path: p.path, name: p.name, cwd: p.cwd, options: p.options, ok: false, ran: false, result: null, error, warnings: p.warnings, startedAt: now, finishedAt: now };
+      results[index] = { ...common(p, index), ok: false, ran: false, result: null, error, startedAt: now, finishedAt: now, via: "build", bake };
       return;
     }
     // Several builds drawing on one terminal would garble it: plain progress, each line named.
     const interleaved = many && !run.onProgress && !run.quiet && !p.options.quiet && p.options.progress === undefined && host.isTerminal("stderr");
     const options = interleaved ? { ...p.options, progress: "plain" } : p.options;
-    const say = many ? (line: string) => log(`[${p.name}] ${line}`) : log;
-    if (!run.quiet) for (const w of p.warnings) say(`warning: ${formatProblem(w)}`);
+    const say = sayFor(index);
+    if (!run.quiet && !bake) for (const w of p.warnings) say(`warning: ${formatProblem(w)}`);
     const startedAt = Date.now();
     let result: BuildResult | null = null;
     let error: Error | null = null;
@@ -650,28 +726,101 @@ export async function runRecipes(sources: readonly RecipeSource[], run: RecipeRu
     // nothrow: the result carries the error; so does the run's.
     error ??= result?.error ?? null;
     results[index] = {
-      path: p.path, name: p.name, cwd: p.cwd, options: p.options,
+      ...common(p, index),
       ok: error === null && result !== null && result.ok,
       ran: true,
-      result, error, warnings: p.warnings, startedAt, finishedAt: Date.now(),
+      result, error, startedAt, finishedAt: Date.now(), via: "build", bake,
     };
   };
 
-  const queue = chains(planned);
   const limit = Math.max(1, run.concurrency ?? 4);
-  const workers = Array.from({ length: Math.min(limit, queue.length) }, async () => {
-    for (let chain = queue.shift(); chain; chain = queue.shift()) {
-      for (const index of chain) await runOne(index);
+  const runBakeJob = async (group: BakeGroup): Promise<void> => {
+    const aboutBake = (k: number): RecipeBake => ({
+      target: group.targets[k]!, targets: group.targets, fileName: bakes!.BAKE_FILE_NAME, file: group.text, cwd: group.cwd,
+      argv: group.argv, command: group.command, allow: group.allow,
+    });
+    if (!run.quiet) for (const i of group.members) for (const w of planned[i]!.warnings) sayFor(i)(`warning: ${formatProblem(w)}`);
+    let outcomes: BakeOutcome[];
+    try {
+      outcomes = await bakes!.runBake(group, planned, {
+        ...run,
+        signal: stopAll.signal,
+        interruptedBy: () => interruptedBy,
+        logFor: sayFor,
+        // As a build shows its progress: unless quiet, or the caller takes the events.
+        showProgress: !run.quiet && !run.onProgress,
+      });
+    } catch (e) {
+      // The bake could not even start (no private folder): each recipe's error says why.
+      const error = e instanceof Error ? e : new Error(String(e));
+      const now = Date.now();
+      group.members.forEach((i, k) => {
+        results[i] = { ...common(planned[i]!, i), ok: false, ran: false, result: null, error, startedAt: now, finishedAt: now, via: "bake", bake: aboutBake(k) };
+      });
+      return;
     }
-  });
+    outcomes.forEach((o, k) => {
+      const i = group.members[k]!;
+      if (o.rerun) {
+        notes[i]!.push(bakeRerun(o.stoppedBy ?? []));
+        pending.push({ kind: "chain", chain: [i], bake: aboutBake(k) });
+        return;
+      }
+      const error = o.error;
+      results[i] = {
+        ...common(planned[i]!, i),
+        ok: error === null && o.result !== null && o.result.ok,
+        ran: !(error instanceof BuildError && error.notStarted === true),
+        result: o.result, error, startedAt: o.startedAt, finishedAt: o.finishedAt, via: "bake", bake: aboutBake(k),
+      };
+    });
+  };
+  const runJob = async (job: Job): Promise<void> => {
+    if (job.kind === "bake") return await runBakeJob(job.group);
+    for (const index of job.chain) await runOne(index, job.bake ?? null);
+  };
+
+  // At most `limit` jobs at once; a bake's recipes that must build again alone join the queue.
+  const pending: Job[] = jobs;
+  const running = new Set<Promise<void>>();
   try {
-    await Promise.all(workers);
+    while (pending.length || running.size) {
+      while (pending.length && running.size < limit) {
+        const job = runJob(pending.shift()!).finally(() => running.delete(job));
+        running.add(job);
+      }
+      await Promise.race(running);
+    }
   } finally {
     for (const f of forgetSignals) f();
     given?.removeEventListener("abort", onGiven);
   }
   if (interruptedBy && !host.listenedElsewhere(interruptedBy)) host.kill(host.pid(), interruptedBy);
   return results;
+}
+
+/** What a run does next: recipes one after another (each alone), or a bake of several. */
+type Job =
+  | { readonly kind: "chain"; readonly chain: readonly number[]; readonly bake?: RecipeBake }
+  | { readonly kind: "bake"; readonly group: BakeGroup };
+
+/** Said of every recipe run with `via: "build"`. */
+const RUN_VIA_BUILD: Diagnostic = { level: "info", code: "run-via-build", option: null, message: "runs with docker buildx build, as asked (via: build)" };
+
+/** Said of a recipe run alone (`via: "auto"`): a bake of one shares nothing. */
+const NOTHING_TO_SHARE: Diagnostic = {
+  level: "info", code: "bake-nothing-to-share", option: null,
+  message: "the only recipe a bake could build: bake has nothing to share, so it runs alone with docker buildx build",
+};
+
+/** Said of a recipe built again alone because another recipe's failure stopped its bake. */
+function bakeRerun(stoppedBy: readonly string[]): Diagnostic {
+  return {
+    level: "info", code: "bake-rerun", option: null,
+    message: stoppedBy.length
+      ? `its bake stopped when ${stoppedBy.join(", ")} failed (bake cancels the other targets and writes no results): built again alone with docker buildx build`
+      : "its bake failed before any target's step did: built again alone with docker buildx build, whose result says why",
+  };
 }
 
 /** The signals from outside that stop a run of recipes. */
@@ -709,6 +858,9 @@ export function runResultJson(r: RecipeRunResult): Record<string, unknown> {
     error: e instanceof BuildError ? e.toJSON() : e ? { name: e.name, message: e.message, exitCode: e.exitCode ?? null, hint: e.hint ?? null, errorLines: e.errorLines ?? [], command: e.command ?? null } : null,
     startedAt: new Date(r.startedAt).toISOString(),
     durationMs: r.finishedAt - r.startedAt,
+    via: r.via,
+    diagnostics: r.diagnostics,
+    bake: r.bake,
   };
 }
 

@@ -290,7 +290,7 @@ export async function startRepl(options: ReplOptions = {}): Promise<number> {
           return true;
         }
         const recipes = await import("./recipe.ts");
-        const result = await recipes.runRecipe(run.files[0]!, { set: run.sets, dryRun: run.dryRun, offline: run.offline, ...(options.env ? { env: options.env } : {}) });
+        const result = await recipes.runRecipe(run.files[0]!, { set: run.sets, dryRun: run.dryRun, offline: run.offline, via: run.via, ...(options.env ? { env: options.env } : {}) });
         write(run.json ? JSON.stringify(result, null, 2) : show(result));
         return true;
       }

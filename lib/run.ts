@@ -144,7 +144,7 @@ export function progressMode(options: BuildOptions, run: RunOptions, caps: Capab
 }
 
 /** The folders a failed build's hints name: the context (a local one) and the Dockerfile given as `file`. */
-function failureFacts(options: BuildOptions, cwd: string): { context: string | null; file: string | null } {
+export function failureFacts(options: BuildOptions, cwd: string): { context: string | null; file: string | null } {
   const context = typeof options.context === "string" ? options.context : ".";
   const remote = context === "-" || /^[a-z][a-z0-9+.-]*:\/\//i.test(context) || /^git@/.test(context);
   // A Dockerfile given as an http(s) URL is no path.
@@ -460,7 +460,7 @@ async function spawnBuild(
  * and its plugin lookup, which runs the plugin once more for its metadata (together ~40 ms of a
  * ~300 ms cached build).
  */
-function executable(argv: readonly string[], env: Readonly<Record<string, string | undefined>>, caps: Capabilities | undefined) {
+export function executable(argv: readonly string[], env: Readonly<Record<string, string | undefined>>, caps: Capabilities | undefined) {
   const command = caps?.buildxCommand;
   const plugin = caps?.buildxPlugin;
   if (plugin && command?.length === 2 && argv[0] === command[0] && argv[1] === command[1]) {
@@ -470,11 +470,11 @@ function executable(argv: readonly string[], env: Readonly<Record<string, string
 }
 
 /**
- * A new private (0700) folder in the temporary folder for the metadata file, shown to take a page
- * of text (buildx writes the file there after the build: a full disk would fail it only then).
+ * A new private (0700) folder in the temporary folder for the metadata file (and a bake's bake
+ * file), shown to take a page of text (buildx writes the file there after the build: a full disk would fail it only then).
  * Throws an error naming the folder and TMPDIR when it cannot be made or written.
  */
-async function privateFolder(): Promise<string> {
+export async function privateFolder(): Promise<string> {
   let dir: string | null = null;
   try {
     dir = await host.makeTempDir("buildx-kit-");

@@ -33,11 +33,12 @@ const built = (name: string, extra: Partial<RecipeRunResult> = {}): RecipeRunRes
     ok: true, dryRun: false, digest: DIGEST, imageNames: ["docker.io/app:1", "docker.io/app:latest"], imageName: "docker.io/app:1",
     metadata: { "containerimage.digest": DIGEST, "image.name": "docker.io/app:1,docker.io/app:latest" },
   } as unknown as BuildResult,
-  error: null, warnings: [], startedAt: 1_000, finishedAt: 3_450, ...extra,
+  error: null, warnings: [], startedAt: 1_000, finishedAt: 3_450, via: "build", diagnostics: [], bake: null, ...extra,
 });
 const failed = (name: string): RecipeRunResult => ({
   path: `${name}.json`, name, cwd: "/p", ok: false, ran: true, options: {}, result: null,
   error: new Error("docker buildx build exited with code 1\nERROR: failed to solve | oops"), warnings: [], startedAt: 0, finishedAt: 500,
+  via: "build", diagnostics: [], bake: null,
 });
 
 describe("the texts", () => {
@@ -141,7 +142,7 @@ describe.skipIf(!engine.ok)("buildx-kit run in CI (node, dist)", () => {
     const rows = (await readFile(summary, "utf8")).split("\n");
     expect(rows.slice(0, 4)).toEqual(["### buildx-kit run", "", "| recipe | result | image | digest | time |", "| --- | --- | --- | --- | --- |"]);
     expect(rows[4]).toMatch(new RegExp(`^\\| good \\| ✅ built \\| \`docker\\.io/${tag.replace(/[.:/]/g, "\\$&")}\` \\| \`${digest}\` \\| \\d+\\.\\ds \\|$`));
-    expect(rows[5]).toMatch(/^\| bad \| ❌ failed: docker buildx build exited with code 1 \|  \|  \| \d+\.\ds \|$/);
+    expect(rows[5]).toMatch(/^\| bad \| ❌ failed: docker buildx bake exited with code 1 \|  \|  \| \d+\.\ds \|$/);
     expect(rows.slice(6)).toEqual(["", ""]);
   });
 });
