@@ -33,7 +33,7 @@ import type { BuildOptions } from "./options.ts";
 import { plan } from "./plan.ts";
 import { mapPaths } from "./paths.ts";
 import { type ProgressEvent, ProgressReader, RawjsonReader, type SolveStatus } from "./progress.ts";
-import type { RunVia } from "./recipe.ts";
+import type { RunVia } from "./via.ts";
 import { type BuildResult, readMetadata } from "./result.ts";
 import { executable, failureFacts, privateFolder, type RunOptions } from "./run.ts";
 import { commandIn } from "./shell.ts";

@@ -8,7 +8,7 @@ import { formatDiagnostic } from "./diagnostics.ts";
 import { commandIn } from "./shell.ts";
 import type { CliIO } from "./cli-io.ts";
 import { cannotBuild, EXIT, painter, ranQuiet, summarize, takeFlags, UsageError } from "./cli-io.ts";
-import type { RunVia } from "./recipe.ts";
+import { RUN_VIAS, type RunVia } from "./via.ts";
 
 /** A file argument as the recipe functions take it: as typed (so messages show it so) when it is relative to here. */
 function fileArg(io: CliIO, file: string): string {
@@ -28,14 +28,11 @@ export interface RunArgs {
   readonly via: RunVia;
 }
 
-/** The values of `--via`, the same as `RecipeRunOptions.via`'s (kept here: the recipe code loads later). */
-const VIAS: readonly RunVia[] = ["auto", "bake", "build"];
-
 /** Reads `RECIPE... [--set K=V]... [--dry-run [--offline]] [--json] [--via bake|build|auto]`; throws UsageError on an unknown flag. Files may be none. */
 export function parseRunArgs(args: readonly string[]): RunArgs {
   const { flags, sets, rest } = takeFlags(args, ["--dry-run", "--offline", "--json"], ["--set", "--metadata-file", "--via"]);
   const via = flags["--via"] ?? "auto";
-  if (typeof via !== "string" || !(VIAS as readonly string[]).includes(via)) {
+  if (typeof via !== "string" || !(RUN_VIAS as readonly string[]).includes(via)) {
     throw new UsageError(`--via takes bake, build or auto (got ${JSON.stringify(via)}): bake builds the recipes it can express in one docker buildx bake, build runs one docker buildx build each, auto (the default) bakes where two or more can share one`);
   }
   if (flags["--offline"] && !flags["--dry-run"]) throw new UsageError("--offline plans without looking at this machine, so it goes with --dry-run only");

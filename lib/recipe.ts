@@ -23,6 +23,7 @@ import { distance as editDistance, plan, suggestOption } from "./plan.ts";
 import { isRemote, visitPaths } from "./paths.ts";
 import { probe } from "./probe.ts";
 import type { BakeGroup, BakeOutcome } from "./bake-run.ts";
+import { RUN_VIAS, type RunVia } from "./via.ts";
 import type { BuildResult } from "./result.ts";
 import { build, type RunOptions } from "./run.ts";
 import { commandIn } from "./shell.ts";
@@ -455,11 +456,7 @@ export interface RecipeRunOptions extends RunOptions {
   readonly via?: RunVia;
 }
 
-/** How `runRecipes` runs recipes: through one `docker buildx bake`, one `docker buildx build` each, or the faster (`auto`). */
-export type RunVia = "bake" | "build" | "auto";
-
-/** The ways a run can take, for checking a `via` given at run time. */
-export const RUN_VIAS: readonly RunVia[] = ["auto", "bake", "build"];
+export { RUN_VIAS, type RunVia } from "./via.ts";
 
 /** The bake a recipe was built in (`RecipeRunResult.bake`). */
 export interface RecipeBake {
