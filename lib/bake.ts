@@ -117,7 +117,7 @@ export interface BakeExport {
   readonly diagnostics: readonly Diagnostic[];
 }
 
-function diag(level: Diagnostic["level"], code: string, option: string | null, message: string, hint?: string): Diagnostic {
+function diag(level: Diagnostic["level"], code: Diagnostic["code"], option: string | null, message: string, hint?: string): Diagnostic {
   return hint === undefined ? { level, code, option, message } : { level, code, option, message, hint };
 }
 

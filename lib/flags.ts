@@ -514,7 +514,7 @@ export const FEATURES: Readonly<Record<"secretEnv" | "multipleExporters" | "atte
   // buildx v0.13.0, and BuildKit's CapMultipleExporters: "please upgrade to version v0.13+" (build/opt.go).
   multipleExporters: { since: "0.13.0", buildkit: "0.13.0", doc: "two exporters at once (push and load, or several outputs)" },
   // BuildKit's exporter.image.attestations capability (build/opt.go): BuildKit v0.11.
-  attestations: { since: "0.10.0", buildkit: "0.11.0", doc: "attestations (attest, provenance, sbom)" },
+  attestations: { since: TABLE.attest.since, buildkit: TABLE.attest.buildkit, doc: "attestations (attest, provenance, sbom)" },
 };
 
 /** buildx's exit codes (cmd/buildx/main.go, v0.25.0 on) and what each means. */

@@ -13,7 +13,7 @@
  * This module is the only place that branches on a kind: everything else asks `codecOf(row)`.
  */
 import { formatCsv, parseCsv } from "./csv.ts";
-import type { Diagnostic, DiagnosticLevel } from "./diagnostics.ts";
+import type { Diagnostic, DiagnosticLevel, ParseCode } from "./diagnostics.ts";
 import type { FlagKind, FlagRow, Gate } from "./flags.ts";
 import {
   attributesOf,
@@ -49,7 +49,7 @@ export interface Occurrence {
 }
 
 /** Records a diagnostic: the parser's `say`. */
-export type Say = (level: DiagnosticLevel, code: Diagnostic["code"], option: string | null, message: string, hint?: string) => void;
+export type Say = (level: DiagnosticLevel, code: ParseCode, option: string | null, message: string, hint?: string) => void;
 
 /** A `--set` override applied to a value: the new value, or why it cannot be applied. */
 export type SetResult = { readonly value: unknown } | { readonly problem: string };
@@ -193,6 +193,18 @@ export function splitEntry(kind: "map" | "hosts", text: string): [key: string, v
   const at = kind === "hosts" ? text.search(/[:=]/) : text.indexOf("=");
   if (at === 0 || text === "") return null;
   return at === -1 ? [text, null] : [text.slice(0, at), text.slice(at + 1)];
+}
+
+/**
+ * The entry a `--set` names and its text: `NAME.ENTRY=TEXT` as given, or `NAME=ENTRY<sep>TEXT`
+ * split as `kind` splits entries; a problem when there is no entry, or it would reach an object's prototype.
+ */
+function setEntry(kind: "map" | "hosts", name: string, entry: string | null, text: string): [key: string, value: string] | { problem: string } {
+  if (entry !== null) return [entry, text];
+  const split = splitEntry(kind, text);
+  if (!split || split[1] === null) return { problem: `expects ${name}.NAME=VALUE or ${name}=NAME${kind === "hosts" ? ":" : "="}VALUE` };
+  if (PROTOTYPE_KEYS.has(split[0])) return { problem: `"${split[0]}" cannot be an entry name (it names a part of every JavaScript object)` };
+  return [split[0], split[1]];
 }
 
 /** The items of a value that may be one or an array. */
@@ -392,6 +404,19 @@ const BASE = {
   },
 } as const satisfies Partial<KindCodec>;
 
+/** What the kinds of one text (`string`, `bytes`) share: the last of a repeated flag wins, one entry, bake's one string. */
+const ONE_TEXT = {
+  ...BASE,
+  question: "text",
+  decode(name: string, row: FlagRow, occurrences: readonly Occurrence[], say: Say): unknown {
+    const last = lastOccurrence(row, name, occurrences, say);
+    return last.value === true ? "" : last.value;
+  },
+  toEntries: (_row: FlagRow, value: unknown): string[] => listOf(value).map(String),
+  fromEntries: (_row: FlagRow, entries: readonly string[]): unknown => entries[0],
+  toBake: (name: string, row: FlagRow, value: unknown): unknown => argTexts(name, row, value)?.[0] ?? null,
+} as const satisfies Partial<KindCodec>;
+
 // ---------------------------------------------------------------------------------------------
 // Key=value kinds: map and hosts.
 
@@ -521,14 +546,9 @@ function keyValueCodec(kind: "map" | "hosts"): KindCodec {
     },
 
     set(name, current, entry, text) {
-      let key = entry;
-      let value = text;
-      if (key === null) {
-        const split = splitEntry(kind, text);
-        if (!split || split[1] === null) return { problem: `expects ${name}.NAME=VALUE or ${name}=NAME${separator}VALUE` };
-        [key, value] = [split[0], split[1]];
-        if (PROTOTYPE_KEYS.has(key)) return { problem: `"${key}" cannot be an entry name (it names a part of every JavaScript object)` };
-      }
+      const set = setEntry(kind, name, entry, text);
+      if (!Array.isArray(set)) return set;
+      const [key, value] = set;
       const record = toRecord(kind, current);
       if (record) return { value: { ...record, [key]: value } };
       // Entries that have no record form (a build arg taken from the environment): keep the list.
@@ -538,17 +558,8 @@ function keyValueCodec(kind: "map" | "hosts"): KindCodec {
 
     toEntries: (_row, value) => entryTexts(value, (item) => Object.entries(item).map(([k, v]) => `${k}=${String(v)}`)),
 
-    fromEntries(_row, entries) {
-      if (!entries.length) return undefined;
-      const record: Record<string, string> = {};
-      for (const text of entries) {
-        // A malformed entry stays a string, so the plan names it.
-        const entry = splitEntry(kind, text);
-        if (!entry || entry[1] === null) return [...entries];
-        record[entry[0]] = entry[1];
-      }
-      return record;
-    },
+    // A record; when an entry is malformed, the entries stay strings, so the plan names it.
+    fromEntries: (_row, entries) => (entries.length ? toRecord(kind, entries) ?? [...entries] : undefined),
 
     toBake(name, row, value, diagnostics) {
       const list = argTexts(name, row, value);
@@ -746,10 +757,9 @@ export const KINDS: { readonly [K in FlagKind]: KindCodec } = {
   },
 
   string: {
-    ...BASE,
+    ...ONE_TEXT,
     kind: "string",
     type: "string",
-    question: "text",
     schema(row) {
       if (row.choices && !row.open) return { type: "string", enum: [...row.choices] };
       // CHOICE[,key=value...] (`--call=outline,format=json`): one CSV record.
@@ -785,15 +795,8 @@ export const KINDS: { readonly [K in FlagKind]: KindCodec } = {
       }
       return problems.length === before ? [`${row.flag}=${value}`] : [];
     },
-    decode(name, row, occurrences, say) {
-      const last = lastOccurrence(row, name, occurrences, say);
-      return last.value === true ? "" : last.value;
-    },
     set: (_name, _current, _entry, text) => ({ value: text }),
-    toEntries: (_row, value) => listOf(value).map(String),
-    fromEntries: (_row, entries) => entries[0],
     sample: (row) => row.choices?.[0] ?? exampleEntry(row) ?? "x",
-    toBake: (name, row, value) => argTexts(name, row, value)?.[0] ?? null,
     fromBake(_row, value, at) {
       if (typeof value === "string") return value;
       at.problem(at.path, `expects a string, got ${describe(value)}`);
@@ -959,14 +962,10 @@ export const KINDS: { readonly [K in FlagKind]: KindCodec } = {
     },
     decode: (_name, _row, occurrences) => texts(occurrences),
     set(name, current, entry, text) {
-      let limit = entry;
-      let spec = text;
-      if (limit === null) {
-        const eq = text.indexOf("=");
-        if (eq <= 0) return { problem: `expects ${name}.NAME=VALUE or ${name}=NAME=VALUE` };
-        [limit, spec] = [text.slice(0, eq), text.slice(eq + 1)];
-        if (PROTOTYPE_KEYS.has(limit)) return { problem: `"${limit}" cannot be an entry name (it names a part of every JavaScript object)` };
-      }
+      // NAME=soft[:hard], split at the first "=" as a map entry is.
+      const set = setEntry("map", name, entry, text);
+      if (!Array.isArray(set)) return set;
+      const [limit, spec] = set;
       const record: Record<string, unknown> = {};
       if (isRecord(current)) Object.assign(record, current);
       else {
@@ -1014,10 +1013,9 @@ export const KINDS: { readonly [K in FlagKind]: KindCodec } = {
   },
 
   bytes: {
-    ...BASE,
+    ...ONE_TEXT,
     kind: "bytes",
     type: "number | string",
-    question: "text",
     schema: () => ({
       anyOf: [
         { type: "integer", minimum: 0, maximum: Number.MAX_SAFE_INTEGER },
@@ -1031,15 +1029,8 @@ export const KINDS: { readonly [K in FlagKind]: KindCodec } = {
       problems.push({ path: name, message: `expects a size in bytes or with a unit (64m, 1g), got ${describe(value)}` });
       return [];
     },
-    decode(name, row, occurrences, say) {
-      const last = lastOccurrence(row, name, occurrences, say);
-      return last.value === true ? "" : last.value;
-    },
     set: (_name, _current, _entry, text) => ({ value: /^\d+$/.test(text) ? Number(text) : text }),
-    toEntries: (_row, value) => listOf(value).map(String),
-    fromEntries: (_row, entries) => entries[0],
     sample: () => "64m",
-    toBake: (name, row, value) => argTexts(name, row, value)?.[0] ?? null,
     fromBake(_row, value, at) {
       if (typeof value === "number") return value;
       if (typeof value === "string") return /^\d+$/.test(value) ? Number(value) : value;

@@ -8,9 +8,9 @@
  * context, and `--` to end the flags. Values are checked by `plan()`, not here, except where a
  * value cannot be represented at all (a boolean flag given `maybe`).
  */
-import type { Diagnostic } from "./diagnostics.ts";
+import type { Diagnostic, ParseCode } from "./diagnostics.ts";
 import { FLAG_ROWS, flagRow, type FlagRow } from "./flags.ts";
-import { codecOf, type Occurrence, type Say } from "./kinds.ts";
+import { codecOf, type Occurrence } from "./kinds.ts";
 import type { BuildOptions } from "./options.ts";
 import { distance, suggestOption } from "./plan.ts";
 import { describe } from "./values.ts";
@@ -118,7 +118,7 @@ export function parseBuildArgs(words: readonly string[]): ParsedBuildArgs {
 export function readBuildArgs(input: readonly string[]): ReadBuildArgs {
   const diagnostics: Diagnostic[] = [];
   const misspelt = new Set<string>();
-  const say = (level: Diagnostic["level"], code: string, option: string | null, message: string, hint?: string) =>
+  const say = (level: Diagnostic["level"], code: ParseCode, option: string | null, message: string, hint?: string) =>
     diagnostics.push(hint === undefined ? { level, code, option, message } : { level, code, option, message, hint });
   // Only text is a word: anything else (a hole in a sparse array too) is an error, and left out.
   const words: string[] = [];

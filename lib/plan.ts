@@ -5,7 +5,7 @@
  */
 import { type BuilderNode, buildkitFor, type Capabilities, CAPABILITIES_HINT, capabilitiesProblems, UNKNOWN_CAPABILITIES } from "./capabilities.ts";
 import { parseAttributes } from "./csv.ts";
-import type { Diagnostic } from "./diagnostics.ts";
+import type { Diagnostic, PlanCode } from "./diagnostics.ts";
 import { ValidationError } from "./errors.ts";
 import { FEATURES, FLAG_ROWS, FLAGS, flagRow, type Gate, type TypeSpec } from "./flags.ts";
 import { encodeOption, gatedUses, turnsOff } from "./kinds.ts";
@@ -154,8 +154,8 @@ function versionText(caps: Capabilities): string {
  */
 export function plan(options: BuildOptions, capabilities: Capabilities = UNKNOWN_CAPABILITIES): Plan {
   const caps = capabilities;
-  const diagnostics: Diagnostic[] = [];
-  const say = (level: Diagnostic["level"], code: string, option: string | null, message: string, hint?: string) =>
+  const diagnostics: Diagnostic<PlanCode>[] = [];
+  const say = (level: Diagnostic["level"], code: PlanCode, option: string | null, message: string, hint?: string) =>
     diagnostics.push(hint === undefined ? { level, code, option, message } : { level, code, option, message, hint });
 
   // The two arguments' shapes first: nothing below can be trusted without them.
@@ -227,7 +227,7 @@ export function plan(options: BuildOptions, capabilities: Capabilities = UNKNOWN
   const buildkit = buildkitFor(caps, platforms);
   const buildkitUsed: string[] = [];
   /** False (after an error) when the building nodes run a BuildKit older than `gate.buildkit`. */
-  const buildkitHas = (gate: Gate, what: string, option: string | null, hint: string, code = "needs-newer-buildkit"): boolean => {
+  const buildkitHas = (gate: Gate, what: string, option: string | null, hint: string, code: PlanCode = "needs-newer-buildkit"): boolean => {
     if (!gate.buildkit) return true;
     buildkitUsed.push(what);
     if (buildkit.version === null || atLeast(buildkit.version, gate.buildkit)) return true;
@@ -501,7 +501,7 @@ function checkPlatformsServed(
   platforms: readonly string[],
   caps: Capabilities,
   indexed: boolean,
-  say: (level: Diagnostic["level"], code: string, option: string | null, message: string, hint?: string) => void,
+  say: (level: Diagnostic["level"], code: PlanCode, option: string | null, message: string, hint?: string) => void,
 ): void {
   const builder = caps.builder;
   if (!platforms.length || !builder || builder.driver === "docker" || !Array.isArray(builder.nodes) || builder.nodes.length === 0) return;

@@ -5,14 +5,15 @@
  * attributes, and flags the table does not know.
  */
 import { CsvSyntaxError, formatCsv, parseAttributes, parseCsv } from "./csv.ts";
-import { type AttributeRule, type AttributeSpec, FLAGS, flagRow, type FlagRow, type Gate } from "./flags.ts";
+import type { PlanCode } from "./diagnostics.ts";
+import { type AttributeRule, type AttributeSpec, FLAGS, flagRow, type FlagRow } from "./flags.ts";
 
 /** A problem with one value, at a path such as `ulimit.nofile.soft` or `tag[1]`. */
 export interface ValueProblem {
   readonly path: string;
   readonly message: string;
   /** A diagnostic code more precise than `invalid-value`: `secret-value` for a secret that holds more than its whereabouts. */
-  readonly code?: string;
+  readonly code?: PlanCode;
 }
 
 /** The flag arguments for one option (`["--tag=a", "--tag=b"]`), or the problems that stop them. */
