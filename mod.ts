@@ -12,10 +12,10 @@
 export type { BuildOptions, CsvAttributes, KeyValues, UlimitRange, Ulimits } from "./lib/options.ts";
 export type { BuilderInfo, BuilderNode, Capabilities, Problem } from "./lib/capabilities.ts";
 export { UNKNOWN_CAPABILITIES } from "./lib/capabilities.ts";
-export type { Diagnostic, DiagnosticLevel } from "./lib/diagnostics.ts";
+export type { Diagnostic, DiagnosticCode, DiagnosticLevel, PlanCode } from "./lib/diagnostics.ts";
 export { formatDiagnostic } from "./lib/diagnostics.ts";
 export { ValidationError } from "./lib/errors.ts";
-export type { FlagKind, FlagRow, GuideGroup } from "./lib/flags.ts";
+export type { FlagKind, FlagRow, GuideGroup, OptionName } from "./lib/flags.ts";
 export { FEATURES, FLAGS, MIN_BUILDX } from "./lib/flags.ts";
 export type { Plan, PlannedOutput } from "./lib/plan.ts";
 export { constructBuildArgs, plan } from "./lib/plan.ts";

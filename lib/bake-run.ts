@@ -24,10 +24,10 @@
 import * as host from "./host.ts";
 import { dirname, join, resolve } from "./posix.ts";
 import type { Capabilities } from "./capabilities.ts";
-import type { Diagnostic } from "./diagnostics.ts";
+import type { Diagnostic, RecipeRunCode } from "./diagnostics.ts";
 import { formatDiagnostic } from "./diagnostics.ts";
 import { BuildError } from "./errors.ts";
-import { FLAGS } from "./flags.ts";
+import { flagRow, FLAGS } from "./flags.ts";
 import { asTyped } from "./invocation.ts";
 import type { BuildOptions } from "./options.ts";
 import { plan } from "./plan.ts";
@@ -118,7 +118,7 @@ export interface BakePlanOptions {
   readonly chains: readonly (readonly number[])[];
 }
 
-function info(code: string, option: string | null, message: string, hint?: string): Diagnostic {
+function info(code: RecipeRunCode, option: string | null, message: string, hint?: string): Diagnostic {
   return hint === undefined ? { level: "info", code, option, message } : { level: "info", code, option, message, hint };
 }
 
@@ -159,7 +159,7 @@ export function bakeObstacle(c: BakeCandidate, secrets?: Readonly<Record<string,
   if (obstacle) {
     const reason = obstacle.message.replace(/: left out$/, "");
     // A key this bake does not read yet: the release whose bake does (the flag table's bakeSince).
-    const row = obstacle.code === "bake-key-unknown-to-buildx" && obstacle.option && Object.hasOwn(FLAGS, obstacle.option) ? FLAGS[obstacle.option] : undefined;
+    const row = obstacle.code === "bake-key-unknown-to-buildx" && obstacle.option && obstacle.option ? flagRow(obstacle.option) : undefined;
     return info("bake-not-expressible", obstacle.option, `${reason}: ${ALONE}`, row ? `buildx ${row.bakeSince ?? row.since} and later bake it with the others` : undefined);
   }
   return null;

@@ -21,9 +21,10 @@ import { basename, dirname, isAbsolute, join, normalize, relative, resolve } fro
 import type { Capabilities } from "./capabilities.ts";
 import { formatCsv, parseAttributes } from "./csv.ts";
 import type { Diagnostic } from "./diagnostics.ts";
-import { CONTEXT, FLAGS, type FlagRow } from "./flags.ts";
+import { CONTEXT, FLAG_ROWS, flagRow, FLAGS, type FlagRow } from "./flags.ts";
+import { codecOf, encodeOption } from "./kinds.ts";
 import type { BuildOptions } from "./options.ts";
-import { plan, readOutputs } from "./plan.ts";
+import { outputExports, plan, readOutputs } from "./plan.ts";
 import { probe } from "./probe.ts";
 import { childPath, JsonSyntaxError, parseJsonWithPositions } from "./json.ts";
 import { applySets } from "./overrides.ts";
@@ -42,7 +43,7 @@ import {
   validateRecipe,
   writeFileAtomic,
 } from "./recipe.ts";
-import { describe, encodeOption, scalarText } from "./values.ts";
+import { describe, scalarText } from "./values.ts";
 
 /** One bake target: bake keys (`tags`, `cache-to`, ...) to values. */
 export type BakeTarget = Record<string, unknown>;
@@ -54,15 +55,15 @@ export interface BakeFile {
 }
 
 /** The bake keys toBake may write besides the table's: where the flag table has no row for them. */
-const DOCKERFILE_KEY = FLAGS.file!.bake!; // "dockerfile"
-const OUTPUT_KEY = FLAGS.output!.bake!; // "output"
-const ATTEST_KEY = FLAGS.attest!.bake!; // "attest"
+const DOCKERFILE_KEY = FLAGS.file.bake; // "dockerfile"
+const OUTPUT_KEY = FLAGS.output.bake; // "output"
+const ATTEST_KEY = FLAGS.attest.bake; // "attest"
 const DESCRIPTION_KEY = "description";
 
 /** Every bake target key toBake can write: the table's bake keys, the context and a description. */
 export const BAKE_KEYS: readonly string[] = [
   CONTEXT.bake,
-  ...new Set(Object.values(FLAGS).flatMap((r) => (r.bake ? [r.bake] : []))),
+  ...new Set(FLAG_ROWS.flatMap(([, r]) => (r.bake ? [r.bake] : []))),
   DESCRIPTION_KEY,
 ];
 
@@ -82,7 +83,7 @@ export function optionBakeKeys(version: string | null): string[] {
 
 /** The option each bake key comes from. */
 const OPTION_OF_BAKE_KEY: ReadonlyMap<string, [string, FlagRow]> = new Map(
-  Object.entries(FLAGS).flatMap(([name, row]) => (row.bake ? [[row.bake, [name, row]] as [string, [string, FlagRow]]] : [])),
+  FLAG_ROWS.flatMap(([name, row]) => (row.bake ? [[row.bake, [name, row]] as [string, [string, FlagRow]]] : [])),
 );
 
 /**
@@ -130,43 +131,13 @@ export interface BakeExport {
   readonly diagnostics: readonly Diagnostic[];
 }
 
-function diag(level: Diagnostic["level"], code: string, option: string | null, message: string, hint?: string): Diagnostic {
+function diag(level: Diagnostic["level"], code: Diagnostic["code"], option: string | null, message: string, hint?: string): Diagnostic {
   return hint === undefined ? { level, code, option, message } : { level, code, option, message, hint };
 }
 
 /** One option's value as its bake key holds it, by value kind; null when it cannot be expressed. */
 function bakeValue(name: string, row: FlagRow, value: unknown, diagnostics: Diagnostic[]): unknown {
-  const { args, problems } = encodeOption(name, row, value);
-  if (problems.length) return null; // validation reported them
-  const texts = args.map((a) => (a === row.flag ? "" : a.slice(row.flag.length + 1)));
-  switch (row.kind) {
-    case "bool":
-      return value;
-    case "string":
-    case "bytes":
-      return texts[0] ?? null;
-    case "platforms":
-      return (texts[0] ?? "").split(",");
-    case "list":
-    case "csv":
-    case "csvOrBool":
-    case "ulimit":
-      return texts;
-    case "map":
-    case "hosts": {
-      const out: Record<string, string> = {};
-      for (const text of texts) {
-        const m = row.kind === "hosts" ? /^([^:=]+)[:=](.*)$/.exec(text) : /^([^=]+)=(.*)$/.exec(text);
-        if (m) out[m[1]!] = m[2]!;
-        else {
-          diagnostics.push(diag("warning", "bake-build-arg-from-environment", `${name}.${text}`,
-            `takes its value from the environment when buildx runs; a bake file cannot: left out`,
-            `give it a value (${name}: { "${text}": "..." }), or pass it at bake time with --set TARGET.args.${text}=...`));
-        }
-      }
-      return out;
-    }
-  }
+  return codecOf(row).toBake(name, row, value, diagnostics);
 }
 
 /** Deeply escapes every string (keys too: bake reads object keys as templates as well). */
@@ -177,12 +148,13 @@ function escapeDeep(value: unknown): unknown {
   return value;
 }
 
-/** An attestation shorthand (`provenance: "mode=max"`, `sbom: true`) as `attest` entries. */
+/** An attestation shorthand (`provenance: "mode=max"`, `sbom: true`) as `attest` entries (`type=provenance,mode=max`). */
 function attestEntries(name: string, row: FlagRow, value: unknown): string[] {
   const { args, problems } = encodeOption(name, row, value);
-  if (problems.length) return [];
+  const entry = row.bakeAs?.entry;
+  if (problems.length || entry === undefined) return [];
   return args.map((a) => a.slice(row.flag.length + 1)).map((text) =>
-    text === "true" ? `type=${name}` : text === "false" ? `type=${name},disabled=true` : `type=${name},${text}`
+    text === "true" ? entry : text === "false" ? `${entry},disabled=true` : `${entry},${text}`
   );
 }
 
@@ -212,7 +184,7 @@ export function toBake(recipe: Recipe, options: ToBakeOptions = {}): BakeExport 
 
   const outputs: string[] = [];
   const attest: string[] = [];
-  for (const [name, row] of Object.entries(FLAGS)) {
+  for (const [name, row] of FLAG_ROWS) {
     const value = resolved[name];
     if (value === undefined) continue;
     if (name === "file") {
@@ -230,8 +202,8 @@ export function toBake(recipe: Recipe, options: ToBakeOptions = {}): BakeExport 
         : relative(normalize(base), normalize(file)) || ".";
       continue;
     }
-    if (name === "push" || name === "load") continue; // outputs, below
-    if (name === "provenance" || name === "sbom") {
+    if (row.bakeAs?.option === "output") continue; // outputs, below
+    if (row.bakeAs?.option === "attest") {
       for (const entry of attestEntries(name, row, value)) {
         attest.push(entry);
         diagnostics.push(diag("info", "bake-attest", name, `written as attest entry ${entry}`));
@@ -252,18 +224,18 @@ export function toBake(recipe: Recipe, options: ToBakeOptions = {}): BakeExport 
 
   // push and load are outputs in bake: what `--push` and `--load` add to buildx's exporters.
   if (resolved.push === true) {
-    const image = outputs.findIndex((o) => readOutputs(o)[0]?.type === "image");
+    const image = outputs.findIndex((o) => readOutputs(o).some((out) => outputExports(out) === "push-attribute"));
     if (image >= 0) {
       const attrs = parseAttributes(outputs[image]!);
       outputs[image] = formatCsv(Object.entries({ ...attrs, push: "true" }).map(([k, v]) => `${k}=${v}`));
       diagnostics.push(diag("info", "bake-push-as-output", "push", `written as push=true on output ${outputs[image]}`));
     } else {
-      outputs.push("type=registry");
+      outputs.push(FLAGS.push.bakeAs.entry);
       diagnostics.push(diag("info", "bake-push-as-output", "push", "written as output type=registry"));
     }
   }
-  if (resolved.load === true && !outputs.some((o) => readOutputs(o)[0]?.type === "docker" && !readOutputs(o)[0]?.attrs.dest)) {
-    outputs.push("type=docker");
+  if (resolved.load === true && !outputs.some((o) => readOutputs(o).some((out) => outputExports(out) === "load" && !out.attrs.dest))) {
+    outputs.push(FLAGS.load.bakeAs.entry);
     diagnostics.push(diag("info", "bake-load-as-output", "load",
       recipe.options.load === true ? "written as output type=docker" : "is on by default (no push, no output): written as output type=docker"));
   }
@@ -286,7 +258,7 @@ export function toBake(recipe: Recipe, options: ToBakeOptions = {}): BakeExport 
     for (const key of Object.keys(target)) {
       if (known.includes(key)) continue;
       const option = key === DESCRIPTION_KEY ? "description" : key === CONTEXT.bake ? "context" : OPTION_OF_BAKE_KEY.get(key)?.[0] ?? key;
-      const row = Object.hasOwn(FLAGS, option) ? FLAGS[option] : undefined;
+      const row = flagRow(option);
       if (key === DESCRIPTION_KEY) {
         diagnostics.push(diag("info", "bake-key-unknown-to-buildx", null, `this buildx's bake has no "${key}" key: the recipe's description is left out`));
       } else {
@@ -510,8 +482,8 @@ export function fromBake(json: string | object, target?: string, options: FromBa
       for (const text of texts) {
         const parsed = readOutputs(text)[0];
         const only = parsed && Object.keys(parsed.attrs).length === 1;
-        if (only && parsed.type === "registry") out.push = true;
-        else if (only && parsed.type === "docker") out.load = true;
+        if (only && outputExports(parsed) === "push") out.push = true;
+        else if (only && outputExports(parsed) === "load") out.load = true;
         else rest.push(text);
       }
       if (rest.length) out.output = one(rest);
@@ -525,7 +497,7 @@ export function fromBake(json: string | object, target?: string, options: FromBa
       return;
     }
     const [optionName, row] = option;
-    const converted = fromBakeValue(row, v, path, problem, strings);
+    const converted = codecOf(row).fromBake(row, v, { path, problem, strings, child: childPath });
     if (converted !== undefined) out[optionName] = converted;
   }
   const dockerfile = merged[DOCKERFILE_KEY];
@@ -554,11 +526,11 @@ export function fromBake(json: string | object, target?: string, options: FromBa
   for (const p of validateRecipe(recipe)) {
     const m = /^options\.([A-Za-z]+)(.*)$/.exec(p.path);
     const option = m?.[1] ?? "";
-    const row = Object.hasOwn(FLAGS, option) ? FLAGS[option] : undefined;
+    const row = flagRow(option);
     const key = option === "context" ? CONTEXT.bake : option === "push" || option === "load" ? OUTPUT_KEY : row?.bake ?? null;
     if (key && troubled.has(key)) continue;
     const base = key ? sources.get(key) ?? `target.${name}.${key}` : null;
-    const path = base === null ? p.path : row && (row.kind === "map" || row.kind === "hosts") ? `${base}${m?.[2] ?? ""}` : base;
+    const path = base === null ? p.path : row && codecOf(row).keyed ? `${base}${m?.[2] ?? ""}` : base;
     problem(path, p.message, p.code);
   }
   if (problems.length) throw new RecipeError(problems, "cannot import");
@@ -582,70 +554,6 @@ function merge(into: BakeTarget, from: BakeTarget): void {
   }
 }
 
-/** A bake value back into an option value, by the option's kind; canonical: one element is a string. */
-function fromBakeValue(
-  row: FlagRow,
-  value: unknown,
-  path: string,
-  problem: (path: string, message: string) => void,
-  strings: (v: unknown, path: string) => string[] | null,
-): unknown {
-  const one = (list: string[]): string | string[] | undefined => (list.length === 0 ? undefined : list.length === 1 ? list[0]! : list);
-  switch (row.kind) {
-    case "bool":
-      if (typeof value === "boolean") return value;
-      if (value === "true" || value === "false") return value === "true";
-      problem(path, `expects true or false, got ${describe(value)}`);
-      return undefined;
-    case "string":
-      if (typeof value === "string") return value;
-      problem(path, `expects a string, got ${describe(value)}`);
-      return undefined;
-    case "bytes":
-      if (typeof value === "number") return value;
-      if (typeof value === "string") return /^\d+$/.test(value) ? Number(value) : value;
-      problem(path, `expects a size, got ${describe(value)}`);
-      return undefined;
-    case "list":
-    case "csv":
-    case "csvOrBool":
-    case "platforms": {
-      const list = strings(value, path);
-      return list ? one(list) : undefined;
-    }
-    case "ulimit": {
-      const list = strings(value, path);
-      if (!list) return undefined;
-      const out: Record<string, unknown> = {};
-      for (const [i, text] of list.entries()) {
-        const m = /^([a-z]+)=(-?\d+)(?::(-?\d+))?$/.exec(text);
-        if (!m) {
-          problem(childPath(path, i), `expects name=soft[:hard], got ${describe(text)}`);
-          continue;
-        }
-        const soft = Number(m[2]);
-        const hard = m[3] === undefined ? soft : Number(m[3]);
-        out[m[1]!] = soft === hard ? soft : { soft, hard };
-      }
-      return Object.keys(out).length ? out : undefined;
-    }
-    case "map":
-    case "hosts": {
-      if (!isRecord(value)) {
-        problem(path, `expects an object of key: value, got ${describe(value)}`);
-        return undefined;
-      }
-      const out: Record<string, string> = {};
-      for (const [k, v] of Object.entries(value)) {
-        if (v === null) continue; // unset
-        if (typeof v === "string" || typeof v === "number" || typeof v === "boolean") out[k] = String(v);
-        else problem(childPath(path, k), `expects a string, got ${describe(v)}`);
-      }
-      return Object.keys(out).length ? out : undefined;
-    }
-  }
-}
-
 // ---------------------------------------------------------------------------------------------
 // What the installed buildx's bake knows
 
@@ -660,7 +568,7 @@ function sampleTarget(keys: readonly string[]): BakeTarget {
     else if (key === OUTPUT_KEY) sample[key] = ["type=cacheonly"];
     else {
       const [name, row] = OPTION_OF_BAKE_KEY.get(key)!;
-      let example: unknown = row.kind === "bool" ? false : row.example ?? "x";
+      let example: unknown = codecOf(row).takes === "never" ? false : row.example ?? "x";
       if (typeof example === "string" && example.startsWith("{")) example = JSON.parse(example);
       sample[key] = bakeValue(name, row, example, []);
     }

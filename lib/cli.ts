@@ -9,7 +9,7 @@ import { resolve } from "./posix.ts";
 import type { Capabilities } from "./capabilities.ts";
 import { formatDiagnostic } from "./diagnostics.ts";
 import { ValidationError } from "./errors.ts";
-import { FLAGS } from "./flags.ts";
+import { FLAG_ROWS } from "./flags.ts";
 // Loaded with the CLI, not when needed: a build's probe then starts before its other modules load
 // and reads its files while they do.
 import { probe } from "./probe.ts";
@@ -52,7 +52,7 @@ output disables both, flags your buildx lacks are named). Flags of buildx-kit it
   --debug        buildx-kit's own stack traces; for buildx's debug logging write -D
 
 buildx flags:
-${Object.values(FLAGS).map((r) => `  ${`${r.short ? `${r.short}, ` : "    "}${r.flag}`.padEnd(22)} ${r.doc}${r.since !== "0.2.0" ? ` (buildx >= ${r.since})` : ""}`).join("\n")}`,
+${FLAG_ROWS.map(([, r]) => `  ${`${r.short ? `${r.short}, ` : "    "}${r.flag}`.padEnd(22)} ${r.doc}${r.since !== "0.2.0" ? ` (buildx >= ${r.since})` : ""}`).join("\n")}`,
   guide: `usage: buildx-kit guide [--from RECIPE]
 
 Asks for each option of a build, checks the combination as you answer, then runs it, saves it as

@@ -3,7 +3,7 @@
  * features this machine has and which it lacks, and why.
  */
 import { buildBlocker, buildkitFor, type Capabilities } from "./capabilities.ts";
-import { FEATURES, FLAGS, type Gate } from "./flags.ts";
+import { FEATURES, FLAG_ROWS, type Gate } from "./flags.ts";
 import { ATTESTATION_SINCE } from "./probe.ts";
 import { atLeast, parseBuildxVersion } from "./version.ts";
 
@@ -39,7 +39,7 @@ export function featureStatus(caps: Capabilities): FeatureStatus[] {
       : { name, available: false, why: `needs BuildKit >= ${gate.buildkit} (${buildkit.node ? `node ${buildkit.node} runs` : "the builder runs"} ${buildkit.version})` };
   };
   const statuses: FeatureStatus[] = [];
-  for (const row of Object.values(FLAGS)) {
+  for (const [, row] of FLAG_ROWS) {
     if (row.since !== "0.2.0" || row.buildkit) statuses.push(gated(row.flag, { since: row.since, ...(row.buildkit ? { buildkit: row.buildkit } : {}) }));
     // Choices and attributes newer than their flag: the table's rows the installed buildx may lack.
     for (const [choice, gate] of Object.entries(row.choiceGates ?? {})) statuses.push(gated(`${row.flag}=${choice}`, gate));

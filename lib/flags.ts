@@ -81,6 +81,30 @@ export interface FlagRow {
   readonly bakeSince?: string;
   /** Where the value names local files, which resolve against the build's working directory. */
   readonly path?: PathSpec;
+  /**
+   * For a `map` flag: an entry may be a key alone (`--build-arg KEY`), which buildx fills from its
+   * environment. A bake file cannot say that (it has no environment to read when written).
+   */
+  readonly bareKeys?: boolean;
+  /**
+   * The value is never repeated in a message (it may be, or hold, the secret itself): only the
+   * names of the row's `attributes` and of common mistakes are shown.
+   */
+  readonly sensitive?: boolean;
+  /**
+   * How bake holds a flag it has no key of its own for (`bake: null`): as an entry of another
+   * option's bake key (`push`: an `output` entry `type=registry`; `sbom`: an `attest` entry
+   * `type=sbom`). The entry is that option's value, as its flag would take it.
+   */
+  readonly bakeAs?: BakeEntry;
+}
+
+/** An entry of another option's bake key that holds a flag bake has no key for (`FlagRow.bakeAs`). */
+export interface BakeEntry {
+  /** The option whose bake key holds it: `output`, `attest`. */
+  readonly option: string;
+  /** The entry, as that option's value: `type=registry`, `type=provenance`. */
+  readonly entry: string;
 }
 
 /**
@@ -105,6 +129,12 @@ export interface AttributeRule extends Gate {
 /** The attributes of one `type=` of a CSV flag (an exporter, a cache backend). */
 export interface TypeSpec extends Gate {
   readonly attributes: Readonly<Record<string, AttributeRule>>;
+  /**
+   * What an exporter of this type does with the image, for `--output`: `files` writes files
+   * (nothing is pushed or loaded), `load` puts it in the image store, `push` sends it to a
+   * registry, `push-attribute` sends it only when its `push` attribute is true (`type=image`).
+   */
+  readonly exports?: "files" | "load" | "push" | "push-attribute";
 }
 
 /**
@@ -172,12 +202,12 @@ const TARBALL_ATTRIBUTES: Readonly<Record<string, AttributeRule>> = {
 const OUTPUT_ATTRIBUTES: AttributeSpec = {
   types: {
     // mode=copy|delete: buildx 0.35 (delete needs --allow=buildx.local.delete for most folders).
-    local: { attributes: { dest: ANY, "platform-split": BOOL, mode: { since: "0.35.0", values: ["copy", "delete"] } } },
-    tar: { attributes: { dest: ANY, "platform-split": BOOL } },
+    local: { exports: "files", attributes: { dest: ANY, "platform-split": BOOL, mode: { since: "0.35.0", values: ["copy", "delete"] } } },
+    tar: { exports: "files", attributes: { dest: ANY, "platform-split": BOOL } },
     oci: { attributes: TARBALL_ATTRIBUTES },
-    docker: { attributes: { ...TARBALL_ATTRIBUTES, context: ANY } },
-    image: { attributes: IMAGE_ATTRIBUTES },
-    registry: { attributes: IMAGE_ATTRIBUTES },
+    docker: { exports: "load", attributes: { ...TARBALL_ATTRIBUTES, context: ANY } },
+    image: { exports: "push-attribute", attributes: IMAGE_ATTRIBUTES },
+    registry: { exports: "push", attributes: IMAGE_ATTRIBUTES },
     cacheonly: { attributes: {} },
   },
   prefixes: ["annotation"],
@@ -214,7 +244,7 @@ const CACHE_ATTRIBUTES: AttributeSpec = {
  * and bake/bake.go at each tag named in a row's comment), keyed by option name: the camelCase of
  * the long flag. Kept in alphabetical order of the flag.
  */
-export const FLAGS: Readonly<Record<string, FlagRow>> = {
+const TABLE = {
   addHost: {
     // bake's extra-hosts: bake/bake.go at v0.25.0.
     flag: "--add-host", kind: "hosts", since: FIRST, bake: "extra-hosts", bakeSince: "0.25.0", guide: "more",
@@ -242,7 +272,7 @@ export const FLAGS: Readonly<Record<string, FlagRow>> = {
     doc: "Attestation parameters.", example: "type=provenance,mode=max",
   },
   buildArg: {
-    flag: "--build-arg", kind: "map", since: FIRST, bake: "args", guide: "basic",
+    flag: "--build-arg", kind: "map", since: FIRST, bake: "args", guide: "basic", bareKeys: true,
     question: "Build arguments to set",
     doc: "Set build-time variables.", example: "{ \"VERSION\": \"1.2\" }",
   },
@@ -314,7 +344,7 @@ export const FLAGS: Readonly<Record<string, FlagRow>> = {
     doc: "Set metadata for an image.", example: "{ \"org.opencontainers.image.source\": \"https://example.com/app\" }",
   },
   load: {
-    flag: "--load", kind: "bool", since: FIRST, bake: null, guide: "basic",
+    flag: "--load", kind: "bool", since: FIRST, bake: null, bakeAs: { option: "output", entry: "type=docker" }, guide: "basic",
     question: "Load into the image store?",
     doc: "Load the single-platform build result into the image store (shorthand for --output=type=docker).",
   },
@@ -374,7 +404,7 @@ export const FLAGS: Readonly<Record<string, FlagRow>> = {
     choiceGates: { quiet: { since: "0.7.0" }, rawjson: { since: "0.13.0" }, none: { since: "0.29.0" } },
   },
   provenance: {
-    flag: "--provenance", kind: "csvOrBool", since: "0.10.0", buildkit: "0.11.0", bake: null, guide: "more",
+    flag: "--provenance", kind: "csvOrBool", since: "0.10.0", buildkit: "0.11.0", bake: null, bakeAs: { option: "attest", entry: "type=provenance" }, guide: "more",
     question: "Attach provenance (how it was built)?",
     doc: "Shorthand for --attest=type=provenance.", example: "mode=max",
   },
@@ -384,7 +414,7 @@ export const FLAGS: Readonly<Record<string, FlagRow>> = {
     doc: "Always attempt to pull all referenced images.",
   },
   push: {
-    flag: "--push", kind: "bool", since: FIRST, bake: null, guide: "basic",
+    flag: "--push", kind: "bool", since: FIRST, bake: null, bakeAs: { option: "output", entry: "type=registry" }, guide: "basic",
     // Since v0.31.0 buildx documents it as --output=type=registry,unpack=false (the image is not
     // unpacked into the image store on the way).
     question: "Push to a registry?",
@@ -402,7 +432,7 @@ export const FLAGS: Readonly<Record<string, FlagRow>> = {
     keys: ["memory", "memory-swap", "cpu-shares", "cpu-period", "cpu-quota", "cpuset-cpus", "cpuset-mems"],
   },
   sbom: {
-    flag: "--sbom", kind: "csvOrBool", since: "0.10.0", buildkit: "0.11.0", bake: null, guide: "more",
+    flag: "--sbom", kind: "csvOrBool", since: "0.10.0", buildkit: "0.11.0", bake: null, bakeAs: { option: "attest", entry: "type=sbom" }, guide: "more",
     question: "Attach an SBOM (what is inside)?",
     doc: "Shorthand for --attest=type=sbom.", example: "true",
   },
@@ -410,7 +440,10 @@ export const FLAGS: Readonly<Record<string, FlagRow>> = {
     flag: "--secret", kind: "csv", since: FIRST, bake: "secret", guide: "more",
     question: "Secrets for RUN steps",
     doc: "Secret to expose to the build (id=mysecret,src=/local/secret or id=mysecret,env=VAR).",
-    example: "id=npmrc,src=.npmrc",
+    example: "id=npmrc,src=.npmrc", sensitive: true,
+    // Where the secret comes from, never the secret (buildx reads the names in any case:
+    // util/buildflags/secrets.go). Checked by lib/values.ts without repeating anything given.
+    attributes: { common: { id: ANY, type: { values: ["file", "env"] }, src: ANY, source: ANY, env: ANY } },
     // With type=env, src names an environment variable, not a file.
     path: { in: "attributes", attributes: ["src", "source"], notTypes: ["env"] },
   },
@@ -439,7 +472,33 @@ export const FLAGS: Readonly<Record<string, FlagRow>> = {
     question: "Resource limits for RUN steps",
     doc: "Ulimit options for RUN instructions.", example: "{ \"nofile\": { \"soft\": 1024, \"hard\": 2048 } }",
   },
-};
+} as const satisfies Readonly<Record<string, FlagRow>>;
+
+/** The name of an option of the table: the camelCase of its long flag (`buildArg`). */
+export type OptionName = keyof typeof TABLE;
+
+/**
+ * Every flag of `docker buildx build` up to buildx 0.36, keyed by option name (see the table
+ * above): each row a `FlagRow` that keeps its own facts in its type (`FLAGS.file.bake` is
+ * `"dockerfile"`), so no lookup of a known option needs a `!`.
+ */
+export const FLAGS: { readonly [K in OptionName]: FlagRow & (typeof TABLE)[K] } = TABLE;
+
+/** Every option name of the table, in table order. */
+export const OPTION_NAMES: readonly OptionName[] = Object.keys(TABLE) as OptionName[];
+
+/** Every row of the table with its option name, in table order. */
+export const FLAG_ROWS: readonly (readonly [OptionName, FlagRow])[] = Object.entries(FLAGS) as [OptionName, FlagRow][];
+
+/** Whether a name is an option of the table (own keys only: `toString` is not). */
+export function isOptionName(name: string): name is OptionName {
+  return Object.hasOwn(FLAGS, name);
+}
+
+/** The row of an option named by any text, or undefined when the table has none. */
+export function flagRow(name: string): FlagRow | undefined {
+  return isOptionName(name) ? FLAGS[name] : undefined;
+}
 
 /** The positional argument: the build context (a path, a URL, or `-` for a tarball on stdin). */
 export const CONTEXT: { readonly doc: string; readonly bake: string; readonly question: string } = {
@@ -457,7 +516,7 @@ export const FEATURES: Readonly<Record<"secretEnv" | "multipleExporters" | "atte
   // buildx v0.13.0, and BuildKit's CapMultipleExporters: "please upgrade to version v0.13+" (build/opt.go).
   multipleExporters: { since: "0.13.0", buildkit: "0.13.0", doc: "two exporters at once (push and load, or several outputs)" },
   // BuildKit's exporter.image.attestations capability (build/opt.go): BuildKit v0.11.
-  attestations: { since: "0.10.0", buildkit: "0.11.0", doc: "attestations (attest, provenance, sbom)" },
+  attestations: { since: TABLE.attest.since, buildkit: TABLE.attest.buildkit, doc: "attestations (attest, provenance, sbom)" },
 };
 
 /** buildx's exit codes (cmd/buildx/main.go, v0.25.0 on) and what each means. */

@@ -9,9 +9,9 @@
 import type { Capabilities } from "./capabilities.ts";
 import type { Diagnostic } from "./diagnostics.ts";
 import type { BuildError } from "./errors.ts";
-import { CONTEXT, FEATURES, FLAGS } from "./flags.ts";
+import { CONTEXT, FEATURES, FLAGS, flagRow, OPTION_NAMES } from "./flags.ts";
 import type { BuildOptions } from "./options.ts";
-import { platformsOf, readOutputs } from "./plan.ts";
+import { platformsOf, pushes, readOutputs } from "./plan.ts";
 import type { BuildResult } from "./result.ts";
 import { atLeast } from "./version.ts";
 
@@ -35,7 +35,7 @@ export function questionText(step: string): string {
   if (step === "context") return CONTEXT.question;
   if (step === "destination") return DESTINATION_QUESTION;
   if (step === "more") return "More options?";
-  const row = FLAGS[step.startsWith("row:") ? step.slice(4) : step];
+  const row = flagRow(step.startsWith("row:") ? step.slice(4) : step);
   return row?.question ?? row?.flag ?? step;
 }
 
@@ -43,7 +43,7 @@ export function questionText(step: string): string {
 export function flagOf(step: string): string | null {
   if (step === "context") return "build context";
   if (step === "destination" || step === "more") return null;
-  return FLAGS[step.startsWith("row:") ? step.slice(4) : step]?.flag ?? null;
+  return flagRow(step.startsWith("row:") ? step.slice(4) : step)?.flag ?? null;
 }
 
 /** A question's line: `Image name and tag  (--tag)`, the flag drawn with `dim`. */
@@ -76,7 +76,7 @@ export function defaultTag(context: string | undefined, folder: string): string 
 }
 
 function pushing(o: BuildOptions): boolean {
-  return o.push === true || readOutputs(o.output).some((x) => x.type === "registry" || (x.type === "image" && /^(1|t|true)$/i.test(x.attrs.push ?? "")));
+  return o.push === true || readOutputs(o.output).some(pushes);
 }
 
 /** The one-line help shown with a question: what it is for, and what Enter does. At most 72 columns. */
@@ -131,7 +131,7 @@ export function explain(d: Diagnostic, caps: Capabilities, platforms = 0): strin
   const both = FEATURES.multipleExporters.since;
   const n = platforms || Number(/^(\d+) platforms/.exec(d.message)?.[1] ?? 2);
   const root = rootOf(d.option);
-  const row = root ? FLAGS[root] : undefined;
+  const row = root ? flagRow(root) : undefined;
   switch (d.code) {
     case "push-disables-load":
       return atLeast(caps.buildxVersion, both)
@@ -179,7 +179,7 @@ export function explainLine(d: Diagnostic, caps: Capabilities, platforms = 0): s
 
 /** Why a choice cannot be picked here, short enough to sit beside it (`needs buildx 0.12.0+`). */
 export function shortReason(d: Diagnostic, caps: Capabilities): string {
-  const row = FLAGS[rootOf(d.option) ?? ""];
+  const row = flagRow(rootOf(d.option) ?? "");
   switch (d.code) {
     case "flag-needs-newer-buildx":
       return `needs buildx ${row?.since ?? "newer"}+ (this is ${caps.buildxVersion ?? "unknown"})`;
@@ -380,7 +380,7 @@ function rowsOf(step: string): string[] {
   const name = step.startsWith("row:") ? step.slice(4) : step;
   if (name === "destination") return ["load", "push", "output"];
   if (name === "context" || name === "more") return [];
-  return FLAGS[name] ? [name] : [];
+  return flagRow(name) ? [name] : [];
 }
 
 /** The first buildx of every row without a later one: the release that first had `build`. */
@@ -397,7 +397,7 @@ export function longHelp(step: string, caps: Capabilities, builders: readonly Kn
   const lines: string[] = [`More about "${questionText(name).replace(/\?$/, "")}":`];
   if (name === "context") lines.push(`  The build context, the last argument of docker buildx build: ${CONTEXT.doc.replace(/^Build context: /, "")}`);
   for (const rowName of rowsOf(name)) {
-    const row = FLAGS[rowName]!;
+    const row = flagRow(rowName)!;
     lines.push(`  ${row.flag}${row.short ? ` (${row.short})` : ""}: ${row.doc}`);
     const notes: string[] = [];
     if (row.since !== FIRST_BUILDX) {
@@ -624,8 +624,8 @@ export function summaryLine(step: string, o: BuildOptions, dockerfile: string | 
       return `Build arguments: ${text || "none"}`;
     }
     case "more": {
-      const set = Object.keys(FLAGS).filter((n) => FLAGS[n]!.guide === "more" && (o as Record<string, unknown>)[n] !== undefined);
-      return `More options: ${set.map((n) => FLAGS[n]!.question!.replace(/\?$/, "").toLowerCase()).join("; ") || "none"}`;
+      const set = OPTION_NAMES.filter((n) => FLAGS[n].guide === "more" && (o as Record<string, unknown>)[n] !== undefined);
+      return `More options: ${set.map((n) => FLAGS[n].question!.replace(/\?$/, "").toLowerCase()).join("; ") || "none"}`;
     }
     default: {
       const name = step.startsWith("row:") ? step.slice(4) : step;

@@ -21,8 +21,9 @@ import { formatCsv, parseCsv } from "./csv.ts";
 import type { Diagnostic } from "./diagnostics.ts";
 import { argsFor, type DockerfileInfo, findDockerfiles, readDockerfile, stageNames } from "./dockerfile.ts";
 import { BuildError, BuildxKitError, EXIT, ValidationError } from "./errors.ts";
-import { FEATURES, FLAGS, type FlagRow } from "./flags.ts";
+import { FEATURES, FLAG_ROWS, FLAGS, flagRow, type FlagRow } from "./flags.ts";
 import { listBuilders } from "./builders.ts";
+import { codecOf, exampleEntry as kindExampleEntry, splitEntry } from "./kinds.ts";
 import {
   type Answers,
   asksBuilder,
@@ -418,79 +419,24 @@ export function title(name: string, dim?: Style): string {
   return questionLine(name, dim);
 }
 
-/** Options with more than one value: asked one entry at a time. */
-const MULTI_KINDS = new Set(["list", "map", "hosts", "csv", "ulimit"]);
-
 /** An example entry as the guide asks for it (`key=value`, `host=ip`, `nofile=1024:2048`). */
 export function exampleEntry(row: FlagRow): string | null {
-  const example = row.example;
-  if (!example) return null;
-  if (!example.startsWith("{")) return example;
-  try {
-    const record = JSON.parse(example) as Record<string, unknown>;
-    return entriesOf(row, record)[0] ?? null;
-  } catch {
-    return example;
-  }
+  return kindExampleEntry(row);
 }
 
 /** The entries of a multi-valued option, as the guide shows and asks them. */
 export function entriesOf(row: FlagRow, value: unknown): string[] {
-  if (value === undefined || value === null) return [];
-  const list = Array.isArray(value) ? value : [value];
-  return list.flatMap((item): string[] => {
-    if (typeof item === "string") return [item];
-    if (typeof item !== "object" || item === null) return [String(item)];
-    const record = item as Record<string, unknown>;
-    switch (row.kind) {
-      case "map":
-      case "hosts":
-        return Object.entries(record).map(([k, v]) => `${k}=${String(v)}`);
-      case "ulimit":
-        return Object.entries(record).map(([k, v]) => {
-          const [soft, hard] = typeof v === "number" ? [v, v]
-            : Array.isArray(v) ? v : [(v as { soft?: unknown }).soft, (v as { hard?: unknown }).hard];
-          return `${k}=${soft === hard ? soft : `${soft}:${hard}`}`;
-        });
-      default:
-        return [formatCsv(Object.entries(record).map(([k, v]) => `${k}=${String(v)}`))];
-    }
-  });
+  return codecOf(row).toEntries(row, value);
 }
 
 /** The option value for entries: a record for key=value kinds, else the list (undefined when empty). */
 export function valueOf(row: FlagRow, entries: readonly string[]): unknown {
-  if (!entries.length) return undefined;
-  if (row.kind === "ulimit") {
-    // As a record, so the plan checks each limit (soft above hard, ...) and the recipe reads well.
-    const record: Record<string, { soft: number; hard: number }> = {};
-    for (const entry of entries) {
-      const m = /^([a-z]+)=(-?\d+)(?::(-?\d+))?$/.exec(entry);
-      if (!m) return [...entries];
-      record[m[1]!] = { soft: Number(m[2]), hard: Number(m[3] ?? m[2]) };
-    }
-    return record;
-  }
-  if (row.kind === "map" || row.kind === "hosts") {
-    const record: Record<string, string> = {};
-    for (const entry of entries) {
-      const at = row.kind === "hosts" ? entry.search(/[=:]/) : entry.indexOf("=");
-      // A malformed entry stays a string, so the plan names it.
-      if (at <= 0) return [...entries];
-      record[entry.slice(0, at)] = entry.slice(at + 1);
-    }
-    return record;
-  }
-  return [...entries];
+  return codecOf(row).fromEntries(row, entries);
 }
 
 /** A value of the option that would pass, to ask the plan whether the option itself is possible here. */
 function sampleValue(row: FlagRow): unknown {
-  if (row.kind === "bool" || row.kind === "csvOrBool") return true;
-  if (row.choices?.length) return row.kind === "list" ? [row.choices[0]!] : row.choices[0];
-  if (row.kind === "bytes") return "64m";
-  const entry = exampleEntry(row) ?? "x";
-  return MULTI_KINDS.has(row.kind) ? valueOf(row, [entry]) : entry;
+  return codecOf(row).sample(row);
 }
 
 function listOf(value: unknown): unknown[] {
@@ -518,11 +464,11 @@ const STEP_ROWS: Readonly<Record<StepName, readonly string[]>> = {
   platform: ["platform"],
   destination: ["push", "load", "output"],
   buildArg: ["buildArg"],
-  more: Object.keys(FLAGS).filter((n) => FLAGS[n]!.guide === "more"),
+  more: FLAG_ROWS.filter(([, row]) => row.guide === "more").map(([n]) => n),
 };
 
 /** Rows the table puts among the first questions that no question above asks: asked one by one before "more options?". */
-const OTHER_BASIC = Object.keys(FLAGS).filter((n) => FLAGS[n]!.guide === "basic" && !STEPS.some((s) => STEP_ROWS[s].includes(n)));
+const OTHER_BASIC: readonly string[] = FLAG_ROWS.filter(([n, row]) => row.guide === "basic" && !STEPS.some((s) => STEP_ROWS[s].includes(n))).map(([n]) => n);
 
 function stepOf(option: string | null): string | null {
   const root = rootOf(option);
@@ -1040,7 +986,7 @@ class Guide {
   private destinationChoices(current: Destination | "custom" | null): PromptChoice<string>[] {
     const choices: PromptChoice<string>[] = destinationChoices(this.o as BuildOptions, this.caps0());
     if (current === "custom") {
-      const outputs = listOf(this.o.output).map((o) => (typeof o === "string" ? o : entriesOf(FLAGS.output!, o)[0]));
+      const outputs = listOf(this.o.output).map((o) => (typeof o === "string" ? o : entriesOf(FLAGS.output, o)[0]));
       choices.unshift({ value: "custom", name: `as given: ${outputs.join(" and ")}${this.o.push === true ? " and push" : ""}` });
     }
     return choices;
@@ -1152,7 +1098,7 @@ class Guide {
   }
 
   private async askBuildArgs(): Promise<void> {
-    const row = FLAGS.buildArg!;
+    const row = FLAGS.buildArg;
     const info = this.dockerfile;
     const offered = info ? argsFor(info, typeof this.o.target === "string" ? this.o.target : undefined) : [];
     const current = new Map<string, string>();
@@ -1205,14 +1151,14 @@ class Guide {
         validate: (value) => {
           const text = value.trim();
           if (!text) return true;
-          const eq = text.indexOf("=");
-          if (eq <= 0) return "write NAME=value";
-          return this.problem({ buildArg: { ...Object.fromEntries(values), [text.slice(0, eq)]: text.slice(eq + 1) } }, "buildArg") ?? true;
+          const entry = splitEntry("map", text);
+          if (!entry || entry[1] === null) return "write NAME=value";
+          return this.problem({ buildArg: { ...Object.fromEntries(values), [entry[0]]: entry[1] } }, "buildArg") ?? true;
         },
       })).trim();
       if (!answer) break;
-      const eq = answer.indexOf("=");
-      values.set(answer.slice(0, eq), answer.slice(eq + 1));
+      const entry = splitEntry("map", answer);
+      if (entry && entry[1] !== null) values.set(entry[0], entry[1]);
     }
     this.set({ buildArg: values.size ? Object.fromEntries(values) : undefined });
     // Build args stay in the image's history: one named like a credential should be a secret.
@@ -1223,7 +1169,7 @@ class Guide {
   /** The "more options" rows, each available or disabled with the reason the plan gives. */
   private moreChoices(): PromptChoice<string>[] {
     return STEP_ROWS.more.map((name) => {
-      const row = FLAGS[name]!;
+      const row = flagRow(name)!;
       const set = this.o[name] !== undefined;
       const label = questionLine(name, this.dim);
       // What the plan says of this option here, with a value that is otherwise fine.
@@ -1247,7 +1193,7 @@ class Guide {
     for (const name of rows) {
       if (!picked.includes(name) && this.o[name] !== undefined) {
         this.set({ [name]: undefined });
-        this.say(`  Dropped: ${questionText(name).replace(/\?$/, "").toLowerCase()} ${this.dim(`(${FLAGS[name]!.flag})`)}.`);
+        this.say(`  Dropped: ${questionText(name).replace(/\?$/, "").toLowerCase()} ${this.dim(`(${flagRow(name)!.flag})`)}.`);
       }
     }
     for (const name of rows) {
@@ -1260,7 +1206,7 @@ class Guide {
 
   /** Asks one row of the table, by its kind. */
   private async askRow(name: string, step: string): Promise<void> {
-    const row = FLAGS[name]!;
+    const row = flagRow(name)!;
     const current = this.o[name];
     const check = (value: unknown) => this.problem({ [name]: value }, step);
     const message = questionLine(name, this.dim);
@@ -1276,12 +1222,12 @@ class Guide {
       });
       return this.set({ [name]: answer.length ? answer : undefined });
     }
-    switch (row.kind) {
-      case "bool": {
+    switch (codecOf(row).question) {
+      case "confirm": {
         const answer = await this.ask.confirm({ message, default: current === undefined ? true : current === true });
         return this.set({ [name]: answer || undefined });
       }
-      case "csvOrBool": {
+      case "toggle": {
         const choice = await this.ask.select<string>({
           message,
           choices: [
@@ -1305,8 +1251,7 @@ class Guide {
         });
         return this.set({ [name]: answer.trim() });
       }
-      case "string":
-      case "bytes": {
+      case "text": {
         if (row.choices?.length) {
           const answer = await this.ask.select<string>({
             message,
@@ -1324,7 +1269,7 @@ class Guide {
         return this.set({ [name]: answer.trim() });
       }
       default: {
-        if (row.kind === "list" && row.choices?.length) {
+        if (row.choices?.length) {
           const now = listOf(current).map(String);
           const answer = await this.ask.checkbox<string>({
             message,
@@ -1362,7 +1307,7 @@ class Guide {
 
   /** Secrets: an id, and where its value comes from (an environment variable or a file). */
   private async askSecrets(step: string): Promise<void> {
-    const row = FLAGS.secret!;
+    const row = FLAGS.secret;
     const check = (list: string[]) => this.problem({ secret: valueOf(row, list) }, step);
     let entries = entriesOf(row, this.o.secret);
     if (entries.length) {
@@ -1755,7 +1700,7 @@ export function tagHint(text: string): string {
 
 /** The option name of a row of the table. */
 function nameOf(row: FlagRow): string {
-  return Object.keys(FLAGS).find((n) => FLAGS[n] === row) ?? row.flag;
+  return FLAG_ROWS.find(([, r]) => r === row)?.[0] ?? row.flag;
 }
 
 function platformPatch(platforms: readonly string[]): Record<string, unknown> {

@@ -2,7 +2,8 @@
  * `--set key=value` overrides: `tag=api:1.2`, `buildArg.VERSION=1.2`, `ulimit.nofile=1024:2048`,
  * read through the flag table's value kinds and applied to a recipe's options.
  */
-import { FLAGS } from "./flags.ts";
+import { flagRow } from "./flags.ts";
+import { codecOf, PROTOTYPE_KEYS } from "./kinds.ts";
 import type { BuildOptions } from "./options.ts";
 import { suggestOption } from "./plan.ts";
 import { RecipeError, type RecipeProblem } from "./problems.ts";
@@ -22,11 +23,6 @@ export interface SetOverride {
   readonly key: string | null;
   readonly value: string;
 }
-
-const SUBKEY_KINDS = new Set(["map", "hosts", "ulimit"]);
-
-/** Entry names that would reach an object's prototype instead of adding an entry. */
-const PROTOTYPE_KEYS: ReadonlySet<string> = new Set(["__proto__"]);
 
 /**
  * A `--set` argument as messages show it: as given, except the value of a secret (or of a
@@ -57,40 +53,18 @@ export function parseSet(text: string): SetOverride {
   const dot = path.indexOf(".");
   const option = dot === -1 ? path : path.slice(0, dot);
   const key = dot === -1 ? null : path.slice(dot + 1);
-  const row = Object.hasOwn(FLAGS, option) ? FLAGS[option] : undefined;
+  const row = flagRow(option);
   if (!row && option !== "context" && option !== "extraFlags") {
     const guess = suggestOption(option);
     return bad(`"${option}" is not a build option${guess ? `; did you mean ${guess}?` : ""}`);
   }
   if (key !== null && key === "") return bad(`the entry after "${option}." is empty`);
-  if (key !== null && option !== "extraFlags" && !(row && SUBKEY_KINDS.has(row.kind))) {
+  if (key !== null && option !== "extraFlags" && !(row && codecOf(row).settable)) {
     return bad(`${option} has no entries: write ${option}=VALUE`);
   }
   if (key === null && option === "extraFlags") return bad("name the flag: extraFlags.NAME=VALUE");
   if (key !== null && PROTOTYPE_KEYS.has(key)) return bad(`"${key}" cannot be an entry name (it names a part of every JavaScript object)`);
   return { text, option, key, value };
-}
-
-function toRecord(value: unknown, kind: string): Record<string, unknown> | null {
-  if (value === undefined) return {};
-  if (isRecord(value)) return { ...value };
-  const list = Array.isArray(value) ? value : [value];
-  const out: Record<string, unknown> = {};
-  for (const item of list) {
-    if (typeof item !== "string") return null;
-    const m = kind === "hosts" ? /^([^:=]+)[:=](.*)$/.exec(item) : /^([^=]+)=(.*)$/.exec(item);
-    if (!m) return null; // a bare build arg (from the environment) has no record form
-    out[m[1]!] = m[2]!;
-  }
-  return out;
-}
-
-function ulimitSpec(text: string): number | { soft: number; hard: number } | string {
-  const m = /^(-?\d+)(?::(-?\d+))?$/.exec(text);
-  if (!m) return text; // plan() reports it, at the path
-  const soft = Number(m[1]);
-  const hard = m[2] === undefined ? soft : Number(m[2]);
-  return soft === hard ? soft : { soft, hard };
 }
 
 /**
@@ -125,93 +99,32 @@ export function applySets(options: BuildOptions, sets: readonly (string | SetOve
       throw e;
     }
     const { option, key, value } = s;
-    const kind = option === "context" ? "string" : option === "extraFlags" ? "extra" : FLAGS[option]!.kind;
     const unset = value === "" && key === null;
     if (unset) {
       delete out[option];
       continue;
     }
-    switch (kind) {
-      case "bool":
-        if (value !== "true" && value !== "false") {
-          problems.push({ path: `options.${option}`, code: "invalid-set", set: shownSet(s.text), message: `expects true or false, got ${JSON.stringify(value)}` });
-        } else out[option] = value === "true";
-        break;
-      case "string":
-        out[option] = value;
-        break;
-      case "bytes":
-        out[option] = /^\d+$/.test(value) ? Number(value) : value;
-        break;
-      case "csvOrBool":
-        if (value === "true" || value === "false") {
-          out[option] = value === "true";
-          replaced.add(option);
-          break;
-        }
-      // falls through: CSV text
-      case "list":
-      case "platforms":
-      case "csv": {
-        const before = out[option];
-        if (!replaced.has(option) || before === undefined || typeof before === "boolean") out[option] = value;
-        else out[option] = [...(Array.isArray(before) ? before : [before]), value];
-        replaced.add(option);
-        break;
-      }
-      case "map":
-      case "hosts":
-      case "ulimit": {
-        let entry = key;
-        let v = value;
-        if (entry === null) {
-          const sep = kind === "hosts" ? /[:=]/.exec(value) : /=/.exec(value);
-          if (!sep || sep.index === 0) {
-            problems.push({ path: `options.${option}`, code: "invalid-set", set: shownSet(s.text), message: `expects ${option}.NAME=VALUE or ${option}=NAME${kind === "hosts" ? ":" : "="}VALUE` });
-            break;
-          }
-          entry = value.slice(0, sep.index);
-          v = value.slice(sep.index + 1);
-          if (PROTOTYPE_KEYS.has(entry)) {
-            problems.push({ path: `options.${option}`, code: "invalid-set", set: shownSet(s.text), message: `"${entry}" cannot be an entry name (it names a part of every JavaScript object)` });
-            break;
-          }
-        }
-        if (kind === "ulimit") {
-          const current = out[option];
-          const record = isRecord(current) ? { ...current } : toUlimitRecord(current);
-          record[entry] = ulimitSpec(v);
-          out[option] = record;
-          break;
-        }
-        const record = toRecord(out[option], kind);
-        if (record) {
-          record[entry] = v;
-          out[option] = record;
-        } else {
-          // Entries that have no record form (a build arg taken from the environment): keep the list.
-          const list = (Array.isArray(out[option]) ? out[option] as unknown[] : [out[option]]).filter((x) => typeof x !== "string" || x.split(/=/)[0] !== entry);
-          out[option] = [...list, `${entry}=${v}`];
-        }
-        break;
-      }
-      case "extra": {
-        const extra = isRecord(out.extraFlags) ? { ...out.extraFlags } : {};
-        extra[key!] = value === "true" ? true : value === "false" ? false : value;
-        out.extraFlags = extra;
-        break;
-      }
+    if (option === "context") {
+      out[option] = value;
+      continue;
     }
+    if (option === "extraFlags") {
+      const extra = isRecord(out.extraFlags) ? { ...out.extraFlags } : {};
+      extra[key!] = value === "true" ? true : value === "false" ? false : value;
+      out.extraFlags = extra;
+      continue;
+    }
+    // Every option of the table: as its kind applies text (parseSet checked the option exists).
+    const row = flagRow(option);
+    if (!row) continue;
+    const result = codecOf(row).set(option, out[option], key, value, !replaced.has(option));
+    if ("problem" in result) {
+      problems.push({ path: `options.${option}`, code: "invalid-set", set: shownSet(s.text), message: result.problem });
+      continue;
+    }
+    out[option] = result.value;
+    replaced.add(option);
   }
   if (problems.length) throw new RecipeError(problems, "invalid --set");
   return out as BuildOptions;
-}
-
-function toUlimitRecord(value: unknown): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const item of value === undefined ? [] : Array.isArray(value) ? value : [value]) {
-    const m = typeof item === "string" ? /^([a-z]+)=(.*)$/.exec(item) : null;
-    if (m) out[m[1]!] = ulimitSpec(m[2]!);
-  }
-  return out;
 }

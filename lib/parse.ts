@@ -8,8 +8,9 @@
  * context, and `--` to end the flags. Values are checked by `plan()`, not here, except where a
  * value cannot be represented at all (a boolean flag given `maybe`).
  */
-import type { Diagnostic } from "./diagnostics.ts";
-import { FLAGS, type FlagKind, type FlagRow } from "./flags.ts";
+import type { Diagnostic, ParseCode } from "./diagnostics.ts";
+import { FLAG_ROWS, flagRow, type FlagRow } from "./flags.ts";
+import { codecOf, type Occurrence } from "./kinds.ts";
 import type { BuildOptions } from "./options.ts";
 import { distance, suggestOption } from "./plan.ts";
 import { describe } from "./values.ts";
@@ -51,17 +52,10 @@ export interface ReadBuildArgs extends ParsedBuildArgs {
 }
 
 // Views of the flag table: by long flag and by short flag.
-const BY_FLAG: ReadonlyMap<string, Entry> = new Map(Object.entries(FLAGS).map(([name, row]) => [row.flag, [name, row] as const]));
+const BY_FLAG: ReadonlyMap<string, Entry> = new Map(FLAG_ROWS.map(([name, row]) => [row.flag, [name, row] as const]));
 const BY_SHORT: ReadonlyMap<string, Entry> = new Map(
-  Object.entries(FLAGS).flatMap(([name, row]) => (row.short ? [[row.short, [name, row] as const] as const] : [])),
+  FLAG_ROWS.flatMap(([name, row]) => (row.short ? [[row.short, [name, row] as const] as const] : [])),
 );
-
-/** The value kinds whose flag may be given more than once, each occurrence adding to the value. */
-export const REPEATABLE: ReadonlySet<FlagKind> = new Set(["list", "platforms", "map", "hosts", "csv", "ulimit"]);
-
-/** The words buildx (Go's strconv.ParseBool) reads as a boolean. */
-const TRUE_WORDS = new Set(["1", "t", "T", "true", "TRUE", "True"]);
-const FALSE_WORDS = new Set(["0", "f", "F", "false", "FALSE", "False"]);
 
 /** A name an unknown long flag may have (buildx flags are lowercase kebab-case). */
 const FLAG_NAME = /^[a-z0-9][a-z0-9-]*$/;
@@ -76,7 +70,7 @@ const FLAG_NAME = /^[a-z0-9][a-z0-9-]*$/;
 export function nearFlags(written: string): string[] {
   let best: string[] = [];
   let bestScore = 3;
-  for (const row of Object.values(FLAGS)) {
+  for (const [, row] of FLAG_ROWS) {
     for (const form of [row.flag, row.short]) {
       if (!form || form === written) continue;
       const score = distance(written, form);
@@ -91,13 +85,6 @@ export function nearFlags(written: string): string[] {
 /** "--a", "--a or --b", "-f, -o or -q". */
 function either(flags: readonly string[]): string {
   return flags.length < 2 ? flags.join("") : `${flags.slice(0, -1).join(", ")} or ${flags.at(-1)}`;
-}
-
-/** One occurrence of a flag: its value, or `true` for a flag given bare. */
-interface Occurrence {
-  readonly value: string | true;
-  /** The flag as written (`-t`, `--tag`), for messages. */
-  readonly as: string;
 }
 
 function shortList(): string {
@@ -131,7 +118,7 @@ export function parseBuildArgs(words: readonly string[]): ParsedBuildArgs {
 export function readBuildArgs(input: readonly string[]): ReadBuildArgs {
   const diagnostics: Diagnostic[] = [];
   const misspelt = new Set<string>();
-  const say = (level: Diagnostic["level"], code: string, option: string | null, message: string, hint?: string) =>
+  const say = (level: Diagnostic["level"], code: ParseCode, option: string | null, message: string, hint?: string) =>
     diagnostics.push(hint === undefined ? { level, code, option, message } : { level, code, option, message, hint });
   // Only text is a word: anything else (a hole in a sparse array too) is an error, and left out.
   const words: string[] = [];
@@ -201,10 +188,11 @@ export function readBuildArgs(input: readonly string[]): ReadBuildArgs {
    */
   const readAsMeant = (i: number, meant: string, as: string): number => {
     const [name, row] = (meant.startsWith("--") ? BY_FLAG : BY_SHORT).get(meant)!;
-    if (row.kind === "bool") return i;
+    const takes = codecOf(row).takes;
+    if (takes === "never") return i;
     readings[i] = { role: "flag", wantsValue: { name, row, as } };
     const next = words[i + 1];
-    if (next === undefined || (row.kind === "csvOrBool" && !readsAsCsvOrBool(next))) return i;
+    if (next === undefined || (takes === "optional" && !readsAsCsvOrBool(next))) return i;
     readings[i + 1] = { role: "value" };
     return i + 1;
   };
@@ -255,7 +243,7 @@ export function readBuildArgs(input: readonly string[]): ReadBuildArgs {
           if (inline === undefined) i = readAsMeant(i, near[0]!, flag);
           continue;
         }
-        const guess = FLAGS[suggestOption(name) ?? ""]?.flag;
+        const guess = flagRow(suggestOption(name) ?? "")?.flag;
         say("warning", "unknown-flag", `extraFlags.${name}`,
           `${flag} is not in buildx-kit's flag table; passed to buildx unchecked`,
           `${guess ? `did you mean ${guess}? ` : ""}an unknown flag takes a value only as ${flag}=VALUE`);
@@ -266,10 +254,11 @@ export function readBuildArgs(input: readonly string[]): ReadBuildArgs {
         continue;
       }
       const [name, row] = known;
-      if (row.kind !== "bool" && inline === undefined) readings[i] = { role: "flag", wantsValue: { name, row, as: flag } };
-      if (row.kind === "bool") {
+      const takes = codecOf(row).takes;
+      if (takes !== "never" && inline === undefined) readings[i] = { role: "flag", wantsValue: { name, row, as: flag } };
+      if (takes === "never") {
         add(name, { value: inline ?? true, as: flag });
-      } else if (row.kind === "csvOrBool" && inline === undefined) {
+      } else if (takes === "optional" && inline === undefined) {
         // `--sbom` alone means true; it takes the next word only when that reads as its value, so
         // `--sbom .` keeps its context.
         const next = words[i + 1];
@@ -307,7 +296,7 @@ export function readBuildArgs(input: readonly string[]): ReadBuildArgs {
       }
       const [name, row] = known;
       const rest = word.slice(c + 1);
-      if (row.kind === "bool") {
+      if (codecOf(row).takes === "never") {
         if (rest.startsWith("=")) {
           add(name, { value: rest.slice(1), as: short });
           break;
@@ -326,10 +315,11 @@ export function readBuildArgs(input: readonly string[]): ReadBuildArgs {
 
   const options: Record<string, unknown> = {};
   if (context !== undefined) options.context = context;
-  for (const [name, row] of Object.entries(FLAGS)) {
+  for (const [name, row] of FLAG_ROWS) {
     const occurrences = seen.get(name);
     if (!occurrences) continue;
-    const value = toOption(name, row, occurrences, say);
+    // Each kind reads its occurrences: the last of a flag given once, every one of a repeatable flag.
+    const value = codecOf(row).decode(name, row, occurrences, say);
     if (value !== undefined) options[name] = value;
   }
   if (extra.size) {
@@ -346,77 +336,4 @@ export function readBuildArgs(input: readonly string[]): ReadBuildArgs {
     if (Object.keys(flags).length) options.extraFlags = Object.fromEntries(Object.entries(flags));
   }
   return { options: options as BuildOptions, diagnostics, readings };
-}
-
-type Say = (level: Diagnostic["level"], code: string, option: string | null, message: string, hint?: string) => void;
-
-/** The option value for every occurrence of one flag of the table. */
-function toOption(name: string, row: FlagRow, occurrences: readonly Occurrence[], say: Say): unknown {
-  if (!REPEATABLE.has(row.kind)) {
-    // buildx keeps the last; saying so when an earlier, different value is dropped.
-    const last = occurrences[occurrences.length - 1]!;
-    const distinct = new Set(occurrences.map((o) => String(o.value)));
-    if (distinct.size > 1) {
-      say("warning", "repeated-flag", name, `${row.flag} is given ${occurrences.length} times; the last, ${JSON.stringify(String(last.value))}, wins`,
-        `give ${row.flag} once`);
-    }
-    if (row.kind === "bool") return boolValue(name, last, say);
-    if (row.kind === "csvOrBool") {
-      if (last.value === true || last.value === "true") return true;
-      if (last.value === "false") return false;
-      return last.value;
-    }
-    return last.value === true ? "" : last.value;
-  }
-
-  const texts = occurrences.map((o) => (o.value === true ? "" : o.value));
-  switch (row.kind) {
-    case "platforms":
-      return texts.flatMap((t) => t.split(",").map((p) => p.trim()));
-    case "map":
-    case "hosts":
-      return keyValueOption(name, row, texts, say);
-    default:
-      return texts;
-  }
-}
-
-function boolValue(name: string, occurrence: Occurrence, say: Say): boolean | undefined {
-  const { value, as } = occurrence;
-  if (value === true || TRUE_WORDS.has(value)) return true;
-  if (FALSE_WORDS.has(value)) return false;
-  say("error", "invalid-value", name, `${as} takes true or false, got ${JSON.stringify(value)}`, `write ${as} alone for true, or ${as}=false`);
-  return undefined;
-}
-
-/**
- * A `map` or `hosts` option: a record when every entry is `key=value` (`host:ip` for hosts), the
- * last value of a repeated key winning as in buildx; otherwise the entries as written, for
- * `plan()` to check (a bare build-arg key, taken from the environment, is valid).
- */
-function keyValueOption(name: string, row: FlagRow, texts: readonly string[], say: Say): unknown {
-  const pairs: [string, string][] = [];
-  for (const text of texts) {
-    // For hosts, host=ip is kept as written (a record reads back as host:ip), and so is a comma:
-    // buildx splits --add-host on commas itself.
-    const at = row.kind !== "hosts" ? text.indexOf("=")
-      : text.includes(",") || firstOf(text, [":", "="]) !== text.indexOf(":") ? -1 : text.indexOf(":");
-    if (at <= 0) return [...texts];
-    pairs.push([text.slice(0, at), text.slice(at + 1)]);
-  }
-  const record = new Map<string, string>();
-  for (const [key, value] of pairs) {
-    const before = record.get(key);
-    if (before !== undefined && before !== value) {
-      say("warning", "repeated-key", `${name}.${key}`,
-        `${row.flag} sets ${key} twice; the last, ${JSON.stringify(value)}, wins over ${JSON.stringify(before)}`, `set ${key} once`);
-    }
-    record.set(key, value);
-  }
-  return Object.fromEntries(record);
-}
-
-function firstOf(text: string, separators: readonly string[]): number {
-  const found = separators.map((s) => text.indexOf(s)).filter((n) => n !== -1);
-  return found.length ? Math.min(...found) : -1;
 }

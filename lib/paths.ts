@@ -5,7 +5,7 @@
  */
 import { isAbsolute, relative, resolve } from "./posix.ts";
 import { formatCsv, parseCsv } from "./csv.ts";
-import { FLAGS } from "./flags.ts";
+import { FLAG_ROWS } from "./flags.ts";
 import type { BuildOptions } from "./options.ts";
 
 /** A context that is not a local folder: a URL of any scheme (Git, HTTP, docker-image://, ...) or a Git remote. */
@@ -67,7 +67,7 @@ export function visitPaths(options: BuildOptions, each: (path: string, writes: b
   const o = { ...options } as Record<string, unknown>;
   const remote = typeof options.context === "string" && isRemote(options.context);
   if (typeof o.context === "string") o.context = each(o.context, false);
-  for (const [name, row] of Object.entries(FLAGS)) {
+  for (const [name, row] of FLAG_ROWS) {
     const spec = row.path;
     if (!spec || o[name] === undefined || (spec.localContextOnly && remote)) continue;
     const visit = (path: string) => each(path, spec.writes === true);

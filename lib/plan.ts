@@ -5,13 +5,14 @@
  */
 import { type BuilderNode, buildkitFor, type Capabilities, CAPABILITIES_HINT, capabilitiesProblems, UNKNOWN_CAPABILITIES } from "./capabilities.ts";
 import { parseAttributes } from "./csv.ts";
-import type { Diagnostic } from "./diagnostics.ts";
+import type { Diagnostic, PlanCode } from "./diagnostics.ts";
 import { ValidationError } from "./errors.ts";
-import { FEATURES, FLAGS, type FlagRow, type Gate } from "./flags.ts";
+import { FEATURES, FLAG_ROWS, FLAGS, flagRow, type Gate, type TypeSpec } from "./flags.ts";
+import { encodeOption, gatedUses, turnsOff } from "./kinds.ts";
 import type { BuildOptions } from "./options.ts";
 import { referenceProblem } from "./reference.ts";
 import { atLeast } from "./version.ts";
-import { attributesOf, describe, distance, encodeExtraFlag, encodeOption, gatedUses, scalarText, turnsOff } from "./values.ts";
+import { attributesOf, describe, distance, encodeExtraFlag, scalarText } from "./values.ts";
 
 export { distance };
 
@@ -44,7 +45,6 @@ export interface Plan {
 }
 
 const ATTESTATIONS = ["attest", "provenance", "sbom"] as const;
-const FILE_OUTPUTS = new Set(["local", "tar"]);
 
 /** Reads an `output` value (string, record, or an array of either) into exporters. */
 export function readOutputs(value: unknown): PlannedOutput[] {
@@ -71,9 +71,17 @@ export function readOutputs(value: unknown): PlannedOutput[] {
   });
 }
 
-function pushes(o: PlannedOutput): boolean {
+/** What an exporter of this output's type does with the image, as the table's `--output` types say (undefined: none of that). */
+export function outputExports(o: PlannedOutput): TypeSpec["exports"] {
+  const types = FLAGS.output.attributes.types ?? {};
+  return Object.hasOwn(types, o.type) ? types[o.type]!.exports : undefined;
+}
+
+/** Whether an output pushes the image: a registry exporter, or an image exporter with push=true. */
+export function pushes(o: PlannedOutput): boolean {
+  const exports = outputExports(o);
   // buildx reads the attribute with Go's strconv.ParseBool: 1, t, true, TRUE, True.
-  return o.type === "registry" || (o.type === "image" && /^(1|t|true)$/i.test(o.attrs.push ?? ""));
+  return exports === "push" || (exports === "push-attribute" && /^(1|t|true)$/i.test(o.attrs.push ?? ""));
 }
 
 function hasImageName(o: PlannedOutput): boolean {
@@ -126,7 +134,7 @@ export function suggestOption(name: string): string | null {
   const lower = name.toLowerCase().replace(/[-_]/g, "");
   let best: string | null = null;
   let bestScore = Infinity;
-  for (const known of [...Object.keys(FLAGS), "context", "extraFlags"]) {
+  for (const known of [...FLAG_ROWS.map(([name]) => name), "context", "extraFlags"]) {
     const score = distance(lower, known.toLowerCase());
     if (score < bestScore) [best, bestScore] = [known, score];
   }
@@ -146,8 +154,8 @@ function versionText(caps: Capabilities): string {
  */
 export function plan(options: BuildOptions, capabilities: Capabilities = UNKNOWN_CAPABILITIES): Plan {
   const caps = capabilities;
-  const diagnostics: Diagnostic[] = [];
-  const say = (level: Diagnostic["level"], code: string, option: string | null, message: string, hint?: string) =>
+  const diagnostics: Diagnostic<PlanCode>[] = [];
+  const say = (level: Diagnostic["level"], code: PlanCode, option: string | null, message: string, hint?: string) =>
     diagnostics.push(hint === undefined ? { level, code, option, message } : { level, code, option, message, hint });
 
   // The two arguments' shapes first: nothing below can be trusted without them.
@@ -167,7 +175,7 @@ export function plan(options: BuildOptions, capabilities: Capabilities = UNKNOWN
   const given: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(options)) {
     if (value === undefined) continue;
-    if (key !== "context" && key !== "extraFlags" && !Object.hasOwn(FLAGS, key)) {
+    if (key !== "context" && key !== "extraFlags" && !flagRow(key)) {
       const guess = suggestOption(key);
       say("error", "unknown-option", key, `is not a buildx build option`,
         guess ? `did you mean ${guess}? Flags buildx-kit does not know go in extraFlags.` : "flags buildx-kit does not know go in extraFlags.");
@@ -186,7 +194,7 @@ export function plan(options: BuildOptions, capabilities: Capabilities = UNKNOWN
   const version = caps.buildxVersion;
 
   // A local or tar output writes files: nothing is pushed or loaded.
-  const fileOutput = outputs.find((o) => FILE_OUTPUTS.has(o.type));
+  const fileOutput = outputs.find((o) => outputExports(o) === "files");
   if (fileOutput) {
     const what = `output type=${fileOutput.type} writes files`;
     if (resolved.push === true) {
@@ -213,13 +221,13 @@ export function plan(options: BuildOptions, capabilities: Capabilities = UNKNOWN
   }
 
   const push = resolved.push === true || outputs.some(pushes);
-  const load = resolved.load === true || outputs.some((o) => o.type === "docker");
+  const load = resolved.load === true || outputs.some((o) => outputExports(o) === "load");
 
   // BuildKit on the nodes that build: features BuildKit must do, checked as the table says.
   const buildkit = buildkitFor(caps, platforms);
   const buildkitUsed: string[] = [];
   /** False (after an error) when the building nodes run a BuildKit older than `gate.buildkit`. */
-  const buildkitHas = (gate: Gate, what: string, option: string | null, hint: string, code = "needs-newer-buildkit"): boolean => {
+  const buildkitHas = (gate: Gate, what: string, option: string | null, hint: string, code: PlanCode = "needs-newer-buildkit"): boolean => {
     if (!gate.buildkit) return true;
     buildkitUsed.push(what);
     if (buildkit.version === null || atLeast(buildkit.version, gate.buildkit)) return true;
@@ -290,7 +298,7 @@ export function plan(options: BuildOptions, capabilities: Capabilities = UNKNOWN
     // with "index annotations not supported for single platform export". Refused here where that
     // is certain; a single platform otherwise gets its index from buildx's default provenance.
     const building = (resolved.call === undefined || resolved.call === "build") && resolved.check !== true;
-    const exportsImage = building && (outputs.length === 0 || outputs.some((o) => !FILE_OUTPUTS.has(o.type)));
+    const exportsImage = building && (outputs.length === 0 || outputs.some((o) => outputExports(o) !== "files"));
     const failure = 'the build would fail with "index annotations not supported for single platform export"';
     if (caps.driver === "docker" && caps.containerdImageStore === false && exportsImage) {
       say("error", "index-annotation-needs-index", indexAnnotation,
@@ -334,7 +342,7 @@ export function plan(options: BuildOptions, capabilities: Capabilities = UNKNOWN
 
   // Every value, checked and encoded in table order; every flag newer than the installed buildx.
   const args: string[] = [];
-  for (const [name, row] of Object.entries(FLAGS) as [string, FlagRow][]) {
+  for (const [name, row] of FLAG_ROWS) {
     const value = resolved[name];
     if (value === undefined) continue;
     const encoded = encodeOption(name, row, value);
@@ -413,7 +421,7 @@ export function plan(options: BuildOptions, capabilities: Capabilities = UNKNOWN
         for (const p of encoded.problems) say("error", "invalid-value", p.path, p.message);
         if (encoded.args.some((a) => a.includes("\0"))) nulByte(`extraFlags.${name}`);
         const flag = encoded.args[0]?.split("=")[0];
-        const known = Object.entries(FLAGS).find(([, row]) => row.flag === flag);
+        const known = FLAG_ROWS.find(([, row]) => row.flag === flag);
         if (known) {
           say("error", "extra-flag-is-known", `extraFlags.${name}`, `${flag} is in the flag table; extraFlags would bypass its checks`,
             `use the ${known[0]} option instead`);
@@ -493,7 +501,7 @@ function checkPlatformsServed(
   platforms: readonly string[],
   caps: Capabilities,
   indexed: boolean,
-  say: (level: Diagnostic["level"], code: string, option: string | null, message: string, hint?: string) => void,
+  say: (level: Diagnostic["level"], code: PlanCode, option: string | null, message: string, hint?: string) => void,
 ): void {
   const builder = caps.builder;
   if (!platforms.length || !builder || builder.driver === "docker" || !Array.isArray(builder.nodes) || builder.nodes.length === 0) return;
@@ -544,7 +552,7 @@ function checkPlatformsServed(
 export function buildkitMatters(options: BuildOptions): boolean {
   if (typeof options !== "object" || options === null) return false;
   const given = options as Record<string, unknown>;
-  for (const [name, row] of Object.entries(FLAGS) as [string, FlagRow][]) {
+  for (const [name, row] of FLAG_ROWS) {
     const value = given[name];
     if (value === undefined || value === null || value === false) continue;
     if (row.buildkit || gatedUses(name, row, value).some((u) => u.gate.buildkit)) return true;

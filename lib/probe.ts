@@ -8,7 +8,7 @@ import * as host from "./host.ts";
 import { delimiter, dirname, join } from "./posix.ts";
 import { type BuilderInfo, type BuilderNode, buildkitRelease, type Capabilities, type Problem, UNKNOWN_CAPABILITIES } from "./capabilities.ts";
 import { type BuilderDecision, chooseBuilder } from "./selection.ts";
-import { MIN_BUILDX } from "./flags.ts";
+import { FLAGS, MIN_BUILDX } from "./flags.ts";
 import { type Captured, capture } from "./spawn.ts";
 import { atLeast, parseBuildxVersion } from "./version.ts";
 
@@ -484,7 +484,7 @@ export async function health(options: ProbeOptions = {}): Promise<boolean> {
 }
 
 /** The first buildx with attestations (`--attest`, `--provenance`, `--sbom`). */
-export const ATTESTATION_SINCE = "0.10.0";
+export const ATTESTATION_SINCE: string = FLAGS.attest.since;
 
 /**
  * True when buildx is there and is 0.10.0 or newer (the original backend compared `> 0.10.0`,

@@ -15,8 +15,9 @@ import * as host from "./host.ts";
 import { basename, dirname, join, relative, resolve } from "./posix.ts";
 import { type Capabilities, UNKNOWN_CAPABILITIES } from "./capabilities.ts";
 import type { Diagnostic } from "./diagnostics.ts";
-import { BuildError, BuildxKitError, EXIT, type ExitStatus } from "./errors.ts";
-import { FLAGS, type FlagRow } from "./flags.ts";
+import { BuildError } from "./errors.ts";
+import { flagRow, FLAGS, type FlagRow } from "./flags.ts";
+import { codecOf } from "./kinds.ts";
 import type { BuildOptions } from "./options.ts";
 import { JsonSyntaxError, type Located, type ParsedJson, parseJsonWithPositions, positionOf } from "./json.ts";
 import { distance as editDistance, plan, suggestOption } from "./plan.ts";
@@ -324,8 +325,8 @@ function orderedOptions(options: BuildOptions): Record<string, unknown> {
   for (const key of ["context", ...Object.keys(FLAGS), "extraFlags"]) {
     const value = source[key];
     if (value === undefined) continue;
-    const row: FlagRow | undefined = Object.hasOwn(FLAGS, key) ? FLAGS[key] : undefined;
-    const sorted = (row?.kind === "map" || row?.kind === "hosts" || key === "extraFlags") && isRecord(value);
+    const row: FlagRow | undefined = flagRow(key);
+    const sorted = ((row !== undefined && codecOf(row).keyed) || key === "extraFlags") && isRecord(value);
     out[key] = sorted ? Object.fromEntries(Object.keys(value).sort().map((k) => [k, value[k]])) : value;
   }
   for (const key of Object.keys(source)) if (!(key in out) && source[key] !== undefined) out[key] = source[key];

@@ -4,89 +4,24 @@
  * complete and check recipes; `recipe.test.ts` fails when that file is stale. Regenerate with
  * `npm run gen`, with lib/options.ts and the README's option table.
  *
- * The schema mirrors what loading a recipe accepts (`lib/values.ts` via `plan()`); what a schema
- * cannot say (a soft limit above the hard one, an image reference's grammar) is left to loading.
+ * Each kind's schema is its codec's (lib/kinds.ts), and accepts a value exactly when `plan()`
+ * does (test/schema.test.ts holds them to that), but for what a schema cannot say, left to
+ * loading: a soft limit above the hard one; a word within two edits of a choice, type or
+ * attribute the table knows (refused as a typo); the attributes of a CSV value (its `type=`,
+ * their names and values) and of `call` beyond its CSV syntax; an image reference's grammar; a NUL
+ * byte in a value.
  */
-import { CONTEXT, FLAGS, type FlagRow } from "./flags.ts";
-import { PLATFORM_LIST_PATTERN } from "./values.ts";
-import { RECIPE_SCHEMA_URL, RECIPE_VERSION, SECRET_KEYS } from "./recipe.ts";
+import { CONTEXT, FLAG_ROWS, type FlagRow } from "./flags.ts";
+import { codecOf, type JsonSchema } from "./kinds.ts";
+import { RECIPE_SCHEMA_URL, RECIPE_VERSION } from "./recipe.ts";
 
-/** A JSON Schema (draft-07) fragment. */
-export type JsonSchema = { readonly [key: string]: unknown };
+export type { JsonSchema };
 
 const NON_EMPTY: JsonSchema = { type: "string", minLength: 1 };
-const SCALAR: JsonSchema = { type: ["string", "number", "boolean"] };
-const BYTES = "^\\s*\\d+(?:\\.\\d+)?\\s*(?:[kmgtpeKMGTPE][iI]?[bB]?|[bB])?\\s*$";
-const ULIMIT_TEXT = "^[a-z]+=-?\\d+(?::-?\\d+)?$";
-
-function oneOrMany(item: JsonSchema): JsonSchema {
-  return { anyOf: [item, { type: "array", items: item }] };
-}
-
-function keyValues(itemPattern: string, itemDescription: string, keys?: readonly string[]): JsonSchema {
-  const item: JsonSchema = { type: "string", pattern: itemPattern, description: itemDescription };
-  return {
-    anyOf: [
-      { type: "object", propertyNames: keys ? { enum: [...keys] } : { minLength: 1, pattern: "^[^=]*$" }, additionalProperties: SCALAR },
-      item,
-      { type: "array", items: item },
-    ],
-  };
-}
-
-function csvItem(name: string): JsonSchema {
-  // A secret names where its value comes from: only these attributes (see lib/recipe.ts).
-  const record: JsonSchema = name === "secret"
-    ? { type: "object", minProperties: 1, propertyNames: { enum: [...SECRET_KEYS] }, additionalProperties: SCALAR }
-    : { type: "object", minProperties: 1, additionalProperties: SCALAR };
-  return { anyOf: [{ type: "string", pattern: "\\S", description: "CSV attributes, e.g. type=local,dest=out" }, record] };
-}
 
 /** The schema of one option, from its row's value kind. */
-export function optionSchema(name: string, row: FlagRow): JsonSchema {
-  switch (row.kind) {
-    case "bool":
-      return { type: "boolean" };
-    case "string":
-      return row.choices && !row.open ? { type: "string", enum: [...row.choices] } : row.choices ? { ...NON_EMPTY, examples: [...row.choices] } : NON_EMPTY;
-    case "list":
-      return oneOrMany(row.choices ? { ...NON_EMPTY, examples: [...row.choices] } : NON_EMPTY);
-    case "platforms":
-      // The same pattern plan() checks each platform with (lib/values.ts).
-      return oneOrMany({ type: "string", pattern: PLATFORM_LIST_PATTERN, description: "os/arch[/variant], an OS or architecture alone, os(version)/arch, or local; comma-separated" });
-    case "map":
-      // A build arg without "=" takes its value from the environment.
-      return name === "buildArg" ? keyValues("^[^=]", "KEY=VALUE, or KEY to take it from the environment") : keyValues(row.keys ? `^(?:${row.keys.map((k) => k.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")).join("|")})=` : "^[^=]+=", "KEY=VALUE", row.keys);
-    case "hosts":
-      return keyValues("^[^:=\\s]+[:=]\\S+$", "host:ip");
-    case "csv":
-      return oneOrMany(csvItem(name));
-    case "csvOrBool":
-      return { anyOf: [{ type: "boolean" }, oneOrMany(csvItem(name))] };
-    case "ulimit": {
-      const limit: JsonSchema = { type: "integer", minimum: -1 };
-      const text: JsonSchema = { type: "string", pattern: ULIMIT_TEXT, description: "name=soft[:hard], e.g. nofile=1024:2048" };
-      return {
-        anyOf: [
-          text,
-          { type: "array", items: text },
-          {
-            type: "object",
-            propertyNames: { pattern: "^[a-z]+$" },
-            additionalProperties: {
-              anyOf: [
-                limit,
-                { type: "array", items: [limit, limit], minItems: 2, maxItems: 2 },
-                { type: "object", required: ["soft", "hard"], properties: { soft: limit, hard: limit }, additionalProperties: false },
-              ],
-            },
-          },
-        ],
-      };
-    }
-    case "bytes":
-      return { anyOf: [{ type: "integer", minimum: 0 }, { type: "string", pattern: BYTES }] };
-  }
+export function optionSchema(row: FlagRow): JsonSchema {
+  return codecOf(row).schema(row);
 }
 
 function example(row: FlagRow): unknown[] {
@@ -104,14 +39,15 @@ function example(row: FlagRow): unknown[] {
 /** The recipe JSON Schema (draft-07), from the flag table. */
 export function recipeSchema(): JsonSchema {
   const options: Record<string, JsonSchema> = {
-    context: { ...NON_EMPTY, description: `${CONTEXT.doc} Relative to the recipe's folder. Default ".".` },
+    // A context starting with "-" is only ever "-" (anything else would read as a flag).
+    context: { ...NON_EMPTY, pattern: "^(?:-$|[^-])", description: `${CONTEXT.doc} Relative to the recipe's folder. Default ".".` },
   };
-  for (const [name, row] of Object.entries(FLAGS)) {
+  for (const [name, row] of FLAG_ROWS) {
     const facts = [`${row.flag}${row.short ? ` (${row.short})` : ""}`, `buildx >= ${row.since}`, row.bake ? `bake: ${row.bake}` : "no bake key"];
     const examples = example(row);
     options[name] = {
       description: `${row.doc} [${facts.join("; ")}]`,
-      ...optionSchema(name, row),
+      ...optionSchema(row),
       ...(examples.length ? { examples } : {}),
     };
   }

@@ -12,9 +12,10 @@ import * as host from "./host.ts";
 import { UNKNOWN_CAPABILITIES } from "./capabilities.ts";
 import { type Diagnostic, formatDiagnostic } from "./diagnostics.ts";
 import { BuildxKitError, EXIT, type ExitStatus, ValidationError } from "./errors.ts";
-import { FLAGS } from "./flags.ts";
+import { flagRow } from "./flags.ts";
+import { codecOf } from "./kinds.ts";
 import type { BuildOptions } from "./options.ts";
-import { readBuildArgs, REPEATABLE, type WordReading } from "./parse.ts";
+import { readBuildArgs, type WordReading } from "./parse.ts";
 import { type Plan, plan } from "./plan.ts";
 import type { BuildResult } from "./result.ts";
 import { build, type RunOptions } from "./run.ts";
@@ -253,7 +254,7 @@ function words(pieces: readonly string[], values: readonly unknown[]): Words {
       if (inline !== undefined) {
         add(item, null);
         push();
-      } else if (row.kind === "csvOrBool") {
+      } else if (codecOf(row).takes === "optional") {
         const flag = out.pop()!;
         out.push({ text: `${flag.text}=${item}`, lead: flag.lead });
       } else out.push({ text: item, lead: null });
@@ -275,9 +276,9 @@ function words(pieces: readonly string[], values: readonly unknown[]): Words {
         level: "info", code: "template-empty-array", option: name,
         message: `${label()} is an empty array: ${as} is left out`,
       });
-    } else if (row.kind === "platforms") {
+    } else if (codecOf(row).joined) {
       give(items.join(","));
-    } else if (REPEATABLE.has(row.kind) || misspelt) {
+    } else if (codecOf(row).repeatable || misspelt) {
       items.forEach((item, j) => {
         if (j > 0) {
           if (inline !== undefined) word = `${as}=`;
@@ -375,27 +376,6 @@ function splitOptions(config: TemplateOptions): { run: RunOptions; defaults: Bui
   return { run: run as RunOptions, defaults: defaults as BuildOptions };
 }
 
-/** Pairs of a key=value value (record or `k=v` strings); null when it is not one. */
-function entriesOf(value: unknown, hosts: boolean): [string, string | null][] | null {
-  if (typeof value === "string" || Array.isArray(value)) {
-    const pairs: [string, string | null][] = [];
-    for (const item of typeof value === "string" ? [value] : value) {
-      if (typeof item !== "string" || item === "") return null;
-      const at = hosts ? [item.indexOf(":"), item.indexOf("=")].filter((n) => n !== -1).sort((a, b) => a - b)[0] ?? -1 : item.indexOf("=");
-      if (at === 0) return null;
-      pairs.push(at === -1 ? [item, null] : [item.slice(0, at), item.slice(at + 1)]);
-    }
-    return pairs;
-  }
-  if (typeof value !== "object" || value === null) return null;
-  const pairs: [string, string | null][] = [];
-  for (const [k, v] of Object.entries(value)) {
-    if (typeof v !== "string" && typeof v !== "number" && typeof v !== "boolean") return null;
-    pairs.push([k, String(v)]);
-  }
-  return pairs;
-}
-
 function sameValue(a: unknown, b: unknown): boolean {
   const norm = (v: unknown) => JSON.stringify(Array.isArray(v) && v.length === 1 ? v[0] : v);
   return norm(a) === norm(b);
@@ -420,22 +400,12 @@ function mergeOptions(defaults: BuildOptions, text: BuildOptions): { options: Bu
       merged[key] = value;
       continue;
     }
-    const kind = FLAGS[key]?.kind;
-    if (kind === "map" || kind === "hosts") {
-      const a = entriesOf(before, kind === "hosts");
-      const b = entriesOf(value, kind === "hosts");
-      if (a && b) {
-        const result = new Map(a);
-        for (const [k, v] of b) {
-          if (result.has(k) && result.get(k) !== v) overridden(`${key}.${k}`, result.get(k), v);
-          result.set(k, v);
-        }
-        const all = [...result];
-        merged[key] = all.every(([, v]) => v !== null)
-          ? Object.fromEntries(all)
-          : all.map(([k, v]) => (v === null ? k : `${k}${kind === "hosts" ? ":" : "="}${v}`));
-        continue;
-      }
+    const row = flagRow(key);
+    // Key=value options merge key by key, as their kind does it.
+    const entries = row ? codecOf(row).merge(row, before, value, (k, from, to) => overridden(`${key}.${k}`, from, to)) : null;
+    if (entries) {
+      merged[key] = entries.value;
+      continue;
     } else if (key === "extraFlags" && typeof before === "object" && !Array.isArray(before)) {
       const result: Record<string, unknown> = { ...(before as Record<string, unknown>) };
       for (const [k, v] of Object.entries(value as Record<string, unknown>)) {

@@ -1,17 +1,19 @@
 /**
- * Option values to flag arguments, one function per value kind of the flag table. Every value is
- * checked on the way: a wrong type is an error naming the option's path, never a stray argument
- * or the text "undefined".
+ * What checking option values needs whatever their kind (the kinds themselves: lib/kinds.ts):
+ * describing a value for a message without `undefined` or the secret in it, "did you mean",
+ * choices and CSV attributes as the table knows them, secrets, version gates of choices and
+ * attributes, and flags the table does not know.
  */
 import { CsvSyntaxError, formatCsv, parseAttributes, parseCsv } from "./csv.ts";
-import type { AttributeRule, AttributeSpec, FlagKind, FlagRow, Gate } from "./flags.ts";
+import type { PlanCode } from "./diagnostics.ts";
+import { type AttributeRule, type AttributeSpec, FLAGS, flagRow, type FlagRow } from "./flags.ts";
 
 /** A problem with one value, at a path such as `ulimit.nofile.soft` or `tag[1]`. */
 export interface ValueProblem {
   readonly path: string;
   readonly message: string;
   /** A diagnostic code more precise than `invalid-value`: `secret-value` for a secret that holds more than its whereabouts. */
-  readonly code?: string;
+  readonly code?: PlanCode;
 }
 
 /** The flag arguments for one option (`["--tag=a", "--tag=b"]`), or the problems that stop them. */
@@ -80,7 +82,8 @@ export function describe(value: unknown): string {
   return "an object";
 }
 
-function isRecord(value: unknown): value is Record<string, unknown> {
+/** A plain record: an object that is neither an array nor a promise. */
+export function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value) &&
     typeof (value as { then?: unknown }).then !== "function";
 }
@@ -95,7 +98,7 @@ export function kindOf(value: unknown): string {
 }
 
 /** Items of a string-or-array value, each with its path (a hole in a sparse array is an item, undefined). */
-function items(path: string, value: unknown): { path: string; value: unknown }[] {
+export function items(path: string, value: unknown): { path: string; value: unknown }[] {
   if (Array.isArray(value)) return Array.from(value, (v, i) => ({ path: `${path}[${i}]`, value: v }));
   return [{ path, value }];
 }
@@ -108,296 +111,6 @@ export function scalarText(value: unknown): string | null {
   return null;
 }
 
-/**
- * One platform as buildx reads `--platform` (buildx's platformutil.Parse, then containerd's
- * platforms.Parse): `local` in any case; `os/arch` or `os/arch/variant`, where the OS may carry
- * its version in parentheses (`windows(10.0.17763)/amd64`) and any names pass; or one word alone,
- * which must be an OS or an architecture containerd knows (any case; `x86_64`, `aarch64`, `armhf`
- * and friends are the aliases it normalises). Written as a pattern source without flags (case
- * spelled out per letter) because the JSON Schema (lib/schema.ts) uses the same text, and JSON
- * Schema patterns take no flags: the schema and plan() accept exactly the same platforms.
- */
-const KNOWN_OS = ["aix", "android", "darwin", "dragonfly", "freebsd", "hurd", "illumos", "ios", "js", "linux", "macos", "nacl",
-  "netbsd", "openbsd", "plan9", "solaris", "windows", "zos"];
-const KNOWN_ARCH = ["386", "amd64", "amd64p32", "arm", "armbe", "arm64", "arm64be", "ppc64", "ppc64le", "loong64", "mips", "mipsle",
-  "mips64", "mips64le", "mips64p32", "mips64p32le", "ppc", "riscv", "riscv64", "s390", "s390x", "sparc", "sparc64", "wasm",
-  "i386", "x86_64", "x86-64", "aarch64", "armhf", "armel"];
-const anyCase = (word: string) => word.replace(/[a-z]/g, (c) => `[${c}${c.toUpperCase()}]`);
-const oneOf = (words: readonly string[]) => `(?:${[...words].sort((a, b) => b.length - a.length).map(anyCase).join("|")})`;
-const OS_VERSION = "(?:\\([A-Za-z0-9_.-]*\\))?";
-/** The pattern source of one platform (no anchors, no flags). */
-export const PLATFORM_PATTERN =
-  `(?:${anyCase("local")}|${oneOf(KNOWN_OS)}${OS_VERSION}|${oneOf(KNOWN_ARCH)}|[A-Za-z0-9_-]+${OS_VERSION}/[A-Za-z0-9_.-]+(?:/[A-Za-z0-9_.-]+)?)`;
-/** The pattern source of a `platform` string: platforms separated by commas, spaces around them allowed. */
-export const PLATFORM_LIST_PATTERN = `^\\s*${PLATFORM_PATTERN}(?:\\s*,\\s*${PLATFORM_PATTERN})*\\s*$`;
-const PLATFORM = new RegExp(`^${PLATFORM_PATTERN}$`, "u");
-const PLATFORM_FORMS = "is not a platform: expected os/arch[/variant] (linux/arm/v7), an OS or an architecture alone (linux, arm64), " +
-  "an OS version in parentheses (windows(10.0.17763)/amd64) or local";
-const BYTES = /^\d+(\.\d+)?\s*([kmgtp]i?b?|b)?$/i;
-const ULIMIT_TEXT = /^[a-z]+=-?\d+(:-?\d+)?$/;
-
-type Encoder = (name: string, row: FlagRow, value: unknown, problems: ValueProblem[], notes: ValueProblem[]) => string[];
-
-const ENCODERS: Record<FlagKind, Encoder> = {
-  bool(name, row, value, problems) {
-    if (typeof value !== "boolean") {
-      problems.push({ path: name, message: `expects true or false, got ${describe(value)}` });
-      return [];
-    }
-    return value ? [row.flag] : [];
-  },
-
-  string(name, row, value, problems, notes) {
-    if (typeof value !== "string") {
-      problems.push({ path: name, message: `expects a string, got ${describe(value)}` });
-      return [];
-    }
-    if (value === "") {
-      problems.push({ path: name, message: "must not be empty" });
-      return [];
-    }
-    const before = problems.length;
-    if (row.attributes?.common && row.choices) {
-      // CHOICE[,key=value...]: --call=outline,format=json
-      let fields: string[];
-      try {
-        fields = parseCsv(value);
-      } catch (e) {
-        problems.push({ path: name, message: (e as Error).message });
-        return [];
-      }
-      const words = fields.filter((f) => !f.includes("="));
-      if (words.length > 1) problems.push({ path: name, message: `names ${words.length} methods (${words.join(", ")}); give one, then key=value attributes` });
-      if (words[0] !== undefined) checkChoice(name, row, words[0], problems, notes);
-      const attrs = Object.fromEntries(fields.filter((f) => f.includes("=")).map((f) => [f.slice(0, f.indexOf("=")).trim().toLowerCase(), f.slice(f.indexOf("=") + 1)]));
-      checkAttributes(name, row, row.attributes, attrs, problems, notes);
-    } else if (row.choices) {
-      checkChoice(name, row, value, problems, notes);
-    }
-    return problems.length === before ? [`${row.flag}=${value}`] : [];
-  },
-
-  list(name, row, value, problems, notes) {
-    const args: string[] = [];
-    for (const item of items(name, value)) {
-      if (typeof item.value !== "string") {
-        problems.push({ path: item.path, message: `expects a string, got ${describe(item.value)}` });
-      } else if (item.value === "") {
-        problems.push({ path: item.path, message: "must not be empty" });
-      } else if (row.choices && row.open) {
-        // Each choice by its name: device=nvidia.com/gpu is the choice device.
-        const before = problems.length;
-        for (const part of item.value.split(",")) checkChoice(item.path, row, part.trim().split("=")[0]!, problems, notes, item.value);
-        if (problems.length === before) args.push(`${row.flag}=${item.value}`);
-      } else if (row.choices && !item.value.split(",").every((v) => row.choices!.includes(v.trim()))) {
-        problems.push({ path: item.path, message: `must be one of ${row.choices.join(", ")}; got ${JSON.stringify(item.value)}` });
-      } else {
-        args.push(`${row.flag}=${item.value}`);
-      }
-    }
-    return args;
-  },
-
-  platforms(name, row, value, problems) {
-    const platforms: string[] = [];
-    for (const item of items(name, value)) {
-      if (typeof item.value !== "string") {
-        problems.push({ path: item.path, message: `expects a platform such as linux/amd64, got ${describe(item.value)}` });
-        continue;
-      }
-      for (const p of item.value.split(",").map((s) => s.trim())) {
-        if (PLATFORM.test(p)) platforms.push(p);
-        else problems.push({ path: item.path, message: `${JSON.stringify(p)} ${PLATFORM_FORMS}` });
-      }
-    }
-    return platforms.length ? [`${row.flag}=${platforms.join(",")}`] : [];
-  },
-
-  map(name, row, value, problems) {
-    const pairs = keyValues(name, value, problems, name === "buildArg");
-    if (row.keys) {
-      const before = problems.length;
-      for (const [k] of pairs) {
-        if (row.keys.includes(k)) continue;
-        const near = nearest(k, row.keys);
-        problems.push({
-          path: `${name}.${k}`,
-          message: `${JSON.stringify(k)} is not a key of ${row.flag}${near ? ` (did you mean ${near}?)` : ""}; buildx reads ${row.keys.join(", ")}`,
-        });
-      }
-      if (problems.length > before) return [];
-    }
-    return pairs.map(([k, v]) => `${row.flag}=${v === null ? k : `${k}=${v}`}`);
-  },
-
-  hosts(name, row, value, problems) {
-    if (Array.isArray(value) || typeof value === "string") {
-      return items(name, value).flatMap((item) => {
-        if (typeof item.value === "string" && /^[^:=\s]+[:=]\S+$/.test(item.value)) return [`${row.flag}=${item.value}`];
-        problems.push({ path: item.path, message: `expects host:ip, got ${describe(item.value)}` });
-        return [];
-      });
-    }
-    return keyValues(name, value, problems, false).map(([host, ip]) => `${row.flag}=${host}:${ip}`);
-  },
-
-  csv(name, row, value, problems, notes) {
-    const sensitive = SENSITIVE.has(name);
-    if (sensitive && !Array.isArray(value) && typeof value !== "string" && !isRecord(value)) {
-      problems.push({ path: name, message: `expects attributes such as ${SECRET_FORM} (a string, a record, or an array of them), got ${kindOf(value)}` });
-      return [];
-    }
-    return items(name, value).flatMap((item) => {
-      const text = sensitive ? secretText(item.path, item.value, problems) : csvText(item.path, item.value, problems);
-      if (text === null) return [];
-      if (row.attributes) {
-        const attrs = attributesOf(item.value);
-        const before = problems.length;
-        if (attrs) checkAttributes(item.path, row, row.attributes, attrs, problems, notes);
-        if (problems.length > before) return [];
-      }
-      return [`${row.flag}=${text}`];
-    });
-  },
-
-  csvOrBool(name, row, value, problems, notes) {
-    if (typeof value === "boolean") return [`${row.flag}=${value}`];
-    // buildx reads these once: a second value would silently replace the first.
-    if (Array.isArray(value) && value.length > 1) {
-      problems.push({ path: name, message: `takes one value (buildx keeps only the last ${row.flag}); got ${value.length}` });
-      return [];
-    }
-    return ENCODERS.csv(name, row, value, problems, notes);
-  },
-
-  ulimit(name, row, value, problems) {
-    if (typeof value === "string" || Array.isArray(value)) {
-      return items(name, value).flatMap((item) => {
-        if (typeof item.value === "string" && ULIMIT_TEXT.test(item.value)) {
-          const [soft, hard] = item.value.split("=")[1]!.split(":").map(Number);
-          if (hard === undefined || hard === -1 || (soft !== -1 && soft! <= hard)) return [`${row.flag}=${item.value}`];
-          problems.push({ path: item.path, message: `soft limit ${soft} is above the hard limit ${hard}` });
-          return [];
-        }
-        problems.push({ path: item.path, message: `expects name=soft[:hard] (e.g. nofile=1024:2048), got ${describe(item.value)}` });
-        return [];
-      });
-    }
-    if (!isRecord(value)) {
-      problems.push({ path: name, message: `expects { nofile: { soft, hard } }, [soft, hard] per name, or "nofile=1024:2048"; got ${describe(value)}` });
-      return [];
-    }
-    const args: string[] = [];
-    for (const [limit, spec] of Object.entries(value)) {
-      const path = `${name}.${limit}`;
-      if (!/^[a-z]+$/.test(limit)) {
-        problems.push({ path, message: `${JSON.stringify(limit)} is not a ulimit name (nofile, nproc, memlock, ...)` });
-        continue;
-      }
-      let soft: unknown, hard: unknown, softPath = path, hardPath = path;
-      if (typeof spec === "number") [soft, hard] = [spec, spec];
-      else if (Array.isArray(spec) && spec.length === 2) [soft, hard, softPath, hardPath] = [spec[0], spec[1], `${path}[0]`, `${path}[1]`];
-      else if (isRecord(spec)) [soft, hard, softPath, hardPath] = [spec.soft, spec.hard, `${path}.soft`, `${path}.hard`];
-      else {
-        problems.push({ path, message: `expects a number, [soft, hard] or { soft, hard }; got ${describe(spec)}` });
-        continue;
-      }
-      let ok = true;
-      for (const [v, p] of [[soft, softPath], [hard, hardPath]] as const) {
-        if (!Number.isInteger(v) || (v as number) < -1) {
-          problems.push({ path: p, message: `expects a whole number (-1 for unlimited), got ${describe(v)}` });
-          ok = false;
-        }
-      }
-      if (!ok) continue;
-      if ((hard as number) !== -1 && ((soft as number) === -1 || (soft as number) > (hard as number))) {
-        problems.push({ path, message: `soft limit ${soft} is above the hard limit ${hard}` });
-        continue;
-      }
-      args.push(`${row.flag}=${limit}=${soft === hard ? soft : `${soft}:${hard}`}`);
-    }
-    return args;
-  },
-
-  bytes(name, row, value, problems) {
-    if (typeof value === "number" && Number.isInteger(value) && value >= 0) return [`${row.flag}=${value}`];
-    if (typeof value === "string" && BYTES.test(value.trim())) return [`${row.flag}=${value.trim()}`];
-    problems.push({ path: name, message: `expects a size in bytes or with a unit (64m, 1g), got ${describe(value)}` });
-    return [];
-  },
-};
-
-/** Pairs of a key=value option; value null means "key alone" (a build arg taken from the environment). */
-function keyValues(name: string, value: unknown, problems: ValueProblem[], bareKeyAllowed: boolean): [string, string | null][] {
-  const pairs: [string, string | null][] = [];
-  if (Array.isArray(value) || typeof value === "string") {
-    for (const item of items(name, value)) {
-      if (typeof item.value !== "string" || item.value === "") {
-        problems.push({ path: item.path, message: `expects key=value, got ${describe(item.value)}` });
-        continue;
-      }
-      const eq = item.value.indexOf("=");
-      if (eq > 0) pairs.push([item.value.slice(0, eq), item.value.slice(eq + 1)]);
-      else if (eq === -1 && bareKeyAllowed) pairs.push([item.value, null]);
-      else problems.push({ path: item.path, message: `expects key=value, got ${describe(item.value)}` });
-    }
-    return pairs;
-  }
-  if (!isRecord(value)) {
-    problems.push({ path: name, message: `expects a record of key: value, or key=value strings; got ${describe(value)}` });
-    return pairs;
-  }
-  for (const [key, v] of Object.entries(value)) {
-    const path = `${name}.${key}`;
-    const text = scalarText(v);
-    if (key === "" || key.includes("=")) problems.push({ path, message: "a key must be non-empty and hold no '='" });
-    else if (text === null) problems.push({ path, message: `expects a string, number or boolean, got ${describe(v)}` });
-    else pairs.push([key, text]);
-  }
-  return pairs;
-}
-
-/** One CSV-attribute value as text, or null after recording why it cannot be one. */
-function csvText(path: string, value: unknown, problems: ValueProblem[]): string | null {
-  if (typeof value === "string") {
-    if (value.trim() === "") {
-      problems.push({ path, message: "must not be empty" });
-      return null;
-    }
-    try {
-      parseCsv(value);
-    } catch (e) {
-      problems.push({ path, message: (e as Error).message });
-      return null;
-    }
-    return value;
-  }
-  if (!isRecord(value)) {
-    problems.push({ path, message: `expects attributes as a string (type=local,dest=out) or a record, got ${describe(value)}` });
-    return null;
-  }
-  const fields: string[] = [];
-  for (const [key, v] of Object.entries(value)) {
-    const text = scalarText(v);
-    if (text === null) problems.push({ path: `${path}.${key}`, message: `expects a string, number or boolean, got ${describe(v)}` });
-    else fields.push(`${key}=${text}`);
-  }
-  if (fields.length === 0) {
-    problems.push({ path, message: "has no attributes" });
-    return null;
-  }
-  return formatCsv(fields);
-}
-
-/**
- * True when a value only turns off what the flag controls: `false` for a `csvOrBool` flag
- * (`provenance: false`). A buildx older than the flag has nothing to turn off, so the plan
- * leaves such a value out there instead of refusing it.
- */
-export function turnsOff(row: FlagRow, value: unknown): boolean {
-  return row.kind === "csvOrBool" && value === false;
-}
-
 // ---------------------------------------------------------------------------------------------
 // Secrets: a secret names where its value comes from (a file, an environment variable), and its
 // attributes are checked as buildx checks them. Nothing given here is ever repeated in a message:
@@ -405,17 +118,23 @@ export function turnsOff(row: FlagRow, value: unknown): boolean {
 // secret itself, pasted where its whereabouts were expected. Only attribute names from the lists
 // below are named.
 
-/** Options whose values are never repeated in a message. */
-const SENSITIVE: ReadonlySet<string> = new Set(["secret"]);
-
-/** Whether an option's values are never repeated in a message (`secret`). */
+/** Whether an option's values are never repeated in a message (its row is `sensitive`: `secret`). */
 export function isSensitive(option: string): boolean {
-  return SENSITIVE.has(option);
+  return flagRow(option)?.sensitive === true;
 }
 
-/** The attributes of a `--secret` (buildx reads their names case-insensitively). */
-export const SECRET_KEYS: readonly string[] = ["id", "type", "src", "source", "env"];
-const SECRET_ATTRIBUTES: ReadonlySet<string> = new Set(SECRET_KEYS);
+/** The attributes of a `--secret`, from its row (buildx reads their names case-insensitively). */
+export const SECRET_KEYS: readonly string[] = Object.keys(FLAGS.secret.attributes.common);
+
+/** The attribute rules of a sensitive row, by name. */
+function secretRules(row: FlagRow): Readonly<Record<string, AttributeRule>> {
+  return row.attributes?.common ?? {};
+}
+
+/** "id, type, src, source or env". */
+function either(words: readonly string[]): string {
+  return words.length < 2 ? words.join("") : `${words.slice(0, -1).join(", ")} or ${words.at(-1)}`;
+}
 
 /** Attribute names people write by mistake, safe to name in a message: words, not values. */
 const NAMED_MISTAKES: ReadonlySet<string> = new Set([
@@ -424,11 +143,12 @@ const NAMED_MISTAKES: ReadonlySet<string> = new Set([
   "dest", "target", "required", "mode", "uid", "gid", "var", "variable",
 ]);
 
-const SECRET_FORM = "id=NAME,src=FILE or id=NAME,env=VARIABLE";
+/** How a secret is written, for messages. */
+export const SECRET_FORM = "id=NAME,src=FILE or id=NAME,env=VARIABLE";
 const SECRET_RULE = `a secret says where its value comes from (${SECRET_FORM}), never the value itself`;
 
 /** The known attribute one edit away from a short unknown name (`scr` -> `src`), or null. */
-function nearAttribute(name: string): string | null {
+function nearAttribute(known: readonly string[], name: string): string | null {
   if (name.length < 2 || name.length > 7) return null;
   const near = (a: string, b: string): boolean => {
     if (Math.abs(a.length - b.length) > 1) return false;
@@ -438,39 +158,47 @@ function nearAttribute(name: string): string | null {
     return a.slice(i + 1) === b.slice(i + 1) || a.slice(i) === b.slice(i + 1) || a.slice(i + 1) === b.slice(i) ||
       (a[i] === b[i + 1] && a[i + 1] === b[i] && a.slice(i + 2) === b.slice(i + 2));
   };
-  return SECRET_KEYS.find((k) => near(name, k)) ?? null;
+  return known.find((k) => near(name, k)) ?? null;
 }
 
 /** Checks one attribute of a secret; `field` is its 1-based place in a string, null in a record. */
-function secretAttribute(path: string, field: number | null, key: string | null, value: string, problems: ValueProblem[]): void {
+function secretAttribute(
+  rules: Readonly<Record<string, AttributeRule>>, path: string, field: number | null, key: string | null, value: string, problems: ValueProblem[],
+): void {
   const where = field === null ? "" : ` field ${field},`;
   if (key === null) {
     problems.push({ path, code: "secret-value", message: `holds${where} which is not key=value (not shown: it may be the secret itself); write ${SECRET_FORM}` });
     return;
   }
   const name = key.trim().toLowerCase();
-  if (!SECRET_ATTRIBUTES.has(name)) {
-    const near = nearAttribute(name);
+  const known = Object.keys(rules);
+  const rule = Object.hasOwn(rules, name) ? rules[name] : undefined;
+  if (!rule) {
+    const near = nearAttribute(known, name);
     const named = NAMED_MISTAKES.has(name) || near !== null;
     problems.push({
       path, code: "secret-value",
       message: named
         ? `"${name}" is not a secret attribute${near ? ` (did you mean ${near}?)` : ""}: ${SECRET_RULE}`
-        : `holds an attribute that is not id, type, src, source or env (${field === null ? "its name" : `field ${field}`} is not shown: it may be the secret itself): ${SECRET_RULE}`,
+        : `holds an attribute that is not ${either(known)} (${field === null ? "its name" : `field ${field}`} is not shown: it may be the secret itself): ${SECRET_RULE}`,
     });
     return;
   }
-  if (name === "type" && value !== "file" && value !== "env") {
-    problems.push({ path, message: "type must be file or env (the type given is not shown: it may be the secret itself)" });
+  if (rule.values && !rule.values.includes(value)) {
+    problems.push({ path, message: `${name} must be ${either(rule.values)} (the ${name} given is not shown: it may be the secret itself)` });
   } else if (name === "env" && (value === "" || value.includes("="))) {
     problems.push({ path, code: "secret-value", message: `env= names an environment variable, and the name given is empty or holds "=" (not shown: it may be the secret itself); write ${SECRET_FORM}` });
-  } else if (value === "" && name !== "type") {
+  } else if (value === "" && !rule.values) {
     problems.push({ path, message: `${name}= is empty; write ${SECRET_FORM}` });
   }
 }
 
-/** One secret as `--secret` text, or null after recording, without repeating it, why it cannot be one. */
-function secretText(path: string, value: unknown, problems: ValueProblem[]): string | null {
+/**
+ * One value of a sensitive row (a secret) as its flag's text, or null after recording, without
+ * repeating it, why it cannot be one: each attribute one of the row's, with a value its rule takes.
+ */
+export function secretText(row: FlagRow, path: string, value: unknown, problems: ValueProblem[]): string | null {
+  const rules = secretRules(row);
   const before = problems.length;
   if (typeof value === "string") {
     if (value.trim() === "") {
@@ -487,7 +215,7 @@ function secretText(path: string, value: unknown, problems: ValueProblem[]): str
     }
     fields.forEach((f, i) => {
       const eq = f.indexOf("=");
-      secretAttribute(path, i + 1, eq === -1 ? null : f.slice(0, eq), eq === -1 ? "" : f.slice(eq + 1), problems);
+      secretAttribute(rules, path, i + 1, eq === -1 ? null : f.slice(0, eq), eq === -1 ? "" : f.slice(eq + 1), problems);
     });
     return problems.length === before ? value : null;
   }
@@ -498,12 +226,12 @@ function secretText(path: string, value: unknown, problems: ValueProblem[]): str
   const fields: string[] = [];
   for (const [key, v] of Object.entries(value)) {
     const name = key.trim().toLowerCase();
-    const shown = SECRET_ATTRIBUTES.has(name) || NAMED_MISTAKES.has(name) || nearAttribute(name) !== null;
+    const shown = Object.hasOwn(rules, name) || NAMED_MISTAKES.has(name) || nearAttribute(Object.keys(rules), name) !== null;
     const at = shown ? `${path}.${key}` : path;
     const text = scalarText(v);
     if (text === null) problems.push({ path: at, message: `expects a string, got ${kindOf(v)}` });
     else {
-      secretAttribute(at, null, key, text, problems);
+      secretAttribute(rules, at, null, key, text, problems);
       fields.push(`${key}=${text}`);
     }
   }
@@ -511,14 +239,6 @@ function secretText(path: string, value: unknown, problems: ValueProblem[]): str
     problems.push({ path, message: `has no attributes; write ${SECRET_FORM}` });
   }
   return problems.length === before ? formatCsv(fields) : null;
-}
-
-/** The flag arguments for one option of the table, with every problem in its value. */
-export function encodeOption(name: string, row: FlagRow, value: unknown): Encoded {
-  const problems: ValueProblem[] = [];
-  const notes: ValueProblem[] = [];
-  const args = ENCODERS[row.kind](name, row, value, problems, notes);
-  return { args: problems.length ? [] : args, problems, notes };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -542,7 +262,11 @@ export function attributesOf(value: unknown): Record<string, string> | null {
   return null;
 }
 
-function checkChoice(path: string, row: FlagRow, word: string, problems: ValueProblem[], notes: ValueProblem[], whole: string = word): void {
+/**
+ * Checks one word against a row's choices: a typo of one (within two edits) is an error saying
+ * which was meant; another word is an error for a closed row, a warning (passed unchecked) for an open one.
+ */
+export function checkChoice(path: string, row: FlagRow, word: string, problems: ValueProblem[], notes: ValueProblem[], whole: string = word): void {
   const choices = row.choices!;
   if (choices.includes(word)) return;
   const near = nearest(word, choices);
@@ -554,14 +278,19 @@ function checkChoice(path: string, row: FlagRow, word: string, problems: ValuePr
 }
 
 /** The attribute rules that apply to these attributes, and the `type=` they were picked by (null without types). */
-function rulesFor(spec: AttributeSpec, attrs: Record<string, string>): { type: string | null; rules: Readonly<Record<string, AttributeRule>> | null } {
+export function rulesFor(spec: AttributeSpec, attrs: Record<string, string>): { type: string | null; rules: Readonly<Record<string, AttributeRule>> | null } {
   if (!spec.types) return { type: null, rules: spec.common ?? {} };
   const type = (attrs.type ?? spec.defaultType ?? "").toLowerCase();
   const found = spec.types[type];
   return { type, rules: found ? { ...found.attributes, ...spec.common } : null };
 }
 
-function checkAttributes(
+/**
+ * Checks CSV attributes against a row's attribute spec: the `type=` (a typo is an error, an
+ * unknown type a warning), each attribute's name (a typo, or any unknown one of a closed spec, is
+ * an error) and value (a boolean, one of its values).
+ */
+export function checkAttributes(
   path: string, row: FlagRow, spec: AttributeSpec, attrs: Record<string, string>, problems: ValueProblem[], notes: ValueProblem[],
 ): void {
   const { type, rules } = rulesFor(spec, attrs);
@@ -595,47 +324,6 @@ function checkAttributes(
       problems.push({ path, message: `${key}= must be one of ${rule.values.join(", ")}; got ${JSON.stringify(text)}${near ? ` (did you mean ${near}?)` : ""}` });
     }
   }
-}
-
-/** A piece of a value that needs a newer buildx or BuildKit than its flag: a choice, a type, an attribute. */
-export interface GatedUse {
-  /** The option path (`progress`, `output[1]`). */
-  readonly path: string;
-  /** What it is, as written on the command line: `--progress=none`, `--output type=local mode=`. */
-  readonly what: string;
-  readonly gate: Gate;
-}
-
-/**
- * Every choice and attribute in a value whose version floor is later than its flag's, from the
- * table's `choiceGates` and attribute rules. Values that do not parse give none (their problems
- * are reported by `encodeOption`).
- */
-export function gatedUses(name: string, row: FlagRow, value: unknown): GatedUse[] {
-  const uses: GatedUse[] = [];
-  for (const item of items(name, value)) {
-    if (row.choiceGates && typeof item.value === "string") {
-      const words = row.kind === "list" ? item.value.split(",") : [item.value.split(",")[0]!];
-      for (const word of words.map((w) => w.trim().split("=")[0]!)) {
-        const gate = row.choiceGates[word];
-        if (gate) uses.push({ path: item.path, what: `${row.flag}=${word}`, gate });
-      }
-    }
-    if (!row.attributes || row.kind === "string") continue;
-    const attrs = attributesOf(item.value);
-    if (!attrs) continue;
-    const { type, rules } = rulesFor(row.attributes, attrs);
-    const typeSpec = type ? row.attributes.types?.[type] : undefined;
-    if (typeSpec && (typeSpec.since || typeSpec.buildkit)) uses.push({ path: item.path, what: `${row.flag} type=${type}`, gate: typeSpec });
-    for (const [key, text] of Object.entries(attrs)) {
-      const rule = rules?.[key];
-      if (!rule) continue;
-      const prefix = type ? `${row.flag} type=${type}` : row.flag;
-      if (rule.since || rule.buildkit) uses.push({ path: item.path, what: `${prefix} ${key}=`, gate: rule });
-      if (rule.whenTrue && /^(1|t|true)$/i.test(text)) uses.push({ path: item.path, what: `${prefix} ${key}=true`, gate: rule.whenTrue });
-    }
-  }
-  return uses;
 }
 
 /**

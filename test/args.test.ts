@@ -5,7 +5,7 @@
 import { describe, expect, it } from "vitest";
 import { formatCsv, parseAttributes, parseCsv } from "../lib/csv.ts";
 import { ValidationError } from "../lib/errors.ts";
-import { FLAGS } from "../lib/flags.ts";
+import { FLAGS, flagRow } from "../lib/flags.ts";
 import type { BuildOptions } from "../lib/options.ts";
 import { constructBuildArgs, plan } from "../lib/plan.ts";
 
@@ -185,7 +185,7 @@ describe("constructBuildArgs: options -> argv", () => {
     const casesPerKind = new Map<string, number>();
     for (const [, options] of CASES) {
       for (const name of Object.keys(options)) {
-        const kind = FLAGS[name]?.kind;
+        const kind = flagRow(name)?.kind;
         if (kind) casesPerKind.set(kind, (casesPerKind.get(kind) ?? 0) + 1);
       }
     }
@@ -197,7 +197,7 @@ describe("constructBuildArgs: options -> argv", () => {
   it("uses each flag exactly as the table names it", () => {
     for (const [, options, expected] of CASES) {
       for (const name of Object.keys(options)) {
-        const row = FLAGS[name];
+        const row = flagRow(name);
         const value = options[name as keyof BuildOptions];
         if (!row || value === false || value === undefined) continue;
         if (row.kind === "bool") {

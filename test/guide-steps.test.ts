@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { BuildError } from "../lib/errors.ts";
-import { FLAGS } from "../lib/flags.ts";
+import { FLAGS, OPTION_NAMES } from "../lib/flags.ts";
 import {
   asksBuilder, builderChoices, builderDescription, builderLabel, builderOption, defaultBuilder, defaultTag, destinationChoices, explain,
   explainLine, failureLines, helpFor, imageNameFrom, type KnownBuilder, longHelp, QUESTION_WIDTH, questionLine, registryOf, registryUrl,
@@ -17,7 +17,7 @@ import type { BuildResult } from "../lib/result.ts";
 import { builder, CLASSIC, MODERN, NONE, OLD } from "./fixtures/guide/fake.ts";
 
 const STEPS = ["context", "file", "target", "tag", "builder", "platform", "destination", "buildArg", "more"];
-const ASKED = Object.keys(FLAGS).filter((n) => FLAGS[n]!.guide !== "never");
+const ASKED = OPTION_NAMES.filter((n) => FLAGS[n].guide !== "never");
 
 function diagnostic(options: BuildOptions, caps: typeof MODERN, code: string) {
   const d = plan(options, caps).diagnostics.find((x) => x.code === code);
@@ -35,7 +35,7 @@ function result(fields: Partial<BuildResult> = {}): BuildResult {
 describe("questions", () => {
   it("every row the guide asks has a short question, shown with its flag dimmed beside it", () => {
     for (const name of ASKED) {
-      expect(FLAGS[name]!.question, name).toBeTruthy();
+      expect(FLAGS[name].question, name).toBeTruthy();
       expect(questionLine(name).length, name).toBeLessThanOrEqual(QUESTION_WIDTH);
     }
     expect(questionLine("tag")).toBe("Image name and tag  (--tag)");
