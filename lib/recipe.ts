@@ -676,7 +676,10 @@ export interface RecipeRunResult {
   /** The recipe file as named, or null for a recipe object. */
   readonly path: string | null;
   readonly name: string;
-  /** The folder the build ran in: the recipe's relative paths resolve against it. */
+  /**
+   * The recipe's folder: its relative paths resolve against it, and its build runs there (a bake
+   * runs in its recipes' common folder, `bake.cwd`, with every path made absolute).
+   */
   readonly cwd: string;
   readonly ok: boolean;
   /**
