@@ -487,7 +487,10 @@ export interface RecipeRunResult {
   /** The recipe file as named, or null for a recipe object. */
   readonly path: string | null;
   readonly name: string;
-  /** The folder the build ran in: the recipe's relative paths resolve against it. */
+  /**
+   * The recipe's folder: its relative paths resolve against it, and its build runs there (a bake
+   * runs in its recipes' common folder, `bake.cwd`, with every path made absolute).
+   */
   readonly cwd: string;
   readonly ok: boolean;
   /**
@@ -615,9 +618,13 @@ function chains(prepared: readonly Prepared[]): number[][] {
 
 /**
  * Runs recipes: loads and checks every one first (with the `--set` overrides), and throws a
- * `RecipeError` listing every problem of every file before anything is built. Then builds them
- * concurrently (those writing the same place in turn), each in its recipe's folder so relative
- * paths resolve there, and reports each: a failed build is a result with `ok: false`, not a throw.
+ * `RecipeError` listing every problem of every file before anything is built. Then builds them:
+ * those that can share one `docker buildx bake` (`via`, default `auto`: two or more on one builder,
+ * everything they say expressible as a bake target) as its targets, the others concurrently with
+ * one `docker buildx build` each (those writing the same place in turn), each recipe's relative
+ * paths resolving against its own folder. Each is reported on its own, with how it ran and why
+ * (`via`, `diagnostics`): a failed build is a result with `ok: false`, not a throw; a failure in a
+ * bake fails only its own recipe (the bake's other recipes build again alone).
  *
  * @example
  * const results = await runRecipes(["recipes/api.json", "recipes/web.json"], { set: ["tag=app:1.2"] });

@@ -509,12 +509,14 @@ async function slowProject(id: string, nap: number): Promise<string[]> {
 }
 
 describe.skipIf(!engine.ok)("Ctrl-C during a bake (real engine)", () => {
-  it.each(["node", "bun"] as const)("buildx-kit run on %s: dies of SIGINT (130), no bake process, no RUN step and no temp folder left", async (runtime) => {
+  it.each(["node", "deno", "bun"] as const)("buildx-kit run on %s: dies of SIGINT (130), no bake process, no RUN step and no temp folder left", async (runtime) => {
     const id = nonce();
     const nap = 600 + Math.floor(Math.random() * 9000);
     const files = await slowProject(id, nap);
     const tmp = await tempDir("bake-ctrl-c-tmpdir");
-    const cli = runtime === "node" ? [process.execPath, join(ROOT, "dist/cli/scripts/cli.js")] : [join(ROOT, "node_modules/.bin/bun"), join(ROOT, "scripts/cli.ts")];
+    const cli = runtime === "node"
+      ? [process.execPath, join(ROOT, "dist/cli/scripts/cli.js")]
+      : runtime === "deno" ? [join(ROOT, "node_modules/.bin/deno"), "run", "-A", join(ROOT, "scripts/cli.ts")] : [join(ROOT, "node_modules/.bin/bun"), join(ROOT, "scripts/cli.ts")];
     const child = spawn(cli[0]!, [...cli.slice(1), "run", ...files], { cwd: ROOT, env: { ...process.env, TMPDIR: tmp, NO_COLOR: "1" }, stdio: ["ignore", "pipe", "pipe"], detached: true });
     let stderr = "";
     child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
@@ -532,6 +534,28 @@ describe.skipIf(!engine.ok)("Ctrl-C during a bake (real engine)", () => {
       expect(await readdir(tmp)).toEqual([]);
     } finally {
       if (child.exitCode === null && child.signalCode === null) process.kill(-child.pid!, "SIGKILL");
+    }
+  }, 120_000);
+
+  it("buildx-kit run killed outright (SIGKILL, node): the bake goes with it, and its temp folder", async () => {
+    const id = nonce();
+    const nap = 600 + Math.floor(Math.random() * 9000);
+    const files = await slowProject(id, nap);
+    const tmp = await tempDir("bake-kill-tmpdir");
+    const child = spawn(process.execPath, [join(ROOT, "dist/cli/scripts/cli.js"), "run", ...files], { cwd: ROOT, env: { ...process.env, TMPDIR: tmp }, stdio: ["ignore", "ignore", "ignore"], detached: true });
+    const exited = new Promise<NodeJS.Signals | null>((r) => child.on("close", (_, signal) => r(signal)));
+    try {
+      expect(await waitFor(async () => (await processes()).some((p) => p.args.trim().endsWith(`sleep ${nap}`)), 60_000)).toBe(true);
+      process.kill(child.pid!, "SIGKILL");
+      expect(await exited).toBe("SIGKILL");
+      expect(await waitFor(async () => (await holding(id)).length === 0, 10_000), (await holding(id)).join("\n")).toBe(true);
+      expect(await waitFor(async () => (await readdir(tmp)).length === 0, 5_000)).toBe(true);
+    } finally {
+      try {
+        process.kill(-child.pid!, "SIGKILL");
+      } catch {
+        // gone
+      }
     }
   }, 120_000);
 
