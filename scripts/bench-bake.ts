@@ -29,8 +29,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
-import { probe } from "../lib/probe.ts";
-import { makeRecipe, runRecipes, saveRecipe } from "../lib/recipe.ts";
+import { probe } from "../lib/build/probe.ts";
+import { makeRecipe, saveRecipe } from "../lib/recipe/recipe.ts";
+import { runRecipes } from "../lib/recipe/run.ts";
 
 const SCRIPT = fileURLToPath(import.meta.url);
 const isDeno = typeof (globalThis as { Deno?: unknown }).Deno !== "undefined";

@@ -14,8 +14,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import process from "node:process";
 import { $ } from "zx";
-import { probe } from "../lib/probe.ts";
-import { makeRecipe, runRecipe, runRecipes, saveRecipe } from "../lib/recipe.ts";
+import { probe } from "../lib/build/probe.ts";
+import { makeRecipe, saveRecipe } from "../lib/recipe/recipe.ts";
+import { runRecipe, runRecipes } from "../lib/recipe/run.ts";
 
 const GOAL = 1.5;
 const NAMES = ["alpha", "beta", "gamma"];

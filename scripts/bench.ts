@@ -28,7 +28,7 @@ import { join } from "node:path";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
 import { build, probe } from "../mod.ts";
-import { findExecutable } from "../lib/probe.ts";
+import { findExecutable } from "../lib/build/probe.ts";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const BENCH = join(ROOT, "scripts/bench");

@@ -1,6 +1,6 @@
 /**
  * Many recipes, one engine run: `runRecipes` and `buildx-kit run` build the recipes that can share
- * one `docker buildx bake` as its targets (lib/bake-run.ts).
+ * one `docker buildx bake` as its targets (lib/recipe/bake-run.ts).
  *
  * - the plan (no engine): which recipes bake together, which build alone, and each diagnostic's
  *   words; the dry run's bake command and file, through the CLI;
@@ -16,13 +16,14 @@ import { spawn } from "node:child_process";
 import { chmod, mkdir, readdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { UNKNOWN_CAPABILITIES, type Capabilities } from "../lib/capabilities.ts";
-import { type BakeCandidate, planBakes } from "../lib/bake-run.ts";
-import { BuildError } from "../lib/errors.ts";
-import type { BuildOptions } from "../lib/options.ts";
-import type { ProgressEvent } from "../lib/progress.ts";
-import { probe } from "../lib/probe.ts";
-import { makeRecipe, runRecipes, runResultJson, saveRecipe } from "../lib/recipe.ts";
+import { UNKNOWN_CAPABILITIES, type Capabilities } from "../lib/core/capabilities.ts";
+import { type BakeCandidate, planBakes } from "../lib/recipe/bake-run.ts";
+import { BuildError } from "../lib/core/errors.ts";
+import type { BuildOptions } from "../lib/core/options.ts";
+import type { ProgressEvent } from "../lib/core/progress.ts";
+import { probe } from "../lib/build/probe.ts";
+import { makeRecipe, saveRecipe } from "../lib/recipe/recipe.ts";
+import { runRecipes, runResultJson } from "../lib/recipe/run.ts";
 import { cleanUp, docker, fakeDocker, nonce, privateTmp, processes, ROOT, tempDir, trackImage, waitFor } from "./fixtures/build/support.ts";
 import { cli } from "./fixtures/cli/support.ts";
 import { BASE_IMAGE, requireEngine } from "./support/engine.ts";
@@ -565,7 +566,7 @@ describe.skipIf(!engine.ok)("Ctrl-C during a bake (real engine)", () => {
     const files = await slowProject(id, nap);
     const tmp = await tempDir("bake-listen-tmpdir");
     const script = join(ROOT, "test/fixtures/signals/recipes.ts");
-    const child = spawn(join(ROOT, "node_modules/.bin/bun"), [script, join(ROOT, "mod.ts"), "listen", ...files], { cwd: ROOT, env: { ...process.env, TMPDIR: tmp }, stdio: ["ignore", "pipe", "pipe"], detached: true });
+    const child = spawn(join(ROOT, "node_modules/.bin/bun"), [script, join(ROOT, "lib/recipe/mod.ts"), "listen", ...files], { cwd: ROOT, env: { ...process.env, TMPDIR: tmp }, stdio: ["ignore", "pipe", "pipe"], detached: true });
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));

@@ -20,16 +20,17 @@ import {
   importBakeTargets,
   probeBakeKeys,
   toBake,
-} from "../lib/bake.ts";
-import { parseAttributes } from "../lib/csv.ts";
-import type { Diagnostic } from "../lib/diagnostics.ts";
-import { FLAGS, type FlagRow } from "../lib/flags.ts";
-import type { BuildOptions } from "../lib/options.ts";
-import { plan } from "../lib/plan.ts";
-import { UNKNOWN_CAPABILITIES } from "../lib/capabilities.ts";
-import { probe } from "../lib/probe.ts";
-import { atLeast } from "../lib/version.ts";
-import { makeRecipe, type Recipe, RecipeError, runRecipe, runRecipes, saveRecipe } from "../lib/recipe.ts";
+} from "../lib/recipe/bake.ts";
+import { parseAttributes } from "../lib/core/csv.ts";
+import type { Diagnostic } from "../lib/core/diagnostics.ts";
+import { FLAGS, type FlagRow } from "../lib/core/flags.ts";
+import type { BuildOptions } from "../lib/core/options.ts";
+import { plan } from "../lib/core/plan.ts";
+import { UNKNOWN_CAPABILITIES } from "../lib/core/capabilities.ts";
+import { probe } from "../lib/build/probe.ts";
+import { atLeast } from "../lib/core/version.ts";
+import { makeRecipe, type Recipe, RecipeError, saveRecipe } from "../lib/recipe/recipe.ts";
+import { runRecipe, runRecipes } from "../lib/recipe/run.ts";
 import { BASE_IMAGE, REGISTRY, requireEngine } from "./support/engine.ts";
 
 const exec = promisify(execFile);

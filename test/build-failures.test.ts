@@ -11,13 +11,14 @@ import { readdir, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { mkdir } from "node:fs/promises";
-import { BuildError, ValidationError } from "../lib/errors.ts";
-import { makeRecipe, runRecipes, runResultJson } from "../lib/recipe.ts";
-import { build } from "../lib/run.ts";
-import { buildx } from "../lib/template.ts";
-import type { RunOptions } from "../lib/run.ts";
-import type { BuildOptions } from "../lib/options.ts";
-import type { ProgressEvent } from "../lib/progress.ts";
+import { BuildError, ValidationError } from "../lib/core/errors.ts";
+import { makeRecipe } from "../lib/recipe/recipe.ts";
+import { runRecipes, runResultJson } from "../lib/recipe/run.ts";
+import { build } from "../lib/build/run.ts";
+import { buildx } from "../lib/build/template.ts";
+import type { RunOptions } from "../lib/build/run.ts";
+import type { BuildOptions } from "../lib/core/options.ts";
+import type { ProgressEvent } from "../lib/core/progress.ts";
 import {
   cleanUp,
   collectLog,

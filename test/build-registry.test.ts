@@ -9,8 +9,8 @@
 import { readFile, readdir } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import type { ProgressEvent } from "../lib/progress.ts";
-import { build } from "../lib/run.ts";
+import type { ProgressEvent } from "../lib/core/progress.ts";
+import { build } from "../lib/build/run.ts";
 import {
   cacheRecords,
   collectLog,

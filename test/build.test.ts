@@ -10,10 +10,10 @@ import { readdirSync, readFileSync, statSync } from "node:fs";
 import { readFile, readdir, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { BuildError, ValidationError } from "../lib/errors.ts";
-import type { ProgressEvent } from "../lib/progress.ts";
-import { build } from "../lib/run.ts";
-import { shellCommand } from "../lib/spawn.ts";
+import { BuildError, ValidationError } from "../lib/core/errors.ts";
+import type { ProgressEvent } from "../lib/core/progress.ts";
+import { build } from "../lib/build/run.ts";
+import { shellCommand } from "../lib/runtime/spawn.ts";
 import {
   blobsContaining,
   collectLog,

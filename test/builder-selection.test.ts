@@ -12,10 +12,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, describe, expect, it } from "vitest";
-import { formatDoctor } from "../lib/doctor.ts";
-import { probe } from "../lib/probe.ts";
-import { build } from "../lib/run.ts";
-import type { BuilderSource } from "../lib/selection.ts";
+import { formatDoctor } from "../lib/cli/doctor.ts";
+import { probe } from "../lib/build/probe.ts";
+import { build } from "../lib/build/run.ts";
+import type { BuilderSource } from "../lib/build/selection.ts";
 import { requireSecondEngine, SECOND_CONTEXT, SECOND_HOST } from "./support/engine.ts";
 
 const exec = promisify(execFile);

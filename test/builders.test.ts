@@ -26,14 +26,14 @@ import {
   parseBuilderLsText,
   parseImageInspection,
   removeBuilder,
-} from "../lib/builders.ts";
-import { type BuilderInfo, type Capabilities, UNKNOWN_CAPABILITIES } from "../lib/capabilities.ts";
-import { main } from "../lib/cli.ts";
-import { ValidationError } from "../lib/errors.ts";
-import { normalizePlatform, plan } from "../lib/plan.ts";
-import { parseInspect } from "../lib/probe.ts";
-import { readMetadata } from "../lib/result.ts";
-import { build } from "../lib/run.ts";
+} from "../lib/build/builders.ts";
+import { type BuilderInfo, type Capabilities, UNKNOWN_CAPABILITIES } from "../lib/core/capabilities.ts";
+import { main } from "../lib/cli/main.ts";
+import { ValidationError } from "../lib/core/errors.ts";
+import { normalizePlatform, plan } from "../lib/core/plan.ts";
+import { parseInspect } from "../lib/build/probe.ts";
+import { readMetadata } from "../lib/core/result.ts";
+import { build } from "../lib/build/run.ts";
 import { REGISTRY, requireEngine } from "./support/engine.ts";
 
 const FIXTURES = join(import.meta.dirname, "fixtures/builders");

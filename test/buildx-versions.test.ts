@@ -8,15 +8,15 @@ import { readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { type Capabilities, UNKNOWN_CAPABILITIES } from "../lib/capabilities.ts";
-import { featureStatus, formatDoctor } from "../lib/doctor.ts";
-import { main } from "../lib/cli.ts";
-import { BuildError } from "../lib/errors.ts";
-import { parseBuildArgs } from "../lib/parse.ts";
-import { mapPaths } from "../lib/paths.ts";
-import { parseInspect } from "../lib/probe.ts";
-import { readMetadata } from "../lib/result.ts";
-import { build, progressMode } from "../lib/run.ts";
+import { type Capabilities, UNKNOWN_CAPABILITIES } from "../lib/core/capabilities.ts";
+import { featureStatus, formatDoctor } from "../lib/cli/doctor.ts";
+import { main } from "../lib/cli/main.ts";
+import { BuildError } from "../lib/core/errors.ts";
+import { parseBuildArgs } from "../lib/core/parse.ts";
+import { mapPaths } from "../lib/recipe/paths.ts";
+import { parseInspect } from "../lib/build/probe.ts";
+import { readMetadata } from "../lib/core/result.ts";
+import { build, progressMode } from "../lib/build/run.ts";
 
 const fixture = (path: string) => readFileSync(new URL(`./fixtures/buildx/${path}`, import.meta.url), "utf8");
 

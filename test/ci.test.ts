@@ -7,10 +7,10 @@ import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { githubOutputText, jobSummaryText, resultNames, writeGithubResults, writeMetadataFiles } from "../lib/ci.ts";
-import type { RecipeRunResult } from "../lib/recipe.ts";
-import type { BuildResult } from "../lib/result.ts";
-import { BuildError } from "../lib/errors.ts";
+import { githubOutputText, jobSummaryText, resultNames, writeGithubResults, writeMetadataFiles } from "../lib/recipe/ci.ts";
+import type { RecipeRunResult } from "../lib/recipe/run.ts";
+import type { BuildResult } from "../lib/core/result.ts";
+import { BuildError } from "../lib/core/errors.ts";
 import { cli, nonce, trackImage, cleanup } from "./fixtures/cli/support.ts";
 import { BASE_IMAGE, requireEngine } from "./support/engine.ts";
 

@@ -13,9 +13,9 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { cleanup, cliEnv, commandFor, ROOT, tempDir, trackImage } from "./fixtures/cli/support.ts";
 import { fixture, nonce } from "./fixtures/build/support.ts";
-import { makeRecipe } from "../lib/recipe.ts";
+import { makeRecipe } from "../lib/recipe/recipe.ts";
 import { requireEngine } from "./support/engine.ts";
-import { quoteArg as quote } from "../lib/shell.ts";
+import { quoteArg as quote } from "../lib/core/shell.ts";
 import { hasTmux, privateTmux, sleep } from "./support/tmux.ts";
 
 const engine = await requireEngine();

@@ -7,9 +7,9 @@
  * suggestion to try the guide.
  */
 import { randomBytes } from "node:crypto";
-import { readFile, rm, writeFile } from "node:fs/promises";
+import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { quoteArg as quote } from "../lib/shell.ts";
+import { quoteArg as quote } from "../lib/core/shell.ts";
 import { hasTmux, privateTmux, sleep } from "./support/tmux.ts";
 import { afterAll, describe, expect, it } from "vitest";
 import { cleanup, commandFor, PROJECT, RUNTIMES, type RuntimeName, tempDir } from "./fixtures/cli/support.ts";

@@ -10,7 +10,7 @@ import { existsSync } from "node:fs";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { main, VERSION } from "../lib/cli.ts";
+import { main, VERSION } from "../lib/cli/main.ts";
 import {
   ANSI,
   BROKEN_DAEMON,

@@ -8,13 +8,13 @@
  */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { fromBake } from "../lib/bake.ts";
-import type { Diagnostic } from "../lib/diagnostics.ts";
-import { FLAGS } from "../lib/flags.ts";
-import { applySets } from "../lib/overrides.ts";
-import { parseBuildArgs } from "../lib/parse.ts";
-import { plan } from "../lib/plan.ts";
-import { parseRecipe, RecipeError, validateRecipe } from "../lib/recipe.ts";
+import { fromBake } from "../lib/recipe/bake.ts";
+import type { Diagnostic } from "../lib/core/diagnostics.ts";
+import { FLAGS } from "../lib/core/flags.ts";
+import { applySets } from "../lib/recipe/overrides.ts";
+import { parseBuildArgs } from "../lib/core/parse.ts";
+import { plan } from "../lib/core/plan.ts";
+import { parseRecipe, RecipeError, validateRecipe } from "../lib/recipe/recipe.ts";
 
 const RUNS = { seed: 42, numRuns: 10_000 } as const;
 const OPTION_NAMES = ["context", "extraFlags", ...Object.keys(FLAGS)];

@@ -9,9 +9,9 @@ import { join } from "node:path";
 import { checkbox, confirm, input, select } from "@inquirer/prompts";
 import { render } from "@inquirer/testing";
 import { describe, expect, it } from "vitest";
-import type { Capabilities } from "../lib/capabilities.ts";
-import { guideCommand, type GuideIO, type GuidePrompts, helpKeyPrompt, type InquirerPrompt } from "../lib/guide.ts";
-import { shellCommand } from "../lib/spawn.ts";
+import type { Capabilities } from "../lib/core/capabilities.ts";
+import { guideCommand, type GuideIO, type GuidePrompts, helpKeyPrompt, type InquirerPrompt } from "../lib/guide/flow.ts";
+import { shellCommand } from "../lib/runtime/spawn.ts";
 import { builder, CLASSIC, machine, MODERN, OLD, ONE_BUILDER, Screen, TWO_BUILDERS, workdir } from "./fixtures/guide/fake.ts";
 
 type Key = string | { name?: string; ctrl?: boolean };

@@ -7,11 +7,11 @@ import { execFileSync } from "node:child_process";
 import { mkdir, readdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import type { Capabilities } from "../lib/capabilities.ts";
-import { BuildError, ValidationError } from "../lib/errors.ts";
-import { describeMachine, guideCommand, type GuideIO, type KnownBuilder } from "../lib/guide.ts";
-import type { RunOptions } from "../lib/run.ts";
-import { shellCommand } from "../lib/spawn.ts";
+import type { Capabilities } from "../lib/core/capabilities.ts";
+import { BuildError, ValidationError } from "../lib/core/errors.ts";
+import { describeMachine, guideCommand, type GuideIO, type KnownBuilder } from "../lib/guide/flow.ts";
+import type { RunOptions } from "../lib/build/run.ts";
+import { shellCommand } from "../lib/runtime/spawn.ts";
 import {
   ANCIENT, builder, CLASSIC, fakeBuild, machine, MODERN, NONE, OLD, ONE_BUILDER, Screen, scripted, type Step, TWO_BUILDERS, workdir,
 } from "./fixtures/guide/fake.ts";
@@ -1422,7 +1422,7 @@ describe("guide: the choices as offered", () => {
   });
 
   it("the guide module never loads Inquirer by itself (mod.ts may re-export it)", async () => {
-    const source = await readFile(new URL("../lib/guide.ts", import.meta.url), "utf8");
+    const source = await readFile(new URL("../lib/guide/flow.ts", import.meta.url), "utf8");
     expect(source).not.toMatch(/^import[^;]*from "@inquirer\//m);
     expect(source).toContain('await import("@inquirer/prompts")');
   });

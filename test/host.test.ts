@@ -1,5 +1,5 @@
 /**
- * lib/host.ts and lib/spawn.ts: the right answers, and the same on Node, Deno and Bun. Deno goes
+ * lib/runtime/host.ts and lib/runtime/spawn.ts: the right answers, and the same on Node, Deno and Bun. Deno goes
  * through its own APIs, Node and Bun through node: modules: Deno and Bun run
  * test/fixtures/host/exercise.ts, Node calls it in this process, and the answers are compared
  * call by call.
@@ -10,7 +10,7 @@ import { createServer, type Server } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import * as host from "../lib/host.ts";
+import * as host from "../lib/runtime/host.ts";
 import { exercise } from "./fixtures/host/exercise.ts";
 
 const ROOT = new URL("..", import.meta.url).pathname;
@@ -64,14 +64,14 @@ afterAll(async () => {
 describe("the build path on Deno", () => {
   it("imports no node: module: only the REPL does (Deno's Node layer costs ~20-25 ms to start)", async () => {
     const { readdir, readFile } = await import("node:fs/promises");
-    const files = ["mod.ts", "scripts/cli.ts", ...(await readdir(join(ROOT, "lib"))).filter((f) => f.endsWith(".ts")).map((f) => `lib/${f}`)];
+    const files = ["mod.ts", "scripts/cli.ts", ...(await readdir(join(ROOT, "lib"), { recursive: true })).filter((f) => f.endsWith(".ts")).map((f) => `lib/${f}`)];
     const importing: string[] = [];
     for (const file of files) {
       const text = await readFile(join(ROOT, file), "utf8");
       if (/^import\s+(?!type\b)[^;]*?\bfrom\s+"node:/m.test(text)) importing.push(file);
     }
     expect(files.length).toBeGreaterThan(25);
-    expect(importing).toEqual(["lib/repl.ts"]);
+    expect(importing).toEqual(["lib/cli/repl.ts"]);
   });
 });
 

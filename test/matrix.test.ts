@@ -20,7 +20,7 @@ import { pathToFileURL } from "node:url";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type BuildOptions, type Capabilities, plan, UNKNOWN_CAPABILITIES } from "../mod.ts";
-import { findExecutable } from "../lib/probe.ts";
+import { findExecutable } from "../lib/build/probe.ts";
 import { cleanEnv, type Installed, packAndInstall, ROOT } from "./fixtures/matrix/pack.ts";
 import { requireEngine } from "./support/engine.ts";
 

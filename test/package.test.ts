@@ -43,7 +43,13 @@ describe("JSR (deno.json)", () => {
     const pkg = JSON.parse(await readFile(join(ROOT, "package.json"), "utf8"));
     expect(deno.name).toBe("@buildx-kit/buildx-kit");
     expect(deno.version).toBe(pkg.version);
-    expect(deno.exports).toEqual({ ".": "./mod.ts", "./cli": "./scripts/cli.ts" });
+    expect(deno.exports).toEqual({
+      ".": "./mod.ts",
+      "./core": "./lib/core/mod.ts",
+      "./recipes": "./lib/recipe/mod.ts",
+      "./guide": "./lib/guide/mod.ts",
+      "./cli": "./scripts/cli.ts",
+    });
     // Every dependency of the npm package is an npm: import for Deno, at the same range.
     for (const [name, range] of Object.entries(pkg.dependencies as Record<string, string>)) {
       expect(deno.imports[name]).toBe(`npm:${name}@${range}`);
@@ -51,7 +57,7 @@ describe("JSR (deno.json)", () => {
   });
 
   it("passes deno check for both entry points", async () => {
-    const r = await run(DENO, ["check", "--quiet", "mod.ts", "scripts/cli.ts"], { cwd: ROOT });
+    const r = await run(DENO, ["check", "--quiet", "mod.ts", "lib/core/mod.ts", "lib/recipe/mod.ts", "lib/guide/mod.ts", "scripts/cli.ts"], { cwd: ROOT });
     expect(r).toMatchObject({ code: 0, stderr: "" });
   });
 
@@ -69,7 +75,7 @@ describe("JSR (deno.json)", () => {
     expect(text).not.toMatch(/error\[|warning\[|missing-explicit/i);
     expect(text).toContain("Success Dry run complete");
     // What a Deno user gets: the source, the CLI entry, the schema, README and LICENSE; no tests.
-    for (const file of ["mod.ts", "lib/run.ts", "scripts/cli.ts", "README.md", "LICENSE"]) expect(text).toContain(`/${file} (`);
+    for (const file of ["mod.ts", "lib/build/run.ts", "scripts/cli.ts", "README.md", "LICENSE"]) expect(text).toContain(`/${file} (`);
     expect(text).not.toMatch(/\/test\//);
     expect(r.code).toBe(0);
   });
@@ -86,7 +92,7 @@ describe("npm (package.json, npm pack)", () => {
 
   it("packs the compiled JS, its types, README, LICENSE and the schema, and no sources or tests", () => {
     const files = installed.pack.files.map((f) => f.path).sort();
-    for (const f of ["package.json", "README.md", "LICENSE", "dist/mod.js", "dist/mod.d.ts", "dist/cli/package.json", "dist/cli/scripts/cli.js", "dist/lib/run.js", "dist/lib/run.d.ts", "dist/lib/guide.js", "schema/recipe.schema.json"]) {
+    for (const f of ["package.json", "README.md", "LICENSE", "dist/mod.js", "dist/mod.d.ts", "dist/cli/package.json", "dist/cli/scripts/cli.js", "dist/lib/build/run.js", "dist/lib/build/run.d.ts", "dist/lib/guide/flow.js", "dist/lib/core/mod.js", "dist/lib/recipe/mod.d.ts", "schema/recipe.schema.json"]) {
       expect(files).toContain(f);
     }
     // Every module of the library has its declarations beside it; the command (dist/cli/) needs none.
@@ -101,12 +107,15 @@ describe("npm (package.json, npm pack)", () => {
     const pkg = JSON.parse(await readFile(join(installed.dir, "node_modules/buildx-kit/package.json"), "utf8"));
     expect(Object.keys(pkg.exports["."])[0]).toBe("types");
     expect(pkg.exports["."]).toEqual({ types: "./dist/mod.d.ts", default: "./dist/mod.js" });
+    for (const [name, dir] of [["./core", "core"], ["./recipes", "recipe"], ["./guide", "guide"]]) {
+      expect(pkg.exports[name!]).toEqual({ types: `./dist/lib/${dir}/mod.d.ts`, default: `./dist/lib/${dir}/mod.js` });
+    }
     expect(pkg.bin).toEqual({ "buildx-kit": "dist/cli/scripts/cli.js" });
     expect(pkg.type).toBe("module");
     const cli = await readFile(join(installed.dir, "node_modules/buildx-kit/dist/cli/scripts/cli.js"), "utf8");
     expect(cli.startsWith("#!/usr/bin/env node\n")).toBe(true);
     // The command runs as CommonJS (tsconfig.cli.json says why); the library stays an ES module.
-    expect(cli).toContain('require("../lib/cli.js")');
+    expect(cli).toContain('require("../lib/cli/main.js")');
     expect(JSON.parse(await readFile(join(installed.dir, "node_modules/buildx-kit/dist/cli/package.json"), "utf8"))).toEqual({ type: "commonjs" });
   });
 
@@ -164,7 +173,8 @@ describe("npm (package.json, npm pack)", () => {
     const script = [
       `import { appendFileSync } from "node:fs";`,
       `const kit = await import("buildx-kit");`,
-      `if (typeof kit.guide !== "function" || typeof kit.build !== "function") throw new Error("incomplete exports");`,
+      `const guided = await import("buildx-kit/guide");`,
+      `if (typeof guided.guide !== "function" || typeof kit.build !== "function") throw new Error("incomplete exports");`,
       `appendFileSync(${JSON.stringify(log)}, "--- imported buildx-kit\\n");`,
       `await import("@inquirer/prompts");`,
     ].join("\n");
@@ -173,7 +183,7 @@ describe("npm (package.json, npm pack)", () => {
     expect(r.code).toBe(0);
     const [before, after] = (await readFile(log, "utf8")).split("--- imported buildx-kit\n") as [string, string];
     expect(before).toContain("/node_modules/buildx-kit/dist/mod.js");
-    expect(before).toContain("/node_modules/buildx-kit/dist/lib/guide.js");
+    expect(before).toContain("/node_modules/buildx-kit/dist/lib/guide/flow.js");
     // No package at all: not zx (builds spawn with node:child_process; zx is the REPL's $).
     expect(before).not.toContain("/node_modules/zx/");
     expect(before.split("\n").filter((url) => url.includes("/node_modules/") && !url.includes("/node_modules/buildx-kit/"))).toEqual([]);

@@ -8,8 +8,8 @@ import { chmod, mkdir, readFile, symlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import process from "node:process";
 import { afterAll, describe, expect, it } from "vitest";
-import { findExecutable, probe } from "../lib/probe.ts";
-import { build } from "../lib/run.ts";
+import { findExecutable, probe } from "../lib/build/probe.ts";
+import { build } from "../lib/build/run.ts";
 import { cleanUp, collectLog, fixture, inspectImage, nonce, tempDir, trackImage } from "./fixtures/build/support.ts";
 import { requireEngine } from "./support/engine.ts";
 
@@ -37,7 +37,7 @@ describe.skipIf(!engine.ok)("which buildx plugin docker runs (real docker CLI)",
     expect(caps.buildxPlugin).toMatch(/\/docker-buildx$/);
     // docker's own answer, which needs no daemon: the path of each plugin it would run.
     const docker = (await findExecutable("docker", process.env.PATH))!;
-    const { capture } = await import("../lib/spawn.ts");
+    const { capture } = await import("../lib/runtime/spawn.ts");
     const info = await capture([docker, "info", "--format", "{{json .ClientInfo.Plugins}}"]);
     const buildx = (JSON.parse(info.stdout) as { Name: string; Path: string }[]).find((p) => p.Name === "buildx");
     expect(caps.buildxPlugin).toBe(buildx?.Path);

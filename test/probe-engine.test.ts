@@ -11,7 +11,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { probe } from "../lib/probe.ts";
+import { probe } from "../lib/build/probe.ts";
 
 const exec = promisify(execFile);
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
@@ -99,7 +99,7 @@ describe("the engine's image store, cached per daemon", () => {
     expect((await probeFresh()).hits).toEqual(["/_ping", "/info"]);
     const config = join(dir, "config-runtimes");
     const env = { PATH: join(dir, "bin"), HOME: dir, DOCKER_HOST: `unix://${join(dir, "docker.sock")}`, DOCKER_CONFIG: config, XDG_CACHE_HOME: join(dir, "cache") };
-    const script = `import { probe } from ${JSON.stringify(join(ROOT, "lib/probe.ts"))};\n` +
+    const script = `import { probe } from ${JSON.stringify(join(ROOT, "lib/build/probe.ts"))};\n` +
       `const caps = await probe({ inspect: false, env: ${JSON.stringify(env)} });\n` +
       `console.log(JSON.stringify([caps.engineVersion, caps.containerdImageStore]));\n`;
     await writeFile(join(dir, "probe-once.ts"), script);

@@ -7,11 +7,11 @@ import { chmod, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { buildkitRelease, UNKNOWN_CAPABILITIES } from "../lib/capabilities.ts";
-import { MIN_BUILDX } from "../lib/flags.ts";
-import { plan } from "../lib/plan.ts";
-import { health, healthReport, parseInspect, probe, supportsAttestation, usesContainerdStore } from "../lib/probe.ts";
-import { formatDoctor } from "../lib/doctor.ts";
+import { buildkitRelease, UNKNOWN_CAPABILITIES } from "../lib/core/capabilities.ts";
+import { MIN_BUILDX } from "../lib/core/flags.ts";
+import { plan } from "../lib/core/plan.ts";
+import { health, healthReport, parseInspect, probe, supportsAttestation, usesContainerdStore } from "../lib/build/probe.ts";
+import { formatDoctor } from "../lib/cli/doctor.ts";
 import { cleanup as cleanupFakes, fakePath } from "./fixtures/cli/support.ts";
 import { requireEngine } from "./support/engine.ts";
 

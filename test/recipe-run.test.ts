@@ -9,8 +9,9 @@ import { tmpdir } from "node:os";
 import { join, relative, resolve } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, describe, expect, it } from "vitest";
-import { BuildError } from "../lib/errors.ts";
-import { makeRecipe, runRecipe, runRecipes, saveRecipe } from "../lib/recipe.ts";
+import { BuildError } from "../lib/core/errors.ts";
+import { makeRecipe, saveRecipe } from "../lib/recipe/recipe.ts";
+import { runRecipe, runRecipes } from "../lib/recipe/run.ts";
 import { BASE_IMAGE, requireEngine } from "./support/engine.ts";
 
 const exec = promisify(execFile);

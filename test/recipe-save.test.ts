@@ -8,8 +8,8 @@ import { chmod, lstat, mkdir, mkdtemp, readdir, readFile, readlink, realpath, rm
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeEach, describe, expect, it, vi } from "vitest";
-import { main } from "../lib/cli.ts";
-import { loadRecipeFile, makeRecipe, RECIPE_SCHEMA_URL, RecipeError, saveRecipe, schemaPathFrom, writeFileAtomic } from "../lib/recipe.ts";
+import { main } from "../lib/cli/main.ts";
+import { loadRecipeFile, makeRecipe, RECIPE_SCHEMA_URL, RecipeError, saveRecipe, schemaPathFrom, writeFileAtomic } from "../lib/recipe/recipe.ts";
 import { canMount } from "./support/mount.ts";
 
 const fault = vi.hoisted(() => ({

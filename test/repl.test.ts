@@ -4,11 +4,11 @@
  * scope, the dot-commands, errors that do not end the session, the history file, and the end of
  * input (Ctrl-D) ending it with exit 0. The terminal side (arrows, Ctrl-C) is test/cli-tmux.test.ts.
  */
-import { access, chmod, readFile, stat, writeFile } from "node:fs/promises";
+import { chmod, readFile, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createEvaluator, holdsSecret, isIncomplete, KEPT_OUT_OF_HISTORY, show } from "../lib/repl.ts";
-import type { BuildResult } from "../lib/result.ts";
+import { createEvaluator, holdsSecret, isIncomplete, KEPT_OUT_OF_HISTORY, show } from "../lib/cli/repl.ts";
+import type { BuildResult } from "../lib/core/result.ts";
 import { ANSI, cleanup, cli, fakePath, nonce, projectCopy, type Ran, RUNTIMES, type RuntimeName, tempDir, trackImage } from "./fixtures/cli/support.ts";
 import { requireEngine } from "./support/engine.ts";
 

@@ -6,7 +6,7 @@ import { execFile } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
-import type { Capabilities } from "../lib/capabilities.ts";
+import type { Capabilities } from "../lib/core/capabilities.ts";
 import { type BuildOptions, plan, UNKNOWN_CAPABILITIES } from "../mod.ts";
 
 const exec = promisify(execFile);

@@ -10,11 +10,12 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { main } from "../lib/cli.ts";
-import { ValidationError } from "../lib/errors.ts";
-import { constructBuildArgs, plan } from "../lib/plan.ts";
-import { checkRecipe, parseRecipe, RecipeError } from "../lib/recipe.ts";
-import { buildx } from "../lib/template.ts";
+import { main } from "../lib/cli/main.ts";
+import { ValidationError } from "../lib/core/errors.ts";
+import { constructBuildArgs, plan } from "../lib/core/plan.ts";
+import { parseRecipe, RecipeError } from "../lib/recipe/recipe.ts";
+import { checkRecipe } from "../lib/recipe/run.ts";
+import { buildx } from "../lib/build/template.ts";
 
 const dirs: string[] = [];
 afterAll(async () => {

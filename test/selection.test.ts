@@ -1,5 +1,5 @@
 /**
- * Which builder buildx picks (lib/selection.ts), on a table of cases, each in its own private
+ * Which builder buildx picks (lib/build/selection.ts), on a table of cases, each in its own private
  * DOCKER_CONFIG / BUILDX_CONFIG folders: the decision, and, where buildx is installed, buildx's own
  * answer for the same folders and environment (`docker buildx inspect`: the builder's name, or its
  * error) as the oracle.
@@ -11,9 +11,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, describe, expect, it } from "vitest";
-import { formatDoctor } from "../lib/doctor.ts";
-import { UNKNOWN_CAPABILITIES } from "../lib/capabilities.ts";
-import { type BuilderSource, chooseBuilder, decideBuilder, dockerContextOf, endpointOf, parseDockerHost } from "../lib/selection.ts";
+import { formatDoctor } from "../lib/cli/doctor.ts";
+import { UNKNOWN_CAPABILITIES } from "../lib/core/capabilities.ts";
+import { type BuilderSource, chooseBuilder, decideBuilder, dockerContextOf, endpointOf, parseDockerHost } from "../lib/build/selection.ts";
 
 const exec = promisify(execFile);
 const dirs: string[] = [];

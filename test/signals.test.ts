@@ -2,7 +2,7 @@
  * Processes and signals (issue 14, hardening), on Node (dist/), Deno and Bun (the source):
  *
  * - a script running build() that is SIGKILLed takes its build with it: buildx is gone within
- *   seconds, nothing is pushed, no temp folder is left (the supervisor in lib/spawn.ts);
+ *   seconds, nothing is pushed, no temp folder is left (the supervisor in lib/runtime/spawn.ts);
  * - `buildx-kit run` and runRecipes interrupted by SIGINT or SIGTERM start no further recipe and
  *   leave no temp folder;
  * - the probe's time limit holds for a hung tool's whole process tree, and the hang is reported;
@@ -26,10 +26,12 @@ const FIXTURES = join(ROOT, "test/fixtures/signals");
 /** `SCRIPT ARGS...` on a runtime, importing the library as a user would there: Node the compiled dist/, Deno and Bun the source. */
 function scriptOn(runtime: Runtime, script: string, args: readonly string[]): string[] {
   const fixture = join(FIXTURES, script);
-  if (runtime === "deno") return [join(BIN, "deno"), "run", "-A", "--quiet", fixture, join(ROOT, "mod.ts"), ...args];
-  if (runtime === "bun") return [join(BIN, "bun"), fixture, join(ROOT, "mod.ts"), ...args];
+  // The entry a user imports for the task: recipes from buildx-kit/recipes, builds from buildx-kit.
+  const entry = script === "recipes.ts" ? "lib/recipe/mod" : "mod";
+  if (runtime === "deno") return [join(BIN, "deno"), "run", "-A", "--quiet", fixture, join(ROOT, `${entry}.ts`), ...args];
+  if (runtime === "bun") return [join(BIN, "bun"), fixture, join(ROOT, `${entry}.ts`), ...args];
   // Node 20 runs no .ts: the same script, its types stripped, inline.
-  return [process.execPath, "--input-type=module", "-e", nodeScript(script), "--", join(ROOT, "dist/mod.js"), ...args];
+  return [process.execPath, "--input-type=module", "-e", nodeScript(script), "--", join(ROOT, `dist/${entry}.js`), ...args];
 }
 
 /** The fixtures as Node runs them (`node -e SCRIPT -- ARGS`: the arguments start at argv[1]). */

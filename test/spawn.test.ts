@@ -1,11 +1,11 @@
 /**
- * lib/spawn.ts: capture() and launch() against real processes, and the shell quoting of printed
+ * lib/runtime/spawn.ts: capture() and launch() against real processes, and the shell quoting of printed
  * commands, checked by pasting into real shells: sh (dash on Debian) and bash.
  */
 import { execFileSync } from "node:child_process";
 import { describe, expect, it } from "vitest";
-import { findExecutable } from "../lib/probe.ts";
-import { capture, launch, quoteArg, shellCommand } from "../lib/spawn.ts";
+import { findExecutable } from "../lib/build/probe.ts";
+import { capture, launch, quoteArg, shellCommand } from "../lib/runtime/spawn.ts";
 
 describe("quoteArg", () => {
   it.each([

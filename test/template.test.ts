@@ -13,11 +13,11 @@ import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { $ } from "zx";
-import { type Capabilities, UNKNOWN_CAPABILITIES } from "../lib/capabilities.ts";
-import { formatDiagnostic } from "../lib/diagnostics.ts";
-import { BuildError, ValidationError } from "../lib/errors.ts";
-import { plan } from "../lib/plan.ts";
-import { BuildHandle, buildx, splitWords, TemplateError } from "../lib/template.ts";
+import { type Capabilities, UNKNOWN_CAPABILITIES } from "../lib/core/capabilities.ts";
+import { formatDiagnostic } from "../lib/core/diagnostics.ts";
+import { BuildError, ValidationError } from "../lib/core/errors.ts";
+import { plan } from "../lib/core/plan.ts";
+import { BuildHandle, buildx, splitWords, TemplateError } from "../lib/build/template.ts";
 import { BASE_IMAGE, REGISTRY, requireEngine } from "./support/engine.ts";
 
 const exec = promisify(execFile);

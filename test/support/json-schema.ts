@@ -1,5 +1,5 @@
 /**
- * Enough of JSON Schema draft-07 for what lib/schema.ts generates: `type` (with `integer`),
+ * Enough of JSON Schema draft-07 for what lib/recipe/schema.ts generates: `type` (with `integer`),
  * `const`, `enum`, `anyOf`, `minLength` (in code points), `pattern` (ECMA-262, with the `u` flag),
  * `minimum`, `maximum`, `minItems`, `maxItems`, `items` (one schema or a tuple), `required`,
  * `minProperties`, `properties`, `patternProperties`, `propertyNames` and `additionalProperties`.
