@@ -142,6 +142,13 @@ describe("the README's imports", () => {
   const entries: Record<string, string> = { "buildx-kit": "mod.ts", "buildx-kit/core": "lib/core/mod.ts", "buildx-kit/recipes": "lib/recipe/mod.ts", "buildx-kit/guide": "lib/guide/mod.ts" };
   const imports = [...readme.matchAll(/import\s+(?:type\s+)?\{([^}]+)\}\s+from\s+"(buildx-kit[^"]*)"/g)].map((m) => ({ entry: m[2]!, names: m[1]!.split(",").map((n) => n.trim().replace(/^type\s+/, "")).filter(Boolean) }));
 
+  it("the README's Design section names every layer and every module of lib/ (the tree and its map agree)", () => {
+    const design = readme.slice(readme.indexOf("## Design"), readme.indexOf("## Benchmarks"));
+    for (const layer of LAYERS) expect(design, layer).toContain(`| \`lib/${layer}/\` |`);
+    const named = all.filter((m) => !m.file.endsWith("/mod.ts")).filter((m) => !design.includes(`\`${m.file}\``)).map((m) => m.file);
+    expect(named, "modules the README's file table does not name").toEqual([]);
+  });
+
   it("the README imports from the entries", () => {
     expect(imports.length).toBeGreaterThan(3);
     for (const i of imports) expect(Object.keys(entries), i.entry).toContain(i.entry);
