@@ -71,7 +71,7 @@ export interface FlagRow {
    * 0.29. A choice written `name=value` (`device=nvidia.com/gpu`) counts as its name.
    */
   readonly choiceGates?: Readonly<Record<string, Gate>>;
-  /** For `map` flags whose keys buildx checks: the keys it accepts (others are refused). */
+  /** For `map` and `ulimit` flags whose keys buildx checks: the keys (ulimit names) it accepts (others are refused). */
   readonly keys?: readonly string[];
   /** The attributes of a CSV value (per `type=`, or common), known well enough to catch typos. */
   readonly attributes?: AttributeSpec;
@@ -468,7 +468,9 @@ const TABLE = {
     doc: "Set the target build stage to build.", example: "runtime",
   },
   ulimit: {
+    // The names: docker's go-units ulimitNameMapping, as vendored by buildx ("invalid ulimit type" for others).
     flag: "--ulimit", kind: "ulimit", since: "0.7.0", bake: "ulimits", bakeSince: "0.13.0", guide: "more",
+    keys: ["core", "cpu", "data", "fsize", "locks", "memlock", "msgqueue", "nice", "nofile", "nproc", "rss", "rtprio", "rttime", "sigpending", "stack"],
     question: "Resource limits for RUN steps",
     doc: "Ulimit options for RUN instructions.", example: "{ \"nofile\": { \"soft\": 1024, \"hard\": 2048 } }",
   },

@@ -153,10 +153,16 @@ const PLATFORM_FORMS = "is not a platform: expected os/arch[/variant] (linux/arm
 export const BYTES_PATTERN = "^\\d+(?:\\.\\d+)? ?(?:[kKmMgGtTpP](?:[iI]?[bB])?|[bB])?$";
 const BYTES = new RegExp(BYTES_PATTERN);
 
-/** The pattern source of one ulimit as text, `name=soft[:hard]` (go-units ParseUlimit's form). */
-export const ULIMIT_PATTERN = "^[a-z]+=-?\\d+(?::-?\\d+)?$";
-const ULIMIT_TEXT = /^([a-z]+)=(-?\d+)(?::(-?\d+))?$/;
-const LIMITS_TEXT = /^(-?\d+)(?::(-?\d+))?$/;
+/**
+ * The pattern source of one ulimit as text, `name=soft[:hard]` (go-units ParseUlimit's form), for
+ * the names a row knows. A limit is a whole number or -1 (unlimited), as in the record form:
+ * buildx would take -5 too, which no limit means.
+ */
+export function ulimitPattern(row: FlagRow): string {
+  return `^${row.keys ? `(?:${row.keys.map(escapeRegExp).join("|")})` : "[a-z]+"}=(?:-1|\\d+)(?::(?:-1|\\d+))?$`;
+}
+const ULIMIT_TEXT = /^([a-z]+)=(-1|\d+)(?::(-1|\d+))?$/;
+const LIMITS_TEXT = /^(-1|\d+)(?::(-1|\d+))?$/;
 
 /** One ulimit: its name and limits (the hard limit is the soft one when not given). */
 export interface Ulimit {
@@ -311,17 +317,14 @@ function csvItemSchema(row: FlagRow): JsonSchema {
   };
 }
 
-/** A key=value kind: a record, one `k=v` string, or an array of them. */
-function keyValuesSchema(itemPattern: string, itemDescription: string, keys?: readonly string[]): JsonSchema {
+/** A key=value kind: a record (its names and values as `record` says), one `k=v` string, or an array of them. */
+function keyValuesSchema(itemPattern: string, itemDescription: string, record: JsonSchema): JsonSchema {
   const item: JsonSchema = { type: "string", pattern: itemPattern, description: itemDescription };
-  return {
-    anyOf: [
-      { type: "object", propertyNames: keys ? { enum: [...keys] } : { minLength: 1, pattern: "^[^=]*$" }, additionalProperties: SCALAR },
-      item,
-      { type: "array", items: item },
-    ],
-  };
+  return { anyOf: [{ type: "object", ...record }, item, { type: "array", items: item }] };
 }
+
+/** One `--add-host` entry as text: a host name without `:`, `=` or space, then its address. */
+const HOST_ENTRY = "^[^:=\\s]+[:=]\\S+$";
 
 // ---------------------------------------------------------------------------------------------
 // Behaviour shared by several kinds.
@@ -491,21 +494,35 @@ function keyValueCodec(kind: "map" | "hosts"): KindCodec {
     question: "entries",
 
     schema(row) {
-      if (kind === "hosts") return keyValuesSchema("^[^:=\\s]+[:=]\\S+$", "host:ip");
+      const names: JsonSchema = { propertyNames: row.keys ? { enum: [...row.keys] } : { minLength: 1, pattern: "^[^=]*$" }, additionalProperties: SCALAR };
+      if (kind === "hosts") {
+        return keyValuesSchema(HOST_ENTRY, "host:ip", {
+          propertyNames: { pattern: "^[^:=\\s]+$" },
+          additionalProperties: { anyOf: [{ type: "string", pattern: "^\\S+$" }, { type: ["number", "boolean"] }] },
+        });
+      }
       // A build arg without "=" takes its value from the environment.
-      if (row.bareKeys) return keyValuesSchema("^[^=]", "KEY=VALUE, or KEY to take it from the environment");
-      return keyValuesSchema(row.keys ? `^(?:${row.keys.map(escapeRegExp).join("|")})=` : "^[^=]+=", "KEY=VALUE", row.keys);
+      if (row.bareKeys) return keyValuesSchema("^[^=]", "KEY=VALUE, or KEY to take it from the environment", names);
+      return keyValuesSchema(row.keys ? `^(?:${row.keys.map(escapeRegExp).join("|")})=` : "^[^=]+=", "KEY=VALUE", names);
     },
 
     encode(name, row, value, problems) {
       if (kind === "hosts" && (Array.isArray(value) || typeof value === "string")) {
         return items(name, value).flatMap((item) => {
-          if (typeof item.value === "string" && /^[^:=\s]+[:=]\S+$/.test(item.value)) return [`${row.flag}=${item.value}`];
+          if (typeof item.value === "string" && new RegExp(HOST_ENTRY).test(item.value)) return [`${row.flag}=${item.value}`];
           problems.push({ path: item.path, message: `expects host:ip, got ${describe(item.value)}` });
           return [];
         });
       }
       const pairs = keyValuePairs(name, row, value, problems);
+      if (kind === "hosts") {
+        // A record's entries as the text form has them: buildx splits host:ip at the first ":".
+        const before = problems.length;
+        for (const [host, ip] of pairs) {
+          if (!/^[^:=\s]+$/.test(host) || !/^\S+$/.test(ip ?? "")) problems.push({ path: `${name}.${host}`, message: `expects host:ip, got ${describe(`${host}:${ip ?? ""}`)}` });
+        }
+        if (problems.length > before) return [];
+      }
       if (row.keys) {
         const before = problems.length;
         for (const [k] of pairs) {
@@ -867,7 +884,7 @@ export const KINDS: { readonly [K in FlagKind]: KindCodec } = {
     sample: (row) => exampleEntry(row) ?? "x",
     toBake: (name, row, value) => {
       const list = argTexts(name, row, value);
-      return list === null ? null : (list[0] ?? "").split(",");
+      return list === null ? null : list.length ? list[0]!.split(",") : [];
     },
     fromBake: (_row, value, at) => listFromBake(value, at),
   },
@@ -884,16 +901,16 @@ export const KINDS: { readonly [K in FlagKind]: KindCodec } = {
     repeatable: true,
     settable: true,
     question: "entries",
-    schema() {
+    schema(row) {
       const limit: JsonSchema = { type: "integer", minimum: -1 };
-      const text: JsonSchema = { type: "string", pattern: ULIMIT_PATTERN, description: "name=soft[:hard], e.g. nofile=1024:2048" };
+      const text: JsonSchema = { type: "string", pattern: ulimitPattern(row), description: "name=soft[:hard], e.g. nofile=1024:2048" };
       return {
         anyOf: [
           text,
           { type: "array", items: text },
           {
             type: "object",
-            propertyNames: { pattern: "^[a-z]+$" },
+            propertyNames: row.keys ? { enum: [...row.keys] } : { pattern: "^[a-z]+$" },
             additionalProperties: {
               anyOf: [
                 limit,
@@ -909,6 +926,10 @@ export const KINDS: { readonly [K in FlagKind]: KindCodec } = {
       if (typeof value === "string" || Array.isArray(value)) {
         return items(name, value).flatMap((item) => {
           const limit = typeof item.value === "string" ? parseUlimit(item.value) : null;
+          if (limit && !knownUlimit(row, limit.name)) {
+            problems.push({ path: item.path, message: unknownUlimit(row, limit.name) });
+            return [];
+          }
           if (limit) {
             const { soft, hard } = limit;
             if (hard === -1 || (soft !== -1 && soft <= hard)) return [`${row.flag}=${item.value as string}`];
@@ -926,8 +947,8 @@ export const KINDS: { readonly [K in FlagKind]: KindCodec } = {
       const args: string[] = [];
       for (const [limit, spec] of Object.entries(value)) {
         const path = `${name}.${limit}`;
-        if (!/^[a-z]+$/.test(limit)) {
-          problems.push({ path, message: `${JSON.stringify(limit)} is not a ulimit name (nofile, nproc, memlock, ...)` });
+        if (!/^[a-z]+$/.test(limit) || !knownUlimit(row, limit)) {
+          problems.push({ path, message: unknownUlimit(row, limit) });
           continue;
         }
         let soft: unknown, hard: unknown, softPath = path, hardPath = path;
@@ -1039,6 +1060,17 @@ export const KINDS: { readonly [K in FlagKind]: KindCodec } = {
     },
   },
 };
+
+/** Whether buildx knows a ulimit name (any lower-case word, for a row that does not list them). */
+function knownUlimit(row: FlagRow, name: string): boolean {
+  return row.keys ? row.keys.includes(name) : /^[a-z]+$/.test(name);
+}
+
+/** Why a ulimit name is refused, with the name meant when it is a typo of one. */
+function unknownUlimit(row: FlagRow, name: string): string {
+  const near = row.keys ? nearest(name, row.keys) : null;
+  return `${JSON.stringify(name)} is not a ulimit name (nofile, nproc, memlock, ...)${near ? `; did you mean ${near}?` : ""}`;
+}
 
 /** `soft[:hard]` as an option holds it (one number, or `{ soft, hard }`); text that is not that stays text, for the plan to name. */
 function limitsOf(text: string): number | { soft: number; hard: number } | string {

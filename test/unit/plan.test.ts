@@ -299,7 +299,7 @@ describe("tags are image references", () => {
 
 /** A value any row of the given kind accepts (its own attributes or keys, where it has them). */
 function sampleValue(row: FlagRow): unknown {
-  if (row.keys) return { [row.keys[0]!]: "1" };
+  if (row.keys) return { [row.keys[0]!]: 1 }; // a map's keys (resource) or a ulimit's names
   if (row.attributes?.common && row.kind === "csv") return `${Object.keys(row.attributes.common)[0]}=x`;
   const samples: Record<FlagKind, unknown> = {
     bool: true,
