@@ -10,7 +10,8 @@
  * - on the real engine: three recipes through exactly one bake (counted by a docker that records
  *   every call), each image under its own tag with its own digest; a failing recipe among passing
  *   ones; a recipe bake cannot express, built alone; `--json`; GITHUB_OUTPUT and --metadata-file;
- *   Ctrl-C stops the bake and leaves no process and no temp folder.
+ *   Ctrl-C (Node, Deno, Bun; and a script that listens for it) stops the bake and leaves no process
+ *   and no temp folder, and neither does a SIGKILL.
  */
 import { spawn } from "node:child_process";
 import { chmod, mkdir, readdir, readFile, writeFile } from "node:fs/promises";

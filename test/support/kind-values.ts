@@ -1,7 +1,7 @@
 /**
- * Values of every value kind's grammar, valid and invalid, for property tests of lib/kinds.ts
+ * Values of every value kind's grammar, valid and invalid, for property tests of lib/core/kinds.ts
  * (test/schema.test.ts, test/kinds.test.ts). Independent of the codecs: written from buildx's
- * grammars, not from lib/kinds.ts. What lib/schema.ts says a schema leaves to loading (a soft
+ * grammars, not from lib/core/kinds.ts. What lib/recipe/schema.ts says a schema leaves to loading (a soft
  * limit above the hard one, a typo of a known word, a CSV value's attributes, an image
  * reference's grammar) is not generated.
  */
@@ -31,7 +31,7 @@ function oneOrMany<T>(item: fc.Arbitrary<T>): fc.Arbitrary<T | T[]> {
   return fc.oneof(item, fc.array(item, { maxLength: 3 }));
 }
 
-/** A CSV field as lib/csv.ts reads it: as written, or quoted (quotes doubled). */
+/** A CSV field as lib/core/csv.ts reads it: as written, or quoted (quotes doubled). */
 function csvField(text: string, quoted: boolean): string {
   return quoted || /[",]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 }

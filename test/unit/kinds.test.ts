@@ -1,5 +1,5 @@
 /**
- * Each value kind's codec (lib/kinds.ts) reads back what it writes, through every door a value
+ * Each value kind's codec (lib/core/kinds.ts) reads back what it writes, through every door a value
  * comes in by: the command line (`parseBuildArgs()` of what `plan()` wrote), bake (a target's
  * key and back), the guide (its entries and back) and `--set NAME=TEXT`. Property tests over
  * the grammars of test/support/kind-values.ts: every value `plan()` accepts gives, after the
@@ -47,7 +47,7 @@ function whenAccepted(name: string, row: FlagRow, check: (value: unknown, args: 
   });
 }
 
-/** Bake's lists as lib/bake.ts reads them (strings, or records as CSV text), problems recorded. */
+/** Bake's lists as lib/recipe/bake.ts reads them (strings, or records as CSV text), problems recorded. */
 function bakeSource(path: string, problems: string[]): BakeSource {
   return {
     path,

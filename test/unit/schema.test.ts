@@ -1,10 +1,10 @@
 /**
  * The recipe JSON Schema (schema/recipe.schema.json, generated from each kind's codec in
- * lib/kinds.ts) accepts an option's value exactly when `plan()` does, for every option of every
+ * lib/core/kinds.ts) accepts an option's value exactly when `plan()` does, for every option of every
  * kind: property tests (fast-check, seeded) over values generated from each kind's grammar,
  * valid and invalid, checked with the small validator in test/support/json-schema.ts.
  *
- * What lib/schema.ts says a schema leaves to loading (a soft limit above the hard one, a word
+ * What lib/recipe/schema.ts says a schema leaves to loading (a soft limit above the hard one, a word
  * within two edits of a known choice, type or attribute, a CSV value's attributes, an image
  * reference's grammar, a NUL byte) is not generated for the exact property; a second property
  * holds the schema to never refusing what `plan()` accepts, over any JSON value at all.
@@ -20,7 +20,7 @@ import { fragment, junk, valuesOf } from "../support/kind-values.ts";
 
 const RUNS = { seed: 7, numRuns: 400 } as const;
 
-/** The schema as shipped: the generated file, which recipe.test.ts holds to lib/schema.ts. */
+/** The schema as shipped: the generated file, which recipe.test.ts holds to lib/recipe/schema.ts. */
 const SHIPPED = JSON.parse(readFileSync("schema/recipe.schema.json", "utf8")) as Schema;
 const OPTION_SCHEMAS = ((SHIPPED.properties as Record<string, Schema>).options!.properties) as Record<string, Schema>;
 
@@ -50,7 +50,7 @@ function agree(option: string, value: unknown): void {
 // ---------------------------------------------------------------------------------------------
 
 describe("the recipe schema and plan() agree on every value (issue: one codec per value kind)", () => {
-  it("the schema file tested is the one lib/schema.ts generates", () => {
+  it("the schema file tested is the one lib/recipe/schema.ts generates", () => {
     expect(SHIPPED).toEqual(JSON.parse(JSON.stringify(recipeSchema())));
   });
 
@@ -74,7 +74,7 @@ describe("the recipe schema and plan() agree on every value (issue: one codec pe
     );
   });
 
-  it("agrees on the disagreements this property found (buildx 0.13.1 decided each: see lib/kinds.ts)", () => {
+  it("agrees on the disagreements this property found (buildx 0.13.1 decided each: see lib/core/kinds.ts)", () => {
     // shmSize: "1e" was accepted by the schema (an exabyte unit buildx does not read); two spaces
     // before the unit were accepted by plan(); a number past 2^53 was written as 1e+21.
     for (const value of ["1e", "64  m", "64ki", 1e21]) {
