@@ -96,7 +96,7 @@ interface ProgressMode {
 }
 
 /** `--progress=rawjson`, which progress events and quiet builds are read in: buildx 0.13 on (the table's choice gate). */
-const RAWJSON_SINCE = FLAGS.progress!.choiceGates!.rawjson!.since!;
+const RAWJSON_SINCE = FLAGS.progress.choiceGates.rawjson.since;
 
 /**
  * How buildx's progress reaches the user. On a buildx without `--progress=rawjson` (before 0.13)

@@ -818,10 +818,10 @@ describe("today's buildx and BuildKit", () => {
   });
 
   it("the corrected since of builder and quiet", () => {
-    expect(FLAGS.builder!.since).toBe("0.4.0");
-    expect(FLAGS.quiet!.since).toBe("0.7.0");
+    expect(FLAGS.builder.since).toBe("0.4.0");
+    expect(FLAGS.quiet.since).toBe("0.7.0");
     expect(FLAGS.debug).toMatchObject({ flag: "--debug", short: "-D", since: "0.17.0", kind: "bool" });
-    expect([FLAGS.policy!.bake, FLAGS.resource!.bake, FLAGS.call!.bakeSince, FLAGS.network!.bakeSince, FLAGS.addHost!.bakeSince, FLAGS.shmSize!.bakeSince, FLAGS.ulimit!.bakeSince])
+    expect([FLAGS.policy.bake, FLAGS.resource.bake, FLAGS.call.bakeSince, FLAGS.network.bakeSince, FLAGS.addHost.bakeSince, FLAGS.shmSize.bakeSince, FLAGS.ulimit.bakeSince])
       .toEqual(["policy", "resources", "0.16.0", "0.17.0", "0.25.0", "0.13.0", "0.13.0"]);
   });
 });

@@ -278,9 +278,9 @@ describe("buildx version lines of several releases", () => {
     ["0.36.1", true, true, true, true],
   ] as const)("buildx %s: rawjson %s, none %s, policy %s, resource %s", (name, rawjson, none, policy, resource) => {
     const v = parseBuildxVersion(line(name)).version;
-    expect(atLeast(v, FLAGS.progress!.choiceGates!.rawjson!.since!)).toBe(rawjson);
-    expect(atLeast(v, FLAGS.progress!.choiceGates!.none!.since!)).toBe(none);
-    expect(atLeast(v, FLAGS.policy!.since)).toBe(policy);
-    expect(atLeast(v, FLAGS.resource!.since)).toBe(resource);
+    expect(atLeast(v, FLAGS.progress.choiceGates.rawjson.since)).toBe(rawjson);
+    expect(atLeast(v, FLAGS.progress.choiceGates.none.since)).toBe(none);
+    expect(atLeast(v, FLAGS.policy.since)).toBe(policy);
+    expect(atLeast(v, FLAGS.resource.since)).toBe(resource);
   });
 });
