@@ -121,10 +121,12 @@ async function measure(argv: readonly string[], cwd: string, env: Record<string,
   proc.stdout.on("data", (d: Uint8Array) => (stdout += new TextDecoder().decode(d)));
   proc.stderr.on("data", (d: Uint8Array) => (stderr = (stderr + new TextDecoder().decode(d)).slice(-20_000)));
   let done = false;
-  const exited = new Promise<number | null>((resolve) => proc.on("close", (code) => {
-    done = true;
-    resolve(code);
-  }));
+  const exited = new Promise<number | null>((resolve) =>
+    proc.on("close", (code) => {
+      done = true;
+      resolve(code);
+    })
+  );
   let peak = 0;
   const seen = new Set<number>();
   const sampler = (async () => {
@@ -261,7 +263,11 @@ async function main(): Promise<number> {
       return { ms: m.ms, kitKb: report.hwmKb, childrenKb: m.childrenPeakKb };
     };
 
-    say(`buildx ${caps.buildxVersion ?? "?"}, driver ${caps.driver ?? "?"}, ${runtimeName}; recipes of ${SIZES.join(" and ")}, ${ROUNDS} rounds, ways in rotating order`);
+    say(
+      `buildx ${caps.buildxVersion ?? "?"}, driver ${caps.driver ?? "?"}, ${runtimeName}; recipes of ${
+        SIZES.join(" and ")
+      }, ${ROUNDS} rounds, ways in rotating order`,
+    );
     // Warm up: the base image, the frontend, the builder's first session, each way once.
     for (const way of WAYS) await runWay(way, await recipes(2, nonce()));
 
@@ -300,17 +306,36 @@ async function main(): Promise<number> {
         const vsBuild = wall(way) / wall("build");
         // Each round's ways ran back to back: their ratio drifts less with the machine's load.
         const paired = median(mine.map((s) => s.ms / of("build").find((b) => b.round === s.round)!.ms));
-        rows.push(`| ${n} | ${cache} | ${way} | ${sec(wall(way))} | ${way === "build" ? "1.00 | 1.00" : `${vsBuild.toFixed(2)} | ${paired.toFixed(2)}`} | ${kit === null ? "(none)" : mib(kit)} | ${mib(kids)} |`);
-        summary.push({ n, cache, way, wallMs: Math.round(wall(way)), vsBuild: Number(vsBuild.toFixed(3)), pairedVsBuild: Number(paired.toFixed(3)), kitPeakKb: kit, buildxPeakKb: kids });
+        rows.push(
+          `| ${n} | ${cache} | ${way} | ${sec(wall(way))} | ${way === "build" ? "1.00 | 1.00" : `${vsBuild.toFixed(2)} | ${paired.toFixed(2)}`} | ${
+            kit === null ? "(none)" : mib(kit)
+          } | ${mib(kids)} |`,
+        );
+        summary.push({
+          n,
+          cache,
+          way,
+          wallMs: Math.round(wall(way)),
+          vsBuild: Number(vsBuild.toFixed(3)),
+          pairedVsBuild: Number(paired.toFixed(3)),
+          kitPeakKb: kit,
+          buildxPeakKb: kids,
+        });
       }
     }
   }
   if (JSON_OUT) console.log(JSON.stringify(summary));
   else {
     say("");
-    say(`Run of ${new Date().toISOString().slice(0, 16).replace("T", " ")} UTC on ${runtimeName}; buildx ${caps.buildxVersion}; medians of ${ROUNDS} rounds; load average ${loadBefore} at the start, ${await load()} at the end (1, 5, 15 min).`);
+    say(
+      `Run of ${
+        new Date().toISOString().slice(0, 16).replace("T", " ")
+      } UTC on ${runtimeName}; buildx ${caps.buildxVersion}; medians of ${ROUNDS} rounds; load average ${loadBefore} at the start, ${await load()} at the end (1, 5, 15 min).`,
+    );
     say("");
-    say("| recipes | cache | way | wall time | against build (medians) | against build (median of the rounds' ratios) | buildx-kit process (VmHWM) | buildx processes (peak summed RSS) |");
+    say(
+      "| recipes | cache | way | wall time | against build (medians) | against build (median of the rounds' ratios) | buildx-kit process (VmHWM) | buildx processes (peak summed RSS) |",
+    );
     say("| --- | --- | --- | --- | --- | --- | --- | --- |");
     for (const row of rows) say(row);
   }

@@ -24,7 +24,11 @@ const RUNS = at > 0 ? Number(process.argv[at + 1]) : 15;
 function timeTo(command: string, marker: RegExp, cwd: string): Promise<number> {
   return new Promise((resolve, reject) => {
     const started = performance.now();
-    const child = spawn("script", ["-qfec", command, "/dev/null"], { cwd, stdio: ["pipe", "pipe", "ignore"], env: { ...process.env, TERM: "xterm", NO_COLOR: "1" } });
+    const child = spawn("script", ["-qfec", command, "/dev/null"], {
+      cwd,
+      stdio: ["pipe", "pipe", "ignore"],
+      env: { ...process.env, TERM: "xterm", NO_COLOR: "1" },
+    });
     let seen = "";
     const timer = setTimeout(() => {
       child.kill("SIGKILL");

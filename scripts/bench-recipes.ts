@@ -50,19 +50,26 @@ async function main(): Promise<number> {
     for (const name of NAMES) {
       const dir = join(root, name);
       await mkdir(dir);
-      await writeFile(join(dir, "Dockerfile"), [
-        "FROM local/busybox:1",
-        "ARG N",
-        `RUN sleep ${sleep} && dd if=/dev/zero bs=1M count=64 2>/dev/null | md5sum > /sum && echo "$N" > /n`,
-        "",
-      ].join("\n"));
+      await writeFile(
+        join(dir, "Dockerfile"),
+        [
+          "FROM local/busybox:1",
+          "ARG N",
+          `RUN sleep ${sleep} && dd if=/dev/zero bs=1M count=64 2>/dev/null | md5sum > /sum && echo "$N" > /n`,
+          "",
+        ].join("\n"),
+      );
       const path = join(dir, "recipe.json");
       await saveRecipe(path, makeRecipe({ tag: `bench-recipes-${name}:latest`, noCache: true, buildArg: { N: name } }, { name, capabilities: caps }));
       paths.push(path);
     }
     const run = { quiet: true, capabilities: caps } as const;
 
-    say(`buildx ${caps.buildxVersion ?? "?"}, driver ${caps.driver ?? "?"}; ${rounds} rounds of ${NAMES.length} recipes (RUN sleep ${sleep} + hashing 64 MiB, no cache)`);
+    say(
+      `buildx ${caps.buildxVersion ?? "?"}, driver ${
+        caps.driver ?? "?"
+      }; ${rounds} rounds of ${NAMES.length} recipes (RUN sleep ${sleep} + hashing 64 MiB, no cache)`,
+    );
     // Warm up: the base image, the frontend, the builder's first session.
     await runRecipes(paths, run);
 
@@ -81,11 +88,18 @@ async function main(): Promise<number> {
       if (failed.length) throw new Error(`${failed.map((r) => r.name).join(", ")} failed: ${failed[0]!.error?.message}`);
       const slowest = Math.max(...alone);
       table.push({ alone, slowest, together, ratio: together / slowest });
-      say(`round ${round}: alone ${alone.map(seconds).join(" / ")} (slowest ${seconds(slowest)}), together ${seconds(together)}: ${(together / slowest).toFixed(2)}x`);
+      say(
+        `round ${round}: alone ${alone.map(seconds).join(" / ")} (slowest ${seconds(slowest)}), together ${seconds(together)}: ${
+          (together / slowest).toFixed(2)
+        }x`,
+      );
     }
     const ratio = median(table.map((r) => r.ratio));
     const summary = {
-      rounds, sleep, goal: GOAL, medianRatio: Number(ratio.toFixed(3)),
+      rounds,
+      sleep,
+      goal: GOAL,
+      medianRatio: Number(ratio.toFixed(3)),
       medianSlowestAloneMs: Math.round(median(table.map((r) => r.slowest))),
       medianTogetherMs: Math.round(median(table.map((r) => r.together))),
       sequentialSumMs: Math.round(median(table.map((r) => r.alone.reduce((a, b) => a + b, 0)))),
@@ -93,8 +107,10 @@ async function main(): Promise<number> {
     };
     if (json) console.log(JSON.stringify(summary));
     else {
-      say(`median: together ${seconds(summary.medianTogetherMs)} vs slowest alone ${seconds(summary.medianSlowestAloneMs)} ` +
-        `(one after another: ${seconds(summary.sequentialSumMs)}): ${ratio.toFixed(2)}x, goal <= ${GOAL}x: ${summary.ok ? "met" : "MISSED"}`);
+      say(
+        `median: together ${seconds(summary.medianTogetherMs)} vs slowest alone ${seconds(summary.medianSlowestAloneMs)} ` +
+          `(one after another: ${seconds(summary.sequentialSumMs)}): ${ratio.toFixed(2)}x, goal <= ${GOAL}x: ${summary.ok ? "met" : "MISSED"}`,
+      );
     }
     return summary.ok ? 0 : 1;
   } finally {

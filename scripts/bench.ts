@@ -114,8 +114,15 @@ function ratio(what: string, runtime: string, versus: string, subject: readonly 
   const ms = median(subject);
   const mb = median(baseline);
   return {
-    what, runtime, versus, subject: ms, baseline: mb, ratio: ms / mb,
-    paired: median(subject.map((s, i) => s / baseline[i]!)), runs: subject.length, target,
+    what,
+    runtime,
+    versus,
+    subject: ms,
+    baseline: mb,
+    ratio: ms / mb,
+    paired: median(subject.map((s, i) => s / baseline[i]!)),
+    runs: subject.length,
+    target,
   };
 }
 
@@ -135,7 +142,12 @@ const BIN = join(ROOT, "node_modules/.bin");
 const nodeBin = (await findExecutable("node", process.env.PATH)) ?? "node";
 const RUNTIMES: Runtime[] = [
   { name: "node", script: [nodeBin], cli: [nodeBin, join(ROOT, "dist/cli/scripts/cli.js")], version: "" },
-  { name: "deno", script: [join(BIN, "deno"), "run", "-A", "--quiet"], cli: [join(BIN, "deno"), "run", "-A", "--quiet", join(ROOT, "scripts/cli.ts")], version: "" },
+  {
+    name: "deno",
+    script: [join(BIN, "deno"), "run", "-A", "--quiet"],
+    cli: [join(BIN, "deno"), "run", "-A", "--quiet", join(ROOT, "scripts/cli.ts")],
+    version: "",
+  },
   { name: "bun", script: [join(BIN, "bun")], cli: [join(BIN, "bun"), join(ROOT, "scripts/cli.ts")], version: "" },
 ];
 
@@ -283,7 +295,9 @@ try {
   }
   if (plugin) {
     const all = (name: string) => RUNTIMES.flatMap((r) => times[r.name]![name]!);
-    ratios.push(ratio("(floor of b) buildx's plugin started directly, as buildx-kit does", "(none)", "docker buildx build", all("plugin"), all("docker"), Number.NaN));
+    ratios.push(
+      ratio("(floor of b) buildx's plugin started directly, as buildx-kit does", "(none)", "docker buildx build", all("plugin"), all("docker"), Number.NaN),
+    );
   }
   for (const r of RUNTIMES) {
     const t = times[r.name]!;
@@ -313,13 +327,17 @@ try {
   lines.push("### Ratios (lower is better; 1.00 = no cost at all)");
   lines.push("");
   lines.push("Two figures per row: the ratio of the medians, and the median of the pairs' ratios (each pair ran back");
-  lines.push("to back, so it drifts less with the machine's load). The verdict is \"ok\" only when both are within the target.");
+  lines.push('to back, so it drifts less with the machine\'s load). The verdict is "ok" only when both are within the target.');
   lines.push("");
   lines.push("| what | runtime | against | median | baseline median | ratio of medians | median of pair ratios | target | verdict |");
   lines.push("|---|---|---|---|---|---|---|---|---|");
   for (const x of ratios) {
     const target = Number.isNaN(x.target) ? "(none)" : `<= ${x.target}`;
-    lines.push(`| ${x.what} | ${x.runtime} | ${x.versus} | ${fmtMs(x.subject)} | ${fmtMs(x.baseline)} | ${x.ratio.toFixed(3)} | ${x.paired.toFixed(3)} | ${target} | ${verdict(x)} |`);
+    lines.push(
+      `| ${x.what} | ${x.runtime} | ${x.versus} | ${fmtMs(x.subject)} | ${fmtMs(x.baseline)} | ${x.ratio.toFixed(3)} | ${x.paired.toFixed(3)} | ${target} | ${
+        verdict(x)
+      } |`,
+    );
   }
   lines.push("");
   const own = RUNTIMES.map((r) => `${r.name} ${fmtMs(median(inProcess[r.name]!.own))}`).join(", ");
@@ -352,9 +370,11 @@ try {
   lines.push("### Several recipes at once (e, scripts/bench-recipes.ts)");
   lines.push("");
   if (recipes) {
-    lines.push(`Three uncached recipes in one \`runRecipes\` call against the slowest of them alone, median of ${recipes.rounds} rounds: ` +
-      `${(recipes.medianTogetherMs / 1000).toFixed(2)} s against ${(recipes.medianSlowestAloneMs / 1000).toFixed(2)} s, ` +
-      `ratio ${recipes.medianRatio.toFixed(2)} (target <= ${recipes.goal}: ${recipes.medianRatio <= recipes.goal ? "ok" : "**missed**"}).`);
+    lines.push(
+      `Three uncached recipes in one \`runRecipes\` call against the slowest of them alone, median of ${recipes.rounds} rounds: ` +
+        `${(recipes.medianTogetherMs / 1000).toFixed(2)} s against ${(recipes.medianSlowestAloneMs / 1000).toFixed(2)} s, ` +
+        `ratio ${recipes.medianRatio.toFixed(2)} (target <= ${recipes.goal}: ${recipes.medianRatio <= recipes.goal ? "ok" : "**missed**"}).`,
+    );
   } else {
     lines.push("Not run this time (--skip-recipes, or it failed).");
   }
@@ -397,7 +417,10 @@ interface SpawnCount {
 
 async function traced(strace: string, argv: readonly string[], cwd: string, env: Record<string, string> = {}): Promise<SpawnCount> {
   const out = join(cwd, `strace-${Math.random().toString(36).slice(2)}.txt`);
-  await mustRun([strace, "-f", "-qq", "-e", "trace=process", "-e", "signal=none", "-s", "120", "-o", out, "--", ...argv], { cwd, env: { ...process.env, ...env } });
+  await mustRun([strace, "-f", "-qq", "-e", "trace=process", "-e", "signal=none", "-s", "120", "-o", out, "--", ...argv], {
+    cwd,
+    env: { ...process.env, ...env },
+  });
   const text = await readFile(out, "utf8");
   await rm(out, { force: true });
   return countProcesses(text);

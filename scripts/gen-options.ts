@@ -71,7 +71,9 @@ const README_END = "<!-- options:end -->";
 export function renderOptionsTable(): string {
   const cell = (text: string) => text.replace(/\|/g, "\\|");
   const rows = FLAG_ROWS.map(([name, row]) =>
-    `| \`${name}\` | \`${row.flag}\`${row.short ? ` \`${row.short}\`` : ""} | \`${cell(typeOf(row))}\` | ${row.since}${row.buildkit ? ` (BuildKit ${row.buildkit})` : ""} | ${row.bake ? `\`${row.bake}\`${row.bakeSince ? ` (${row.bakeSince})` : ""}` : "none"} | ${cell(row.doc)} |`
+    `| \`${name}\` | \`${row.flag}\`${row.short ? ` \`${row.short}\`` : ""} | \`${cell(typeOf(row))}\` | ${row.since}${
+      row.buildkit ? ` (BuildKit ${row.buildkit})` : ""
+    } | ${row.bake ? `\`${row.bake}\`${row.bakeSince ? ` (${row.bakeSince})` : ""}` : "none"} | ${cell(row.doc)} |`
   );
   return [
     "| option | flag | type | buildx | bake key | what it does |",

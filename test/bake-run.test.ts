@@ -17,7 +17,7 @@ import { spawn } from "node:child_process";
 import { chmod, mkdir, readdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { UNKNOWN_CAPABILITIES, type Capabilities } from "../lib/core/capabilities.ts";
+import { type Capabilities, UNKNOWN_CAPABILITIES } from "../lib/core/capabilities.ts";
 import { type BakeCandidate, planBakes } from "../lib/recipe/bake-run.ts";
 import { BuildError } from "../lib/core/errors.ts";
 import type { BuildOptions } from "../lib/core/options.ts";
@@ -34,7 +34,11 @@ afterAll(cleanUp);
 
 const at = (version: string | null): Capabilities => ({ ...UNKNOWN_CAPABILITIES, buildxVersion: version, buildxCommand: ["docker", "buildx"] });
 const candidate = (name: string, options: BuildOptions, extra: Partial<BakeCandidate> = {}): BakeCandidate => ({
-  name, cwd: "/project/recipes", options: { context: "..", tag: `${name}:1`, ...options }, capabilities: at("0.13.1"), ...extra,
+  name,
+  cwd: "/project/recipes",
+  options: { context: "..", tag: `${name}:1`, ...options },
+  capabilities: at("0.13.1"),
+  ...extra,
 });
 const shown = (notes: readonly { level: string; code: string; option: string | null; message: string; hint?: string }[]) =>
   notes.map((d) => `${d.level} ${d.code}${d.option ? ` ${d.option}` : ""}: ${d.message}${d.hint ? ` (hint: ${d.hint})` : ""}`);
@@ -43,8 +47,17 @@ const shown = (notes: readonly { level: string; code: string; option: string | n
 
 describe("which recipes bake together (the plan, no engine)", () => {
   it("recipes bake can express build as the targets of one bake; each is told so", async () => {
-    const planned = await planBakes([candidate("api", {}), candidate("web", { buildArg: { A: "1" } }), candidate("worker", { target: "w" })], { via: "auto", chains: [[0], [1], [2]] });
-    expect(planned.groups.map((g) => [g.members, g.targets, g.cwd, g.builder, g.allow])).toEqual([[[0, 1, 2], ["api", "web", "worker"], "/project/recipes", null, []]]);
+    const planned = await planBakes([candidate("api", {}), candidate("web", { buildArg: { A: "1" } }), candidate("worker", { target: "w" })], {
+      via: "auto",
+      chains: [[0], [1], [2]],
+    });
+    expect(planned.groups.map((g) => [g.members, g.targets, g.cwd, g.builder, g.allow])).toEqual([[
+      [0, 1, 2],
+      ["api", "web", "worker"],
+      "/project/recipes",
+      null,
+      [],
+    ]]);
     expect(planned.alone).toEqual([]);
     expect(shown(planned.notes)).toEqual([
       "info run-via-bake: builds as target api of one docker buildx bake with 2 other recipes",
@@ -83,7 +96,7 @@ describe("which recipes bake together (the plan, no engine)", () => {
     expect(shown(planned.notes.slice(1, 8))).toEqual([
       "info bake-quiet quiet: a quiet build prints its image id, which bake does not: it runs alone with docker buildx build",
       "info bake-not-expressible iidfile: --iidfile has no bake file key: it runs alone with docker buildx build",
-      "info bake-not-expressible allow: this buildx's bake does not know the key \"entitlements\" (it would ignore it): it runs alone with docker buildx build (hint: buildx 0.17.0 and later bake it with the others)",
+      'info bake-not-expressible allow: this buildx\'s bake does not know the key "entitlements" (it would ignore it): it runs alone with docker buildx build (hint: buildx 0.17.0 and later bake it with the others)',
       "info bake-not-expressible buildArg.FROM_ENV: takes its value from the environment when buildx runs; a bake file cannot: it runs alone with docker buildx build",
       "info bake-stdout output: writes its output to stdout (dest=-), which the targets of one bake cannot share: it runs alone with docker buildx build",
       "info bake-call call: a build method's result (outline) comes back for each build; bake prints them together: it runs alone with docker buildx build",
@@ -92,15 +105,28 @@ describe("which recipes bake together (the plan, no engine)", () => {
     // Secret values reach each build in its own environment: every recipe builds alone.
     const secret = await planBakes([candidate("a", {}), candidate("b", {})], { via: "auto", chains: [[0], [1]], secrets: { token: "s3cr3t" } });
     expect(secret.groups).toEqual([]);
-    expect(shown(secret.notes)[0]).toBe("info bake-secret-values: secret values (secrets: token) reach each build in its own environment, which a bake file cannot say: it runs alone with docker buildx build");
+    expect(shown(secret.notes)[0]).toBe(
+      "info bake-secret-values: secret values (secrets: token) reach each build in its own environment, which a bake file cannot say: it runs alone with docker buildx build",
+    );
     expect(JSON.stringify(secret)).not.toContain("s3cr3t");
     // A buildx without rawjson cannot tell a bake's targets apart.
-    const old = await planBakes([candidate("a", {}, { capabilities: at("0.12.1") }), candidate("b", {}, { capabilities: at("0.12.1") })], { via: "bake", chains: [[0], [1]] });
-    expect(shown(old.notes)[0]).toBe("info bake-too-old: buildx 0.12.1 has no --progress=rawjson (0.13.0), from which a bake's steps are told apart per target: it runs alone with docker buildx build (hint: upgrade buildx to bake several recipes at once)");
+    const old = await planBakes([candidate("a", {}, { capabilities: at("0.12.1") }), candidate("b", {}, { capabilities: at("0.12.1") })], {
+      via: "bake",
+      chains: [[0], [1]],
+    });
+    expect(shown(old.notes)[0]).toBe(
+      "info bake-too-old: buildx 0.12.1 has no --progress=rawjson (0.13.0), from which a bake's steps are told apart per target: it runs alone with docker buildx build (hint: upgrade buildx to bake several recipes at once)",
+    );
   });
 
   it("one bake per builder; a bake of one only when asked; recipes writing the same place never share a bake", async () => {
-    const list = [candidate("a", {}), candidate("b", { builder: "fast" }), candidate("c", { builder: "fast" }), candidate("d", { tag: "same:1" }), candidate("e", { tag: "same:1" })];
+    const list = [
+      candidate("a", {}),
+      candidate("b", { builder: "fast" }),
+      candidate("c", { builder: "fast" }),
+      candidate("d", { tag: "same:1" }),
+      candidate("e", { tag: "same:1" }),
+    ];
     const auto = await planBakes(list, { via: "auto", chains: [[0], [1], [2], [3, 4]] });
     expect(auto.groups.map((g) => [g.targets, g.builder, g.argv.join(" ")])).toEqual([
       [["b", "c"], "fast", "docker buildx bake --file=buildx-kit-bake.json --progress=rawjson --builder=fast b c"],
@@ -119,7 +145,12 @@ describe("which recipes bake together (the plan, no engine)", () => {
   });
 
   it("target names: made valid and unique, never bake's own (default, internal)", async () => {
-    const planned = await planBakes([candidate("my app", { tag: "x:1" }), candidate("my app", { tag: "x:2" }), candidate("default", {}), candidate("internal", {})], { via: "auto", chains: [[0], [1], [2], [3]] });
+    const planned = await planBakes([
+      candidate("my app", { tag: "x:1" }),
+      candidate("my app", { tag: "x:2" }),
+      candidate("default", {}),
+      candidate("internal", {}),
+    ], { via: "auto", chains: [[0], [1], [2], [3]] });
     expect(planned.groups[0]!.targets).toEqual(["my_app", "my_app-2", "default-2", "internal-2"]);
   });
 
@@ -128,7 +159,10 @@ describe("which recipes bake together (the plan, no engine)", () => {
     await mkdir(join(root, "recipes"));
     await mkdir(join(root, "elsewhere"));
     const list = (version: string) => [
-      candidate("net", { context: "../elsewhere", network: "host", allow: ["network.host", "security.insecure"] }, { cwd: join(root, "recipes"), capabilities: at(version) }),
+      candidate("net", { context: "../elsewhere", network: "host", allow: ["network.host", "security.insecure"] }, {
+        cwd: join(root, "recipes"),
+        capabilities: at(version),
+      }),
       candidate("keys", { context: ".", ssh: "default", cacheTo: "type=local,dest=../cache" }, { cwd: join(root, "recipes"), capabilities: at(version) }),
     ];
     const allow = async (version: string) => (await planBakes(list(version), { via: "auto", chains: [[0], [1]] })).groups[0]?.allow;
@@ -145,7 +179,9 @@ describe("which recipes bake together (the plan, no engine)", () => {
 describe("the dry run (the CLI, no engine)", () => {
   it("prints the bake command and the bake file (or the build commands), and says how each recipe runs", async () => {
     const dir = await tempDir("bake-dry");
-    for (const name of ["api", "web"]) await writeFile(join(dir, `${name}.json`), JSON.stringify({ recipe: 1, name, options: { context: ".", tag: `${name}:1` } }));
+    for (const name of ["api", "web"]) {
+      await writeFile(join(dir, `${name}.json`), JSON.stringify({ recipe: 1, name, options: { context: ".", tag: `${name}:1` } }));
+    }
     await writeFile(join(dir, "quiet.json"), JSON.stringify({ recipe: 1, name: "quiet", options: { context: ".", tag: "q:1", quiet: true } }));
     const files = ["api.json", "web.json", "quiet.json"];
     const r = await cli("node", ["run", "--dry-run", "--offline", ...files], { cwd: dir });
@@ -178,13 +214,17 @@ describe("the dry run (the CLI, no engine)", () => {
     // The JSON has how each ran, and the bake.
     const json = JSON.parse((await cli("node", ["run", "--dry-run", "--offline", "--json", ...files], { cwd: dir })).stdout) as Record<string, unknown>[];
     expect(json.map((j) => [j.name, j.via, (j.bake as { target?: string } | null)?.target ?? null, (j.diagnostics as { code: string }[])[0]!.code])).toEqual([
-      ["api", "bake", "api", "run-via-bake"], ["web", "bake", "web", "run-via-bake"], ["quiet", "build", null, "bake-quiet"],
+      ["api", "bake", "api", "run-via-bake"],
+      ["web", "bake", "web", "run-via-bake"],
+      ["quiet", "build", null, "bake-quiet"],
     ]);
     expect(JSON.parse((json[0]!.bake as { file: string }).file)).toEqual(file);
     // A wrong --via is bad input.
     const bad = await cli("node", ["run", "--via", "both", ...files], { cwd: dir });
     expect(bad.code).toBe(2);
-    expect(bad.stderr).toBe('error: --via takes bake, build or auto (got "both"): bake builds the recipes it can express in one docker buildx bake, build runs one docker buildx build each, auto (the default) bakes where two or more can share one\n');
+    expect(bad.stderr).toBe(
+      'error: --via takes bake, build or auto (got "both"): bake builds the recipes it can express in one docker buildx bake, build runs one docker buildx build each, auto (the default) bakes where two or more can share one\n',
+    );
   });
 });
 
@@ -237,11 +277,22 @@ describe("the exact bake run (a fake docker)", () => {
       ]);
       expect(results[0]!.result!.command).toBe(`cd ${dir} && docker buildx bake --file=buildx-kit-bake.json --progress=rawjson a b`);
       expect(results[0]!.bake).toEqual({
-        target: "a", targets: ["a", "b"], fileName: "buildx-kit-bake.json", file: results[0]!.bake!.file, cwd: dir,
-        argv: ["docker", "buildx", "bake", "--file=buildx-kit-bake.json", "--progress=rawjson", "a", "b"], command: results[0]!.result!.command, allow: [],
+        target: "a",
+        targets: ["a", "b"],
+        fileName: "buildx-kit-bake.json",
+        file: results[0]!.bake!.file,
+        cwd: dir,
+        argv: ["docker", "buildx", "bake", "--file=buildx-kit-bake.json", "--progress=rawjson", "a", "b"],
+        command: results[0]!.result!.command,
+        allow: [],
       });
       // A step two targets share is each target's, named without the target.
-      expect(events.map((e) => `${e.target} ${e.type} ${e.name}`)).toEqual(["a started [1/1] RUN make", "a completed [1/1] RUN make", "b started [1/1] RUN make", "b completed [1/1] RUN make"]);
+      expect(events.map((e) => `${e.target} ${e.type} ${e.name}`)).toEqual([
+        "a started [1/1] RUN make",
+        "a completed [1/1] RUN make",
+        "b started [1/1] RUN make",
+        "b completed [1/1] RUN make",
+      ]);
     } finally {
       tmp.restore();
     }
@@ -260,7 +311,9 @@ describe("the exact bake run (a fake docker)", () => {
     }
     await runRecipes(files, { capabilities: { ...fake.capabilities, buildxVersion: "0.20.0" }, quiet: true });
     const call = (await readFile(fake.calls, "utf8")).trim();
-    expect(call.replace(/--file=\S+ --metadata-file=\S+ /, "")).toBe(`buildx bake --progress=rawjson --allow=security.insecure --allow=fs.read=${join(root, "src")} a b`);
+    expect(call.replace(/--file=\S+ --metadata-file=\S+ /, "")).toBe(
+      `buildx bake --progress=rawjson --allow=security.insecure --allow=fs.read=${join(root, "src")} a b`,
+    );
   });
 
   it("progress, unless quiet: each target's steps as plain lines, each line its recipe's; the recipes' warnings first", async () => {
@@ -270,11 +323,15 @@ describe("the exact bake run (a fake docker)", () => {
     const lines: string[] = [];
     const results = await runRecipes(files, { capabilities: fake.capabilities, log: (l) => lines.push(l) });
     expect(results.map((r) => r.ok)).toEqual([true, true]);
-    const credential = 'API_TOKEN looks like a credential: build args stay in the image\'s history; pass it as a secret instead (secret: "id=API_TOKEN,env=API_TOKEN" and RUN --mount=type=secret,id=API_TOKEN,env=API_TOKEN ...)';
+    const credential =
+      'API_TOKEN looks like a credential: build args stay in the image\'s history; pass it as a secret instead (secret: "id=API_TOKEN,env=API_TOKEN" and RUN --mount=type=secret,id=API_TOKEN,env=API_TOKEN ...)';
     expect(lines).toEqual([
       `[a] warning: ${files[0]}: options.buildArg.API_TOKEN: ${credential}`,
       `[b] warning: ${files[1]}: options.buildArg.API_TOKEN: ${credential}`,
-      "[a] #1 [1/1] RUN make", "[a] #1 DONE 1.0s", "[b] #1 [1/1] RUN make", "[b] #1 DONE 1.0s",
+      "[a] #1 [1/1] RUN make",
+      "[a] #1 DONE 1.0s",
+      "[b] #1 [1/1] RUN make",
+      "[b] #1 DONE 1.0s",
     ]);
   });
 
@@ -292,7 +349,12 @@ describe("the exact bake run (a fake docker)", () => {
     process.env.TMPDIR = join(dir, "no-such-folder");
     try {
       const results = await runRecipes(files, { capabilities: fake.capabilities, quiet: true });
-      expect(results.map((r) => [r.ok, r.ran, r.via, r.error?.name])).toEqual([[false, false, "bake", "TempFolderError"], [false, false, "bake", "TempFolderError"]]);
+      expect(results.map((r) => [r.ok, r.ran, r.via, r.error?.name])).toEqual([[false, false, "bake", "TempFolderError"], [
+        false,
+        false,
+        "bake",
+        "TempFolderError",
+      ]]);
       expect(results[0]!.error!.message).toMatch(new RegExp(`^cannot make a private temporary folder in ${join(dir, "no-such-folder")} \\(TMPDIR\\): `));
     } finally {
       if (before === undefined) delete process.env.TMPDIR;
@@ -304,12 +366,18 @@ describe("the exact bake run (a fake docker)", () => {
     const dir = await tempDir("bake-single");
     const [file] = await twoRecipes(dir);
     const [r] = await runRecipes([file!], { dryRun: true, offline: true });
-    expect([r!.via, shown(r!.diagnostics)]).toEqual(["build", ["info bake-nothing-to-share: the only recipe a bake could build: bake has nothing to share, so it runs alone with docker buildx build"]]);
-    await expect(runRecipes([file!], { dryRun: true, offline: true, via: "fast" as "auto" })).rejects.toThrow('via must be one of auto, bake, build, got "fast"');
+    expect([r!.via, shown(r!.diagnostics)]).toEqual(["build", [
+      "info bake-nothing-to-share: the only recipe a bake could build: bake has nothing to share, so it runs alone with docker buildx build",
+    ]]);
+    await expect(runRecipes([file!], { dryRun: true, offline: true, via: "fast" as "auto" })).rejects.toThrow(
+      'via must be one of auto, bake, build, got "fast"',
+    );
   });
 
   it("a bake that fails before any step does: every recipe builds again alone, and says why", async () => {
-    const fake = await fakeDocker(`case "$1 $2" in "buildx bake") echo 'ERROR: something bake itself refused' >&2; exit 1 ;; esac; echo 'ERROR: the build says no' >&2; exit 1`);
+    const fake = await fakeDocker(
+      `case "$1 $2" in "buildx bake") echo 'ERROR: something bake itself refused' >&2; exit 1 ;; esac; echo 'ERROR: the build says no' >&2; exit 1`,
+    );
     const dir = await tempDir("bake-fake-fails");
     const files = await twoRecipes(dir);
     const results = await runRecipes(files, { capabilities: fake.capabilities, quiet: true });
@@ -319,7 +387,9 @@ describe("the exact bake run (a fake docker)", () => {
       ["a", false, "build", ["run-via-bake", "bake-rerun"]],
       ["b", false, "build", ["run-via-bake", "bake-rerun"]],
     ]);
-    expect(results[0]!.diagnostics[1]!.message).toBe("its bake failed before any target's step did: built again alone with docker buildx build, whose result says why");
+    expect(results[0]!.diagnostics[1]!.message).toBe(
+      "its bake failed before any target's step did: built again alone with docker buildx build, whose result says why",
+    );
     expect(results[0]!.error!.message.split("\n").slice(0, 2)).toEqual(["docker buildx build exited with code 1", "ERROR: the build says no"]);
     expect(results[0]!.bake?.target).toBe("a");
   });
@@ -332,18 +402,25 @@ describe("the exact bake run (a fake docker)", () => {
  * A project: a Dockerfile whose common stage every recipe shares (NONCE keeps it from the cache)
  * and a recipe per name in recipes/ (context ..), each with its own tag.
  */
-async function project(names: readonly string[], id: string, extra: Record<string, BuildOptions> = {}): Promise<{ dir: string; files: string[]; tags: string[] }> {
+async function project(
+  names: readonly string[],
+  id: string,
+  extra: Record<string, BuildOptions> = {},
+): Promise<{ dir: string; files: string[]; tags: string[] }> {
   const dir = await tempDir("bake-project");
   await mkdir(join(dir, "recipes"));
-  await writeFile(join(dir, "Dockerfile"), [
-    `FROM ${BASE_IMAGE} AS common`,
-    "ARG NONCE",
-    'RUN echo "$NONCE" > /nonce && sleep 1',
-    "FROM common",
-    "ARG N",
-    'RUN echo "$N" > /n',
-    "",
-  ].join("\n"));
+  await writeFile(
+    join(dir, "Dockerfile"),
+    [
+      `FROM ${BASE_IMAGE} AS common`,
+      "ARG NONCE",
+      'RUN echo "$NONCE" > /nonce && sleep 1',
+      "FROM common",
+      "ARG N",
+      'RUN echo "$N" > /n',
+      "",
+    ].join("\n"),
+  );
   await writeFile(join(dir, "Bad.Dockerfile"), `FROM ${BASE_IMAGE}\nARG NONCE\nRUN echo "about to fail $NONCE" && exit 3\n`);
   const files: string[] = [];
   const tags: string[] = [];
@@ -413,7 +490,9 @@ describe.skipIf(!engine.ok)("on the real engine", () => {
       ["bad", false, "bake", ["run-via-bake"]],
       ["fine", true, "build", ["run-via-bake", "bake-rerun"]],
     ]);
-    expect(results[0]!.diagnostics[1]!.message).toBe("its bake stopped when bad failed (bake cancels the other targets and writes no results): built again alone with docker buildx build");
+    expect(results[0]!.diagnostics[1]!.message).toBe(
+      "its bake stopped when bad failed (bake cancels the other targets and writes no results): built again alone with docker buildx build",
+    );
     for (const i of [0, 2]) expect(await imageId(tags[i]!)).toBe(results[i]!.result!.digest);
     const bad = results[1]!;
     expect(bad.result).toBeNull();
@@ -422,7 +501,9 @@ describe.skipIf(!engine.ok)("on the real engine", () => {
     const step = `[2/2] RUN echo "about to fail ${id}" && exit 3`;
     expect(error.exitCode).toBe(1);
     // BuildKit's words, as a build of its own says them (the ARG unexpanded).
-    expect(error.errorLines).toEqual(['ERROR: failed to solve: process "/bin/sh -c echo \\"about to fail $NONCE\\" && exit 3" did not complete successfully: exit code: 3']);
+    expect(error.errorLines).toEqual([
+      'ERROR: failed to solve: process "/bin/sh -c echo \\"about to fail $NONCE\\" && exit 3" did not complete successfully: exit code: 3',
+    ]);
     expect(error.failedStep).toBe(step);
     expect(error.stepOutput).toBe(`about to fail ${id}`);
     expect(error.hint).toBe(`${step}: the command exited with code 3; the step's own output says why`);
@@ -438,10 +519,15 @@ describe.skipIf(!engine.ok)("on the real engine", () => {
     const results = await runRecipes(files, { capabilities: recording.capabilities, quiet: true });
     expect((await recording.calls()).sort()).toEqual(["buildx bake", "buildx build"]);
     expect(results.map((r) => [r.name, r.ok, r.via, r.bake?.targets ?? null])).toEqual([
-      ["p", true, "bake", ["p", "q"]], ["q", true, "bake", ["p", "q"]], ["iid", true, "build", null],
+      ["p", true, "bake", ["p", "q"]],
+      ["q", true, "bake", ["p", "q"]],
+      ["iid", true, "build", null],
     ]);
     expect(results[2]!.diagnostics).toEqual([{
-      level: "info", code: "bake-not-expressible", option: "iidfile", message: "--iidfile has no bake file key: it runs alone with docker buildx build",
+      level: "info",
+      code: "bake-not-expressible",
+      option: "iidfile",
+      message: "--iidfile has no bake file key: it runs alone with docker buildx build",
     }]);
     expect((await readFile(join(dir, "recipes", "iid.txt"), "utf8")).trim()).toBe(await imageId(tags[2]!));
   });
@@ -451,9 +537,18 @@ describe.skipIf(!engine.ok)("on the real engine", () => {
     const { files, tags } = await project(["j1", "j2", "j3"], id);
     const r = await cli("node", ["run", "--json", ...files]);
     expect(r.code, r.stderr).toBe(0);
-    const json = JSON.parse(r.stdout) as { name: string; ok: boolean; via: string; result: { digest: string; imageNames: string[] }; error: unknown; bake: { command: string; targets: string[] } }[];
+    const json = JSON.parse(r.stdout) as {
+      name: string;
+      ok: boolean;
+      via: string;
+      result: { digest: string; imageNames: string[] };
+      error: unknown;
+      bake: { command: string; targets: string[] };
+    }[];
     expect(json.map((j) => [j.name, j.ok, j.via, j.error, j.bake.targets])).toEqual([
-      ["j1", true, "bake", null, ["j1", "j2", "j3"]], ["j2", true, "bake", null, ["j1", "j2", "j3"]], ["j3", true, "bake", null, ["j1", "j2", "j3"]],
+      ["j1", true, "bake", null, ["j1", "j2", "j3"]],
+      ["j2", true, "bake", null, ["j1", "j2", "j3"]],
+      ["j3", true, "bake", null, ["j1", "j2", "j3"]],
     ]);
     for (const [i, j] of json.entries()) {
       expect(j.result.digest).toBe(await imageId(tags[i]!));
@@ -479,7 +574,13 @@ describe.skipIf(!engine.ok)("on the real engine", () => {
       }
       const meta = JSON.parse(await readFile(join(dir, "meta", `${name}.json`), "utf8")) as Record<string, unknown>;
       expect(meta["containerimage.digest"]).toBe(await imageId(tags[i]!));
-      lines.push(`${name}-digest=${meta["containerimage.digest"]}`, `${name}-image-names=docker.io/${tags[i]}`, `${name}-metadata<<${delimiter}`, JSON.stringify(meta), delimiter);
+      lines.push(
+        `${name}-digest=${meta["containerimage.digest"]}`,
+        `${name}-image-names=docker.io/${tags[i]}`,
+        `${name}-metadata<<${delimiter}`,
+        JSON.stringify(meta),
+        delimiter,
+      );
     }
     expect(text).toBe(`${lines.join("\n")}\n`);
     const rows = (await readFile(summary, "utf8")).split("\n");
@@ -504,47 +605,75 @@ async function slowProject(id: string, nap: number): Promise<string[]> {
   const files: string[] = [];
   for (const n of ["x", "y", "z"]) {
     const file = join(dir, `${n}.json`);
-    await writeFile(file, JSON.stringify({ recipe: 1, name: `${n}-${id}`, options: { context: ".", output: "type=cacheonly", buildArg: { NONCE: id, N: n } } }));
+    await writeFile(
+      file,
+      JSON.stringify({ recipe: 1, name: `${n}-${id}`, options: { context: ".", output: "type=cacheonly", buildArg: { NONCE: id, N: n } } }),
+    );
     files.push(file);
   }
   return files;
 }
 
 describe.skipIf(!engine.ok)("Ctrl-C during a bake (real engine)", () => {
-  it.each(["node", "deno", "bun"] as const)("buildx-kit run on %s: dies of SIGINT (130), no bake process, no RUN step and no temp folder left", async (runtime) => {
-    const id = nonce();
-    const nap = 600 + Math.floor(Math.random() * 9000);
-    const files = await slowProject(id, nap);
-    const tmp = await tempDir("bake-ctrl-c-tmpdir");
-    const cli = runtime === "node"
-      ? [process.execPath, join(ROOT, "dist/cli/scripts/cli.js")]
-      : runtime === "deno" ? [join(ROOT, "node_modules/.bin/deno"), "run", "-A", join(ROOT, "scripts/cli.ts")] : [join(ROOT, "node_modules/.bin/bun"), join(ROOT, "scripts/cli.ts")];
-    const child = spawn(cli[0]!, [...cli.slice(1), "run", ...files], { cwd: ROOT, env: { ...process.env, TMPDIR: tmp, NO_COLOR: "1" }, stdio: ["ignore", "pipe", "pipe"], detached: true });
-    let stderr = "";
-    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-    child.stdout.resume();
-    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((r) => child.on("close", (code, signal) => r({ code, signal })));
-    try {
-      // The bake runs (its argv names the targets) and its shared RUN step sleeps.
-      expect(await waitFor(async () => (await holding(`x-${id}`)).some((p) => / bake /.test(p)) && (await processes()).some((p) => p.args.trim().endsWith(`sleep ${nap}`)), 60_000), stderr).toBe(true);
-      expect((await readdir(tmp)).filter((f) => f.startsWith("buildx-kit-"))).toHaveLength(1);
-      // As at a terminal: Ctrl-C signals the CLI's whole group (the bake has a group of its own).
-      process.kill(-child.pid!, "SIGINT");
-      const { code, signal } = await exited;
-      expect(code === 130 || signal === "SIGINT", `code ${code}, signal ${signal}, stderr: ${stderr}`).toBe(true);
-      expect(await waitFor(async () => (await holding(id)).length === 0 && !(await processes()).some((p) => p.args.trim().endsWith(`sleep ${nap}`)), 20_000), (await holding(id)).join("\n")).toBe(true);
-      expect(await readdir(tmp)).toEqual([]);
-    } finally {
-      if (child.exitCode === null && child.signalCode === null) process.kill(-child.pid!, "SIGKILL");
-    }
-  }, 120_000);
+  it.each(["node", "deno", "bun"] as const)(
+    "buildx-kit run on %s: dies of SIGINT (130), no bake process, no RUN step and no temp folder left",
+    async (runtime) => {
+      const id = nonce();
+      const nap = 600 + Math.floor(Math.random() * 9000);
+      const files = await slowProject(id, nap);
+      const tmp = await tempDir("bake-ctrl-c-tmpdir");
+      const cli = runtime === "node"
+        ? [process.execPath, join(ROOT, "dist/cli/scripts/cli.js")]
+        : runtime === "deno"
+        ? [join(ROOT, "node_modules/.bin/deno"), "run", "-A", join(ROOT, "scripts/cli.ts")]
+        : [join(ROOT, "node_modules/.bin/bun"), join(ROOT, "scripts/cli.ts")];
+      const child = spawn(cli[0]!, [...cli.slice(1), "run", ...files], {
+        cwd: ROOT,
+        env: { ...process.env, TMPDIR: tmp, NO_COLOR: "1" },
+        stdio: ["ignore", "pipe", "pipe"],
+        detached: true,
+      });
+      let stderr = "";
+      child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+      child.stdout.resume();
+      const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((r) => child.on("close", (code, signal) => r({ code, signal })));
+      try {
+        // The bake runs (its argv names the targets) and its shared RUN step sleeps.
+        expect(
+          await waitFor(
+            async () => (await holding(`x-${id}`)).some((p) => / bake /.test(p)) && (await processes()).some((p) => p.args.trim().endsWith(`sleep ${nap}`)),
+            60_000,
+          ),
+          stderr,
+        ).toBe(true);
+        expect((await readdir(tmp)).filter((f) => f.startsWith("buildx-kit-"))).toHaveLength(1);
+        // As at a terminal: Ctrl-C signals the CLI's whole group (the bake has a group of its own).
+        process.kill(-child.pid!, "SIGINT");
+        const { code, signal } = await exited;
+        expect(code === 130 || signal === "SIGINT", `code ${code}, signal ${signal}, stderr: ${stderr}`).toBe(true);
+        expect(
+          await waitFor(async () => (await holding(id)).length === 0 && !(await processes()).some((p) => p.args.trim().endsWith(`sleep ${nap}`)), 20_000),
+          (await holding(id)).join("\n"),
+        ).toBe(true);
+        expect(await readdir(tmp)).toEqual([]);
+      } finally {
+        if (child.exitCode === null && child.signalCode === null) process.kill(-child.pid!, "SIGKILL");
+      }
+    },
+    120_000,
+  );
 
   it("buildx-kit run killed outright (SIGKILL, node): the bake goes with it, and its temp folder", async () => {
     const id = nonce();
     const nap = 600 + Math.floor(Math.random() * 9000);
     const files = await slowProject(id, nap);
     const tmp = await tempDir("bake-kill-tmpdir");
-    const child = spawn(process.execPath, [join(ROOT, "dist/cli/scripts/cli.js"), "run", ...files], { cwd: ROOT, env: { ...process.env, TMPDIR: tmp }, stdio: ["ignore", "ignore", "ignore"], detached: true });
+    const child = spawn(process.execPath, [join(ROOT, "dist/cli/scripts/cli.js"), "run", ...files], {
+      cwd: ROOT,
+      env: { ...process.env, TMPDIR: tmp },
+      stdio: ["ignore", "ignore", "ignore"],
+      detached: true,
+    });
     const exited = new Promise<NodeJS.Signals | null>((r) => child.on("close", (_, signal) => r(signal)));
     try {
       expect(await waitFor(async () => (await processes()).some((p) => p.args.trim().endsWith(`sleep ${nap}`)), 60_000)).toBe(true);
@@ -567,7 +696,12 @@ describe.skipIf(!engine.ok)("Ctrl-C during a bake (real engine)", () => {
     const files = await slowProject(id, nap);
     const tmp = await tempDir("bake-listen-tmpdir");
     const script = join(ROOT, "test/fixtures/signals/recipes.ts");
-    const child = spawn(join(ROOT, "node_modules/.bin/bun"), [script, join(ROOT, "lib/recipe/mod.ts"), "listen", ...files], { cwd: ROOT, env: { ...process.env, TMPDIR: tmp }, stdio: ["ignore", "pipe", "pipe"], detached: true });
+    const child = spawn(join(ROOT, "node_modules/.bin/bun"), [script, join(ROOT, "lib/recipe/mod.ts"), "listen", ...files], {
+      cwd: ROOT,
+      env: { ...process.env, TMPDIR: tmp },
+      stdio: ["ignore", "pipe", "pipe"],
+      detached: true,
+    });
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
@@ -578,7 +712,11 @@ describe.skipIf(!engine.ok)("Ctrl-C during a bake (real engine)", () => {
       process.kill(child.pid!, "SIGINT");
       expect(await exited, stderr).toBe(0);
       const results = JSON.parse(stdout.split("\n").find((l) => l.startsWith("["))!) as ReturnType<typeof runResultJson>[];
-      expect(results.map((r) => [r.name, r.ok, r.ran, r.via, (r.error as { interrupted: boolean; signal: string }).interrupted, (r.error as { signal: string }).signal])).toEqual(
+      expect(
+        results.map((
+          r,
+        ) => [r.name, r.ok, r.ran, r.via, (r.error as { interrupted: boolean; signal: string }).interrupted, (r.error as { signal: string }).signal]),
+      ).toEqual(
         ["x", "y", "z"].map((n) => [`${n}-${id}`, false, true, "bake", true, "SIGINT"]),
       );
       expect((results[0]!.error as { message: string }).message.split("\n")[0]).toBe("docker buildx bake interrupted by SIGINT");

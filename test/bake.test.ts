@@ -10,20 +10,10 @@ import { tmpdir } from "node:os";
 import { join, posix } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, describe, expect, it } from "vitest";
-import {
-  BAKE_KEYS,
-  escapeBake,
-  exportBake,
-  formatBake,
-  fromBake,
-  importBake,
-  importBakeTargets,
-  probeBakeKeys,
-  toBake,
-} from "../lib/recipe/bake.ts";
+import { BAKE_KEYS, escapeBake, exportBake, formatBake, fromBake, importBake, importBakeTargets, probeBakeKeys, toBake } from "../lib/recipe/bake.ts";
 import { parseAttributes } from "../lib/core/csv.ts";
 import type { Diagnostic } from "../lib/core/diagnostics.ts";
-import { FLAGS, type FlagRow } from "../lib/core/flags.ts";
+import { type FlagRow, FLAGS } from "../lib/core/flags.ts";
 import type { BuildOptions } from "../lib/core/options.ts";
 import { plan } from "../lib/core/plan.ts";
 import { UNKNOWN_CAPABILITIES } from "../lib/core/capabilities.ts";
@@ -96,7 +86,11 @@ describe("recipe -> bake -> recipe", () => {
     const original: Recipe = { recipe: 1, name: "all", description: "everything bake says", options };
     const exported = toBake(original);
     expect(levels(exported.diagnostics, "warning")).toEqual([]);
-    expect(exported.bake.target.all).toMatchObject({ context: "app", dockerfile: "docker/Dockerfile.prod", output: ["type=oci,dest=out.tar", "type=registry"] });
+    expect(exported.bake.target.all).toMatchObject({
+      context: "app",
+      dockerfile: "docker/Dockerfile.prod",
+      output: ["type=oci,dest=out.tar", "type=registry"],
+    });
     const back = fromBake(formatBake(exported.bake)).recipe;
     expect(back).toEqual({ $schema: expect.any(String), recipe: 1, name: "all", description: "everything bake says", options });
   });
@@ -144,15 +138,25 @@ describe("recipe -> bake -> recipe", () => {
 describe("what bake cannot express", () => {
   it("is a warning each, never a silent drop", () => {
     const exported = toBake({
-      recipe: 1, name: "x", builder: "fast",
+      recipe: 1,
+      name: "x",
+      builder: "fast",
       options: {
-        context: ".", tag: "app:1", iidfile: "id.txt", metadataFile: "m.json", progress: "plain", quiet: true,
-        cgroupParent: "/b", check: false, buildArg: ["FROM_ENV", "A=1"], extraFlags: { "new-flag": "x" },
+        context: ".",
+        tag: "app:1",
+        iidfile: "id.txt",
+        metadataFile: "m.json",
+        progress: "plain",
+        quiet: true,
+        cgroupParent: "/b",
+        check: false,
+        buildArg: ["FROM_ENV", "A=1"],
+        extraFlags: { "new-flag": "x" },
       },
     });
     expect(levels(exported.diagnostics, "warning").map((d) => `${d.option}: ${d.message}${d.hint ? ` (${d.hint})` : ""}`)).toEqual([
       "extraFlags.new-flag: --new-flag is not in buildx-kit's flag table; passed to buildx unchecked", // the plan's own
-      "buildArg.FROM_ENV: takes its value from the environment when buildx runs; a bake file cannot: left out (give it a value (buildArg: { \"FROM_ENV\": \"...\" }), or pass it at bake time with --set TARGET.args.FROM_ENV=...)",
+      'buildArg.FROM_ENV: takes its value from the environment when buildx runs; a bake file cannot: left out (give it a value (buildArg: { "FROM_ENV": "..." }), or pass it at bake time with --set TARGET.args.FROM_ENV=...)',
       "builder: --builder has no bake file key: left out (run docker buildx bake --builder fast)",
       "cgroupParent: --cgroup-parent has no bake file key: left out (pass --cgroup-parent to docker buildx build instead, or leave it out)",
       "check: --check has no bake file key: left out (pass --check to docker buildx build instead, or leave it out)",
@@ -175,11 +179,16 @@ describe("what bake cannot express", () => {
 
   it("keys the installed buildx's bake does not know are left out, with the version that has the flag", () => {
     const known = BAKE_KEYS.filter((k) => !["network", "extra-hosts", "entitlements", "call", "description"].includes(k));
-    const exported = toBake({ recipe: 1, name: "x", description: "d", options: { network: "host", addHost: { a: "1.2.3.4" }, allow: "network.host", tag: "a:1", load: true } }, { bakeKeys: known });
+    const exported = toBake({
+      recipe: 1,
+      name: "x",
+      description: "d",
+      options: { network: "host", addHost: { a: "1.2.3.4" }, allow: "network.host", tag: "a:1", load: true },
+    }, { bakeKeys: known });
     expect(exported.diagnostics.filter((d) => d.code === "bake-key-unknown-to-buildx").map((d) => `${d.level} ${d.option}: ${d.message}`)).toEqual([
-      "warning addHost: this buildx's bake does not know the key \"extra-hosts\" (it would ignore it): left out",
-      "warning allow: this buildx's bake does not know the key \"entitlements\" (it would ignore it): left out",
-      "warning network: this buildx's bake does not know the key \"network\" (it would ignore it): left out",
+      'warning addHost: this buildx\'s bake does not know the key "extra-hosts" (it would ignore it): left out',
+      'warning allow: this buildx\'s bake does not know the key "entitlements" (it would ignore it): left out',
+      'warning network: this buildx\'s bake does not know the key "network" (it would ignore it): left out',
       "info null: this buildx's bake has no \"description\" key: the recipe's description is left out",
     ]);
     expect(exported.bake.target.x!).toEqual({ tags: ["a:1"], output: ["type=docker"] });
@@ -190,7 +199,8 @@ describe("what bake cannot express", () => {
   it("attestation shorthands become attest entries; push and load become outputs", () => {
     const t = (options: BuildOptions) => toBake(recipe(options)).bake.target.app!;
     expect(t({ tag: "r/a:1", push: true, provenance: "mode=max", sbom: false })).toMatchObject({
-      output: ["type=registry"], attest: ["type=provenance,mode=max", "type=sbom,disabled=true"],
+      output: ["type=registry"],
+      attest: ["type=provenance,mode=max", "type=sbom,disabled=true"],
     });
     expect(t({ output: "type=image,name=r/a:1", push: true }).output).toEqual(["type=image,name=r/a:1,push=true"]);
     expect(t({ tag: "a:1", output: "type=oci,dest=a.tar", load: true }).output).toEqual(["type=oci,dest=a.tar", "type=docker"]);
@@ -221,14 +231,28 @@ describe("bake -> recipe", () => {
     group: { default: { targets: ["app"] }, all: { targets: ["app", "worker"] }, nested: { targets: ["all"] } },
     target: {
       base: {
-        args: { A: "1", B: "base" }, tags: ["base:1"], platforms: ["linux/amd64"], annotations: ["a=1"],
-        "cache-from": ["type=local,src=c1"], "cache-to": ["type=local,dest=c1"], labels: { x: "1" },
-        "no-cache-filter": ["s1"], attest: ["type=provenance,mode=min"], output: ["type=docker"],
+        args: { A: "1", B: "base" },
+        tags: ["base:1"],
+        platforms: ["linux/amd64"],
+        annotations: ["a=1"],
+        "cache-from": ["type=local,src=c1"],
+        "cache-to": ["type=local,dest=c1"],
+        labels: { x: "1" },
+        "no-cache-filter": ["s1"],
+        attest: ["type=provenance,mode=min"],
+        output: ["type=docker"],
       },
       mid: { inherits: ["base"], args: { B: "mid", C: "mid" }, tags: ["mid:1"], annotations: ["b=2"], ulimits: ["nofile=1:2"] },
       app: {
-        inherits: ["mid"], args: { D: "app" }, "cache-from": ["type=local,src=c2"], "cache-to": ["type=local,dest=c2"],
-        "no-cache-filter": ["s2"], ulimits: ["nproc=3:4"], labels: { y: "2" }, target: "final", description: "the app",
+        inherits: ["mid"],
+        args: { D: "app" },
+        "cache-from": ["type=local,src=c2"],
+        "cache-to": ["type=local,dest=c2"],
+        "no-cache-filter": ["s2"],
+        ulimits: ["nproc=3:4"],
+        labels: { y: "2" },
+        target: "final",
+        description: "the app",
       },
       worker: { context: "worker", output: [{ type: "local", dest: "out" }] },
     },
@@ -238,7 +262,10 @@ describe("bake -> recipe", () => {
     const { recipe: r, target } = fromBake(JSON.stringify(file));
     expect(target).toBe("app");
     expect(r).toEqual({
-      $schema: expect.any(String), recipe: 1, name: "app", description: "the app",
+      $schema: expect.any(String),
+      recipe: 1,
+      name: "app",
+      description: "the app",
       options: {
         annotation: ["a=1", "b=2"],
         attest: "type=provenance,mode=min",
@@ -264,7 +291,9 @@ describe("bake -> recipe", () => {
     expect(() => fromBake(file, "all")).toThrow('group.all: group "all" holds 2 targets (app, worker); a recipe is one build: choose one (CLI: --target NAME)');
     expect(() => fromBake(file, "nested")).toThrow('group "nested" holds 2 targets (app, worker)');
     expect(() => fromBake(file, "nope")).toThrow('target: no target or group "nope" (targets: base, mid, app, worker; groups: default, all, nested)');
-    expect(() => fromBake({ target: { a: {}, b: {} } })).toThrow("target: the bake file has 2 targets (a, b) and no default group: choose one (CLI: --target NAME)");
+    expect(() => fromBake({ target: { a: {}, b: {} } })).toThrow(
+      "target: the bake file has 2 targets (a, b) and no default group: choose one (CLI: --target NAME)",
+    );
   });
 
   it("rejects a matrix with a clear message", () => {
@@ -277,8 +306,8 @@ describe("bake -> recipe", () => {
     }
     expect(error?.message).toBe([
       "docker-bake.json: cannot import (1 problem):",
-      "  docker-bake.json: target.app.matrix: target \"app\" has a matrix, which makes several builds of one target; a recipe is one build: " +
-        "write the combination you want as a plain target (docker buildx bake --print app lists them)",
+      '  docker-bake.json: target.app.matrix: target "app" has a matrix, which makes several builds of one target; a recipe is one build: ' +
+      "write the combination you want as a plain target (docker buildx bake --print app lists them)",
     ].join("\n"));
   });
 
@@ -299,18 +328,20 @@ describe("bake -> recipe", () => {
       "b.json: cannot import (4 problems):",
       "  b.json:5:19: target.app.inherits: inherits itself (app -> app2 -> app)",
       "  b.json:6:16: target.app.tags[0]: uses bake interpolation (${TAG}), which a recipe cannot hold: resolve it first (docker buildx bake --print app > resolved.json), or write the value",
-      "  b.json:7:28: target.app.dockerfile-inline: \"dockerfile-inline\" has no equivalent in a recipe, which builds from a Dockerfile on disk: write the Dockerfile to a file and name it in \"dockerfile\"",
-      "  b.json:8:14: target.app.tag: \"tag\" is not a bake target key buildx-kit can carry into a recipe",
+      '  b.json:7:28: target.app.dockerfile-inline: "dockerfile-inline" has no equivalent in a recipe, which builds from a Dockerfile on disk: write the Dockerfile to a file and name it in "dockerfile"',
+      '  b.json:8:14: target.app.tag: "tag" is not a bake target key buildx-kit can carry into a recipe',
     ].join("\n"));
   });
 
   it("syntax errors have line and column; values are checked as a recipe's", () => {
-    expect(() => fromBake('{\n  "target": {,}\n}', undefined, { file: "b.json" })).toThrow("b.json: cannot import (1 problem):\n  b.json:2:14: unexpected \",\": expected a property name in double quotes");
+    expect(() => fromBake('{\n  "target": {,}\n}', undefined, { file: "b.json" })).toThrow(
+      'b.json: cannot import (1 problem):\n  b.json:2:14: unexpected ",": expected a property name in double quotes',
+    );
     expect(() => fromBake({ target: { base: { args: { A: { x: 1 } } }, app: { inherits: ["base"], platforms: ["lnux"], pull: "yes" } } }, "app")).toThrow([
       "cannot import (3 problems):",
       "  target.base.args.A: expects a string, got an object",
-      "  target.app.pull: expects true or false, got the string \"yes\"",
-      "  target.app.platforms: \"lnux\" is not a platform: expected os/arch[/variant] (linux/arm/v7), an OS or an architecture alone (linux, arm64), an OS version in parentheses (windows(10.0.17763)/amd64) or local",
+      '  target.app.pull: expects true or false, got the string "yes"',
+      '  target.app.platforms: "lnux" is not a platform: expected os/arch[/variant] (linux/arm/v7), an OS or an architecture alone (linux, arm64), an OS version in parentheses (windows(10.0.17763)/amd64) or local',
     ].join("\n"));
   });
 
@@ -318,7 +349,8 @@ describe("bake -> recipe", () => {
     const printed = {
       target: {
         app: {
-          context: ".", dockerfile: "Dockerfile",
+          context: ".",
+          dockerfile: "Dockerfile",
           secret: [{ id: "x", src: "f" }, { id: "e", env: "E" }],
           ssh: [{ id: "default" }],
           "cache-from": [{ type: "local", src: "c" }],
@@ -329,9 +361,14 @@ describe("bake -> recipe", () => {
       },
     };
     expect(fromBake(printed, "app", { printed: true }).recipe.options).toEqual({
-      context: ".", file: "Dockerfile", buildArg: { A: "${literal}" },
-      cacheFrom: "type=local,src=c", cacheTo: "type=local,dest=c,mode=max", output: "type=local,dest=out",
-      secret: ["id=x,src=f", "id=e,env=E"], ssh: "id=default",
+      context: ".",
+      file: "Dockerfile",
+      buildArg: { A: "${literal}" },
+      cacheFrom: "type=local,src=c",
+      cacheTo: "type=local,dest=c,mode=max",
+      output: "type=local,dest=out",
+      secret: ["id=x,src=f", "id=e,env=E"],
+      ssh: "id=default",
     });
   });
 });
@@ -383,7 +420,7 @@ function printFields(target: Record<string, unknown>): Map<string, string[]> {
       } else if (row.kind === "platforms") add(row.flag, (value as string[]).join(","));
       else if (row.kind === "map" || row.kind === "hosts") {
         for (const [k, v] of Object.entries(value as object)) add(row.flag, `${k}${row.kind === "hosts" ? ":" : "="}${v}`);
-      } else if (Array.isArray(value)) for (const v of value) add(row.flag, csv(v));
+      } else if (Array.isArray(value)) { for (const v of value) add(row.flag, csv(v)); }
       else add(row.flag, String(value));
     }
   }
@@ -419,7 +456,12 @@ describe.skipIf(!engine.ok)("against the installed buildx", () => {
 
   it("bake --print reads the escaped values back as written", async () => {
     const dir = await tempDir();
-    const options: BuildOptions = { buildArg: { A: "${HOME}", B: "100%{", C: "$${x}", "K${k}": "v" }, label: { l: "%{ if true }y%{ endif }" }, tag: "a:1", load: true };
+    const options: BuildOptions = {
+      buildArg: { A: "${HOME}", B: "100%{", C: "$${x}", "K${k}": "v" },
+      label: { l: "%{ if true }y%{ endif }" },
+      tag: "a:1",
+      load: true,
+    };
     await writeFile(join(dir, "b.json"), formatBake(toBake(recipe(options)).bake));
     const printed = JSON.parse((await bake(dir, ["--print", "-f", "b.json", "app"])).stdout);
     expect(printed.target.app.args).toEqual(options.buildArg);
@@ -431,9 +473,29 @@ describe.skipIf(!engine.ok)("against the installed buildx", () => {
     const file = {
       group: { default: { targets: ["app"] } },
       target: {
-        base: { args: { A: "1", B: "base" }, tags: ["base:1"], platforms: ["linux/amd64"], annotations: ["a=1"], "cache-from": ["type=local,src=c1"], "cache-to": ["type=local,dest=c1"], labels: { x: "1" }, "no-cache-filter": ["s1"], output: ["type=docker"] },
+        base: {
+          args: { A: "1", B: "base" },
+          tags: ["base:1"],
+          platforms: ["linux/amd64"],
+          annotations: ["a=1"],
+          "cache-from": ["type=local,src=c1"],
+          "cache-to": ["type=local,dest=c1"],
+          labels: { x: "1" },
+          "no-cache-filter": ["s1"],
+          output: ["type=docker"],
+        },
         mid: { inherits: ["base"], args: { B: "mid", C: "mid" }, tags: ["mid:1"], annotations: ["b=2"], ulimits: ["nofile=1:2"], secret: ["id=s,env=S"] },
-        app: { inherits: ["mid"], args: { D: "app" }, "cache-from": ["type=local,src=c2"], "cache-to": ["type=local,dest=c2"], "no-cache-filter": ["s2"], ulimits: ["nproc=3:4"], labels: { y: "2" }, secret: ["id=t,env=T"], target: "final" },
+        app: {
+          inherits: ["mid"],
+          args: { D: "app" },
+          "cache-from": ["type=local,src=c2"],
+          "cache-to": ["type=local,dest=c2"],
+          "no-cache-filter": ["s2"],
+          ulimits: ["nproc=3:4"],
+          labels: { y: "2" },
+          secret: ["id=t,env=T"],
+          target: "final",
+        },
       },
     };
     await writeFile(join(dir, "b.json"), JSON.stringify(file));
@@ -448,12 +510,18 @@ describe.skipIf(!engine.ok)("against the installed buildx", () => {
     const id = Math.random().toString(36).slice(2, 8);
     for (const d of ["one", "two/ctx", "bake"]) await mkdir(join(root, d), { recursive: true });
     await writeFile(join(root, "one/Dockerfile"), `FROM ${BASE_IMAGE}\nARG V\nLABEL v=$V\n`);
-    await writeFile(join(root, "two/ctx/Dockerfile"), `FROM ${BASE_IMAGE}\nARG W\nRUN --mount=type=secret,id=t,required=true test "$(cat /run/secrets/t)" = tok\nLABEL w=$W\n`);
+    await writeFile(
+      join(root, "two/ctx/Dockerfile"),
+      `FROM ${BASE_IMAGE}\nARG W\nRUN --mount=type=secret,id=t,required=true test "$(cat /run/secrets/t)" = tok\nLABEL w=$W\n`,
+    );
     await writeFile(join(root, "two/tok.txt"), "tok");
     const tags = [`bake-test/one-${id}:1`, `bake-test/two-${id}:1`];
     images.push(...tags);
     await saveRecipe(join(root, "one/r.json"), makeRecipe({ context: ".", tag: tags[0], buildArg: { V: "one" }, label: { from: "one" } }, { name: "one" }));
-    await saveRecipe(join(root, "two/r.json"), makeRecipe({ context: "ctx", tag: tags[1], buildArg: { W: "two" }, secret: "id=t,src=tok.txt", cacheTo: "type=local,dest=cache" }, { name: "two" }));
+    await saveRecipe(
+      join(root, "two/r.json"),
+      makeRecipe({ context: "ctx", tag: tags[1], buildArg: { W: "two" }, secret: "id=t,src=tok.txt", cacheTo: "type=local,dest=cache" }, { name: "two" }),
+    );
     const exported = await exportBake([join(root, "one/r.json"), join(root, "two/r.json")], { out: join(root, "bake/docker-bake.json") });
     expect(exported.cwd).toBe(join(root, "bake"));
     await bake(join(root, "bake"), ["-f", "docker-bake.json"]);
@@ -473,27 +541,33 @@ describe.skipIf(!engine.ok)("against the installed buildx", () => {
     const id = Math.random().toString(36).slice(2, 8);
     await mkdir(join(root, "bake/src"), { recursive: true });
     await mkdir(join(root, "recipes"));
-    await writeFile(join(root, "bake/src/Dockerfile"), `FROM ${BASE_IMAGE}\nARG V\nARG BASE\nRUN --mount=type=secret,id=t,required=true test "$(cat /run/secrets/t)" = tok\nLABEL v=$V base=$BASE\n`);
+    await writeFile(
+      join(root, "bake/src/Dockerfile"),
+      `FROM ${BASE_IMAGE}\nARG V\nARG BASE\nRUN --mount=type=secret,id=t,required=true test "$(cat /run/secrets/t)" = tok\nLABEL v=$V base=$BASE\n`,
+    );
     await writeFile(join(root, "bake/tok.txt"), "tok");
-    await writeFile(join(root, "bake/docker-bake.hcl"), [
-      `variable "ID" { default = "${id}" }`,
-      `target "base" {`,
-      `  context = "src"`,
-      `  args = { BASE = "yes", V = "base" }`,
-      `  labels = { "org.example.kind" = "base" }`,
-      `  secret = ["id=t,src=tok.txt"]`,
-      `  tags = ["bake-test/hcl-base-\${ID}:1"]`,
-      `}`,
-      `target "app" {`,
-      `  inherits = ["base"]`,
-      `  name = "app-\${v}"`,
-      `  matrix = { v = ["a", "b"] }`,
-      `  args = { V = v }`,
-      `  labels = { "org.example.kind" = "app" }`,
-      `  tags = ["bake-test/hcl-\${v}-\${ID}:1"]`,
-      `}`,
-      ``,
-    ].join("\n"));
+    await writeFile(
+      join(root, "bake/docker-bake.hcl"),
+      [
+        `variable "ID" { default = "${id}" }`,
+        `target "base" {`,
+        `  context = "src"`,
+        `  args = { BASE = "yes", V = "base" }`,
+        `  labels = { "org.example.kind" = "base" }`,
+        `  secret = ["id=t,src=tok.txt"]`,
+        `  tags = ["bake-test/hcl-base-\${ID}:1"]`,
+        `}`,
+        `target "app" {`,
+        `  inherits = ["base"]`,
+        `  name = "app-\${v}"`,
+        `  matrix = { v = ["a", "b"] }`,
+        `  args = { V = v }`,
+        `  labels = { "org.example.kind" = "app" }`,
+        `  tags = ["bake-test/hcl-\${v}-\${ID}:1"]`,
+        `}`,
+        ``,
+      ].join("\n"),
+    );
     const tags = { base: `bake-test/hcl-base-${id}:1`, "app-a": `bake-test/hcl-a-${id}:1`, "app-b": `bake-test/hcl-b-${id}:1` };
     images.push(...Object.values(tags));
     const labels = async (tag: string) => JSON.parse((await exec("docker", ["image", "inspect", "--format", "{{json .Config.Labels}}", tag])).stdout);
@@ -511,8 +585,12 @@ describe.skipIf(!engine.ok)("against the installed buildx", () => {
     expect(imports.map((i) => i.target).sort()).toEqual(["app-a", "app-b", "base"]);
     const a = imports.find((i) => i.target === "app-a")!;
     expect(a.recipe.options).toEqual({
-      context: "../bake/src", buildArg: { BASE: "yes", V: "a" }, file: "../bake/src/Dockerfile",
-      label: { "org.example.kind": "app" }, secret: "id=t,src=../bake/tok.txt", tag: tags["app-a"],
+      context: "../bake/src",
+      buildArg: { BASE: "yes", V: "a" },
+      file: "../bake/src/Dockerfile",
+      label: { "org.example.kind": "app" },
+      secret: "id=t,src=../bake/tok.txt",
+      tag: tags["app-a"],
     });
     for (const i of imports) await saveRecipe(join(root, "recipes", `${i.target}.json`), i.recipe);
     const results = await runRecipes(imports.map((i) => join(root, "recipes", `${i.target}.json`)), { quiet: true });
@@ -523,7 +601,9 @@ describe.skipIf(!engine.ok)("against the installed buildx", () => {
     // One target of the matrix; the matrix's group is several.
     expect((await importBake(join(root, "bake/docker-bake.hcl"), { target: "app-b", dir: join(root, "recipes") })).recipe.name).toBe("app-b");
     await expect(importBake(join(root, "bake/docker-bake.hcl"), { target: "app", dir: root })).rejects.toThrow(
-      `${join(root, "bake/docker-bake.hcl")}: target: "app" makes 2 targets (app-a, app-b); a recipe is one build: choose one (CLI: --target NAME), or import them all into a folder (CLI: --out DIR/)`,
+      `${
+        join(root, "bake/docker-bake.hcl")
+      }: target: "app" makes 2 targets (app-a, app-b); a recipe is one build: choose one (CLI: --target NAME), or import them all into a folder (CLI: --out DIR/)`,
     );
   });
 
@@ -531,7 +611,9 @@ describe.skipIf(!engine.ok)("against the installed buildx", () => {
     const dir = await tempDir();
     await writeFile(join(dir, "bad.hcl"), `target "x" {\n  context = "."\n  secret = ["id=t,src=missing.txt"]\n}\n`);
     await expect(importBake(join(dir, "bad.hcl"))).rejects.toThrow(
-      `${join(dir, "bad.hcl")}: cannot import (1 problem):\n  ${join(dir, "bad.hcl")}: docker buildx bake --print could not read it: ERROR: failed to stat missing.txt: stat missing.txt: no such file or directory`,
+      `${join(dir, "bad.hcl")}: cannot import (1 problem):\n  ${
+        join(dir, "bad.hcl")
+      }: docker buildx bake --print could not read it: ERROR: failed to stat missing.txt: stat missing.txt: no such file or directory`,
     );
     await writeFile(join(dir, "b.json"), JSON.stringify({ target: { x: { context: ".", description: "d", network: "host", tags: ["x:1"] } } }));
     const caps = await probe();
@@ -554,39 +636,61 @@ describe.skipIf(!engine.ok)("against the installed buildx", () => {
     await mkdir(join(project, "assets"));
     await writeFile(join(project, "assets/hello.txt"), "hello\n");
     await writeFile(join(project, "token.txt"), "tok\n");
-    await writeFile(join(project, "Dockerfile"), [
-      `FROM ${BASE_IMAGE} AS build`,
-      "ARG V",
-      "ARG LIT",
-      "RUN echo \"v=$V lit=$LIT\" > /built.txt",
-      "FROM build AS final",
-      "LABEL stage=final",
-      "",
-    ].join("\n"));
-    await writeFile(join(project, "app/Dockerfile.prod"), [
-      `FROM ${BASE_IMAGE} AS build`,
-      "COPY --from=assets hello.txt /out/asset.txt",
-      "RUN --mount=type=secret,id=token cat /run/secrets/token > /out/token.txt && ulimit -n > /out/nofile.txt",
-      "FROM scratch AS final",
-      "COPY --from=build /out/ /",
-      "",
-    ].join("\n"));
+    await writeFile(
+      join(project, "Dockerfile"),
+      [
+        `FROM ${BASE_IMAGE} AS build`,
+        "ARG V",
+        "ARG LIT",
+        'RUN echo "v=$V lit=$LIT" > /built.txt',
+        "FROM build AS final",
+        "LABEL stage=final",
+        "",
+      ].join("\n"),
+    );
+    await writeFile(
+      join(project, "app/Dockerfile.prod"),
+      [
+        `FROM ${BASE_IMAGE} AS build`,
+        "COPY --from=assets hello.txt /out/asset.txt",
+        "RUN --mount=type=secret,id=token cat /run/secrets/token > /out/token.txt && ulimit -n > /out/nofile.txt",
+        "FROM scratch AS final",
+        "COPY --from=build /out/ /",
+        "",
+      ].join("\n"),
+    );
     await writeFile(join(project, "Dockerfile.multi"), "FROM scratch\nCOPY assets/hello.txt /hello.txt\n");
 
     const stamp = Date.now().toString(36);
     const recipes: Record<string, BuildOptions> = {
       basic: {
-        context: ".", tag: `${REGISTRY}/bk-basic:${stamp}`, buildArg: { V: "1", LIT: "${HOME}-%{x}" },
-        label: { "org.example.v": "1" }, target: "final", noCache: true,
+        context: ".",
+        tag: `${REGISTRY}/bk-basic:${stamp}`,
+        buildArg: { V: "1", LIT: "${HOME}-%{x}" },
+        label: { "org.example.v": "1" },
+        target: "final",
+        noCache: true,
       },
       paths: {
-        context: "app", file: "app/Dockerfile.prod", buildContext: { assets: "./assets" }, noCacheFilter: "build",
-        ulimit: { nofile: { soft: 1024, hard: 2048 } }, shmSize: "64m", output: "type=local,dest=out-paths",
-        cacheTo: "type=local,dest=.cache-paths", secret: "id=token,src=token.txt", pull: false, target: "final",
+        context: "app",
+        file: "app/Dockerfile.prod",
+        buildContext: { assets: "./assets" },
+        noCacheFilter: "build",
+        ulimit: { nofile: { soft: 1024, hard: 2048 } },
+        shmSize: "64m",
+        output: "type=local,dest=out-paths",
+        cacheTo: "type=local,dest=.cache-paths",
+        secret: "id=token,src=token.txt",
+        pull: false,
+        target: "final",
       },
       push: {
-        file: "Dockerfile.multi", tag: [`${REGISTRY}/bk-push:${stamp}`], push: true, platform: ["linux/amd64", "linux/arm64"],
-        attest: "type=provenance,mode=max", annotation: "org.opencontainers.image.title=bk",
+        file: "Dockerfile.multi",
+        tag: [`${REGISTRY}/bk-push:${stamp}`],
+        push: true,
+        platform: ["linux/amd64", "linux/arm64"],
+        attest: "type=provenance,mode=max",
+        annotation: "org.opencontainers.image.title=bk",
       },
       twice: { file: "Dockerfile.multi", tag: `bk-twice:${stamp}`, load: true, output: "type=oci,dest=out-twice.tar" },
     };
@@ -678,14 +782,26 @@ describe("exportBake (files, no engine needed)", () => {
     for (const d of ["a", "b/ctx", "b/sub", "bake"]) await mkdir(join(root, d), { recursive: true });
     await writeFile(join(root, "b/tok.txt"), "t\n");
     await saveRecipe(join(root, "a/r.json"), makeRecipe({ context: ".", file: "Dockerfile", tag: "a:1", output: "type=local,dest=out" }, { name: "app" }));
-    await saveRecipe(join(root, "b/r.json"), makeRecipe({
-      context: "ctx", file: "ctx/Other.Dockerfile", tag: "b:1", buildContext: { extra: "sub", img: "docker-image://busybox" },
-      secret: "id=t,src=tok.txt", cacheFrom: "type=local,src=sub", cacheTo: "type=local,dest=cache", load: true,
-    }, { name: "app" }));
+    await saveRecipe(
+      join(root, "b/r.json"),
+      makeRecipe({
+        context: "ctx",
+        file: "ctx/Other.Dockerfile",
+        tag: "b:1",
+        buildContext: { extra: "sub", img: "docker-image://busybox" },
+        secret: "id=t,src=tok.txt",
+        cacheFrom: "type=local,src=sub",
+        cacheTo: "type=local,dest=cache",
+        load: true,
+      }, { name: "app" }),
+    );
     await saveRecipe(join(root, "bake/default.json"), makeRecipe({ context: ".", output: "type=cacheonly" }, { name: "default" }));
     const caps = { ...UNKNOWN_CAPABILITIES, buildxVersion: "0.20.0" };
-    const exported = await exportBake([join(root, "a/r.json"), join(root, "b/r.json"), join(root, "bake/default.json")],
-      { out: join(root, "bake/docker-bake.json"), bakeKeys: null, capabilities: caps });
+    const exported = await exportBake([join(root, "a/r.json"), join(root, "b/r.json"), join(root, "bake/default.json")], {
+      out: join(root, "bake/docker-bake.json"),
+      bakeKeys: null,
+      capabilities: caps,
+    });
     expect(exported.targets).toEqual(["app", "app-2", "default-2"]);
     expect(exported.target).toBe("default");
     expect(JSON.parse(exported.text)).toEqual({
@@ -693,15 +809,25 @@ describe("exportBake (files, no engine needed)", () => {
       target: {
         app: { context: "../a", dockerfile: "Dockerfile", tags: ["a:1"], output: ["type=local,dest=../a/out"] },
         "app-2": {
-          context: "../b/ctx", dockerfile: "Other.Dockerfile", tags: ["b:1"], contexts: { extra: "../b/sub", img: "docker-image://busybox" },
-          secret: ["id=t,src=../b/tok.txt"], "cache-from": ["type=local,src=../b/sub"], "cache-to": ["type=local,dest=../b/cache"], output: ["type=docker"],
+          context: "../b/ctx",
+          dockerfile: "Other.Dockerfile",
+          tags: ["b:1"],
+          contexts: { extra: "../b/sub", img: "docker-image://busybox" },
+          secret: ["id=t,src=../b/tok.txt"],
+          "cache-from": ["type=local,src=../b/sub"],
+          "cache-to": ["type=local,dest=../b/cache"],
+          output: ["type=docker"],
         },
         "default-2": { context: ".", output: ["type=cacheonly"] },
       },
     });
     // Reads at the path, writes at the nearest folder that exists (a/out and b/cache do not yet), as bake checks them.
     expect(exported.allow).toEqual([
-      `fs=${root}/a`, `fs.write=${root}/b`, `fs.read=${root}/b/ctx`, `fs.read=${root}/b/sub`, `fs.read=${root}/b/tok.txt`,
+      `fs=${root}/a`,
+      `fs.write=${root}/b`,
+      `fs.read=${root}/b/ctx`,
+      `fs.read=${root}/b/sub`,
+      `fs.read=${root}/b/tok.txt`,
     ]);
     expect(exported.command).toEqual(["docker", "buildx", "bake", ...exported.allow.map((a) => `--allow=${a}`), "-f", "docker-bake.json"]);
     expect(exported.diagnostics.filter((d) => d.code !== "bake-keys-unchecked").map((d) => `${d.code}: ${d.message}`)).toEqual([
@@ -712,8 +838,11 @@ describe("exportBake (files, no engine needed)", () => {
     expect(old.file).toBeNull();
     expect(old.command).toEqual(["docker", "buildx", "bake", "-f", "-", "app"]);
     expect(old.diagnostics.find((d) => d.code === "bake-allow-left-out")).toEqual({
-      level: "info", code: "bake-allow-left-out", option: null,
-      message: `buildx 0.20.0 and later ask for --allow=fs=${root}/a to reach outside ${root}/bake; this buildx (0.13.1) has no bake --allow, so the command leaves it out`,
+      level: "info",
+      code: "bake-allow-left-out",
+      option: null,
+      message:
+        `buildx 0.20.0 and later ask for --allow=fs=${root}/a to reach outside ${root}/bake; this buildx (0.13.1) has no bake --allow, so the command leaves it out`,
     });
   });
 
@@ -721,7 +850,9 @@ describe("exportBake (files, no engine needed)", () => {
     const dir = await tempDir();
     await saveRecipe(join(dir, "api.json"), makeRecipe({ push: true }, { name: "api" }));
     await expect(exportBake(join(dir, "api.json"), { out: join(dir, "b.json"), bakeKeys: null })).rejects.toThrow(
-      `${join(dir, "api.json")}: cannot export (1 problem):\n  ${join(dir, "api.json")}: options.push: pushing needs a tag to know where the image goes (hint: add tag: "registry/repository:tag" (or name= in an image output))`,
+      `${join(dir, "api.json")}: cannot export (1 problem):\n  ${
+        join(dir, "api.json")
+      }: options.push: pushing needs a tag to know where the image goes (hint: add tag: "registry/repository:tag" (or name= in an image output))`,
     );
     expect(await readdir(dir)).toEqual(["api.json"]);
   });

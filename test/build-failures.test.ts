@@ -98,18 +98,24 @@ describe.skipIf(!engine.ok)("build() failures on the real engine", () => {
     expect(error.exitCode).toBe(1);
     expect(error.errorLines.join("\n")).toMatch(/failed to read dockerfile: open Dockerfile\.missing: no such file or directory/);
     expect(messageParts(error).hint).toBe(
-      `hint: the Dockerfile ${join(process.cwd(), "Dockerfile.missing")} does not exist: check file (-f); a relative path is relative to the working directory, not to the context`,
+      `hint: the Dockerfile ${
+        join(process.cwd(), "Dockerfile.missing")
+      } does not exist: check file (-f); a relative path is relative to the working directory, not to the context`,
     );
   });
 
   it("no daemon (DOCKER_HOST at a socket nobody listens on): the daemon hint", async () => {
     const socket = `/tmp/buildx-kit-test-nonexistent-${nonce()}.sock`;
-    const { error, left } = await failing({ context: fixture("scratch"), output: "type=cacheonly" }, { env: { ...process.env, DOCKER_HOST: `unix://${socket}` } });
+    const { error, left } = await failing({ context: fixture("scratch"), output: "type=cacheonly" }, {
+      env: { ...process.env, DOCKER_HOST: `unix://${socket}` },
+    });
 
     expect(error.exitCode).toBe(1);
     expect(error.errorLines).toEqual([`ERROR: Cannot connect to the Docker daemon at unix://${socket}. Is the docker daemon running?`]);
     expect(error.hint).toMatch(/^the Docker daemon is not running: start it/);
-    expect(messageParts(error).hint).toBe("hint: the Docker daemon is not running: start it (systemctl start docker, or scripts/engine.sh up for this project's engine)");
+    expect(messageParts(error).hint).toBe(
+      "hint: the Docker daemon is not running: start it (systemctl start docker, or scripts/engine.sh up for this project's engine)",
+    );
     expect(left).toEqual([]);
   });
 
@@ -119,8 +125,12 @@ describe.skipIf(!engine.ok)("build() failures on the real engine", () => {
     const { error } = await failing({ context: fixture("scratch"), tag: [ref], push: true, buildArg: { NONCE: id } });
 
     expect(error.exitCode).toBe(1);
-    expect(error.errorLines.at(-1)).toMatch(new RegExp(`^ERROR: failed to solve: failed to push ${ref.replace(/[.]/g, "\\.")}: .*connect: connection refused$`));
-    expect(messageParts(error).hint).toBe("hint: nothing answers at the registry localhost:5999 (connection refused): start the registry, or fix the host and port in the tag");
+    expect(error.errorLines.at(-1)).toMatch(
+      new RegExp(`^ERROR: failed to solve: failed to push ${ref.replace(/[.]/g, "\\.")}: .*connect: connection refused$`),
+    );
+    expect(messageParts(error).hint).toBe(
+      "hint: nothing answers at the registry localhost:5999 (connection refused): start the registry, or fix the host and port in the tag",
+    );
   });
 
   it("a secret whose src file is missing: the secret hint", async () => {
@@ -136,7 +146,9 @@ describe.skipIf(!engine.ok)("build() failures on the real engine", () => {
 
   it("a required secret that was not given: the secret hint too, and an errored progress event", async () => {
     const events: ProgressEvent[] = [];
-    const { error } = await failing({ context: fixture("secret"), output: "type=cacheonly", buildArg: { NONCE: nonce() } }, { onProgress: (e) => events.push(e) });
+    const { error } = await failing({ context: fixture("secret"), output: "type=cacheonly", buildArg: { NONCE: nonce() } }, {
+      onProgress: (e) => events.push(e),
+    });
     // With onProgress, buildx's rawjson becomes events; the lines that are not JSON stay the error's.
     expect(error.errorLines).toEqual(["ERROR: failed to solve: secret token: not found"]);
     expect(error.hint).toMatch(/^a --secret source is missing/);
@@ -150,7 +162,9 @@ describe.skipIf(!engine.ok)("build() failures on the real engine", () => {
 
     expect(error.exitCode).toBe(125);
     expect(error.errorLines).toEqual([]);
-    expect(error.hint).toBe("this buildx does not know --no-such-flag: upgrade buildx, or leave the option out (buildx-kit's flag table names the version each flag needs)");
+    expect(error.hint).toBe(
+      "this buildx does not know --no-such-flag: upgrade buildx, or leave the option out (buildx-kit's flag table names the version each flag needs)",
+    );
     expect(error.message.split("\n").slice(0, 3)).toEqual([
       "docker buildx build exited with code 125",
       "unknown flag: --no-such-flag",
@@ -227,10 +241,12 @@ describe.skipIf(!engine.ok)("build() failures on the real engine", () => {
     await expect(stat(fake.calls)).rejects.toThrow(/ENOENT/);
   });
 
-  it.each([
-    ["Ctrl-C", "SIGINT", 130],
-    ["kill (SIGTERM)", "SIGTERM", 143],
-  ] as const)("%s on a script running a build: the script dies of the signal, nothing is left running or on disk", async (_, sig, status) => {
+  it.each(
+    [
+      ["Ctrl-C", "SIGINT", 130],
+      ["kill (SIGTERM)", "SIGTERM", 143],
+    ] as const,
+  )("%s on a script running a build: the script dies of the signal, nothing is left running or on disk", async (_, sig, status) => {
     const id = nonce();
     const nap = napSeconds();
     const tmp = await tempDir("ctrl-c-tmpdir");
@@ -261,7 +277,8 @@ function failsStep(id: string) {
   return {
     step: `[2/2] RUN echo "first line ${id}"; echo "second line"; exit 3`,
     output: `first line ${id}\nsecond line`,
-    errorLine: `ERROR: failed to solve: process "/bin/sh -c echo \\"first line $NONCE\\"; echo \\"second line\\"; exit 3" did not complete successfully: exit code: 3`,
+    errorLine:
+      `ERROR: failed to solve: process "/bin/sh -c echo \\"first line $NONCE\\"; echo \\"second line\\"; exit 3" did not complete successfully: exit code: 3`,
     hint: `[2/2] RUN echo "first line ${id}"; echo "second line"; exit 3: the command exited with code 3; the step's own output says why`,
   };
 }
@@ -281,11 +298,13 @@ describe.skipIf(!engine.ok)("a failure keeps its reason: the step, its output, t
     expect(error.message).not.toContain("output of ");
   });
 
-  it.each([
-    ["quiet: true in BuildOptions (-q)", { quiet: true }, {}, "--quiet"],
-    ["progress quiet", { progress: "quiet" }, {}, "--progress=quiet"],
-    ["quiet: true in RunOptions", {}, { quiet: true }, "--progress=quiet"],
-  ] as const)("%s: nothing shown, yet the failing step's output is kept and the message shows it", async (_, extra, run, flag) => {
+  it.each(
+    [
+      ["quiet: true in BuildOptions (-q)", { quiet: true }, {}, "--quiet"],
+      ["progress quiet", { progress: "quiet" }, {}, "--progress=quiet"],
+      ["quiet: true in RunOptions", {}, { quiet: true }, "--progress=quiet"],
+    ] as const,
+  )("%s: nothing shown, yet the failing step's output is kept and the message shows it", async (_, extra, run, flag) => {
     const id = nonce();
     const want = failsStep(id);
     const { error, logged } = await failing({ context: fixture("fails"), output: "type=cacheonly", buildArg: { NONCE: id }, ...extra }, run);
@@ -353,7 +372,14 @@ describe.skipIf(!engine.ok)("a failure keeps its reason: the step, its output, t
     expect(thrown!.result).toBeNull();
     expect(thrown!.error).toBeInstanceOf(BuildError);
     const json = runResultJson(thrown!).error as Record<string, unknown>;
-    expect(json).toMatchObject({ name: "BuildError", exitCode: 1, hint: want.hint, failedStep: want.step, stepOutput: want.output, errorLines: [expect.any(String), want.errorLine] });
+    expect(json).toMatchObject({
+      name: "BuildError",
+      exitCode: 1,
+      hint: want.hint,
+      failedStep: want.step,
+      stepOutput: want.output,
+      errorLines: [expect.any(String), want.errorLine],
+    });
     expect(json.stderrTail).toContain(want.errorLine);
     expect(json.message).toBe((thrown!.error as BuildError).message);
 
@@ -367,17 +393,23 @@ describe.skipIf(!engine.ok)("a failure keeps its reason: the step, its output, t
   it("a COPY source the context lacks: the hint names the file and the context folder", async () => {
     const { error } = await failing({ context: fixture("copy-missing"), output: "type=cacheonly", buildArg: { NONCE: nonce() } });
     expect(error.exitCode).toBe(1);
-    expect(error.errorLines.at(-1)).toMatch(/^ERROR: failed to solve: failed to compute cache key: failed to calculate checksum of ref \S+: "\/missing\.txt": not found$/);
+    expect(error.errorLines.at(-1)).toMatch(
+      /^ERROR: failed to solve: failed to compute cache key: failed to calculate checksum of ref \S+: "\/missing\.txt": not found$/,
+    );
     expect(error.failedStep).toBe("[1/1] COPY missing.txt /missing.txt");
     expect(messageParts(error).hint).toBe(
-      `hint: COPY source "missing.txt" is not in the build context ${fixture("copy-missing")}: COPY and ADD read paths relative to the context folder (check the path, and that .dockerignore does not exclude it)`,
+      `hint: COPY source "missing.txt" is not in the build context ${
+        fixture("copy-missing")
+      }: COPY and ADD read paths relative to the context folder (check the path, and that .dockerignore does not exclude it)`,
     );
   });
 
-  it.each([
-    ["a registry that has no such image", (id: string) => `localhost:5000/buildx-kit-test/no-such-image:${id}`, "localhost:5000"],
-    ["Docker Hub (out of reach here)", (id: string) => `local/no-such-image:${id}`, "docker.io"],
-  ] as const)("a base image that cannot be pulled, from %s: the hint names the image and its registry", async (_, base, registry) => {
+  it.each(
+    [
+      ["a registry that has no such image", (id: string) => `localhost:5000/buildx-kit-test/no-such-image:${id}`, "localhost:5000"],
+      ["Docker Hub (out of reach here)", (id: string) => `local/no-such-image:${id}`, "docker.io"],
+    ] as const,
+  )("a base image that cannot be pulled, from %s: the hint names the image and its registry", async (_, base, registry) => {
     const id = nonce();
     const { error } = await failing({ context: fixture("base"), output: "type=cacheonly", buildArg: { BASE: base(id) } });
     const full = registry === "docker.io" ? `docker.io/${base(id)}` : base(id);
@@ -431,7 +463,10 @@ describe.skipIf(!engine.ok)("a failure keeps its reason: the step, its output, t
 
   it("a NUL byte in an option value: a ValidationError naming the option, before anything runs", async () => {
     const fake = await fakeDocker("exit 0");
-    const error = await build({ context: fixture("scratch"), buildArg: { GREETING: "a\0b" }, tag: "app:1" }, { capabilities: fake.capabilities, ...collectLog() })
+    const error = await build({ context: fixture("scratch"), buildArg: { GREETING: "a\0b" }, tag: "app:1" }, {
+      capabilities: fake.capabilities,
+      ...collectLog(),
+    })
       .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ValidationError);
     expect((error as ValidationError).message).toBe([
@@ -449,13 +484,17 @@ function startScript(argv: readonly string[], tmp: string) {
   const out = { stdout: "", stderr: "" };
   child.stdout.on("data", (d: Buffer) => (out.stdout += d.toString()));
   child.stderr.on("data", (d: Buffer) => (out.stderr += d.toString()));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on("exit", (code, signal) => resolve({ code, signal })));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.on("exit", (code, signal) => resolve({ code, signal }))
+  );
   return { child, out, exited };
 }
 
 /** fixtures/build/ctrl-c.ts in `crash` mode, for Node (which cannot run .ts: the same, inline, on dist/). */
 function crashingScript(runtime: "node" | "deno", id: string, nap: number): string[] {
-  if (runtime === "deno") return [join(ROOT, "node_modules/.bin/deno"), "run", "-A", "--quiet", fixture("ctrl-c.ts"), fixture("sleep"), id, String(nap), "crash"];
+  if (runtime === "deno") {
+    return [join(ROOT, "node_modules/.bin/deno"), "run", "-A", "--quiet", fixture("ctrl-c.ts"), fixture("sleep"), id, String(nap), "crash"];
+  }
   const script = `import { build } from ${JSON.stringify(join(ROOT, "dist/mod.js"))};
 await build({ context: ${JSON.stringify(fixture("sleep"))}, output: "type=cacheonly", buildArg: { NONCE: "${id}", NAP: "${nap}" } }, {
   log: () => {},
@@ -558,7 +597,9 @@ describe("build() failures the engine here cannot produce (a fake docker)", () =
   it("the metadata is there to read after every build: the supervisor leaves a normal end alone (30 in a row)", async () => {
     // Node destroys a child's stdin when it exits, so the watcher sees end of file, not "done":
     // it once took that for this process's death and removed the folder being read (1 build in 8).
-    const fake = await fakeDocker(`for a in "$@"; do case "$a" in --metadata-file=*) printf '{"containerimage.digest":"sha256:abc"}' > "\${a#--metadata-file=}";; esac; done; exit 0`);
+    const fake = await fakeDocker(
+      `for a in "$@"; do case "$a" in --metadata-file=*) printf '{"containerimage.digest":"sha256:abc"}' > "\${a#--metadata-file=}";; esac; done; exit 0`,
+    );
     const digests: (string | null)[] = [];
     for (let i = 0; i < 30; i++) digests.push((await build({ context: "." }, { capabilities: fake.capabilities, ...collectLog() })).digest);
     expect(digests).toEqual(Array(30).fill("sha256:abc"));
@@ -577,10 +618,27 @@ describe("build() failures the engine here cannot produce (a fake docker)", () =
 
   it("buildx drawing its own progress on a terminal: the message points at its output", () => {
     // Only reachable with a TTY on stderr (buildx then writes there itself); built directly.
-    const error = new BuildError({ exitCode: 1, signal: null, command: "docker buildx build .", argv: ["docker", "buildx", "build", "."], stderrTail: "", interrupted: false, durationMs: 5, stderrCaptured: false });
+    const error = new BuildError({
+      exitCode: 1,
+      signal: null,
+      command: "docker buildx build .",
+      argv: ["docker", "buildx", "build", "."],
+      stderrTail: "",
+      interrupted: false,
+      durationMs: 5,
+      stderrCaptured: false,
+    });
     expect(error.message).toBe("docker buildx build exited with code 1\n(buildx's own output, above, shows why)\ncommand: docker buildx build .");
     // Neither an exit code nor a signal (a process that could not be waited for): still says so.
-    const unknown = new BuildError({ exitCode: null, signal: null, command: "docker buildx build .", argv: [], stderrTail: "", interrupted: false, durationMs: 0 });
+    const unknown = new BuildError({
+      exitCode: null,
+      signal: null,
+      command: "docker buildx build .",
+      argv: [],
+      stderrTail: "",
+      interrupted: false,
+      durationMs: 0,
+    });
     expect(unknown.message).toBe("docker buildx build ended by signal unknown\n(buildx printed nothing to stderr)\ncommand: docker buildx build .");
   });
 });

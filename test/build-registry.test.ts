@@ -6,13 +6,14 @@
  * a template) names a fresh marker in the RUN command, and the cache records with that marker in
  * their description are pruned by id. The rest of the builder's cache is left alone.
  */
-import { readFile, readdir } from "node:fs/promises";
+import { readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import type { ProgressEvent } from "../lib/core/progress.ts";
 import { build } from "../lib/build/run.ts";
 import {
   cacheRecords,
+  cleanUp,
   collectLog,
   docker,
   fixture,
@@ -20,13 +21,12 @@ import {
   instantiate,
   nonce,
   pruneCacheOf,
-  REPO,
   registryDigest,
   registryManifest,
+  REPO,
   runSteps,
   tempDir,
   trackImage,
-  cleanUp,
   trackPush,
 } from "./fixtures/build/support.ts";
 import { requireEngine } from "./support/engine.ts";
@@ -67,7 +67,7 @@ describe.skipIf(!engine.ok)("build() with the registry and build caches", () => 
     expect(result.argv).not.toContain("--load");
     expect(result.digest).toMatch(/^sha256:[0-9a-f]{64}$/);
     expect(await registryDigest(ref)).toBe(result.digest);
-    expect((await docker("buildx", "imagetools", "inspect", "--format", "{{json .Manifest}}", ref))).toContain(result.digest!);
+    expect(await docker("buildx", "imagetools", "inspect", "--format", "{{json .Manifest}}", ref)).toContain(result.digest!);
     expect(result.imageName).toBe(ref);
   });
 
@@ -135,8 +135,11 @@ describe.skipIf(!engine.ok)("build() with the registry and build caches", () => 
     await build({ context: fixture("scratch"), tag: [min], push: true, provenance: "mode=min", buildArg: { NONCE: id } }, collectLog());
 
     expect(result.argv).toContain("--provenance=mode=max");
-    type Provenance = { SLSA?: { buildType?: string; buildConfig?: { llbDefinition?: unknown[] }; invocation?: { parameters?: { args?: Record<string, string> } } } };
-    const provenance = async (ref: string) => JSON.parse(await docker("buildx", "imagetools", "inspect", "--format", "{{json .Provenance}}", ref)) as Provenance;
+    type Provenance = {
+      SLSA?: { buildType?: string; buildConfig?: { llbDefinition?: unknown[] }; invocation?: { parameters?: { args?: Record<string, string> } } };
+    };
+    const provenance = async (ref: string) =>
+      JSON.parse(await docker("buildx", "imagetools", "inspect", "--format", "{{json .Provenance}}", ref)) as Provenance;
     const maxProv = await provenance(max);
     expect(maxProv.SLSA?.buildType).toBe("https://mobyproject.org/buildkit@v1");
     expect(maxProv.SLSA?.buildConfig?.llbDefinition?.length).toBeGreaterThan(0);
@@ -150,14 +153,22 @@ describe.skipIf(!engine.ok)("build() with the registry and build caches", () => 
     const id = nonce();
     const ref = pushRef("attest", id);
     const builderId = `https://example.com/buildx-kit/${id}`;
-    const result = await build({ context: fixture("scratch"), tag: [ref], push: true, attest: { type: "provenance", "builder-id": builderId }, buildArg: { NONCE: id } }, collectLog());
+    const result = await build({
+      context: fixture("scratch"),
+      tag: [ref],
+      push: true,
+      attest: { type: "provenance", "builder-id": builderId },
+      buildArg: { NONCE: id },
+    }, collectLog());
 
     expect(result.argv).toContain(`--attest=type=provenance,builder-id=${builderId}`);
     const index = await imagetoolsRaw(ref);
     const image = index.manifests.find((m) => m.platform?.os === "linux")!;
     const attestation = index.manifests.find((m) => m.annotations?.["vnd.docker.reference.type"] === "attestation-manifest");
     expect(attestation?.annotations?.["vnd.docker.reference.digest"]).toBe(image.digest);
-    const prov = JSON.parse(await docker("buildx", "imagetools", "inspect", "--format", "{{json .Provenance}}", ref)) as { SLSA?: { builder?: { id?: string } } };
+    const prov = JSON.parse(await docker("buildx", "imagetools", "inspect", "--format", "{{json .Provenance}}", ref)) as {
+      SLSA?: { builder?: { id?: string } };
+    };
     expect(prov.SLSA?.builder?.id).toBe(builderId);
     expect(result.digest).toBe(await registryDigest(ref));
   });

@@ -7,7 +7,7 @@
  * files in build-failures.test.ts.
  */
 import { readdirSync, readFileSync, statSync } from "node:fs";
-import { readFile, readdir, stat, writeFile } from "node:fs/promises";
+import { readdir, readFile, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { BuildError, ValidationError } from "../lib/core/errors.ts";
@@ -16,25 +16,25 @@ import { build } from "../lib/build/run.ts";
 import { shellCommand } from "../lib/runtime/spawn.ts";
 import {
   blobsContaining,
+  cleanUp,
   collectLog,
   docker,
   fakeDocker,
   fixture,
+  imagetoolsRaw,
   inspectImage,
   isTar,
   nonce,
   platformsOf,
   privateTmp,
-  REPO,
   registryDigest,
+  REPO,
   run,
   runSteps,
   savedImage,
   sha256,
   tempDir,
   trackImage,
-  imagetoolsRaw,
-  cleanUp,
   trackPush,
 } from "./fixtures/build/support.ts";
 import { requireEngine } from "./support/engine.ts";
@@ -110,7 +110,10 @@ describe.skipIf(!engine.ok)("build() on the real engine", () => {
     const id = nonce();
     const ref = trackImage(`${REPO}/multi-push:${id}`);
     trackPush(ref);
-    const result = await build({ context: fixture("scratch"), tag: [ref], platform: ["linux/amd64", "linux/arm64"], push: true, buildArg: { NONCE: id } }, collectLog());
+    const result = await build(
+      { context: fixture("scratch"), tag: [ref], platform: ["linux/amd64", "linux/arm64"], push: true, buildArg: { NONCE: id } },
+      collectLog(),
+    );
 
     expect(result.argv).toContain("--push");
     expect(result.argv).not.toContain("--load");
@@ -149,7 +152,10 @@ describe.skipIf(!engine.ok)("build() on the real engine", () => {
   it("--build-context name=./dir: COPY --from=name reads the named folder, resolved against cwd", async () => {
     const out = await tempDir("out-context");
     // Relative paths: the context and the named context resolve against RunOptions.cwd.
-    const result = await build({ context: ".", buildContext: { extra: "./extra" }, output: `type=local,dest=${out}` }, { ...collectLog(), cwd: fixture("context") });
+    const result = await build({ context: ".", buildContext: { extra: "./extra" }, output: `type=local,dest=${out}` }, {
+      ...collectLog(),
+      cwd: fixture("context"),
+    });
 
     expect(result.argv).toContain("--build-context=extra=./extra");
     expect(await readFile(join(out, "from-extra.txt"), "utf8")).toBe("from the named context\n");
@@ -159,7 +165,10 @@ describe.skipIf(!engine.ok)("build() on the real engine", () => {
   it("--add-host: RUN sees the host in /etc/hosts", async () => {
     const id = nonce();
     const out = await tempDir("out-hosts");
-    await build({ context: fixture("runinfo"), addHost: { "buildx-kit.test": "10.11.12.13" }, output: `type=local,dest=${out}`, buildArg: { NONCE: id } }, collectLog());
+    await build(
+      { context: fixture("runinfo"), addHost: { "buildx-kit.test": "10.11.12.13" }, output: `type=local,dest=${out}`, buildArg: { NONCE: id } },
+      collectLog(),
+    );
 
     expect(await readFile(join(out, "nonce"), "utf8")).toBe(`${id}\n`);
     expect((await readFile(join(out, "hosts"), "utf8")).trim().split(/\s+/)).toEqual(["10.11.12.13", "buildx-kit.test"]);
@@ -168,7 +177,12 @@ describe.skipIf(!engine.ok)("build() on the real engine", () => {
   it("--ulimit: RUN runs with the limits asked for", async () => {
     const id = nonce();
     const out = await tempDir("out-ulimit");
-    const result = await build({ context: fixture("runinfo"), ulimit: { nofile: { soft: 1234, hard: 2345 } }, output: `type=local,dest=${out}`, buildArg: { NONCE: id } }, collectLog());
+    const result = await build({
+      context: fixture("runinfo"),
+      ulimit: { nofile: { soft: 1234, hard: 2345 } },
+      output: `type=local,dest=${out}`,
+      buildArg: { NONCE: id },
+    }, collectLog());
 
     expect(result.argv).toContain("--ulimit=nofile=1234:2345");
     expect(await readFile(join(out, "nonce"), "utf8")).toBe(`${id}\n`);
@@ -184,7 +198,10 @@ describe.skipIf(!engine.ok)("build() on the real engine", () => {
     const options = { context: fixture("nocache"), buildArg: { NONCE: id } };
     await build({ ...options, output: `type=local,dest=${first}` }, collectLog());
     const events: ProgressEvent[] = [];
-    const result = await build({ ...options, noCacheFilter: "deps", output: `type=local,dest=${second}` }, { ...collectLog(), onProgress: (e) => events.push(e) });
+    const result = await build({ ...options, noCacheFilter: "deps", output: `type=local,dest=${second}` }, {
+      ...collectLog(),
+      onProgress: (e) => events.push(e),
+    });
 
     expect(result.argv).toContain("--no-cache-filter=deps");
     const steps = runSteps(events);
@@ -202,7 +219,10 @@ describe.skipIf(!engine.ok)("build() on the real engine", () => {
     const value = `s3cr3t-${id}-${"x".repeat(20)}`;
     await writeFile(join(dir, "token.txt"), value, { mode: 0o600 });
 
-    const result = await build({ context: fixture("secret"), tag: [tag], secret: `id=token,src=${join(dir, "token.txt")}`, buildArg: { NONCE: id } }, collectLog());
+    const result = await build(
+      { context: fixture("secret"), tag: [tag], secret: `id=token,src=${join(dir, "token.txt")}`, buildArg: { NONCE: id } },
+      collectLog(),
+    );
 
     expect(result.argv).toContain(`--secret=id=token,src=${join(dir, "token.txt")}`);
     const hash = sha256(value);
@@ -259,7 +279,10 @@ describe.skipIf(!engine.ok)("build() on the real engine", () => {
     const id = nonce();
     const tag = trackImage(`buildx-kit-test/metadata:${id}`);
     const cwd = await tempDir("metadata");
-    const result = await build({ context: fixture("image"), tag: [tag], buildArg: { NONCE: id }, metadataFile: "meta/../build.json" }, { ...collectLog(), cwd });
+    const result = await build({ context: fixture("image"), tag: [tag], buildArg: { NONCE: id }, metadataFile: "meta/../build.json" }, {
+      ...collectLog(),
+      cwd,
+    });
 
     expect(result.ok).toBe(true);
     expect(result.exitCode).toBe(0);
@@ -328,7 +351,11 @@ describe.skipIf(!engine.ok)("build() on the real engine", () => {
     process.env.PATH = `${fake.dir}:${path}`;
     let plain, withCaps;
     try {
-      plain = await build({ context: ".", tag: ["app:1"], push: true, buildArg: { A: "x y" } }, { dryRun: true, offline: true, secrets: { token: "not-written" } });
+      plain = await build({ context: ".", tag: ["app:1"], push: true, buildArg: { A: "x y" } }, {
+        dryRun: true,
+        offline: true,
+        secrets: { token: "not-written" },
+      });
       withCaps = await build({ context: ".", tag: ["app:1"] }, { dryRun: true, capabilities: fake.capabilities });
     } finally {
       process.env.PATH = path;
@@ -338,8 +365,20 @@ describe.skipIf(!engine.ok)("build() on the real engine", () => {
     expect(plain.dryRun).toBe(true);
     expect(plain.exitCode).toBeNull();
     expect(plain.durationMs).toBe(0);
-    expect(plain.argv).toEqual(["docker", "buildx", "build", "--build-arg=A=x y", "--progress=plain", "--push", "--secret=id=token,env=BUILDX_KIT_SECRET_TOKEN", "--tag=app:1", "."]);
-    expect(plain.command).toBe(`cd ${process.cwd()} && docker buildx build '--build-arg=A=x y' --progress=plain --push --secret=id=token,env=BUILDX_KIT_SECRET_TOKEN --tag=app:1 .`);
+    expect(plain.argv).toEqual([
+      "docker",
+      "buildx",
+      "build",
+      "--build-arg=A=x y",
+      "--progress=plain",
+      "--push",
+      "--secret=id=token,env=BUILDX_KIT_SECRET_TOKEN",
+      "--tag=app:1",
+      ".",
+    ]);
+    expect(plain.command).toBe(
+      `cd ${process.cwd()} && docker buildx build '--build-arg=A=x y' --progress=plain --push --secret=id=token,env=BUILDX_KIT_SECRET_TOKEN --tag=app:1 .`,
+    );
     expect(plain.command).not.toContain("not-written");
     expect(plain.diagnostics.map((d) => d.code)).toContain("buildx-version-unknown"); // not probed
     expect(withCaps.argv.slice(0, 3)).toEqual([fake.docker, "buildx", "build"]);
@@ -352,7 +391,9 @@ describe.skipIf(!engine.ok)("build() on the real engine", () => {
   it("refuses options the plan rejects, before spawning anything, and leaves no temp files", async () => {
     const fake = await fakeDocker("exit 0");
     const tmp = await privateTmp();
-    const err = await build({ context: ".", push: true }, { capabilities: fake.capabilities, ...collectLog() }).catch((e: unknown) => e).finally(() => tmp.restore());
+    const err = await build({ context: ".", push: true }, { capabilities: fake.capabilities, ...collectLog() }).catch((e: unknown) => e).finally(() =>
+      tmp.restore()
+    );
     expect(await tmp.entries()).toEqual([]);
     expect(err).toBeInstanceOf(ValidationError);
     expect((err as ValidationError).message).toMatch(/^invalid build options \(1 problem\):\n {2}.*push.*pushing needs a tag/);

@@ -34,7 +34,9 @@ afterAll(async () => {
 /** This process's environment without anything that picks a builder or an engine. */
 function cleanEnv(): Record<string, string | undefined> {
   const env: Record<string, string | undefined> = { ...process.env };
-  for (const name of ["DOCKER_HOST", "DOCKER_CONTEXT", "DOCKER_CONFIG", "BUILDX_CONFIG", "BUILDX_BUILDER", "DOCKER_TLS_VERIFY", "DOCKER_CERT_PATH"]) delete env[name];
+  for (const name of ["DOCKER_HOST", "DOCKER_CONTEXT", "DOCKER_CONFIG", "BUILDX_CONFIG", "BUILDX_BUILDER", "DOCKER_TLS_VERIFY", "DOCKER_CERT_PATH"]) {
+    delete env[name];
+  }
   return env;
 }
 
@@ -57,26 +59,53 @@ const SECOND_INSTANCE = "second-inst";
 
 const CASES: Record<string, Case> = {
   "nothing set: the default context's builder, on the main engine": { lands: "main", source: "default", builderName: "default" },
-  "the builder option (--builder) naming a builder on the second context": { builder: SECOND_INSTANCE, lands: "second", source: "flag", builderName: SECOND_INSTANCE },
+  "the builder option (--builder) naming a builder on the second context": {
+    builder: SECOND_INSTANCE,
+    lands: "second",
+    source: "flag",
+    builderName: SECOND_INSTANCE,
+  },
   "the builder option naming the second context while it is the current one": {
-    builder: SECOND_CONTEXT, env: { DOCKER_CONTEXT: SECOND_CONTEXT }, lands: "second", source: "flag", builderName: SECOND_CONTEXT,
+    builder: SECOND_CONTEXT,
+    env: { DOCKER_CONTEXT: SECOND_CONTEXT },
+    lands: "second",
+    source: "flag",
+    builderName: SECOND_CONTEXT,
   },
   "BUILDX_BUILDER": { env: { BUILDX_BUILDER: SECOND_INSTANCE }, lands: "second", source: "env", builderName: SECOND_INSTANCE },
   "BUILDX_BUILDER naming the second context while it is the current one (currentContext)": {
-    env: { BUILDX_BUILDER: SECOND_CONTEXT }, currentContext: SECOND_CONTEXT, lands: "second", source: "env", builderName: SECOND_CONTEXT,
+    env: { BUILDX_BUILDER: SECOND_CONTEXT },
+    currentContext: SECOND_CONTEXT,
+    lands: "second",
+    source: "env",
+    builderName: SECOND_CONTEXT,
   },
   "BUILDX_CONFIG's current, Key the endpoint": {
-    current: { Key: MAIN_HOST, Name: SECOND_INSTANCE, Global: false }, lands: "second", source: "config", builderName: SECOND_INSTANCE,
+    current: { Key: MAIN_HOST, Name: SECOND_INSTANCE, Global: false },
+    lands: "second",
+    source: "config",
+    builderName: SECOND_INSTANCE,
   },
   "BUILDX_CONFIG's current, Global, for another endpoint": {
-    current: { Key: "unix:///elsewhere.sock", Name: SECOND_INSTANCE, Global: true }, lands: "second", source: "config", builderName: SECOND_INSTANCE,
+    current: { Key: "unix:///elsewhere.sock", Name: SECOND_INSTANCE, Global: true },
+    lands: "second",
+    source: "config",
+    builderName: SECOND_INSTANCE,
   },
   "BUILDX_CONFIG's current for another endpoint, not Global: ignored": {
-    current: { Key: "unix:///elsewhere.sock", Name: SECOND_INSTANCE, Global: false }, lands: "main", source: "default", builderName: "default",
+    current: { Key: "unix:///elsewhere.sock", Name: SECOND_INSTANCE, Global: false },
+    lands: "main",
+    source: "default",
+    builderName: "default",
   },
   "DOCKER_CONTEXT=buildx-kit-second": { env: { DOCKER_CONTEXT: SECOND_CONTEXT }, lands: "second", source: "context", builderName: SECOND_CONTEXT },
   "DOCKER_HOST=the second engine's socket": { env: { DOCKER_HOST: SECOND_HOST }, lands: "second", source: "context", builderName: "default" },
-  "DOCKER_HOST over DOCKER_CONTEXT": { env: { DOCKER_HOST: MAIN_HOST, DOCKER_CONTEXT: SECOND_CONTEXT }, lands: "main", source: "context", builderName: "default" },
+  "DOCKER_HOST over DOCKER_CONTEXT": {
+    env: { DOCKER_HOST: MAIN_HOST, DOCKER_CONTEXT: SECOND_CONTEXT },
+    lands: "main",
+    source: "context",
+    builderName: "default",
+  },
   "config.json's currentContext (docker context use)": { currentContext: SECOND_CONTEXT, lands: "second", source: "context", builderName: SECOND_CONTEXT },
 };
 
@@ -90,7 +119,10 @@ async function setUp(c: Case, name: string) {
   await mkdir(dockerConfig, { recursive: true });
   await exec("docker", ["context", "create", SECOND_CONTEXT, "--docker", `host=${SECOND_HOST}`], { env: { ...cleanEnv(), DOCKER_CONFIG: dockerConfig } });
   await writeFile(join(dockerConfig, "config.json"), JSON.stringify(c.currentContext ? { currentContext: c.currentContext } : {}));
-  await writeFile(join(buildxConfig, "instances", SECOND_INSTANCE), JSON.stringify({ Name: SECOND_INSTANCE, Driver: "", Nodes: [{ Name: `${SECOND_INSTANCE}0`, Endpoint: SECOND_CONTEXT }] }));
+  await writeFile(
+    join(buildxConfig, "instances", SECOND_INSTANCE),
+    JSON.stringify({ Name: SECOND_INSTANCE, Driver: "", Nodes: [{ Name: `${SECOND_INSTANCE}0`, Endpoint: SECOND_CONTEXT }] }),
+  );
   if (c.current) await writeFile(join(buildxConfig, "current"), JSON.stringify(c.current));
   const project = join(root, "project");
   await mkdir(project);
@@ -129,7 +161,9 @@ describe.skipIf(!engine.ok)("which builder, as buildx decides it, on two engines
     expect(result.ok).toBe(true);
     expect({ main: await has(MAIN_HOST, tag), second: await has(SECOND_HOST, tag) }).toEqual({ main: c.lands === "main", second: c.lands === "second" });
     // As docker itself tells it, through the private config's context.
-    const second = await exec("docker", ["--context", SECOND_CONTEXT, "image", "inspect", "--format", "{{.Id}}", tag], { env: { ...cleanEnv(), DOCKER_CONFIG: dockerConfig } })
+    const second = await exec("docker", ["--context", SECOND_CONTEXT, "image", "inspect", "--format", "{{.Id}}", tag], {
+      env: { ...cleanEnv(), DOCKER_CONFIG: dockerConfig },
+    })
       .then(() => true, () => false);
     expect(second).toBe(c.lands === "second");
   });

@@ -152,7 +152,12 @@ describe("parseBuilderInspect", () => {
     const b = parseBuilderInspect(INSPECT_KUBERNETES)!;
     expect(b.driver).toBe("kubernetes");
     expect(b.nodes.map((n) => n.name)).toEqual(["builder-amd64", "builder-amd64", "builder-arm64"]);
-    expect(b.nodes[2]!.driverOptions).toEqual({ image: "moby/buildkit:v0.11.5", namespace: "buildkit", nodeselector: "kubernetes.io/arch=arm64", replicas: "1" });
+    expect(b.nodes[2]!.driverOptions).toEqual({
+      image: "moby/buildkit:v0.11.5",
+      namespace: "buildkit",
+      nodeselector: "kubernetes.io/arch=arm64",
+      replicas: "1",
+    });
     expect(b.nodes[2]!.labels["org.mobyproject.buildkit.worker.hostname"]).toBe("builder-arm64-7d9c8b6f5-x2k4p");
     expect(b.nodes[2]!.endpoint).toBe("kubernetes:///kube?deployment=builder-arm64&kubeconfig=");
   });
@@ -171,8 +176,13 @@ describe("parseBuilderInspect", () => {
       const probeView = parseInspect(text)!;
       const full = parseBuilderInspect(text)!;
       expect(full.nodes.map((n) => ({
-        name: n.name, status: n.status, buildkitVersion: n.buildkitVersion, buildkitVersionText: n.buildkitVersionText, platforms: n.platforms,
-        endpoint: n.endpoint, configuredPlatforms: n.configuredPlatforms,
+        name: n.name,
+        status: n.status,
+        buildkitVersion: n.buildkitVersion,
+        buildkitVersionText: n.buildkitVersionText,
+        platforms: n.platforms,
+        endpoint: n.endpoint,
+        configuredPlatforms: n.configuredPlatforms,
       })))
         .toEqual(probeView.nodes);
     }
@@ -188,14 +198,26 @@ describe("parseBuilderLs", () => {
   it("reads ls --format json (0.13.1 prints each builder twice: kept once)", async () => {
     const builders = parseBuilderLsJson(await fixture("ls-0.13.1.jsonl"), "default");
     expect(builders.map((b) => [b.name, b.driver, b.current, b.nodes.length])).toEqual([
-      ["fx", "remote", false, 2], ["buildx-kit-second", "docker", false, 1], ["default", "docker", true, 1],
+      ["fx", "remote", false, 2],
+      ["buildx-kit-second", "docker", false, 1],
+      ["default", "docker", true, 1],
     ]);
-    expect(builders[0]!.nodes[1]).toMatchObject({ name: "fx-arm", endpoint: "unix:///var/run/buildx-kit/bridge-b.sock", status: "running", buildkitVersion: null, buildkitVersionText: "v0.0.0+unknown" });
+    expect(builders[0]!.nodes[1]).toMatchObject({
+      name: "fx-arm",
+      endpoint: "unix:///var/run/buildx-kit/bridge-b.sock",
+      status: "running",
+      buildkitVersion: null,
+      buildkitVersionText: "v0.0.0+unknown",
+    });
   });
 
   it("reads the 0.13 table, nodes under \\_", async () => {
     const builders = parseBuilderLsText(await fixture("ls-0.13.1.txt"));
-    expect(builders.map((b) => [b.name, b.driver, b.current])).toEqual([["fx", "remote", false], ["buildx-kit-second", "docker", false], ["default", "docker", true]]);
+    expect(builders.map((b) => [b.name, b.driver, b.current])).toEqual([["fx", "remote", false], ["buildx-kit-second", "docker", false], [
+      "default",
+      "docker",
+      true,
+    ]]);
     expect(builders[0]!.nodes.map((n) => [n.name, n.endpoint, n.status, n.configuredPlatforms])).toEqual([
       ["fx0", "unix:///var/run/buildx-kit/bridge-a.sock", "running", ["linux/amd64"]],
       ["fx-arm", "unix:///var/run/buildx-kit/bridge-b.sock", "running", ["linux/arm64"]],
@@ -205,18 +227,30 @@ describe("parseBuilderLs", () => {
   it("reads the table before 0.13, nodes indented", () => {
     const builders = parseBuilderLsText(LS_0_10);
     expect(builders.map((b) => [b.name, b.driver, b.current])).toEqual([["elated_tesla", "docker-container", true], ["default", "docker", false]]);
-    expect(builders[0]!.nodes[1]).toMatchObject({ name: "elated_tesla1", endpoint: "ssh://ubuntu@1.2.3.4", buildkitVersion: "0.10.3", buildkitVersionText: "v0.10.3", configuredPlatforms: ["linux/arm64"] });
+    expect(builders[0]!.nodes[1]).toMatchObject({
+      name: "elated_tesla1",
+      endpoint: "ssh://ubuntu@1.2.3.4",
+      buildkitVersion: "0.10.3",
+      buildkitVersionText: "v0.10.3",
+      configuredPlatforms: ["linux/arm64"],
+    });
     expect(builders[1]!.nodes[0]).toMatchObject({ name: "default", buildkitVersion: "20.10.14", buildkitVersionText: "20.10.14", platforms: ["linux/amd64"] });
   });
 });
 
 describe("imagetools and metadata, pure", () => {
   const INDEX = JSON.stringify({
-    schemaVersion: 2, mediaType: "application/vnd.oci.image.index.v1+json", digest: "sha256:aaa", size: 1136,
+    schemaVersion: 2,
+    mediaType: "application/vnd.oci.image.index.v1+json",
+    digest: "sha256:aaa",
+    size: 1136,
     manifests: [
       { mediaType: "application/vnd.oci.image.manifest.v1+json", digest: "sha256:arm", size: 475, platform: { architecture: "arm64", os: "linux" } },
       {
-        mediaType: "application/vnd.oci.image.manifest.v1+json", digest: "sha256:att", size: 565, platform: { architecture: "unknown", os: "unknown" },
+        mediaType: "application/vnd.oci.image.manifest.v1+json",
+        digest: "sha256:att",
+        size: 565,
+        platform: { architecture: "unknown", os: "unknown" },
         annotations: { "vnd.docker.reference.digest": "sha256:arm", "vnd.docker.reference.type": "attestation-manifest" },
       },
       { mediaType: "application/vnd.docker.distribution.manifest.v2+json", digest: "sha256:amd", size: 497, platform: { architecture: "amd64", os: "linux" } },
@@ -227,26 +261,56 @@ describe("imagetools and metadata, pure", () => {
     const image = parseImageInspection("r/app:1", INDEX);
     expect(image).toMatchObject({ digest: "sha256:aaa", index: true, platforms: ["linux/arm64", "linux/amd64"] });
     expect(image.manifests.map((m) => [m.digest, m.platform, m.attestation, m.attests])).toEqual([
-      ["sha256:arm", "linux/arm64", false, null], ["sha256:att", "unknown/unknown", true, "sha256:arm"], ["sha256:amd", "linux/amd64", false, null],
+      ["sha256:arm", "linux/arm64", false, null],
+      ["sha256:att", "unknown/unknown", true, "sha256:arm"],
+      ["sha256:amd", "linux/amd64", false, null],
     ]);
   });
 
   it("reads a single manifest as one entry without a platform", () => {
-    const image = parseImageInspection("r/app:1", JSON.stringify({ schemaVersion: 2, mediaType: "application/vnd.oci.image.manifest.v1+json", digest: "sha256:one", config: {} }));
-    expect(image).toMatchObject({ index: false, digest: "sha256:one", platforms: [], manifests: [{ digest: "sha256:one", platform: null, attestation: false }] });
+    const image = parseImageInspection(
+      "r/app:1",
+      JSON.stringify({ schemaVersion: 2, mediaType: "application/vnd.oci.image.manifest.v1+json", digest: "sha256:one", config: {} }),
+    );
+    expect(image).toMatchObject({
+      index: false,
+      digest: "sha256:one",
+      platforms: [],
+      manifests: [{ digest: "sha256:one", platform: null, attestation: false }],
+    });
   });
 
   it("gives a digest per platform where the metadata says it", () => {
-    const manifest = JSON.stringify({ "containerimage.digest": "sha256:m", "containerimage.descriptor": { mediaType: "application/vnd.docker.distribution.manifest.v2+json", digest: "sha256:m", platform: { os: "linux", architecture: "amd64" } } });
+    const manifest = JSON.stringify({
+      "containerimage.digest": "sha256:m",
+      "containerimage.descriptor": {
+        mediaType: "application/vnd.docker.distribution.manifest.v2+json",
+        digest: "sha256:m",
+        platform: { os: "linux", architecture: "amd64" },
+      },
+    });
     expect(readMetadata(manifest, ["linux/amd64"]).platformDigests).toEqual({ "linux/amd64": "sha256:m" });
-    const index = JSON.stringify({ "containerimage.digest": "sha256:i", "containerimage.descriptor": { mediaType: "application/vnd.oci.image.index.v1+json", digest: "sha256:i" } });
+    const index = JSON.stringify({
+      "containerimage.digest": "sha256:i",
+      "containerimage.descriptor": { mediaType: "application/vnd.oci.image.index.v1+json", digest: "sha256:i" },
+    });
     expect(readMetadata(index, ["linux/arm64"]).platformDigests).toEqual({ "linux/arm64": "sha256:i" });
     expect(readMetadata(index, ["linux/amd64", "linux/arm64"]).platformDigests).toEqual({});
     expect(readMetadata(null).platformDigests).toEqual({});
   });
 
   it("builds the argv of create and merge, refusing what buildx would misread", () => {
-    expect(createBuilderArgs({ name: "m", driver: "remote", endpoint: "tcp://h:1234", platforms: "linux/arm64", append: true, node: "n2", driverOpts: { cacert: "/c.pem" } }))
+    expect(
+      createBuilderArgs({
+        name: "m",
+        driver: "remote",
+        endpoint: "tcp://h:1234",
+        platforms: "linux/arm64",
+        append: true,
+        node: "n2",
+        driverOpts: { cacert: "/c.pem" },
+      }),
+    )
       .toEqual(["create", "--name=m", "--driver=remote", "--driver-opt=cacert=/c.pem", "--platform=linux/arm64", "--append", "--node=n2", "tcp://h:1234"]);
     expect(() => createBuilderArgs({ append: true })).toThrow(ValidationError);
     expect(() => createBuilderArgs({ name: "--rm" })).toThrow(/would be read as a flag/);
@@ -263,7 +327,8 @@ function withBuilder(builder: BuilderInfo): Capabilities {
 }
 
 const PINNED: BuilderInfo = {
-  name: "multi", driver: "remote",
+  name: "multi",
+  driver: "remote",
   nodes: [
     { name: "a", status: "running", buildkitVersion: null, platforms: ["linux/amd64", "linux/amd64/v2", "linux/386"], configuredPlatforms: ["linux/amd64"] },
     { name: "b", status: "running", buildkitVersion: null, platforms: ["linux/arm64", "linux/arm/v7", "linux/riscv64"], configuredPlatforms: ["linux/arm64"] },
@@ -299,7 +364,11 @@ describe("plan: the requested platforms against the builder's nodes", () => {
   });
 
   it("never refuses on the docker driver, nor when the nodes are unknown", () => {
-    const docker: BuilderInfo = { name: "default", driver: "docker", nodes: [{ name: "default", status: "running", buildkitVersion: null, platforms: ["linux/amd64"], configuredPlatforms: ["linux/amd64"] }] };
+    const docker: BuilderInfo = {
+      name: "default",
+      driver: "docker",
+      nodes: [{ name: "default", status: "running", buildkitVersion: null, platforms: ["linux/amd64"], configuredPlatforms: ["linux/amd64"] }],
+    };
     expect(codes(plan({ platform: "linux/arm64", load: true }, withBuilder(docker)))).toEqual([]);
     expect(codes(plan({ platform: "linux/arm64", load: true }, withBuilder({ name: "x", driver: "remote", nodes: [] })))).toEqual([]);
     expect(codes(plan({ platform: "linux/arm64", load: true }))).toEqual([]);
@@ -370,7 +439,13 @@ describe.skipIf(!engine.ok)("builders through the bridge (buildx's remote driver
     expect(found.nodes.map((n) => [n.status, n.configuredPlatforms])).toEqual([["running", ["linux/amd64"]], ["running", ["linux/arm64"]]]);
     expect((await listBuilders({ env })).find((b) => b.name === name)?.nodes.length).toBe(2);
     const out = join(await privateEnv().then((e) => e.BUILDX_CONFIG!), "out");
-    const result = await build({ context: SCRATCH, builder: name, platform: ["linux/amd64", "linux/arm64"], output: `type=local,dest=${out}`, buildArg: { NONCE } }, { env, quiet: true });
+    const result = await build({
+      context: SCRATCH,
+      builder: name,
+      platform: ["linux/amd64", "linux/arm64"],
+      output: `type=local,dest=${out}`,
+      buildArg: { NONCE },
+    }, { env, quiet: true });
     expect(result.ok).toBe(true);
     for (const dir of ["linux_amd64", "linux_arm64"]) {
       expect((await stat(join(out, dir))).isDirectory()).toBe(true);
@@ -382,8 +457,9 @@ describe.skipIf(!engine.ok)("builders through the bridge (buildx's remote driver
     const { env, name } = await remoteBuilder("digest", "linux/amd64", "linux/arm64");
     const repo = `${REGISTRY}/buildx-kit-test/builders-merge`;
     const output = `type=image,push-by-digest=true,name-canonical=true,push=true,name=${repo}`;
-    const parts = await Promise.all(["linux/amd64", "linux/arm64"].map((platform) =>
-      build({ context: SCRATCH, builder: name, platform, output, buildArg: { NONCE } }, { env, quiet: true })));
+    const parts = await Promise.all(
+      ["linux/amd64", "linux/arm64"].map((platform) => build({ context: SCRATCH, builder: name, platform, output, buildArg: { NONCE } }, { env, quiet: true })),
+    );
     const digests = parts.map((r, i) => r.platformDigests?.[["linux/amd64", "linux/arm64"][i]!]);
     for (const d of digests) expect(d).toMatch(/^sha256:[0-9a-f]{64}$/);
     const tag = `${repo}:${NONCE}`;
@@ -406,7 +482,13 @@ describe.skipIf(!engine.ok)("builders through the bridge (buildx's remote driver
 
   it("refuses a platform no node serves, before running", async () => {
     const { env, name } = await remoteBuilder("refuse", "linux/amd64", "linux/arm64");
-    const failed = await build({ context: SCRATCH, builder: name, platform: ["linux/arm64", "linux/s390x"], push: true, tag: [`${REGISTRY}/buildx-kit-test/never:${NONCE}`] }, { env, quiet: true })
+    const failed = await build({
+      context: SCRATCH,
+      builder: name,
+      platform: ["linux/arm64", "linux/s390x"],
+      push: true,
+      tag: [`${REGISTRY}/buildx-kit-test/never:${NONCE}`],
+    }, { env, quiet: true })
       .then(() => null, (e: unknown) => e);
     expect(failed).toBeInstanceOf(ValidationError);
     const d = (failed as ValidationError).diagnostics;
@@ -427,7 +509,9 @@ describe.skipIf(!engine.ok)("builders through the bridge (buildx's remote driver
     made.push({ name, env });
     expect(out.pop()).toBe(name);
     expect(await main(["builder", "inspect", name], io)).toBe(0);
-    expect(out.pop()).toMatch(new RegExp(`^${name}  driver remote\\n  node ${name}0\\n    endpoint   unix://${BRIDGE_A}\\n    status     running\\n[^]*platforms  linux/amd64\\*`));
+    expect(out.pop()).toMatch(
+      new RegExp(`^${name}  driver remote\\n  node ${name}0\\n    endpoint   unix://${BRIDGE_A}\\n    status     running\\n[^]*platforms  linux/amd64\\*`),
+    );
     expect(await main(["builder", "rm", name], io)).toBe(0);
     expect(await main(["builder", "inspect", name], io)).toBe(1);
     expect(err.join("\n")).toMatch(/docker buildx inspect .* failed \(exit code 1\): no builder/);

@@ -46,40 +46,64 @@ describe("metadata files of several buildx releases", () => {
 
   it("0.36.1 pushed by digest: no config digest, no tag", () => {
     const m = readMetadata(fixture("metadata/0.36.1-push-by-digest.json"));
-    expect([m.configDigest, m.digest, m.imageName]).toEqual([null, "sha256:3333333333333333333333333333333333333333333333333333333333333333", "localhost:5000/app"]);
+    expect([m.configDigest, m.digest, m.imageName]).toEqual([
+      null,
+      "sha256:3333333333333333333333333333333333333333333333333333333333333333",
+      "localhost:5000/app",
+    ]);
   });
 
   it("0.36.1 --call: result.json is the call's result", () => {
-    expect(readMetadata(fixture("metadata/0.36.1-call-outline.json")).callResult).toMatchObject({ name: "runtime", args: [{ name: "VERSION", value: "1.2" }, { name: "JOBS" }] });
+    expect(readMetadata(fixture("metadata/0.36.1-call-outline.json")).callResult).toMatchObject({
+      name: "runtime",
+      args: [{ name: "VERSION", value: "1.2" }, { name: "JOBS" }],
+    });
     expect((readMetadata(fixture("metadata/0.36.1-call-lint.json")).callResult as { warnings: { ruleName: string }[] }).warnings.map((w) => w.ruleName))
       .toEqual(["FromAsCasing"]);
   });
 
   it("older forms: a list written as base64, result.json as JSON text", () => {
     const list = btoa(JSON.stringify([{ short: btoa("Old: a warning") }]));
-    expect(readMetadata(JSON.stringify({ "buildx.build.warnings": list, "result.json": "{\"targets\":[]}" }))).toMatchObject({
-      buildxWarnings: ["Old: a warning"], callResult: { targets: [] },
+    expect(readMetadata(JSON.stringify({ "buildx.build.warnings": list, "result.json": '{"targets":[]}' }))).toMatchObject({
+      buildxWarnings: ["Old: a warning"],
+      callResult: { targets: [] },
     });
   });
 });
 
 describe("buildx's exit codes (0.25 on) in the error", () => {
   const error = (exitCode: number, stderrTail = "ERROR: failed to solve: something") =>
-    new BuildError({ exitCode, signal: null, command: "docker buildx build .", argv: ["docker", "buildx", "build", "."], stderrTail, interrupted: false, durationMs: 1 });
-  it.each([
-    [1, "the build failed", "docker buildx build exited with code 1\n"],
-    [100, "BuildKit reported an internal error", "docker buildx build exited with code 100 (BuildKit reported an internal error)\n"],
-    [102, "the builder ran out of a resource (memory, disk, ...)", "docker buildx build exited with code 102 (the builder ran out of a resource (memory, disk, ...))\n"],
-    [130, "the build was cancelled", "docker buildx build exited with code 130 (the build was cancelled)\n"],
-    [7, null, "docker buildx build exited with code 7\n"],
-  ] as const)("exit code %i: %s", (code, reason, head) => {
+    new BuildError({
+      exitCode,
+      signal: null,
+      command: "docker buildx build .",
+      argv: ["docker", "buildx", "build", "."],
+      stderrTail,
+      interrupted: false,
+      durationMs: 1,
+    });
+  it.each(
+    [
+      [1, "the build failed", "docker buildx build exited with code 1\n"],
+      [100, "BuildKit reported an internal error", "docker buildx build exited with code 100 (BuildKit reported an internal error)\n"],
+      [
+        102,
+        "the builder ran out of a resource (memory, disk, ...)",
+        "docker buildx build exited with code 102 (the builder ran out of a resource (memory, disk, ...))\n",
+      ],
+      [130, "the build was cancelled", "docker buildx build exited with code 130 (the build was cancelled)\n"],
+      [7, null, "docker buildx build exited with code 7\n"],
+    ] as const,
+  )("exit code %i: %s", (code, reason, head) => {
     const e = error(code);
     expect(e.exitReason).toBe(reason);
     expect(e.message.startsWith(head)).toBe(true);
     expect(e.toJSON().exitReason).toBe(reason);
   });
   it("102 without a known failure in stderr gets a hint", () => {
-    expect(error(102).hint).toBe("the builder ran out of memory, disk or another resource: free some (docker buildx prune), raise its limits, or build less at once");
+    expect(error(102).hint).toBe(
+      "the builder ran out of memory, disk or another resource: free some (docker buildx prune), raise its limits, or build less at once",
+    );
     expect(error(1).hint).toBeNull();
   });
 });
@@ -102,7 +126,9 @@ describe("reading buildx without rawjson (before 0.13)", () => {
     const mode = progressMode({}, { onProgress: () => {} }, at("0.8.2"));
     expect(mode.progress).not.toBe("rawjson");
     expect(mode.notes).toEqual([{
-      level: "warning", code: "progress-events-unavailable", option: null,
+      level: "warning",
+      code: "progress-events-unavailable",
+      option: null,
       message: "onProgress gets no events: they are read from --progress=rawjson, which needs buildx >= 0.13.0; installed 0.8.2",
       hint: "upgrade buildx for progress events; the build's progress shows as it would without onProgress",
     }]);
@@ -121,15 +147,23 @@ describe("a build against a fake buildx of a given release", () => {
     dirs.push(dir);
     const script = join(dir, "buildx");
     await writeFile(join(dir, "meta.json"), meta);
-    await writeFile(script, `#!/bin/sh
+    await writeFile(
+      script,
+      `#!/bin/sh
 printf '%s\\n' "$@" > "${dir}/args"
 printf '%s' "\${BUILDX_METADATA_WARNINGS:-unset}" > "${dir}/env"
 for a in "$@"; do case "$a" in --metadata-file=*) cp "${dir}/meta.json" "\${a#--metadata-file=}";; esac; done
 [ ${code} -ne 0 ] && echo "ERROR: failed to solve: ResourceExhausted: no space left on device" >&2
 exit ${code}
-`);
+`,
+    );
     await chmod(script, 0o755);
-    const caps = (buildxVersion: string): Capabilities => ({ ...UNKNOWN_CAPABILITIES, buildxVersion, buildxVersionText: `github.com/docker/buildx v${buildxVersion}`, buildxCommand: [script] });
+    const caps = (buildxVersion: string): Capabilities => ({
+      ...UNKNOWN_CAPABILITIES,
+      buildxVersion,
+      buildxVersionText: `github.com/docker/buildx v${buildxVersion}`,
+      buildxCommand: [script],
+    });
     return { dir, caps, args: async () => (await readFile(join(dir, "args"), "utf8")).trim().split("\n"), env: () => readFile(join(dir, "env"), "utf8") };
   }
 
@@ -147,7 +181,13 @@ exit ${code}
   it("on buildx 0.12 onProgress does not pass --progress=rawjson, and warns", async () => {
     const fake = await fakeBuildx(fixture("metadata/0.13.1-debian-load.json"));
     const events: unknown[] = [];
-    const result = await build({ tag: "app:1" }, { cwd: fake.dir, capabilities: fake.caps("0.12.1"), log: () => {}, stdout: "ignore", onProgress: (e) => events.push(e) });
+    const result = await build({ tag: "app:1" }, {
+      cwd: fake.dir,
+      capabilities: fake.caps("0.12.1"),
+      log: () => {},
+      stdout: "ignore",
+      onProgress: (e) => events.push(e),
+    });
     expect((await fake.args()).filter((a) => a.startsWith("--progress"))).toEqual(["--progress=plain"]);
     expect(result.diagnostics.map((d) => d.code)).toContain("progress-events-unavailable");
     expect(result.configDigest).toBeNull();
@@ -174,7 +214,13 @@ exit ${code}
     const fake = await fakeBuildx("{}");
     const lines: string[] = [];
     const env = { ...process.env, ACTIONS_RUNTIME_TOKEN: "", ACTIONS_CACHE_URL: "", ACTIONS_RESULTS_URL: "" };
-    await build({ tag: "app:1", cacheFrom: "type=gha" }, { cwd: fake.dir, capabilities: fake.caps("0.36.1"), env, log: (l) => lines.push(l), stdout: "ignore" });
+    await build({ tag: "app:1", cacheFrom: "type=gha" }, {
+      cwd: fake.dir,
+      capabilities: fake.caps("0.36.1"),
+      env,
+      log: (l) => lines.push(l),
+      stdout: "ignore",
+    });
     expect(lines.join("\n")).toContain("warning [gha-cache-dropped] cacheFrom: buildx drops this type=gha cache without a word");
   });
 });
@@ -182,8 +228,15 @@ exit ${code}
 describe("doctor: nodes, their BuildKit, and what the installed buildx lacks", () => {
   const multi = parseInspect(fixture("inspect/docker-container-0.36.1.txt"));
   const caps: Capabilities = {
-    ...UNKNOWN_CAPABILITIES, buildxVersion: "0.30.1", buildxVersionText: fixture("version/0.29.1.txt").trim(), buildxCommand: ["docker", "buildx"],
-    engineVersion: "28.0.1", driver: "docker-container", buildkitVersion: "0.26.2", containerdImageStore: false, builder: multi,
+    ...UNKNOWN_CAPABILITIES,
+    buildxVersion: "0.30.1",
+    buildxVersionText: fixture("version/0.29.1.txt").trim(),
+    buildxCommand: ["docker", "buildx"],
+    engineVersion: "28.0.1",
+    driver: "docker-container",
+    buildkitVersion: "0.26.2",
+    containerdImageStore: false,
+    builder: multi,
   };
   it("shows each node's BuildKit and platforms", () => {
     const text = formatDoctor(caps);
@@ -220,7 +273,13 @@ describe("buildx's -D beside buildx-kit's own --debug", () => {
     const run = async (argv: string[]) => {
       const out: string[] = [];
       const err: string[] = [];
-      const code = await main(argv, { out: (t) => out.push(t), err: (t) => err.push(t), env: { ...process.env, NO_COLOR: "1" }, isTTY: false, cwd: process.cwd() });
+      const code = await main(argv, {
+        out: (t) => out.push(t),
+        err: (t) => err.push(t),
+        env: { ...process.env, NO_COLOR: "1" },
+        isTTY: false,
+        cwd: process.cwd(),
+      });
       return { code, out: out.join("\n"), err: err.join("\n") };
     };
     const withD = await run(["build", "--debug", "-D", "--dry-run", "--offline", "-t", "app:1", "."]);
@@ -244,6 +303,9 @@ describe("paths that are not paths", () => {
     expect(mapPaths({ file: "https://example.com/Dockerfile" }, abs).file).toBe("https://example.com/Dockerfile");
   });
   it("a cache given as a bare registry ref", () => {
-    expect(mapPaths({ cacheFrom: "localhost:5000/app:cache", cacheTo: "type=local,dest=c" }, abs)).toEqual({ cacheFrom: "localhost:5000/app:cache", cacheTo: "type=local,dest=/abs/c" });
+    expect(mapPaths({ cacheFrom: "localhost:5000/app:cache", cacheTo: "type=local,dest=c" }, abs)).toEqual({
+      cacheFrom: "localhost:5000/app:cache",
+      cacheTo: "type=local,dest=/abs/c",
+    });
   });
 });

@@ -11,7 +11,7 @@ import { githubOutputText, jobSummaryText, resultNames, writeGithubResults, writ
 import type { RecipeRunResult } from "../lib/recipe/run.ts";
 import type { BuildResult } from "../lib/core/result.ts";
 import { BuildError } from "../lib/core/errors.ts";
-import { cli, nonce, trackImage, cleanup } from "./fixtures/cli/support.ts";
+import { cleanup, cli, nonce, trackImage } from "./fixtures/cli/support.ts";
 import { BASE_IMAGE, requireEngine } from "./support/engine.ts";
 
 const engine = await requireEngine();
@@ -28,17 +28,44 @@ async function tempDir(): Promise<string> {
 
 const DIGEST = `sha256:${"a".repeat(64)}`;
 const built = (name: string, extra: Partial<RecipeRunResult> = {}): RecipeRunResult => ({
-  path: `${name}.json`, name, cwd: "/p", ok: true, ran: true, options: {},
+  path: `${name}.json`,
+  name,
+  cwd: "/p",
+  ok: true,
+  ran: true,
+  options: {},
   result: {
-    ok: true, dryRun: false, digest: DIGEST, imageNames: ["docker.io/app:1", "docker.io/app:latest"], imageName: "docker.io/app:1",
+    ok: true,
+    dryRun: false,
+    digest: DIGEST,
+    imageNames: ["docker.io/app:1", "docker.io/app:latest"],
+    imageName: "docker.io/app:1",
     metadata: { "containerimage.digest": DIGEST, "image.name": "docker.io/app:1,docker.io/app:latest" },
   } as unknown as BuildResult,
-  error: null, warnings: [], startedAt: 1_000, finishedAt: 3_450, via: "build", diagnostics: [], bake: null, ...extra,
+  error: null,
+  warnings: [],
+  startedAt: 1_000,
+  finishedAt: 3_450,
+  via: "build",
+  diagnostics: [],
+  bake: null,
+  ...extra,
 });
 const failed = (name: string): RecipeRunResult => ({
-  path: `${name}.json`, name, cwd: "/p", ok: false, ran: true, options: {}, result: null,
-  error: new Error("docker buildx build exited with code 1\nERROR: failed to solve | oops"), warnings: [], startedAt: 0, finishedAt: 500,
-  via: "build", diagnostics: [], bake: null,
+  path: `${name}.json`,
+  name,
+  cwd: "/p",
+  ok: false,
+  ran: true,
+  options: {},
+  result: null,
+  error: new Error("docker buildx build exited with code 1\nERROR: failed to solve | oops"),
+  warnings: [],
+  startedAt: 0,
+  finishedAt: 500,
+  via: "build",
+  diagnostics: [],
+  bake: null,
 });
 
 describe("the texts", () => {
@@ -113,11 +140,15 @@ describe.skipIf(!engine.ok)("buildx-kit run in CI (node, dist)", () => {
     await writeFile(join(dir, "Broken.Dockerfile"), `FROM ${BASE_IMAGE}\nRUN exit 3\n`);
     const tag = trackImage(`buildx-kit-ci-test/app-${nonce()}:1`);
     await writeFile(join(dir, "good.json"), JSON.stringify({ recipe: 1, name: "good", options: { context: ".", tag: [tag] } }));
-    await writeFile(join(dir, "bad.json"), JSON.stringify({ recipe: 1, name: "bad", options: { context: ".", file: "Broken.Dockerfile", output: "type=cacheonly" } }));
+    await writeFile(
+      join(dir, "bad.json"),
+      JSON.stringify({ recipe: 1, name: "bad", options: { context: ".", file: "Broken.Dockerfile", output: "type=cacheonly" } }),
+    );
     const output = join(dir, "gh-output");
     const summary = join(dir, "gh-summary");
     const r = await cli("node", ["run", "good.json", "bad.json", "--metadata-file", "meta"], {
-      cwd: dir, env: { GITHUB_OUTPUT: output, GITHUB_STEP_SUMMARY: summary },
+      cwd: dir,
+      env: { GITHUB_OUTPUT: output, GITHUB_STEP_SUMMARY: summary },
     });
     expect(r.code, r.stderr).toBe(1);
     const meta = JSON.parse(await readFile(join(dir, "meta", "good.json"), "utf8")) as Record<string, unknown>;

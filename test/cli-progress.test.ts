@@ -34,8 +34,15 @@ type Mode = (typeof MODES)[number];
 
 function args(mode: Mode, quiet: boolean, iidfile: string): string[] {
   return [
-    "build", ...(quiet ? ["-q"] : []), ...(mode === "default" ? [] : [`--progress=${mode}`]),
-    "-t", TAG, "--build-arg", `NONCE=${ID}`, `--iidfile=${iidfile}`, fixture("scratch"),
+    "build",
+    ...(quiet ? ["-q"] : []),
+    ...(mode === "default" ? [] : [`--progress=${mode}`]),
+    "-t",
+    TAG,
+    "--build-arg",
+    `NONCE=${ID}`,
+    `--iidfile=${iidfile}`,
+    fixture("scratch"),
   ];
 }
 
@@ -99,7 +106,9 @@ describe.skipIf(!engine.ok)("build progress modes, stdout and stderr a pipe or /
     } else if (expect_ === "no-console") {
       expect(both.code).toBe(1);
       expect(both.stdout).toBe("");
-      expect(both.stderr).toMatch(/^error: docker buildx build exited with code 1\nERROR: failed to get console: provided file is not a console\nhint: progress tty needs a terminal on stderr and there is none: leave progress out, or use auto or plain\ncommand: cd \S+ && docker buildx build /m);
+      expect(both.stderr).toMatch(
+        /^error: docker buildx build exited with code 1\nERROR: failed to get console: provided file is not a console\nhint: progress tty needs a terminal on stderr and there is none: leave progress out, or use auto or plain\ncommand: cd \S+ && docker buildx build /m,
+      );
     } else {
       expect(both.code, both.stderr).toBe(0);
       expect(both.stdout).toMatch(SUMMARY);
@@ -125,11 +134,14 @@ describe.skipIf(!engine.ok)("build progress modes, stdout and stderr a pipe or /
 });
 
 describe.skipIf(!engine.ok)("quiet outside a terminal: a recipe, build(), the template (Node, real engine)", () => {
-  it("run RECIPE with \"quiet\": true: the image id on stdout, nothing on stderr; with --json, only the JSON", async () => {
+  it('run RECIPE with "quiet": true: the image id on stdout, nothing on stderr; with --json, only the JSON', async () => {
     const dir = await tempDir("quiet-recipe");
     const iid = join(dir, "iid");
     const recipe = join(dir, "quiet.json");
-    await writeFile(recipe, JSON.stringify(makeRecipe({ context: fixture("scratch"), tag: [TAG], buildArg: { NONCE: ID }, iidfile: iid, quiet: true }, { name: "quiet" })));
+    await writeFile(
+      recipe,
+      JSON.stringify(makeRecipe({ context: fixture("scratch"), tag: [TAG], buildArg: { NONCE: ID }, iidfile: iid, quiet: true }, { name: "quiet" })),
+    );
     const ran = await runCli(["run", recipe], "pipe", "pipe");
     expect(ran).toEqual({ code: 0, stdout: `${await readFile(iid, "utf8")}\n`, stderr: "" });
     const quietErr = await runCli(["run", recipe], "pipe", "null");
@@ -145,21 +157,24 @@ describe.skipIf(!engine.ok)("quiet outside a terminal: a recipe, build(), the te
     const mod = JSON.stringify(join(ROOT, "dist/mod.js"));
     const options = JSON.stringify({ context: fixture("scratch"), tag: [TAG], buildArg: { NONCE: ID }, iidfile: iid });
     const script = (code: string) => ["--input-type=module", "-e", `import { build, buildx } from ${mod};\nconst options = ${options};\n${code}`];
-    const node = (code: string) => new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
-      const child = spawn(process.execPath, script(code), { cwd: ROOT, env: cliEnv(), stdio: ["ignore", "pipe", "pipe"] });
-      let stdout = "";
-      let stderr = "";
-      child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
-      child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-      child.on("close", (c) => resolve({ code: c, stdout, stderr }));
-    });
+    const node = (code: string) =>
+      new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
+        const child = spawn(process.execPath, script(code), { cwd: ROOT, env: cliEnv(), stdio: ["ignore", "pipe", "pipe"] });
+        let stdout = "";
+        let stderr = "";
+        child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
+        child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+        child.on("close", (c) => resolve({ code: c, stdout, stderr }));
+      });
 
     const buildOption = await node(`const r = await build({ ...options, quiet: true }); console.error(r.ok);`);
     expect(buildOption).toEqual({ code: 0, stdout: `${await readFile(iid, "utf8")}\n`, stderr: "true\n" });
     const runOption = await node(`const r = await build(options, { quiet: true }); console.error(r.ok);`);
     expect(runOption).toEqual({ code: 0, stdout: "", stderr: "true\n" });
     await rm(iid);
-    const template = await node(`const r = await buildx\`-q -t \${options.tag[0]} --build-arg NONCE=${ID} --iidfile \${options.iidfile} \${options.context}\`; console.error(r.ok);`);
+    const template = await node(
+      `const r = await buildx\`-q -t \${options.tag[0]} --build-arg NONCE=${ID} --iidfile \${options.iidfile} \${options.context}\`; console.error(r.ok);`,
+    );
     expect(template).toEqual({ code: 0, stdout: `${await readFile(iid, "utf8")}\n`, stderr: "true\n" });
   }, 120_000);
 });

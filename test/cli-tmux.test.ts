@@ -12,7 +12,7 @@ import { join } from "node:path";
 import { quoteArg as quote } from "../lib/core/shell.ts";
 import { hasTmux, privateTmux, sleep } from "./support/tmux.ts";
 import { afterAll, describe, expect, it } from "vitest";
-import { cleanup, commandFor, PROJECT, RUNTIMES, type RuntimeName, tempDir } from "./fixtures/cli/support.ts";
+import { cleanup, commandFor, PROJECT, type RuntimeName, RUNTIMES, tempDir } from "./fixtures/cli/support.ts";
 import { fixture, leftovers, napSeconds, nonce, processes, waitFor } from "./fixtures/build/support.ts";
 import { requireEngine } from "./support/engine.ts";
 
@@ -37,7 +37,12 @@ class Terminal {
     const dir = await tempDir("tmux");
     const script = join(dir, "session.sh");
     const exports = Object.entries(env).map(([k, v]) => `export ${k}=${quote(v)}`);
-    await writeFile(script, ["#!/bin/sh", "unset NO_COLOR FORCE_COLOR", ...exports, `cd ${quote(cwd)}`, command.map(quote).join(" "), 'echo "EXIT=$?"', "exec sleep 600", ""].join("\n"));
+    await writeFile(
+      script,
+      ["#!/bin/sh", "unset NO_COLOR FORCE_COLOR", ...exports, `cd ${quote(cwd)}`, command.map(quote).join(" "), 'echo "EXIT=$?"', "exec sleep 600", ""].join(
+        "\n",
+      ),
+    );
     await tmux("-f", "/dev/null", "new-session", "-d", "-s", name, "-x", "120", "-y", "40", `sh ${quote(script)}`);
     return new Terminal(name);
   }
@@ -273,13 +278,16 @@ describe.skipIf(!hasTmux).each(NAMES)("in a real terminal, on %s", (rt: RuntimeN
     const cli = commandFor(rt).map(quote).join(" ");
     const dir = await tempDir("colour");
     const script = join(dir, "colour.sh");
-    await writeFile(script, [
-      `${cli} bogus; echo "A=$?"`,
-      `NO_COLOR=1 ${cli} bogus; echo "B=$?"`,
-      `${cli} --no-color bogus; echo "C=$?"`,
-      `${cli}`,
-      "",
-    ].join("\n"));
+    await writeFile(
+      script,
+      [
+        `${cli} bogus; echo "A=$?"`,
+        `NO_COLOR=1 ${cli} bogus; echo "B=$?"`,
+        `${cli} --no-color bogus; echo "C=$?"`,
+        `${cli}`,
+        "",
+      ].join("\n"),
+    );
     const t = await Terminal.start(["sh", script], {});
     try {
       expect(await t.exitCode()).toBe(0);

@@ -25,11 +25,11 @@ import {
   nonce,
   processes,
   projectCopy,
-  ROOT,
   type Ran,
+  ROOT,
   run,
-  RUNTIMES,
   type RuntimeName,
+  RUNTIMES,
   STACK_FRAME,
   tempDir,
   trackImage,
@@ -115,7 +115,18 @@ describe.each(NAMES)("buildx-kit on %s: discovering it", (rt) => {
     const lines = r.stdout.split("\n");
     expect(lines[0]).toBe(`buildx-kit ${VERSION}: docker buildx build, planned and validated before it runs`);
     expect(lines).toContain("usage: buildx-kit <command> [options]");
-    for (const command of ["guide", "build [flags] [context]", "run RECIPE...", "recipe export|import|check", "doctor", "builder ls|inspect|create|use|stop|rm", "merge -t TAG DIGEST...", "repl"]) {
+    for (
+      const command of [
+        "guide",
+        "build [flags] [context]",
+        "run RECIPE...",
+        "recipe export|import|check",
+        "doctor",
+        "builder ls|inspect|create|use|stop|rm",
+        "merge -t TAG DIGEST...",
+        "repl",
+      ]
+    ) {
       expect(r.stdout).toMatch(new RegExp(`^  ${command.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}\\s`, "m"));
     }
     expect(lines).toContain("exit codes: 0 ok, 1 build failed, 2 bad input, 130 interrupted");
@@ -127,21 +138,40 @@ describe.each(NAMES)("buildx-kit on %s: discovering it", (rt) => {
   });
 
   it.each([
-    ["build", ["usage: buildx-kit build [flags] [context]", "  --dry-run      everything but the build: check against this machine, print the command",
-      "  --offline      with --dry-run: plan without looking at this machine (assume the latest buildx)", "  --json         print the BuildResult as JSON",
-      "  --save FILE    also save the options as a recipe (FILE must not exist)", "  --force        with --save: replace FILE if it exists", "buildx flags:"]],
+    ["build", [
+      "usage: buildx-kit build [flags] [context]",
+      "  --dry-run      everything but the build: check against this machine, print the command",
+      "  --offline      with --dry-run: plan without looking at this machine (assume the latest buildx)",
+      "  --json         print the BuildResult as JSON",
+      "  --save FILE    also save the options as a recipe (FILE must not exist)",
+      "  --force        with --save: replace FILE if it exists",
+      "buildx flags:",
+    ]],
     ["guide", ["usage: buildx-kit guide [--from RECIPE]", "without writing anything (exit 130)."]],
-    ["run", ["usage: buildx-kit run RECIPE... [--set KEY=VALUE]... [--dry-run [--offline]] [--json] [--metadata-file DIR] [--via bake|build|auto]", "  --set KEY=VALUE   override an option: --set tag=api:1.2, --set buildArg.VERSION=1.2",
+    ["run", [
+      "usage: buildx-kit run RECIPE... [--set KEY=VALUE]... [--dry-run [--offline]] [--json] [--metadata-file DIR] [--via bake|build|auto]",
+      "  --set KEY=VALUE   override an option: --set tag=api:1.2, --set buildArg.VERSION=1.2",
       "  --via bake|build|auto  bake: the recipes bake can express build in one docker buildx bake;",
       "  --dry-run         everything but the builds: check against this machine, print the commands",
-      "  --offline         with --dry-run: plan without looking at this machine"]],
-    ["recipe", ["usage: buildx-kit recipe <export|import|check> ...", "  recipe check FILE... [--set K=V]     validate recipes (exit 2 on problems, each with its path)",
-      "  recipe export FILE... [--bake OUT] [--target NAME] [--set K=V] [--force]", "  recipe import BAKE [--target T] [--out FILE|DIR/] [--force]"]],
+      "  --offline         with --dry-run: plan without looking at this machine",
+    ]],
+    ["recipe", [
+      "usage: buildx-kit recipe <export|import|check> ...",
+      "  recipe check FILE... [--set K=V]     validate recipes (exit 2 on problems, each with its path)",
+      "  recipe export FILE... [--bake OUT] [--target NAME] [--set K=V] [--force]",
+      "  recipe import BAKE [--target T] [--out FILE|DIR/] [--force]",
+    ]],
     ["doctor", ["usage: buildx-kit doctor [--json]", "features are available and why not. Exit 0 when healthy, 1 when not."]],
     ["repl", ["usage: buildx-kit repl", "recipe functions, zx's $). Dot-commands: .guide, .run FILE, .dry FLAGS..., .doctor, .help, .exit."]],
-    ["builder", ["usage: buildx-kit builder <ls|inspect|create|use|stop|rm> ...", "  builder ls [--json]                      every builder and its nodes",
-      "  builder rm NAME [--keep-state] [--force] remove it"]],
-    ["merge", ["usage: buildx-kit merge -t TAG [-t TAG]... [--annotation A]... [--dry-run] [--json] SOURCE...", "  --dry-run   print the index instead of pushing it"]],
+    ["builder", [
+      "usage: buildx-kit builder <ls|inspect|create|use|stop|rm> ...",
+      "  builder ls [--json]                      every builder and its nodes",
+      "  builder rm NAME [--keep-state] [--force] remove it",
+    ]],
+    ["merge", [
+      "usage: buildx-kit merge -t TAG [-t TAG]... [--annotation A]... [--dry-run] [--json] SOURCE...",
+      "  --dry-run   print the index instead of pushing it",
+    ]],
   ])("%s --help (and -h, and help COMMAND) names its usage and options", async (command, lines) => {
     const r = await bx(rt, [command, "--help"]);
     expect(r.code).toBe(0);
@@ -179,8 +209,12 @@ describe.each(NAMES)("buildx-kit on %s: bad recipe files", (rt) => {
   it("recipe files that are missing or do not parse name the file", async () => {
     await badInputIn(rt, project, ["run", "missing.json"], "error: missing.json: invalid recipe (1 problem):\n  missing.json: no such file\n");
     await badInputIn(rt, project, ["recipe", "import", "missing.json"], "error: missing.json: cannot import (1 problem):\n  missing.json: no such file\n");
-    await badInputIn(rt, project, ["recipe", "import", "bake.json", "--target", "api"],
-      'error: bake.json: cannot import (1 problem):\n  bake.json: target: no target or group "api" (targets: web; groups: default)\n');
+    await badInputIn(
+      rt,
+      project,
+      ["recipe", "import", "bake.json", "--target", "api"],
+      'error: bake.json: cannot import (1 problem):\n  bake.json: target: no target or group "api" (targets: web; groups: default)\n',
+    );
   });
 });
 
@@ -198,14 +232,17 @@ describe("buildx-kit: bad input is exit 2 and one paragraph (in-process)", () =>
   });
 
   it("an unknown flag far from any known one, taking the context as its value: the warning, then the error why it failed", async () => {
-    await badInput(["build", "--newer", "x", "."], [
-      "warning [unknown-flag] extraFlags.newer: --newer is not in buildx-kit's flag table; passed to buildx unchecked",
-      "  hint: an unknown flag takes a value only as --newer=VALUE",
-      "error: invalid build options (1 problem):",
-      '  error [two-contexts] context: a second build context "." (the first is "x")',
-      '    hint: --newer is not a flag buildx-kit knows, so it did not take "x" as its value: write --newer=x',
-      "",
-    ].join("\n"));
+    await badInput(
+      ["build", "--newer", "x", "."],
+      [
+        "warning [unknown-flag] extraFlags.newer: --newer is not in buildx-kit's flag table; passed to buildx unchecked",
+        "  hint: an unknown flag takes a value only as --newer=VALUE",
+        "error: invalid build options (1 problem):",
+        '  error [two-contexts] context: a second build context "." (the first is "x")',
+        '    hint: --newer is not a flag buildx-kit knows, so it did not take "x" as its value: write --newer=x',
+        "",
+      ].join("\n"),
+    );
   });
 
   it("push without a tag: the plan's error; --debug adds the stack trace", async () => {
@@ -228,30 +265,41 @@ describe("buildx-kit: bad input is exit 2 and one paragraph (in-process)", () =>
     await badInput(["bogus"], 'error: unknown command "bogus" (buildx-kit --help lists them)\n');
     await badInput(["buidl", "-t", "x", "."], 'error: unknown command "buidl"; did you mean "build"? (buildx-kit --help lists them)\n');
     await badInput(["bild"], 'error: unknown command "bild"; did you mean "build"? (buildx-kit --help lists them)\n');
-    await badInput(["build", "-t", "a:1", "--save", "nope/x.json", "--dry-run", "."],
-      "error: nope/x.json: not saved (1 problem):\n  nope/x.json: the folder nope does not exist\n");
+    await badInput(
+      ["build", "-t", "a:1", "--save", "nope/x.json", "--dry-run", "."],
+      "error: nope/x.json: not saved (1 problem):\n  nope/x.json: the folder nope does not exist\n",
+    );
     await badInput(["bogus", "--help"], 'error: unknown command "bogus" (buildx-kit --help lists them)\n');
   });
 
   it("the parser's errors: an unknown one-letter flag, a flag with no value, a boolean given a word", async () => {
-    await badInput(["build", "-Z", "."], [
-      "error: invalid build options (1 problem):",
-      "  error [unknown-short-flag] -Z is not a flag of docker buildx build",
-      "    hint: one-letter flags: -D (--debug), -f (--file), -o (--output), -q (--quiet), -t (--tag); write long flags with two dashes",
-      "",
-    ].join("\n"));
-    await badInput(["build", ".", "--tag"], [
-      "error: invalid build options (1 problem):",
-      "  error [missing-value] tag: --tag needs a value",
-      "    hint: write --tag=VALUE or --tag VALUE",
-      "",
-    ].join("\n"));
-    await badInput(["build", "--push=maybe", "-t", "x:1", "."], [
-      "error: invalid build options (1 problem):",
-      '  error [invalid-value] push: --push takes true or false, got "maybe"',
-      "    hint: write --push alone for true, or --push=false",
-      "",
-    ].join("\n"));
+    await badInput(
+      ["build", "-Z", "."],
+      [
+        "error: invalid build options (1 problem):",
+        "  error [unknown-short-flag] -Z is not a flag of docker buildx build",
+        "    hint: one-letter flags: -D (--debug), -f (--file), -o (--output), -q (--quiet), -t (--tag); write long flags with two dashes",
+        "",
+      ].join("\n"),
+    );
+    await badInput(
+      ["build", ".", "--tag"],
+      [
+        "error: invalid build options (1 problem):",
+        "  error [missing-value] tag: --tag needs a value",
+        "    hint: write --tag=VALUE or --tag VALUE",
+        "",
+      ].join("\n"),
+    );
+    await badInput(
+      ["build", "--push=maybe", "-t", "x:1", "."],
+      [
+        "error: invalid build options (1 problem):",
+        '  error [invalid-value] push: --push takes true or false, got "maybe"',
+        "    hint: write --push alone for true, or --push=false",
+        "",
+      ].join("\n"),
+    );
   });
 
   it("buildx-kit's own flags and arguments", async () => {
@@ -266,12 +314,15 @@ describe("buildx-kit: bad input is exit 2 and one paragraph (in-process)", () =>
     await badInput(["recipe", "verify", "good.json"], 'error: recipe needs a subcommand: export, import or check (got "verify")\n');
     await badInput(["recipe", "check"], "error: recipe check needs a recipe file\n");
     await badInput(["recipe", "export"], "error: recipe export needs at least one recipe file: buildx-kit recipe export FILE... [--bake OUT]\n");
-    await badInput(["recipe", "export", "a.json", "b.json", "--target", "x"],
-      "error: --target names the target of one recipe; with several, each target is named after its recipe\n");
-    await badInput(["recipe", "import", "a.json", "b.json"],
-      "error: recipe import takes one bake file: buildx-kit recipe import BAKE [--target T] [--out FILE|DIR/]\n");
+    await badInput(
+      ["recipe", "export", "a.json", "b.json", "--target", "x"],
+      "error: --target names the target of one recipe; with several, each target is named after its recipe\n",
+    );
+    await badInput(
+      ["recipe", "import", "a.json", "b.json"],
+      "error: recipe import takes one bake file: buildx-kit recipe import BAKE [--target T] [--out FILE|DIR/]\n",
+    );
   });
-
 });
 
 /** What `buildx-kit guide` says without a terminal, on stderr. */
@@ -325,25 +376,41 @@ describe.each(NAMES)("buildx-kit on %s: dry runs and recipes (no build)", (rt) =
     // as the real run would have it.
     expect(r).toEqual({ code: 0, signal: null, stdout: `cd ${project} && docker buildx build --load --progress=plain --tag=x:1 app\n`, stderr: "" });
     const pushed = await bx(rt, ["build", "--dry-run", "--push", "-t", "localhost:5000/x:1", "--platform", "linux/amd64,linux/arm64", "app"], { cwd: project });
-    expect(pushed.stdout).toBe(`cd ${project} && docker buildx build --platform=linux/amd64,linux/arm64 --progress=plain --push --tag=localhost:5000/x:1 app\n`);
+    expect(pushed.stdout).toBe(
+      `cd ${project} && docker buildx build --platform=linux/amd64,linux/arm64 --progress=plain --push --tag=localhost:5000/x:1 app\n`,
+    );
   });
 
   it("build --dry-run --json prints a BuildResult that parses", async () => {
     const r = await bx(rt, ["build", "--dry-run", "--json", "-t", "x:1", "--build-arg", "A=b c", "app"], { cwd: project });
     expect(r.code).toBe(0);
     const result = JSON.parse(r.stdout) as { ok: boolean; dryRun: boolean; argv: string[]; command: string };
-    expect(result).toMatchObject({ ok: true, dryRun: true, cwd: project, argv: [expect.stringMatching(/(^|\/)docker$/), "buildx", "build", "--build-arg=A=b c", "--load", "--progress=plain", "--tag=x:1", "app"] });
+    expect(result).toMatchObject({
+      ok: true,
+      dryRun: true,
+      cwd: project,
+      argv: [expect.stringMatching(/(^|\/)docker$/), "buildx", "build", "--build-arg=A=b c", "--load", "--progress=plain", "--tag=x:1", "app"],
+    });
     expect(result.command).toBe(`cd ${project} && docker buildx build '--build-arg=A=b c' --load --progress=plain --tag=x:1 app`);
   });
 
   it("build --save FILE writes the recipe, refuses to replace it, and --force does", async () => {
     const file = `saved-${rt}.json`;
     const r = await bx(rt, ["build", "--dry-run", "--save", file, "-t", "x:1", "--label", "k=v", "app"], { cwd: project });
-    expect(r).toEqual({ code: 0, signal: null, stdout: `cd ${project} && docker buildx build --label=k=v --load --progress=plain --tag=x:1 app\n`, stderr: `saved ${file}\n` });
+    expect(r).toEqual({
+      code: 0,
+      signal: null,
+      stdout: `cd ${project} && docker buildx build --label=k=v --load --progress=plain --tag=x:1 app\n`,
+      stderr: `saved ${file}\n`,
+    });
     const recipe = JSON.parse(await readFile(join(project, file), "utf8"));
     expect(recipe).toMatchObject({ recipe: 1, name: `saved-${rt}`, options: { context: "app", label: { k: "v" }, tag: ["x:1"] } });
-    await badInputIn(rt, project, ["build", "--dry-run", "--save", file, "app"],
-      `error: ${file}: not saved (1 problem):\n  ${file}: already exists: pass overwrite (CLI: --force) to replace it\n`);
+    await badInputIn(
+      rt,
+      project,
+      ["build", "--dry-run", "--save", file, "app"],
+      `error: ${file}: not saved (1 problem):\n  ${file}: already exists: pass overwrite (CLI: --force) to replace it\n`,
+    );
     const forced = await bx(rt, ["build", "--dry-run", "--save", file, "--force", "-t", "y:2", "app"], { cwd: project });
     expect(forced.code).toBe(0);
     expect(JSON.parse(await readFile(join(project, file), "utf8")).options).toEqual({ context: "app", tag: ["y:2"] });
@@ -362,14 +429,22 @@ describe.each(NAMES)("buildx-kit on %s: dry runs and recipes (no build)", (rt) =
 
   it("recipe check and run warn about a build arg that looks like a credential", async () => {
     await writeFile(join(project, `secretive-${rt}.json`), JSON.stringify({ recipe: 1, options: { context: "app", buildArg: { API_TOKEN: "abc" } } }));
-    const warning = 'warning: API_TOKEN looks like a credential: build args stay in the image\'s history; pass it as a secret instead (secret: "id=API_TOKEN,env=API_TOKEN" and RUN --mount=type=secret,id=API_TOKEN,env=API_TOKEN ...)';
+    const warning =
+      'warning: API_TOKEN looks like a credential: build args stay in the image\'s history; pass it as a secret instead (secret: "id=API_TOKEN,env=API_TOKEN" and RUN --mount=type=secret,id=API_TOKEN,env=API_TOKEN ...)';
     const file = `secretive-${rt}.json`;
     const checked = await bx(rt, ["recipe", "check", file], { cwd: project });
-    expect(checked).toEqual({ code: 0, signal: null, stdout: `${file}: ok\n`, stderr: `${warning.replace(/^warning: /, `warning: ${file}:1:52: options.buildArg.API_TOKEN: `)}\n` });
+    expect(checked).toEqual({
+      code: 0,
+      signal: null,
+      stdout: `${file}: ok\n`,
+      stderr: `${warning.replace(/^warning: /, `warning: ${file}:1:52: options.buildArg.API_TOKEN: `)}\n`,
+    });
     // Once, whether one recipe runs (with its progress) or several (quiet, each with its result).
     const ran = await bx(rt, ["run", "--dry-run", file], { cwd: project });
     expect(ran).toEqual({
-      code: 0, signal: null, stdout: `cd ${project} && docker buildx build --build-arg=API_TOKEN=abc --load --progress=plain app\n`,
+      code: 0,
+      signal: null,
+      stdout: `cd ${project} && docker buildx build --build-arg=API_TOKEN=abc --load --progress=plain app\n`,
       stderr: `${warning.replace(/^warning: /, `warning: ${file}: options.buildArg.API_TOKEN: `)}\n`,
     });
     const two = await bx(rt, ["run", "--dry-run", file, "good.json"], { cwd: project });
@@ -389,7 +464,12 @@ describe.each(NAMES)("buildx-kit on %s: dry runs and recipes (no build)", (rt) =
 
   it("run --dry-run prints the recipe's command; from another folder, paths are the recipe's", async () => {
     const r = await bx(rt, ["run", "--dry-run", "good.json"], { cwd: project });
-    expect(r).toEqual({ code: 0, signal: null, stdout: `cd ${project} && docker buildx build '--build-arg=GREETING=from a recipe' --load --progress=plain --tag=buildx-kit-cli-test/good:1 app\n`, stderr: "" });
+    expect(r).toEqual({
+      code: 0,
+      signal: null,
+      stdout: `cd ${project} && docker buildx build '--build-arg=GREETING=from a recipe' --load --progress=plain --tag=buildx-kit-cli-test/good:1 app\n`,
+      stderr: "",
+    });
     const several = await bx(rt, ["run", "--dry-run", join(project, "good.json"), "--set", "tag=z:9", join(project, "good.json")], { cwd: "/" });
     expect(several.code).toBe(0);
     expect(several.stdout.split("\n")).toEqual([
@@ -418,7 +498,12 @@ describe.each(NAMES)("buildx-kit on %s: dry runs and recipes (no build)", (rt) =
     const offline = await bx(rt, ["build", "--dry-run", "--offline", "--check", "app"], { cwd: project });
     expect(offline).toMatchObject({ code: 0, stdout: `cd ${project} && docker buildx build --check --progress=plain app\n` });
     await badInputIn(rt, project, ["build", "--offline", "app"], "error: --offline plans without looking at this machine, so it goes with --dry-run only\n");
-    await badInputIn(rt, project, ["run", "--offline", "good.json"], "error: --offline plans without looking at this machine, so it goes with --dry-run only\n");
+    await badInputIn(
+      rt,
+      project,
+      ["run", "--offline", "good.json"],
+      "error: --offline plans without looking at this machine, so it goes with --dry-run only\n",
+    );
   });
 
   it("the printed command runs pasted into sh and bash from another folder, even for a folder named like a command", async () => {
@@ -487,8 +572,12 @@ describe.each(NAMES)("buildx-kit on %s: dry runs and recipes (no build)", (rt) =
     const written = await bx(rt, ["recipe", "import", "bake.json", "--target", "web", "--out", out], { cwd: project });
     expect(written).toEqual({ code: 0, signal: null, stdout: "", stderr: `wrote ${out} (target web)\n` });
     expect(JSON.parse(await readFile(join(project, out), "utf8"))).toEqual(recipe);
-    await badInputIn(rt, project, ["recipe", "import", "bake.json", "--out", out],
-      `error: ${out}: not saved (1 problem):\n  ${out}: already exists: pass overwrite (CLI: --force) to replace it\n`);
+    await badInputIn(
+      rt,
+      project,
+      ["recipe", "import", "bake.json", "--out", out],
+      `error: ${out}: not saved (1 problem):\n  ${out}: already exists: pass overwrite (CLI: --force) to replace it\n`,
+    );
     expect((await bx(rt, ["recipe", "check", out], { cwd: project })).stdout).toBe(`${out}: ok\n`);
   });
 });
@@ -501,8 +590,11 @@ describe.skipIf(!engine.ok).each(NAMES)("buildx-kit on %s: bake files both ways 
     await writeFile(join(root, "two/r.json"), JSON.stringify({ recipe: 1, name: "web", options: { context: "app", output: "type=local,dest=out" } }));
     const r = await bx(rt, ["recipe", "export", "one/r.json", "two/r.json", "--bake", "bake/docker-bake.json"], { cwd: root });
     expect(r).toEqual({
-      code: 0, signal: null, stdout: "",
-      stderr: `info [bake-allow-left-out] buildx 0.20.0 and later ask for --allow=fs.read=${root}/one --allow=fs=${root}/two to reach outside ${root}/bake; this buildx (0.13.1) has no bake --allow, so the command leaves it out\n` +
+      code: 0,
+      signal: null,
+      stdout: "",
+      stderr:
+        `info [bake-allow-left-out] buildx 0.20.0 and later ask for --allow=fs.read=${root}/one --allow=fs=${root}/two to reach outside ${root}/bake; this buildx (0.13.1) has no bake --allow, so the command leaves it out\n` +
         `wrote bake/docker-bake.json: build it with cd ${root}/bake && docker buildx bake -f docker-bake.json\n`,
     });
     expect(JSON.parse(await readFile(join(root, "bake/docker-bake.json"), "utf8"))).toEqual({
@@ -510,12 +602,18 @@ describe.skipIf(!engine.ok).each(NAMES)("buildx-kit on %s: bake files both ways 
       target: { web: { context: "../one", output: ["type=cacheonly"] }, "web-2": { context: "../two/app", output: ["type=local,dest=../two/out"] } },
     });
     // Back: every target, one recipe each, paths from the bake file's folder to the recipes'.
-    await badInputIn(rt, root, ["recipe", "import", "bake/docker-bake.json"],
-      "error: bake/docker-bake.json has 2 targets (web, web-2): import them into a folder (--out DIR/) or choose one (--target NAME)\n");
+    await badInputIn(
+      rt,
+      root,
+      ["recipe", "import", "bake/docker-bake.json"],
+      "error: bake/docker-bake.json has 2 targets (web, web-2): import them into a folder (--out DIR/) or choose one (--target NAME)\n",
+    );
     const back = await bx(rt, ["recipe", "import", "bake/docker-bake.json", "--out", "recipes/"], { cwd: root });
     expect(back).toEqual({ code: 0, signal: null, stdout: "", stderr: "wrote recipes/web.json (target web)\nwrote recipes/web-2.json (target web-2)\n" });
     expect(JSON.parse(await readFile(join(root, "recipes/web-2.json"), "utf8")).options).toEqual({
-      context: "../two/app", file: "../two/app/Dockerfile", output: "type=local,dest=../two/out",
+      context: "../two/app",
+      file: "../two/app/Dockerfile",
+      output: "type=local,dest=../two/out",
     });
     const one = await bx(rt, ["recipe", "import", "../bake/docker-bake.json", "--target", "web"], { cwd: join(root, "one") });
     expect(JSON.parse(one.stdout).options).toEqual({ context: ".", file: "Dockerfile", output: "type=cacheonly" });
@@ -531,8 +629,12 @@ describe.each(NAMES)("buildx-kit on %s: doctor", (rt) => {
     expect(lines).toContain("  buildx       0.13.1");
     expect(lines).toContain("  builder      default (driver docker)");
     expect(lines).toContain("  image store  containerd");
-    expect(lines).toEqual(expect.arrayContaining([expect.stringMatching(/^ {2}docker {7}\/\S+\/docker buildx$/), expect.stringMatching(/^ {2}engine {7}26\./)]));
-    expect(lines).toEqual(expect.arrayContaining([expect.stringMatching(/^ {2}builds run {3}\/\S+\/cli-plugins\/docker-buildx \(the plugin docker runs, started directly\)$/)]));
+    expect(lines).toEqual(
+      expect.arrayContaining([expect.stringMatching(/^ {2}docker {7}\/\S+\/docker buildx$/), expect.stringMatching(/^ {2}engine {7}26\./)]),
+    );
+    expect(lines).toEqual(
+      expect.arrayContaining([expect.stringMatching(/^ {2}builds run {3}\/\S+\/cli-plugins\/docker-buildx \(the plugin docker runs, started directly\)$/)]),
+    );
     expect(lines).toEqual(expect.arrayContaining([expect.stringMatching(/^ {4}platforms {2}linux\/amd64/)]));
     expect(lines).toContain("features:");
     expect(lines).toContain("  no  --call: needs buildx >= 0.15.0 (installed 0.13.1)");
@@ -557,7 +659,10 @@ describe.each(NAMES)("buildx-kit on %s: doctor", (rt) => {
     expect(lines).toContain("  buildx       0.13.1");
     expect(lines).toContain("  builder      not inspected");
     expect(lines).toContain("  no  loading several platforms at once: the builder could not be inspected");
-    expect(lines.slice(-3, -1)).toEqual(["not healthy: this machine cannot build (daemon-unreachable)", `  - the Docker daemon is not reachable: ${DAEMON_DOWN} [daemon-unreachable]`]);
+    expect(lines.slice(-3, -1)).toEqual([
+      "not healthy: this machine cannot build (daemon-unreachable)",
+      `  - the Docker daemon is not reachable: ${DAEMON_DOWN} [daemon-unreachable]`,
+    ]);
     // A build is refused before buildx runs, with the same reason doctor gives (one answer), and exits 1.
     const built = await bx(rt, ["build", "-t", "x:1", "."], { env, cwd: project });
     expect(built.code).toBe(1);
@@ -572,11 +677,15 @@ describe.each(NAMES)("buildx-kit on %s: doctor", (rt) => {
     const r = await bx(rt, ["doctor"], { env });
     expect(r.code).toBe(1);
     expect(r.stdout.split("\n")).toContain("  engine       26.1.5");
-    expect(r.stdout.split("\n").slice(-3, -1)).toEqual(["not healthy: this machine cannot build (no-buildx)", "  - buildx is not installed: docker: 'buildx' is not a docker command. [no-buildx]"]);
+    expect(r.stdout.split("\n").slice(-3, -1)).toEqual([
+      "not healthy: this machine cannot build (no-buildx)",
+      "  - buildx is not installed: docker: 'buildx' is not a docker command. [no-buildx]",
+    ]);
   });
 
   it("with a buildx older than buildx-kit supports: exit 1; features it lacks say which version they need", async () => {
-    const inspect = "Name:   default\nDriver: docker\n\nNodes:\nName:      default\nEndpoint:  default\nStatus:    running\nBuildkit:  v0.10.6\nPlatforms: linux/amd64\n";
+    const inspect =
+      "Name:   default\nDriver: docker\n\nNodes:\nName:      default\nEndpoint:  default\nStatus:    running\nBuildkit:  v0.10.6\nPlatforms: linux/amd64\n";
     const env = { ...(await fakePath(fakeBuildx("github.com/docker/buildx v0.7.1 05846896", { stdout: inspect }))), DOCKER_HOST: "tcp://127.0.0.1:1" };
     const r = await bx(rt, ["doctor"], { env });
     expect(r.code).toBe(1);
@@ -584,7 +693,10 @@ describe.each(NAMES)("buildx-kit on %s: doctor", (rt) => {
     expect(lines).toContain("    node       default: running, BuildKit v0.10.6");
     expect(lines).toContain("  no  --attest: needs buildx >= 0.10.0 (installed 0.7.1)");
     expect(lines).toContain("  no  attestations kept with the image: needs buildx >= 0.10.0 (installed 0.7.1)");
-    expect(lines.slice(-3, -1)).toEqual(["not healthy, but this machine can build:", "  - buildx 0.7.1 is older than 0.8.0, the oldest buildx-kit supports [buildx-too-old]"]);
+    expect(lines.slice(-3, -1)).toEqual([
+      "not healthy, but this machine can build:",
+      "  - buildx 0.7.1 is older than 0.8.0, the oldest buildx-kit supports [buildx-too-old]",
+    ]);
   });
 
   it("with a builder that cannot be inspected: exit 1 and buildx's reason", async () => {
@@ -592,7 +704,10 @@ describe.each(NAMES)("buildx-kit on %s: doctor", (rt) => {
     const env = { ...(await fakePath(docker)), DOCKER_HOST: "tcp://127.0.0.1:1", BUILDX_BUILDER: "ci" };
     const r = await bx(rt, ["doctor"], { env });
     expect(r.code).toBe(1);
-    expect(r.stdout.split("\n").slice(-3, -1)).toEqual(["not healthy: this machine cannot build (builder-unavailable)", '  - cannot inspect builder ci: no builder "ci" found [builder-unavailable]']);
+    expect(r.stdout.split("\n").slice(-3, -1)).toEqual([
+      "not healthy: this machine cannot build (builder-unavailable)",
+      '  - cannot inspect builder ci: no builder "ci" found [builder-unavailable]',
+    ]);
   });
 
   it("with no docker at all: doctor exits 1, build and run refuse with the reason, --dry-run still plans", async () => {
@@ -610,7 +725,9 @@ describe.each(NAMES)("buildx-kit on %s: doctor", (rt) => {
     ].join("\n");
     expect(await bx(rt, ["build", "-t", "x:1", "app"], { env, cwd: project })).toEqual({ code: 1, signal: null, stdout: "", stderr: refusal });
     expect(await bx(rt, ["run", "good.json"], { env, cwd: project })).toEqual({ code: 1, signal: null, stdout: "", stderr: refusal });
-    expect((await bx(rt, ["build", "--dry-run", "-t", "x:1", "app"], { env, cwd: project })).stdout).toBe(`cd ${project} && docker buildx build --load --progress=plain --tag=x:1 app\n`);
+    expect((await bx(rt, ["build", "--dry-run", "-t", "x:1", "app"], { env, cwd: project })).stdout).toBe(
+      `cd ${project} && docker buildx build --load --progress=plain --tag=x:1 app\n`,
+    );
   });
 });
 
@@ -650,13 +767,18 @@ describe.skipIf(!engine.ok).each(NAMES)("buildx-kit on %s: real builds", (rt) =>
   it("recipe export --bake OUT, then docker buildx bake -f OUT builds the same image", async () => {
     const name = trackImage(`buildx-kit-cli-test/${rt}-${nonce()}:3`);
     const recipe = `bake-${rt}.json`;
-    await writeFile(join(project, recipe), JSON.stringify({ recipe: 1, name: `bake-${rt}`, options: { context: "app", tag: [name], label: { via: "bake" }, buildArg: { GREETING: "baked" } } }));
+    await writeFile(
+      join(project, recipe),
+      JSON.stringify({ recipe: 1, name: `bake-${rt}`, options: { context: "app", tag: [name], label: { via: "bake" }, buildArg: { GREETING: "baked" } } }),
+    );
     const out = `docker-bake-${rt}.json`;
     const r = await bx(rt, ["recipe", "export", recipe, "--bake", out], { cwd: project });
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toBe("");
-    expect(r.stderr).toBe("info [bake-load-as-output] load: is on by default (no push, no output): written as output type=docker\n" +
-      `wrote ${out}: build it with cd ${project.replace(/\/$/, "")} && docker buildx bake -f ${out} bake-${rt}\n`);
+    expect(r.stderr).toBe(
+      "info [bake-load-as-output] load: is on by default (no push, no output): written as output type=docker\n" +
+        `wrote ${out}: build it with cd ${project.replace(/\/$/, "")} && docker buildx bake -f ${out} bake-${rt}\n`,
+    );
     const baked = await run("docker", ["buildx", "bake", "-f", out], { cwd: project });
     expect(baked.code, baked.stderr).toBe(0);
     expect(await labelOf(name, "via")).toBe("bake");
@@ -664,8 +786,12 @@ describe.skipIf(!engine.ok).each(NAMES)("buildx-kit on %s: real builds", (rt) =>
     // On stdout without --bake, and never over an existing file.
     const printed = await bx(rt, ["recipe", "export", recipe], { cwd: project });
     expect(JSON.parse(printed.stdout)).toEqual(JSON.parse(await readFile(join(project, out), "utf8")));
-    await badInputIn(rt, project, ["recipe", "export", recipe, "--bake", out],
-      `error: ${out}: not saved (1 problem):\n  ${out}: already exists: pass overwrite (CLI: --force) to replace it\n`);
+    await badInputIn(
+      rt,
+      project,
+      ["recipe", "export", recipe, "--bake", out],
+      `error: ${out}: not saved (1 problem):\n  ${out}: already exists: pass overwrite (CLI: --force) to replace it\n`,
+    );
   });
 
   it("a broken Dockerfile: exit 1, one paragraph with buildx's ERROR line, a hint and the command; no stack trace", async () => {
@@ -673,12 +799,14 @@ describe.skipIf(!engine.ok).each(NAMES)("buildx-kit on %s: real builds", (rt) =>
     expect(r.code).toBe(1);
     expect(r.stdout).toBe("");
     const paragraph = r.stderr.slice(r.stderr.indexOf("error: "));
-    expect(paragraph).toMatch(new RegExp([
-      "^error: docker buildx build exited with code 1",
-      "ERROR: failed to solve: dockerfile parse error on line 2: unknown instruction: RUNN \\(did you mean RUN\\?\\)",
-      "hint: the Dockerfile does not parse: fix the line the error names",
-      `command: cd ${project} && docker buildx build --load --progress=plain broken\n$`,
-    ].join("\n")));
+    expect(paragraph).toMatch(
+      new RegExp([
+        "^error: docker buildx build exited with code 1",
+        "ERROR: failed to solve: dockerfile parse error on line 2: unknown instruction: RUNN \\(did you mean RUN\\?\\)",
+        "hint: the Dockerfile does not parse: fix the line the error names",
+        `command: cd ${project} && docker buildx build --load --progress=plain broken\n$`,
+      ].join("\n")),
+    );
     expect(r.stderr).not.toMatch(STACK_FRAME);
     expect(r.stderr).not.toContain("--debug");
   });
@@ -690,13 +818,18 @@ describe.skipIf(!engine.ok).each(NAMES)("buildx-kit on %s: real builds", (rt) =>
       "warning [unknown-flag] extraFlags.no-such-flag: --no-such-flag is not in buildx-kit's flag table; passed to buildx unchecked",
     ]);
     expect(r.stderr).toContain("  hint: an unknown flag takes a value only as --no-such-flag=VALUE\n");
-    expect(r.stderr).toMatch(new RegExp([
-      "^error: docker buildx build exited with code 125",
-      "unknown flag: --no-such-flag",
-      "See 'docker buildx build --help'\\.",
-      "hint: this buildx does not know --no-such-flag: upgrade buildx, or leave the option out \\(buildx-kit's flag table names the version each flag needs\\)",
-      `command: cd ${project} && docker buildx build --load --progress=plain --no-such-flag=linux/amd64 app$`,
-    ].join("\n"), "m"));
+    expect(r.stderr).toMatch(
+      new RegExp(
+        [
+          "^error: docker buildx build exited with code 125",
+          "unknown flag: --no-such-flag",
+          "See 'docker buildx build --help'\\.",
+          "hint: this buildx does not know --no-such-flag: upgrade buildx, or leave the option out \\(buildx-kit's flag table names the version each flag needs\\)",
+          `command: cd ${project} && docker buildx build --load --progress=plain --no-such-flag=linux/amd64 app$`,
+        ].join("\n"),
+        "m",
+      ),
+    );
   });
 
   it("a failing recipe among several: each result on its own line, exit 1", async () => {
@@ -705,7 +838,9 @@ describe.skipIf(!engine.ok).each(NAMES)("buildx-kit on %s: real builds", (rt) =>
     const r = await bx(rt, ["run", `broken-${rt}.json`, `fine-${rt}.json`], { cwd: project });
     expect(r.code).toBe(1);
     expect(r.stdout).toMatch(new RegExp(`^fine-${rt}\\.json: built in \\d+\\.\\ds\\n$`));
-    expect(r.stderr).toMatch(new RegExp(`^broken-${rt}\\.json: failed: docker buildx build exited with code 1\\nERROR: failed to solve: dockerfile parse error`, "m"));
+    expect(r.stderr).toMatch(
+      new RegExp(`^broken-${rt}\\.json: failed: docker buildx build exited with code 1\\nERROR: failed to solve: dockerfile parse error`, "m"),
+    );
   });
 
   it("Ctrl-C during a build: exit 130 (or death by SIGINT), and no buildx or RUN step left running", async () => {
@@ -722,7 +857,8 @@ describe.skipIf(!engine.ok).each(NAMES)("buildx-kit on %s: real builds", (rt) =>
     child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
     child.stdout.resume();
     const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((r) => child.on("exit", (code, signal) => r({ code, signal })));
-    const ours = async () => (await processes()).filter((p) => p.args.includes(`NAP=${nap}`) || /^(?:\S*\/)?sleep\s/.test(p.args) && p.args.trim().endsWith(` ${nap}`));
+    const ours = async () =>
+      (await processes()).filter((p) => p.args.includes(`NAP=${nap}`) || /^(?:\S*\/)?sleep\s/.test(p.args) && p.args.trim().endsWith(` ${nap}`));
     try {
       const started = await waitFor(async () => (await ours()).some((p) => p.args.trim().endsWith(`sleep ${nap}`)), 60_000);
       expect(started, `the RUN step never started; stderr:\n${stderr}`).toBe(true);

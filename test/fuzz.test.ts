@@ -52,14 +52,22 @@ const anyValue: fc.Arbitrary<unknown> = fc.letrec((tie) => ({
     hostileLeaf,
     fc.array(tie("value"), { maxLength: 4 }),
     fc.sparseArray(tie("value"), { maxLength: 4 }),
-    fc.dictionary(fc.oneof(fc.string(), fc.constantFrom("type", "id", "src", "env", "dest", "soft", "hard", "nofile", "__proto__", "toString")), tie("value"), { maxKeys: 4 }),
+    fc.dictionary(fc.oneof(fc.string(), fc.constantFrom("type", "id", "src", "env", "dest", "soft", "hard", "nofile", "__proto__", "toString")), tie("value"), {
+      maxKeys: 4,
+    }),
     fc.dictionary(fc.string(), tie("value"), { maxKeys: 3, noNullPrototype: false }),
   ),
 })).value;
 
 /** Options-shaped: real option names (so values reach every encoder), a few wrong ones, hostile values. */
 const anyOptions: fc.Arbitrary<unknown> = fc.oneof(
-  { weight: 8, arbitrary: fc.dictionary(fc.oneof({ weight: 6, arbitrary: fc.constantFrom(...OPTION_NAMES) }, fc.string()), anyValue, { maxKeys: 5, noNullPrototype: false }) },
+  {
+    weight: 8,
+    arbitrary: fc.dictionary(fc.oneof({ weight: 6, arbitrary: fc.constantFrom(...OPTION_NAMES) }, fc.string()), anyValue, {
+      maxKeys: 5,
+      noNullPrototype: false,
+    }),
+  },
   { weight: 1, arbitrary: anyValue },
 );
 
@@ -98,26 +106,38 @@ function onlyRecipeError(f: () => unknown): void {
 
 describe("no untyped exception (issue 14, property-based)", () => {
   it("plan(): any options give diagnostics, never a throw", () => {
-    fc.assert(fc.property(anyOptions, (options) => {
-      const p = plan(options as never);
-      checkDiagnostics(p.diagnostics);
-      expect(p.ok).toBe(!p.diagnostics.some((d) => d.level === "error"));
-      for (const a of p.argv) expect(typeof a).toBe("string");
-    }), RUNS);
+    fc.assert(
+      fc.property(anyOptions, (options) => {
+        const p = plan(options as never);
+        checkDiagnostics(p.diagnostics);
+        expect(p.ok).toBe(!p.diagnostics.some((d) => d.level === "error"));
+        for (const a of p.argv) expect(typeof a).toBe("string");
+      }),
+      RUNS,
+    );
   });
 
   it("parseBuildArgs(): any words (and non-words) give diagnostics, and what they read plans", () => {
     const word = fc.oneof(
-      { weight: 4, arbitrary: fc.constantFrom(...Object.values(FLAGS).flatMap((r) => (r.short ? [r.flag, r.short] : [r.flag])), "--", "-", ".", "-qt", "--no-such") },
+      {
+        weight: 4,
+        arbitrary: fc.constantFrom(...Object.values(FLAGS).flatMap((r) => (r.short ? [r.flag, r.short] : [r.flag])), "--", "-", ".", "-qt", "--no-such"),
+      },
       { weight: 4, arbitrary: fc.string() },
       { weight: 1, arbitrary: anyValue },
     );
-    const words = fc.oneof({ weight: 9, arbitrary: fc.oneof(fc.array(word, { maxLength: 8 }), fc.sparseArray(word, { maxLength: 8 })) }, { weight: 1, arbitrary: anyValue });
-    fc.assert(fc.property(words, (w) => {
-      const parsed = parseBuildArgs(w as never);
-      checkDiagnostics(parsed.diagnostics);
-      checkDiagnostics(plan(parsed.options).diagnostics);
-    }), RUNS);
+    const words = fc.oneof({ weight: 9, arbitrary: fc.oneof(fc.array(word, { maxLength: 8 }), fc.sparseArray(word, { maxLength: 8 })) }, {
+      weight: 1,
+      arbitrary: anyValue,
+    });
+    fc.assert(
+      fc.property(words, (w) => {
+        const parsed = parseBuildArgs(w as never);
+        checkDiagnostics(parsed.diagnostics);
+        checkDiagnostics(plan(parsed.options).diagnostics);
+      }),
+      RUNS,
+    );
   });
 
   it("validateRecipe(): any value gives problems, never a throw", () => {
@@ -126,12 +146,15 @@ describe("no untyped exception (issue 14, property-based)", () => {
       fc.record({ recipe: fc.constant(1), name: anyValue, builder: anyValue, buildx: anyValue, options: anyOptions }),
       anyValue,
     );
-    fc.assert(fc.property(recipe, (r) => {
-      for (const p of validateRecipe(r)) {
-        expect(typeof p.path).toBe("string");
-        expect(typeof p.message).toBe("string");
-      }
-    }), RUNS);
+    fc.assert(
+      fc.property(recipe, (r) => {
+        for (const p of validateRecipe(r)) {
+          expect(typeof p.path).toBe("string");
+          expect(typeof p.message).toBe("string");
+        }
+      }),
+      RUNS,
+    );
   });
 
   it("parseRecipe(): any text, JSON or not, is a recipe or a RecipeError", () => {
@@ -150,41 +173,87 @@ describe("no untyped exception (issue 14, property-based)", () => {
   });
 
   it("applySets(): any options and --set arguments are options or a RecipeError", () => {
-    const sets = fc.oneof({ weight: 9, arbitrary: fc.array(anySet, { maxLength: 4 }) }, { weight: 1, arbitrary: fc.array(anyValue, { maxLength: 3 }) }, { weight: 1, arbitrary: anyValue });
-    fc.assert(fc.property(anyOptions, sets, (options, s) => {
-      onlyRecipeError(() => {
-        const out = applySets(options as never, s as never);
-        // No --set reaches a prototype: every record it made is a plain one.
-        expect(Object.getPrototypeOf(out) === Object.prototype).toBe(true);
-        for (const [k, v] of Object.entries(out)) {
-          const given = (options as Record<string, unknown>)[k];
-          if (v !== given && typeof v === "object" && v !== null && !Array.isArray(v)) expect(Object.getPrototypeOf(v) === Object.prototype).toBe(true);
-        }
-        checkDiagnostics(plan(out).diagnostics);
-      });
-    }), RUNS);
+    const sets = fc.oneof({ weight: 9, arbitrary: fc.array(anySet, { maxLength: 4 }) }, { weight: 1, arbitrary: fc.array(anyValue, { maxLength: 3 }) }, {
+      weight: 1,
+      arbitrary: anyValue,
+    });
+    fc.assert(
+      fc.property(anyOptions, sets, (options, s) => {
+        onlyRecipeError(() => {
+          const out = applySets(options as never, s as never);
+          // No --set reaches a prototype: every record it made is a plain one.
+          expect(Object.getPrototypeOf(out) === Object.prototype).toBe(true);
+          for (const [k, v] of Object.entries(out)) {
+            const given = (options as Record<string, unknown>)[k];
+            if (v !== given && typeof v === "object" && v !== null && !Array.isArray(v)) expect(Object.getPrototypeOf(v) === Object.prototype).toBe(true);
+          }
+          checkDiagnostics(plan(out).diagnostics);
+        });
+      }),
+      RUNS,
+    );
   });
 
   it("fromBake(): any bake file, text or value, is a recipe or a RecipeError", () => {
-    const BAKE_KEYS = ["context", "dockerfile", "args", "tags", "platforms", "output", "secret", "ssh", "labels", "cache-from", "cache-to", "target", "ulimits", "extra-hosts", "inherits", "matrix", "attest", "no-cache", "pull", "shm-size", "network", "description", "annotations", "entitlements", "contexts", "no-cache-filter", "call"];
-    const target = fc.dictionary(fc.oneof({ weight: 5, arbitrary: fc.constantFrom(...BAKE_KEYS) }, fc.string()), anyValue, { maxKeys: 5, noNullPrototype: false });
+    const BAKE_KEYS = [
+      "context",
+      "dockerfile",
+      "args",
+      "tags",
+      "platforms",
+      "output",
+      "secret",
+      "ssh",
+      "labels",
+      "cache-from",
+      "cache-to",
+      "target",
+      "ulimits",
+      "extra-hosts",
+      "inherits",
+      "matrix",
+      "attest",
+      "no-cache",
+      "pull",
+      "shm-size",
+      "network",
+      "description",
+      "annotations",
+      "entitlements",
+      "contexts",
+      "no-cache-filter",
+      "call",
+    ];
+    const target = fc.dictionary(fc.oneof({ weight: 5, arbitrary: fc.constantFrom(...BAKE_KEYS) }, fc.string()), anyValue, {
+      maxKeys: 5,
+      noNullPrototype: false,
+    });
     const bake = fc.oneof(
-      { weight: 6, arbitrary: fc.record({ target: fc.dictionary(fc.constantFrom("app", "default", "base"), fc.oneof({ weight: 5, arbitrary: target }, anyValue), { minKeys: 1, maxKeys: 3 }), group: fc.oneof(fc.constant(undefined), anyValue) }, { requiredKeys: ["target"] }) },
+      {
+        weight: 6,
+        arbitrary: fc.record({
+          target: fc.dictionary(fc.constantFrom("app", "default", "base"), fc.oneof({ weight: 5, arbitrary: target }, anyValue), { minKeys: 1, maxKeys: 3 }),
+          group: fc.oneof(fc.constant(undefined), anyValue),
+        }, { requiredKeys: ["target"] }),
+      },
       { weight: 2, arbitrary: anyValue },
       { weight: 2, arbitrary: fc.string() },
     );
     const name = fc.option(fc.oneof(fc.constantFrom("app", "default", "base", "__proto__", "toString"), fc.string()), { nil: undefined });
-    fc.assert(fc.property(bake, name, fc.boolean(), (b, t, asText) => {
-      let input: unknown = b;
-      if (asText) {
-        try {
-          input = JSON.stringify(b) ?? b;
-        } catch {
-          input = b; // a bigint or a symbol: pass the value
+    fc.assert(
+      fc.property(bake, name, fc.boolean(), (b, t, asText) => {
+        let input: unknown = b;
+        if (asText) {
+          try {
+            input = JSON.stringify(b) ?? b;
+          } catch {
+            input = b; // a bigint or a symbol: pass the value
+          }
         }
-      }
-      onlyRecipeError(() => fromBake(input as never, t));
-    }), RUNS);
+        onlyRecipeError(() => fromBake(input as never, t));
+      }),
+      RUNS,
+    );
   });
 });
 
@@ -195,7 +264,9 @@ describe("the reproductions (issue 14), each a TypeError before", () => {
     ["a sparse tag array", { tag: [, "a:1"] }, ["tag[0]: expects a string, got undefined"]],
     ["a sparse platform array", { platform: [, "linux/amd64"] }, ["platform[0]: expects a platform such as linux/amd64, got undefined"]],
     ["a sparse buildArg array", { buildArg: [, "A=1"] }, ["buildArg[0]: expects key=value, got undefined"]],
-    ["an Object.create(null) attribute", { output: { type: "local", dest: Object.create(null) } }, ["output.dest: expects a string, number or boolean, got an object"]],
+    ["an Object.create(null) attribute", { output: { type: "local", dest: Object.create(null) } }, [
+      "output.dest: expects a string, number or boolean, got an object",
+    ]],
     ["a { toString: 1 } attribute", { output: { type: "local", dest: { toString: 1 } } }, ["output.dest: expects a string, number or boolean, got an object"]],
     ["a { toString: 1 } secret source", { secret: { id: "x", src: { toString: 1 } } }, ["secret.src: expects a string, got an object"]],
   ])("plan() with %s: an error diagnostic", (_name, options, expected) => {
@@ -213,7 +284,11 @@ describe("the reproductions (issue 14), each a TypeError before", () => {
 
   it.each([
     [["buildArg.__proto__=x"], {}, '--set buildArg.__proto__=x: "__proto__" cannot be an entry name (it names a part of every JavaScript object)'],
-    [["buildArg=__proto__=x"], { buildArg: { A: "1" } }, '--set buildArg=__proto__=x: options.buildArg: "__proto__" cannot be an entry name (it names a part of every JavaScript object)'],
+    [
+      ["buildArg=__proto__=x"],
+      { buildArg: { A: "1" } },
+      '--set buildArg=__proto__=x: options.buildArg: "__proto__" cannot be an entry name (it names a part of every JavaScript object)',
+    ],
     [["extraFlags.__proto__=x"], {}, '--set extraFlags.__proto__=x: "__proto__" cannot be an entry name (it names a part of every JavaScript object)'],
     [["ulimit.__proto__=1"], {}, '--set ulimit.__proto__=1: "__proto__" cannot be an entry name (it names a part of every JavaScript object)'],
     [[0], {}, "expects key=value text, got the number 0"],
@@ -223,8 +298,8 @@ describe("the reproductions (issue 14), each a TypeError before", () => {
   });
 
   it("applySets() on something that is not options: a RecipeError", () => {
-    expect(() => applySets("tag=a" as never, [])).toThrow("invalid --set (1 problem):\n  options: expects an object of build options, got the string \"tag=a\"");
-    expect(() => applySets({}, "tag=a" as never)).toThrow("invalid --set (1 problem):\n  expects a list of key=value texts, got the string \"tag=a\"");
+    expect(() => applySets("tag=a" as never, [])).toThrow('invalid --set (1 problem):\n  options: expects an object of build options, got the string "tag=a"');
+    expect(() => applySets({}, "tag=a" as never)).toThrow('invalid --set (1 problem):\n  expects a list of key=value texts, got the string "tag=a"');
   });
 
   it("fromBake() with a { toString: 1 } attribute: a RecipeError naming it", () => {

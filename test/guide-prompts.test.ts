@@ -100,7 +100,9 @@ describe("guide with the real prompts", () => {
   it("shows live hints, validation messages and disabled choices, and takes keys", async () => {
     const j = await run([
       {
-        kind: "input", message: "Folder to build", keys: async (ui) => {
+        kind: "input",
+        message: "Folder to build",
+        keys: async (ui) => {
           expect(ui.screen()).toBe("? Folder to build  (build context) (.)");
           await ui.type("nowhere");
           await ui.press("enter");
@@ -111,13 +113,17 @@ describe("guide with the real prompts", () => {
         },
       },
       {
-        kind: "select", message: "Which Dockerfile?", keys: async (ui) => {
+        kind: "select",
+        message: "Which Dockerfile?",
+        keys: async (ui) => {
           expect(ui.screen()).toContain("❯ Dockerfile\n  Dockerfile.dev\n  another file...");
           await ui.press("enter");
         },
       },
       {
-        kind: "select", message: "Which stage to build?", keys: async (ui) => {
+        kind: "select",
+        message: "Which stage to build?",
+        keys: async (ui) => {
           expect(ui.screen()).toContain("❯ the last stage (runtime)\n  deps\n  test\n  runtime");
           expect(ui.screen()).toContain("what buildx builds without --target");
           await ui.press("down");
@@ -126,7 +132,9 @@ describe("guide with the real prompts", () => {
         },
       },
       {
-        kind: "input", message: "Image name and tag", keys: async (ui) => {
+        kind: "input",
+        message: "Image name and tag",
+        keys: async (ui) => {
           // The context folder's name is offered.
           expect(ui.screen()).toBe("? Image name and tag  (--tag) (app:latest)");
           await ui.type("Bad:Tag");
@@ -141,7 +149,9 @@ describe("guide with the real prompts", () => {
         },
       },
       {
-        kind: "checkbox", message: "Platforms to build for", keys: async (ui) => {
+        kind: "checkbox",
+        message: "Platforms to build for",
+        keys: async (ui) => {
           expect(ui.screen()).toContain("linux/arm64 (not this builder's own: emulated, slower)");
           await ui.press("space", "down", "down", "down", "space");
           expect(ui.screen()).toMatch(/◉ linux\/amd64\n.*\n.*\n.*◉ linux\/arm64/);
@@ -149,7 +159,9 @@ describe("guide with the real prompts", () => {
         },
       },
       {
-        kind: "select", message: "Where should the image go?", keys: async (ui) => {
+        kind: "select",
+        message: "Where should the image go?",
+        keys: async (ui) => {
           // Several platforms on the classic store: push is the default; both needs a newer buildx.
           expect(ui.screen()).toContain("❯ push to a registry");
           expect(ui.screen()).toContain("- load and push needs buildx 0.13.0+ (this is 0.9.1)");
@@ -161,14 +173,18 @@ describe("guide with the real prompts", () => {
         },
       },
       {
-        kind: "select", message: "2 platforms cannot be loaded here. Instead:", keys: async (ui) => {
+        kind: "select",
+        message: "2 platforms cannot be loaded here. Instead:",
+        keys: async (ui) => {
           expect(ui.screen()).toContain("❯ push to a registry\n  write an OCI layout\n  choose other platforms");
           await ui.press("down", "enter");
         },
       },
       { kind: "input", message: "File for the OCI layout", keys: enter },
       {
-        kind: "checkbox", message: "Build arguments to set", keys: async (ui) => {
+        kind: "checkbox",
+        message: "Build arguments to set",
+        keys: async (ui) => {
           // The deps stage reads the global ARGs and its own, not those of the other stages.
           expect(ui.screen()).toContain('BASE (default: "local/busybox:1")');
           expect(ui.screen()).toContain('DEPS_MODE (default: "fast")');
@@ -180,14 +196,18 @@ describe("guide with the real prompts", () => {
         },
       },
       {
-        kind: "confirm", message: "More options?", keys: async (ui) => {
+        kind: "confirm",
+        message: "More options?",
+        keys: async (ui) => {
           expect(ui.screen()).toContain("(y/N)");
           await ui.type("y");
           await ui.press("enter");
         },
       },
       {
-        kind: "checkbox", message: "Which options?", keys: async (ui) => {
+        kind: "checkbox",
+        message: "Which options?",
+        keys: async (ui) => {
           expect(ui.screen()).toContain("- Annotations on the image  (--annotation) needs buildx 0.12.0+ (this is 0.9.1)");
           // The flag's own help is the description of the option under the cursor.
           expect(ui.screen()).toContain("Add custom host-to-IP mappings (host:ip).");
@@ -199,13 +219,17 @@ describe("guide with the real prompts", () => {
         },
       },
       {
-        kind: "confirm", message: "Build everything again", keys: async (ui) => {
+        kind: "confirm",
+        message: "Build everything again",
+        keys: async (ui) => {
           expect(ui.screen()).toContain("(Y/n)");
           await ui.press("enter");
         },
       },
       {
-        kind: "select", message: "What now?", keys: async (ui) => {
+        kind: "select",
+        message: "What now?",
+        keys: async (ui) => {
           expect(ui.screen()).toContain("❯ run it now");
           await ui.press("down", "down", "down");
           expect(ui.screen()).toContain("❯ print the command only");
@@ -220,8 +244,16 @@ describe("guide with the real prompts", () => {
     // Each question's help came right before it.
     expect(j.text).toContain("  NAME:TAG; several: separated by spaces. Backspace, Enter: no name.\n");
     expect(j.text).toContain(shellCommand([
-      "docker", "buildx", "build", "--no-cache", "--output=type=oci,dest=image-oci.tar", "--platform=linux/amd64,linux/arm64", "--progress=plain",
-      "--tag=localhost:5000/guide/r:1", "--target=deps", "app",
+      "docker",
+      "buildx",
+      "build",
+      "--no-cache",
+      "--output=type=oci,dest=image-oci.tar",
+      "--platform=linux/amd64,linux/arm64",
+      "--progress=plain",
+      "--tag=localhost:5000/guide/r:1",
+      "--target=deps",
+      "app",
     ]));
   });
 
@@ -230,7 +262,9 @@ describe("guide with the real prompts", () => {
     const ERASED = "\x1b[2K\x1b[G\x1b[?25h";
     const j = await run([
       {
-        kind: "input", message: "Folder to build", keys: async (ui) => {
+        kind: "input",
+        message: "Folder to build",
+        keys: async (ui) => {
           await ui.type("?");
           // Not refused, not hinted at: a question mark asks for more.
           expect(ui.screen()).toBe("? Folder to build  (build context) ?");
@@ -238,14 +272,18 @@ describe("guide with the real prompts", () => {
         },
       },
       {
-        kind: "input", message: "Folder to build", keys: async (ui) => {
+        kind: "input",
+        message: "Folder to build",
+        keys: async (ui) => {
           expect(ui.screen()).toBe("? Folder to build  (build context) (.)");
           await ui.type("app");
           await ui.press("enter");
         },
       },
       {
-        kind: "select", message: "Which Dockerfile?", keys: async (ui) => {
+        kind: "select",
+        message: "Which Dockerfile?",
+        keys: async (ui) => {
           // The line of keys names ?.
           expect(ui.screen()).toContain("↑↓ navigate • ⏎ select • ? more");
           await ui.press("down");
@@ -254,7 +292,9 @@ describe("guide with the real prompts", () => {
         },
       },
       {
-        kind: "select", message: "Which Dockerfile?", keys: async (ui) => {
+        kind: "select",
+        message: "Which Dockerfile?",
+        keys: async (ui) => {
           // Asked again at its default, not where the cursor was.
           expect(ui.screen()).toContain("❯ Dockerfile\n  Dockerfile.dev");
           await ui.press("enter");
@@ -263,7 +303,9 @@ describe("guide with the real prompts", () => {
       { kind: "select", message: "Which stage to build?", keys: enter },
       { kind: "input", message: "Image name and tag", keys: enter },
       {
-        kind: "checkbox", message: "Platforms to build for", keys: async (ui) => {
+        kind: "checkbox",
+        message: "Platforms to build for",
+        keys: async (ui) => {
           expect(ui.screen()).toContain("↑↓ navigate • space select • a all • i invert • ⏎ submit • ? more");
           await ui.press("space");
           await ui.press({ name: "?", sequence: "?" } as Key);
@@ -271,7 +313,9 @@ describe("guide with the real prompts", () => {
         },
       },
       {
-        kind: "checkbox", message: "Platforms to build for", keys: async (ui) => {
+        kind: "checkbox",
+        message: "Platforms to build for",
+        keys: async (ui) => {
           // Its default again: what was ticked before the ? is not kept (Inquirer tells no one).
           expect(ui.screen()).toContain("❯◯ linux/amd64\n");
           await ui.press("enter");
@@ -280,19 +324,25 @@ describe("guide with the real prompts", () => {
       { kind: "select", message: "Where should the image go?", keys: enter },
       { kind: "checkbox", message: "Build arguments to set", keys: enter },
       {
-        kind: "confirm", message: "More options?", keys: async (ui) => {
+        kind: "confirm",
+        message: "More options?",
+        keys: async (ui) => {
           await ui.type("?");
           expect(ui.raw().endsWith(ERASED)).toBe(true);
         },
       },
       {
-        kind: "confirm", message: "More options?", keys: async (ui) => {
+        kind: "confirm",
+        message: "More options?",
+        keys: async (ui) => {
           expect(ui.screen()).toBe("? More options? (y/N)");
           await ui.press("enter");
         },
       },
       {
-        kind: "select", message: "What now?", keys: async (ui) => {
+        kind: "select",
+        message: "What now?",
+        keys: async (ui) => {
           // No flag, no more to say: the key line is Inquirer's own, and ? does nothing.
           expect(ui.screen()).not.toContain("? more");
           await ui.type("?");
@@ -312,53 +362,68 @@ describe("guide with the real prompts", () => {
 
   it("which builder: the current one first and highlighted, labels within the screen, one disabled with why; the chosen one's platforms follow", async () => {
     const multi = machine({
-      driver: "docker-container", containerdImageStore: null,
-      builder: { name: "multi", driver: "docker-container", nodes: [{ name: "multi0", status: "running", buildkitVersion: "0.13.1", platforms: ["linux/amd64", "linux/arm64", "linux/arm/v7"] }] },
+      driver: "docker-container",
+      containerdImageStore: null,
+      builder: {
+        name: "multi",
+        driver: "docker-container",
+        nodes: [{ name: "multi0", status: "running", buildkitVersion: "0.13.1", platforms: ["linux/amd64", "linux/arm64", "linux/arm/v7"] }],
+      },
     });
     const asked: string[] = [];
-    const j = await run([
-      { kind: "input", message: "Folder to build", keys: (ui) => ui.type("app").then(() => ui.press("enter")) },
-      { kind: "select", message: "Which Dockerfile?", keys: enter },
-      { kind: "select", message: "Which stage to build?", keys: enter },
-      { kind: "input", message: "Image name and tag", keys: enter },
-      {
-        kind: "select", message: "Which builder to build on?", keys: async (ui) => {
-          expect(ui.screen()).toBe([
-            "? Which builder to build on?  (--builder)",
-            "❯ default (current) · docker · linux/amd64, linux/amd64/v2, linux/amd64/v3",
-            "  multi · docker-container · linux/amd64, linux/arm64, linux/arm/v7",
-            "- second · docker · linux/amd64, linux/386 (only from its docker context)",
-            "",
-            "node default (running): linux/amd64, linux/amd64/v2, linux/amd64/v3",
-            "↑↓ navigate • ⏎ select • ? more",
-          ].join("\n"));
-          for (const line of ui.screen().split("\n")) expect(line.length, line).toBeLessThanOrEqual(80);
-          await ui.press("down");
-          expect(ui.screen()).toContain("node multi (running): linux/amd64, linux/arm64, linux/arm/v7");
-          // The disabled one is skipped.
-          await ui.press("down");
-          expect(ui.screen()).toContain("❯ default (current)");
-          await ui.press("up", "enter");
-          // Answered: the name alone (the label would not fit beside the question).
-          expect(ui.screen()).toBe("✔ Which builder to build on?  (--builder) multi");
+    const j = await run(
+      [
+        { kind: "input", message: "Folder to build", keys: (ui) => ui.type("app").then(() => ui.press("enter")) },
+        { kind: "select", message: "Which Dockerfile?", keys: enter },
+        { kind: "select", message: "Which stage to build?", keys: enter },
+        { kind: "input", message: "Image name and tag", keys: enter },
+        {
+          kind: "select",
+          message: "Which builder to build on?",
+          keys: async (ui) => {
+            expect(ui.screen()).toBe([
+              "? Which builder to build on?  (--builder)",
+              "❯ default (current) · docker · linux/amd64, linux/amd64/v2, linux/amd64/v3",
+              "  multi · docker-container · linux/amd64, linux/arm64, linux/arm/v7",
+              "- second · docker · linux/amd64, linux/386 (only from its docker context)",
+              "",
+              "node default (running): linux/amd64, linux/amd64/v2, linux/amd64/v3",
+              "↑↓ navigate • ⏎ select • ? more",
+            ].join("\n"));
+            for (const line of ui.screen().split("\n")) expect(line.length, line).toBeLessThanOrEqual(80);
+            await ui.press("down");
+            expect(ui.screen()).toContain("node multi (running): linux/amd64, linux/arm64, linux/arm/v7");
+            // The disabled one is skipped.
+            await ui.press("down");
+            expect(ui.screen()).toContain("❯ default (current)");
+            await ui.press("up", "enter");
+            // Answered: the name alone (the label would not fit beside the question).
+            expect(ui.screen()).toBe("✔ Which builder to build on?  (--builder) multi");
+          },
         },
-      },
-      {
-        kind: "checkbox", message: "Platforms to build for", keys: async (ui) => {
-          // multi's own platforms are not said to be emulated; the current builder's were amd64 only.
-          expect(ui.screen()).toContain(" ◯ linux/arm64\n ◯ linux/arm/v7\n");
-          expect(ui.screen()).toContain("linux/386 (not this builder's own: emulated, slower)");
-          await ui.press("enter");
+        {
+          kind: "checkbox",
+          message: "Platforms to build for",
+          keys: async (ui) => {
+            // multi's own platforms are not said to be emulated; the current builder's were amd64 only.
+            expect(ui.screen()).toContain(" ◯ linux/arm64\n ◯ linux/arm/v7\n");
+            expect(ui.screen()).toContain("linux/386 (not this builder's own: emulated, slower)");
+            await ui.press("enter");
+          },
         },
+        { kind: "select", message: "Where should the image go?", keys: enter },
+        { kind: "checkbox", message: "Build arguments to set", keys: enter },
+        { kind: "confirm", message: "More options?", keys: enter },
+        { kind: "select", message: "What now?", keys: (ui) => ui.press("down", "down", "down", "enter") },
+      ],
+      MODERN,
+      [],
+      undefined,
+      {
+        builders: async () => [...TWO_BUILDERS, builder("second", { unavailable: "only from its docker context", platforms: ["linux/amd64", "linux/386"] })],
+        probe: async (name) => (asked.push(name ?? ""), name === "multi" ? multi : MODERN),
       },
-      { kind: "select", message: "Where should the image go?", keys: enter },
-      { kind: "checkbox", message: "Build arguments to set", keys: enter },
-      { kind: "confirm", message: "More options?", keys: enter },
-      { kind: "select", message: "What now?", keys: (ui) => ui.press("down", "down", "down", "enter") },
-    ], MODERN, [], undefined, {
-      builders: async () => [...TWO_BUILDERS, builder("second", { unavailable: "only from its docker context", platforms: ["linux/amd64", "linux/386"] })],
-      probe: async (name) => (asked.push(name ?? ""), name === "multi" ? multi : MODERN),
-    });
+    );
     expect(j.code).toBe(0);
     expect(asked).toEqual(["", "multi"]);
     expect(j.text).toContain("Machine: buildx 0.13.1 · docker-container driver (builder multi)");
@@ -381,53 +446,68 @@ describe("guide with the real prompts", () => {
     const cwd = await workdir();
     await writeFile(join(cwd, "r.json"), "keep me\n");
     await mkdir(join(cwd, "folder.json"));
-    const j = await run([
-      { kind: "input", message: "Folder to build", keys: (ui) => ui.type("app").then(() => ui.press("enter")) },
-      { kind: "select", message: "Which Dockerfile?", keys: enter },
-      { kind: "select", message: "Which stage to build?", keys: enter },
-      { kind: "input", message: "Image name and tag", keys: (ui) => ui.type("localhost:5000/guide/r:1").then(() => ui.press("enter")) },
-      { kind: "checkbox", message: "Platforms to build for", keys: enter },
-      {
-        kind: "select", message: "Where should the image go?", keys: async (ui) => {
-          expect(ui.screen()).toContain("❯ load into the image store");
-          expect(ui.screen()).toContain("  load and push\n");
-          await ui.press("enter");
+    const j = await run(
+      [
+        { kind: "input", message: "Folder to build", keys: (ui) => ui.type("app").then(() => ui.press("enter")) },
+        { kind: "select", message: "Which Dockerfile?", keys: enter },
+        { kind: "select", message: "Which stage to build?", keys: enter },
+        { kind: "input", message: "Image name and tag", keys: (ui) => ui.type("localhost:5000/guide/r:1").then(() => ui.press("enter")) },
+        { kind: "checkbox", message: "Platforms to build for", keys: enter },
+        {
+          kind: "select",
+          message: "Where should the image go?",
+          keys: async (ui) => {
+            expect(ui.screen()).toContain("❯ load into the image store");
+            expect(ui.screen()).toContain("  load and push\n");
+            await ui.press("enter");
+          },
         },
-      },
-      { kind: "checkbox", message: "Build arguments to set", keys: enter },
-      { kind: "confirm", message: "More options?", keys: enter },
-      { kind: "select", message: "What now?", keys: (ui) => ui.press("down", "enter") },
-      {
-        kind: "input", message: "Save the recipe as", keys: async (ui) => {
-          expect(ui.screen()).toBe("? Save the recipe as (r.json)");
-          await ui.type("app");
-          await ui.press("enter");
-          await ui.shows("> a recipe is a .json file");
-          await ui.press({ name: "u", ctrl: true });
-          await ui.type("app/npmrc/r.json");
-          await ui.press("enter");
-          await ui.shows("> app/npmrc is a file, not a folder");
-          await ui.press({ name: "u", ctrl: true });
-          await ui.type("folder.json");
-          await ui.press("enter");
-          await ui.shows("> folder.json is a folder: name a file in it");
-          await ui.press({ name: "u", ctrl: true });
-          await ui.press("enter");
+        { kind: "checkbox", message: "Build arguments to set", keys: enter },
+        { kind: "confirm", message: "More options?", keys: enter },
+        { kind: "select", message: "What now?", keys: (ui) => ui.press("down", "enter") },
+        {
+          kind: "input",
+          message: "Save the recipe as",
+          keys: async (ui) => {
+            expect(ui.screen()).toBe("? Save the recipe as (r.json)");
+            await ui.type("app");
+            await ui.press("enter");
+            await ui.shows("> a recipe is a .json file");
+            await ui.press({ name: "u", ctrl: true });
+            await ui.type("app/npmrc/r.json");
+            await ui.press("enter");
+            await ui.shows("> app/npmrc is a file, not a folder");
+            await ui.press({ name: "u", ctrl: true });
+            await ui.type("folder.json");
+            await ui.press("enter");
+            await ui.shows("> folder.json is a folder: name a file in it");
+            await ui.press({ name: "u", ctrl: true });
+            await ui.press("enter");
+          },
         },
-      },
-      {
-        kind: "confirm", message: "r.json exists. Overwrite it?", keys: async (ui) => {
-          expect(ui.screen()).toBe("? r.json exists. Overwrite it? (y/N)");
-          await ui.press("enter");
+        {
+          kind: "confirm",
+          message: "r.json exists. Overwrite it?",
+          keys: async (ui) => {
+            expect(ui.screen()).toBe("? r.json exists. Overwrite it? (y/N)");
+            await ui.press("enter");
+          },
         },
-      },
-      { kind: "input", message: "Save the recipe as", keys: (ui) => ui.type("new/folder/r2.json").then(() => ui.press("enter")) },
-      { kind: "input", message: "A description", keys: enter },
-    ], CLASSIC, [], cwd);
+        { kind: "input", message: "Save the recipe as", keys: (ui) => ui.type("new/folder/r2.json").then(() => ui.press("enter")) },
+        { kind: "input", message: "A description", keys: enter },
+      ],
+      CLASSIC,
+      [],
+      cwd,
+    );
     expect(j.code).toBe(0);
     expect(await readFile(join(cwd, "r.json"), "utf8")).toBe("keep me\n");
     // A folder that did not exist is made; the recipe's paths are relative to it.
-    expect(JSON.parse(await readFile(join(cwd, "new", "folder", "r2.json"), "utf8")).options).toEqual({ context: "../../app", load: true, tag: ["localhost:5000/guide/r:1"] });
+    expect(JSON.parse(await readFile(join(cwd, "new", "folder", "r2.json"), "utf8")).options).toEqual({
+      context: "../../app",
+      load: true,
+      tag: ["localhost:5000/guide/r:1"],
+    });
     expect(j.text).toContain("Saved new/folder/r2.json. Rebuild it with: buildx-kit run new/folder/r2.json\n");
   });
 });

@@ -44,16 +44,19 @@ class Terminal {
     const script = join(cwd, ".guide-session.sh");
     const quote = (a: string) => `'${a.replace(/'/g, `'\\''`)}'`;
     const quoted = command.map(quote).join(" ");
-    await writeFile(script, [
-      "#!/bin/sh",
-      `cd '${cwd}'`,
-      ...Object.entries(env).map(([k, v]) => `export ${k}=${quote(v)}`),
-      quoted,
-      'echo "GUIDE-EXIT=$?"',
-      "if stty -a | grep -qw -e '-icanon' -e '-echo'; then echo TTY=broken; else echo TTY=sane; fi",
-      "exec sleep 600",
-      "",
-    ].join("\n"));
+    await writeFile(
+      script,
+      [
+        "#!/bin/sh",
+        `cd '${cwd}'`,
+        ...Object.entries(env).map(([k, v]) => `export ${k}=${quote(v)}`),
+        quoted,
+        'echo "GUIDE-EXIT=$?"',
+        "if stty -a | grep -qw -e '-icanon' -e '-echo'; then echo TTY=broken; else echo TTY=sane; fi",
+        "exec sleep 600",
+        "",
+      ].join("\n"),
+    );
     const conf = join(cwd, ".guide-tmux.conf");
     await writeFile(conf, "set -g history-limit 20000\n");
     await tmux("-f", conf, "new-session", "-d", "-s", name, "-x", String(size[0]), "-y", String(size[1]), `sh '${script}'`);
@@ -179,7 +182,10 @@ async function ownConfig(root: string, withSecond: boolean): Promise<Record<stri
   if (withSecond) {
     const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !["DOCKER_HOST", "DOCKER_CONTEXT", "BUILDX_BUILDER"].includes(k)));
     await exec("docker", ["context", "create", SECOND_CONTEXT, "--docker", `host=${SECOND_HOST}`], { env: { ...clean, ...env } });
-    await writeFile(join(env.BUILDX_CONFIG, "instances", "second-inst"), JSON.stringify({ Name: "second-inst", Driver: "", Nodes: [{ Name: "second-inst0", Endpoint: SECOND_CONTEXT }] }));
+    await writeFile(
+      join(env.BUILDX_CONFIG, "instances", "second-inst"),
+      JSON.stringify({ Name: "second-inst", Driver: "", Nodes: [{ Name: "second-inst0", Endpoint: SECOND_CONTEXT }] }),
+    );
   }
   return env;
 }
@@ -225,14 +231,19 @@ describe.skipIf(!engine.ok || !hasTmux)("guide in a real terminal", () => {
     expect(screen).toContain("Saved bun.json. Rebuild it with: buildx-kit run bun.json");
     // Where it went: the name and digest, and the registry's URL.
     const [repo0, ref0] = [tag.slice("localhost:5000/".length).split(":")[0], tag.split(":").pop()];
-    expect(screen).toMatch(new RegExp(`^Built in \\d+\\.\\ds\\.\\nPushed ${tag}@sha256:[0-9a-f]{64}\\n  see http://localhost:5000/v2/${repo0}/manifests/${ref0}$`, "m"));
+    expect(screen).toMatch(
+      new RegExp(`^Built in \\d+\\.\\ds\\.\\nPushed ${tag}@sha256:[0-9a-f]{64}\\n  see http://localhost:5000/v2/${repo0}/manifests/${ref0}$`, "m"),
+    );
     const recipe = JSON.parse(await readFile(join(cwd, "bun.json"), "utf8"));
     expect(recipe.options).toEqual({ context: "app", buildArg: { GREETING: "from bun" }, push: true, tag: [tag] });
     // In the registry:
     const [repo, ref] = [tag.slice("localhost:5000/".length).split(":")[0], tag.split(":").pop()];
     const head = await fetch(`http://127.0.0.1:5000/v2/${repo}/manifests/${ref}`, {
       method: "HEAD",
-      headers: { Accept: "application/vnd.oci.image.index.v1+json, application/vnd.oci.image.manifest.v1+json, application/vnd.docker.distribution.manifest.list.v2+json, application/vnd.docker.distribution.manifest.v2+json" },
+      headers: {
+        Accept:
+          "application/vnd.oci.image.index.v1+json, application/vnd.oci.image.manifest.v1+json, application/vnd.docker.distribution.manifest.list.v2+json, application/vnd.docker.distribution.manifest.v2+json",
+      },
     });
     expect(head.status).toBe(200);
     expect(await rebuild("bun", join(cwd, "bun.json"))).toMatch(new RegExp(`rebuilt ${tag} sha256:[0-9a-f]{64}|${tag}`));
@@ -395,7 +406,9 @@ describe.skipIf(!second.ok || !hasTmux)("guide in a real terminal: which builder
     await t.answer("Which stage to build?", "{Enter}");
     // An input: ? and Enter, then the same question with its default.
     await t.answer("Image name and tag", "?", "{Enter}");
-    await t.waitFor(/^More about "Image name and tag":\n {2}--tag \(-t\): Image identifier \(format: \[registry\/\]repository\[:tag\]\)\.\n {2}For example: app:1\.0\n/m);
+    await t.waitFor(
+      /^More about "Image name and tag":\n {2}--tag \(-t\): Image identifier \(format: \[registry\/\]repository\[:tag\]\)\.\n {2}For example: app:1\.0\n/m,
+    );
     await t.waitFor(/only\.\n\? Image name and tag {2}\(--tag\) \(app:latest\)$/m);
     await t.fits(80, "the tag's long help");
     await t.answer("Image name and tag", "{Enter}");
@@ -403,7 +416,9 @@ describe.skipIf(!second.ok || !hasTmux)("guide in a real terminal: which builder
     await t.answer("Which builder to build on?");
     expect(await t.screen()).toMatch(/^↑↓ navigate • ⏎ select • \? more$/m);
     await t.answer("Which builder to build on?", "?");
-    await t.waitFor(/^More about "Which builder to build on":\n {2}--builder: Override the configured builder instance\.\n {2}Added in buildx 0\.4\.0\. For example: default\n/m);
+    await t.waitFor(
+      /^More about "Which builder to build on":\n {2}--builder: Override the configured builder instance\.\n {2}Added in buildx 0\.4\.0\. For example: default\n/m,
+    );
     await t.waitFor(/^ {2}buildx-kit-second cannot build from here \(only from its docker context\)\.$/m);
     await t.waitFor(/^\? Which builder to build on\? {2}\(--builder\)\n❯ default \(current\)/m);
     await t.fits(80, "the builder's long help");
@@ -441,7 +456,10 @@ describe.skipIf(!engine.ok || !hasTmux)("guide in a real terminal: a build that 
     await t.answer("More options?", "{Enter}");
     await t.answer("What now?", "{Enter}");
     // buildx's own lines above (plain, at a terminal too), then what failed and the hint, then the choice.
-    await t.waitFor(/^ERROR: failed to solve: process "\/bin\/sh -c exit 3" did not complete successfully: exit code: 3\n\nThe build failed at \[broken \d\/\d\] RUN exit 3\.\nHint: the command exited with code 3; the step's own output says why\n\? What now\?\n❯ change an answer and run again$/m, 120_000);
+    await t.waitFor(
+      /^ERROR: failed to solve: process "\/bin\/sh -c exit 3" did not complete successfully: exit code: 3\n\nThe build failed at \[broken \d\/\d\] RUN exit 3\.\nHint: the command exited with code 3; the step's own output says why\n\? What now\?\n❯ change an answer and run again$/m,
+      120_000,
+    );
     // The guide's own two lines fit (buildx's lines above are buildx's).
     await t.fits(80, "after the failed build", (line) => !/^(The build failed|Hint:)/.test(line));
     await t.answer("What now?", "{Enter}");

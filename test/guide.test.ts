@@ -13,7 +13,20 @@ import { describeMachine, guideCommand, type GuideIO, type KnownBuilder } from "
 import type { RunOptions } from "../lib/build/run.ts";
 import { shellCommand } from "../lib/runtime/spawn.ts";
 import {
-  ANCIENT, builder, CLASSIC, fakeBuild, machine, MODERN, NONE, OLD, ONE_BUILDER, Screen, scripted, type Step, TWO_BUILDERS, workdir,
+  ANCIENT,
+  builder,
+  CLASSIC,
+  fakeBuild,
+  machine,
+  MODERN,
+  NONE,
+  OLD,
+  ONE_BUILDER,
+  Screen,
+  scripted,
+  type Step,
+  TWO_BUILDERS,
+  workdir,
 } from "./fixtures/guide/fake.ts";
 import { canMount } from "./support/mount.ts";
 
@@ -28,7 +41,11 @@ interface Journey {
 async function journey(
   script: Step[],
   opts: {
-    caps?: Capabilities; args?: string[]; cwd?: string; env?: Record<string, string>; build?: GuideIO["build"];
+    caps?: Capabilities;
+    args?: string[];
+    cwd?: string;
+    env?: Record<string, string>;
+    build?: GuideIO["build"];
     /** The machine's builders (default: one, so no builder question). */
     builders?: GuideIO["builders"];
     /** The machine with the builder named (a builder chosen, or a recipe's); default `caps`. */
@@ -40,7 +57,10 @@ async function journey(
   const prompts = scripted(script, screen);
   const fake = fakeBuild();
   const code = await guideCommand(opts.args ?? [], {
-    prompts, cwd, output: screen, env: opts.env ?? {},
+    prompts,
+    cwd,
+    output: screen,
+    env: opts.env ?? {},
     probe: opts.probe ?? (async () => opts.caps ?? MODERN),
     builders: opts.builders ?? (async () => ONE_BUILDER),
     build: opts.build ?? fake.build,
@@ -87,11 +107,13 @@ function start(tag = TAG): Step[] {
     { input: "Folder to build", answer: "app", default: "." },
     {
       select: "(--file)",
-      choices: ["Dockerfile", "Dockerfile.dev", "another file..."], default: "app/Dockerfile",
+      choices: ["Dockerfile", "Dockerfile.dev", "another file..."],
+      default: "app/Dockerfile",
     },
     {
       select: "(--target)",
-      choices: ["the last stage (runtime)", "deps", "test", "runtime"], default: "",
+      choices: ["the last stage (runtime)", "deps", "test", "runtime"],
+      default: "",
     },
     { input: "(--tag)", answer: tag },
   ];
@@ -107,7 +129,7 @@ const MORE_NO: Step = { confirm: "More options?", answer: false, default: false 
 const WHERE = "Where should the image go?";
 /** The help lines said right before a question (dimmed at a terminal). */
 const HELP_ARGS = "  Values for the Dockerfile's ARGs. Space ticks; the rest keep defaults.\n";
-const PUSHED_ONLY = "  Note: Pushed only: the image will not be in this machine's image store. To have it here too, choose \"load and push\".\n";
+const PUSHED_ONLY = '  Note: Pushed only: the image will not be in this machine\'s image store. To have it here too, choose "load and push".\n';
 const FILES_ONLY = "  Note: Files only: writing the result as files neither pushes the image nor loads it into the image store.\n";
 const NOW = "What now?";
 
@@ -116,13 +138,32 @@ describe("guide: destinations", () => {
     const j = await journey([
       ...start(),
       PLATFORMS_NONE,
-      { select: WHERE, default: "load", choices: ["load into the image store", "push to a registry", "load and push", "a local folder", "a tar file", "an OCI layout", "nowhere: the build cache only"], enabled: ["both"] },
+      {
+        select: WHERE,
+        default: "load",
+        choices: [
+          "load into the image store",
+          "push to a registry",
+          "load and push",
+          "a local folder",
+          "a tar file",
+          "an OCI layout",
+          "nowhere: the build cache only",
+        ],
+        enabled: ["both"],
+      },
       ARGS_NONE,
       MORE_NO,
-      { select: NOW, default: "run", choices: ["run it now", "save it as a recipe", "save it as a recipe and run it", "print the command only", "change an answer"] },
+      {
+        select: NOW,
+        default: "run",
+        choices: ["run it now", "save it as a recipe", "save it as a recipe and run it", "print the command only", "change an answer"],
+      },
     ]);
     expect(j.code).toBe(0);
-    expect(j.text).toMatch(/^Machine: buildx 0\.13\.1 · docker driver \(builder default\) · containerd image store · platforms linux\/amd64, linux\/amd64\/v2, linux\/amd64\/v3\n/);
+    expect(j.text).toMatch(
+      /^Machine: buildx 0\.13\.1 · docker driver \(builder default\) · containerd image store · platforms linux\/amd64, linux\/amd64\/v2, linux\/amd64\/v3\n/,
+    );
     expect(j.text).toContain(`The command:\n  cd ${j.cwd} && ${cmd("--load", `--tag=${TAG}`, "app")}\n`);
     // Where it went: the name it has in the image store, and how to run it.
     expect(j.text).toContain(`Building...\nBuilt in 1.2s.\nIn the image store as ${TAG} (sha256:0123456789ab).\n  Run it: docker run --rm ${TAG}\n`);
@@ -150,7 +191,10 @@ describe("guide: destinations", () => {
     const recipe = await recipeAt(j.cwd, "push.json");
     expect(recipe).toEqual({
       $schema: "urn:buildx-kit:recipe-schema:1",
-      recipe: 1, name: "push", description: "pushes app", buildx: "0.13.1",
+      recipe: 1,
+      name: "push",
+      description: "pushes app",
+      buildx: "0.13.1",
       options: { context: "app", push: true, tag: [TAG] },
     });
   });
@@ -161,7 +205,13 @@ describe("guide: destinations", () => {
       { input: "(--tag)", clear: true },
       PLATFORMS_NONE,
       { select: WHERE, answer: "push" },
-      { input: "(--tag)", default: "app:latest", clear: true, answer: "", invalid: "Pushing needs a name that says where the image goes, e.g. localhost:5000/app:1." },
+      {
+        input: "(--tag)",
+        default: "app:latest",
+        clear: true,
+        answer: "",
+        invalid: "Pushing needs a name that says where the image goes, e.g. localhost:5000/app:1.",
+      },
       { input: "(--tag)", answer: TAG },
       ARGS_NONE,
       MORE_NO,
@@ -298,7 +348,11 @@ describe("guide: destinations", () => {
 
 describe("guide: the live rules", () => {
   const MANY = ["linux/amd64", "linux/arm64"];
-  const platforms = (answer: string[]): Step => ({ checkbox: "(--platform)", answer, choices: ["linux/amd64", "linux/arm64 (not this builder's own: emulated, slower)"] });
+  const platforms = (answer: string[]): Step => ({
+    checkbox: "(--platform)",
+    answer,
+    choices: ["linux/amd64", "linux/arm64 (not this builder's own: emulated, slower)"],
+  });
   const conflict = "  Problem: This machine's image store (the classic one) holds one platform per image, so 2 platforms cannot be loaded into it. " +
     "Push them to a registry, write an OCI layout, or build one platform (or turn on the containerd image store).\n";
   const INSTEAD = "2 platforms cannot be loaded here. Instead:";
@@ -354,8 +408,12 @@ describe("guide: the live rules", () => {
     const unknown = await journey([
       ...start(),
       { checkbox: "(--platform)", answer: MANY },
-      { select: WHERE, default: "load" }, ARGS_NONE, MORE_NO, { select: NOW, answer: "save", disabled: { run: "(no docker (and no standalone buildx) on PATH)" } },
-      { input: "Save the recipe as", answer: "" }, { input: "A description", answer: "" },
+      { select: WHERE, default: "load" },
+      ARGS_NONE,
+      MORE_NO,
+      { select: NOW, answer: "save", disabled: { run: "(no docker (and no standalone buildx) on PATH)" } },
+      { input: "Save the recipe as", answer: "" },
+      { input: "A description", answer: "" },
     ], { caps: NONE });
     expect(between(unknown.text, `? ${WHERE}`, "? Build arguments")).toBe(
       "  Note: Loading 2 platforms needs the containerd image store; this machine was not checked, so the build may refuse.\n" + HELP_ARGS,
@@ -391,7 +449,10 @@ describe("guide: the live rules", () => {
       {
         checkbox: "Which options?",
         disabled: {
-          annotation: "needs buildx 0.12.0+ (this is 0.9.1)", attest: "needs buildx 0.10.0+", provenance: "needs buildx 0.10.0+", sbom: "needs buildx 0.10.0+",
+          annotation: "needs buildx 0.12.0+ (this is 0.9.1)",
+          attest: "needs buildx 0.10.0+",
+          provenance: "needs buildx 0.10.0+",
+          sbom: "needs buildx 0.10.0+",
         },
         choices: ["Build everything again, without cache?  (--no-cache)"],
         answer: ["noCache"],
@@ -405,7 +466,10 @@ describe("guide: the live rules", () => {
   it("the classic store: attestations disabled with the plan's reason", async () => {
     const why = "needs the containerd image store";
     await journey([
-      ...start(), PLATFORMS_NONE, { select: WHERE }, ARGS_NONE,
+      ...start(),
+      PLATFORMS_NONE,
+      { select: WHERE },
+      ARGS_NONE,
       { confirm: "More options?", answer: true },
       { checkbox: "Which options?", disabled: { attest: why, provenance: why, sbom: why }, enabled: ["annotation", "secret"], answer: [] },
       { select: NOW, answer: "print" },
@@ -414,11 +478,19 @@ describe("guide: the live rules", () => {
 
   it("buildx 0.5: the machine's problem is said, secrets from env and newer flags are disabled", async () => {
     const j = await journey([
-      ...start(), PLATFORMS_NONE, { select: WHERE }, ARGS_NONE,
+      ...start(),
+      PLATFORMS_NONE,
+      { select: WHERE },
+      ARGS_NONE,
       { confirm: "More options?", answer: true },
       {
         checkbox: "Which options?",
-        disabled: { buildContext: "needs buildx 0.8.0+", noCacheFilter: "needs buildx 0.8.0+", shmSize: "needs buildx 0.7.0+", ulimit: "needs buildx 0.7.0+ (this is 0.5.1)" },
+        disabled: {
+          buildContext: "needs buildx 0.8.0+",
+          noCacheFilter: "needs buildx 0.8.0+",
+          shmSize: "needs buildx 0.7.0+",
+          ulimit: "needs buildx 0.7.0+ (this is 0.5.1)",
+        },
         answer: ["secret"],
       },
       { input: "A secret: its id  (RUN --mount=type=secret,id=...; empty: done)", answer: "npmrc" },
@@ -428,7 +500,9 @@ describe("guide: the live rules", () => {
       { input: "Another secret: its id", answer: "" },
       { select: NOW, answer: "print" },
     ], { caps: ANCIENT });
-    expect(j.text).toContain("Machine: buildx 0.5.1 · docker driver (builder default) · containerd image store · platforms linux/amd64, linux/amd64/v2, linux/amd64/v3\n  buildx 0.5.1 is older than 0.8.0, the oldest buildx-kit supports\n");
+    expect(j.text).toContain(
+      "Machine: buildx 0.5.1 · docker driver (builder default) · containerd image store · platforms linux/amd64, linux/amd64/v2, linux/amd64/v3\n  buildx 0.5.1 is older than 0.8.0, the oldest buildx-kit supports\n",
+    );
     expect(j.text).toContain(cmd("--load", "--secret=id=npmrc,src=app/npmrc", `--tag=${TAG}`, "app"));
   });
 
@@ -437,16 +511,20 @@ describe("guide: the live rules", () => {
       ...start(),
       { checkbox: "(--platform)", choices: ["linux/amd64", "linux/arm64", "linux/riscv64"], answer: [] },
       { select: WHERE, enabled: ["both"] },
-      ARGS_NONE, MORE_NO,
+      ARGS_NONE,
+      MORE_NO,
       {
-        select: NOW, default: "save",
+        select: NOW,
+        default: "save",
         disabled: { run: "(no docker (and no standalone buildx) on PATH)", both: "(no docker (and no standalone buildx) on PATH)" },
         answer: "save",
       },
       { input: "Save the recipe as", answer: "offline.json" },
       { input: "A description", answer: "" },
     ], { caps: NONE });
-    expect(j.text).toMatch(/^Machine: no docker \(and no standalone buildx\) on PATH\.\nYou can still plan the build, save it as a recipe and print the command; running it needs docker with buildx\.\n/);
+    expect(j.text).toMatch(
+      /^Machine: no docker \(and no standalone buildx\) on PATH\.\nYou can still plan the build, save it as a recipe and print the command; running it needs docker with buildx\.\n/,
+    );
     expect(j.text).toContain(cmd("--load", `--tag=${TAG}`, "app"));
     const recipe = await recipeAt(j.cwd, "offline.json");
     expect(recipe.buildx).toBeUndefined();
@@ -456,10 +534,16 @@ describe("guide: the live rules", () => {
   it("a daemon that does not answer: buildx is there, running is disabled with the reason", async () => {
     const caps = machine({ problems: [{ code: "daemon-unreachable", message: "the Docker daemon is not reachable: Cannot connect" }], engineVersion: null });
     const j = await journey([
-      ...start(), PLATFORMS_NONE, { select: WHERE }, ARGS_NONE, MORE_NO,
+      ...start(),
+      PLATFORMS_NONE,
+      { select: WHERE },
+      ARGS_NONE,
+      MORE_NO,
       { select: NOW, disabled: { run: "(the Docker daemon is not reachable: Cannot connect)" }, answer: "print" },
     ], { caps });
-    expect(j.text).toContain("  the Docker daemon is not reachable: Cannot connect\nYou can still plan the build, save it as a recipe and print the command; running it needs a working docker with buildx.\n");
+    expect(j.text).toContain(
+      "  the Docker daemon is not reachable: Cannot connect\nYou can still plan the build, save it as a recipe and print the command; running it needs a working docker with buildx.\n",
+    );
   });
 });
 
@@ -482,13 +566,20 @@ describe("guide: the questions", () => {
       MORE_NO,
       { select: NOW, answer: "print" },
     ]);
-    expect(j.text).toContain(cmd("--build-arg=DEV_PORT=9090", "--file=app/Dockerfile.dev", "--load", "--tag=dev:1", "--tag=localhost:5000/guide/dev:1", "--target=dev", "app"));
+    expect(j.text).toContain(
+      cmd("--build-arg=DEV_PORT=9090", "--file=app/Dockerfile.dev", "--load", "--tag=dev:1", "--tag=localhost:5000/guide/dev:1", "--target=dev", "app"),
+    );
   });
 
   it("a context with no Dockerfile: asks for its path, from here", async () => {
     const j = await journey([
       { input: "Folder to build", answer: "bare" },
-      { input: "Path of the Dockerfile, from here (not from the context)", default: "bare/Dockerfile", answer: "", invalid: /^there is no file bare\/Dockerfile in / },
+      {
+        input: "Path of the Dockerfile, from here (not from the context)",
+        default: "bare/Dockerfile",
+        answer: "",
+        invalid: /^there is no file bare\/Dockerfile in /,
+      },
       { input: "Path of the Dockerfile", answer: "app", invalid: "app is not a file" },
       { input: "Path of the Dockerfile", answer: "app/Dockerfile" },
       { select: "(--target)", answer: "deps" },
@@ -502,7 +593,9 @@ describe("guide: the questions", () => {
       { select: NOW, answer: "print" },
     ]);
     expect(j.text).toContain("No Dockerfile in bare: name one (its path from here).\n");
-    expect(j.text).toContain(cmd("--build-arg=GREETING=hello from the guide", "--build-arg=DEPS_MODE=slow", "--file=app/Dockerfile", "--load", "--target=deps", "bare"));
+    expect(j.text).toContain(
+      cmd("--build-arg=GREETING=hello from the guide", "--build-arg=DEPS_MODE=slow", "--file=app/Dockerfile", "--load", "--target=deps", "bare"),
+    );
   });
 
   it("another file, a Dockerfile without ARGs, and a credential-looking build arg", async () => {
@@ -561,7 +654,25 @@ describe("guide: the questions", () => {
       { confirm: "More options?", answer: true },
       {
         checkbox: "Which options?",
-        answer: ["addHost", "allow", "annotation", "attest", "buildContext", "cacheFrom", "cacheTo", "label", "network", "noCache", "noCacheFilter", "provenance", "pull", "sbom", "secret", "shmSize", "ulimit"],
+        answer: [
+          "addHost",
+          "allow",
+          "annotation",
+          "attest",
+          "buildContext",
+          "cacheFrom",
+          "cacheTo",
+          "label",
+          "network",
+          "noCache",
+          "noCacheFilter",
+          "provenance",
+          "pull",
+          "sbom",
+          "secret",
+          "shmSize",
+          "ulimit",
+        ],
       },
       { input: "first?  (--add-host)", answer: "nonsense", invalid: 'expects host:ip, got the string "nonsense"' },
       { input: "first?  (--add-host)", answer: "db.local=10.0.0.5" },
@@ -588,7 +699,9 @@ describe("guide: the questions", () => {
       { input: "Settings, key=value,...  (--provenance)", answer: "" },
       { confirm: "(--pull)", answer: true },
       {
-        select: "(--sbom)", answer: "true", exactly: [
+        select: "(--sbom)",
+        answer: "true",
+        exactly: [
           { value: "true", name: "yes" },
           { value: "false", name: "no, explicitly", description: "buildx may add a minimal one by itself unless told no" },
           { value: "attrs", name: "yes, with settings", description: "key=value,..." },
@@ -640,13 +753,31 @@ describe("guide: the questions", () => {
       ulimit: { nofile: { soft: 1024, hard: 2048 } },
     });
     expect(j.text).toContain(
-      `  cd ${j.cwd} && ${cmd(
-        "--add-host=db.local:10.0.0.5", "--allow=network.host", "--annotation=org.opencontainers.image.title=guide", "--attest=type=sbom",
-        "--build-context=assets=./app", "--cache-from=type=local,src=.cache", "--cache-to=type=local,dest=.cache,mode=max",
-        "--label=org.opencontainers.image.source=https://example.com/app", "--load", "--network=host", "--no-cache", "--no-cache-filter=deps",
-        "--provenance=mode=max", "--pull", "--sbom=true", "--secret=id=token,env=TOKEN", "--secret=id=npmrc,src=app/npmrc", "--shm-size=128m",
-        `--tag=${TAG}`, "--ulimit=nofile=1024:2048", "app",
-      )}\n`,
+      `  cd ${j.cwd} && ${
+        cmd(
+          "--add-host=db.local:10.0.0.5",
+          "--allow=network.host",
+          "--annotation=org.opencontainers.image.title=guide",
+          "--attest=type=sbom",
+          "--build-context=assets=./app",
+          "--cache-from=type=local,src=.cache",
+          "--cache-to=type=local,dest=.cache,mode=max",
+          "--label=org.opencontainers.image.source=https://example.com/app",
+          "--load",
+          "--network=host",
+          "--no-cache",
+          "--no-cache-filter=deps",
+          "--provenance=mode=max",
+          "--pull",
+          "--sbom=true",
+          "--secret=id=token,env=TOKEN",
+          "--secret=id=npmrc,src=app/npmrc",
+          "--shm-size=128m",
+          `--tag=${TAG}`,
+          "--ulimit=nofile=1024:2048",
+          "app",
+        )
+      }\n`,
     );
   });
 });
@@ -664,8 +795,14 @@ describe("guide: changing an answer", () => {
       {
         select: "Which answer?",
         choices: [
-          "Folder to build: app", "Dockerfile: app/Dockerfile", "Stage: the last stage", `Image name: ${TAG}`, "Platforms: the builder's own (linux/amd64)",
-          "Goes to: load into the image store", "Build arguments: GREETING=hi", "More options: none",
+          "Folder to build: app",
+          "Dockerfile: app/Dockerfile",
+          "Stage: the last stage",
+          `Image name: ${TAG}`,
+          "Platforms: the builder's own (linux/amd64)",
+          "Goes to: load into the image store",
+          "Build arguments: GREETING=hi",
+          "More options: none",
         ],
         answer: "destination",
       },
@@ -702,10 +839,14 @@ describe("guide: changing an answer", () => {
 
   it("unchecking a more option drops it, and says so", async () => {
     const j = await journey([
-      ...start(), PLATFORMS_NONE, { select: WHERE }, ARGS_NONE,
+      ...start(),
+      PLATFORMS_NONE,
+      { select: WHERE },
+      ARGS_NONE,
       { confirm: "More options?", answer: true },
       { checkbox: "Which options?", answer: ["pull", "noCache"] },
-      { confirm: "(--no-cache)" }, { confirm: "(--pull)" },
+      { confirm: "(--no-cache)" },
+      { confirm: "(--pull)" },
       { select: NOW, answer: "change" },
       { select: "Which answer?", choices: ["More options: build everything again, without cache; always pull newer base images"], answer: "more" },
       { confirm: "More options?", default: true },
@@ -726,8 +867,14 @@ describe("guide --from", () => {
     return cwd;
   }
   const FROM = {
-    context: "../app", tag: "localhost:5000/guide/from:1", push: true, platform: "linux/amd64",
-    buildArg: { GREETING: "from a recipe" }, label: { team: "guide" }, output: undefined, progress: "plain",
+    context: "../app",
+    tag: "localhost:5000/guide/from:1",
+    push: true,
+    platform: "linux/amd64",
+    buildArg: { GREETING: "from a recipe" },
+    label: { team: "guide" },
+    output: undefined,
+    progress: "plain",
   };
 
   it("shows the recipe's answers and asks only what to change; changes one, saves it back", async () => {
@@ -796,7 +943,12 @@ describe("guide --from", () => {
   it("a recipe with an error the guide never asks about: shown at the end, run and save disabled", async () => {
     const cwd = await withRecipe({ context: "../app", call: "check" });
     const j = await journey([
-      { select: NOW, default: "change", disabled: { run: "(fix the problems first)", save: "(fix the problems first)", both: "(fix the problems first)" }, answer: "print" },
+      {
+        select: NOW,
+        default: "change",
+        disabled: { run: "(fix the problems first)", save: "(fix the problems first)", both: "(fix the problems first)" },
+        answer: "print",
+      },
     ], { cwd, args: ["--from", "recipes/app.json"], caps: OLD });
     expect(j.text).toContain("  Problem: --call: needs buildx 0.15.0 or later; this machine has 0.9.1.\n");
   });
@@ -807,7 +959,9 @@ describe("guide --from", () => {
     const screen = new Screen();
     const prompts = scripted([]);
     expect(await guideCommand(["--from", "bad.json"], { prompts, cwd, output: screen, probe: async () => MODERN })).toBe(2);
-    expect(screen.text).toBe("error: bad.json: invalid recipe (1 problem):\n  bad.json:1:38: trailing comma after the last property: remove it (JSON allows none)\n");
+    expect(screen.text).toBe(
+      "error: bad.json: invalid recipe (1 problem):\n  bad.json:1:38: trailing comma after the last property: remove it (JSON allows none)\n",
+    );
     expect(prompts.asked).toEqual([]);
     const missing = new Screen();
     expect(await guideCommand(["--from", "nope.json"], { prompts, cwd, output: missing })).toBe(2);
@@ -816,13 +970,23 @@ describe("guide --from", () => {
 });
 
 describe("guide: leaving", () => {
-  for (const [where, steps] of [
-    ["the first question", [{ cancel: "input", at: "Folder to build" }]],
-    ["the destination", [...start(), PLATFORMS_NONE, { cancel: "select", at: WHERE }]],
-    ["a secret's id", [...start(), PLATFORMS_NONE, { select: WHERE }, ARGS_NONE, { confirm: "More options?", answer: true }, { checkbox: "Which options?", answer: ["secret"] }, { cancel: "input", at: "A secret" }]],
-    ["the recipe's path", [...start(), PLATFORMS_NONE, { select: WHERE }, ARGS_NONE, MORE_NO, { select: NOW, answer: "both" }, { cancel: "input", at: "Save the recipe as" }]],
-    ["the recipe's description", [...start(), PLATFORMS_NONE, { select: WHERE }, ARGS_NONE, MORE_NO, { select: NOW, answer: "save" }, { input: "Save the recipe as" }, { cancel: "input", at: "A description" }]],
-  ] as [string, Step[]][]) {
+  for (
+    const [where, steps] of [
+      ["the first question", [{ cancel: "input", at: "Folder to build" }]],
+      ["the destination", [...start(), PLATFORMS_NONE, { cancel: "select", at: WHERE }]],
+      ["a secret's id", [...start(), PLATFORMS_NONE, { select: WHERE }, ARGS_NONE, { confirm: "More options?", answer: true }, {
+        checkbox: "Which options?",
+        answer: ["secret"],
+      }, { cancel: "input", at: "A secret" }]],
+      ["the recipe's path", [...start(), PLATFORMS_NONE, { select: WHERE }, ARGS_NONE, MORE_NO, { select: NOW, answer: "both" }, {
+        cancel: "input",
+        at: "Save the recipe as",
+      }]],
+      ["the recipe's description", [...start(), PLATFORMS_NONE, { select: WHERE }, ARGS_NONE, MORE_NO, { select: NOW, answer: "save" }, {
+        input: "Save the recipe as",
+      }, { cancel: "input", at: "A description" }]],
+    ] as [string, Step[]][]
+  ) {
     it(`Ctrl-C at ${where}: exit 130, nothing written, nothing built`, async () => {
       const j = await journey(steps);
       expect(j.code).toBe(130);
@@ -836,7 +1000,12 @@ describe("guide: leaving", () => {
     const cwd = await workdir();
     await writeFile(join(cwd, "app.json"), "old\n");
     const j = await journey([
-      ...start(), PLATFORMS_NONE, { select: WHERE }, ARGS_NONE, MORE_NO, { select: NOW, answer: "save" },
+      ...start(),
+      PLATFORMS_NONE,
+      { select: WHERE },
+      ARGS_NONE,
+      MORE_NO,
+      { select: NOW, answer: "save" },
       { input: "Save the recipe as", default: "app.json" },
       { cancel: "confirm", at: "app.json exists. Overwrite it?" },
     ], { cwd });
@@ -849,7 +1018,11 @@ describe("guide: leaving", () => {
     const controller = new AbortController();
     const screen = new Screen();
     const code = await guideCommand([], {
-      cwd: await workdir(), output: screen, probe: async () => MODERN, builders: async () => ONE_BUILDER, signal: controller.signal,
+      cwd: await workdir(),
+      output: screen,
+      probe: async () => MODERN,
+      builders: async () => ONE_BUILDER,
+      signal: controller.signal,
       prompts: {
         ...scripted([]),
         input: async (_q, context) => {
@@ -864,10 +1037,18 @@ describe("guide: leaving", () => {
 
 /** The docker-container builder of TWO_BUILDERS as the probe describes it: nodes pinned to amd64 and arm64. */
 const MULTI = machine({
-  driver: "docker-container", containerdImageStore: null,
+  driver: "docker-container",
+  containerdImageStore: null,
   builder: {
-    name: "multi", driver: "docker-container",
-    nodes: [{ name: "multi0", status: "running", buildkitVersion: "0.13.1", platforms: ["linux/amd64", "linux/arm64", "linux/arm/v7"], configuredPlatforms: ["linux/amd64", "linux/arm64"] }],
+    name: "multi",
+    driver: "docker-container",
+    nodes: [{
+      name: "multi0",
+      status: "running",
+      buildkitVersion: "0.13.1",
+      platforms: ["linux/amd64", "linux/arm64", "linux/arm/v7"],
+      configuredPlatforms: ["linux/amd64", "linux/arm64"],
+    }],
   },
 });
 
@@ -888,10 +1069,18 @@ describe("guide: which builder", () => {
 
   it("one builder that can build (another docker context's cannot): nothing asked, nothing set", async () => {
     const p = probes({});
-    const j = await journey([...start(), PLATFORMS_NONE, { select: WHERE }, ARGS_NONE, MORE_NO, { select: NOW, answer: "change" },
+    const j = await journey([
+      ...start(),
+      PLATFORMS_NONE,
+      { select: WHERE },
+      ARGS_NONE,
+      MORE_NO,
+      { select: NOW, answer: "change" },
       // The builder is not among the answers to change either.
-      { select: "Which answer?", choices: ["Image name: localhost:5000/guide/app:1"], answer: "tag" }, { input: "(--tag)" },
-      { select: NOW, answer: "print" }], {
+      { select: "Which answer?", choices: ["Image name: localhost:5000/guide/app:1"], answer: "tag" },
+      { input: "(--tag)" },
+      { select: NOW, answer: "print" },
+    ], {
       builders: async () => [builder("default", { current: true }), builder("other", { unavailable: "only from its docker context" })],
       probe: p.probe,
     });
@@ -907,23 +1096,43 @@ describe("guide: which builder", () => {
     const j = await journey([
       ...start(),
       {
-        select: WHICH, default: "default",
+        select: WHICH,
+        default: "default",
         exactly: [
-          { value: "default", name: "default (current) · docker · linux/amd64, linux/amd64/v2, linux/amd64/v3", short: "default", description: "node default (running): linux/amd64, linux/amd64/v2, linux/amd64/v3" },
-          { value: "multi", name: "multi · docker-container · linux/amd64, linux/arm64, linux/arm/v7", short: "multi", description: "node multi (running): linux/amd64, linux/arm64, linux/arm/v7" },
+          {
+            value: "default",
+            name: "default (current) · docker · linux/amd64, linux/amd64/v2, linux/amd64/v3",
+            short: "default",
+            description: "node default (running): linux/amd64, linux/amd64/v2, linux/amd64/v3",
+          },
+          {
+            value: "multi",
+            name: "multi · docker-container · linux/amd64, linux/arm64, linux/arm/v7",
+            short: "multi",
+            description: "node multi (running): linux/amd64, linux/arm64, linux/arm/v7",
+          },
         ],
         answer: "multi",
       },
       // The chosen builder's platforms are its own; one no node serves is refused, in the plan's words.
-      { checkbox: "(--platform)", choices: ["linux/arm64", "linux/riscv64 (not this builder's own: emulated, slower)"], answer: ["linux/riscv64"], invalid: /linux\/riscv64 is served by no node of builder multi/ },
+      {
+        checkbox: "(--platform)",
+        choices: ["linux/arm64", "linux/riscv64 (not this builder's own: emulated, slower)"],
+        answer: ["linux/riscv64"],
+        invalid: /linux\/riscv64 is served by no node of builder multi/,
+      },
       { checkbox: "(--platform)", answer: ["linux/arm64"] },
-      { select: WHERE, answer: "push" }, ARGS_NONE, MORE_NO,
+      { select: WHERE, answer: "push" },
+      ARGS_NONE,
+      MORE_NO,
       { select: NOW, answer: "run" },
     ], { builders: async () => TWO_BUILDERS, probe: p.probe });
     expect(j.code).toBe(0);
     expect(p.asked).toEqual(["", "multi"]);
     // The machine line is said again, for the builder chosen, before its platforms are asked.
-    expect(between(j.text, `? ${WHICH}`, "? Platforms to build for")).toMatch(/^Machine: buildx 0\.13\.1 · docker-container driver \(builder multi\) · image store unknown · platforms linux\/amd64, linux\/arm64, linux\/arm\/v7\n/);
+    expect(between(j.text, `? ${WHICH}`, "? Platforms to build for")).toMatch(
+      /^Machine: buildx 0\.13\.1 · docker-container driver \(builder multi\) · image store unknown · platforms linux\/amd64, linux\/arm64, linux\/arm\/v7\n/,
+    );
     expect(j.text).toContain("  Space ticks. None ticked: linux/amd64, this builder's own.\n? Platforms to build for");
     expect(j.calls[0]!.options).toEqual({ context: "app", tag: [TAG], builder: "multi", platform: ["linux/arm64"], push: true });
     expect(j.calls[0]!.run.capabilities).toBe(MULTI);
@@ -933,7 +1142,13 @@ describe("guide: which builder", () => {
   it("taking the highlighted one keeps buildx's own pick: no --builder, no second probe", async () => {
     const p = probes({ multi: MULTI });
     const j = await journey([
-      ...start(), { select: WHICH, default: "default" }, PLATFORMS_NONE, { select: WHERE }, ARGS_NONE, MORE_NO, { select: NOW, answer: "run" },
+      ...start(),
+      { select: WHICH, default: "default" },
+      PLATFORMS_NONE,
+      { select: WHERE },
+      ARGS_NONE,
+      MORE_NO,
+      { select: NOW, answer: "run" },
     ], { builders: async () => TWO_BUILDERS, probe: p.probe });
     expect(p.asked).toEqual([""]);
     expect(j.calls[0]!.options).toEqual({ context: "app", load: true, tag: [TAG] });
@@ -945,7 +1160,11 @@ describe("guide: which builder", () => {
       ...start(),
       { more: "select", at: WHICH },
       { select: WHICH, default: "default", disabled: { second: "(only from its docker context)" }, answer: "multi" },
-      PLATFORMS_NONE, { select: WHERE }, ARGS_NONE, MORE_NO, { select: NOW, answer: "print" },
+      PLATFORMS_NONE,
+      { select: WHERE },
+      ARGS_NONE,
+      MORE_NO,
+      { select: NOW, answer: "print" },
     ], {
       builders: async () => [...TWO_BUILDERS, builder("second", { unavailable: "only from its docker context", platforms: ["linux/amd64", "linux/386"] })],
       probe: probes({ multi: MULTI }).probe,
@@ -963,8 +1182,12 @@ describe("guide: which builder", () => {
 
   it("changing the builder asks the platforms again when the new one does not serve them", async () => {
     const j = await journey([
-      ...start(), { select: WHICH, answer: "multi" }, { checkbox: "(--platform)", answer: ["linux/arm64"] }, { select: WHERE, answer: "push" },
-      ARGS_NONE, MORE_NO,
+      ...start(),
+      { select: WHICH, answer: "multi" },
+      { checkbox: "(--platform)", answer: ["linux/arm64"] },
+      { select: WHERE, answer: "push" },
+      ARGS_NONE,
+      MORE_NO,
       { select: NOW, answer: "change" },
       { select: "Which answer?", choices: ["Builder: multi"], answer: "builder" },
       { select: WHICH, default: "multi", answer: "arm" },
@@ -975,7 +1198,14 @@ describe("guide: which builder", () => {
       builders: async () => [...TWO_BUILDERS, builder("arm", { driver: "remote", platforms: ["linux/arm/v7"] })],
       probe: probes({
         multi: MULTI,
-        arm: machine({ driver: "remote", builder: { name: "arm", driver: "remote", nodes: [{ name: "arm0", status: "running", buildkitVersion: "0.13.1", platforms: ["linux/arm/v7"], configuredPlatforms: ["linux/arm/v7"] }] } }),
+        arm: machine({
+          driver: "remote",
+          builder: {
+            name: "arm",
+            driver: "remote",
+            nodes: [{ name: "arm0", status: "running", buildkitVersion: "0.13.1", platforms: ["linux/arm/v7"], configuredPlatforms: ["linux/arm/v7"] }],
+          },
+        }),
       }).probe,
     });
     expect(j.code).toBe(0);
@@ -988,7 +1218,11 @@ describe("guide: which builder", () => {
     const cwd = await workdir();
     const screen = new Screen();
     const script = scripted([
-      ...start(), PLATFORMS_NONE, { select: WHERE }, ARGS_NONE, MORE_NO,
+      ...start(),
+      PLATFORMS_NONE,
+      { select: WHERE },
+      ARGS_NONE,
+      MORE_NO,
       // Once the list is there, the builder is among the answers to change.
       { select: NOW, answer: "change" },
       { select: "Which answer?", choices: ["Builder: the current one (default)"], answer: "builder" },
@@ -996,15 +1230,25 @@ describe("guide: which builder", () => {
       { select: NOW, answer: "print" },
     ], screen);
     // buildx ls answers while "More options?" is asked, long after the builder question gave up.
-    const prompts = { ...script, confirm: async (q: Parameters<typeof script.confirm>[0]) => {
-      const yes = await script.confirm(q);
-      answer(TWO_BUILDERS);
-      await late;
-      return yes;
-    } };
+    const prompts = {
+      ...script,
+      confirm: async (q: Parameters<typeof script.confirm>[0]) => {
+        const yes = await script.confirm(q);
+        answer(TWO_BUILDERS);
+        await late;
+        return yes;
+      },
+    };
     const code = await guideCommand([], {
-      prompts, cwd, output: screen, env: {}, machineWaitMs: 1, builderWaitMs: 20,
-      probe: probes({ multi: MULTI }).probe, builders: () => late, build: fakeBuild().build,
+      prompts,
+      cwd,
+      output: screen,
+      env: {},
+      machineWaitMs: 1,
+      builderWaitMs: 20,
+      probe: probes({ multi: MULTI }).probe,
+      builders: () => late,
+      build: fakeBuild().build,
     });
     expect(script.left()).toEqual([]);
     expect(code).toBe(0);
@@ -1036,7 +1280,9 @@ describe("guide: which builder", () => {
     // Keeping the current builder, named in the recipe, keeps its name (nothing dropped silently).
     await writeFile(join(cwd, "d.json"), JSON.stringify({ recipe: 1, options: { context: "app", builder: "default" } }));
     const kept = await journey([
-      { select: NOW, answer: "change" }, { select: "Which answer?", answer: "builder" }, { select: WHICH, default: "default" },
+      { select: NOW, answer: "change" },
+      { select: "Which answer?", answer: "builder" },
+      { select: WHICH, default: "default" },
       { select: NOW, answer: "run" },
     ], { cwd, args: ["--from", "d.json"], builders: async () => TWO_BUILDERS });
     expect(kept.calls[0]!.options).toMatchObject({ builder: "default" });
@@ -1044,7 +1290,8 @@ describe("guide: which builder", () => {
     // A builder this machine does not list is offered as given, highlighted: Enter changes nothing.
     await writeFile(join(cwd, "gone.json"), JSON.stringify({ recipe: 1, options: { context: "app", builder: "gone" } }));
     const gone = await journey([
-      { select: NOW, answer: "change" }, { select: "Which answer?", answer: "builder" },
+      { select: NOW, answer: "change" },
+      { select: "Which answer?", answer: "builder" },
       { select: WHICH, default: "gone", choices: ["gone (as given; this machine does not list it)"] },
       { select: NOW, answer: "print" },
     ], { cwd, args: ["--from", "gone.json"], builders: async () => TWO_BUILDERS });
@@ -1063,7 +1310,8 @@ describe("guide: ? says more", () => {
       { input: "(--tag)", default: "app:latest", answer: TAG },
       { more: "checkbox", at: "(--platform)" },
       PLATFORMS_NONE,
-      { select: WHERE }, ARGS_NONE,
+      { select: WHERE },
+      ARGS_NONE,
       { more: "confirm", at: "More options?" },
       { confirm: "More options?", default: false, answer: true },
       { checkbox: "Which options?", answer: ["provenance"] },
@@ -1076,13 +1324,15 @@ describe("guide: ? says more", () => {
       'More about "Which Dockerfile":',
       "  --file (-f): Name of the Dockerfile (default: PATH/Dockerfile).",
       "  For example: Dockerfile",
-      "  The guide lists the Dockerfiles of the folder to build; \"another file...\" takes any path from here. Its stages and ARGs are offered by the next questions.",
+      '  The guide lists the Dockerfiles of the folder to build; "another file..." takes any path from here. Its stages and ARGs are offered by the next questions.',
       "",
     ].join("\n"));
     expect(between(j.text, "? Image name and tag", "? Image name and tag")).toMatch(
       /^More about "Image name and tag":\n  --tag \(-t\): Image identifier \(format: \[registry\/\]repository\[:tag\]\)\.\n  For example: app:1\.0\n  Written NAME:TAG/,
     );
-    expect(between(j.text, "? Platforms to build for", "? Platforms to build for")).toMatch(/^More about "Platforms to build for":\n  --platform: Set target platforms for the build\./);
+    expect(between(j.text, "? Platforms to build for", "? Platforms to build for")).toMatch(
+      /^More about "Platforms to build for":\n  --platform: Set target platforms for the build\./,
+    );
     expect(between(j.text, "? More options?", "? More options?")).toMatch(/^More about "More options":\n  Options most builds leave out/);
     // A row of the table with a later buildx and a BuildKit floor says both.
     expect(between(j.text, "? Attach provenance", "? Attach provenance")).toBe([
@@ -1099,14 +1349,20 @@ describe("guide: ? says more", () => {
     const cwd = await workdir();
     const screen = new Screen();
     const prompts = scripted([
-      ...start(), PLATFORMS_NONE, { select: WHERE }, ARGS_NONE, MORE_NO,
+      ...start(),
+      PLATFORMS_NONE,
+      { select: WHERE },
+      ARGS_NONE,
+      MORE_NO,
       { select: NOW, answer: "save" },
       // The recipe's path has no flag: "?" is an answer, refused as a file name.
       { input: "Save the recipe as", answer: "?", invalid: "a recipe is a .json file" },
       { input: "Save the recipe as", answer: "r.json" },
       { input: "A description", answer: "" },
     ], screen);
-    expect(await guideCommand([], { prompts, cwd, output: screen, env: {}, probe: async () => OLD, builders: async () => ONE_BUILDER, build: fakeBuild().build })).toBe(0);
+    expect(
+      await guideCommand([], { prompts, cwd, output: screen, env: {}, probe: async () => OLD, builders: async () => ONE_BUILDER, build: fakeBuild().build }),
+    ).toBe(0);
     // Every question that sets a flag takes the key ?; the others do not.
     const keyed = (m: string) => prompts.asked.find((a) => a.message.startsWith(m))!.helpKey;
     expect([keyed("Which Dockerfile?"), keyed("Platforms to build for"), keyed(WHERE), keyed("More options?")]).toEqual([true, true, true, true]);
@@ -1121,7 +1377,11 @@ describe("guide: the command line", () => {
     const cases: [string[], number, string][] = [
       [["--frm", "x.json"], 2, 'error: unexpected argument "--frm"\nusage: buildx-kit guide [--from RECIPE]\n'],
       [["--from"], 2, "error: --from needs a recipe file\nusage: buildx-kit guide [--from RECIPE]\n"],
-      [["--help"], 0, "usage: buildx-kit guide [--from RECIPE]\n\nAsks for each option of a build, checks the combination as you answer, then runs it,\nsaves it as a recipe, or prints the command. Ctrl-C leaves without writing anything.\n"],
+      [
+        ["--help"],
+        0,
+        "usage: buildx-kit guide [--from RECIPE]\n\nAsks for each option of a build, checks the combination as you answer, then runs it,\nsaves it as a recipe, or prints the command. Ctrl-C leaves without writing anything.\n",
+      ],
     ];
     for (const [args, code, text] of cases) {
       const screen = new Screen();
@@ -1131,13 +1391,24 @@ describe("guide: the command line", () => {
   });
 
   it("a build that fails: the hint first, then change an answer and run again; or leave with exit 1", async () => {
-    const missing = () => new BuildError({
-      exitCode: 1, signal: null, command: "docker buildx build app", argv: [], interrupted: false, durationMs: 5,
-      stderrTail: '#7 ERROR: failed to calculate checksum of ref abc::def: "/greeting.txt": not found\nERROR: failed to solve: failed to compute cache key: failed to calculate checksum of ref abc::def: "/greeting.txt": not found',
-    });
+    const missing = () =>
+      new BuildError({
+        exitCode: 1,
+        signal: null,
+        command: "docker buildx build app",
+        argv: [],
+        interrupted: false,
+        durationMs: 5,
+        stderrTail:
+          '#7 ERROR: failed to calculate checksum of ref abc::def: "/greeting.txt": not found\nERROR: failed to solve: failed to compute cache key: failed to calculate checksum of ref abc::def: "/greeting.txt": not found',
+      });
     let builds = 0;
     const j = await journey([
-      ...start(), PLATFORMS_NONE, { select: WHERE }, ARGS_NONE, MORE_NO,
+      ...start(),
+      PLATFORMS_NONE,
+      { select: WHERE },
+      ARGS_NONE,
+      MORE_NO,
       { select: NOW, answer: "run" },
       { select: NOW, default: "change", choices: ["change an answer and run again", "run it again", "leave"], answer: "change" },
       { select: "Which answer?", answer: "target" },
@@ -1159,7 +1430,11 @@ describe("guide: the command line", () => {
     expect(builds).toBe(2);
 
     const left = await journey([
-      ...start(), PLATFORMS_NONE, { select: WHERE }, ARGS_NONE, MORE_NO,
+      ...start(),
+      PLATFORMS_NONE,
+      { select: WHERE },
+      ARGS_NONE,
+      MORE_NO,
       { select: NOW, answer: "run" },
       { select: NOW, answer: "leave" },
     ], { build: async () => Promise.reject(missing()) });
@@ -1170,14 +1445,20 @@ describe("guide: the command line", () => {
     // buildx's plain progress, as a terminal shows it and the build reads it.
     const stderrTail = [
       "#6 [runtime 3/3] RUN exit 3",
-      "#6 ERROR: process \"/bin/sh -c exit 3\" did not complete successfully: exit code: 3",
-      "------", " > [runtime 3/3] RUN exit 3:", "------",
-      "ERROR: failed to solve: process \"/bin/sh -c exit 3\" did not complete successfully: exit code: 3",
+      '#6 ERROR: process "/bin/sh -c exit 3" did not complete successfully: exit code: 3',
+      "------",
+      " > [runtime 3/3] RUN exit 3:",
+      "------",
+      'ERROR: failed to solve: process "/bin/sh -c exit 3" did not complete successfully: exit code: 3',
     ].join("\n");
     const failing = new BuildError({ exitCode: 1, signal: null, command: "c", argv: [], interrupted: false, durationMs: 5, stderrTail });
     const runs: RunOptions[] = [];
     const j = await journey([
-      ...start(), PLATFORMS_NONE, { select: WHERE }, ARGS_NONE, MORE_NO,
+      ...start(),
+      PLATFORMS_NONE,
+      { select: WHERE },
+      ARGS_NONE,
+      MORE_NO,
       { select: NOW, answer: "run" },
       { select: NOW, answer: "leave" },
     ], { build: async (_o, run) => (runs.push(run), Promise.reject(failing)) });
@@ -1193,12 +1474,21 @@ describe("guide: the command line", () => {
     const cwd = await workdir();
     await writeFile(join(cwd, "quiet.json"), JSON.stringify({ recipe: 1, options: { context: "app", quiet: true } }));
     const failing = new BuildError({
-      exitCode: 1, signal: null, command: "c", argv: [], interrupted: false, durationMs: 5, progressShown: false,
-      failedStep: "[runtime 3/3] RUN make", stepOutput: "make: *** No rule to make target 'all'.  Stop.",
+      exitCode: 1,
+      signal: null,
+      command: "c",
+      argv: [],
+      interrupted: false,
+      durationMs: 5,
+      progressShown: false,
+      failedStep: "[runtime 3/3] RUN make",
+      stepOutput: "make: *** No rule to make target 'all'.  Stop.",
       stderrTail: 'ERROR: failed to solve: process "/bin/sh -c make" did not complete successfully: exit code: 2',
     });
     const j = await journey([{ select: NOW, answer: "run" }, { select: NOW, answer: "leave" }], {
-      cwd, args: ["--from", "quiet.json"], build: () => Promise.reject(failing),
+      cwd,
+      args: ["--from", "quiet.json"],
+      build: () => Promise.reject(failing),
     });
     expect(between(j.text, "Building...", `? ${NOW}`)).toBe(
       "\nThe build failed at [runtime 3/3] RUN make.\nHint: the command exited with code 2; the step's own output says why\n" +
@@ -1212,22 +1502,37 @@ describe("guide: the command line", () => {
     const slow = new Promise<Capabilities>((r) => (release = r));
     const screen = new Screen();
     const prompts = scripted([
-      { input: "Folder to build", answer: "app" }, { select: "(--file)" }, { select: "(--target)" },
+      { input: "Folder to build", answer: "app" },
+      { select: "(--file)" },
+      { select: "(--target)" },
       // The probe answers only a moment after the last question before the platforms.
       { input: "(--tag)", clear: true, meanwhile: async () => void setTimeout(() => release(MODERN), 50) },
-      PLATFORMS_NONE, { select: WHERE }, ARGS_NONE, MORE_NO, { select: NOW, answer: "print" },
+      PLATFORMS_NONE,
+      { select: WHERE },
+      ARGS_NONE,
+      MORE_NO,
+      { select: NOW, answer: "print" },
     ], screen);
     const done = guideCommand([], { prompts, cwd: await workdir(), output: screen, probe: () => slow, builders: async () => ONE_BUILDER, machineWaitMs: 1 });
     expect(await done).toBe(0);
-    expect(screen.text).toMatch(/^  Answer \? to a question to read more about it\.\n  The folder COPY reads from[^]*\? Folder to build[^]*Checking this machine\.\.\.\nMachine: buildx 0\.13\.1/);
+    expect(screen.text).toMatch(
+      /^  Answer \? to a question to read more about it\.\n  The folder COPY reads from[^]*\? Folder to build[^]*Checking this machine\.\.\.\nMachine: buildx 0\.13\.1/,
+    );
     expect(screen.text.match(/Machine:/g)).toHaveLength(1);
   });
 
   it("a probe that throws counts as no machine", async () => {
     const screen = new Screen();
     const code = await guideCommand([], {
-      cwd: await workdir(), output: screen, probe: () => Promise.reject(new Error("boom")), builders: async () => ONE_BUILDER,
-      prompts: scripted([...start(), { checkbox: "(--platform)" }, { select: WHERE }, ARGS_NONE, MORE_NO, { select: NOW, disabled: { run: "(the machine could not be probed: boom)" }, answer: "print" }]),
+      cwd: await workdir(),
+      output: screen,
+      probe: () => Promise.reject(new Error("boom")),
+      builders: async () => ONE_BUILDER,
+      prompts: scripted([...start(), { checkbox: "(--platform)" }, { select: WHERE }, ARGS_NONE, MORE_NO, {
+        select: NOW,
+        disabled: { run: "(the machine could not be probed: boom)" },
+        answer: "print",
+      }]),
     });
     expect(code).toBe(0);
     expect(screen.text).toMatch(/^Machine: the machine could not be probed: boom\./);
@@ -1261,7 +1566,10 @@ describe("guide: the rest of what it says", () => {
     const cwd = await workdir();
     await mkdir(join(cwd, "recipes"));
     await writeFile(join(cwd, "app", "Dockerfile.noargs"), "FROM local/busybox:1 AS base\nARG X=1\nFROM local/busybox:1 AS final\n");
-    await writeFile(join(cwd, "recipes", "r.json"), JSON.stringify({ recipe: 1, options: { context: "../app", file: "../gone/Dockerfile", provenance: true } }));
+    await writeFile(
+      join(cwd, "recipes", "r.json"),
+      JSON.stringify({ recipe: 1, options: { context: "../app", file: "../gone/Dockerfile", provenance: true } }),
+    );
     const why = "needs the containerd image store";
     const j = await journey([
       { select: NOW, default: "change", answer: "change" },
@@ -1280,7 +1588,9 @@ describe("guide: the rest of what it says", () => {
       { select: NOW, answer: "print" },
     ], { cwd, args: ["--from", "recipes/r.json"], caps: CLASSIC });
     expect(j.text).toContain("  Cannot read gone/Dockerfile: its stages and ARGs are not offered.\n");
-    expect(j.text).toContain("  Left out: Attestations need the containerd image store or a docker-container builder; this machine uses the classic image store.\n");
+    expect(j.text).toContain(
+      "  Left out: Attestations need the containerd image store or a docker-container builder; this machine uses the classic image store.\n",
+    );
     expect(j.text).toContain("  app/Dockerfile.noargs declares no ARG for final: no build arguments to set.\n");
     expect(j.text).toContain(cmd("--file=app/Dockerfile.noargs", "--load", "--target=final", "app"));
   });
@@ -1288,7 +1598,11 @@ describe("guide: the rest of what it says", () => {
   it("a recipe file that appears while the description is asked is not overwritten: back to what now", async () => {
     const cwd = await workdir();
     const j = await journey([
-      ...start(), PLATFORMS_NONE, { select: WHERE }, ARGS_NONE, MORE_NO,
+      ...start(),
+      PLATFORMS_NONE,
+      { select: WHERE },
+      ARGS_NONE,
+      MORE_NO,
       { select: NOW, answer: "save" },
       { input: "Save the recipe as", answer: "race.json" },
       { input: "A description", answer: "", meanwhile: () => writeFile(join(cwd, "race.json"), "someone else's\n") },
@@ -1305,7 +1619,11 @@ describe("guide: the rest of what it says", () => {
     mount(disk);
     await writeFile(join(disk, "filler"), Buffer.alloc(1 << 20)).catch(() => {});
     const j = await journey([
-      ...start(), PLATFORMS_NONE, { select: WHERE }, ARGS_NONE, MORE_NO,
+      ...start(),
+      PLATFORMS_NONE,
+      { select: WHERE },
+      ARGS_NONE,
+      MORE_NO,
       { select: NOW, answer: "save" },
       { input: "Save the recipe as", answer: "disk/app.json" },
       { input: "A description", answer: "kept through the fault" },
@@ -1330,7 +1648,11 @@ describe("guide: the rest of what it says", () => {
     mount(ro);
     execFileSync("mount", ["-o", "remount,ro", ro], { stdio: "ignore" });
     const j = await journey([
-      ...start(), PLATFORMS_NONE, { select: WHERE }, ARGS_NONE, MORE_NO,
+      ...start(),
+      PLATFORMS_NONE,
+      { select: WHERE },
+      ARGS_NONE,
+      MORE_NO,
       { select: NOW, answer: "save" },
       { input: "Save the recipe as", answer: "ro/new/app.json" },
       { input: "A description", answer: "" },
@@ -1352,7 +1674,15 @@ describe("guide: the rest of what it says", () => {
     expect(refused.text).toContain("error: invalid build options (1 problem):\n  error [invalid-tag] tag: is bad\n");
     const stopped = await journey([...start(), PLATFORMS_NONE, { select: WHERE }, ARGS_NONE, MORE_NO, { select: NOW, answer: "run" }], {
       build: async () => {
-        throw new BuildError({ exitCode: 130, signal: "SIGINT", command: "docker buildx build app", argv: [], stderrTail: "", interrupted: true, durationMs: 5 });
+        throw new BuildError({
+          exitCode: 130,
+          signal: "SIGINT",
+          command: "docker buildx build app",
+          argv: [],
+          stderrTail: "",
+          interrupted: true,
+          durationMs: 5,
+        });
       },
     });
     expect(stopped.code).toBe(130);
@@ -1360,7 +1690,17 @@ describe("guide: the rest of what it says", () => {
   });
 
   it("describes machines it knows little about", () => {
-    expect(describeMachine(machine({ buildxVersion: null, buildxVersionText: "github.com/docker/buildx dev dev", containerdImageStore: null, driver: "docker-container", platforms: [] }))).toEqual([
+    expect(
+      describeMachine(
+        machine({
+          buildxVersion: null,
+          buildxVersionText: "github.com/docker/buildx dev dev",
+          containerdImageStore: null,
+          driver: "docker-container",
+          platforms: [],
+        }),
+      ),
+    ).toEqual([
       'Machine: buildx of unknown release ("github.com/docker/buildx dev dev"; assuming the latest) · docker-container driver (builder default) · image store unknown · platforms unknown',
     ]);
     expect(describeMachine(machine({ driver: null }))).toEqual([
@@ -1379,9 +1719,15 @@ describe("guide: the choices as offered", () => {
       ...start(),
       { checkbox: "(--platform)", answer: ["linux/amd64", "linux/arm64"] },
       {
-        select: WHERE, answer: "load", exactly: [
+        select: WHERE,
+        answer: "load",
+        exactly: [
           // Two platforms on the classic store: load says it will not fit, push and OCI say they hold both.
-          { value: "load", name: "load into the image store", description: "2 platforms do not fit the classic image store here: push, or write an OCI layout" },
+          {
+            value: "load",
+            name: "load into the image store",
+            description: "2 platforms do not fit the classic image store here: push, or write an OCI layout",
+          },
           { value: "push", name: "push to a registry", description: "to the registry its name starts with, both platforms in one image" },
           { value: "both", name: "load and push", description: "both at once" },
           { value: "local", name: "a local folder", description: "the image's files, written to a folder (not an image)" },
@@ -1391,7 +1737,9 @@ describe("guide: the choices as offered", () => {
         ],
       },
       {
-        select: "2 platforms cannot be loaded here. Instead:", answer: "push", exactly: [
+        select: "2 platforms cannot be loaded here. Instead:",
+        answer: "push",
+        exactly: [
           { value: "push", name: "push to a registry", description: "a registry keeps every platform in one image index" },
           { value: "oci", name: "write an OCI layout", description: "a tarball holding every platform" },
           { value: "platform", name: "choose other platforms", description: "back to the platforms: one platform can be loaded" },
@@ -1402,7 +1750,9 @@ describe("guide: the choices as offered", () => {
       { checkbox: "Which options?", answer: ["secret"] },
       { input: "A secret", answer: "s" },
       {
-        select: "Where does s come from?", answer: "env", exactly: [
+        select: "Where does s come from?",
+        answer: "env",
+        exactly: [
           { value: "env", name: "an environment variable", description: "read when the build runs; never written to the recipe" },
           { value: "src", name: "a file", description: "its path, from here" },
         ],
@@ -1410,7 +1760,9 @@ describe("guide: the choices as offered", () => {
       { input: "The environment variable", default: "S", answer: "HOME" },
       { input: "Another secret", answer: "" },
       {
-        select: NOW, answer: "print", exactly: [
+        select: NOW,
+        answer: "print",
+        exactly: [
           { value: "run", name: "run it now" },
           { value: "save", name: "save it as a recipe" },
           { value: "both", name: "save it as a recipe and run it" },

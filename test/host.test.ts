@@ -40,7 +40,9 @@ async function scratchFor(name: string): Promise<string> {
 function runOn(command: readonly string[], scratch: string): Promise<Record<string, unknown>> {
   return new Promise((resolve, reject) => {
     execFile(command[0]!, [...command.slice(1), EXERCISE, scratch, ...sockets()], {
-      cwd: scratch, env: { ...process.env, HOST_TEST: "from the test" }, timeout: 60_000,
+      cwd: scratch,
+      env: { ...process.env, HOST_TEST: "from the test" },
+      timeout: 60_000,
     }, (error, stdout, stderr) => {
       if (error) reject(new Error(`${command[0]}: ${error.message}\n${stderr}`));
       else resolve(JSON.parse(stdout.trim().split("\n").pop()!));
@@ -64,7 +66,11 @@ afterAll(async () => {
 describe("the build path on Deno", () => {
   it("imports no node: module: only the REPL does (Deno's Node layer costs ~20-25 ms to start)", async () => {
     const { readdir, readFile } = await import("node:fs/promises");
-    const files = ["mod.ts", "scripts/cli.ts", ...(await readdir(join(ROOT, "lib"), { recursive: true })).filter((f) => f.endsWith(".ts")).map((f) => `lib/${f}`)];
+    const files = [
+      "mod.ts",
+      "scripts/cli.ts",
+      ...(await readdir(join(ROOT, "lib"), { recursive: true })).filter((f) => f.endsWith(".ts")).map((f) => `lib/${f}`),
+    ];
     const importing: string[] = [];
     for (const file of files) {
       const text = await readFile(join(ROOT, file), "utf8");

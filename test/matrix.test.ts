@@ -51,7 +51,12 @@ beforeAll(async () => {
   const modTs = pathToFileURL(join(ROOT, "mod.ts")).href;
   runtimes = [
     { name: "node", cli: [installed.bin], smoke: [process.execPath, join(installed.dir, "smoke.mjs")], module: "buildx-kit" },
-    { name: "deno", cli: [join(BIN, "deno"), "run", "-A", "--quiet", join(ROOT, "scripts/cli.ts")], smoke: [join(BIN, "deno"), "run", "-A", "--quiet", join(FIXTURE, "smoke.mjs")], module: modTs },
+    {
+      name: "deno",
+      cli: [join(BIN, "deno"), "run", "-A", "--quiet", join(ROOT, "scripts/cli.ts")],
+      smoke: [join(BIN, "deno"), "run", "-A", "--quiet", join(FIXTURE, "smoke.mjs")],
+      module: modTs,
+    },
     { name: "bun", cli: [join(BIN, "bun"), join(ROOT, "scripts/cli.ts")], smoke: [join(BIN, "bun"), join(FIXTURE, "smoke.mjs")], module: modTs },
   ];
   // A copy of the fixture (the recipe's paths are relative to it) outside this git checkout.
@@ -127,8 +132,10 @@ describe("the same answers from Node (npm package), Deno and Bun (source)", () =
     const plans = out.node as { ok: boolean; argv: string[]; diagnostics: { code: string }[] }[];
     expect(plans).toHaveLength(6);
     // And the same as plan() here, in vitest's own process.
-    const p = plan({ push: true, tag: ["localhost:5000/app:1", "localhost:5000/app:latest"], buildArg: { VERSION: "1.2", N: 3 } } as BuildOptions,
-      { ...UNKNOWN_CAPABILITIES, buildxVersion: "0.13.1" } as Capabilities);
+    const p = plan(
+      { push: true, tag: ["localhost:5000/app:1", "localhost:5000/app:latest"], buildArg: { VERSION: "1.2", N: 3 } } as BuildOptions,
+      { ...UNKNOWN_CAPABILITIES, buildxVersion: "0.13.1" } as Capabilities,
+    );
     expect(plans[1]!.argv).toEqual(p.argv);
     // push: "true" and an upper-case tag: refused, with a diagnostic for each.
     expect(plans[5]!.ok).toBe(false);
@@ -136,8 +143,24 @@ describe("the same answers from Node (npm package), Deno and Bun (source)", () =
   });
 
   it("dry run (buildx-kit build --dry-run --json)", async () => {
-    const args = ["build", "--dry-run", "--json", "--push", "-t", "localhost:5000/matrix:1", "--platform", "linux/amd64,linux/arm64",
-      "--build-arg", "A=1 2", "--cache-to", "type=inline", "--sbom=true", "-f", "ctx/Dockerfile", "ctx"];
+    const args = [
+      "build",
+      "--dry-run",
+      "--json",
+      "--push",
+      "-t",
+      "localhost:5000/matrix:1",
+      "--platform",
+      "linux/amd64,linux/arm64",
+      "--build-arg",
+      "A=1 2",
+      "--cache-to",
+      "type=inline",
+      "--sbom=true",
+      "-f",
+      "ctx/Dockerfile",
+      "ctx",
+    ];
     const out = await each((r) => spawnIn(r.cli, args));
     expect(out.deno).toEqual(out.node);
     expect(out.bun).toEqual(out.node);

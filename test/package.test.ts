@@ -92,7 +92,23 @@ describe("npm (package.json, npm pack)", () => {
 
   it("packs the compiled JS, its types, README, LICENSE and the schema, and no sources or tests", () => {
     const files = installed.pack.files.map((f) => f.path).sort();
-    for (const f of ["package.json", "README.md", "LICENSE", "dist/mod.js", "dist/mod.d.ts", "dist/cli/package.json", "dist/cli/scripts/cli.js", "dist/lib/build/run.js", "dist/lib/build/run.d.ts", "dist/lib/guide/flow.js", "dist/lib/core/mod.js", "dist/lib/recipe/mod.d.ts", "schema/recipe.schema.json"]) {
+    for (
+      const f of [
+        "package.json",
+        "README.md",
+        "LICENSE",
+        "dist/mod.js",
+        "dist/mod.d.ts",
+        "dist/cli/package.json",
+        "dist/cli/scripts/cli.js",
+        "dist/lib/build/run.js",
+        "dist/lib/build/run.d.ts",
+        "dist/lib/guide/flow.js",
+        "dist/lib/core/mod.js",
+        "dist/lib/recipe/mod.d.ts",
+        "schema/recipe.schema.json",
+      ]
+    ) {
       expect(files).toContain(f);
     }
     // Every module of the library has its declarations beside it; the command (dist/cli/) needs none.
@@ -131,20 +147,39 @@ describe("npm (package.json, npm pack)", () => {
   });
 
   it("type-checks a TypeScript consumer against the package's declarations", async () => {
-    await writeFile(join(installed.dir, "consumer.ts"), [
-      `import { build, plan, buildx, type BuildOptions, type BuildResult, type Plan } from "buildx-kit";`,
-      `const options: BuildOptions = { context: ".", tag: ["app:1"], buildArg: { VERSION: "1" }, push: true };`,
-      `const planned: Plan = plan(options);`,
-      `const argv: readonly string[] = planned.argv;`,
-      `const result: Promise<BuildResult> = build(options, { dryRun: true });`,
-      `void buildx; void argv; void result;`,
-      `// @ts-expect-error push takes a boolean`,
-      `plan({ push: "yes" });`,
-      "",
-    ].join("\n"));
+    await writeFile(
+      join(installed.dir, "consumer.ts"),
+      [
+        `import { build, plan, buildx, type BuildOptions, type BuildResult, type Plan } from "buildx-kit";`,
+        `const options: BuildOptions = { context: ".", tag: ["app:1"], buildArg: { VERSION: "1" }, push: true };`,
+        `const planned: Plan = plan(options);`,
+        `const argv: readonly string[] = planned.argv;`,
+        `const result: Promise<BuildResult> = build(options, { dryRun: true });`,
+        `void buildx; void argv; void result;`,
+        `// @ts-expect-error push takes a boolean`,
+        `plan({ push: "yes" });`,
+        "",
+      ].join("\n"),
+    );
     const tsc = join(ROOT, "node_modules/typescript/bin/tsc");
-    const r = await run(process.execPath, [tsc, "--noEmit", "--strict", "--skipLibCheck", "false", "--module", "nodenext", "--moduleResolution", "nodenext",
-      "--target", "es2022", "--types", "node", "--typeRoots", join(ROOT, "node_modules/@types"), "consumer.ts"], { cwd: installed.dir });
+    const r = await run(process.execPath, [
+      tsc,
+      "--noEmit",
+      "--strict",
+      "--skipLibCheck",
+      "false",
+      "--module",
+      "nodenext",
+      "--moduleResolution",
+      "nodenext",
+      "--target",
+      "es2022",
+      "--types",
+      "node",
+      "--typeRoots",
+      join(ROOT, "node_modules/@types"),
+      "consumer.ts",
+    ], { cwd: installed.dir });
     expect(r.stdout + r.stderr).toBe("");
     expect(r.code).toBe(0);
   });
@@ -155,21 +190,26 @@ describe("npm (package.json, npm pack)", () => {
    * positive control: importing @inquirer/prompts directly shows up in the same log, so its
    * absence before means buildx-kit did not load it.
    */
-  it("does not load @inquirer/prompts on import \"buildx-kit\"", async () => {
+  it('does not load @inquirer/prompts on import "buildx-kit"', async () => {
     const log = join(installed.dir, "resolved.log");
-    await writeFile(join(installed.dir, "hooks.mjs"), [
-      `import { appendFileSync } from "node:fs";`,
-      `let log;`,
-      `export function initialize(data) { log = data.log; }`,
-      `export async function resolve(specifier, context, next) {`,
-      `  const result = await next(specifier, context);`,
-      `  appendFileSync(log, result.url + "\\n");`,
-      `  return result;`,
-      `}`,
-      "",
-    ].join("\n"));
-    await writeFile(join(installed.dir, "register.mjs"),
-      `import { register } from "node:module";\nregister("./hooks.mjs", import.meta.url, { data: { log: ${JSON.stringify(log)} } });\n`);
+    await writeFile(
+      join(installed.dir, "hooks.mjs"),
+      [
+        `import { appendFileSync } from "node:fs";`,
+        `let log;`,
+        `export function initialize(data) { log = data.log; }`,
+        `export async function resolve(specifier, context, next) {`,
+        `  const result = await next(specifier, context);`,
+        `  appendFileSync(log, result.url + "\\n");`,
+        `  return result;`,
+        `}`,
+        "",
+      ].join("\n"),
+    );
+    await writeFile(
+      join(installed.dir, "register.mjs"),
+      `import { register } from "node:module";\nregister("./hooks.mjs", import.meta.url, { data: { log: ${JSON.stringify(log)} } });\n`,
+    );
     const script = [
       `import { appendFileSync } from "node:fs";`,
       `const kit = await import("buildx-kit");`,

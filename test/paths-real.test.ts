@@ -59,7 +59,6 @@ describe.skipIf(!engine.ok)("paths as the file system has them", () => {
   });
 });
 
-
 describe.skipIf(!engine.ok || !canMount)("a full TMPDIR (issue 14)", () => {
   it("build() and the CLI say so, naming TMPDIR, and leave nothing there", async () => {
     const { project } = await linkedProject();
@@ -69,7 +68,8 @@ describe.skipIf(!engine.ok || !canMount)("a full TMPDIR (issue 14)", () => {
     try {
       await writeFile(join(tmp, "filler"), Buffer.alloc(1 << 20)).catch(() => {});
       process.env.TMPDIR = tmp;
-      const message = `cannot make a private temporary folder in ${tmp} (TMPDIR): no space left on the device; free some space there, or set TMPDIR to another folder`;
+      const message =
+        `cannot make a private temporary folder in ${tmp} (TMPDIR): no space left on the device; free some space there, or set TMPDIR to another folder`;
       const tag = trackImage(`buildx-kit-test/paths-tmp:${nonce()}`);
       const error = (await build({ context: "app", tag: [tag] }, { cwd: project, ...quietLog }).catch((e: unknown) => e)) as Error;
       expect(error).toBeInstanceOf(Error);

@@ -114,5 +114,4 @@ describe.skipIf(!engine.ok)("a build runs the plugin directly (real engine)", ()
     const calls = (await readFile(log, "utf8")).trim().split("\n");
     expect(calls.at(-1)!.replace(/--metadata-file=\S+/, "--metadata-file=M")).toBe(ran(result.argv));
   });
-
 });

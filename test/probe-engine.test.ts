@@ -50,7 +50,13 @@ async function probeFresh(cache = join(dir, "cache")) {
   daemon.hits = [];
   const caps = await probe({
     inspect: false,
-    env: { PATH: join(dir, "bin"), HOME: dir, DOCKER_HOST: `unix://${join(dir, "docker.sock")}`, DOCKER_CONFIG: join(dir, `config-${n++}`), XDG_CACHE_HOME: cache },
+    env: {
+      PATH: join(dir, "bin"),
+      HOME: dir,
+      DOCKER_HOST: `unix://${join(dir, "docker.sock")}`,
+      DOCKER_CONFIG: join(dir, `config-${n++}`),
+      XDG_CACHE_HOME: cache,
+    },
   });
   return { caps, hits: daemon.hits };
 }
@@ -98,7 +104,13 @@ describe("the engine's image store, cached per daemon", () => {
     await utimes(join(dir, "docker.pid"), 1_700_000_000.1234, 1_700_000_000.1234);
     expect((await probeFresh()).hits).toEqual(["/_ping", "/info"]);
     const config = join(dir, "config-runtimes");
-    const env = { PATH: join(dir, "bin"), HOME: dir, DOCKER_HOST: `unix://${join(dir, "docker.sock")}`, DOCKER_CONFIG: config, XDG_CACHE_HOME: join(dir, "cache") };
+    const env = {
+      PATH: join(dir, "bin"),
+      HOME: dir,
+      DOCKER_HOST: `unix://${join(dir, "docker.sock")}`,
+      DOCKER_CONFIG: config,
+      XDG_CACHE_HOME: join(dir, "cache"),
+    };
     const script = `import { probe } from ${JSON.stringify(join(ROOT, "lib/build/probe.ts"))};\n` +
       `const caps = await probe({ inspect: false, env: ${JSON.stringify(env)} });\n` +
       `console.log(JSON.stringify([caps.engineVersion, caps.containerdImageStore]));\n`;

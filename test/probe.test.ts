@@ -53,12 +53,14 @@ async function fakeBin(tools: Record<string, Replies>): Promise<{ dir: string; c
   dirs.push(dir);
   const log = join(dir, "calls.log");
   for (const [name, replies] of Object.entries(tools)) {
-    const cases = Object.entries(replies).map(([args, r]) => [
-      `  ${shQuote(args)}|${shQuote(args)}\\ *)`,
-      `    printf '%s' ${shQuote(r.stdout ?? "")}`,
-      `    printf '%s' ${shQuote(r.stderr ?? "")} >&2`,
-      `    exit ${r.code ?? 0} ;;`,
-    ].join("\n"));
+    const cases = Object.entries(replies).map(([args, r]) =>
+      [
+        `  ${shQuote(args)}|${shQuote(args)}\\ *)`,
+        `    printf '%s' ${shQuote(r.stdout ?? "")}`,
+        `    printf '%s' ${shQuote(r.stderr ?? "")} >&2`,
+        `    exit ${r.code ?? 0} ;;`,
+      ].join("\n")
+    );
     const script = [
       "#!/bin/sh",
       `printf '%s\\n' "$*" >> ${shQuote(log)}`,
@@ -80,9 +82,20 @@ async function fakeBin(tools: Record<string, Replies>): Promise<{ dir: string; c
 // ---------------------------------------------------------------------------------------------
 // Realistic tool output
 
-const INFO_CONTAINERD = { stdout: `${JSON.stringify({ ServerVersion: "26.1.5", Driver: "overlayfs", DriverStatus: [["driver-type", "io.containerd.snapshotter.v1"]] })}\n` };
+const INFO_CONTAINERD = {
+  stdout: `${JSON.stringify({ ServerVersion: "26.1.5", Driver: "overlayfs", DriverStatus: [["driver-type", "io.containerd.snapshotter.v1"]] })}\n`,
+};
 const INFO_CLASSIC = {
-  stdout: `${JSON.stringify({ ServerVersion: "24.0.7", Driver: "overlay2", DriverStatus: [["Backing Filesystem", "extfs"], ["Supports d_type", "true"], ["Using metacopy", "false"], ["Native Overlay Diff", "true"], ["userxattr", "false"]] })}\n`,
+  stdout: `${
+    JSON.stringify({
+      ServerVersion: "24.0.7",
+      Driver: "overlay2",
+      DriverStatus: [["Backing Filesystem", "extfs"], ["Supports d_type", "true"], ["Using metacopy", "false"], ["Native Overlay Diff", "true"], [
+        "userxattr",
+        "false",
+      ]],
+    })
+  }\n`,
 };
 const DAEMON_DOWN = "Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon running?";
 
@@ -155,12 +168,22 @@ describe("parseInspect", () => {
       driver: "docker-container",
       nodes: [
         {
-          name: "multi0", status: "running", buildkitVersion: "0.13.2", buildkitVersionText: "v0.13.2", platforms: ["linux/amd64", "linux/amd64/v2", "linux/amd64/v3", "linux/386"],
-          endpoint: "unix:///var/run/docker.sock", configuredPlatforms: ["linux/amd64"],
+          name: "multi0",
+          status: "running",
+          buildkitVersion: "0.13.2",
+          buildkitVersionText: "v0.13.2",
+          platforms: ["linux/amd64", "linux/amd64/v2", "linux/amd64/v3", "linux/386"],
+          endpoint: "unix:///var/run/docker.sock",
+          configuredPlatforms: ["linux/amd64"],
         },
         {
-          name: "multi1", status: "inactive", buildkitVersion: null, buildkitVersionText: null, platforms: ["linux/arm64", "linux/arm/v7", "linux/arm/v6"],
-          endpoint: "ssh://builder@arm-box", configuredPlatforms: ["linux/arm64"],
+          name: "multi1",
+          status: "inactive",
+          buildkitVersion: null,
+          buildkitVersionText: null,
+          platforms: ["linux/arm64", "linux/arm/v7", "linux/arm/v6"],
+          endpoint: "ssh://builder@arm-box",
+          configuredPlatforms: ["linux/arm64"],
         },
       ],
     });
@@ -172,7 +195,7 @@ describe("parseInspect", () => {
 
   it.each([
     ["empty output", ""],
-    ["an error", "ERROR: no builder \"nope\" found\n"],
+    ["an error", 'ERROR: no builder "nope" found\n'],
     ["no driver", "Name: x\n\nNodes:\nName: x0\n"],
     // What buildx inspect prints (exit code 0) when the daemon is down: the driver is empty.
     ["an empty driver", `Name:          default\nDriver:        \nLast Activity: 2026-11-27 15:56:02 +0000 UTC\nError:         ${DAEMON_DOWN}\n`],
@@ -188,29 +211,54 @@ describe("parseInspect on recorded outputs (test/fixtures/buildx/inspect)", () =
     const info = parseInspect(fixture("docker-debian-0.13.1.txt"))!;
     expect(info.driver).toBe("docker");
     expect(info.nodes).toEqual([{
-      name: "default", status: "running", buildkitVersion: null, buildkitVersionText: "v0.0.0+unknown",
-      platforms: ["linux/amd64", "linux/amd64/v2", "linux/amd64/v3", "linux/amd64/v4"], endpoint: "default", configuredPlatforms: [],
+      name: "default",
+      status: "running",
+      buildkitVersion: null,
+      buildkitVersionText: "v0.0.0+unknown",
+      platforms: ["linux/amd64", "linux/amd64/v2", "linux/amd64/v3", "linux/amd64/v4"],
+      endpoint: "default",
+      configuredPlatforms: [],
     }]);
   });
 
   it("buildx 0.36 layout, two nodes: each node's BuildKit and platforms (Features and GC lines skipped)", () => {
     expect(parseInspect(fixture("docker-container-0.36.1.txt"))).toEqual({
-      name: "multi", driver: "docker-container", nodes: [
+      name: "multi",
+      driver: "docker-container",
+      nodes: [
         {
-          name: "multi0", status: "running", buildkitVersion: "0.26.2", buildkitVersionText: "v0.26.2", platforms: ["linux/amd64", "linux/amd64/v2", "linux/amd64/v3", "linux/386"],
-          endpoint: "unix:///var/run/docker.sock", configuredPlatforms: [],
+          name: "multi0",
+          status: "running",
+          buildkitVersion: "0.26.2",
+          buildkitVersionText: "v0.26.2",
+          platforms: ["linux/amd64", "linux/amd64/v2", "linux/amd64/v3", "linux/386"],
+          endpoint: "unix:///var/run/docker.sock",
+          configuredPlatforms: [],
         },
         {
-          name: "multi1", status: "running", buildkitVersion: "0.12.5", buildkitVersionText: "v0.12.5", platforms: ["linux/arm64", "linux/arm/v7", "linux/arm/v6"],
-          endpoint: "ssh://arm-host", configuredPlatforms: [],
+          name: "multi1",
+          status: "running",
+          buildkitVersion: "0.12.5",
+          buildkitVersionText: "v0.12.5",
+          platforms: ["linux/arm64", "linux/arm/v7", "linux/arm/v6"],
+          endpoint: "ssh://arm-host",
+          configuredPlatforms: [],
         },
       ],
     });
   });
 
-  it.each([
-    ["v0.13.2", "0.13.2"], ["0.12.5", "0.12.5"], ["v0.26.1-rc1", "0.26.1"], ["v0.0.0+unknown", null], ["", null], ["dev", null], [null, null],
-  ] as const)("buildkitRelease(%j) is %j", (text, release) => {
+  it.each(
+    [
+      ["v0.13.2", "0.13.2"],
+      ["0.12.5", "0.12.5"],
+      ["v0.26.1-rc1", "0.26.1"],
+      ["v0.0.0+unknown", null],
+      ["", null],
+      ["dev", null],
+      [null, null],
+    ] as const,
+  )("buildkitRelease(%j) is %j", (text, release) => {
     expect(buildkitRelease(text)).toBe(release);
   });
 });
@@ -254,8 +302,13 @@ describe("probe with a fake docker", () => {
         name: "default",
         driver: "docker",
         nodes: [{
-          name: "default", status: "running", buildkitVersion: "0.12.5", buildkitVersionText: "v0.12.5", platforms: ["linux/amd64", "linux/amd64/v2", "linux/amd64/v3", "linux/386"],
-          endpoint: "default", configuredPlatforms: [],
+          name: "default",
+          status: "running",
+          buildkitVersion: "0.12.5",
+          buildkitVersionText: "v0.12.5",
+          platforms: ["linux/amd64", "linux/amd64/v2", "linux/amd64/v3", "linux/386"],
+          endpoint: "default",
+          configuredPlatforms: [],
         }],
       },
       // DOCKER_HOST chose the (default) context, so its builder.
@@ -321,7 +374,9 @@ describe("probe with a fake docker", () => {
     // ... which plans as the latest buildx, and says so.
     const info = plan({ load: true }, report.capabilities).diagnostics.find((d) => d.code === "buildx-version-unknown");
     expect(info).toEqual({
-      level: "info", code: "buildx-version-unknown", option: null,
+      level: "info",
+      code: "buildx-version-unknown",
+      option: null,
       message: 'could not read a release from "github.com/docker/buildx v0.0.0+unknown"; assuming the latest buildx',
     });
     expect(await supportsAttestation(report.capabilities)).toBe(true);
@@ -335,7 +390,9 @@ describe("probe with a fake docker", () => {
     expect(caps.builder?.nodes[0]).toMatchObject({ buildkitVersion: null, buildkitVersionText: "v0.0.0+unknown" });
     // Planned as the latest BuildKit, said where BuildKit matters.
     expect(plan({ policy: "filename=p.rego", load: true }, caps).diagnostics).toContainEqual({
-      level: "info", code: "buildkit-version-unknown", option: null,
+      level: "info",
+      code: "buildkit-version-unknown",
+      option: null,
       message: 'BuildKit on default reports "v0.0.0+unknown", no release; assuming the latest BuildKit for --policy',
     });
   });
@@ -441,7 +498,12 @@ esac`);
   }
 
   it.each([
-    ["a WARNING: line before the version line", "WARNING: Error loading config file: /root/.docker/config.json: unexpected end of JSON input\\ngithub.com/docker/buildx v0.13.1 7884339\\n", "0.13.1", "github.com/docker/buildx v0.13.1 7884339"],
+    [
+      "a WARNING: line before the version line",
+      "WARNING: Error loading config file: /root/.docker/config.json: unexpected end of JSON input\\ngithub.com/docker/buildx v0.13.1 7884339\\n",
+      "0.13.1",
+      "github.com/docker/buildx v0.13.1 7884339",
+    ],
     ["a NUL after the version", "github.com/docker/buildx v0.13.1\\000 7884339\\n", "0.13.1", "github.com/docker/buildx v0.13.1  7884339"],
     ["a ~ after the version", "github.com/docker/buildx 0.13.1~rc1 0.13.1~rc1-1\\n", "0.13.1", "github.com/docker/buildx 0.13.1~rc1 0.13.1~rc1-1"],
   ])("reads %s: healthy, with attestations", async (_, format, version, text) => {
@@ -485,22 +547,30 @@ esac`);
     const { env } = await dockerPrinting("Segmentation fault (core dumped)\\n");
     const report = await healthReport({ env, refresh: true });
     expect(report.healthy).toBe(false);
-    expect(report.problems).toEqual([{ code: "buildx-version-unreadable", message: 'cannot read a version in what buildx version printed: "Segmentation fault (core dumped)"' }]);
+    expect(report.problems).toEqual([{
+      code: "buildx-version-unreadable",
+      message: 'cannot read a version in what buildx version printed: "Segmentation fault (core dumped)"',
+    }]);
     expect(await supportsAttestation(report.capabilities)).toBe(false);
   });
 });
 
 describe("supportsAttestation without probing", () => {
-  const caps = (buildxVersion: string | null, buildxCommand: string[] | null = ["docker", "buildx"]) =>
-    ({ ...UNKNOWN_CAPABILITIES, buildxVersion, buildxCommand });
-  it.each([
-    ["0.9.1", true, false],
-    ["0.10.0", true, true],
-    ["0.13.1", true, true],
-    // No version and no text: buildx printed nothing, which is not a development build.
-    [null, true, false],
-    ["0.13.1", false, false],
-  ] as const)("buildx %s (command found: %s) -> %s", async (v, found, expected) => {
+  const caps = (buildxVersion: string | null, buildxCommand: string[] | null = ["docker", "buildx"]) => ({
+    ...UNKNOWN_CAPABILITIES,
+    buildxVersion,
+    buildxCommand,
+  });
+  it.each(
+    [
+      ["0.9.1", true, false],
+      ["0.10.0", true, true],
+      ["0.13.1", true, true],
+      // No version and no text: buildx printed nothing, which is not a development build.
+      [null, true, false],
+      ["0.13.1", false, false],
+    ] as const,
+  )("buildx %s (command found: %s) -> %s", async (v, found, expected) => {
     expect(await supportsAttestation(caps(v, found ? ["docker", "buildx"] : null))).toBe(expected);
   });
 });
@@ -544,7 +614,8 @@ describe("probing without spawning", () => {
     const caps = await probe({ env: { ...process.env, DOCKER_HOST: "unix:///tmp/buildx-kit-no-such.sock" }, refresh: true, inspect: false });
     expect(caps.problems).toContainEqual({
       code: "daemon-unreachable",
-      message: "the Docker daemon is not reachable: cannot connect to the Docker daemon at unix:///tmp/buildx-kit-no-such.sock (connect ENOENT /tmp/buildx-kit-no-such.sock)",
+      message:
+        "the Docker daemon is not reachable: cannot connect to the Docker daemon at unix:///tmp/buildx-kit-no-such.sock (connect ENOENT /tmp/buildx-kit-no-such.sock)",
     });
   });
 

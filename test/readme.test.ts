@@ -93,10 +93,13 @@ describe.skipIf(!engine.ok)("README.md, run block by block", () => {
     await cp(join(ROOT, "examples/hello"), project, { recursive: true });
     // Deno: `buildx-kit` is the source (as JSR ships it); its own imports as deno.json has them.
     const denoJson = JSON.parse(await readFile(join(ROOT, "deno.json"), "utf8")) as { imports: Record<string, string> };
-    await writeFile(join(project, "deno.json"), JSON.stringify({
-      imports: { ...denoJson.imports, "buildx-kit": pathToFileURL(join(ROOT, "mod.ts")).href },
-      nodeModulesDir: "manual",
-    }));
+    await writeFile(
+      join(project, "deno.json"),
+      JSON.stringify({
+        imports: { ...denoJson.imports, "buildx-kit": pathToFileURL(join(ROOT, "mod.ts")).href },
+        nodeModulesDir: "manual",
+      }),
+    );
   }, 600_000);
 
   afterAll(async () => {
@@ -153,11 +156,21 @@ describe.skipIf(!engine.ok)("README.md, run block by block", () => {
         await writeFile(join(folder, "package.json"), JSON.stringify({ name: "consumer", private: true, type: "module" }));
         // The stated substitution: the package name becomes the tarball of this checkout.
         const code = block.code.replace(/buildx-kit\s*$/, installed.tarball);
-        const r = await exec("bash", ["-ec", code.startsWith("npm ") ? code.replace("npm install", "npm install --no-audit --no-fund --prefer-offline") : code], {
-          cwd: folder, env: env(), timeout: 300_000,
-        });
+        const r = await exec(
+          "bash",
+          ["-ec", code.startsWith("npm ") ? code.replace("npm install", "npm install --no-audit --no-fund --prefer-offline") : code],
+          {
+            cwd: folder,
+            env: env(),
+            timeout: 300_000,
+          },
+        );
         expect(r).toBeDefined();
-        const check = await exec(process.execPath, ["--input-type=module", "-e", 'const m = await import("buildx-kit"); console.log(typeof m.build, typeof m.plan)'], { cwd: folder, env: env() });
+        const check = await exec(process.execPath, [
+          "--input-type=module",
+          "-e",
+          'const m = await import("buildx-kit"); console.log(typeof m.build, typeof m.plan)',
+        ], { cwd: folder, env: env() });
         expect(check.stdout).toBe("function function\n");
       }, 600_000);
     } else {

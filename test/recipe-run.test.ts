@@ -39,25 +39,31 @@ async function project(): Promise<{ dir: string; recipe: string }> {
   await mkdir(join(dir, "assets"));
   await writeFile(join(dir, "assets/hello.txt"), "hello from assets\n");
   await writeFile(join(dir, "token.txt"), "s3cr3t\n");
-  await writeFile(join(dir, "docker/Dockerfile"), [
-    `FROM ${BASE_IMAGE} AS build`,
-    "ARG RUNTIME",
-    "COPY --from=assets hello.txt /work/asset.txt",
-    "RUN --mount=type=secret,id=token cat /run/secrets/token > /work/secret.txt && echo \"$RUNTIME\" > /work/runtime.txt",
-    "FROM scratch",
-    "COPY --from=build /work/ /",
-    "",
-  ].join("\n"));
+  await writeFile(
+    join(dir, "docker/Dockerfile"),
+    [
+      `FROM ${BASE_IMAGE} AS build`,
+      "ARG RUNTIME",
+      "COPY --from=assets hello.txt /work/asset.txt",
+      'RUN --mount=type=secret,id=token cat /run/secrets/token > /work/secret.txt && echo "$RUNTIME" > /work/runtime.txt',
+      "FROM scratch",
+      "COPY --from=build /work/ /",
+      "",
+    ].join("\n"),
+  );
   const recipe = join(dir, "recipe.json");
-  await saveRecipe(recipe, makeRecipe({
-    context: ".",
-    file: "docker/Dockerfile",
-    buildContext: { assets: "./assets" },
-    secret: "id=token,src=token.txt",
-    output: "type=local,dest=out",
-    cacheTo: "type=local,dest=.cache",
-    buildArg: { RUNTIME: "recipe" },
-  }, { name: "paths" }));
+  await saveRecipe(
+    recipe,
+    makeRecipe({
+      context: ".",
+      file: "docker/Dockerfile",
+      buildContext: { assets: "./assets" },
+      secret: "id=token,src=token.txt",
+      output: "type=local,dest=out",
+      cacheTo: "type=local,dest=.cache",
+      buildArg: { RUNTIME: "recipe" },
+    }, { name: "paths" }),
+  );
   return { dir, recipe };
 }
 
@@ -89,7 +95,9 @@ describe.skipIf(!engine.ok)("rerunning a recipe from another folder", () => {
       const bin = join(ROOT, "node_modules/.bin", runtime);
       const args = runtime === "deno" ? ["run", "-A", RERUN] : [RERUN];
       const { stdout } = await exec(bin, [...args, relative(elsewhere, recipe), "--set", `buildArg.RUNTIME=${runtime}`], {
-        cwd: elsewhere, timeout: 120_000, env: { ...process.env, NO_COLOR: "1" },
+        cwd: elsewhere,
+        timeout: 120_000,
+        env: { ...process.env, NO_COLOR: "1" },
       });
       const report = JSON.parse(stdout) as { cwd: string; results: { ok: boolean; cwd: string; error: unknown }[] };
       expect(report.cwd).toBe(elsewhere);

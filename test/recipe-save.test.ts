@@ -150,7 +150,10 @@ describe("saveRecipe", () => {
     const dir = await tempDir();
     const path = join(dir, "api.json");
     await writeFile(path, "old");
-    const error = (await saveRecipe(path, { recipe: 1, options: { secret: { id: "npm", token: "npm_abc" } } }, { overwrite: true }).catch((e: unknown) => e)) as RecipeError;
+    const error =
+      (await saveRecipe(path, { recipe: 1, options: { secret: { id: "npm", token: "npm_abc" } } }, { overwrite: true }).catch((e: unknown) =>
+        e
+      )) as RecipeError;
     expect(error.message).toBe(
       `${path}: not saved: invalid recipe (1 problem):\n  ${path}: options.secret.token: "token" is not a secret attribute: ` +
         "a secret says where its value comes from (id=NAME,src=FILE or id=NAME,env=VARIABLE), never the value itself",

@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createEvaluator, holdsSecret, isIncomplete, KEPT_OUT_OF_HISTORY, show } from "../lib/cli/repl.ts";
 import type { BuildResult } from "../lib/core/result.ts";
-import { ANSI, cleanup, cli, fakePath, nonce, projectCopy, type Ran, RUNTIMES, type RuntimeName, tempDir, trackImage } from "./fixtures/cli/support.ts";
+import { ANSI, cleanup, cli, fakePath, nonce, projectCopy, type Ran, type RuntimeName, RUNTIMES, tempDir, trackImage } from "./fixtures/cli/support.ts";
 import { requireEngine } from "./support/engine.ts";
 
 const engine = await requireEngine();
@@ -24,7 +24,11 @@ beforeAll(async () => {
 });
 
 /** A REPL session fed `lines` on stdin, with a HOME of its own (its history file). */
-async function repl(runtime: RuntimeName, lines: readonly string[], options: { home?: string; env?: Record<string, string> } = {}): Promise<Ran & { home: string }> {
+async function repl(
+  runtime: RuntimeName,
+  lines: readonly string[],
+  options: { home?: string; env?: Record<string, string> } = {},
+): Promise<Ran & { home: string }> {
   const home = options.home ?? (await tempDir("repl-home"));
   const r = await cli(runtime, ["repl"], { cwd: project, input: lines.map((l) => `${l}\n`).join(""), env: { HOME: home, ...options.env }, timeoutMs: 90_000 });
   expect(r.stdout, "stdout has an ANSI escape").not.toMatch(ANSI);
@@ -40,7 +44,16 @@ function said(r: Ran): string {
 
 describe.each(NAMES)("the REPL on %s, through its input", (rt) => {
   it("evaluates expressions; declarations last across lines; .exit leaves with exit 0", async () => {
-    const r = await repl(rt, ["1+1", "const greeting = 'hi'", "let n = 40", "n + 2", "`${greeting} ${n}`", "[1, 2].map((x) => x * 2)", ".exit", "'not evaluated'"]);
+    const r = await repl(rt, [
+      "1+1",
+      "const greeting = 'hi'",
+      "let n = 40",
+      "n + 2",
+      "`${greeting} ${n}`",
+      "[1, 2].map((x) => x * 2)",
+      ".exit",
+      "'not evaluated'",
+    ]);
     expect(r.code, r.stderr).toBe(0);
     // Declarations show nothing, as in node's REPL.
     expect(said(r)).toBe(["2", "42", "'hi 40'", "[ 2, 4 ]", ""].join("\n"));
@@ -265,13 +278,15 @@ describe.each(NAMES)("the REPL on %s, through its input", (rt) => {
     await writeFile(join(project, recipe), JSON.stringify({ recipe: 1, options: { context: "app", tag: [name] } }));
     const r = await repl(rt, [`.run ${recipe}`, "'after'"]);
     expect(r.code, r.stderr).toBe(0);
-    expect(said(r)).toMatch(new RegExp([
-      "^BuildResult ok in \\d+\\.\\ds",
-      `  image   docker\\.io/${name.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&")}`,
-      "  digest  sha256:[0-9a-f]{64}",
-      `  command cd ${project.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&")} && docker buildx build --load --progress=plain --tag=\\S+ app`,
-      "'after'\n$",
-    ].join("\n")));
+    expect(said(r)).toMatch(
+      new RegExp([
+        "^BuildResult ok in \\d+\\.\\ds",
+        `  image   docker\\.io/${name.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&")}`,
+        "  digest  sha256:[0-9a-f]{64}",
+        `  command cd ${project.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&")} && docker buildx build --load --progress=plain --tag=\\S+ app`,
+        "'after'\n$",
+      ].join("\n")),
+    );
     // buildx's progress went to stderr, not into the REPL's output.
     expect(r.stderr).toMatch(/^#\d+ naming to /m);
   });
@@ -297,9 +312,22 @@ describe("holdsSecret(): what the history keeps out (issue 14)", () => {
 
 describe("show(): how the REPL prints a value", () => {
   const result: BuildResult = {
-    ok: true, exitCode: 0, dryRun: false, error: null, digest: "sha256:abc", configDigest: null, imageNames: ["docker.io/library/app:1", "localhost:5000/app:1"],
-    imageName: "docker.io/library/app:1", ref: null, metadata: { big: "x".repeat(5000) }, warnings: ["warning [w] something"], diagnostics: [],
-    durationMs: 1234, argv: ["docker", "buildx", "build", "."], cwd: "/src", command: "cd /src && docker buildx build .",
+    ok: true,
+    exitCode: 0,
+    dryRun: false,
+    error: null,
+    digest: "sha256:abc",
+    configDigest: null,
+    imageNames: ["docker.io/library/app:1", "localhost:5000/app:1"],
+    imageName: "docker.io/library/app:1",
+    ref: null,
+    metadata: { big: "x".repeat(5000) },
+    warnings: ["warning [w] something"],
+    diagnostics: [],
+    durationMs: 1234,
+    argv: ["docker", "buildx", "build", "."],
+    cwd: "/src",
+    command: "cd /src && docker buildx build .",
   };
 
   it("a BuildResult as a few lines, never the metadata", () => {
@@ -310,7 +338,9 @@ describe("show(): how the REPL prints a value", () => {
       "  command cd /src && docker buildx build .",
       "  warning [w] something",
     ].join("\n"));
-    expect(show({ ...result, ok: false, exitCode: 1, imageNames: [], digest: null, warnings: [] })).toBe("BuildResult failed (exit 1) in 1.2s\n  command cd /src && docker buildx build .");
+    expect(show({ ...result, ok: false, exitCode: 1, imageNames: [], digest: null, warnings: [] })).toBe(
+      "BuildResult failed (exit 1) in 1.2s\n  command cd /src && docker buildx build .",
+    );
   });
 
   it("anything else through inspect, coloured only when asked", () => {
@@ -322,8 +352,17 @@ describe("show(): how the REPL prints a value", () => {
 
 describe("input over several lines", () => {
   it.each([
-    ["[1,", true], ["foo(", true], ["`x", true], ["if (a) {", true], ["/* note", true], ["f(`${a", true],
-    ["[1, 2]", false], ["'a(' + `b[`", false], ["// (", false], ["a)", false], ["'broken", false],
+    ["[1,", true],
+    ["foo(", true],
+    ["`x", true],
+    ["if (a) {", true],
+    ["/* note", true],
+    ["f(`${a", true],
+    ["[1, 2]", false],
+    ["'a(' + `b[`", false],
+    ["// (", false],
+    ["a)", false],
+    ["'broken", false],
   ])("%j is %s", (code, incomplete) => {
     expect(isIncomplete(code)).toBe(incomplete);
   });
@@ -339,10 +378,19 @@ describe("input over several lines", () => {
     const scope: Record<string, unknown> = { api: 1 };
     const evaluate = createEvaluator(scope);
     const names = ["rx", "ry", "ra", "rb", "rp", "rq", "rn", "rv", "rf", "RC", "rg", "rs"];
-    for (const line of [
-      "const rx = 1, ry = 2", "const { ra, rb: [rb] } = { ra: 3, rb: [4] }", "const [rp, , rq] = [5, 6, 7]", "let rn = 8", "var rv = 9",
-      "function rf() { return rx + ry }", "class RC { static n = rn }", "async function rg() { return rv }", "let [rs] = [api]",
-    ]) {
+    for (
+      const line of [
+        "const rx = 1, ry = 2",
+        "const { ra, rb: [rb] } = { ra: 3, rb: [4] }",
+        "const [rp, , rq] = [5, 6, 7]",
+        "let rn = 8",
+        "var rv = 9",
+        "function rf() { return rx + ry }",
+        "class RC { static n = rn }",
+        "async function rg() { return rv }",
+        "let [rs] = [api]",
+      ]
+    ) {
       expect(await evaluate(line), line).toBeUndefined();
     }
     expect(await evaluate("[rx, ry, ra, rb, rp, rq, rn, rv, rf(), RC.n, await rg(), rs]")).toEqual([1, 2, 3, 4, 5, 7, 8, 9, 3, 8, 9, 1]);

@@ -115,7 +115,8 @@ const PASS = "Hunter2!Correct-Horse";
 const RULE = "a secret says where its value comes from (id=NAME,src=FILE or id=NAME,env=VARIABLE), never the value itself";
 const FORM = "write id=NAME,src=FILE or id=NAME,env=VARIABLE";
 const NOT_KV = (n: number) => `holds field ${n}, which is not key=value (not shown: it may be the secret itself); ${FORM}`;
-const NOT_ATTR = (n: number | null) => `holds an attribute that is not id, type, src, source or env (${n === null ? "its name" : `field ${n}`} is not shown: it may be the secret itself): ${RULE}`;
+const NOT_ATTR = (n: number | null) =>
+  `holds an attribute that is not id, type, src, source or env (${n === null ? "its name" : `field ${n}`} is not shown: it may be the secret itself): ${RULE}`;
 const NAMED = (key: string) => `"${key}" is not a secret attribute: ${RULE}`;
 const CSV = (reason: string) => `${reason} (the text is not shown: it may hold the secret); ${FORM}, quoting a field that holds a comma`;
 const TYPE = "type must be file or env (the type given is not shown: it may be the secret itself)";
@@ -127,23 +128,53 @@ const CASES: readonly (readonly [string, string, () => Promise<string> | string,
   ["options: a bare token", GH, () => viaOptions(GH), `error [secret-value] secret: ${NOT_KV(1)}`],
   ["options: token=VALUE (unknown key)", GH, () => viaOptions(`id=gh,token=${GH}`), `error [secret-value] secret: ${NAMED("token")}`],
   ["options: value=VALUE", NPM, () => viaOptions(`id=npm,value=${NPM}`), `error [secret-value] secret: ${NAMED("value")}`],
-  ["options: an unterminated quote", GH, () => viaOptions(`id=gh,"value=${GH}`), `error [invalid-value] secret: ${CSV("unterminated quote opened at column 7")}`],
-  ["options: a bare quote in a field", GH, () => viaOptions(`id=gh,value=${GH}"x`), `error [invalid-value] secret: ${CSV("bare quote in a field at column 7")}`],
-  ["options: text after a closing quote", GH, () => viaOptions(`"id=gh"${GH}`), `error [invalid-value] secret: ${CSV("unexpected character after a closing quote at column 8")}`],
+  [
+    "options: an unterminated quote",
+    GH,
+    () => viaOptions(`id=gh,"value=${GH}`),
+    `error [invalid-value] secret: ${CSV("unterminated quote opened at column 7")}`,
+  ],
+  [
+    "options: a bare quote in a field",
+    GH,
+    () => viaOptions(`id=gh,value=${GH}"x`),
+    `error [invalid-value] secret: ${CSV("bare quote in a field at column 7")}`,
+  ],
+  [
+    "options: text after a closing quote",
+    GH,
+    () => viaOptions(`"id=gh"${GH}`),
+    `error [invalid-value] secret: ${CSV("unexpected character after a closing quote at column 8")}`,
+  ],
   ["options: a quoted bare token", GH, () => viaOptions(`"${GH}"`), `error [secret-value] secret: ${NOT_KV(1)}`],
   ["options: a record with value", NPM, () => viaOptions({ id: "npm", value: NPM }), `error [secret-value] secret.value: ${NAMED("value")}`],
   ["options: a record keyed by the secret", GH, () => viaOptions({ id: "gh", [GH]: "" }), `error [secret-value] secret: ${NOT_ATTR(null)}`],
-  ["options: an array mixing good and bad", GH, () => viaOptions(["id=a,src=a.txt", GH, { id: "b", token: GH }]), `error [secret-value] secret[1]: ${NOT_KV(1)}\n  error [secret-value] secret[2].token: ${NAMED("token")}`],
+  [
+    "options: an array mixing good and bad",
+    GH,
+    () => viaOptions(["id=a,src=a.txt", GH, { id: "b", token: GH }]),
+    `error [secret-value] secret[1]: ${NOT_KV(1)}\n  error [secret-value] secret[2].token: ${NAMED("token")}`,
+  ],
   ["options: env=NAME=VALUE", GH, () => viaOptions(`id=gh,env=GH_TOKEN=${GH}`), `error [secret-value] secret: ${ENV}`],
   ["options: src=FILE then the token", GH, () => viaOptions(`id=gh,src=./token.txt,${GH}`), `error [secret-value] secret: ${NOT_KV(3)}`],
   ["options: type=VALUE", PASS, () => viaOptions(`id=db,type=${PASS}`), `error [invalid-value] secret: ${TYPE}`],
   ["options: base64 with = padding", B64, () => viaOptions(B64), `error [secret-value] secret: ${NOT_ATTR(1)}`],
-  ["options: a number", PIN, () => viaOptions(Number(PIN)), "error [invalid-value] secret: expects attributes such as id=NAME,src=FILE or id=NAME,env=VARIABLE (a string, a record, or an array of them), got a number"],
+  [
+    "options: a number",
+    PIN,
+    () => viaOptions(Number(PIN)),
+    "error [invalid-value] secret: expects attributes such as id=NAME,src=FILE or id=NAME,env=VARIABLE (a string, a record, or an array of them), got a number",
+  ],
   ["options: CSV quoting a value with a comma", PASS, () => viaOptions(`id=db,"password=${PASS},x"`), `error [secret-value] secret: ${NAMED("password")}`],
   ["options: a record with type", PASS, () => viaOptions({ id: "db", type: PASS }), `error [invalid-value] secret.type: ${TYPE}`],
   // a recipe's text and a recipe file
   ["recipe: a bare token", GH, () => viaRecipe(GH), `r.json: invalid recipe (1 problem):\n  r.json:5:15: options.secret: ${NOT_KV(1)}`],
-  ["recipe: an unterminated quote", NPM, () => viaRecipe(`id=npm,"value=${NPM}`), `r.json:5:15: options.secret: ${CSV("unterminated quote opened at column 8")}`],
+  [
+    "recipe: an unterminated quote",
+    NPM,
+    () => viaRecipe(`id=npm,"value=${NPM}`),
+    `r.json:5:15: options.secret: ${CSV("unterminated quote opened at column 8")}`,
+  ],
   ["recipe: a record with password", PASS, () => viaRecipe({ id: "db", password: PASS }), `r.json:7:19: options.secret.password: ${NAMED("password")}`],
   ["recipe: an array with base64", B64, () => viaRecipe(["id=a,src=a.txt", B64]), `r.json:7:7: options.secret[1]: ${NOT_ATTR(1)}`],
   ["recipe file: recipe check", GH, () => viaRecipeFile(`id=gh,token=${GH}`), `/app.json:5:15: options.secret: ${NAMED("token")}`],
@@ -153,9 +184,24 @@ const CASES: readonly (readonly [string, string, () => Promise<string> | string,
   ["--set secret.value=TOKEN", GH, () => viaSet(`secret.value=${GH}`), "--set secret.value=(not shown): secret has no entries: write secret=VALUE"],
   ["--set secrets=TOKEN (a typo)", GH, () => viaSet(`secrets=${GH}`), '--set secrets=(not shown): "secrets" is not a build option; did you mean secret?'],
   // the CLI's build and the tagged template
-  ["CLI: build --secret TOKEN", GH, async () => viaCli(["build", "--dry-run", "--secret", GH, "."], await tempDir()), `error: invalid build options (1 problem):\n  error [secret-value] secret[0]: ${NOT_KV(1)}`],
-  ["CLI: build --secret=\"value=TOKEN", NPM, async () => viaCli(["build", "--dry-run", `--secret=id=npm,"value=${NPM}`, "."], await tempDir()), `error [invalid-value] secret[0]: ${CSV("unterminated quote opened at column 8")}`],
-  ["template: --secret ${TOKEN}", GH, () => viaTemplate(GH), `ValidationError\ninvalid build options (1 problem):\n  error [secret-value] secret[0]: ${NOT_KV(1)}`],
+  [
+    "CLI: build --secret TOKEN",
+    GH,
+    async () => viaCli(["build", "--dry-run", "--secret", GH, "."], await tempDir()),
+    `error: invalid build options (1 problem):\n  error [secret-value] secret[0]: ${NOT_KV(1)}`,
+  ],
+  [
+    'CLI: build --secret="value=TOKEN',
+    NPM,
+    async () => viaCli(["build", "--dry-run", `--secret=id=npm,"value=${NPM}`, "."], await tempDir()),
+    `error [invalid-value] secret[0]: ${CSV("unterminated quote opened at column 8")}`,
+  ],
+  [
+    "template: --secret ${TOKEN}",
+    GH,
+    () => viaTemplate(GH),
+    `ValidationError\ninvalid build options (1 problem):\n  error [secret-value] secret[0]: ${NOT_KV(1)}`,
+  ],
   ["template: --secret ${id=x,value=TOKEN}", PASS, () => viaTemplate(`id=db,value=${PASS}`), `error [secret-value] secret[0]: ${NAMED("value")}`],
 ];
 

@@ -46,61 +46,120 @@ const CASES: Record<string, Case> = {
   "nothing set: the default context's builder": { expected: { name: "default", source: "default", detail: "the default context" } },
   "--builder naming an instance": { builder: "inst1", instances: ["inst1"], expected: { name: "inst1", source: "flag" } },
   "--builder naming another docker context (inspect shows it, a build refuses it)": {
-    builder: "ctx1", contexts: ["ctx1"], expected: { name: "ctx1", source: "flag", error: 'use `docker --context=ctx1 buildx` to switch to context "ctx1"' },
+    builder: "ctx1",
+    contexts: ["ctx1"],
+    expected: { name: "ctx1", source: "flag", error: 'use `docker --context=ctx1 buildx` to switch to context "ctx1"' },
   },
-  "--builder naming the current docker context": { builder: "ctx1", contexts: ["ctx1"], env: { DOCKER_CONTEXT: "ctx1" }, expected: { name: "ctx1", source: "flag" } },
+  "--builder naming the current docker context": {
+    builder: "ctx1",
+    contexts: ["ctx1"],
+    env: { DOCKER_CONTEXT: "ctx1" },
+    expected: { name: "ctx1", source: "flag" },
+  },
   "--builder naming the default context": { builder: "default", expected: { name: "default", source: "flag" } },
-  "--builder over BUILDX_BUILDER": { builder: "inst1", instances: ["inst1", "inst2"], env: { BUILDX_BUILDER: "inst2" }, expected: { name: "inst1", source: "flag" } },
-  "BUILDX_BUILDER, any case (instance names are lowercased)": { instances: ["inst1"], env: { BUILDX_BUILDER: "INST1" }, expected: { name: "inst1", source: "env" } },
-  "BUILDX_BUILDER naming nothing": { env: { BUILDX_BUILDER: "nope" }, expected: { name: null, source: "env", error: 'no builder "nope" found' } },
-  "BUILDX_BUILDER over a Global current": {
-    instances: ["inst1", "inst2"], env: { BUILDX_BUILDER: "inst1" }, current: { Key: SOCK, Name: "inst2", Global: true },
+  "--builder over BUILDX_BUILDER": {
+    builder: "inst1",
+    instances: ["inst1", "inst2"],
+    env: { BUILDX_BUILDER: "inst2" },
+    expected: { name: "inst1", source: "flag" },
+  },
+  "BUILDX_BUILDER, any case (instance names are lowercased)": {
+    instances: ["inst1"],
+    env: { BUILDX_BUILDER: "INST1" },
     expected: { name: "inst1", source: "env" },
   },
-  "current whose Key is the endpoint": { instances: ["inst1"], current: { Key: SOCK, Name: "inst1", Global: false }, expected: { name: "inst1", source: "config", detail: "current (Key)" } },
+  "BUILDX_BUILDER naming nothing": { env: { BUILDX_BUILDER: "nope" }, expected: { name: null, source: "env", error: 'no builder "nope" found' } },
+  "BUILDX_BUILDER over a Global current": {
+    instances: ["inst1", "inst2"],
+    env: { BUILDX_BUILDER: "inst1" },
+    current: { Key: SOCK, Name: "inst2", Global: true },
+    expected: { name: "inst1", source: "env" },
+  },
+  "current whose Key is the endpoint": {
+    instances: ["inst1"],
+    current: { Key: SOCK, Name: "inst1", Global: false },
+    expected: { name: "inst1", source: "config", detail: "current (Key)" },
+  },
   "current Global, for another endpoint": {
-    instances: ["inst1"], current: { Key: "unix:///elsewhere.sock", Name: "inst1", Global: true },
+    instances: ["inst1"],
+    current: { Key: "unix:///elsewhere.sock", Name: "inst1", Global: true },
     expected: { name: "inst1", source: "config", detail: "current (Global)" },
   },
   "current for another endpoint, not Global: ignored": {
-    instances: ["inst1"], current: { Key: "unix:///elsewhere.sock", Name: "inst1", Global: false },
+    instances: ["inst1"],
+    current: { Key: "unix:///elsewhere.sock", Name: "inst1", Global: false },
     expected: { name: "default", source: "default" },
   },
   "current whose Key matches but whose instance is gone: the context's, not defaults": {
-    instances: ["inst2"], current: { Key: SOCK, Name: "gone", Global: true }, defaults: { endpoint: SOCK, name: "inst2" },
+    instances: ["inst2"],
+    current: { Key: SOCK, Name: "gone", Global: true },
+    defaults: { endpoint: SOCK, name: "inst2" },
     expected: { name: "default", source: "default" },
   },
   "current for another endpoint, and defaults for this one": {
-    instances: ["inst1", "inst2"], current: { Key: "unix:///elsewhere.sock", Name: "inst1", Global: false }, defaults: { endpoint: SOCK, name: "inst2" },
+    instances: ["inst1", "inst2"],
+    current: { Key: "unix:///elsewhere.sock", Name: "inst1", Global: false },
+    defaults: { endpoint: SOCK, name: "inst2" },
     expected: { name: "inst2", source: "config", detail: "defaults (buildx use --default)" },
   },
-  "no current, defaults for this endpoint": { instances: ["inst2"], defaults: { endpoint: SOCK, name: "inst2" }, expected: { name: "inst2", source: "config" } },
+  "no current, defaults for this endpoint": {
+    instances: ["inst2"],
+    defaults: { endpoint: SOCK, name: "inst2" },
+    expected: { name: "inst2", source: "config" },
+  },
   "BUILDX_CONFIG, not DOCKER_CONFIG/buildx": {
-    buildxConfig: true, instances: ["inst1"], current: { Key: "x", Name: "inst1", Global: true },
+    buildxConfig: true,
+    instances: ["inst1"],
+    current: { Key: "x", Name: "inst1", Global: true },
     expected: { name: "inst1", source: "config", detail: "current (Global)" },
   },
-  "DOCKER_CONTEXT": { contexts: ["ctx1"], env: { DOCKER_CONTEXT: "ctx1" }, expected: { name: "ctx1", source: "context", detail: "docker context ctx1 (DOCKER_CONTEXT)" } },
+  "DOCKER_CONTEXT": {
+    contexts: ["ctx1"],
+    env: { DOCKER_CONTEXT: "ctx1" },
+    expected: { name: "ctx1", source: "context", detail: "docker context ctx1 (DOCKER_CONTEXT)" },
+  },
   "DOCKER_CONTEXT, and current keyed on that context": {
-    contexts: ["ctx1"], instances: ["inst1"], env: { DOCKER_CONTEXT: "ctx1" }, current: { Key: "ctx1", Name: "inst1", Global: false },
+    contexts: ["ctx1"],
+    instances: ["inst1"],
+    env: { DOCKER_CONTEXT: "ctx1" },
+    current: { Key: "ctx1", Name: "inst1", Global: false },
     expected: { name: "inst1", source: "config", detail: "current (Key)" },
   },
   "DOCKER_CONTEXT, and current keyed on the default socket": {
-    contexts: ["ctx1"], instances: ["inst1"], env: { DOCKER_CONTEXT: "ctx1" }, current: { Key: SOCK, Name: "inst1", Global: false },
+    contexts: ["ctx1"],
+    instances: ["inst1"],
+    env: { DOCKER_CONTEXT: "ctx1" },
+    current: { Key: SOCK, Name: "inst1", Global: false },
     expected: { name: "ctx1", source: "context" },
   },
   "DOCKER_HOST over DOCKER_CONTEXT": {
-    contexts: ["ctx1"], env: { DOCKER_CONTEXT: "ctx1", DOCKER_HOST: "unix:///tmp/buildx-kit-nobody.sock" },
+    contexts: ["ctx1"],
+    env: { DOCKER_CONTEXT: "ctx1", DOCKER_HOST: "unix:///tmp/buildx-kit-nobody.sock" },
     expected: { name: "default", source: "context", detail: "docker context default (DOCKER_HOST)" },
   },
   "DOCKER_HOST as docker parses it keys current": {
-    instances: ["inst1"], env: { DOCKER_HOST: "127.0.0.1:1" }, current: { Key: "tcp://127.0.0.1:1", Name: "inst1", Global: false },
+    instances: ["inst1"],
+    env: { DOCKER_HOST: "127.0.0.1:1" },
+    current: { Key: "tcp://127.0.0.1:1", Name: "inst1", Global: false },
     expected: { name: "inst1", source: "config", detail: "current (Key)" },
   },
   "config.json's currentContext (docker context use)": {
-    contexts: ["ctx1"], currentContext: "ctx1", expected: { name: "ctx1", source: "context", detail: "docker context ctx1 (config.json currentContext)" },
+    contexts: ["ctx1"],
+    currentContext: "ctx1",
+    expected: { name: "ctx1", source: "context", detail: "docker context ctx1 (config.json currentContext)" },
   },
-  "DOCKER_CONTEXT over currentContext": { contexts: ["ctx1", "ctx2"], currentContext: "ctx1", env: { DOCKER_CONTEXT: "ctx2" }, expected: { name: "ctx2", source: "context" } },
-  "an instance named as the context comes before the context": { contexts: ["ctx1"], instances: ["ctx1"], env: { DOCKER_CONTEXT: "ctx1" }, expected: { name: "ctx1", source: "context" } },
+  "DOCKER_CONTEXT over currentContext": {
+    contexts: ["ctx1", "ctx2"],
+    currentContext: "ctx1",
+    env: { DOCKER_CONTEXT: "ctx2" },
+    expected: { name: "ctx2", source: "context" },
+  },
+  "an instance named as the context comes before the context": {
+    contexts: ["ctx1"],
+    instances: ["ctx1"],
+    env: { DOCKER_CONTEXT: "ctx1" },
+    expected: { name: "ctx1", source: "context" },
+  },
   "a current file that is not JSON": { current: "{not json", expected: { name: null, source: "config", error: "buildx's current file is not JSON" } },
 };
 
@@ -112,7 +171,8 @@ async function layout(c: Case): Promise<{ env: Record<string, string>; root: str
   const buildxDir = c.buildxConfig ? join(root, "buildx-config") : join(dockerConfig, "buildx");
   await mkdir(join(buildxDir, "instances"), { recursive: true });
   await mkdir(join(buildxDir, "defaults"), { recursive: true });
-  const instance = (name: string) => JSON.stringify({ Name: name, Driver: "remote", Nodes: [{ Name: `${name}0`, Endpoint: `unix://${root}/nobody-${name}.sock` }] });
+  const instance = (name: string) =>
+    JSON.stringify({ Name: name, Driver: "remote", Nodes: [{ Name: `${name}0`, Endpoint: `unix://${root}/nobody-${name}.sock` }] });
   for (const name of c.instances ?? []) await writeFile(join(buildxDir, "instances", name), instance(name));
   if (c.current !== undefined) await writeFile(join(buildxDir, "current"), typeof c.current === "string" ? c.current : JSON.stringify(c.current));
   if (c.defaults) await writeFile(join(buildxDir, "defaults", sha256(c.defaults.endpoint).slice(0, 20)), c.defaults.name);
@@ -125,10 +185,19 @@ async function layout(c: Case): Promise<{ env: Record<string, string>; root: str
   for (const name of c.contexts ?? []) {
     const meta = join(dockerConfig, "contexts", "meta", sha256(name));
     await mkdir(meta, { recursive: true });
-    await writeFile(join(meta, "meta.json"), JSON.stringify({ Name: name, Metadata: {}, Endpoints: { docker: { Host: `unix://${root}/${name}.sock`, SkipTLSVerify: false } } }));
+    await writeFile(
+      join(meta, "meta.json"),
+      JSON.stringify({ Name: name, Metadata: {}, Endpoints: { docker: { Host: `unix://${root}/${name}.sock`, SkipTLSVerify: false } } }),
+    );
   }
   await writeFile(join(dockerConfig, "config.json"), JSON.stringify(c.currentContext ? { currentContext: c.currentContext } : {}));
-  const env: Record<string, string> = { PATH: process.env.PATH ?? "", HOME: root, DOCKER_CONFIG: dockerConfig, ...(c.buildxConfig ? { BUILDX_CONFIG: buildxDir } : {}), ...c.env };
+  const env: Record<string, string> = {
+    PATH: process.env.PATH ?? "",
+    HOME: root,
+    DOCKER_CONFIG: dockerConfig,
+    ...(c.buildxConfig ? { BUILDX_CONFIG: buildxDir } : {}),
+    ...c.env,
+  };
   return { env, root };
 }
 
@@ -181,12 +250,14 @@ describe("the pure parts", () => {
     expect(parseDockerHost(value)).toBe(expected);
   });
 
-  it.each([
-    [{}, null, "default", "default"],
-    [{}, "ctx", "ctx", "config"],
-    [{ DOCKER_CONTEXT: "c2" }, "ctx", "c2", "DOCKER_CONTEXT"],
-    [{ DOCKER_HOST: "tcp://h:1", DOCKER_CONTEXT: "c2" }, "ctx", "default", "DOCKER_HOST"],
-  ] as const)("the docker context of %j with currentContext %s: %s (%s)", (env, current, name, source) => {
+  it.each(
+    [
+      [{}, null, "default", "default"],
+      [{}, "ctx", "ctx", "config"],
+      [{ DOCKER_CONTEXT: "c2" }, "ctx", "c2", "DOCKER_CONTEXT"],
+      [{ DOCKER_HOST: "tcp://h:1", DOCKER_CONTEXT: "c2" }, "ctx", "default", "DOCKER_HOST"],
+    ] as const,
+  )("the docker context of %j with currentContext %s: %s (%s)", (env, current, name, source) => {
     expect(dockerContextOf(env, current)).toEqual({ name, source });
   });
 
@@ -196,10 +267,19 @@ describe("the pure parts", () => {
   });
 
   it("decides from the files' contents alone", () => {
-    const facts = { currentContext: null, current: JSON.stringify({ Key: "k", Name: "b1", Global: true }), defaultForEndpoint: null, instances: { b1: '{"Name":"b1","Driver":"remote"}' }, contexts: [] };
+    const facts = {
+      currentContext: null,
+      current: JSON.stringify({ Key: "k", Name: "b1", Global: true }),
+      defaultForEndpoint: null,
+      instances: { b1: '{"Name":"b1","Driver":"remote"}' },
+      contexts: [],
+    };
     expect(decideBuilder({ env: {}, facts })).toMatchObject({ name: "b1", source: "config", kind: "instance", detail: "current (Global)" });
     expect(decideBuilder({ env: {}, facts: { ...facts, instances: {} } })).toMatchObject({ name: "default", source: "default", kind: "context" });
-    expect(decideBuilder({ env: {}, facts: { ...facts, instances: { b1: "{" } }, builder: "b1" })).toMatchObject({ name: null, error: 'the instance file of builder "b1" cannot be read' });
+    expect(decideBuilder({ env: {}, facts: { ...facts, instances: { b1: "{" } }, builder: "b1" })).toMatchObject({
+      name: null,
+      error: 'the instance file of builder "b1" cannot be read',
+    });
     // An invalid instance name is only a context's.
     expect(decideBuilder({ env: {}, facts: { ...facts, contexts: ["9ctx"] }, builder: "9ctx" })).toMatchObject({ name: "9ctx", kind: "context" });
   });

@@ -66,7 +66,9 @@ function start(argv: readonly string[], env: Record<string, string | undefined> 
   const out = { stdout: "", stderr: "" };
   child.stdout.on("data", (d: Buffer) => (out.stdout += d.toString()));
   child.stderr.on("data", (d: Buffer) => (out.stderr += d.toString()));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on("close", (code, signal) => resolve({ code, signal })));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.on("close", (code, signal) => resolve({ code, signal }))
+  );
   const stop = () => {
     if (child.exitCode === null && child.signalCode === null) {
       try {
@@ -133,25 +135,32 @@ async function chainedRecipes(id: string, names: readonly string[], seconds: num
     await mkdir(join(dir, n));
     await writeFile(join(dir, n, "Dockerfile"), `FROM ${BASE_IMAGE}\nARG N\nRUN echo "$N" > /n.txt && sleep ${seconds}\n`);
     const path = join(dir, n, `${n}.json`);
-    await writeFile(path, JSON.stringify({ recipe: 1, name: n, options: { output: `type=local,dest=${join(dir, "out")}`, noCache: true, buildArg: { N: `${n}-${id}` } } }));
+    await writeFile(
+      path,
+      JSON.stringify({ recipe: 1, name: n, options: { output: `type=local,dest=${join(dir, "out")}`, noCache: true, buildArg: { N: `${n}-${id}` } } }),
+    );
     paths.push(path);
   }
   return { dir, paths };
 }
 
 describe.skipIf(!engine.ok)("several recipes interrupted (real engine)", () => {
-  it.each([
-    ["node", "SIGINT", 130],
-    ["node", "SIGTERM", 143],
-    ["deno", "SIGINT", 130],
-    ["bun", "SIGTERM", 143],
-  ] as const)("buildx-kit run on %s, %s during the first: dies of it (%i), the second never starts, no temp folder is left", async (runtime, sig, status) => {
+  it.each(
+    [
+      ["node", "SIGINT", 130],
+      ["node", "SIGTERM", 143],
+      ["deno", "SIGINT", 130],
+      ["bun", "SIGTERM", 143],
+    ] as const,
+  )("buildx-kit run on %s, %s during the first: dies of it (%i), the second never starts, no temp folder is left", async (runtime, sig, status) => {
     const id = nonce();
     const { paths } = await chainedRecipes(id, ["one", "two", "three"], 20);
     const tmp = await tempDir("run-tmpdir");
     const cli = runtime === "node"
       ? [process.execPath, join(ROOT, "dist/cli/scripts/cli.js")]
-      : runtime === "deno" ? [join(BIN, "deno"), "run", "-A", join(ROOT, "scripts/cli.ts")] : [join(BIN, "bun"), join(ROOT, "scripts/cli.ts")];
+      : runtime === "deno"
+      ? [join(BIN, "deno"), "run", "-A", join(ROOT, "scripts/cli.ts")]
+      : [join(BIN, "bun"), join(ROOT, "scripts/cli.ts")];
     const run = start([...cli, "run", ...paths], { TMPDIR: tmp, NO_COLOR: "1" });
     try {
       expect(await waitFor(async () => (await holding(`N=one-${id}`)).some((p) => p.includes("docker-buildx")), 60_000), run.out.stderr).toBe(true);
@@ -189,7 +198,12 @@ describe.skipIf(!engine.ok)("several recipes interrupted (real engine)", () => {
       process.kill(run.child.pid!, "SIGINT");
       const { code } = await run.exited;
       expect(code, run.out.stderr).toBe(0);
-      const results = JSON.parse(run.out.stdout.split("\n").find((l) => l.startsWith("["))!) as { name: string; ok: boolean; ran: boolean; error: { interrupted: boolean; message: string; signal: string } }[];
+      const results = JSON.parse(run.out.stdout.split("\n").find((l) => l.startsWith("["))!) as {
+        name: string;
+        ok: boolean;
+        ran: boolean;
+        error: { interrupted: boolean; message: string; signal: string };
+      }[];
       expect(results.map((r) => [r.name, r.ok, r.ran, r.error.interrupted, r.error.signal])).toEqual([
         ["one", false, true, true, "SIGINT"],
         ["two", false, false, true, "SIGINT"],
@@ -204,33 +218,40 @@ describe.skipIf(!engine.ok)("several recipes interrupted (real engine)", () => {
 });
 
 describe("the probe's time limit holds for the whole process tree (a fake docker)", () => {
-  it.each(["node", "deno"] as const)("doctor on %s with a buildx version that hangs with a grandchild: finishes within the limit, reports the hang, leaves no sleep", async (runtime) => {
-    const nap = 1000 + Math.floor(Math.random() * 8000);
-    const env = await fakePath(`case "$1 $2" in
+  it.each(["node", "deno"] as const)(
+    "doctor on %s with a buildx version that hangs with a grandchild: finishes within the limit, reports the hang, leaves no sleep",
+    async (runtime) => {
+      const nap = 1000 + Math.floor(Math.random() * 8000);
+      const env = await fakePath(`case "$1 $2" in
   "buildx version") /bin/sleep ${nap}; echo never ;;
   "buildx inspect") printf 'Name: default\\nDriver: docker\\n\\nNodes:\\nName: default\\nStatus: running\\nPlatforms: linux/amd64\\n' ;;
   "info "*) echo '{"ServerVersion":"26.1.5","DriverStatus":[["driver-type","io.containerd.snapshotter.v1"]]}' ;;
   *) exit 99 ;;
 esac`);
-    const limit = 2_000;
-    const cli = runtime === "node" ? [process.execPath, join(ROOT, "dist/cli/scripts/cli.js")] : [join(BIN, "deno"), "run", "-A", join(ROOT, "scripts/cli.ts")];
-    const started = Date.now();
-    const run = start([...cli, "doctor", "--json"], { ...env, DOCKER_HOST: "tcp://127.0.0.1:1", BUILDX_KIT_PROBE_TIMEOUT_MS: String(limit), NO_COLOR: "1" });
-    try {
-      const { code } = await run.exited;
-      const took = Date.now() - started;
-      expect(took).toBeLessThan(2 * limit);
-      expect(code).toBe(1);
-      const caps = JSON.parse(run.out.stdout) as { problems: { code: string; message: string }[] };
-      expect(caps.problems).toEqual([{
-        code: "probe-timeout",
-        message: "docker buildx version did not answer within 2 s: stopped it and everything it started (a hung docker or buildx; BUILDX_KIT_PROBE_TIMEOUT_MS sets the limit)",
-      }]);
-      expect(await waitFor(async () => !(await processes()).some((p) => p.args.trim().endsWith(`sleep ${nap}`)), 2_000)).toBe(true);
-    } finally {
-      run.stop();
-    }
-  }, 60_000);
+      const limit = 2_000;
+      const cli = runtime === "node"
+        ? [process.execPath, join(ROOT, "dist/cli/scripts/cli.js")]
+        : [join(BIN, "deno"), "run", "-A", join(ROOT, "scripts/cli.ts")];
+      const started = Date.now();
+      const run = start([...cli, "doctor", "--json"], { ...env, DOCKER_HOST: "tcp://127.0.0.1:1", BUILDX_KIT_PROBE_TIMEOUT_MS: String(limit), NO_COLOR: "1" });
+      try {
+        const { code } = await run.exited;
+        const took = Date.now() - started;
+        expect(took).toBeLessThan(2 * limit);
+        expect(code).toBe(1);
+        const caps = JSON.parse(run.out.stdout) as { problems: { code: string; message: string }[] };
+        expect(caps.problems).toEqual([{
+          code: "probe-timeout",
+          message:
+            "docker buildx version did not answer within 2 s: stopped it and everything it started (a hung docker or buildx; BUILDX_KIT_PROBE_TIMEOUT_MS sets the limit)",
+        }]);
+        expect(await waitFor(async () => !(await processes()).some((p) => p.args.trim().endsWith(`sleep ${nap}`)), 2_000)).toBe(true);
+      } finally {
+        run.stop();
+      }
+    },
+    60_000,
+  );
 });
 
 describe("more than ten builds at once (a fake docker)", () => {

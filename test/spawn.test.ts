@@ -26,7 +26,28 @@ describe("quoteArg", () => {
     expect(shellCommand(["docker", "buildx", "build", "--build-arg=A=x y", "."])).toBe("docker buildx build '--build-arg=A=x y' .");
   });
 
-  const HOSTILE = ["plain", "a b", "it's", `"dq"`, "$HOME", "`id`", "$(id)", "a\\b", "a\\\\'b", "*", "~", "#x", "a;b|c&d", "\t", "line\nbreak", "", "é🚀", "!x", "{a,b}", "%self"];
+  const HOSTILE = [
+    "plain",
+    "a b",
+    "it's",
+    `"dq"`,
+    "$HOME",
+    "`id`",
+    "$(id)",
+    "a\\b",
+    "a\\\\'b",
+    "*",
+    "~",
+    "#x",
+    "a;b|c&d",
+    "\t",
+    "line\nbreak",
+    "",
+    "é🚀",
+    "!x",
+    "{a,b}",
+    "%self",
+  ];
   for (const shell of ["sh", "bash"]) {
     it(`pastes into ${shell}: each argument comes back exactly`, async () => {
       const path = await findExecutable(shell, process.env.PATH);
@@ -66,7 +87,10 @@ describe("launch", () => {
   it("puts a detached process in a group of its own", async () => {
     let out = "";
     const child = await launch(["sh", "-c", "ps -o pgid= -p $$"], {
-      stdin: "ignore", stdout: (c) => (out += new TextDecoder().decode(c)), stderr: "ignore", detached: true,
+      stdin: "ignore",
+      stdout: (c) => (out += new TextDecoder().decode(c)),
+      stderr: "ignore",
+      detached: true,
     });
     expect(await child.exited).toEqual({ code: 0, signal: null });
     expect(Number(out.trim())).toBe(child.pid);

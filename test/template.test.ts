@@ -5,7 +5,7 @@
  * by Node, Deno and Bun.
  */
 import { execFile } from "node:child_process";
-import { copyFile, mkdir, mkdtemp, readFile, rm, stat, writeFile, chmod } from "node:fs/promises";
+import { chmod, copyFile, mkdir, mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import process from "node:process";
@@ -51,7 +51,7 @@ function thrown(f: () => unknown): TemplateError {
 describe("words", () => {
   it("splits the text as a shell would, without expanding anything", () => {
     expect(splitWords(`-t app:1   --label "title=my app" --label 'q=it''s' a\\ b "c\\"d\\\\e\\x" $'f\\tg\\n\\'h' "" .`))
-      .toEqual(["-t", "app:1", "--label", "title=my app", "--label", "q=its", "a b", "c\"d\\e\\x", "f\tg\n'h", "", "."]);
+      .toEqual(["-t", "app:1", "--label", "title=my app", "--label", "q=its", "a b", 'c"d\\e\\x', "f\tg\n'h", "", "."]);
     expect(splitWords("one\\\ntwo\n\tthree # a comment; with | syntax\nfour#not-a-comment")).toEqual(["onetwo", "three", "four#not-a-comment"]);
     // Globs, tildes, braces and ! are plain characters: no shell sees them.
     expect(splitWords("* ?.txt [ab] ~/x {a,b} !! a=b")).toEqual(["*", "?.txt", "[ab]", "~/x", "{a,b}", "!!", "a=b"]);
@@ -84,8 +84,10 @@ describe("words", () => {
   });
 
   it("ignores interpolations in a comment", () => {
-    expect(buildx`-t a:1 # --label x=${undefined}
-      .`.words).toEqual(["-t", "a:1", "."]);
+    expect(
+      buildx`-t a:1 # --label x=${undefined}
+      .`.words,
+    ).toEqual(["-t", "a:1", "."]);
   });
 });
 
@@ -133,7 +135,7 @@ describe("bad interpolations throw when the template is evaluated, naming the po
       .toBe("interpolation #1 (after `--label a=`) holds a NUL character, which no command-line argument can");
   });
 
-  it("never turns a value into the text \"undefined\"", () => {
+  it('never turns a value into the text "undefined"', () => {
     const maybe: string | undefined = process.env.SURELY_NOT_SET_ANYWHERE;
     expect(() => buildx`-t ${maybe} .`).toThrow(TemplateError);
   });
@@ -154,11 +156,29 @@ describe("an array written as a flag's value is that flag's values", () => {
     const tags = ["a:1", "b:1"];
     const h = buildx`--platform=${platforms} -t ${tags} --tag=${["c:1"]} --build-arg ${["A=1", "B=2"]} --label=${["x=1", "y=2"]} -o ${["type=cacheonly"]} .`;
     expect(h.words).toEqual([
-      "--platform=linux/amd64,linux/arm64", "-t", "a:1", "-t", "b:1", "--tag=c:1", "--build-arg", "A=1", "--build-arg", "B=2",
-      "--label=x=1", "--label=y=2", "-o", "type=cacheonly", ".",
+      "--platform=linux/amd64,linux/arm64",
+      "-t",
+      "a:1",
+      "-t",
+      "b:1",
+      "--tag=c:1",
+      "--build-arg",
+      "A=1",
+      "--build-arg",
+      "B=2",
+      "--label=x=1",
+      "--label=y=2",
+      "-o",
+      "type=cacheonly",
+      ".",
     ]);
     expect(h.options).toEqual({
-      platform: platforms, tag: ["a:1", "b:1", "c:1"], buildArg: { A: "1", B: "2" }, label: { x: "1", y: "2" }, output: ["type=cacheonly"], context: ".",
+      platform: platforms,
+      tag: ["a:1", "b:1", "c:1"],
+      buildArg: { A: "1", B: "2" },
+      label: { x: "1", y: "2" },
+      output: ["type=cacheonly"],
+      context: ".",
     });
     // The last letter of a bundle is the flag: -qt ${tags}
     expect(buildx`-qt ${tags} .`.options).toEqual({ quiet: true, tag: tags, context: "." });
@@ -205,7 +225,7 @@ describe("an array written as a flag's value is that flag's values", () => {
     const h = buildx`--plaform ${platforms} .`;
     expect(h.plan.diagnostics.filter((d) => d.level === "error").map(formatDiagnostic)).toEqual([
       "error [misspelt-flag] --plaform is not in buildx-kit's flag table; did you mean --platform?\n" +
-        "  hint: a flag this near a known one is taken for a typo; give a flag of a newer buildx in extraFlags",
+      "  hint: a flag this near a known one is taken for a typo; give a flag of a newer buildx in extraFlags",
     ]);
     expect(buildx`--tga ${["a:1", "b:1"]} .`.plan.diagnostics.filter((d) => d.level === "error").map((d) => d.message))
       .toEqual(["--tga is not in buildx-kit's flag table; did you mean --tag?"]);
@@ -215,7 +235,8 @@ describe("an array written as a flag's value is that flag's values", () => {
 });
 
 describe("an interpolated value never becomes a flag", () => {
-  const FLAG = "an interpolated value never becomes a flag: write the flag in the template's text and interpolate only its value (and ./ before a path that starts with a dash)";
+  const FLAG =
+    "an interpolated value never becomes a flag: write the flag in the template's text and interpolate only its value (and ./ before a path that starts with a dash)";
 
   it("in the context position: refused, naming the interpolation (it used to be read as --output and write files)", () => {
     const ctx = "--output=type=local,dest=/x";
@@ -225,24 +246,28 @@ describe("an interpolated value never becomes a flag", () => {
   });
 
   it.each([
-    ["at the start", () => buildx`${"--push"} -t a:1 .`, "interpolation #1 (at the start of the template) would be read as the flag \"--push\""],
-    ["a short flag", () => buildx`-t a:1 ${"-q"} .`, "interpolation #1 (after `-t a:1 `) would be read as the flag \"-q\""],
-    ["quoted", () => buildx`-t a:1 "${"--push"}" .`, "interpolation #1 (after `-t a:1 \"`) would be read as the flag \"--push\""],
-    ["the start of a word", () => buildx`-t a:1 ${"--out"}put=type=local,dest=/x .`, "interpolation #1 (after `-t a:1 `) would be read as the flag \"--output=type=local,dest=/x\""],
-    ["after a value", () => buildx`-t ${"a:1"} ${"--push"} .`, "interpolation #2 (right after interpolation #1) would be read as the flag \"--push\""],
-    ["an unknown flag", () => buildx`. ${"--newer=x"}`, "interpolation #1 (after `. `) would be read as the flag \"--newer=x\""],
-    ["--", () => buildx`${"--"} -x`, "interpolation #1 (at the start of the template) would be read as the flag \"--\""],
+    ["at the start", () => buildx`${"--push"} -t a:1 .`, 'interpolation #1 (at the start of the template) would be read as the flag "--push"'],
+    ["a short flag", () => buildx`-t a:1 ${"-q"} .`, 'interpolation #1 (after `-t a:1 `) would be read as the flag "-q"'],
+    ["quoted", () => buildx`-t a:1 "${"--push"}" .`, 'interpolation #1 (after `-t a:1 "`) would be read as the flag "--push"'],
+    [
+      "the start of a word",
+      () => buildx`-t a:1 ${"--out"}put=type=local,dest=/x .`,
+      'interpolation #1 (after `-t a:1 `) would be read as the flag "--output=type=local,dest=/x"',
+    ],
+    ["after a value", () => buildx`-t ${"a:1"} ${"--push"} .`, 'interpolation #2 (right after interpolation #1) would be read as the flag "--push"'],
+    ["an unknown flag", () => buildx`. ${"--newer=x"}`, 'interpolation #1 (after `. `) would be read as the flag "--newer=x"'],
+    ["--", () => buildx`${"--"} -x`, 'interpolation #1 (at the start of the template) would be read as the flag "--"'],
   ])("%s", (_what, make, start) => {
     expect(thrown(make).message).toBe(`${start}; ${FLAG}`);
   });
 
   it("nor a context that starts with a dash", () => {
     expect(thrown(() => buildx`-t a:1 ${"-"}`).message).toBe(
-      "interpolation #1 (after `-t a:1 `) would be the context \"-\", which starts with a dash; an interpolated context never does: " +
+      'interpolation #1 (after `-t a:1 `) would be the context "-", which starts with a dash; an interpolated context never does: ' +
         "write ./- for a folder of that name, or - in the template's text to read a tarball from stdin",
     );
     expect(thrown(() => buildx`-t a:1 -- ${"--odd"}`).message).toBe(
-      "interpolation #1 (after `-t a:1 -- `) would be the context \"--odd\", which starts with a dash; an interpolated context never does: " +
+      'interpolation #1 (after `-t a:1 -- `) would be the context "--odd", which starts with a dash; an interpolated context never does: ' +
         "write ./--odd for a folder of that name",
     );
   });
@@ -278,10 +303,16 @@ describe("shell syntax in the text is an error, not a surprise", () => {
     ["-t a | tee", "`|` (at `-t a |`) is shell syntax, but buildx`...` runs no shell: quote it ('|') if it is part of a value"],
     [". > log", "`>` (at `. >`) is shell syntax, but buildx`...` runs no shell: quote it ('>') if it is part of a value"],
     ["-t `id`", "``` (at `-t ``) is shell syntax, but buildx`...` runs no shell: quote it ('`') if it is part of a value"],
-    ["-t $HOME", "`$HOME` (at `-t $`) is shell syntax, but buildx`...` runs no shell: nothing is expanded; interpolate the value instead (${process.env.NAME}), or quote it ('$HOME') for the text itself"],
-    ["-t \"$(id)\"", "`$(id)` (at `-t \"$`) is shell syntax, but buildx`...` runs no shell: nothing is expanded; interpolate the value instead (${process.env.NAME}), or quote it ('$(id)') for the text itself"],
+    [
+      "-t $HOME",
+      "`$HOME` (at `-t $`) is shell syntax, but buildx`...` runs no shell: nothing is expanded; interpolate the value instead (${process.env.NAME}), or quote it ('$HOME') for the text itself",
+    ],
+    [
+      '-t "$(id)"',
+      "`$(id)` (at `-t \"$`) is shell syntax, but buildx`...` runs no shell: nothing is expanded; interpolate the value instead (${process.env.NAME}), or quote it ('$(id)') for the text itself",
+    ],
     ["-t 'open", "a ' quote is never closed (opened at `-t '`)"],
-    ["--label \"a=b", "a \" quote is never closed (opened at `--label \"`)"],
+    ['--label "a=b', 'a " quote is never closed (opened at `--label "`)'],
     ["-t a\\", "the template ends with a backslash that escapes nothing"],
   ];
   it.each(cases)("%s", (text, message) => {
@@ -303,22 +334,39 @@ describe("options: text, call defaults, and how they merge", () => {
     const platforms = ["linux/amd64", "linux/arm64"];
     const h = buildx`--platform ${platforms.join(",")} -t ${"localhost:5000/app:1"} --push --build-arg V=${"1.2"} ${"./app"}`;
     expect(h.options).toEqual({
-      platform: ["linux/amd64", "linux/arm64"], tag: ["localhost:5000/app:1"], push: true, buildArg: { V: "1.2" }, context: "./app",
+      platform: ["linux/amd64", "linux/arm64"],
+      tag: ["localhost:5000/app:1"],
+      push: true,
+      buildArg: { V: "1.2" },
+      context: "./app",
     });
     expect(h.plan.args).toEqual(["--build-arg=V=1.2", "--platform=linux/amd64,linux/arm64", "--push", "--tag=localhost:5000/app:1", "./app"]);
   });
 
   it("merges buildx({ ... }) defaults under the text, the text winning with a warning", () => {
-    const $b = buildx({ cwd: "/srv", quiet: true, builder: "default", tag: "x:1", buildArg: { A: "1", B: "2" }, extraFlags: { newer: "a" }, platform: "linux/amd64" });
+    const $b = buildx({
+      cwd: "/srv",
+      quiet: true,
+      builder: "default",
+      tag: "x:1",
+      buildArg: { A: "1", B: "2" },
+      extraFlags: { newer: "a" },
+      platform: "linux/amd64",
+    });
     const h = $b`--build-arg A=3 --build-arg C=4 -t y:1 --newer=b --platform linux/amd64 .`;
     expect(h.options).toEqual({
-      builder: "default", tag: ["y:1"], buildArg: { A: "3", B: "2", C: "4" }, extraFlags: { newer: "b" }, platform: ["linux/amd64"], context: ".",
+      builder: "default",
+      tag: ["y:1"],
+      buildArg: { A: "3", B: "2", C: "4" },
+      extraFlags: { newer: "b" },
+      platform: ["linux/amd64"],
+      context: ".",
     });
     const own = h.plan.diagnostics.filter((d) => d.code === "template-overrides-option");
     expect(own.map((d) => [d.level, d.option, d.message])).toEqual([
-      ["warning", "buildArg.A", "the template's \"3\" replaces \"1\" given to buildx({ ... })"],
-      ["warning", "tag", "the template's [\"y:1\"] replaces \"x:1\" given to buildx({ ... })"],
-      ["warning", "extraFlags.newer", "the template's \"b\" replaces \"a\" given to buildx({ ... })"],
+      ["warning", "buildArg.A", 'the template\'s "3" replaces "1" given to buildx({ ... })'],
+      ["warning", "tag", 'the template\'s ["y:1"] replaces "x:1" given to buildx({ ... })'],
+      ["warning", "extraFlags.newer", 'the template\'s "b" replaces "a" given to buildx({ ... })'],
     ]);
     expect(own[0]!.hint).toBe("give it in one place only");
     // the run options are not build options
@@ -335,7 +383,9 @@ describe("options: text, call defaults, and how they merge", () => {
     const inner = outer({ cwd: "/b", nothrow: true });
     expect(inner.options).toEqual({ cwd: "/b", label: { a: "1" }, nothrow: true });
     expect(inner.dry.options).toEqual({ cwd: "/b", label: { a: "1" }, nothrow: true, dryRun: true });
-    expect(() => (buildx as unknown as (x: unknown) => unknown)("-t x")).toThrow("buildx takes a template (buildx`-t app .`) or options (buildx({ cwd })), got the string \"-t x\"");
+    expect(() => (buildx as unknown as (x: unknown) => unknown)("-t x")).toThrow(
+      'buildx takes a template (buildx`-t app .`) or options (buildx({ cwd })), got the string "-t x"',
+    );
   });
 
   it(".plan is pure and shows the diagnostics first, against given capabilities", () => {
@@ -343,7 +393,12 @@ describe("options: text, call defaults, and how they merge", () => {
     const h = buildx({ capabilities: old })`-x --push --attest type=provenance --unknown-thing .`;
     expect(h.plan.ok).toBe(false);
     expect(h.plan.diagnostics.map((d) => d.code)).toEqual([
-      "unknown-short-flag", "unknown-flag", "push-disables-load", "attestation-needs-containerd-store", "push-needs-tag", "flag-needs-newer-buildx",
+      "unknown-short-flag",
+      "unknown-flag",
+      "push-disables-load",
+      "attestation-needs-containerd-store",
+      "push-needs-tag",
+      "flag-needs-newer-buildx",
     ]);
     expect(h.plan).toBe(h.plan);
     // plan()'s own warning for the unknown flag is not repeated
@@ -367,16 +422,26 @@ describe("the handle, against a fake buildx", () => {
     calls = join(dir, "calls");
     const script = join(dir, "fake-docker");
     // Records its arguments (NUL-separated, base64, one call a line), then does what FAKE_MODE says.
-    await writeFile(script, [
-      "#!/bin/sh",
-      "printf '%s\\0' \"$@\" | base64 -w0 >> \"$FAKE_CALLS\"; echo >> \"$FAKE_CALLS\"",
-      "case \"$FAKE_MODE\" in",
-      "  fail) echo 'ERROR: failed to solve: the fake failed' >&2; exit 1;;",
-      "  sleep) exec sleep 30;;",
-      "esac",
-    ].join("\n"));
+    await writeFile(
+      script,
+      [
+        "#!/bin/sh",
+        'printf \'%s\\0\' "$@" | base64 -w0 >> "$FAKE_CALLS"; echo >> "$FAKE_CALLS"',
+        'case "$FAKE_MODE" in',
+        "  fail) echo 'ERROR: failed to solve: the fake failed' >&2; exit 1;;",
+        "  sleep) exec sleep 30;;",
+        "esac",
+      ].join("\n"),
+    );
     await chmod(script, 0o755);
-    fake = { ...UNKNOWN_CAPABILITIES, buildxVersion: "0.13.1", buildxVersionText: "fake", buildxCommand: [script, "buildx"], driver: "docker", containerdImageStore: true };
+    fake = {
+      ...UNKNOWN_CAPABILITIES,
+      buildxVersion: "0.13.1",
+      buildxVersionText: "fake",
+      buildxCommand: [script, "buildx"],
+      driver: "docker",
+      containerdImageStore: true,
+    };
   });
   afterAll(async () => {
     await rm(dir, { recursive: true, force: true });
@@ -393,7 +458,16 @@ describe("the handle, against a fake buildx", () => {
     expect(await called()).toBe(1);
     expect(a.ok).toBe(true);
     // Quiet runs buildx in rawjson, read and not shown (the failing step's output is kept); the command to paste says quiet.
-    expect(await argsOfLastCall()).toEqual(["buildx", "build", expect.stringMatching(/^--metadata-file=/), "--label=a b=c; d", "--load", "--progress=rawjson", "--tag=app:1", "."]);
+    expect(await argsOfLastCall()).toEqual([
+      "buildx",
+      "build",
+      expect.stringMatching(/^--metadata-file=/),
+      "--label=a b=c; d",
+      "--load",
+      "--progress=rawjson",
+      "--tag=app:1",
+      ".",
+    ]);
     expect(a.command).toMatch(/ --load --progress=quiet --tag=app:1 \.$/);
   });
 
@@ -467,10 +541,22 @@ describe("the handle, against a fake buildx", () => {
     const dry = await h.dryRun();
     expect(dry.dryRun).toBe(true);
     // Here stderr is no terminal, so the build would add --progress=plain: the dry run says so too.
-    const argv = ["docker", "buildx", "build", "--label=k=it's $(x)", "--platform=linux/amd64", "--progress=plain", "--push", "--tag=localhost:5000/app:1", "."];
+    const argv = [
+      "docker",
+      "buildx",
+      "build",
+      "--label=k=it's $(x)",
+      "--platform=linux/amd64",
+      "--progress=plain",
+      "--push",
+      "--tag=localhost:5000/app:1",
+      ".",
+    ];
     expect(dry.argv).toEqual(argv);
     expect(dry.cwd).toBe(process.cwd());
-    expect(dry.command).toBe(`cd ${process.cwd()} && docker buildx build '--label=k=it'\\''s $(x)' --platform=linux/amd64 --progress=plain --push --tag=localhost:5000/app:1 .`);
+    expect(dry.command).toBe(
+      `cd ${process.cwd()} && docker buildx build '--label=k=it'\\''s $(x)' --platform=linux/amd64 --progress=plain --push --tag=localhost:5000/app:1 .`,
+    );
     // the printed command reads back as the same words
     expect(splitWords(dry.command.slice(dry.command.indexOf("&& ") + 3))).toEqual(dry.argv);
     expect((await buildx.dry({ offline: true })`-t app:1 .`).argv).toEqual(["docker", "buildx", "build", "--load", "--progress=plain", "--tag=app:1", "."]);
@@ -507,7 +593,7 @@ const HOSTILE: readonly string[] = [
   "two words",
   "  leading and trailing spaces  ",
   "it's",
-  "say \"hi\"",
+  'say "hi"',
   "'\"'\"' mixed quotes \"'",
   "back\\slash \\n \\t \\\\ \\",
   "$(echo pwned)",
@@ -540,14 +626,17 @@ describe.skipIf(!engine.ok)("hostile values reach buildx as one argument each (r
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), "buildx-kit-hostile-"));
     const args = HOSTILE.map((_, i) => `V${i}`);
-    await writeFile(join(dir, "Dockerfile"), [
-      `FROM ${BASE_IMAGE} AS values`,
-      ...args.map((a) => `ARG ${a}`),
-      `RUN mkdir /out && ${args.map((a, i) => `printf '%s' "$${a}" > /out/v${i}`).join(" && ")}`,
-      "FROM scratch AS files",
-      "COPY --from=values /out/ /",
-      "FROM values",
-    ].join("\n"));
+    await writeFile(
+      join(dir, "Dockerfile"),
+      [
+        `FROM ${BASE_IMAGE} AS values`,
+        ...args.map((a) => `ARG ${a}`),
+        `RUN mkdir /out && ${args.map((a, i) => `printf '%s' "$${a}" > /out/v${i}`).join(" && ")}`,
+        "FROM scratch AS files",
+        "COPY --from=values /out/ /",
+        "FROM values",
+      ].join("\n"),
+    );
   });
   afterAll(async () => {
     await rm(dir, { recursive: true, force: true });
@@ -563,9 +652,12 @@ describe.skipIf(!engine.ok)("hostile values reach buildx as one argument each (r
     const $b = buildx({ cwd: dir, quiet: true });
     // Labels glued into words (half in double quotes); build args as one array of words.
     const [strings, values] = template([
-      "--target values -t ", { v: image }, " --load\n",
-      ...HOSTILE.flatMap((v, i) => (i % 2 ? [` --label "hostile.${i}=`, { v }, "\""] : [` --label hostile.${i}=`, { v }])),
-      " ", { v: HOSTILE.flatMap((v, i) => ["--build-arg", `V${i}=${v}`]) },
+      "--target values -t ",
+      { v: image },
+      " --load\n",
+      ...HOSTILE.flatMap((v, i) => (i % 2 ? [` --label "hostile.${i}=`, { v }, '"'] : [` --label hostile.${i}=`, { v }])),
+      " ",
+      { v: HOSTILE.flatMap((v, i) => ["--build-arg", `V${i}=${v}`]) },
       " .",
     ]);
     const loaded = $b(strings, ...values);
@@ -610,7 +702,8 @@ describe.skipIf(!engine.ok)("an array after --platform builds every platform (re
     const result = await buildx({ cwd: dir, quiet: true })`--platform ${platforms} -o type=local,dest=${out} .`;
     expect(result.ok).toBe(true);
     expect(result.argv.filter((a) => a.startsWith("--platform") || a.startsWith("--output"))).toEqual([
-      `--output=type=local,dest=${out}`, "--platform=linux/amd64,linux/arm64",
+      `--output=type=local,dest=${out}`,
+      "--platform=linux/amd64,linux/arm64",
     ]);
     expect(await readFile(join(out, "linux_amd64/arch.txt"), "utf8")).toBe("amd64\n");
     expect(await readFile(join(out, "linux_arm64/arch.txt"), "utf8")).toBe("arm64\n");
@@ -648,7 +741,9 @@ describe.skipIf(!engine.ok)("a zx-style script runs on Node, Deno and Bun (real 
       const [file, ...args] = command();
       try {
         const { stdout } = await exec(file!, args, {
-          cwd: ROOT, timeout: 240_000, env: { ...process.env, SMOKE_RUNTIME: runtime, SMOKE_ID: `${runtime}-${RUN_ID}` },
+          cwd: ROOT,
+          timeout: 240_000,
+          env: { ...process.env, SMOKE_RUNTIME: runtime, SMOKE_ID: `${runtime}-${RUN_ID}` },
         });
         reports.set(runtime, JSON.parse(stdout.trim().split("\n").at(-1)!) as Report);
       } catch (e) {
@@ -686,7 +781,10 @@ describe.skipIf(!engine.ok)("a zx-style script runs on Node, Deno and Bun (real 
     // 3: pushed: the registry serves the manifest under the digest buildx reported.
     const res = await fetch(`http://127.0.0.1:5000/v2/${app}/manifests/1`, {
       method: "HEAD",
-      headers: { accept: "application/vnd.oci.image.index.v1+json, application/vnd.oci.image.manifest.v1+json, application/vnd.docker.distribution.manifest.v2+json, application/vnd.docker.distribution.manifest.list.v2+json" },
+      headers: {
+        accept:
+          "application/vnd.oci.image.index.v1+json, application/vnd.oci.image.manifest.v1+json, application/vnd.docker.distribution.manifest.v2+json, application/vnd.docker.distribution.manifest.list.v2+json",
+      },
     });
     expect(res.status).toBe(200);
     expect(res.headers.get("docker-content-digest")).toBe(builds[2]!.digest);

@@ -11,7 +11,7 @@ import type { Diagnostic } from "../core/diagnostics.ts";
 import { BuildxKitError, EXIT, type ExitStatus, ValidationError } from "../core/errors.ts";
 import { probe } from "./probe.ts";
 import { shellCommand } from "../core/shell.ts";
-import { type Captured, capture } from "../runtime/spawn.ts";
+import { capture, type Captured } from "../runtime/spawn.ts";
 import { atLeast } from "../core/version.ts";
 
 /** The first buildx whose `ls` takes `--format json` (older ones print only the table). */
@@ -96,8 +96,17 @@ type MutableNode = { -readonly [K in keyof BuilderNodeDetails]: BuilderNodeDetai
 
 function emptyNode(name: string): MutableNode {
   return {
-    name, endpoint: null, status: null, buildkitVersion: null, buildkitVersionText: null, platforms: [], configuredPlatforms: [], driverOptions: {}, flags: null,
-    labels: {}, error: null,
+    name,
+    endpoint: null,
+    status: null,
+    buildkitVersion: null,
+    buildkitVersionText: null,
+    platforms: [],
+    configuredPlatforms: [],
+    driverOptions: {},
+    flags: null,
+    labels: {},
+    error: null,
   };
 }
 
@@ -116,8 +125,15 @@ export function parseBuilderInspect(text: string): BuilderDetails | null {
   let inNodes = false;
   let block: "labels" | "other" | null = null;
   for (const line of text.split(/\r?\n/)) {
-    if (line.trim() === "") { block = null; continue; }
-    if (line.trim() === "Nodes:") { inNodes = true; block = null; continue; }
+    if (line.trim() === "") {
+      block = null;
+      continue;
+    }
+    if (line.trim() === "Nodes:") {
+      inNodes = true;
+      block = null;
+      continue;
+    }
     const node = nodes[nodes.length - 1];
     // An indented line belongs to the block above it (Labels:, GC Policy rule#N:).
     if (/^\s/.test(line)) {
@@ -139,7 +155,10 @@ export function parseBuilderInspect(text: string): BuilderDetails | null {
       else if (key === "error") error = value || null;
       continue;
     }
-    if (key === "name") { nodes.push(emptyNode(value)); continue; }
+    if (key === "name") {
+      nodes.push(emptyNode(value));
+      continue;
+    }
     if (!node) continue;
     if (key === "endpoint") node.endpoint = value || null;
     else if (key === "status") node.status = value || null;
@@ -147,8 +166,7 @@ export function parseBuilderInspect(text: string): BuilderDetails | null {
       // The release, or null for none (Debian's engine says v0.0.0+unknown); the text as printed.
       node.buildkitVersion = buildkitRelease(value);
       node.buildkitVersionText = value || null;
-    }
-    else if (key === "platforms") {
+    } else if (key === "platforms") {
       const { platforms, configured } = splitPlatforms(value);
       node.platforms = platforms;
       node.configuredPlatforms = configured;
@@ -161,10 +179,23 @@ export function parseBuilderInspect(text: string): BuilderDetails | null {
 }
 
 interface LsJsonNode {
-  Name?: string; Endpoint?: string; Status?: string; Version?: string; Platforms?: string[] | null;
-  Flags?: string[] | null; DriverOpts?: Record<string, string> | null; Labels?: Record<string, string> | null; Err?: unknown;
+  Name?: string;
+  Endpoint?: string;
+  Status?: string;
+  Version?: string;
+  Platforms?: string[] | null;
+  Flags?: string[] | null;
+  DriverOpts?: Record<string, string> | null;
+  Labels?: Record<string, string> | null;
+  Err?: unknown;
 }
-interface LsJsonBuilder { Name?: string; Driver?: string; LastActivity?: string; Nodes?: LsJsonNode[] | null; Err?: unknown }
+interface LsJsonBuilder {
+  Name?: string;
+  Driver?: string;
+  LastActivity?: string;
+  Nodes?: LsJsonNode[] | null;
+  Err?: unknown;
+}
 
 function errText(e: unknown): string | null {
   if (typeof e === "string") return e || null;
@@ -286,8 +317,9 @@ function checkWords(what: Record<string, string | readonly string[] | undefined>
   const problems: Diagnostic[] = [];
   for (const [option, value] of Object.entries(what)) {
     for (const v of value === undefined ? [] : typeof value === "string" ? [value] : value) {
-      if (v.includes("\0")) problems.push({ level: "error", code: "nul-byte", option, message: "holds a NUL byte (\\0), which no command-line argument can carry" });
-      else if (v.startsWith("-")) problems.push({ level: "error", code: "invalid-value", option, message: `${JSON.stringify(v)} would be read as a flag` });
+      if (v.includes("\0")) {
+        problems.push({ level: "error", code: "nul-byte", option, message: "holds a NUL byte (\\0), which no command-line argument can carry" });
+      } else if (v.startsWith("-")) problems.push({ level: "error", code: "invalid-value", option, message: `${JSON.stringify(v)} would be read as a flag` });
       else if (v === "") problems.push({ level: "error", code: "invalid-value", option, message: "is empty" });
     }
   }
@@ -351,7 +383,12 @@ export async function inspectBuilder(name?: string, options: InspectBuilderOptio
   const ran = await runBuildx(args, options);
   const parsed = parseBuilderInspect(ran.stdout);
   if (!parsed) {
-    throw new BuilderError(ran.argv, { code: 0, signal: null, stdout: ran.stdout, stderr: `${ran.stderr}\nbuildx inspect printed no builder and driver:\n${ran.stdout}`.trim() });
+    throw new BuilderError(ran.argv, {
+      code: 0,
+      signal: null,
+      stdout: ran.stdout,
+      stderr: `${ran.stderr}\nbuildx inspect printed no builder and driver:\n${ran.stdout}`.trim(),
+    });
   }
   return parsed;
 }
@@ -388,14 +425,29 @@ export interface CreateBuilderOptions extends BuilderCallOptions {
 
 /** The argv after `docker buildx` for `createBuilder(options)`. Pure. */
 export function createBuilderArgs(options: CreateBuilderOptions): string[] {
-  const platforms = options.platforms === undefined ? [] : typeof options.platforms === "string" ? options.platforms.split(",").map((p) => p.trim()).filter(Boolean) : [...options.platforms];
+  const platforms = options.platforms === undefined
+    ? []
+    : typeof options.platforms === "string"
+    ? options.platforms.split(",").map((p) => p.trim()).filter(Boolean)
+    : [...options.platforms];
   const opts = Object.entries(options.driverOpts ?? {}).map(([k, v]) => `${k}=${v}`);
   checkWords({
-    name: options.name, driver: options.driver, endpoint: options.endpoint, platforms, node: options.node,
-    driverOpts: opts, config: options.config,
+    name: options.name,
+    driver: options.driver,
+    endpoint: options.endpoint,
+    platforms,
+    node: options.node,
+    driverOpts: opts,
+    config: options.config,
   });
   if (options.append && !options.name) {
-    throw new ValidationError([{ level: "error", code: "append-needs-name", option: "append", message: "appending a node needs the builder's name", hint: "pass name: the builder to add the node to" }]);
+    throw new ValidationError([{
+      level: "error",
+      code: "append-needs-name",
+      option: "append",
+      message: "appending a node needs the builder's name",
+      hint: "pass name: the builder to add the node to",
+    }]);
   }
   return [
     "create",
@@ -458,9 +510,18 @@ export async function stopBuilder(name?: string, options: BuilderCallOptions = {
  * @example
  * await removeBuilder("multi");
  */
-export async function removeBuilder(name: string, options: BuilderCallOptions & { readonly keepState?: boolean; readonly keepDaemon?: boolean; readonly force?: boolean } = {}): Promise<void> {
+export async function removeBuilder(
+  name: string,
+  options: BuilderCallOptions & { readonly keepState?: boolean; readonly keepDaemon?: boolean; readonly force?: boolean } = {},
+): Promise<void> {
   checkWords({ name });
-  await runBuildx(["rm", ...(options.keepState ? ["--keep-state"] : []), ...(options.keepDaemon ? ["--keep-daemon"] : []), ...(options.force ? ["--force"] : []), name], options);
+  await runBuildx([
+    "rm",
+    ...(options.keepState ? ["--keep-state"] : []),
+    ...(options.keepDaemon ? ["--keep-daemon"] : []),
+    ...(options.force ? ["--force"] : []),
+    name,
+  ], options);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -497,12 +558,23 @@ export function mergeManifestsArgs(options: MergeOptions): string[] {
   const tags = typeof options.tags === "string" ? [options.tags] : [...(options.tags ?? [])];
   const sources = [...(options.sources ?? [])];
   const problems: Diagnostic[] = [];
-  if (tags.length === 0) problems.push({ level: "error", code: "merge-needs-tag", option: "tags", message: "merging needs a tag for the new index", hint: "pass tags: [\"registry/repository:tag\"]" });
-  if (sources.length === 0) problems.push({ level: "error", code: "merge-needs-sources", option: "sources", message: "merging needs the digests (or references) to put in the index" });
+  if (tags.length === 0) {
+    problems.push({
+      level: "error",
+      code: "merge-needs-tag",
+      option: "tags",
+      message: "merging needs a tag for the new index",
+      hint: 'pass tags: ["registry/repository:tag"]',
+    });
+  }
+  if (sources.length === 0) {
+    problems.push({ level: "error", code: "merge-needs-sources", option: "sources", message: "merging needs the digests (or references) to put in the index" });
+  }
   if (problems.length) throw new ValidationError(problems);
   checkWords({ tags, sources, annotations: options.annotations });
   return [
-    "imagetools", "create",
+    "imagetools",
+    "create",
     ...(options.dryRun ? ["--dry-run"] : []),
     ...tags.map((t) => `--tag=${t}`),
     ...(options.annotations ?? []).map((a) => `--annotation=${a}`),
@@ -564,7 +636,9 @@ export interface ImageInspection {
 }
 
 interface RawDescriptor {
-  mediaType?: string; digest?: string; size?: number;
+  mediaType?: string;
+  digest?: string;
+  size?: number;
   platform?: { os?: string; architecture?: string; variant?: string };
   annotations?: Record<string, string>;
 }

@@ -34,14 +34,4 @@ export type {
   MergeOptions,
   MergeResult,
 } from "./builders.ts";
-export {
-  BuilderError,
-  createBuilder,
-  inspectBuilder,
-  inspectImage,
-  listBuilders,
-  mergeManifests,
-  removeBuilder,
-  stopBuilder,
-  useBuilder,
-} from "./builders.ts";
+export { BuilderError, createBuilder, inspectBuilder, inspectImage, listBuilders, mergeManifests, removeBuilder, stopBuilder, useBuilder } from "./builders.ts";

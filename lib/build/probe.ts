@@ -9,7 +9,7 @@ import { delimiter, dirname, join } from "../runtime/posix.ts";
 import { type BuilderInfo, type BuilderNode, buildkitRelease, type Capabilities, type Problem, UNKNOWN_CAPABILITIES } from "../core/capabilities.ts";
 import { type BuilderDecision, chooseBuilder } from "./selection.ts";
 import { FLAGS, MIN_BUILDX } from "../core/flags.ts";
-import { type Captured, capture } from "../runtime/spawn.ts";
+import { capture, type Captured } from "../runtime/spawn.ts";
 import { atLeast, parseBuildxVersion } from "../core/version.ts";
 
 /** How to probe. */
@@ -66,7 +66,8 @@ function run(command: readonly string[], args: readonly string[], env: Record<st
       const list = hung.get(env) ?? [];
       list.push({
         code: "probe-timeout",
-        message: `${shown} did not answer within ${limit}: stopped it and everything it started (a hung docker or buildx; BUILDX_KIT_PROBE_TIMEOUT_MS sets the limit)`,
+        message:
+          `${shown} did not answer within ${limit}: stopped it and everything it started (a hung docker or buildx; BUILDX_KIT_PROBE_TIMEOUT_MS sets the limit)`,
       });
       hung.set(env, list);
     }
@@ -84,11 +85,22 @@ const timeouts = new WeakMap<Record<string, string | undefined>, number>();
 export function parseInspect(text: string): BuilderInfo | null {
   let name: string | null = null;
   let driver: string | null = null;
-  const nodes: { name: string; status: string | null; platforms: string[]; buildkitVersion: string | null; buildkitVersionText: string | null; endpoint: string | null; configuredPlatforms: string[] }[] = [];
+  const nodes: {
+    name: string;
+    status: string | null;
+    platforms: string[];
+    buildkitVersion: string | null;
+    buildkitVersionText: string | null;
+    endpoint: string | null;
+    configuredPlatforms: string[];
+  }[] = [];
   let inNodes = false;
   for (const line of text.split(/\r?\n/)) {
     const m = /^([A-Za-z][A-Za-z ]*?):\s*(.*)$/.exec(line);
-    if (line.trim() === "Nodes:") { inNodes = true; continue; }
+    if (line.trim() === "Nodes:") {
+      inNodes = true;
+      continue;
+    }
     if (!m) continue;
     const key = m[1]!.toLowerCase();
     const value = m[2]!.trim();
@@ -98,15 +110,15 @@ export function parseInspect(text: string): BuilderInfo | null {
       continue;
     }
     const node = nodes[nodes.length - 1];
-    if (key === "name") nodes.push({ name: value, status: null, platforms: [], buildkitVersion: null, buildkitVersionText: null, endpoint: null, configuredPlatforms: [] });
-    else if (!node) continue;
+    if (key === "name") {
+      nodes.push({ name: value, status: null, platforms: [], buildkitVersion: null, buildkitVersionText: null, endpoint: null, configuredPlatforms: [] });
+    } else if (!node) continue;
     else if (key === "status") node.status = value;
     else if (key === "endpoint") node.endpoint = value || null;
     else if (key === "buildkit version" || key === "buildkit") {
       node.buildkitVersionText = value || null;
       node.buildkitVersion = buildkitRelease(value);
-    }
-    else if (key === "platforms") {
+    } else if (key === "platforms") {
       const listed = value.split(",").map((s) => s.trim()).filter(Boolean);
       // A `*` marks a platform set with `buildx create --platform`.
       node.configuredPlatforms = listed.filter((p) => p.endsWith("*")).map((p) => p.slice(0, -1));
@@ -159,11 +171,15 @@ async function gather(options: ProbeOptions): Promise<Capabilities> {
   // A command that hung is named as such, not as what its missing answer would otherwise suggest.
   const timedOut = hung.get(env) ?? [];
   problems.push(...timedOut);
-  if (version.timedOut) return blank({ problems, engineVersion: engine?.version ?? null, containerdImageStore: engine?.containerdImageStore ?? null, buildxCommand });
+  if (version.timedOut) {
+    return blank({ problems, engineVersion: engine?.version ?? null, containerdImageStore: engine?.containerdImageStore ?? null, buildxCommand });
+  }
 
   const engineVersion = engine?.version ?? null;
   const containerdImageStore = engine?.containerdImageStore ?? null;
-  if (engine?.problem && !timedOut.some((p) => p.message.includes(" info "))) problems.push({ code: "daemon-unreachable", message: `the Docker daemon is not reachable: ${engine.problem}` });
+  if (engine?.problem && !timedOut.some((p) => p.message.includes(" info "))) {
+    problems.push({ code: "daemon-unreachable", message: `the Docker daemon is not reachable: ${engine.problem}` });
+  }
 
   const parsedVersion = parseBuildxVersion(version.stdout);
   const buildxMissing = version.code !== 0 && /is not a docker command|unknown command|not found/i.test(version.stderr + version.stdout);
@@ -176,7 +192,9 @@ async function gather(options: ProbeOptions): Promise<Capabilities> {
       code: "buildx-version-unreadable",
       message: parsedVersion.raw
         ? `cannot read a version in what buildx version printed: ${JSON.stringify(parsedVersion.raw)}`
-        : `buildx version printed nothing${version.code === 0 ? " (exit code 0)" : ` (exit code ${version.code})`}: reinstall buildx, or see what "${buildxCommand.join(" ")} version" prints`,
+        : `buildx version printed nothing${version.code === 0 ? " (exit code 0)" : ` (exit code ${version.code})`}: reinstall buildx, or see what "${
+          buildxCommand.join(" ")
+        } version" prints`,
     });
   }
   if (parsedVersion.version !== null && !atLeast(parsedVersion.version, MIN_BUILDX)) {
@@ -192,7 +210,9 @@ async function gather(options: ProbeOptions): Promise<Capabilities> {
   }
   // A builder buildx can name but will not build with (another context's: builder.Validate).
   const chosen = await selection;
-  if (chosen?.error && chosen.name !== null) problems.push({ code: "builder-unavailable", message: `cannot build with builder ${chosen.name}: ${chosen.error}` });
+  if (chosen?.error && chosen.name !== null) {
+    problems.push({ code: "builder-unavailable", message: `cannot build with builder ${chosen.name}: ${chosen.error}` });
+  }
   const firstNode: BuilderNode | undefined = builderInfo?.nodes[0];
   return {
     buildxVersion: parsedVersion.version,
@@ -237,7 +257,9 @@ async function engineInfo(
 ): Promise<EngineInfo> {
   // The engine of the builder buildx picks: its docker context's (lib/build/selection.ts).
   const chosen = await selection;
-  const daemonHost = chosen ? chosen.engineHost : env.DOCKER_HOST || (env.DOCKER_CONTEXT && env.DOCKER_CONTEXT !== "default" ? null : "unix:///var/run/docker.sock");
+  const daemonHost = chosen
+    ? chosen.engineHost
+    : env.DOCKER_HOST || (env.DOCKER_CONTEXT && env.DOCKER_CONTEXT !== "default" ? null : "unix:///var/run/docker.sock");
   if (daemonHost?.startsWith("unix://")) {
     const socketPath = daemonHost.slice("unix://".length);
     try {
@@ -265,7 +287,9 @@ async function engineInfo(
   const docker = await dockerFound;
   if (!docker) return { version: null, containerdImageStore: null, problem: "no docker on PATH" };
   // A builder on another context than docker's own: ask that context's engine.
-  const other = chosen?.kind === "context" && chosen.builderContext && chosen.builderContext !== chosen.context.name ? ["--context", chosen.builderContext] : [];
+  const other = chosen?.kind === "context" && chosen.builderContext && chosen.builderContext !== chosen.context.name
+    ? ["--context", chosen.builderContext]
+    : [];
   const info = await run([docker], [...other, "info", "--format", "{{json .}}"], env);
   let parsed: { ServerVersion?: string; DriverStatus?: unknown; ServerErrors?: string[] } | null = null;
   try {
@@ -344,8 +368,13 @@ function configDir(env: Record<string, string | undefined>): string {
 
 /** Where docker looks for CLI plugins, in its order (when config.json adds none). */
 function pluginDirs(env: Record<string, string | undefined>): string[] {
-  return [join(configDir(env), "cli-plugins"), "/usr/local/lib/docker/cli-plugins", "/usr/local/libexec/docker/cli-plugins",
-    "/usr/lib/docker/cli-plugins", "/usr/libexec/docker/cli-plugins"];
+  return [
+    join(configDir(env), "cli-plugins"),
+    "/usr/local/lib/docker/cli-plugins",
+    "/usr/local/libexec/docker/cli-plugins",
+    "/usr/lib/docker/cli-plugins",
+    "/usr/libexec/docker/cli-plugins",
+  ];
 }
 
 /** The first executable `docker-buildx` file in docker's plugin folders, every folder asked at once. */
@@ -454,7 +483,15 @@ function blank(fields: Partial<Capabilities>): Capabilities {
  */
 export function probe(options: ProbeOptions = {}): Promise<Capabilities> {
   const env = options.env ?? host.env();
-  const key = JSON.stringify([options.inspect !== false, options.builder ?? env.BUILDX_BUILDER ?? "", env.PATH ?? "", env.DOCKER_HOST ?? "", env.DOCKER_CONTEXT ?? "", env.DOCKER_CONFIG ?? "", env.BUILDX_CONFIG ?? ""]);
+  const key = JSON.stringify([
+    options.inspect !== false,
+    options.builder ?? env.BUILDX_BUILDER ?? "",
+    env.PATH ?? "",
+    env.DOCKER_HOST ?? "",
+    env.DOCKER_CONTEXT ?? "",
+    env.DOCKER_CONFIG ?? "",
+    env.BUILDX_CONFIG ?? "",
+  ]);
   const cached = cache.get(key);
   if (cached && !options.refresh) return cached;
   // A full probe answers a light one too.

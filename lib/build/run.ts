@@ -114,7 +114,9 @@ export function progressMode(options: BuildOptions, run: RunOptions, caps: Capab
   const installed = caps.buildxVersion ?? "unknown";
   const noEvents: Diagnostic[] = run.onProgress && !rawjson
     ? [{
-      level: "warning", code: "progress-events-unavailable", option: null,
+      level: "warning",
+      code: "progress-events-unavailable",
+      option: null,
       message: `onProgress gets no events: they are read from --progress=rawjson, which needs buildx >= ${RAWJSON_SINCE}; installed ${installed}`,
       hint: "upgrade buildx for progress events; the build's progress shows as it would without onProgress",
     }]
@@ -125,10 +127,17 @@ export function progressMode(options: BuildOptions, run: RunOptions, caps: Capab
     // buildx's own quiet: it prints the image id itself, and a failure keeps its ERROR lines only.
     return {
       ...(options.quiet === true || progress === "quiet" ? {} : { progress: "quiet" }),
-      inherit: false, echo: false, quiet: false, printId: false, silenceStdout: run.quiet === true,
+      inherit: false,
+      echo: false,
+      quiet: false,
+      printId: false,
+      silenceStdout: run.quiet === true,
       notes: [...noEvents, {
-        level: "info", code: "quiet-without-rawjson", option: options.quiet === true ? "quiet" : progress === "quiet" ? "progress" : null,
-        message: `buildx ${installed} has no --progress=rawjson (${RAWJSON_SINCE}): buildx runs quiet itself, so a failure keeps its ERROR lines but not the failing step's output`,
+        level: "info",
+        code: "quiet-without-rawjson",
+        option: options.quiet === true ? "quiet" : progress === "quiet" ? "progress" : null,
+        message:
+          `buildx ${installed} has no --progress=rawjson (${RAWJSON_SINCE}): buildx runs quiet itself, so a failure keeps its ERROR lines but not the failing step's output`,
       }],
     };
   }
@@ -205,7 +214,10 @@ async function prepare(options: BuildOptions, run: RunOptions) {
   let inv = invocation(options, caps, request);
   // buildx's files know only the platforms set with --platform: before refusing a platform no
   // node lists, ask `buildx inspect` what the nodes' BuildKit reports (QEMU adds platforms).
-  if (!run.capabilities && !run.offline && inv.plan.diagnostics.some((d) => d.code === "platform-not-served") && caps.builder?.nodes.every((n) => n.status === null)) {
+  if (
+    !run.capabilities && !run.offline && inv.plan.diagnostics.some((d) => d.code === "platform-not-served") &&
+    caps.builder?.nodes.every((n) => n.status === null)
+  ) {
     caps = withGha(await probe({ ...probing, inspect: true }));
     inv = invocation(options, caps, request);
   }
@@ -233,10 +245,12 @@ export async function build(options: BuildOptions, run: RunOptions = {}): Promis
   // From here until the temp folder is gone, a signal from outside is buildx-kit's to handle: it
   // stops the build (or keeps it from starting), and is re-raised once the folder is removed.
   const interrupt: Interrupt = { by: null, stop: null };
-  const forgetSignals = INTERRUPTS.map((s) => host.onSignal(s, () => {
-    interrupt.by ??= s;
-    interrupt.stop?.(s);
-  }));
+  const forgetSignals = INTERRUPTS.map((s) =>
+    host.onSignal(s, () => {
+      interrupt.by ??= s;
+      interrupt.stop?.(s);
+    })
+  );
   let scratch: string | null = null;
   // Should this process end mid-build (an uncaught error, process.exit()), the folder goes with it;
   // should it be killed outright (SIGKILL), the build's supervisor removes it (lib/runtime/spawn.ts).

@@ -43,7 +43,13 @@ export interface DockerContextChoice {
 export interface InstanceFile {
   readonly Name?: string;
   readonly Driver?: string;
-  readonly Nodes?: readonly { readonly Name?: string; readonly Endpoint?: string; readonly Platforms?: readonly { OS?: string; Architecture?: string; Variant?: string; os?: string; architecture?: string; variant?: string }[] | null }[] | null;
+  readonly Nodes?:
+    | readonly {
+      readonly Name?: string;
+      readonly Endpoint?: string;
+      readonly Platforms?: readonly { OS?: string; Architecture?: string; Variant?: string; os?: string; architecture?: string; variant?: string }[] | null;
+    }[]
+    | null;
 }
 
 /** What buildx's and docker's files say, as far as the decision needs them. */
@@ -164,7 +170,16 @@ export function decideBuilder(input: {
   const byName = (name: string, source: BuilderSource, detail: string): BuilderDecision => {
     const found = instance(name);
     if (found === "unreadable") {
-      return { ...base, name: null, source, kind: null, instance: null, builderContext: null, detail, error: `the instance file of builder "${name}" cannot be read` };
+      return {
+        ...base,
+        name: null,
+        source,
+        kind: null,
+        instance: null,
+        builderContext: null,
+        detail,
+        error: `the instance file of builder "${name}" cannot be read`,
+      };
     }
     if (found !== "missing") {
       return { ...base, name: found.Name || instanceKey(name)!, source, kind: "instance", instance: found, builderContext: null, detail, error: null };
@@ -183,7 +198,9 @@ export function decideBuilder(input: {
   // store.Txn.Current(endpoint)
   const fromConfig = (name: string, detail: string): BuilderDecision | null => {
     const found = instance(name);
-    return typeof found === "object" ? { ...base, name: found.Name || instanceKey(name)!, source: "config", kind: "instance", instance: found, builderContext: null, detail, error: null } : null;
+    return typeof found === "object"
+      ? { ...base, name: found.Name || instanceKey(name)!, source: "config", kind: "instance", instance: found, builderContext: null, detail, error: null }
+      : null;
   };
   const current = (): BuilderDecision | null | "context" => {
     if (facts.current !== null) {
@@ -191,7 +208,16 @@ export function decideBuilder(input: {
       try {
         c = JSON.parse(facts.current) ?? {};
       } catch {
-        return { ...base, name: null, source: "config", kind: null, instance: null, builderContext: null, detail: "current", error: "buildx's current file is not JSON" };
+        return {
+          ...base,
+          name: null,
+          source: "config",
+          kind: null,
+          instance: null,
+          builderContext: null,
+          detail: "current",
+          error: "buildx's current file is not JSON",
+        };
       }
       const name = typeof c.Name === "string" ? c.Name : "";
       if (name !== "") {
@@ -210,7 +236,9 @@ export function decideBuilder(input: {
 
   // storeutil.GetCurrentInstance: the docker context's builder.
   const source: BuilderSource = context.source === "default" ? "default" : "context";
-  const detail = context.source === "default" ? "the default context" : `docker context ${context.name} (${context.source === "config" ? "config.json currentContext" : context.source})`;
+  const detail = context.source === "default"
+    ? "the default context"
+    : `docker context ${context.name} (${context.source === "config" ? "config.json currentContext" : context.source})`;
   return byName(context.name, source, detail);
 }
 
@@ -259,7 +287,10 @@ export async function contextHost(env: Readonly<Record<string, string | undefine
  * its engine answers on when the files tell (for a docker-driver builder: where it builds and
  * loads). Never throws.
  */
-export async function chooseBuilder(builder: string | undefined, env: Readonly<Record<string, string | undefined>>): Promise<BuilderDecision & { readonly engineHost: string | null }> {
+export async function chooseBuilder(
+  builder: string | undefined,
+  env: Readonly<Record<string, string | undefined>>,
+): Promise<BuilderDecision & { readonly engineHost: string | null }> {
   const dir = buildxConfigDir(env);
   const configText = env.DOCKER_HOST || env.DOCKER_CONTEXT ? null : await readOrNull(join(dockerConfigDir(env), "config.json"));
   let currentContext: string | null = null;

@@ -47,8 +47,19 @@ const SHELL_SYNTAX = new Set([";", "&", "|", "<", ">", "(", ")", "`"]);
 /** After `$`, what a shell would expand. */
 const EXPANSION = /[A-Za-z_{(0-9@*#?$!-]/;
 const ANSI_SIMPLE: Readonly<Record<string, string>> = {
-  n: "\n", t: "\t", r: "\r", f: "\f", v: "\v", a: "\x07", b: "\b", e: "\x1b", E: "\x1b",
-  "\\": "\\", "'": "'", "\"": "\"", "?": "?",
+  n: "\n",
+  t: "\t",
+  r: "\r",
+  f: "\f",
+  v: "\v",
+  a: "\x07",
+  b: "\b",
+  e: "\x1b",
+  E: "\x1b",
+  "\\": "\\",
+  "'": "'",
+  '"': '"',
+  "?": "?",
 };
 
 /** Where an interpolation sits, for messages: "after `-t `". */
@@ -73,8 +84,10 @@ function argumentText(value: unknown): string | null {
   if (typeof value === "object" && value !== null && !Array.isArray(value)) {
     const proto = Object.getPrototypeOf(value);
     const stdout = (value as { stdout?: unknown }).stdout;
-    if (proto !== Object.prototype && proto !== null && typeof stdout === "string" &&
-      typeof (value as { then?: unknown }).then !== "function") {
+    if (
+      proto !== Object.prototype && proto !== null && typeof stdout === "string" &&
+      typeof (value as { then?: unknown }).then !== "function"
+    ) {
       return stdout.replace(/\n$/, "");
     }
   }
@@ -152,9 +165,11 @@ function words(pieces: readonly string[], values: readonly unknown[]): Words {
     word = (word ?? "") + s;
   };
   const escapesNothing = (p: number) => {
-    throw new TemplateError(p + 1 < pieces.length
-      ? `a backslash right before interpolation #${p + 1} escapes nothing; remove it (every interpolation is taken literally)`
-      : "the template ends with a backslash that escapes nothing");
+    throw new TemplateError(
+      p + 1 < pieces.length
+        ? `a backslash right before interpolation #${p + 1} escapes nothing; remove it (every interpolation is taken literally)`
+        : "the template ends with a backslash that escapes nothing",
+    );
   };
 
   for (let p = 0; p < pieces.length; p++) {
@@ -179,12 +194,12 @@ function words(pieces: readonly string[], values: readonly unknown[]): Words {
           } else add(ch);
           break;
         case "double":
-          if (ch === "\"") state = "plain";
+          if (ch === '"') state = "plain";
           else if (ch === "\\") {
             const next = text[i + 1];
             if (next === undefined) escapesNothing(p);
             else if (next === "\n") i++;
-            else if ("\"\\$`".includes(next)) {
+            else if ('"\\$`'.includes(next)) {
               add(next);
               i++;
             } else add(ch);
@@ -198,7 +213,7 @@ function words(pieces: readonly string[], values: readonly unknown[]): Words {
             add("");
             state = "single";
             openedNear = near(text, i);
-          } else if (ch === "\"") {
+          } else if (ch === '"') {
             add("");
             state = "double";
             openedNear = near(text, i);
@@ -207,7 +222,7 @@ function words(pieces: readonly string[], values: readonly unknown[]): Words {
             if (next === undefined) escapesNothing(p);
             else if (next !== "\n") add(next);
             i++;
-          } else if (ch === "$" && (text[i + 1] === "'" || text[i + 1] === "\"")) {
+          } else if (ch === "$" && (text[i + 1] === "'" || text[i + 1] === '"')) {
             add("");
             state = text[i + 1] === "'" ? "ansi" : "double";
             openedNear = near(text, i + 1);
@@ -237,11 +252,15 @@ function words(pieces: readonly string[], values: readonly unknown[]): Words {
     // `--platform=${list}` (the word so far), when the parser reads that word as a flag waiting
     // for its value.
     const inline: string | undefined = state === "plain" && word !== null ? /^(-[^=]+)=$/.exec(word)?.[1] : undefined;
-    const wanting: WordReading["wantsValue"] = gluedAfter || state !== "plain" || (word !== null && inline === undefined) ? undefined
+    const wanting: WordReading["wantsValue"] = gluedAfter || state !== "plain" || (word !== null && inline === undefined)
+      ? undefined
       : readBuildArgs([...out.map((w) => w.text), ...(inline === undefined ? [] : [inline])]).readings.at(-1)?.wantsValue;
     if (!wanting) {
       if (word !== null || state !== "plain" || gluedAfter) {
-        throw new TemplateError(`${label()} is an array joined to other text; an array gives one argument per element, so it must stand alone between spaces`, n);
+        throw new TemplateError(
+          `${label()} is an array joined to other text; an array gives one argument per element, so it must stand alone between spaces`,
+          n,
+        );
       }
       value.forEach((item, j) => out.push({ text: checkedText(item, () => `${label()}, element [${j}],`, n), lead: null }));
       continue;
@@ -273,7 +292,9 @@ function words(pieces: readonly string[], values: readonly unknown[]): Words {
         if (!as.startsWith("--") && rest !== "-") out.push({ text: rest, lead: flag.lead });
       }
       diagnostics.push({
-        level: "info", code: "template-empty-array", option: name,
+        level: "info",
+        code: "template-empty-array",
+        option: name,
         message: `${label()} is an empty array: ${as} is left out`,
       });
     } else if (codecOf(row).joined) {
@@ -294,7 +315,7 @@ function words(pieces: readonly string[], values: readonly unknown[]): Words {
   }
 
   if (state === "single" || state === "double" || state === "ansi") {
-    const quote = state === "double" ? "\"" : "'";
+    const quote = state === "double" ? '"' : "'";
     throw new TemplateError(`a ${quote} quote is never closed (opened at \`${openedNear}\`)`);
   }
   push();
@@ -359,7 +380,20 @@ export function splitWords(text: string): string[] {
 export interface TemplateOptions extends Omit<BuildOptions, "quiet">, RunOptions {}
 
 const RUN_KEYS = [
-  "cwd", "env", "signal", "dryRun", "offline", "capabilities", "quiet", "stdout", "nothrow", "onProgress", "secrets", "log", "killGraceMs", "plainAtTerminal",
+  "cwd",
+  "env",
+  "signal",
+  "dryRun",
+  "offline",
+  "capabilities",
+  "quiet",
+  "stdout",
+  "nothrow",
+  "onProgress",
+  "secrets",
+  "log",
+  "killGraceMs",
+  "plainAtTerminal",
 ] as const satisfies readonly (keyof RunOptions)[];
 // A new field of RunOptions must be sorted here, or the typecheck fails.
 const everyRunKey: [Exclude<keyof RunOptions, (typeof RUN_KEYS)[number]>] extends [never] ? true : never = true;
@@ -389,7 +423,9 @@ function mergeOptions(defaults: BuildOptions, text: BuildOptions): { options: Bu
   const diagnostics: Diagnostic[] = [];
   const overridden = (option: string, from: unknown, to: unknown) =>
     diagnostics.push({
-      level: "warning", code: "template-overrides-option", option,
+      level: "warning",
+      code: "template-overrides-option",
+      option,
       message: `the template's ${JSON.stringify(to)} replaces ${JSON.stringify(from)} given to buildx({ ... })`,
       hint: "give it in one place only",
     });
@@ -541,10 +577,12 @@ export class BuildHandle implements PromiseLike<BuildResult> {
     if (!this.plan.ok) throw new ValidationError(this.plan.diagnostics);
 
     const log = run.log ?? ((line: string) => host.write("stderr", `${line}\n`));
-    if (!run.quiet) for (const d of own) if (d.level === "warning") log(formatDiagnostic(d));
+    if (!run.quiet) { for (const d of own) if (d.level === "warning") log(formatDiagnostic(d)); }
     // build() prints the plan's warnings; the ones the parser already printed are left out.
-    const skip = new Set(plan(options, run.capabilities ?? UNKNOWN_CAPABILITIES).diagnostics
-      .filter((d) => this.#warnedByParse(d)).map(formatDiagnostic));
+    const skip = new Set(
+      plan(options, run.capabilities ?? UNKNOWN_CAPABILITIES).diagnostics
+        .filter((d) => this.#warnedByParse(d)).map(formatDiagnostic),
+    );
 
     const outer = run.signal;
     const abort = this.#abort;
@@ -602,8 +640,10 @@ const COMMANDS: readonly (readonly string[])[] = [["docker", "buildx", "build"],
 function refusePrefix(argv: readonly string[]): void {
   const command = COMMANDS.find((c) => c.every((w, i) => argv[i] === w));
   if (command) {
-    throw new TemplateError(`the template starts with \`${command.join(" ")}\`, which buildx\`...\` runs itself: ` +
-      "drop it and write only the flags and the context (buildx`-t app:1 .`)");
+    throw new TemplateError(
+      `the template starts with \`${command.join(" ")}\`, which buildx\`...\` runs itself: ` +
+        "drop it and write only the flags and the context (buildx`-t app:1 .`)",
+    );
   }
 }
 
@@ -619,12 +659,18 @@ function refuseValuesAsFlags(split: readonly Word[], readings: readonly WordRead
     const { role } = readings[i]!;
     const label = `interpolation #${lead + 1} (${position(pieces, lead)})`;
     if (role === "flag" || role === "end") {
-      throw new TemplateError(`${label} would be read as the flag ${JSON.stringify(text)}; an interpolated value never becomes a flag: ` +
-        "write the flag in the template's text and interpolate only its value (and ./ before a path that starts with a dash)", lead + 1);
+      throw new TemplateError(
+        `${label} would be read as the flag ${JSON.stringify(text)}; an interpolated value never becomes a flag: ` +
+          "write the flag in the template's text and interpolate only its value (and ./ before a path that starts with a dash)",
+        lead + 1,
+      );
     }
     if (role === "context" && text.startsWith("-")) {
-      throw new TemplateError(`${label} would be the context ${JSON.stringify(text)}, which starts with a dash; an interpolated context never does: ` +
-        `write ./${text} for a folder of that name${text === "-" ? ", or - in the template's text to read a tarball from stdin" : ""}`, lead + 1);
+      throw new TemplateError(
+        `${label} would be the context ${JSON.stringify(text)}, which starts with a dash; an interpolated context never does: ` +
+          `write ./${text} for a folder of that name${text === "-" ? ", or - in the template's text to read a tarball from stdin" : ""}`,
+        lead + 1,
+      );
     }
   });
 }
@@ -678,4 +724,3 @@ function makeBuildx(config: TemplateOptions): Buildx {
  * await $b`-t app:1 .`;
  */
 export const buildx: Buildx = makeBuildx({});
-

@@ -25,7 +25,10 @@ function readFlags(command: string, args: readonly string[], spec: FlagSpec) {
   const rest: string[] = [];
   for (let i = 0; i < args.length; i++) {
     const arg = args[i]!;
-    if (!arg.startsWith("-") || arg === "-") { rest.push(arg); continue; }
+    if (!arg.startsWith("-") || arg === "-") {
+      rest.push(arg);
+      continue;
+    }
     const eq = arg.indexOf("=");
     const given = eq > 0 ? arg.slice(0, eq) : arg;
     const name = spec.aliases?.[given] ?? given;
@@ -162,7 +165,12 @@ export async function builderCommand(args: readonly string[], io: CliIO): Promis
     case "rm": {
       const { bools, rest: names } = readFlags("builder", rest, { bools: ["--keep-state", "--keep-daemon", "--force"] });
       if (names.length !== 1) throw new UsageError("builder rm takes one builder name: buildx-kit builder rm NAME");
-      await b.removeBuilder(names[0]!, { ...env, keepState: Boolean(bools["--keep-state"]), keepDaemon: Boolean(bools["--keep-daemon"]), force: Boolean(bools["--force"]) });
+      await b.removeBuilder(names[0]!, {
+        ...env,
+        keepState: Boolean(bools["--keep-state"]),
+        keepDaemon: Boolean(bools["--keep-daemon"]),
+        force: Boolean(bools["--force"]),
+      });
       return EXIT.ok;
     }
     case undefined:
@@ -184,7 +192,10 @@ export async function mergeCommand(args: readonly string[], io: CliIO): Promise<
   if (sources.length === 0) throw new UsageError("merge needs the digests (or references) to merge: buildx-kit merge -t TAG sha256:... sha256:...");
   const b = await import("../build/builders.ts");
   const merged = await b.mergeManifests({
-    env: io.env, tags, sources, dryRun: Boolean(bools["--dry-run"]),
+    env: io.env,
+    tags,
+    sources,
+    dryRun: Boolean(bools["--dry-run"]),
     ...(lists["--annotation"] ? { annotations: lists["--annotation"] } : {}),
   });
   if (bools["--dry-run"]) {

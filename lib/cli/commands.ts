@@ -33,13 +33,25 @@ export function parseRunArgs(args: readonly string[]): RunArgs {
   const { flags, sets, rest } = takeFlags(args, ["--dry-run", "--offline", "--json"], ["--set", "--metadata-file", "--via"]);
   const via = flags["--via"] ?? "auto";
   if (typeof via !== "string" || !(RUN_VIAS as readonly string[]).includes(via)) {
-    throw new UsageError(`--via takes bake, build or auto (got ${JSON.stringify(via)}): bake builds the recipes it can express in one docker buildx bake, build runs one docker buildx build each, auto (the default) bakes where two or more can share one`);
+    throw new UsageError(
+      `--via takes bake, build or auto (got ${
+        JSON.stringify(via)
+      }): bake builds the recipes it can express in one docker buildx bake, build runs one docker buildx build each, auto (the default) bakes where two or more can share one`,
+    );
   }
   if (flags["--offline"] && !flags["--dry-run"]) throw new UsageError("--offline plans without looking at this machine, so it goes with --dry-run only");
   const unknown = rest.find((a) => a.startsWith("-"));
   if (unknown) throw new UsageError(`run does not know ${unknown} (buildx-kit run --help lists its options)`);
   const metadataDir = typeof flags["--metadata-file"] === "string" ? flags["--metadata-file"] : null;
-  return { files: rest, sets, dryRun: Boolean(flags["--dry-run"]), offline: Boolean(flags["--offline"]), json: Boolean(flags["--json"]), metadataDir, via: via as RunVia };
+  return {
+    files: rest,
+    sets,
+    dryRun: Boolean(flags["--dry-run"]),
+    offline: Boolean(flags["--offline"]),
+    json: Boolean(flags["--json"]),
+    metadataDir,
+    via: via as RunVia,
+  };
 }
 
 /** `buildx-kit run RECIPE... [--set K=V]... [--dry-run [--offline]] [--json] [--via bake|build|auto]`: 0 when every build succeeded, else 1. */
@@ -79,12 +91,14 @@ export async function runCommand(args: string[], io: CliIO): Promise<number> {
     const shownBakes = new Set<string>();
     for (const [i, r] of results.entries()) {
       // Unless quiet, runRecipes has printed them already, before the build's progress.
-      if (quiet) for (const w of r.warnings) io.err(`warning: ${formatProblem(w)}`);
+      if (quiet) { for (const w of r.warnings) io.err(`warning: ${formatProblem(w)}`); }
       if (flags["--dry-run"] && r.ok && r.via === "bake" && r.bake) {
         if (shownBakes.has(r.bake.command)) continue;
         shownBakes.add(r.bake.command);
         io.out(r.bake.command);
-        io.out(`${r.bake.fileName} (the run writes it to a private temporary folder, removed afterwards; saved as ${r.bake.fileName} in ${r.bake.cwd}, the command above runs as shown):`);
+        io.out(
+          `${r.bake.fileName} (the run writes it to a private temporary folder, removed afterwards; saved as ${r.bake.fileName} in ${r.bake.cwd}, the command above runs as shown):`,
+        );
         io.out(r.bake.file.replace(/\n$/, ""));
         continue;
       }
@@ -92,8 +106,7 @@ export async function runCommand(args: string[], io: CliIO): Promise<number> {
       // A quiet recipe built alone has printed its image id, as docker buildx build does.
       if (r.ok && r.result) {
         if (quiet || r.result.dryRun || !ranQuiet(r.options)) io.out(`${label}${summarize(r.result)}`);
-      }
-      else io.err(`${label}failed: ${r.error?.message ?? "unknown error"}`);
+      } else io.err(`${label}failed: ${r.error?.message ?? "unknown error"}`);
     }
   }
   // For CI: GitHub's step outputs and job summary (when its variables are set), metadata files.
@@ -176,7 +189,11 @@ async function importCommand(args: string[], io: CliIO): Promise<number> {
   });
   for (const i of imports) for (const d of i.diagnostics) if (d.level !== "info") io.err(formatDiagnostic(d));
   if (!intoDir && imports.length !== 1) {
-    throw new UsageError(`${rest[0]} has ${imports.length} targets (${imports.map((i) => i.target).join(", ")}): import them into a folder (--out DIR/) or choose one (--target NAME)`);
+    throw new UsageError(
+      `${rest[0]} has ${imports.length} targets (${
+        imports.map((i) => i.target).join(", ")
+      }): import them into a folder (--out DIR/) or choose one (--target NAME)`,
+    );
   }
   if (out === null) {
     io.out(formatRecipe(imports[0]!.recipe));

@@ -21,9 +21,7 @@ export function featureStatus(caps: Capabilities): FeatureStatus[] {
   const noBuildx = caps.buildxCommand === null ? "no buildx" : null;
   const byVersion = (name: string, since: string): FeatureStatus => {
     if (noBuildx) return { name, available: false, why: noBuildx };
-    return atLeast(installed, since)
-      ? { name, available: true }
-      : { name, available: false, why: `needs buildx >= ${since} (installed ${installed})` };
+    return atLeast(installed, since) ? { name, available: true } : { name, available: false, why: `needs buildx >= ${since} (installed ${installed})` };
   };
   // BuildKit: the oldest of every node's (each may build), as the plan gates on the building ones.
   const allPlatforms = (caps.builder?.nodes ?? []).flatMap((n) => n.platforms);
@@ -34,9 +32,11 @@ export function featureStatus(caps: Capabilities): FeatureStatus[] {
     // BuildKit unknown (v0.0.0+unknown, or not inspected): assumed the latest, as plan() does; the
     // node's line says so.
     if (buildkit.version === null) return buildx;
-    return atLeast(buildkit.version, gate.buildkit)
-      ? buildx
-      : { name, available: false, why: `needs BuildKit >= ${gate.buildkit} (${buildkit.node ? `node ${buildkit.node} runs` : "the builder runs"} ${buildkit.version})` };
+    return atLeast(buildkit.version, gate.buildkit) ? buildx : {
+      name,
+      available: false,
+      why: `needs BuildKit >= ${gate.buildkit} (${buildkit.node ? `node ${buildkit.node} runs` : "the builder runs"} ${buildkit.version})`,
+    };
   };
   const statuses: FeatureStatus[] = [];
   for (const [, row] of FLAG_ROWS) {
@@ -91,9 +91,15 @@ export function formatDoctor(caps: Capabilities, paint: (style: "ok" | "bad" | "
   row("docker", caps.buildxCommand ? caps.buildxCommand.join(" ") : paint("bad", "not found"));
   if (caps.buildxPlugin) row("builds run", `${caps.buildxPlugin} (the plugin docker runs, started directly)`);
   row("engine", caps.engineVersion ?? paint("bad", "not reachable"));
-  row("buildx", caps.buildxVersion ?? (caps.buildxVersionText
-    ? `unknown release (${caps.buildxVersionText}); assuming the latest`
-    : caps.buildxCommand ? paint("bad", "unknown: buildx version printed nothing") : paint("bad", "not found")));
+  row(
+    "buildx",
+    caps.buildxVersion ??
+      (caps.buildxVersionText
+        ? `unknown release (${caps.buildxVersionText}); assuming the latest`
+        : caps.buildxCommand
+        ? paint("bad", "unknown: buildx version printed nothing")
+        : paint("bad", "not found")),
+  );
   if (caps.dockerContext) row("context", caps.dockerContext);
   if (caps.builder) {
     row("builder", `${caps.builder.name} (driver ${caps.builder.driver})`);

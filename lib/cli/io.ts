@@ -82,8 +82,8 @@ const BLOCKER_HINTS: Readonly<Record<Problem["code"], string>> = {
   "no-docker": "install Docker with buildx",
   "no-buildx": "install the buildx plugin (Debian: apt-get install docker-buildx)",
   "daemon-unreachable": "start the Docker daemon (systemctl start docker), or pick a remote builder with --builder",
-  "builder-unavailable": "pick a builder that \"docker buildx ls\" lists, with --builder or \"docker buildx use NAME\"",
-  "probe-timeout": "\"buildx-kit doctor\" says which command did not answer",
+  "builder-unavailable": 'pick a builder that "docker buildx ls" lists, with --builder or "docker buildx use NAME"',
+  "probe-timeout": '"buildx-kit doctor" says which command did not answer',
   "buildx-too-old": "upgrade buildx",
   "buildx-version-unreadable": "reinstall buildx",
 };
@@ -95,7 +95,11 @@ const BLOCKER_HINTS: Readonly<Record<Problem["code"], string>> = {
 export async function cannotBuild(io: CliIO, builder?: string): Promise<string | null> {
   const caps = await probe({ inspect: false, env: io.env, ...(builder ? { builder } : {}) });
   const blocker = buildBlocker(caps);
-  return blocker ? `cannot build: ${blocker.message}\nhint: ${BLOCKER_HINTS[blocker.code]}; --dry-run prints the command without running it, and "buildx-kit doctor" says what this machine lacks` : null;
+  return blocker
+    ? `cannot build: ${blocker.message}\nhint: ${
+      BLOCKER_HINTS[blocker.code]
+    }; --dry-run prints the command without running it, and "buildx-kit doctor" says what this machine lacks`
+    : null;
 }
 
 /** Whether a build with these options prints only its image id (`--quiet`, `--progress=quiet`). */

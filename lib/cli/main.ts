@@ -51,7 +51,10 @@ output disables both, flags your buildx lacks are named). Flags of buildx-kit it
   --debug        buildx-kit's own stack traces; for buildx's debug logging write -D
 
 buildx flags:
-${FLAG_ROWS.map(([, r]) => `  ${`${r.short ? `${r.short}, ` : "    "}${r.flag}`.padEnd(22)} ${r.doc}${r.since !== "0.2.0" ? ` (buildx >= ${r.since})` : ""}`).join("\n")}`,
+${
+    FLAG_ROWS.map(([, r]) => `  ${`${r.short ? `${r.short}, ` : "    "}${r.flag}`.padEnd(22)} ${r.doc}${r.since !== "0.2.0" ? ` (buildx >= ${r.since})` : ""}`)
+      .join("\n")
+  }`,
   guide: `usage: buildx-kit guide [--from RECIPE]
 
 Asks for each option of a build, checks the combination as you answer, then runs it, saves it as
@@ -143,7 +146,12 @@ async function buildCommand(args: string[], io: CliIO): Promise<number> {
   const json = Boolean(flags["--json"]);
   // With --json the JSON is stdout's only text (the image id is in it).
   const result = await build(parsed.options, {
-    cwd: io.cwd, env: io.env, dryRun: Boolean(flags["--dry-run"]), offline: Boolean(flags["--offline"]), log, stdout: json ? "ignore" : "inherit",
+    cwd: io.cwd,
+    env: io.env,
+    dryRun: Boolean(flags["--dry-run"]),
+    offline: Boolean(flags["--offline"]),
+    log,
+    stdout: json ? "ignore" : "inherit",
   });
   // A quiet build has printed its image id, as docker buildx build does, and nothing else.
   if (json) io.out(JSON.stringify(result, null, 2));

@@ -289,7 +289,13 @@ export async function startRepl(options: ReplOptions = {}): Promise<number> {
           return true;
         }
         const recipes = await import("../recipe/run.ts");
-        const result = await recipes.runRecipe(run.files[0]!, { set: run.sets, dryRun: run.dryRun, offline: run.offline, via: run.via, ...(options.env ? { env: options.env } : {}) });
+        const result = await recipes.runRecipe(run.files[0]!, {
+          set: run.sets,
+          dryRun: run.dryRun,
+          offline: run.offline,
+          via: run.via,
+          ...(options.env ? { env: options.env } : {}),
+        });
         write(run.json ? JSON.stringify(result, null, 2) : show(result));
         return true;
       }
@@ -320,7 +326,7 @@ export async function startRepl(options: ReplOptions = {}): Promise<number> {
     if (holdsSecret(code)) {
       // Nor in readline's own history (the up arrow): the last lines it took are these.
       const kept = (rl as unknown as { history?: string[] }).history;
-      if (Array.isArray(kept)) for (const l of [...lines].reverse()) if (kept[0] !== undefined && kept[0].trim() === l) kept.shift();
+      if (Array.isArray(kept)) { for (const l of [...lines].reverse()) if (kept[0] !== undefined && kept[0].trim() === l) kept.shift(); }
       if (!toldKeptOut) write(KEPT_OUT_OF_HISTORY);
       toldKeptOut = true;
       return;

@@ -195,7 +195,7 @@ const FIELDS: Readonly<Record<keyof Capabilities, { optional?: true; expects: st
   buildxVersion: { expects: "a release (major.minor.patch) or null", ok: (v) => v === null || (typeof v === "string" && /^\d+\.\d+\.\d+$/.test(v)) },
   buildxVersionText: { expects: "a string", ok: (v) => typeof v === "string" },
   buildxCommand: {
-    expects: "an array of words (such as [\"docker\", \"buildx\"]) or null",
+    expects: 'an array of words (such as ["docker", "buildx"]) or null',
     ok: (v) => v === null || (Array.isArray(v) && v.length > 0 && v.every((w) => typeof w === "string" && w !== "")),
   },
   buildxPlugin: { optional: true, expects: "a path or null", ok: (v) => v === null || v === undefined || typeof v === "string" },
@@ -212,13 +212,17 @@ const FIELDS: Readonly<Record<keyof Capabilities, { optional?: true; expects: st
   dockerContext: { optional: true, expects: "a string or null", ok: (v) => v === null || v === undefined || typeof v === "string" },
   problems: { expects: "an array", ok: (v) => Array.isArray(v) },
   githubActionsEnv: {
-    optional: true, expects: "{ token: boolean, url: boolean } or null",
-    ok: (v) => v === null || v === undefined || (typeof v === "object" && typeof (v as { token?: unknown }).token === "boolean" && typeof (v as { url?: unknown }).url === "boolean"),
+    optional: true,
+    expects: "{ token: boolean, url: boolean } or null",
+    ok: (v) =>
+      v === null || v === undefined ||
+      (typeof v === "object" && typeof (v as { token?: unknown }).token === "boolean" && typeof (v as { url?: unknown }).url === "boolean"),
   },
 };
 
 /** The hint for capabilities of the wrong shape. */
-export const CAPABILITIES_HINT = "pass what probe() returns, or UNKNOWN_CAPABILITIES with your own fields: { ...UNKNOWN_CAPABILITIES, buildxVersion: \"0.13.1\" }";
+export const CAPABILITIES_HINT =
+  'pass what probe() returns, or UNKNOWN_CAPABILITIES with your own fields: { ...UNKNOWN_CAPABILITIES, buildxVersion: "0.13.1" }';
 
 /** What is wrong with a value passed as `Capabilities`, one message per problem (empty when it is one). */
 export function capabilitiesProblems(value: unknown): string[] {

@@ -35,19 +35,28 @@ export function parseCsv(text: string): string[] {
       for (;;) {
         if (i >= text.length) throw new CsvSyntaxError(`unterminated quote opened at column ${start + 1}`, `unterminated quote in ${JSON.stringify(text)}`);
         if (text[i] === '"') {
-          if (text[i + 1] === '"') { field += '"'; i += 2; continue; }
+          if (text[i + 1] === '"') {
+            field += '"';
+            i += 2;
+            continue;
+          }
           i++;
           break;
         }
         field += text[i++];
       }
       if (i < text.length && text[i] !== ",") {
-        throw new CsvSyntaxError(`unexpected character after a closing quote at column ${i + 1}`, `unexpected character after a closing quote at column ${i + 1} of ${JSON.stringify(text)}`);
+        throw new CsvSyntaxError(
+          `unexpected character after a closing quote at column ${i + 1}`,
+          `unexpected character after a closing quote at column ${i + 1} of ${JSON.stringify(text)}`,
+        );
       }
     } else {
       const end = text.indexOf(",", i);
       field = text.slice(i, end === -1 ? text.length : end);
-      if (field.includes('"')) throw new CsvSyntaxError(`bare quote in a field at column ${i + 1}`, `bare quote in a field at column ${i + 1} of ${JSON.stringify(text)}`);
+      if (field.includes('"')) {
+        throw new CsvSyntaxError(`bare quote in a field at column ${i + 1}`, `bare quote in a field at column ${i + 1} of ${JSON.stringify(text)}`);
+      }
       i = end === -1 ? text.length : end;
     }
     fields.push(field);

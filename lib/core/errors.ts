@@ -61,7 +61,10 @@ const KNOWN_FAILURES: readonly KnownFailure[] = [
   {
     // Before the daemon's hint: "no such file or directory" is no daemon problem here.
     pattern: /^cannot run (\S+): .*(?:ENOENT|not found|No such file or directory)/im,
-    hint: (m) => `${m[1]} is not on PATH: install Docker Engine with the buildx plugin (https://docs.docker.com/engine/install/), or add the folder that holds ${m[1]} to PATH`,
+    hint: (m) =>
+      `${m[1]} is not on PATH: install Docker Engine with the buildx plugin (https://docs.docker.com/engine/install/), or add the folder that holds ${
+        m[1]
+      } to PATH`,
   },
   {
     pattern: /Cannot connect to the Docker daemon|Is the docker daemon running|dial unix [^:]*docker\.sock/i,
@@ -69,11 +72,12 @@ const KNOWN_FAILURES: readonly KnownFailure[] = [
   },
   {
     pattern: /docker exporter does not currently support exporting manifest lists|Multi-platform build is not supported for the docker driver/i,
-    hint: () => "the docker driver's classic image store cannot hold several platforms: push instead (push: true), write output type=oci, or turn on the containerd image store",
+    hint: () =>
+      "the docker driver's classic image store cannot hold several platforms: push instead (push: true), write output type=oci, or turn on the containerd image store",
   },
   {
     pattern: /tag is needed when pushing to registry/i,
-    hint: () => "pushing needs a tag: add tag \"registry/repository:tag\"",
+    hint: () => 'pushing needs a tag: add tag "registry/repository:tag"',
   },
   {
     pattern: /attestations? (?:is|are) not supported/i,
@@ -90,8 +94,10 @@ const KNOWN_FAILURES: readonly KnownFailure[] = [
   {
     // buildx 0.13 says "secret x: not found" (a RUN mount with no such secret) and, for a src= file
     // that is missing, "failed to stat FILE: stat FILE: no such file or directory".
-    pattern: /(?:failed to (?:read|load|stat) secret|secret [\w.-]+:? not found|could not read secret|^ERROR: failed to stat (.+): stat \1: no such file or directory)[^\n]*/im,
-    hint: () => "a --secret source is missing: check its src= path (relative paths resolve against the build's working directory) or that its env= variable is set",
+    pattern:
+      /(?:failed to (?:read|load|stat) secret|secret [\w.-]+:? not found|could not read secret|^ERROR: failed to stat (.+): stat \1: no such file or directory)[^\n]*/im,
+    hint: () =>
+      "a --secret source is missing: check its src= path (relative paths resolve against the build's working directory) or that its env= variable is set",
   },
   {
     pattern: /dockerfile parse error|unknown instruction/i,
@@ -110,7 +116,9 @@ const KNOWN_FAILURES: readonly KnownFailure[] = [
     // COPY or ADD of a path the context does not hold (buildx 0.13: `"/missing.txt": not found`).
     pattern: /failed to calculate checksum of ref [^\n]*?: "\/?([^"\n]+)": not found/,
     hint: (m, facts) =>
-      `COPY source "${m[1]}" is not in the build context${facts.context ? ` ${facts.context}` : ""}: COPY and ADD read paths relative to the context folder (check the path, and that .dockerignore does not exclude it)`,
+      `COPY source "${m[1]}" is not in the build context${
+        facts.context ? ` ${facts.context}` : ""
+      }: COPY and ADD read paths relative to the context folder (check the path, and that .dockerignore does not exclude it)`,
   },
   {
     // A RUN step's command exiting non-zero: `process "/bin/sh -c X" did not complete successfully: exit code: N`.
@@ -126,7 +134,9 @@ const KNOWN_FAILURES: readonly KnownFailure[] = [
     pattern: /failed to resolve source metadata for ([^\s:]+(?::\d+)?\/[^\s:]+(?::[\w.-]+)?(?:@sha256:[0-9a-f]+)?):/i,
     hint: (m) => {
       const registry = registryOf(m[1]!) ?? "docker.io";
-      return `the image ${m[1]} cannot be pulled: check its name and tag (a base image's are in FROM), that the registry ${registry} is reachable, and docker login if it is private`;
+      return `the image ${
+        m[1]
+      } cannot be pulled: check its name and tag (a base image's are in FROM), that the registry ${registry} is reachable, and docker login if it is private`;
     },
   },
   {
@@ -144,7 +154,9 @@ const KNOWN_FAILURES: readonly KnownFailure[] = [
 /** A hint for what buildx's own exit code says, when stderr matched no known failure. */
 function exitHint(code: number | null): string | null {
   if (code === 102) return "the builder ran out of memory, disk or another resource: free some (docker buildx prune), raise its limits, or build less at once";
-  if (code === 100) return "BuildKit failed inside: retry, and if it persists, look at the builder's logs (docker buildx inspect, the buildkitd container's logs)";
+  if (code === 100) {
+    return "BuildKit failed inside: retry, and if it persists, look at the builder's logs (docker buildx inspect, the buildkitd container's logs)";
+  }
   if (code === 130) return "buildx was cancelled (by a signal, or its connection to BuildKit)";
   return null;
 }
@@ -300,7 +312,11 @@ export class BuildError extends BuildxKitError implements BuildErrorDetails {
     const shown = details.progressShown === false && failedStep && stepOutput?.trim()
       ? [`output of ${failedStep}:`, ...stepOutput.trimEnd().split("\n").slice(-MESSAGE_STEP_LINES).map((l) => `  ${l}`)].join("\n")
       : "";
-    super([`docker buildx ${details.program ?? "build"} ${how}`, said, shown, hint ? `hint: ${hint}` : "", `command: ${details.command}`].filter(Boolean).join("\n"));
+    super(
+      [`docker buildx ${details.program ?? "build"} ${how}`, said, shown, hint ? `hint: ${hint}` : "", `command: ${details.command}`].filter(Boolean).join(
+        "\n",
+      ),
+    );
     this.exitCode = details.exitCode;
     this.signal = details.signal;
     this.command = details.command;

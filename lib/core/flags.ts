@@ -154,22 +154,24 @@ export interface AttributeSpec {
  * Where a flag's value names local files: the whole value, each entry of a key=value map, or
  * some CSV attributes (only for the listed `type=`s, when given; a bare path counts too).
  */
-export type PathSpec = {
-  /** The build writes there (an output, an exported cache, a written file) rather than reading. */
-  readonly writes?: boolean;
-  /** Only with a local context (with a Git context, `--file` names a file inside the repository). */
-  readonly localContextOnly?: boolean;
-} & (
-  | { readonly in: "value" }
-  | { readonly in: "entries" }
-  | {
-    readonly in: "attributes";
-    readonly attributes: readonly string[];
-    readonly types?: readonly string[];
-    /** Not for these `type=`s: `--secret type=env,src=VAR` names a variable, not a file. */
-    readonly notTypes?: readonly string[];
+export type PathSpec =
+  & {
+    /** The build writes there (an output, an exported cache, a written file) rather than reading. */
+    readonly writes?: boolean;
+    /** Only with a local context (with a Git context, `--file` names a file inside the repository). */
+    readonly localContextOnly?: boolean;
   }
-);
+  & (
+    | { readonly in: "value" }
+    | { readonly in: "entries" }
+    | {
+      readonly in: "attributes";
+      readonly attributes: readonly string[];
+      readonly types?: readonly string[];
+      /** Not for these `type=`s: `--secret type=env,src=VAR` names a variable, not a file. */
+      readonly notTypes?: readonly string[];
+    }
+  );
 
 /** The buildx version that every row without a later one dates from (the first buildx with `build`). */
 const FIRST = "0.2.0";
@@ -190,13 +192,30 @@ const COMPRESSION: Readonly<Record<string, AttributeRule>> = {
 };
 /** What the image exporter (and so `registry`, `docker` and `oci`) reads. */
 const IMAGE_ATTRIBUTES: Readonly<Record<string, AttributeRule>> = {
-  name: ANY, push: BOOL, "push-by-digest": BOOL, "registry.insecure": BOOL, insecure: BOOL, unpack: BOOL, store: BOOL,
-  "dangling-name-prefix": ANY, "name-canonical": BOOL, "oci-mediatypes": BOOL, "oci-artifact": BOOL,
-  "rewrite-timestamp": BOOL, "source-date-epoch": ANY, "attestation-inline": BOOL, "prefer-nondist-layers": BOOL,
-  buildinfo: BOOL, "buildinfo-attrs": BOOL, ...COMPRESSION,
+  name: ANY,
+  push: BOOL,
+  "push-by-digest": BOOL,
+  "registry.insecure": BOOL,
+  insecure: BOOL,
+  unpack: BOOL,
+  store: BOOL,
+  "dangling-name-prefix": ANY,
+  "name-canonical": BOOL,
+  "oci-mediatypes": BOOL,
+  "oci-artifact": BOOL,
+  "rewrite-timestamp": BOOL,
+  "source-date-epoch": ANY,
+  "attestation-inline": BOOL,
+  "prefer-nondist-layers": BOOL,
+  buildinfo: BOOL,
+  "buildinfo-attrs": BOOL,
+  ...COMPRESSION,
 };
 const TARBALL_ATTRIBUTES: Readonly<Record<string, AttributeRule>> = {
-  ...IMAGE_ATTRIBUTES, dest: ANY, tar: BOOL, "platform-split": BOOL,
+  ...IMAGE_ATTRIBUTES,
+  dest: ANY,
+  tar: BOOL,
+  "platform-split": BOOL,
 };
 /** `--output` types and their attributes. */
 const OUTPUT_ATTRIBUTES: AttributeSpec = {
@@ -216,7 +235,12 @@ const CACHE_MODE: AttributeRule = { values: ["min", "max"] };
 const CACHE_COMMON: Readonly<Record<string, AttributeRule>> = { mode: CACHE_MODE, "ignore-error": BOOL };
 const CACHE_LAYOUT: Readonly<Record<string, AttributeRule>> = { "oci-mediatypes": BOOL, "image-manifest": BOOL, ...COMPRESSION };
 const BUCKET_LAYOUT: Readonly<Record<string, AttributeRule>> = {
-  name: ANY, prefix: ANY, blobs_prefix: ANY, manifests_prefix: ANY, upload_parallelism: ANY, touch_refresh: ANY,
+  name: ANY,
+  prefix: ANY,
+  blobs_prefix: ANY,
+  manifests_prefix: ANY,
+  upload_parallelism: ANY,
+  touch_refresh: ANY,
 };
 /** `--cache-from` and `--cache-to` backends and their attributes; a value without `type=` is a registry ref. */
 const CACHE_ATTRIBUTES: AttributeSpec = {
@@ -230,8 +254,15 @@ const CACHE_ATTRIBUTES: AttributeSpec = {
     gha: { attributes: { scope: ANY, url: ANY, url_v2: ANY, token: ANY, version: ANY, timeout: ANY, repository: ANY, ghtoken: ANY, ...CACHE_COMMON } },
     s3: {
       attributes: {
-        region: ANY, bucket: ANY, endpoint_url: ANY, use_path_style: BOOL, access_key_id: ANY, secret_access_key: ANY,
-        session_token: ANY, ...BUCKET_LAYOUT, ...CACHE_COMMON,
+        region: ANY,
+        bucket: ANY,
+        endpoint_url: ANY,
+        use_path_style: BOOL,
+        access_key_id: ANY,
+        secret_access_key: ANY,
+        session_token: ANY,
+        ...BUCKET_LAYOUT,
+        ...CACHE_COMMON,
       },
     },
     azblob: { attributes: { account_url: ANY, secret_access_key: ANY, ...BUCKET_LAYOUT, ...CACHE_COMMON } },
@@ -247,150 +278,281 @@ const CACHE_ATTRIBUTES: AttributeSpec = {
 const TABLE = {
   addHost: {
     // bake's extra-hosts: bake/bake.go at v0.25.0.
-    flag: "--add-host", kind: "hosts", since: FIRST, bake: "extra-hosts", bakeSince: "0.25.0", guide: "more",
+    flag: "--add-host",
+    kind: "hosts",
+    since: FIRST,
+    bake: "extra-hosts",
+    bakeSince: "0.25.0",
+    guide: "more",
     question: "Extra host names for RUN steps",
-    doc: "Add custom host-to-IP mappings (host:ip).", example: "{ \"db.local\": \"10.0.0.5\" }",
+    doc: "Add custom host-to-IP mappings (host:ip).",
+    example: '{ "db.local": "10.0.0.5" }',
   },
   allow: {
     // Open: device (device=KIND/NAME) since v0.21.0 (bake/entitlements.go), buildx.local.delete since
     // v0.35.0 (docs/reference/buildx_build.md); bake's entitlements since v0.17.0.
-    flag: "--allow", kind: "list", since: "0.3.0", bake: "entitlements", bakeSince: "0.17.0", guide: "more",
+    flag: "--allow",
+    kind: "list",
+    since: "0.3.0",
+    bake: "entitlements",
+    bakeSince: "0.17.0",
+    guide: "more",
     question: "Extra privileges for RUN steps",
-    doc: "Allow extra privileged entitlements.", example: "network.host",
-    choices: ["network.host", "security.insecure", "device", "buildx.local.delete"], open: true,
+    doc: "Allow extra privileged entitlements.",
+    example: "network.host",
+    choices: ["network.host", "security.insecure", "device", "buildx.local.delete"],
+    open: true,
     choiceGates: { device: { since: "0.21.0" }, "buildx.local.delete": { since: "0.35.0" } },
   },
   annotation: {
-    flag: "--annotation", kind: "list", since: "0.12.0", bake: "annotations", guide: "more",
+    flag: "--annotation",
+    kind: "list",
+    since: "0.12.0",
+    bake: "annotations",
+    guide: "more",
     question: "Annotations on the image",
-    doc: "Add annotations to the image (index:, manifest: prefixes allowed).", example: "org.opencontainers.image.title=app",
+    doc: "Add annotations to the image (index:, manifest: prefixes allowed).",
+    example: "org.opencontainers.image.title=app",
   },
   attest: {
     // BuildKit's exporter.image.attestations capability: BuildKit v0.11 (vendored by buildx v0.10.0).
-    flag: "--attest", kind: "csv", since: "0.10.0", buildkit: "0.11.0", bake: "attest", guide: "more",
+    flag: "--attest",
+    kind: "csv",
+    since: "0.10.0",
+    buildkit: "0.11.0",
+    bake: "attest",
+    guide: "more",
     question: "Attestations to attach",
-    doc: "Attestation parameters.", example: "type=provenance,mode=max",
+    doc: "Attestation parameters.",
+    example: "type=provenance,mode=max",
   },
   buildArg: {
-    flag: "--build-arg", kind: "map", since: FIRST, bake: "args", guide: "basic", bareKeys: true,
+    flag: "--build-arg",
+    kind: "map",
+    since: FIRST,
+    bake: "args",
+    guide: "basic",
+    bareKeys: true,
     question: "Build arguments to set",
-    doc: "Set build-time variables.", example: "{ \"VERSION\": \"1.2\" }",
+    doc: "Set build-time variables.",
+    example: '{ "VERSION": "1.2" }',
   },
   buildContext: {
-    flag: "--build-context", kind: "map", since: "0.8.0", bake: "contexts", guide: "more",
+    flag: "--build-context",
+    kind: "map",
+    since: "0.8.0",
+    bake: "contexts",
+    guide: "more",
     question: "Extra folders or images to build from",
-    doc: "Additional build contexts (name=path, image or URL).", example: "{ \"assets\": \"./assets\" }",
+    doc: "Additional build contexts (name=path, image or URL).",
+    example: '{ "assets": "./assets" }',
     path: { in: "entries" },
   },
   builder: {
     // A flag of buildx's root command since v0.4.0 (commands/root.go), so of build too.
     // The guide asks it only where two builders or more can build (lib/guide/steps.ts, asksBuilder).
-    flag: "--builder", kind: "string", since: "0.4.0", bake: null, guide: "basic",
+    flag: "--builder",
+    kind: "string",
+    since: "0.4.0",
+    bake: null,
+    guide: "basic",
     question: "Which builder to build on?",
-    doc: "Override the configured builder instance.", example: "default",
+    doc: "Override the configured builder instance.",
+    example: "default",
   },
   cacheFrom: {
-    flag: "--cache-from", kind: "csv", since: FIRST, bake: "cache-from", guide: "more",
+    flag: "--cache-from",
+    kind: "csv",
+    since: FIRST,
+    bake: "cache-from",
+    guide: "more",
     question: "Import build cache from",
-    doc: "External cache sources.", example: "type=local,src=.cache",
+    doc: "External cache sources.",
+    example: "type=local,src=.cache",
     attributes: CACHE_ATTRIBUTES,
     path: { in: "attributes", attributes: ["src", "dest"], types: ["local"] },
   },
   cacheTo: {
-    flag: "--cache-to", kind: "csv", since: FIRST, bake: "cache-to", guide: "more",
+    flag: "--cache-to",
+    kind: "csv",
+    since: FIRST,
+    bake: "cache-to",
+    guide: "more",
     question: "Export build cache to",
-    doc: "Cache export destinations.", example: "type=local,dest=.cache,mode=max",
+    doc: "Cache export destinations.",
+    example: "type=local,dest=.cache,mode=max",
     attributes: CACHE_ATTRIBUTES,
     path: { in: "attributes", attributes: ["src", "dest"], types: ["local"], writes: true },
   },
   call: {
     // Any frontend method, then format= and ignorestatus= (util/buildflags/callfunc.go, v0.36.1);
     // check is buildx's alias of lint. bake's call: bake/bake.go at v0.16.0.
-    flag: "--call", kind: "string", since: "0.15.0", bake: "call", bakeSince: "0.16.0", guide: "never",
+    flag: "--call",
+    kind: "string",
+    since: "0.15.0",
+    bake: "call",
+    bakeSince: "0.16.0",
+    guide: "never",
     doc: "Set the method for evaluating the build (build, check, outline, targets, or the frontend's own), then format=json or ignorestatus=true.",
     example: "outline,format=json",
-    choices: ["build", "check", "lint", "outline", "targets", "subrequests.describe"], open: true,
+    choices: ["build", "check", "lint", "outline", "targets", "subrequests.describe"],
+    open: true,
     attributes: { common: { format: { values: ["json"] }, ignorestatus: BOOL } },
   },
   cgroupParent: {
-    flag: "--cgroup-parent", kind: "string", since: "0.7.0", bake: null, guide: "never",
-    doc: "Set the parent cgroup for RUN instructions during build.", example: "/buildx",
+    flag: "--cgroup-parent",
+    kind: "string",
+    since: "0.7.0",
+    bake: null,
+    guide: "never",
+    doc: "Set the parent cgroup for RUN instructions during build.",
+    example: "/buildx",
   },
   check: {
-    flag: "--check", kind: "bool", since: "0.15.0", bake: null, guide: "never",
+    flag: "--check",
+    kind: "bool",
+    since: "0.15.0",
+    bake: null,
+    guide: "never",
     doc: "Shorthand for --call=check: run the Dockerfile checks instead of building.",
   },
   debug: {
     // buildx's root flag -D/--debug, listed for build since v0.17.0 (docs/reference/buildx_build.md).
     // buildx-kit's own CLI keeps --debug for its stack traces: there, write -D (see lib/cli/main.ts).
-    flag: "--debug", short: "-D", kind: "bool", since: "0.17.0", bake: null, guide: "never",
+    flag: "--debug",
+    short: "-D",
+    kind: "bool",
+    since: "0.17.0",
+    bake: null,
+    guide: "never",
     doc: "Enable buildx's debug logging (in buildx-kit's CLI write -D: --debug is its own stack traces).",
   },
   file: {
-    flag: "--file", short: "-f", kind: "string", since: FIRST, bake: "dockerfile", guide: "basic",
+    flag: "--file",
+    short: "-f",
+    kind: "string",
+    since: FIRST,
+    bake: "dockerfile",
+    guide: "basic",
     // Or an http(s) URL (docs/reference/buildx_build.md, "Remote URL", v0.32.0 on), never a path.
     question: "Which Dockerfile?",
-    doc: "Name of the Dockerfile (default: PATH/Dockerfile).", example: "Dockerfile",
+    doc: "Name of the Dockerfile (default: PATH/Dockerfile).",
+    example: "Dockerfile",
     path: { in: "value", localContextOnly: true },
   },
   iidfile: {
-    flag: "--iidfile", kind: "string", since: FIRST, bake: null, guide: "never",
-    doc: "Write the image ID to a file.", example: "image.id",
+    flag: "--iidfile",
+    kind: "string",
+    since: FIRST,
+    bake: null,
+    guide: "never",
+    doc: "Write the image ID to a file.",
+    example: "image.id",
     path: { in: "value", writes: true },
   },
   label: {
-    flag: "--label", kind: "map", since: FIRST, bake: "labels", guide: "more",
+    flag: "--label",
+    kind: "map",
+    since: FIRST,
+    bake: "labels",
+    guide: "more",
     question: "Labels on the image",
-    doc: "Set metadata for an image.", example: "{ \"org.opencontainers.image.source\": \"https://example.com/app\" }",
+    doc: "Set metadata for an image.",
+    example: '{ "org.opencontainers.image.source": "https://example.com/app" }',
   },
   load: {
-    flag: "--load", kind: "bool", since: FIRST, bake: null, bakeAs: { option: "output", entry: "type=docker" }, guide: "basic",
+    flag: "--load",
+    kind: "bool",
+    since: FIRST,
+    bake: null,
+    bakeAs: { option: "output", entry: "type=docker" },
+    guide: "basic",
     question: "Load into the image store?",
     doc: "Load the single-platform build result into the image store (shorthand for --output=type=docker).",
   },
   metadataFile: {
-    flag: "--metadata-file", kind: "string", since: "0.6.0", bake: null, guide: "never",
-    doc: "Write build result metadata to a file.", example: "metadata.json",
+    flag: "--metadata-file",
+    kind: "string",
+    since: "0.6.0",
+    bake: null,
+    guide: "never",
+    doc: "Write build result metadata to a file.",
+    example: "metadata.json",
     path: { in: "value", writes: true },
   },
   network: {
     // bake's network: bake/bake.go at v0.17.0.
-    flag: "--network", kind: "string", since: FIRST, bake: "network", bakeSince: "0.17.0", guide: "more",
+    flag: "--network",
+    kind: "string",
+    since: FIRST,
+    bake: "network",
+    bakeSince: "0.17.0",
+    guide: "more",
     question: "Network for RUN steps",
-    doc: "Set the networking mode for RUN instructions during build.", example: "host",
+    doc: "Set the networking mode for RUN instructions during build.",
+    example: "host",
     choices: ["default", "none", "host"],
   },
   noCache: {
-    flag: "--no-cache", kind: "bool", since: FIRST, bake: "no-cache", guide: "more",
+    flag: "--no-cache",
+    kind: "bool",
+    since: FIRST,
+    bake: "no-cache",
+    guide: "more",
     question: "Build everything again, without cache?",
     doc: "Do not use cache when building the image.",
   },
   noCacheFilter: {
-    flag: "--no-cache-filter", kind: "list", since: "0.8.0", bake: "no-cache-filter", guide: "more",
+    flag: "--no-cache-filter",
+    kind: "list",
+    since: "0.8.0",
+    bake: "no-cache-filter",
+    guide: "more",
     question: "Stages to rebuild without cache",
-    doc: "Do not cache the named stages.", example: "deps",
+    doc: "Do not cache the named stages.",
+    example: "deps",
   },
   output: {
-    flag: "--output", short: "-o", kind: "csv", since: FIRST, bake: "output", guide: "basic",
+    flag: "--output",
+    short: "-o",
+    kind: "csv",
+    since: FIRST,
+    bake: "output",
+    guide: "basic",
     question: "Where to write the result",
-    doc: "Output destination (format: type=local,dest=path).", example: "type=local,dest=out",
+    doc: "Output destination (format: type=local,dest=path).",
+    example: "type=local,dest=out",
     attributes: OUTPUT_ATTRIBUTES,
     path: { in: "attributes", attributes: ["dest"], types: ["local", "tar", "oci", "docker"], writes: true },
   },
   platform: {
-    flag: "--platform", kind: "platforms", since: FIRST, bake: "platforms", guide: "basic",
+    flag: "--platform",
+    kind: "platforms",
+    since: FIRST,
+    bake: "platforms",
+    guide: "basic",
     question: "Platforms to build for",
-    doc: "Set target platforms for the build.", example: "linux/amd64,linux/arm64",
+    doc: "Set target platforms for the build.",
+    example: "linux/amd64,linux/arm64",
   },
   policy: {
     // buildx v0.31.0 (commands/build.go; util/buildflags/policy.go reads these attributes). BuildKit
     // v0.26 evaluates policies (tests/policy_build.go); strict=true needs BuildKit v0.27 (build/opt.go).
-    flag: "--policy", kind: "csv", since: "0.31.0", buildkit: "0.26.0", bake: "policy", bakeSince: "0.31.0", guide: "never",
+    flag: "--policy",
+    kind: "csv",
+    since: "0.31.0",
+    buildkit: "0.26.0",
+    bake: "policy",
+    bakeSince: "0.31.0",
+    guide: "never",
     doc: "Policy configuration (filename=path[,filename=path][,reset=true|false][,disabled=true|false][,strict=true|false][,log-level=level]).",
     example: "filename=policy.rego",
     attributes: {
       common: {
-        filename: ANY, reset: BOOL, disabled: BOOL, strict: { bool: true, whenTrue: { buildkit: "0.27.0" } },
+        filename: ANY,
+        reset: BOOL,
+        disabled: BOOL,
+        strict: { bool: true, whenTrue: { buildkit: "0.27.0" } },
         "log-level": { values: ["trace", "debug", "info", "warn", "warning", "error", "fatal", "panic"] },
       },
     },
@@ -398,23 +560,44 @@ const TABLE = {
   },
   progress: {
     // quiet: v0.7.0 (commands/build.go); rawjson: v0.13.0; none: v0.29.0.
-    flag: "--progress", kind: "string", since: FIRST, bake: null, guide: "never",
-    doc: "Set the type of progress output.", example: "plain",
+    flag: "--progress",
+    kind: "string",
+    since: FIRST,
+    bake: null,
+    guide: "never",
+    doc: "Set the type of progress output.",
+    example: "plain",
     choices: ["auto", "plain", "tty", "quiet", "rawjson", "none"],
     choiceGates: { quiet: { since: "0.7.0" }, rawjson: { since: "0.13.0" }, none: { since: "0.29.0" } },
   },
   provenance: {
-    flag: "--provenance", kind: "csvOrBool", since: "0.10.0", buildkit: "0.11.0", bake: null, bakeAs: { option: "attest", entry: "type=provenance" }, guide: "more",
+    flag: "--provenance",
+    kind: "csvOrBool",
+    since: "0.10.0",
+    buildkit: "0.11.0",
+    bake: null,
+    bakeAs: { option: "attest", entry: "type=provenance" },
+    guide: "more",
     question: "Attach provenance (how it was built)?",
-    doc: "Shorthand for --attest=type=provenance.", example: "mode=max",
+    doc: "Shorthand for --attest=type=provenance.",
+    example: "mode=max",
   },
   pull: {
-    flag: "--pull", kind: "bool", since: FIRST, bake: "pull", guide: "more",
+    flag: "--pull",
+    kind: "bool",
+    since: FIRST,
+    bake: "pull",
+    guide: "more",
     question: "Always pull newer base images?",
     doc: "Always attempt to pull all referenced images.",
   },
   push: {
-    flag: "--push", kind: "bool", since: FIRST, bake: null, bakeAs: { option: "output", entry: "type=registry" }, guide: "basic",
+    flag: "--push",
+    kind: "bool",
+    since: FIRST,
+    bake: null,
+    bakeAs: { option: "output", entry: "type=registry" },
+    guide: "basic",
     // Since v0.31.0 buildx documents it as --output=type=registry,unpack=false (the image is not
     // unpacked into the image store on the way).
     question: "Push to a registry?",
@@ -422,25 +605,48 @@ const TABLE = {
   },
   quiet: {
     // Hidden until v0.7.0 (commands/build.go at v0.6.3 and v0.7.0).
-    flag: "--quiet", short: "-q", kind: "bool", since: "0.7.0", bake: null, guide: "never",
+    flag: "--quiet",
+    short: "-q",
+    kind: "bool",
+    since: "0.7.0",
+    bake: null,
+    guide: "never",
     doc: "Suppress the build output and print the image ID on success.",
   },
   resource: {
     // buildx v0.35.0 (commands/build.go; the keys: build/utils.go); bake's resources (a map) v0.35.0.
-    flag: "--resource", kind: "map", since: "0.35.0", bake: "resources", bakeSince: "0.35.0", guide: "never",
-    doc: "Resource limits for build containers (memory=2g, cpu-quota=50000).", example: "{ \"memory\": \"2g\" }",
+    flag: "--resource",
+    kind: "map",
+    since: "0.35.0",
+    bake: "resources",
+    bakeSince: "0.35.0",
+    guide: "never",
+    doc: "Resource limits for build containers (memory=2g, cpu-quota=50000).",
+    example: '{ "memory": "2g" }',
     keys: ["memory", "memory-swap", "cpu-shares", "cpu-period", "cpu-quota", "cpuset-cpus", "cpuset-mems"],
   },
   sbom: {
-    flag: "--sbom", kind: "csvOrBool", since: "0.10.0", buildkit: "0.11.0", bake: null, bakeAs: { option: "attest", entry: "type=sbom" }, guide: "more",
+    flag: "--sbom",
+    kind: "csvOrBool",
+    since: "0.10.0",
+    buildkit: "0.11.0",
+    bake: null,
+    bakeAs: { option: "attest", entry: "type=sbom" },
+    guide: "more",
     question: "Attach an SBOM (what is inside)?",
-    doc: "Shorthand for --attest=type=sbom.", example: "true",
+    doc: "Shorthand for --attest=type=sbom.",
+    example: "true",
   },
   secret: {
-    flag: "--secret", kind: "csv", since: FIRST, bake: "secret", guide: "more",
+    flag: "--secret",
+    kind: "csv",
+    since: FIRST,
+    bake: "secret",
+    guide: "more",
     question: "Secrets for RUN steps",
     doc: "Secret to expose to the build (id=mysecret,src=/local/secret or id=mysecret,env=VAR).",
-    example: "id=npmrc,src=.npmrc", sensitive: true,
+    example: "id=npmrc,src=.npmrc",
+    sensitive: true,
     // Where the secret comes from, never the secret (buildx reads the names in any case:
     // util/buildflags/secrets.go). Checked by lib/core/values.ts without repeating anything given.
     attributes: { common: { id: ANY, type: { values: ["file", "env"] }, src: ANY, source: ANY, env: ANY } },
@@ -449,30 +655,58 @@ const TABLE = {
   },
   shmSize: {
     // bake's shm-size and ulimits: bake/bake.go at v0.13.0.
-    flag: "--shm-size", kind: "bytes", since: "0.7.0", bake: "shm-size", bakeSince: "0.13.0", guide: "more",
+    flag: "--shm-size",
+    kind: "bytes",
+    since: "0.7.0",
+    bake: "shm-size",
+    bakeSince: "0.13.0",
+    guide: "more",
     question: "Shared memory for RUN steps",
-    doc: "Shared memory size for build containers.", example: "64m",
+    doc: "Shared memory size for build containers.",
+    example: "64m",
   },
   ssh: {
-    flag: "--ssh", kind: "list", since: FIRST, bake: "ssh", guide: "never",
-    doc: "SSH agent socket or keys to expose to the build (default|<id>[=<socket>|<key>[,<key>]]).", example: "default",
+    flag: "--ssh",
+    kind: "list",
+    since: FIRST,
+    bake: "ssh",
+    guide: "never",
+    doc: "SSH agent socket or keys to expose to the build (default|<id>[=<socket>|<key>[,<key>]]).",
+    example: "default",
   },
   tag: {
-    flag: "--tag", short: "-t", kind: "list", since: FIRST, bake: "tags", guide: "basic",
+    flag: "--tag",
+    short: "-t",
+    kind: "list",
+    since: FIRST,
+    bake: "tags",
+    guide: "basic",
     question: "Image name and tag",
-    doc: "Image identifier (format: [registry/]repository[:tag]).", example: "app:1.0",
+    doc: "Image identifier (format: [registry/]repository[:tag]).",
+    example: "app:1.0",
   },
   target: {
-    flag: "--target", kind: "string", since: FIRST, bake: "target", guide: "basic",
+    flag: "--target",
+    kind: "string",
+    since: FIRST,
+    bake: "target",
+    guide: "basic",
     question: "Which stage to build?",
-    doc: "Set the target build stage to build.", example: "runtime",
+    doc: "Set the target build stage to build.",
+    example: "runtime",
   },
   ulimit: {
     // The names: docker's go-units ulimitNameMapping, as vendored by buildx ("invalid ulimit type" for others).
-    flag: "--ulimit", kind: "ulimit", since: "0.7.0", bake: "ulimits", bakeSince: "0.13.0", guide: "more",
+    flag: "--ulimit",
+    kind: "ulimit",
+    since: "0.7.0",
+    bake: "ulimits",
+    bakeSince: "0.13.0",
+    guide: "more",
     keys: ["core", "cpu", "data", "fsize", "locks", "memlock", "msgqueue", "nice", "nofile", "nproc", "rss", "rtprio", "rttime", "sigpending", "stack"],
     question: "Resource limits for RUN steps",
-    doc: "Ulimit options for RUN instructions.", example: "{ \"nofile\": { \"soft\": 1024, \"hard\": 2048 } }",
+    doc: "Ulimit options for RUN instructions.",
+    example: '{ "nofile": { "soft": 1024, "hard": 2048 } }',
   },
 } as const satisfies Readonly<Record<string, FlagRow>>;
 

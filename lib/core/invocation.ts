@@ -74,8 +74,11 @@ export function invocation(options: BuildOptions, capabilities: Capabilities, re
     const runs = plan({ ...given, quiet: undefined, progress: "rawjson" }, capabilities);
     const pasted = plan(options.quiet === true || options.progress !== undefined ? given : { ...given, progress: "quiet" }, capabilities);
     const note: Diagnostic = {
-      level: "info", code: "quiet-read-as-rawjson", option: options.quiet === true ? "quiet" : "progress",
-      message: "buildx runs with --progress=rawjson, read and not shown, so a failure keeps the failing step's output; the image id is printed as --quiet prints it",
+      level: "info",
+      code: "quiet-read-as-rawjson",
+      option: options.quiet === true ? "quiet" : "progress",
+      message:
+        "buildx runs with --progress=rawjson, read and not shown, so a failure keeps the failing step's output; the image id is printed as --quiet prints it",
       hint: "the command shown is the quiet one, which does the same when pasted",
     };
     const planned = { ...runs, diagnostics: [...runs.diagnostics, note, ...(request.notes ?? [])] };

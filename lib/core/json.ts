@@ -145,7 +145,10 @@ export function parseJsonWithPositions(text: string): ParsedJson {
       seen.add(key);
       skip();
       if (text[i] !== ":") {
-        fail(text[i] === undefined ? `unexpected end of the file: expected ":" after "${key}"` : `expected ":" after the property name "${key}", found ${show(i)}`, i);
+        fail(
+          text[i] === undefined ? `unexpected end of the file: expected ":" after "${key}"` : `expected ":" after the property name "${key}", found ${show(i)}`,
+          i,
+        );
       }
       i++;
       const v = value(p, depth + 1);
@@ -203,12 +206,12 @@ export function parseJsonWithPositions(text: string): ParsedJson {
     let out = "";
     for (;;) {
       const c = text[i];
-      if (c === undefined) return fail("unterminated string: a closing \" is missing", start);
+      if (c === undefined) return fail('unterminated string: a closing " is missing', start);
       if (c === '"') {
         i++;
         return out;
       }
-      if (c === "\n" || c === "\r") return fail("unterminated string: a string cannot hold a line break (write \\n, or close it with \")", start);
+      if (c === "\n" || c === "\r") return fail('unterminated string: a string cannot hold a line break (write \\n, or close it with ")', start);
       if (c < " ") return fail(`a control character (U+${c.charCodeAt(0).toString(16).padStart(4, "0").toUpperCase()}) inside a string: write it escaped`, i);
       if (c === "\\") {
         const e = text[i + 1];

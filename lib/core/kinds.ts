@@ -123,11 +123,58 @@ export interface KindCodec {
  * spelled out per letter) because the JSON Schema uses the same text, and JSON Schema patterns
  * take no flags: the schema and plan() accept exactly the same platforms.
  */
-const KNOWN_OS: readonly string[] = ["aix", "android", "darwin", "dragonfly", "freebsd", "hurd", "illumos", "ios", "js", "linux", "macos", "nacl",
-  "netbsd", "openbsd", "plan9", "solaris", "windows", "zos"];
-const KNOWN_ARCH: readonly string[] = ["386", "amd64", "amd64p32", "arm", "armbe", "arm64", "arm64be", "ppc64", "ppc64le", "loong64", "mips", "mipsle",
-  "mips64", "mips64le", "mips64p32", "mips64p32le", "ppc", "riscv", "riscv64", "s390", "s390x", "sparc", "sparc64", "wasm",
-  "i386", "x86_64", "x86-64", "aarch64", "armhf", "armel"];
+const KNOWN_OS: readonly string[] = [
+  "aix",
+  "android",
+  "darwin",
+  "dragonfly",
+  "freebsd",
+  "hurd",
+  "illumos",
+  "ios",
+  "js",
+  "linux",
+  "macos",
+  "nacl",
+  "netbsd",
+  "openbsd",
+  "plan9",
+  "solaris",
+  "windows",
+  "zos",
+];
+const KNOWN_ARCH: readonly string[] = [
+  "386",
+  "amd64",
+  "amd64p32",
+  "arm",
+  "armbe",
+  "arm64",
+  "arm64be",
+  "ppc64",
+  "ppc64le",
+  "loong64",
+  "mips",
+  "mipsle",
+  "mips64",
+  "mips64le",
+  "mips64p32",
+  "mips64p32le",
+  "ppc",
+  "riscv",
+  "riscv64",
+  "s390",
+  "s390x",
+  "sparc",
+  "sparc64",
+  "wasm",
+  "i386",
+  "x86_64",
+  "x86-64",
+  "aarch64",
+  "armhf",
+  "armel",
+];
 
 /** A pattern source matching `word` in any case, for patterns without flags. */
 export function anyCase(word: string): string {
@@ -136,8 +183,9 @@ export function anyCase(word: string): string {
 const oneOf = (words: readonly string[]): string => `(?:${[...words].sort((a, b) => b.length - a.length).map(anyCase).join("|")})`;
 const OS_VERSION = "(?:\\([A-Za-z0-9_.-]*\\))?";
 /** The pattern source of one platform (no anchors, no flags). */
-export const PLATFORM_PATTERN: string =
-  `(?:${anyCase("local")}|${oneOf(KNOWN_OS)}${OS_VERSION}|${oneOf(KNOWN_ARCH)}|[A-Za-z0-9_-]+${OS_VERSION}/[A-Za-z0-9_.-]+(?:/[A-Za-z0-9_.-]+)?)`;
+export const PLATFORM_PATTERN: string = `(?:${anyCase("local")}|${oneOf(KNOWN_OS)}${OS_VERSION}|${
+  oneOf(KNOWN_ARCH)
+}|[A-Za-z0-9_-]+${OS_VERSION}/[A-Za-z0-9_.-]+(?:/[A-Za-z0-9_.-]+)?)`;
 /** The pattern source of a `platform` string: platforms separated by commas, spaces around them allowed. */
 export const PLATFORM_LIST_PATTERN: string = `^\\s*${PLATFORM_PATTERN}(?:\\s*,\\s*${PLATFORM_PATTERN})*\\s*$`;
 const PLATFORM = new RegExp(`^${PLATFORM_PATTERN}$`, "u");
@@ -291,8 +339,10 @@ function secretRecordSchema(row: FlagRow): JsonSchema {
   const nameOf = (name: string): string => `^\\s*${anyCase(name)}\\s*$`;
   const properties: Record<string, JsonSchema> = {};
   for (const [name, rule] of Object.entries(rules)) {
-    properties[nameOf(name)] = rule.values ? { enum: [...rule.values] }
-      : name === "env" ? { anyOf: [{ type: "string", pattern: "^[^=]+$" }, { type: ["number", "boolean"] }] }
+    properties[nameOf(name)] = rule.values
+      ? { enum: [...rule.values] }
+      : name === "env"
+      ? { anyOf: [{ type: "string", pattern: "^[^=]+$" }, { type: ["number", "boolean"] }] }
       : { anyOf: [NON_EMPTY, { type: ["number", "boolean"] }] };
   }
   return {
@@ -334,8 +384,13 @@ function lastOccurrence(row: FlagRow, name: string, occurrences: readonly Occurr
   const last = occurrences[occurrences.length - 1]!;
   const distinct = new Set(occurrences.map((o) => String(o.value)));
   if (distinct.size > 1) {
-    say("warning", "repeated-flag", name, `${row.flag} is given ${occurrences.length} times; the last, ${JSON.stringify(String(last.value))}, wins`,
-      `give ${row.flag} once`);
+    say(
+      "warning",
+      "repeated-flag",
+      name,
+      `${row.flag} is given ${occurrences.length} times; the last, ${JSON.stringify(String(last.value))}, wins`,
+      `give ${row.flag} once`,
+    );
   }
   return last;
 }
@@ -519,7 +574,9 @@ function keyValueCodec(kind: "map" | "hosts"): KindCodec {
         // A record's entries as the text form has them: buildx splits host:ip at the first ":".
         const before = problems.length;
         for (const [host, ip] of pairs) {
-          if (!/^[^:=\s]+$/.test(host) || !/^\S+$/.test(ip ?? "")) problems.push({ path: `${name}.${host}`, message: `expects host:ip, got ${describe(`${host}:${ip ?? ""}`)}` });
+          if (!/^[^:=\s]+$/.test(host) || !/^\S+$/.test(ip ?? "")) {
+            problems.push({ path: `${name}.${host}`, message: `expects host:ip, got ${describe(`${host}:${ip ?? ""}`)}` });
+          }
         }
         if (problems.length > before) return [];
       }
@@ -554,8 +611,13 @@ function keyValueCodec(kind: "map" | "hosts"): KindCodec {
         const [key, value] = entry;
         const before = record.get(key);
         if (before !== undefined && before !== value) {
-          say("warning", "repeated-key", `${name}.${key}`,
-            `${row.flag} sets ${key} twice; the last, ${JSON.stringify(value)}, wins over ${JSON.stringify(before)}`, `set ${key} once`);
+          say(
+            "warning",
+            "repeated-key",
+            `${name}.${key}`,
+            `${row.flag} sets ${key} twice; the last, ${JSON.stringify(value)}, wins over ${JSON.stringify(before)}`,
+            `set ${key} once`,
+          );
         }
         record.set(key, value);
       }
@@ -587,7 +649,9 @@ function keyValueCodec(kind: "map" | "hosts"): KindCodec {
         if (entry && entry[1] !== null) out[entry[0]] = entry[1];
         else {
           diagnostics.push({
-            level: "warning", code: "bake-build-arg-from-environment", option: `${name}.${text}`,
+            level: "warning",
+            code: "bake-build-arg-from-environment",
+            option: `${name}.${text}`,
             message: "takes its value from the environment when buildx runs; a bake file cannot: left out",
             hint: `give it a value (${name}: { "${text}": "..." }), or pass it at bake time with --set TARGET.${row.bake ?? "args"}.${text}=...`,
           });
@@ -622,9 +686,7 @@ function keyValueCodec(kind: "map" | "hosts"): KindCodec {
       }
       const all = [...result];
       return {
-        value: all.every(([, v]) => v !== null)
-          ? Object.fromEntries(all)
-          : all.map(([k, v]) => (v === null ? k : `${k}${separator}${v}`)),
+        value: all.every(([, v]) => v !== null) ? Object.fromEntries(all) : all.map(([k, v]) => (v === null ? k : `${k}${separator}${v}`)),
       };
     },
   };
@@ -803,9 +865,13 @@ export const KINDS: { readonly [K in FlagKind]: KindCodec } = {
           return [];
         }
         const words = fields.filter((f) => !f.includes("="));
-        if (words.length > 1) problems.push({ path: name, message: `names ${words.length} methods (${words.join(", ")}); give one, then key=value attributes` });
+        if (words.length > 1) {
+          problems.push({ path: name, message: `names ${words.length} methods (${words.join(", ")}); give one, then key=value attributes` });
+        }
         if (words[0] !== undefined) checkChoice(name, row, words[0], problems, notes);
-        const attrs = Object.fromEntries(fields.filter((f) => f.includes("=")).map((f) => [f.slice(0, f.indexOf("=")).trim().toLowerCase(), f.slice(f.indexOf("=") + 1)]));
+        const attrs = Object.fromEntries(
+          fields.filter((f) => f.includes("=")).map((f) => [f.slice(0, f.indexOf("=")).trim().toLowerCase(), f.slice(f.indexOf("=") + 1)]),
+        );
         checkAttributes(name, row, row.attributes, attrs, problems, notes);
       } else if (row.choices) {
         checkChoice(name, row, value, problems, notes);
@@ -864,7 +930,12 @@ export const KINDS: { readonly [K in FlagKind]: KindCodec } = {
     joined: true,
     question: "entries",
     // The same pattern encode checks each platform with.
-    schema: () => oneOrMany({ type: "string", pattern: PLATFORM_LIST_PATTERN, description: "os/arch[/variant], an OS or architecture alone, os(version)/arch, or local; comma-separated" }),
+    schema: () =>
+      oneOrMany({
+        type: "string",
+        pattern: PLATFORM_LIST_PATTERN,
+        description: "os/arch[/variant], an OS or architecture alone, os(version)/arch, or local; comma-separated",
+      }),
     encode(name, row, value, problems) {
       const platforms: string[] = [];
       for (const item of items(name, value)) {
@@ -1001,8 +1072,11 @@ export const KINDS: { readonly [K in FlagKind]: KindCodec } = {
     toEntries: (_row, value) =>
       entryTexts(value, (item) =>
         Object.entries(item).map(([k, v]) => {
-          const [soft, hard]: unknown[] = typeof v === "number" ? [v, v]
-            : Array.isArray(v) ? v : [(v as { soft?: unknown }).soft, (v as { hard?: unknown }).hard];
+          const [soft, hard]: unknown[] = typeof v === "number"
+            ? [v, v]
+            : Array.isArray(v)
+            ? v
+            : [(v as { soft?: unknown }).soft, (v as { hard?: unknown }).hard];
           return formatUlimit(k, soft, hard);
         })),
     fromEntries(_row, entries) {

@@ -9,7 +9,7 @@
  * value cannot be represented at all (a boolean flag given `maybe`).
  */
 import type { Diagnostic, ParseCode } from "./diagnostics.ts";
-import { FLAG_ROWS, flagRow, type FlagRow } from "./flags.ts";
+import { FLAG_ROWS, type FlagRow, flagRow } from "./flags.ts";
 import { codecOf, type Occurrence } from "./kinds.ts";
 import type { BuildOptions } from "./options.ts";
 import { distance, suggestOption } from "./plan.ts";
@@ -155,10 +155,15 @@ export function readBuildArgs(input: readonly string[]): ReadBuildArgs {
       return;
     }
     const [flag, value] = contextAfter ? [contextAfter, context] : after ? [after, word] : [null, null];
-    say("error", "two-contexts", "context", `a second build context ${JSON.stringify(word)} (the first is ${JSON.stringify(context)})`,
+    say(
+      "error",
+      "two-contexts",
+      "context",
+      `a second build context ${JSON.stringify(word)} (the first is ${JSON.stringify(context)})`,
       flag
         ? `${flag} is not a flag buildx-kit knows, so it did not take ${JSON.stringify(value)} as its value: write ${flag}=${value}`
-        : "a build has one context; quote a value that holds spaces");
+        : "a build has one context; quote a value that holds spaces",
+    );
   };
 
   /** The value of a flag that needs one: after "=" in the same word, or the next word. */
@@ -171,8 +176,13 @@ export function readBuildArgs(input: readonly string[]): ReadBuildArgs {
     const next = words[i + 1]!;
     // buildx takes the next word whatever it is; a known flag there usually means a missing value.
     if (next.startsWith("--") && BY_FLAG.has(next.split("=")[0]!)) {
-      say("warning", "value-looks-like-flag", name, `${as} takes ${JSON.stringify(next)} as its value, as buildx would`,
-        `if ${as} was meant to have a value, give it one: ${as}=VALUE`);
+      say(
+        "warning",
+        "value-looks-like-flag",
+        name,
+        `${as} takes ${JSON.stringify(next)} as its value, as buildx would`,
+        `if ${as} was meant to have a value, give it one: ${as}=VALUE`,
+      );
     }
     readings[i + 1] = { role: "value" };
     return [next, i + 1];
@@ -225,8 +235,13 @@ export function readBuildArgs(input: readonly string[]): ReadBuildArgs {
           const near = BY_FLAG.has(normal) ? [normal] : nearFlags(normal);
           if (!misspelt.has(flag)) {
             if (near.length) misspelt.add(flag);
-            say("error", "invalid-flag", null, `${JSON.stringify(flag)} is not a flag name`,
-              `${near.length ? `did you mean ${either(near)}? ` : ""}buildx flags are lowercase words joined by dashes, such as --build-arg`);
+            say(
+              "error",
+              "invalid-flag",
+              null,
+              `${JSON.stringify(flag)} is not a flag name`,
+              `${near.length ? `did you mean ${either(near)}? ` : ""}buildx flags are lowercase words joined by dashes, such as --build-arg`,
+            );
           }
           if (near.length && inline === undefined) i = readAsMeant(i, near[0]!, flag);
           continue;
@@ -237,16 +252,25 @@ export function readBuildArgs(input: readonly string[]): ReadBuildArgs {
           // would read it, so no second error follows from the first.
           if (!misspelt.has(flag)) {
             misspelt.add(flag);
-            say("error", "misspelt-flag", null, `${flag} is not in buildx-kit's flag table; did you mean ${either(near)}?`,
-              "a flag this near a known one is taken for a typo; give a flag of a newer buildx in extraFlags");
+            say(
+              "error",
+              "misspelt-flag",
+              null,
+              `${flag} is not in buildx-kit's flag table; did you mean ${either(near)}?`,
+              "a flag this near a known one is taken for a typo; give a flag of a newer buildx in extraFlags",
+            );
           }
           if (inline === undefined) i = readAsMeant(i, near[0]!, flag);
           continue;
         }
         const guess = flagRow(suggestOption(name) ?? "")?.flag;
-        say("warning", "unknown-flag", `extraFlags.${name}`,
+        say(
+          "warning",
+          "unknown-flag",
+          `extraFlags.${name}`,
           `${flag} is not in buildx-kit's flag table; passed to buildx unchecked`,
-          `${guess ? `did you mean ${guess}? ` : ""}an unknown flag takes a value only as ${flag}=VALUE`);
+          `${guess ? `did you mean ${guess}? ` : ""}an unknown flag takes a value only as ${flag}=VALUE`,
+        );
         const list = extra.get(name) ?? [];
         list.push({ value: inline ?? true, as: flag });
         extra.set(name, list);
@@ -286,10 +310,13 @@ export function readBuildArgs(input: readonly string[]): ReadBuildArgs {
         const meant = long === null ? [] : BY_FLAG.has(long) ? [long] : nearFlags(long).filter((f) => f.startsWith("--"));
         if (!misspelt.has(word)) {
           if (meant.length) misspelt.add(word);
-          say("error", "unknown-short-flag", null,
+          say(
+            "error",
+            "unknown-short-flag",
+            null,
             `${short}${word.length > 2 ? ` (in ${JSON.stringify(word)})` : ""} is not a flag of docker buildx build`,
-            meant.length ? `did you mean ${either(meant)}? long flags take two dashes`
-              : `one-letter flags: ${shortList()}; write long flags with two dashes`);
+            meant.length ? `did you mean ${either(meant)}? long flags take two dashes` : `one-letter flags: ${shortList()}; write long flags with two dashes`,
+          );
         }
         if (meant.length && !word.includes("=")) i = readAsMeant(i, meant[0]!, word);
         break;
@@ -329,8 +356,13 @@ export function readBuildArgs(input: readonly string[]): ReadBuildArgs {
       const texts = values.filter((v): v is string => v !== true);
       if (texts.length === 0) flags[name] = true;
       else if (texts.length !== values.length) {
-        say("error", "invalid-value", `extraFlags.${name}`, `--${name} is given both alone and with a value`,
-          `give it a value every time (--${name}=VALUE), or never`);
+        say(
+          "error",
+          "invalid-value",
+          `extraFlags.${name}`,
+          `--${name} is given both alone and with a value`,
+          `give it a value every time (--${name}=VALUE), or never`,
+        );
       } else flags[name] = texts.length === 1 ? texts[0]! : texts;
     }
     if (Object.keys(flags).length) options.extraFlags = Object.fromEntries(Object.entries(flags));

@@ -7,7 +7,7 @@ import { type BuilderNode, buildkitFor, type Capabilities, CAPABILITIES_HINT, ca
 import { parseAttributes } from "./csv.ts";
 import type { Diagnostic, PlanCode } from "./diagnostics.ts";
 import { ValidationError } from "./errors.ts";
-import { FEATURES, FLAG_ROWS, FLAGS, flagRow, type Gate, type TypeSpec } from "./flags.ts";
+import { FEATURES, FLAG_ROWS, flagRow, FLAGS, type Gate, type TypeSpec } from "./flags.ts";
 import { encodeOption, gatedUses, turnsOff } from "./kinds.ts";
 import type { BuildOptions } from "./options.ts";
 import { referenceProblem } from "./reference.ts";
@@ -163,12 +163,16 @@ export function plan(options: BuildOptions, capabilities: Capabilities = UNKNOWN
   for (const problem of capsProblems) say("error", "invalid-capabilities", null, problem, CAPABILITIES_HINT);
   const badOptions = typeof options !== "object" || options === null || Array.isArray(options);
   if (badOptions) {
-    say("error", "invalid-options", null, `build options must be an object, got ${describe(options)}`,
-      'pass an object of build options, e.g. { context: ".", tag: "app:1" }');
+    say(
+      "error",
+      "invalid-options",
+      null,
+      `build options must be an object, got ${describe(options)}`,
+      'pass an object of build options, e.g. { context: ".", tag: "app:1" }',
+    );
   }
   if (badOptions || capsProblems.length) {
-    return finish([], diagnostics, capsProblems.length ? UNKNOWN_CAPABILITIES : caps,
-      { push: false, load: false, platforms: [], outputs: [], options: {} });
+    return finish([], diagnostics, capsProblems.length ? UNKNOWN_CAPABILITIES : caps, { push: false, load: false, platforms: [], outputs: [], options: {} });
   }
 
   // Which keys are options at all; null is never a value.
@@ -177,8 +181,13 @@ export function plan(options: BuildOptions, capabilities: Capabilities = UNKNOWN
     if (value === undefined) continue;
     if (key !== "context" && key !== "extraFlags" && !flagRow(key)) {
       const guess = suggestOption(key);
-      say("error", "unknown-option", key, `is not a buildx build option`,
-        guess ? `did you mean ${guess}? Flags buildx-kit does not know go in extraFlags.` : "flags buildx-kit does not know go in extraFlags.");
+      say(
+        "error",
+        "unknown-option",
+        key,
+        `is not a buildx build option`,
+        guess ? `did you mean ${guess}? Flags buildx-kit does not know go in extraFlags.` : "flags buildx-kit does not know go in extraFlags.",
+      );
       continue;
     }
     if (value === null) {
@@ -198,26 +207,40 @@ export function plan(options: BuildOptions, capabilities: Capabilities = UNKNOWN
   if (fileOutput) {
     const what = `output type=${fileOutput.type} writes files`;
     if (resolved.push === true) {
-      say("warning", "local-output-disables-push", "push", `is off: ${what}, it does not push`,
-        "to push as well, drop the local output or add an output of type=registry");
+      say(
+        "warning",
+        "local-output-disables-push",
+        "push",
+        `is off: ${what}, it does not push`,
+        "to push as well, drop the local output or add an output of type=registry",
+      );
       resolved.push = false;
     }
     if (resolved.load === true) {
-      say("warning", "local-output-disables-load", "load", `is off: ${what}, it does not load`,
-        "to load as well, drop the local output or add an output of type=docker");
+      say(
+        "warning",
+        "local-output-disables-load",
+        "load",
+        `is off: ${what}, it does not load`,
+        "to load as well, drop the local output or add an output of type=docker",
+      );
       resolved.load = false;
     }
   } else if (resolved.push === true && resolved.load === undefined) {
-    say("info", "push-disables-load", "load", "is off because push is on",
-      `set load: true to load as well (buildx >= ${FEATURES.multipleExporters.since})`);
+    say("info", "push-disables-load", "load", "is off because push is on", `set load: true to load as well (buildx >= ${FEATURES.multipleExporters.since})`);
   } else if (resolved.push !== true && resolved.load === undefined && outputs.length === 0 && !resolved.call && resolved.check !== true) {
     resolved.load = true;
-    say("info", "load-by-default", "load", "is on: with no push and no output the image is loaded into the image store",
+    say(
+      "info",
+      "load-by-default",
+      "load",
+      "is on: with no push and no output the image is loaded into the image store",
       caps.driver === "docker"
         ? "the docker driver loads the result even with load: false; to keep it out of the image store, use output: type=cacheonly"
         : caps.driver === null
-          ? "set load: false to keep the result in the build cache only (the docker driver loads it anyway)"
-          : "set load: false to keep the result in the build cache only");
+        ? "set load: false to keep the result in the build cache only (the docker driver loads it anyway)"
+        : "set load: false to keep the result in the build cache only",
+    );
   }
 
   const push = resolved.push === true || outputs.some(pushes);
@@ -231,9 +254,13 @@ export function plan(options: BuildOptions, capabilities: Capabilities = UNKNOWN
     if (!gate.buildkit) return true;
     buildkitUsed.push(what);
     if (buildkit.version === null || atLeast(buildkit.version, gate.buildkit)) return true;
-    say("error", code, option,
+    say(
+      "error",
+      code,
+      option,
       `${what} need${what.startsWith("--") ? "s" : ""} BuildKit >= ${gate.buildkit}; ${buildkitText()} BuildKit ${buildkit.version}`,
-      hint);
+      hint,
+    );
     return false;
   };
   const buildkitText = () => (buildkit.node ? `builder node ${buildkit.node} runs` : "the builder runs");
@@ -243,12 +270,19 @@ export function plan(options: BuildOptions, capabilities: Capabilities = UNKNOWN
   const exporters = outputs.length + (resolved.push === true ? 1 : 0) + (resolved.load === true ? 1 : 0);
   if (exporters > 1) {
     const what = resolved.push === true && resolved.load === true && outputs.length === 0
-      ? "push and load together" : `${exporters} exporters (${[...outputs.map((o) => `output type=${o.type}`), ...(resolved.push === true ? ["push"] : []), ...(resolved.load === true ? ["load"] : [])].join(", ")})`;
+      ? "push and load together"
+      : `${exporters} exporters (${
+        [...outputs.map((o) => `output type=${o.type}`), ...(resolved.push === true ? ["push"] : []), ...(resolved.load === true ? ["load"] : [])].join(", ")
+      })`;
     const option = resolved.push === true && resolved.load === true ? "load" : "output";
     if (!atLeast(version, FEATURES.multipleExporters.since)) {
-      say("error", "multiple-exporters-need-newer-buildx", option,
+      say(
+        "error",
+        "multiple-exporters-need-newer-buildx",
+        option,
         `${what} need buildx >= ${FEATURES.multipleExporters.since}; installed ${versionText(caps)}`,
-        "keep one destination, or upgrade buildx");
+        "keep one destination, or upgrade buildx",
+      );
     } else {
       // BuildKit refuses it: "multiple outputs currently unsupported by the current BuildKit daemon".
       buildkitHas(FEATURES.multipleExporters, what, option, `keep one destination, or ${UPGRADE_BUILDKIT}`, "multiple-exporters-need-newer-buildkit");
@@ -259,36 +293,56 @@ export function plan(options: BuildOptions, capabilities: Capabilities = UNKNOWN
   // the docker driver).
   if (platforms.length > 1 && load) {
     if (caps.driver === "docker" && caps.containerdImageStore === false) {
-      say("error", "multi-platform-load-needs-containerd-store", "platform",
+      say(
+        "error",
+        "multi-platform-load-needs-containerd-store",
+        "platform",
         `${platforms.length} platforms cannot be loaded into the classic image store of the docker driver`,
-        "push instead (push: true), write an OCI layout (output: type=oci,dest=image.tar), or turn on the containerd image store");
+        "push instead (push: true), write an OCI layout (output: type=oci,dest=image.tar), or turn on the containerd image store",
+      );
     } else if (caps.driver === null || (caps.driver === "docker" && caps.containerdImageStore === null)) {
-      say("info", "multi-platform-load-unchecked", "platform",
-        `loading ${platforms.length} platforms needs the containerd image store or a non-docker driver; the machine was not probed`);
+      say(
+        "info",
+        "multi-platform-load-unchecked",
+        "platform",
+        `loading ${platforms.length} platforms needs the containerd image store or a non-docker driver; the machine was not probed`,
+      );
     }
   }
   checkPlatformsServed(platforms, caps, Array.isArray(given.platform) && platforms.length === listOf(given.platform).length, say);
 
   if (!push && !load && outputs.length === 0 && !resolved.call && resolved.check !== true && caps.driver === "docker") {
     // buildx gives the docker driver an image export when none is asked for: the result is loaded.
-    say("warning", "docker-driver-loads-anyway", "load",
+    say(
+      "warning",
+      "docker-driver-loads-anyway",
+      "load",
       "is off, but the docker driver loads the result into the image store anyway (buildx exports there when no push or output is given)",
-      "to keep it out of the image store, use output: type=cacheonly, or a docker-container builder (builder option)");
+      "to keep it out of the image store, use output: type=cacheonly, or a docker-container builder (builder option)",
+    );
   } else if (!push && !load && outputs.length === 0 && !resolved.call && resolved.check !== true) {
-    say("warning", "result-stays-in-cache", platforms.length > 1 ? "platform" : null,
+    say(
+      "warning",
+      "result-stays-in-cache",
+      platforms.length > 1 ? "platform" : null,
       platforms.length > 1
         ? `${platforms.length} platforms with no push and no output: the result stays in the build cache`
         : "no push, no load and no output: the result stays in the build cache",
-      "push it (push: true), load it (load: true), or write it out (output)");
+      "push it (push: true), load it (load: true), or write it out (output)",
+    );
   }
 
   // Attestations: buildx >= 0.10 (checked with every flag below), and a store that keeps them.
   const attesting = ATTESTATIONS.filter((name) => given[name] !== undefined && given[name] !== false);
   if (attesting.length && caps.driver === "docker" && caps.containerdImageStore === false) {
     for (const name of attesting) {
-      say("error", "attestation-needs-containerd-store", name,
+      say(
+        "error",
+        "attestation-needs-containerd-store",
+        name,
         "attestations are not supported by the docker driver with the classic image store",
-        "turn on the containerd image store, or use a docker-container builder (builder option)");
+        "turn on the containerd image store, or use a docker-container builder (builder option)",
+      );
     }
   }
 
@@ -301,19 +355,34 @@ export function plan(options: BuildOptions, capabilities: Capabilities = UNKNOWN
     const exportsImage = building && (outputs.length === 0 || outputs.some((o) => outputExports(o) !== "files"));
     const failure = 'the build would fail with "index annotations not supported for single platform export"';
     if (caps.driver === "docker" && caps.containerdImageStore === false && exportsImage) {
-      say("error", "index-annotation-needs-index", indexAnnotation,
+      say(
+        "error",
+        "index-annotation-needs-index",
+        indexAnnotation,
         `an index annotation needs an image index, which the docker driver with the classic image store never makes; ${failure}`,
-        "turn on the containerd image store, use a docker-container builder (builder option), or annotate the manifest (manifest:KEY=VALUE)");
+        "turn on the containerd image store, use a docker-container builder (builder option), or annotate the manifest (manifest:KEY=VALUE)",
+      );
     } else if (building && platforms.length <= 1 && given.provenance === false && !makesIndexAnyway(given)) {
-      say("error", "index-annotation-needs-index", indexAnnotation,
-        `an index annotation needs an image index, and ${platforms.length === 1 ? "one platform" : "the builder's one platform"} with provenance: false and no other attestation makes a single manifest; ${failure}`,
-        "build several platforms, drop provenance: false (buildx's default provenance attestation makes an index), or annotate the manifest (manifest:KEY=VALUE)");
+      say(
+        "error",
+        "index-annotation-needs-index",
+        indexAnnotation,
+        `an index annotation needs an image index, and ${
+          platforms.length === 1 ? "one platform" : "the builder's one platform"
+        } with provenance: false and no other attestation makes a single manifest; ${failure}`,
+        "build several platforms, drop provenance: false (buildx's default provenance attestation makes an index), or annotate the manifest (manifest:KEY=VALUE)",
+      );
     }
   }
 
   if (push && (listOf(given.tag).length === 0) && !outputs.some(hasImageName)) {
-    say("error", "push-needs-tag", "push", "pushing needs a tag to know where the image goes",
-      "add tag: \"registry/repository:tag\" (or name= in an image output)");
+    say(
+      "error",
+      "push-needs-tag",
+      "push",
+      "pushing needs a tag to know where the image goes",
+      'add tag: "registry/repository:tag" (or name= in an image output)',
+    );
   }
 
   for (const [i, tag] of listOf(given.tag).entries()) {
@@ -323,10 +392,14 @@ export function plan(options: BuildOptions, capabilities: Capabilities = UNKNOWN
   }
 
   if (version === null) {
-    say("info", "buildx-version-unknown", null,
+    say(
+      "info",
+      "buildx-version-unknown",
+      null,
       caps.buildxVersionText
         ? `could not read a release from "${caps.buildxVersionText}"; assuming the latest buildx`
-        : "buildx was not probed; assuming the latest buildx");
+        : "buildx was not probed; assuming the latest buildx",
+    );
   }
 
   // No program's argument can hold a NUL byte (C strings end there): refused here, by name.
@@ -336,8 +409,13 @@ export function plan(options: BuildOptions, capabilities: Capabilities = UNKNOWN
   // buildx: "progress=plain and quiet cannot be used together" (exit 1); said here, before running.
   const progress = resolved.progress;
   if (resolved.quiet === true && typeof progress === "string" && progress !== "auto" && progress !== "quiet") {
-    say("error", "quiet-with-progress", "progress", `buildx refuses --progress=${progress} together with --quiet`,
-      "leave progress out (quiet shows no progress), or leave quiet out");
+    say(
+      "error",
+      "quiet-with-progress",
+      "progress",
+      `buildx refuses --progress=${progress} together with --quiet`,
+      "leave progress out (quiet shows no progress), or leave quiet out",
+    );
   }
 
   // Every value, checked and encoded in table order; every flag newer than the installed buildx.
@@ -356,20 +434,34 @@ export function plan(options: BuildOptions, capabilities: Capabilities = UNKNOWN
       for (const key of keys.length ? keys : [name]) nulByte(key);
     }
     if (encoded.args.length && !atLeast(version, row.since) && turnsOff(row, value)) {
-      say("info", "nothing-to-turn-off", name,
-        `${encoded.args[0]} is left out: buildx ${versionText(caps)} has no ${row.flag} (added in ${row.since}), so there is nothing to turn off`);
+      say(
+        "info",
+        "nothing-to-turn-off",
+        name,
+        `${encoded.args[0]} is left out: buildx ${versionText(caps)} has no ${row.flag} (added in ${row.since}), so there is nothing to turn off`,
+      );
       continue;
     }
     if (encoded.args.length && !atLeast(version, row.since)) {
-      say("error", "flag-needs-newer-buildx", name, `${row.flag} needs buildx >= ${row.since}; installed ${versionText(caps)}`,
-        `upgrade buildx, or leave ${name} out`);
+      say(
+        "error",
+        "flag-needs-newer-buildx",
+        name,
+        `${row.flag} needs buildx >= ${row.since}; installed ${versionText(caps)}`,
+        `upgrade buildx, or leave ${name} out`,
+      );
     } else if (encoded.args.length && !turnsOff(row, value)) {
       buildkitHas(row, row.flag, name, `${UPGRADE_BUILDKIT}, or leave ${name} out`);
       // Choices and attributes newer than the flag (progress: "none", output mode=): data in the table.
       for (const use of gatedUses(name, row, value)) {
         if (use.gate.since && !atLeast(version, use.gate.since)) {
-          say("error", "value-needs-newer-buildx", use.path, `${use.what} needs buildx >= ${use.gate.since}; installed ${versionText(caps)}`,
-            `upgrade buildx, or leave it out`);
+          say(
+            "error",
+            "value-needs-newer-buildx",
+            use.path,
+            `${use.what} needs buildx >= ${use.gate.since}; installed ${versionText(caps)}`,
+            `upgrade buildx, or leave it out`,
+          );
         } else {
           buildkitHas(use.gate, use.what, use.path, `${UPGRADE_BUILDKIT}, or leave it out`);
         }
@@ -379,8 +471,14 @@ export function plan(options: BuildOptions, capabilities: Capabilities = UNKNOWN
   }
   if (buildkitUsed.length && buildkit.version === null && buildkit.unreadable.length) {
     const [first] = buildkit.unreadable;
-    say("info", "buildkit-version-unknown", null,
-      `BuildKit on ${first!.node} reports ${JSON.stringify(first!.text)}, no release; assuming the latest BuildKit for ${[...new Set(buildkitUsed)].join(", ")}`);
+    say(
+      "info",
+      "buildkit-version-unknown",
+      null,
+      `BuildKit on ${first!.node} reports ${JSON.stringify(first!.text)}, no release; assuming the latest BuildKit for ${
+        [...new Set(buildkitUsed)].join(", ")
+      }`,
+    );
   }
 
   // buildx drops a gha cache it has no token and URL for, without a word (build/opt.go, isActive).
@@ -394,9 +492,13 @@ export function plan(options: BuildOptions, capabilities: Capabilities = UNKNOWN
         const url = Boolean(attrs.url || attrs.url_v2) || ghaEnv.url;
         if (token && url) continue;
         const missing = [...(token ? [] : ["ACTIONS_RUNTIME_TOKEN"]), ...(url ? [] : ["ACTIONS_CACHE_URL (or ACTIONS_RESULTS_URL)"])].join(" and ");
-        say("warning", "gha-cache-dropped", Array.isArray(given[name]) ? `${name}[${i}]` : name,
+        say(
+          "warning",
+          "gha-cache-dropped",
+          Array.isArray(given[name]) ? `${name}[${i}]` : name,
           `buildx drops this type=gha cache without a word: its environment has no ${missing}`,
-          "run it in a GitHub Actions job that exposes the runtime variables (e.g. crazy-max/ghaction-github-runtime), or give token= and url=");
+          "run it in a GitHub Actions job that exposes the runtime variables (e.g. crazy-max/ghaction-github-runtime), or give token= and url=",
+        );
       }
     }
   }
@@ -404,9 +506,13 @@ export function plan(options: BuildOptions, capabilities: Capabilities = UNKNOWN
     for (const [i, item] of listOf(given.secret).entries()) {
       const attrs = readOutputs(item)[0]?.attrs ?? {};
       if ("env" in attrs) {
-        say("error", "secret-env-needs-newer-buildx", Array.isArray(given.secret) ? `secret[${i}]` : "secret",
+        say(
+          "error",
+          "secret-env-needs-newer-buildx",
+          Array.isArray(given.secret) ? `secret[${i}]` : "secret",
           `a secret read from an environment variable (env=) needs buildx >= ${FEATURES.secretEnv.since}; installed ${versionText(caps)}`,
-          "write the value to a file and use src=");
+          "write the value to a file and use src=",
+        );
       }
     }
   }
@@ -423,13 +529,22 @@ export function plan(options: BuildOptions, capabilities: Capabilities = UNKNOWN
         const flag = encoded.args[0]?.split("=")[0];
         const known = FLAG_ROWS.find(([, row]) => row.flag === flag);
         if (known) {
-          say("error", "extra-flag-is-known", `extraFlags.${name}`, `${flag} is in the flag table; extraFlags would bypass its checks`,
-            `use the ${known[0]} option instead`);
+          say(
+            "error",
+            "extra-flag-is-known",
+            `extraFlags.${name}`,
+            `${flag} is in the flag table; extraFlags would bypass its checks`,
+            `use the ${known[0]} option instead`,
+          );
           continue;
         }
         if (encoded.args.length) {
-          say("warning", "unvalidated-flag", `extraFlags.${name}`,
-            `${encoded.args[0]!.split("=")[0]} is not in buildx-kit's flag table; passed to buildx unchecked`);
+          say(
+            "warning",
+            "unvalidated-flag",
+            `extraFlags.${name}`,
+            `${encoded.args[0]!.split("=")[0]} is not in buildx-kit's flag table; passed to buildx unchecked`,
+          );
         }
         args.push(...encoded.args);
       }
@@ -449,7 +564,10 @@ export function plan(options: BuildOptions, capabilities: Capabilities = UNKNOWN
   }
 
   return finish(args, diagnostics, caps, {
-    push, load, platforms, outputs,
+    push,
+    load,
+    platforms,
+    outputs,
     options: Object.fromEntries(Object.entries(resolved).filter(([, v]) => v !== undefined)) as BuildOptions,
   });
 }
@@ -525,21 +643,36 @@ function checkPlatformsServed(
     if (natively.length) continue;
     const emulated = nodes.filter((n) => n.reported.includes(p));
     if (emulated.length) {
-      say("info", "platform-emulated", option,
-        `${requested} is served by emulation (QEMU) only, on ${emulated.map((n) => n.node.name).join(", ")} of builder ${builder.name}: RUN steps run several times slower`,
-        `for native speed, add a node of that architecture: docker buildx create --append --name ${builder.name} --platform ${p} ENDPOINT`);
+      say(
+        "info",
+        "platform-emulated",
+        option,
+        `${requested} is served by emulation (QEMU) only, on ${
+          emulated.map((n) => n.node.name).join(", ")
+        } of builder ${builder.name}: RUN steps run several times slower`,
+        `for native speed, add a node of that architecture: docker buildx create --append --name ${builder.name} --platform ${p} ENDPOINT`,
+      );
       continue;
     }
-    const hint = `add a node for it (docker buildx create --append --name ${builder.name} --platform ${p} ENDPOINT), use a builder that has one (builder option), ` +
+    const hint =
+      `add a node for it (docker buildx create --append --name ${builder.name} --platform ${p} ENDPOINT), use a builder that has one (builder option), ` +
       "or install QEMU on a node's machine (binfmt: docker run --privileged --rm tonistiigi/binfmt --install all) so its BuildKit lists the platform";
     if (nodes.every((n) => n.pinned)) {
-      say("error", "platform-not-served", option,
+      say(
+        "error",
+        "platform-not-served",
+        option,
         `${requested} is served by no node of builder ${builder.name} (${builder.driver}): ${describeNodes()}; buildx would send it to the first node, where a RUN step fails with "exec format error"`,
-        hint);
+        hint,
+      );
     } else {
-      say("info", "platform-not-listed", option,
+      say(
+        "info",
+        "platform-not-listed",
+        option,
         `no node of builder ${builder.name} lists ${requested} (${describeNodes()}): buildx builds it on the first node, where steps without RUN work and a RUN needs QEMU (binfmt)`,
-        hint);
+        hint,
+      );
     }
   }
 }

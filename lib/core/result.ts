@@ -131,13 +131,19 @@ export function readMetadata(content: string | null, platforms: readonly string[
   );
   const digest = text(m["containerimage.digest"]);
   const descriptor = (typeof m["containerimage.descriptor"] === "object" && m["containerimage.descriptor"] !== null ? m["containerimage.descriptor"] : {}) as {
-    digest?: unknown; mediaType?: unknown; platform?: { os?: unknown; architecture?: unknown; variant?: unknown };
+    digest?: unknown;
+    mediaType?: unknown;
+    platform?: { os?: unknown; architecture?: unknown; variant?: unknown };
   };
   const platformDigests: Record<string, string> = {};
-  const described = descriptor.platform ? [descriptor.platform.os, descriptor.platform.architecture, descriptor.platform.variant].filter((v) => typeof v === "string" && v).join("/") : "";
+  const described = descriptor.platform
+    ? [descriptor.platform.os, descriptor.platform.architecture, descriptor.platform.variant].filter((v) => typeof v === "string" && v).join("/")
+    : "";
   const descriptorDigest = text(descriptor.digest) ?? digest;
   if (described && descriptorDigest) platformDigests[described] = descriptorDigest;
-  else if (platforms.length === 1 && descriptorDigest && /index|manifest\.list/.test(String(descriptor.mediaType ?? ""))) platformDigests[platforms[0]!] = descriptorDigest;
+  else if (platforms.length === 1 && descriptorDigest && /index|manifest\.list/.test(String(descriptor.mediaType ?? ""))) {
+    platformDigests[platforms[0]!] = descriptorDigest;
+  }
   return {
     digest,
     platformDigests,

@@ -6,7 +6,7 @@
  */
 import { CsvSyntaxError, formatCsv, parseAttributes, parseCsv } from "./csv.ts";
 import type { PlanCode } from "./diagnostics.ts";
-import { type AttributeRule, type AttributeSpec, FLAGS, flagRow, type FlagRow } from "./flags.ts";
+import { type AttributeRule, type AttributeSpec, type FlagRow, flagRow, FLAGS } from "./flags.ts";
 
 /** A problem with one value, at a path such as `ulimit.nofile.soft` or `tag[1]`. */
 export interface ValueProblem {
@@ -138,9 +138,37 @@ function either(words: readonly string[]): string {
 
 /** Attribute names people write by mistake, safe to name in a message: words, not values. */
 const NAMED_MISTAKES: ReadonlySet<string> = new Set([
-  "value", "values", "token", "password", "passwd", "pass", "secret", "data", "content", "contents", "text", "key",
-  "apikey", "api-key", "api_key", "credential", "credentials", "auth", "string", "literal", "name", "path", "file",
-  "dest", "target", "required", "mode", "uid", "gid", "var", "variable",
+  "value",
+  "values",
+  "token",
+  "password",
+  "passwd",
+  "pass",
+  "secret",
+  "data",
+  "content",
+  "contents",
+  "text",
+  "key",
+  "apikey",
+  "api-key",
+  "api_key",
+  "credential",
+  "credentials",
+  "auth",
+  "string",
+  "literal",
+  "name",
+  "path",
+  "file",
+  "dest",
+  "target",
+  "required",
+  "mode",
+  "uid",
+  "gid",
+  "var",
+  "variable",
 ]);
 
 /** How a secret is written, for messages. */
@@ -163,11 +191,20 @@ function nearAttribute(known: readonly string[], name: string): string | null {
 
 /** Checks one attribute of a secret; `field` is its 1-based place in a string, null in a record. */
 function secretAttribute(
-  rules: Readonly<Record<string, AttributeRule>>, path: string, field: number | null, key: string | null, value: string, problems: ValueProblem[],
+  rules: Readonly<Record<string, AttributeRule>>,
+  path: string,
+  field: number | null,
+  key: string | null,
+  value: string,
+  problems: ValueProblem[],
 ): void {
   const where = field === null ? "" : ` field ${field},`;
   if (key === null) {
-    problems.push({ path, code: "secret-value", message: `holds${where} which is not key=value (not shown: it may be the secret itself); write ${SECRET_FORM}` });
+    problems.push({
+      path,
+      code: "secret-value",
+      message: `holds${where} which is not key=value (not shown: it may be the secret itself); write ${SECRET_FORM}`,
+    });
     return;
   }
   const name = key.trim().toLowerCase();
@@ -177,17 +214,24 @@ function secretAttribute(
     const near = nearAttribute(known, name);
     const named = NAMED_MISTAKES.has(name) || near !== null;
     problems.push({
-      path, code: "secret-value",
+      path,
+      code: "secret-value",
       message: named
         ? `"${name}" is not a secret attribute${near ? ` (did you mean ${near}?)` : ""}: ${SECRET_RULE}`
-        : `holds an attribute that is not ${either(known)} (${field === null ? "its name" : `field ${field}`} is not shown: it may be the secret itself): ${SECRET_RULE}`,
+        : `holds an attribute that is not ${either(known)} (${
+          field === null ? "its name" : `field ${field}`
+        } is not shown: it may be the secret itself): ${SECRET_RULE}`,
     });
     return;
   }
   if (rule.values && !rule.values.includes(value)) {
     problems.push({ path, message: `${name} must be ${either(rule.values)} (the ${name} given is not shown: it may be the secret itself)` });
   } else if (name === "env" && (value === "" || value.includes("="))) {
-    problems.push({ path, code: "secret-value", message: `env= names an environment variable, and the name given is empty or holds "=" (not shown: it may be the secret itself); write ${SECRET_FORM}` });
+    problems.push({
+      path,
+      code: "secret-value",
+      message: `env= names an environment variable, and the name given is empty or holds "=" (not shown: it may be the secret itself); write ${SECRET_FORM}`,
+    });
   } else if (value === "" && !rule.values) {
     problems.push({ path, message: `${name}= is empty; write ${SECRET_FORM}` });
   }
@@ -271,10 +315,19 @@ export function checkChoice(path: string, row: FlagRow, word: string, problems: 
   if (choices.includes(word)) return;
   const near = nearest(word, choices);
   if (!row.open || near) {
-    problems.push({ path, message: `must be one of ${choices.join(", ")}${row.open ? " (or another buildx knows)" : ""}; got ${JSON.stringify(whole)}${near ? ` (did you mean ${near}?)` : ""}` });
+    problems.push({
+      path,
+      message: `must be one of ${choices.join(", ")}${row.open ? " (or another buildx knows)" : ""}; got ${JSON.stringify(whole)}${
+        near ? ` (did you mean ${near}?)` : ""
+      }`,
+    });
     return;
   }
-  notes.push({ path, code: "unknown-choice", message: `${JSON.stringify(word)} is not one buildx-kit knows (${choices.join(", ")}); passed to buildx unchecked` });
+  notes.push({
+    path,
+    code: "unknown-choice",
+    message: `${JSON.stringify(word)} is not one buildx-kit knows (${choices.join(", ")}); passed to buildx unchecked`,
+  });
 }
 
 /** The attribute rules that apply to these attributes, and the `type=` they were picked by (null without types). */
@@ -291,7 +344,12 @@ export function rulesFor(spec: AttributeSpec, attrs: Record<string, string>): { 
  * an error) and value (a boolean, one of its values).
  */
 export function checkAttributes(
-  path: string, row: FlagRow, spec: AttributeSpec, attrs: Record<string, string>, problems: ValueProblem[], notes: ValueProblem[],
+  path: string,
+  row: FlagRow,
+  spec: AttributeSpec,
+  attrs: Record<string, string>,
+  problems: ValueProblem[],
+  notes: ValueProblem[],
 ): void {
   const { type, rules } = rulesFor(spec, attrs);
   if (type === "") return; // no type= written and none by default: buildx says what it reads
@@ -300,7 +358,11 @@ export function checkAttributes(
     const known = Object.keys(spec.types!);
     const near = nearest(type!, known);
     if (near) problems.push({ path, message: `type=${type} is not a ${row.flag} type (did you mean ${near}?); buildx-kit knows ${known.join(", ")}` });
-    else notes.push({ path, code: "unknown-type", message: `type=${type} is not a ${row.flag} type buildx-kit knows (${known.join(", ")}); passed to buildx unchecked` });
+    else {notes.push({
+        path,
+        code: "unknown-type",
+        message: `type=${type} is not a ${row.flag} type buildx-kit knows (${known.join(", ")}); passed to buildx unchecked`,
+      });}
     return;
   }
   const closed = spec.types === undefined; // a flag's own attributes (call, policy): buildx refuses others
@@ -311,9 +373,18 @@ export function checkAttributes(
       if (spec.prefixes?.some((p) => key.startsWith(p))) continue;
       const near = nearest(key, Object.keys(rules));
       if (near || closed) {
-        problems.push({ path, message: `${JSON.stringify(key)} is not an attribute of ${where}${near ? ` (did you mean ${near}?)` : ""}; it reads ${Object.keys(rules).join(", ") || "none"}` });
+        problems.push({
+          path,
+          message: `${JSON.stringify(key)} is not an attribute of ${where}${near ? ` (did you mean ${near}?)` : ""}; it reads ${
+            Object.keys(rules).join(", ") || "none"
+          }`,
+        });
       } else {
-        notes.push({ path, code: "unknown-attribute", message: `${JSON.stringify(key)} is not an attribute buildx-kit knows for ${where}; passed to buildx unchecked` });
+        notes.push({
+          path,
+          code: "unknown-attribute",
+          message: `${JSON.stringify(key)} is not an attribute buildx-kit knows for ${where}; passed to buildx unchecked`,
+        });
       }
       continue;
     }
@@ -321,7 +392,10 @@ export function checkAttributes(
       problems.push({ path, message: `${key}= expects true or false, got ${JSON.stringify(text)}` });
     } else if (rule.values && !rule.values.includes(text)) {
       const near = nearest(text, rule.values);
-      problems.push({ path, message: `${key}= must be one of ${rule.values.join(", ")}; got ${JSON.stringify(text)}${near ? ` (did you mean ${near}?)` : ""}` });
+      problems.push({
+        path,
+        message: `${key}= must be one of ${rule.values.join(", ")}; got ${JSON.stringify(text)}${near ? ` (did you mean ${near}?)` : ""}`,
+      });
     }
   }
 }

@@ -46,8 +46,14 @@ export interface DockerfileInfo {
  * user to set.
  */
 export const AUTOMATIC_ARGS: ReadonlySet<string> = new Set([
-  "TARGETPLATFORM", "TARGETOS", "TARGETARCH", "TARGETVARIANT",
-  "BUILDPLATFORM", "BUILDOS", "BUILDARCH", "BUILDVARIANT",
+  "TARGETPLATFORM",
+  "TARGETOS",
+  "TARGETARCH",
+  "TARGETVARIANT",
+  "BUILDPLATFORM",
+  "BUILDOS",
+  "BUILDARCH",
+  "BUILDVARIANT",
 ]);
 
 const DIRECTIVE = /^#\s*([a-zA-Z][a-zA-Z0-9_-]*)\s*=\s*(.*?)\s*$/;

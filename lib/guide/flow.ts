@@ -21,7 +21,7 @@ import { formatCsv, parseCsv } from "../core/csv.ts";
 import type { Diagnostic } from "../core/diagnostics.ts";
 import { argsFor, type DockerfileInfo, findDockerfiles, readDockerfile, stageNames } from "./dockerfile.ts";
 import { BuildError, BuildxKitError, EXIT } from "../core/errors.ts";
-import { FEATURES, FLAG_ROWS, FLAGS, flagRow, type FlagRow } from "../core/flags.ts";
+import { FEATURES, FLAG_ROWS, type FlagRow, flagRow, FLAGS } from "../core/flags.ts";
 import { listBuilders } from "../build/builders.ts";
 import { codecOf, exampleEntry as kindExampleEntry, splitEntry } from "../core/kinds.ts";
 import {
@@ -201,7 +201,10 @@ function eitherSignal(outer: AbortSignal | undefined, inner: AbortController): {
  * try { await select({ message: "Which?", choices: [{ value: 1 }], helpKey: true }); }
  * catch (e) { if (e instanceof MoreHelpRequest) console.log("more about it"); }
  */
-export function helpKeyPrompt<V>(prompt: InquirerPrompt<V>, options: { readonly color?: boolean } = {}): (config: object & { readonly helpKey?: boolean; readonly theme?: unknown }, context?: PromptContext) => Promise<V> {
+export function helpKeyPrompt<V>(
+  prompt: InquirerPrompt<V>,
+  options: { readonly color?: boolean } = {},
+): (config: object & { readonly helpKey?: boolean; readonly theme?: unknown }, context?: PromptContext) => Promise<V> {
   const tip = (keys: readonly [string, string][]) => {
     const all = [...keys, ["?", "more"] as const];
     return options.color === false
@@ -401,9 +404,7 @@ export function describeMachine(caps: Capabilities): string[] {
     ? `buildx ${caps.buildxVersion}`
     : `buildx of unknown release (${JSON.stringify(caps.buildxVersionText || "?")}; assuming the latest)`;
   const driver = caps.driver ? `${caps.driver} driver${caps.builder ? ` (builder ${caps.builder.name})` : ""}` : "driver unknown";
-  const store = caps.containerdImageStore === null
-    ? "image store unknown"
-    : caps.containerdImageStore ? "containerd image store" : "classic image store";
+  const store = caps.containerdImageStore === null ? "image store unknown" : caps.containerdImageStore ? "containerd image store" : "classic image store";
   const platforms = builderPlatforms(caps);
   const lines = [`Machine: ${version} · ${driver} · ${store} · platforms ${platforms.join(", ") || "unknown"}`];
   for (const p of caps.problems) lines.push(`  ${p.message}`);
@@ -925,7 +926,7 @@ class Guide {
         await Promise.race([this.builderList(), delay(this.io.builderWaitMs ?? BUILDER_WAIT_MS)]);
       }
       if (!this.builders) {
-        this.say("  docker buildx ls has not answered yet: the build stays on the current builder; \"change an answer\" offers the others once it has.");
+        this.say('  docker buildx ls has not answered yet: the build stays on the current builder; "change an answer" offers the others once it has.');
         return;
       }
     }
@@ -1043,14 +1044,15 @@ class Guide {
 
   /** Several platforms cannot be loaded here: what to do instead. */
   private offerInstead(): Promise<string> {
-    return this.about("destination", () => this.ask.select<string>({
-      message: `${platformsOf(this.o.platform).length} platforms cannot be loaded here. Instead:`,
-      choices: [
-        { value: "push", name: "push to a registry", description: "a registry keeps every platform in one image index" },
-        { value: "oci", name: "write an OCI layout", description: "a tarball holding every platform" },
-        { value: "platform", name: "choose other platforms", description: "back to the platforms: one platform can be loaded" },
-      ],
-    }));
+    return this.about("destination", () =>
+      this.ask.select<string>({
+        message: `${platformsOf(this.o.platform).length} platforms cannot be loaded here. Instead:`,
+        choices: [
+          { value: "push", name: "push to a registry", description: "a registry keeps every platform in one image index" },
+          { value: "oci", name: "write an OCI layout", description: "a tarball holding every platform" },
+          { value: "platform", name: "choose other platforms", description: "back to the platforms: one platform can be loaded" },
+        ],
+      }));
   }
 
   private async setDestination(choice: Destination): Promise<void> {
@@ -1119,7 +1121,13 @@ class Guide {
             value: a.name,
             name: `${a.name} ${a.default === null ? "(no default)" : `(default: ${JSON.stringify(a.default)})`}`,
             short: a.name,
-            description: `ARG ${a.where === "global" ? "before the first FROM" : /^stage \d+$/.test(a.where) ? `in ${a.where.replace("stage ", "stage #")}` : `in stage ${a.where}`} of ${this.dockerfilePath()}`,
+            description: `ARG ${
+              a.where === "global"
+                ? "before the first FROM"
+                : /^stage \d+$/.test(a.where)
+                ? `in ${a.where.replace("stage ", "stage #")}`
+                : `in stage ${a.where}`
+            } of ${this.dockerfilePath()}`,
             checked: current.has(a.name),
           })),
           ...[...current.keys()].filter((k) => !declared.has(k)).map((k) => ({
@@ -1147,7 +1155,9 @@ class Guide {
     // Without a Dockerfile to read (a remote context), build args are typed: NAME=value, one at a time.
     while (!info) {
       const answer = (await this.ask.input({
-        message: `${values.size ? "Another build argument" : "A build argument"}, NAME=value  ${this.dim(`(${row.flag}) e.g. ${exampleEntry(row)}; empty: ${values.size ? "no more" : "none"}`)}`,
+        message: `${values.size ? "Another build argument" : "A build argument"}, NAME=value  ${
+          this.dim(`(${row.flag}) e.g. ${exampleEntry(row)}; empty: ${values.size ? "no more" : "none"}`)
+        }`,
         validate: (value) => {
           const text = value.trim();
           if (!text) return true;
@@ -1333,8 +1343,12 @@ class Guide {
         message: `Where does ${id} come from?`,
         choices: [
           {
-            value: "env", name: "an environment variable", description: "read when the build runs; never written to the recipe",
-            ...(atLeast(this.caps0().buildxVersion, envSince) ? {} : { disabled: `needs buildx ${envSince}+ (this is ${this.caps0().buildxVersion ?? "unknown"})` }),
+            value: "env",
+            name: "an environment variable",
+            description: "read when the build runs; never written to the recipe",
+            ...(atLeast(this.caps0().buildxVersion, envSince)
+              ? {}
+              : { disabled: `needs buildx ${envSince}+ (this is ${this.caps0().buildxVersion ?? "unknown"})` }),
           },
           { value: "src", name: "a file", description: "its path, from here" },
         ],
@@ -1356,7 +1370,9 @@ class Guide {
           return check([...entries, formatCsv([`id=${id}`, `${from}=${text}`])]) ?? true;
         },
       })).trim();
-      if (from === "env" && this.env[answer] === undefined) this.say(`  Warning: ${answer} is not set here: set it before the build runs, or the secret is empty.`);
+      if (from === "env" && this.env[answer] === undefined) {
+        this.say(`  Warning: ${answer} is not set here: set it before the build runs, or the secret is empty.`);
+      }
       entries = [...entries, formatCsv([`id=${id}`, `${from}=${answer}`])];
     }
     this.set({ secret: valueOf(row, entries) });
@@ -1564,8 +1580,9 @@ class Guide {
     try {
       if (out.type !== "local") return { size: (await host.stat(path)).size };
       const names = (await host.listDir(path)).sort();
-      const entries = await Promise.all(names.slice(0, 5).map(async (n) =>
-        (await host.stat(join(path, n)).then((i) => i.isDirectory, () => false)) ? `${n}/` : n));
+      const entries = await Promise.all(
+        names.slice(0, 5).map(async (n) => (await host.stat(join(path, n)).then((i) => i.isDirectory, () => false)) ? `${n}/` : n),
+      );
       return { entries, count: names.length };
     } catch {
       return {};
@@ -1662,7 +1679,7 @@ class Guide {
 
 /** The nearest existing ancestor of `dir` (itself included) when it is not a folder, else null. */
 async function firstNonFolder(dir: string): Promise<string | null> {
-  for (let at = dir; ; at = dirname(at)) {
+  for (let at = dir;; at = dirname(at)) {
     try {
       return (await host.stat(at)).isDirectory ? null : at;
     } catch {
@@ -1769,7 +1786,9 @@ export async function guideCommand(args: readonly string[], io: GuideIO = {}): P
         return EXIT.badInput;
       }
     } else if (arg === "--help" || arg === "-h") {
-      out(`${USAGE}\n\nAsks for each option of a build, checks the combination as you answer, then runs it,\nsaves it as a recipe, or prints the command. Ctrl-C leaves without writing anything.`);
+      out(
+        `${USAGE}\n\nAsks for each option of a build, checks the combination as you answer, then runs it,\nsaves it as a recipe, or prints the command. Ctrl-C leaves without writing anything.`,
+      );
       return EXIT.ok;
     } else {
       err(`error: unexpected argument ${JSON.stringify(arg)}\n${USAGE}`);

@@ -9,7 +9,7 @@
 import type { Capabilities } from "../core/capabilities.ts";
 import type { Diagnostic } from "../core/diagnostics.ts";
 import type { BuildError } from "../core/errors.ts";
-import { CONTEXT, FEATURES, FLAGS, flagRow, OPTION_NAMES } from "../core/flags.ts";
+import { CONTEXT, FEATURES, flagRow, FLAGS, OPTION_NAMES } from "../core/flags.ts";
 import type { BuildOptions } from "../core/options.ts";
 import { platformsOf, pushes, readOutputs } from "../core/plan.ts";
 import type { BuildResult } from "../core/result.ts";
@@ -135,7 +135,7 @@ export function explain(d: Diagnostic, caps: Capabilities, platforms = 0): strin
   switch (d.code) {
     case "push-disables-load":
       return atLeast(caps.buildxVersion, both)
-        ? "Pushed only: the image will not be in this machine's image store. To have it here too, choose \"load and push\"."
+        ? 'Pushed only: the image will not be in this machine\'s image store. To have it here too, choose "load and push".'
         : `Pushed only: the image will not be in this machine's image store (buildx ${version} sends a result to one place).`;
     case "local-output-disables-push":
     case "local-output-disables-load":
@@ -222,7 +222,9 @@ export function destinationChoices(o: BuildOptions, caps: Capabilities): StepCho
     { value: "load", name: "load into the image store", description: load },
     { value: "push", name: "push to a registry", description: `to the registry its name starts with${n > 1 ? `, ${all} platforms in one image` : ""}` },
     {
-      value: "both", name: "load and push", description: "both at once",
+      value: "both",
+      name: "load and push",
+      description: "both at once",
       ...(canBoth ? {} : { disabled: `needs buildx ${both}+ (this is ${caps.buildxVersion ?? "unknown"})` }),
     },
     { value: "local", name: "a local folder", description: "the image's files, written to a folder (not an image)" },
@@ -312,7 +314,9 @@ export function builderChoices(builders: readonly KnownBuilder[], named?: string
   });
   if (named && !builders.some((b) => sameName(b.name, named))) {
     choices.push({
-      value: named, name: cut(`${named} (as given; this machine does not list it)`, QUESTION_WIDTH), short: named,
+      value: named,
+      name: cut(`${named} (as given; this machine does not list it)`, QUESTION_WIDTH),
+      short: named,
       description: "a build with it fails unless it exists when the build runs",
     });
   }
@@ -349,7 +353,7 @@ const MORE: Readonly<Record<string, string>> = {
   context: "COPY and ADD read their files from it, and a .dockerignore there leaves files out. A folder is relative " +
     "to here; a Git URL can name a branch and a subfolder (https://github.com/me/app.git#main:sub). The guide " +
     "cannot read a tarball from stdin: here stdin is the terminal.",
-  file: "The guide lists the Dockerfiles of the folder to build; \"another file...\" takes any path from here. Its " +
+  file: 'The guide lists the Dockerfiles of the folder to build; "another file..." takes any path from here. Its ' +
     "stages and ARGs are offered by the next questions.",
   target: "A Dockerfile can have several stages (FROM ... AS name). Without one, buildx builds the last stage; a " +
     "stage such as test or deps builds only what that stage needs.",
@@ -505,14 +509,16 @@ export function whereItWent(result: BuildResult, options: BuildOptions, caps: Ca
     if (file.type === "local") {
       const shown = written.entries ?? [];
       const more = written.count !== undefined && written.count > shown.length ? `, and ${written.count - shown.length} more` : "";
-      lines.push(shown.length
-        ? `The files are in ${dest}/: ${shown.join(", ")}${more}.`
-        : `The files are in ${dest}/ (it is empty: the stage built has no files).`);
+      lines.push(
+        shown.length ? `The files are in ${dest}/: ${shown.join(", ")}${more}.` : `The files are in ${dest}/ (it is empty: the stage built has no files).`,
+      );
     } else {
       const size = written.size !== undefined ? ` (${bytes(written.size)})` : "";
-      lines.push(file.type === "oci"
-        ? `The image is in ${dest}${size}, an OCI layout. Load it with: docker load -i ${dest}`
-        : `The files are in ${dest}${size}. List them with: tar -tf ${dest}`);
+      lines.push(
+        file.type === "oci"
+          ? `The image is in ${dest}${size}, an OCI layout. Load it with: docker load -i ${dest}`
+          : `The files are in ${dest}${size}. List them with: tar -tf ${dest}`,
+      );
     }
     return lines;
   }
@@ -564,7 +570,7 @@ export function failureLines(error: BuildError, outputShown = true): string[] {
   }
   if (!outputShown) {
     for (const line of error.errorLines) lines.push(`  ${line.trim()}`);
-    if (error.stepOutput?.trim()) for (const line of error.stepOutput.trimEnd().split("\n").slice(-5)) lines.push(`  | ${line}`);
+    if (error.stepOutput?.trim()) { for (const line of error.stepOutput.trimEnd().split("\n").slice(-5)) lines.push(`  | ${line}`); }
   }
   return lines;
 }
@@ -591,8 +597,7 @@ export function wrap(text: string, width: number, indent = "  "): string {
 
 /** The summary line of one answer, as `change an answer` and a recipe's summary show it. */
 export function summaryLine(step: string, o: BuildOptions, dockerfile: string | null, caps: Capabilities): string {
-  const list = (v: unknown) =>
-    (Array.isArray(v) ? v : v === undefined ? [] : [v]).map((x) => (typeof x === "string" ? x : JSON.stringify(x))).join(", ");
+  const list = (v: unknown) => (Array.isArray(v) ? v : v === undefined ? [] : [v]).map((x) => (typeof x === "string" ? x : JSON.stringify(x))).join(", ");
   switch (step) {
     case "context":
       return `Folder to build: ${typeof o.context === "string" ? o.context : "."}`;
@@ -608,19 +613,34 @@ export function summaryLine(step: string, o: BuildOptions, dockerfile: string | 
       return `Platforms: ${platformsOf(o.platform).join(", ") || `the builder's own${builderPlatformsOf(caps)[0] ? ` (${builderPlatformsOf(caps)[0]})` : ""}`}`;
     case "destination": {
       const outputs = readOutputs(o.output);
-      const what = o.push === true && o.load === true ? "load and push" : o.push === true ? "push to a registry"
+      const what = o.push === true && o.load === true
+        ? "load and push"
+        : o.push === true
+        ? "push to a registry"
         : outputs.length === 1 && o.load !== true
-        ? outputs[0]!.type === "local" ? `files in ${outputs[0]!.attrs.dest}/`
-        : outputs[0]!.type === "tar" ? `a tar file, ${outputs[0]!.attrs.dest}`
-        : outputs[0]!.type === "oci" ? `an OCI layout, ${outputs[0]!.attrs.dest}`
-        : outputs[0]!.type === "cacheonly" ? "the build cache only" : list(o.output)
-        : outputs.length ? list(o.output) : o.load === false ? "the build cache only" : "load into the image store";
+        ? outputs[0]!.type === "local"
+          ? `files in ${outputs[0]!.attrs.dest}/`
+          : outputs[0]!.type === "tar"
+          ? `a tar file, ${outputs[0]!.attrs.dest}`
+          : outputs[0]!.type === "oci"
+          ? `an OCI layout, ${outputs[0]!.attrs.dest}`
+          : outputs[0]!.type === "cacheonly"
+          ? "the build cache only"
+          : list(o.output)
+        : outputs.length
+        ? list(o.output)
+        : o.load === false
+        ? "the build cache only"
+        : "load into the image store";
       return `Goes to: ${what}`;
     }
     case "buildArg": {
       const args = o.buildArg;
-      const text = args === undefined ? "" : typeof args === "object" && !Array.isArray(args)
-        ? Object.entries(args).map(([k, v]) => `${k}=${String(v)}`).join(", ") : list(args);
+      const text = args === undefined
+        ? ""
+        : typeof args === "object" && !Array.isArray(args)
+        ? Object.entries(args).map(([k, v]) => `${k}=${String(v)}`).join(", ")
+        : list(args);
       return `Build arguments: ${text || "none"}`;
     }
     case "more": {

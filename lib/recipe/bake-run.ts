@@ -43,7 +43,7 @@ import { executable, failureFacts, privateFolder, type RunOptions } from "../bui
 import { commandIn } from "../core/shell.ts";
 import { launch, signalGroup } from "../runtime/spawn.ts";
 import { atLeast } from "../core/version.ts";
-import { BAKE_FS_ENTITLEMENTS_SINCE, type BakeFile, type BakeTarget, bakeFsEntitlements, formatBake, optionBakeKeys, toBake } from "./bake.ts";
+import { BAKE_FS_ENTITLEMENTS_SINCE, type BakeFile, bakeFsEntitlements, type BakeTarget, formatBake, optionBakeKeys, toBake } from "./bake.ts";
 
 /**
  * The bake file's name: in the command shown (`cd FOLDER && docker buildx bake --file=NAME ...`,
@@ -143,28 +143,50 @@ export function bakeObstacle(c: BakeCandidate, secrets?: Readonly<Record<string,
   const o = c.options;
   const version = c.capabilities.buildxVersion;
   if (!atLeast(version, RAWJSON_SINCE)) {
-    return info("bake-too-old", null, `buildx ${version} has no --progress=rawjson (${RAWJSON_SINCE}), from which a bake's steps are told apart per target: ${ALONE}`, "upgrade buildx to bake several recipes at once");
+    return info(
+      "bake-too-old",
+      null,
+      `buildx ${version} has no --progress=rawjson (${RAWJSON_SINCE}), from which a bake's steps are told apart per target: ${ALONE}`,
+      "upgrade buildx to bake several recipes at once",
+    );
   }
   if (o.quiet === true || o.progress === "quiet") {
     return info("bake-quiet", o.quiet === true ? "quiet" : "progress", `a quiet build prints its image id, which bake does not: ${ALONE}`);
   }
   if (secrets && Object.keys(secrets).length) {
-    return info("bake-secret-values", null, `secret values (secrets: ${Object.keys(secrets).join(", ")}) reach each build in its own environment, which a bake file cannot say: ${ALONE}`);
+    return info(
+      "bake-secret-values",
+      null,
+      `secret values (secrets: ${Object.keys(secrets).join(", ")}) reach each build in its own environment, which a bake file cannot say: ${ALONE}`,
+    );
   }
   const planned = plan(o, c.capabilities);
   if (planned.outputs.some((out) => out.attrs.dest === "-")) {
     return info("bake-stdout", "output", `writes its output to stdout (dest=-), which the targets of one bake cannot share: ${ALONE}`);
   }
   if ((o.call !== undefined && o.call !== "build") || o.check === true) {
-    return info("bake-call", o.check === true ? "check" : "call", `a build method's result (${o.check === true ? "check" : o.call}) comes back for each build; bake prints them together: ${ALONE}`);
+    return info(
+      "bake-call",
+      o.check === true ? "check" : "call",
+      `a build method's result (${o.check === true ? "check" : o.call}) comes back for each build; bake prints them together: ${ALONE}`,
+    );
   }
-  const exported = toBake({ recipe: 1, name: c.name, options: targetOptions(c) }, { bakeKeys: optionBakeKeys(c.capabilities.buildxVersion), dir: c.cwd, target: "t" });
+  const exported = toBake({ recipe: 1, name: c.name, options: targetOptions(c) }, {
+    bakeKeys: optionBakeKeys(c.capabilities.buildxVersion),
+    dir: c.cwd,
+    target: "t",
+  });
   const obstacle = exported.diagnostics.find((d) => CANNOT_EXPRESS.has(d.code));
   if (obstacle) {
     const reason = obstacle.message.replace(/: left out$/, "");
     // A key this bake does not read yet: the release whose bake does (the flag table's bakeSince).
     const row = obstacle.code === "bake-key-unknown-to-buildx" && obstacle.option && obstacle.option ? flagRow(obstacle.option) : undefined;
-    return info("bake-not-expressible", obstacle.option, `${reason}: ${ALONE}`, row ? `buildx ${row.bakeSince ?? row.since} and later bake it with the others` : undefined);
+    return info(
+      "bake-not-expressible",
+      obstacle.option,
+      `${reason}: ${ALONE}`,
+      row ? `buildx ${row.bakeSince ?? row.since} and later bake it with the others` : undefined,
+    );
   }
   return null;
 }
@@ -241,12 +263,18 @@ export async function planBakes(candidates: readonly BakeCandidate[], options: B
   }
   // Recipes writing the same place run one after another, never side by side in one bake.
   const chained = new Map<number, readonly number[]>();
-  for (const chain of options.chains) if (chain.length > 1) for (const i of chain) chained.set(i, chain);
+  for (const chain of options.chains) if (chain.length > 1) { for (const i of chain) chained.set(i, chain); }
   const byBuilder = new Map<string, number[]>();
   candidates.forEach((c, i) => {
     const chain = chained.get(i);
     const obstacle = chain
-      ? info("bake-same-place", null, `writes the same place (a tag or a path) as ${chain.filter((j) => j !== i).map((j) => candidates[j]!.name).join(", ")}: they run one after another, each alone with docker buildx build`)
+      ? info(
+        "bake-same-place",
+        null,
+        `writes the same place (a tag or a path) as ${
+          chain.filter((j) => j !== i).map((j) => candidates[j]!.name).join(", ")
+        }: they run one after another, each alone with docker buildx build`,
+      )
       : bakeObstacle(c, options.secrets);
     if (obstacle) {
       notes[i] = obstacle;
@@ -261,7 +289,11 @@ export async function planBakes(candidates: readonly BakeCandidate[], options: B
   for (const [builder, members] of byBuilder) {
     if (members.length < least) {
       for (const i of members) {
-        notes[i] = info("bake-nothing-to-share", null, `the only recipe${builder ? ` on builder ${builder}` : ""} a bake could build: bake has nothing to share, so ${ALONE}`);
+        notes[i] = info(
+          "bake-nothing-to-share",
+          null,
+          `the only recipe${builder ? ` on builder ${builder}` : ""} a bake could build: bake has nothing to share, so ${ALONE}`,
+        );
         alone.push(i);
       }
       continue;
@@ -269,8 +301,13 @@ export async function planBakes(candidates: readonly BakeCandidate[], options: B
     const group = await makeGroup(candidates, members, builder || null);
     members.forEach((i, k) => {
       const others = members.length - 1;
-      notes[i] = info("run-via-bake", null,
-        `builds as target ${group.targets[k]} of one docker buildx bake${others ? ` with ${others} other recipe${others === 1 ? "" : "s"}` : ""}${options.via === "bake" ? " (via: bake)" : ""}`);
+      notes[i] = info(
+        "run-via-bake",
+        null,
+        `builds as target ${group.targets[k]} of one docker buildx bake${others ? ` with ${others} other recipe${others === 1 ? "" : "s"}` : ""}${
+          options.via === "bake" ? " (via: bake)" : ""
+        }`,
+      );
     });
     groups.push(group);
   }
@@ -285,7 +322,10 @@ async function makeGroup(candidates: readonly BakeCandidate[], members: readonly
   members.forEach((i, k) => {
     const c = candidates[i]!;
     const version = c.capabilities.buildxVersion;
-    Object.assign(target, toBake({ recipe: 1, name: c.name, options: targetOptions(c) }, { bakeKeys: optionBakeKeys(version), dir: c.cwd, target: targets[k]! }).bake.target);
+    Object.assign(
+      target,
+      toBake({ recipe: 1, name: c.name, options: targetOptions(c) }, { bakeKeys: optionBakeKeys(version), dir: c.cwd, target: targets[k]! }).bake.target,
+    );
   });
   const bake: BakeFile = { group: { default: { targets } }, target };
   const capabilities = candidates[members[0]!]!.capabilities;
@@ -293,8 +333,13 @@ async function makeGroup(candidates: readonly BakeCandidate[], members: readonly
   const cwd = await host.realPath(wanted).catch(() => wanted);
   const allow = await entitlements(members.map((i) => candidates[i]!), cwd, capabilities.buildxVersion);
   const argv = [
-    ...asTyped(capabilities.buildxCommand ?? ["docker", "buildx"]), "bake", `--file=${BAKE_FILE_NAME}`, "--progress=rawjson",
-    ...(builder ? [`--builder=${builder}`] : []), ...allow.map((a) => `--allow=${a}`), ...targets,
+    ...asTyped(capabilities.buildxCommand ?? ["docker", "buildx"]),
+    "bake",
+    `--file=${BAKE_FILE_NAME}`,
+    "--progress=rawjson",
+    ...(builder ? [`--builder=${builder}`] : []),
+    ...allow.map((a) => `--allow=${a}`),
+    ...targets,
   ];
   return { members, targets, bake, text: formatBake(bake), cwd, builder, allow, argv, command: commandIn(cwd, argv), capabilities };
 }
@@ -428,13 +473,38 @@ export async function runBake(group: BakeGroup, candidates: readonly BakeCandida
   const plans = members.map((c) => plan(c.options, c.capabilities));
   const now = () => Date.now();
   const base = (k: number, extra: Partial<BuildResult> = {}): BuildResult => ({
-    ok: true, exitCode: null, dryRun: false, digest: null, configDigest: null, platformDigests: {}, imageNames: [], imageName: null,
-    ref: null, metadata: null, callResult: null,
+    ok: true,
+    exitCode: null,
+    dryRun: false,
+    digest: null,
+    configDigest: null,
+    platformDigests: {},
+    imageNames: [],
+    imageName: null,
+    ref: null,
+    metadata: null,
+    callResult: null,
     warnings: plans[k]!.diagnostics.filter((d) => d.level === "warning").map(formatDiagnostic),
-    diagnostics: plans[k]!.diagnostics, durationMs: 0, argv: group.argv, cwd: group.cwd, command: group.command, error: null, ...extra,
+    diagnostics: plans[k]!.diagnostics,
+    durationMs: 0,
+    argv: group.argv,
+    cwd: group.cwd,
+    command: group.command,
+    error: null,
+    ...extra,
   });
   const interruptError = (signal: string | null, notStarted: boolean, durationMs: number) =>
-    new BuildError({ exitCode: notStarted ? null : 130, signal, command: group.command, argv: group.argv, stderrTail: "", interrupted: true, durationMs, notStarted, program: "bake" });
+    new BuildError({
+      exitCode: notStarted ? null : 130,
+      signal,
+      command: group.command,
+      argv: group.argv,
+      stderrTail: "",
+      interrupted: true,
+      durationMs,
+      notStarted,
+      program: "bake",
+    });
   const reasonSignal = (): host.Signal => {
     const reason: unknown = run.signal.reason;
     return run.interruptedBy() ?? (typeof reason === "string" && /^SIG[A-Z0-9]+$/.test(reason) ? reason as host.Signal : "SIGINT");
@@ -470,7 +540,9 @@ export async function runBake(group: BakeGroup, candidates: readonly BakeCandida
     const runs = executable(spawned, { ...env, BUILDX_METADATA_WARNINGS: env.BUILDX_METADATA_WARNINGS ?? "1" }, group.capabilities);
 
     const splitter = new TargetSplitter(group.targets);
-    const steps = new Map<string, TargetSteps>(group.targets.map((t) => [t, { reader: new ProgressReader(), logs: new Map(), numbers: new Map(), failed: [] }]));
+    const steps = new Map<string, TargetSteps>(
+      group.targets.map((t) => [t, { reader: new ProgressReader(), logs: new Map(), numbers: new Map(), failed: [] }]),
+    );
     const memberOf = new Map(group.targets.map((t, k) => [t, k]));
     const lines = new RawjsonReader();
     const tail: string[] = [];
@@ -480,7 +552,9 @@ export async function runBake(group: BakeGroup, candidates: readonly BakeCandida
         const k = memberOf.get(target)!;
         for (const event of own.reader.read(part)) {
           if (event.type === "log") own.logs.set(event.vertex, ((own.logs.get(event.vertex) ?? "") + (event.text ?? "")).slice(-STEP_OUTPUT_CHARS));
-          else if (event.type === "errored" && !cancelled(event.error ?? "")) own.failed.push({ vertex: event.vertex, name: event.name, error: event.error ?? "", time: event.time });
+          else if (event.type === "errored" && !cancelled(event.error ?? "")) {
+            own.failed.push({ vertex: event.vertex, name: event.name, error: event.error ?? "", time: event.time });
+          }
           run.onProgress?.({ ...event, target });
           if (run.showProgress) {
             if (!own.numbers.has(event.vertex)) own.numbers.set(event.vertex, own.numbers.size + 1);
@@ -564,9 +638,17 @@ export async function runBake(group: BakeGroup, candidates: readonly BakeCandida
         const text = typeof own === "object" && own !== null ? JSON.stringify(mine.length ? { ...own, "buildx.build.warnings": mine } : own) : null;
         const meta = readMetadata(text, plans[k]!.platforms);
         const result = base(k, {
-          exitCode: 0, digest: meta.digest, configDigest: meta.configDigest, platformDigests: meta.platformDigests, imageNames: meta.imageNames,
-          imageName: meta.imageName, ref: meta.ref, metadata: meta.metadata, callResult: meta.callResult,
-          warnings: [...base(k).warnings, ...meta.buildxWarnings], durationMs,
+          exitCode: 0,
+          digest: meta.digest,
+          configDigest: meta.configDigest,
+          platformDigests: meta.platformDigests,
+          imageNames: meta.imageNames,
+          imageName: meta.imageName,
+          ref: meta.ref,
+          metadata: meta.metadata,
+          callResult: meta.callResult,
+          warnings: [...base(k).warnings, ...meta.buildxWarnings],
+          durationMs,
         });
         return { result, error: null, rerun: false, startedAt, finishedAt };
       });
@@ -591,10 +673,20 @@ export async function runBake(group: BakeGroup, candidates: readonly BakeCandida
       }
       const stderrTail = (said ? tail : [...tail, `ERROR: failed to solve: ${reported.error}`]).join("\n");
       const error = new BuildError({
-        exitCode: ended.code, signal: ended.signal ?? null, command: group.command, argv: group.argv, stderrTail,
-        interrupted: false, durationMs, stderrCaptured: true, startError: ended.startError ?? null,
-        failedStep: own.failed.find((f) => f.vertex === reported.vertex)!.name, stepOutput: (own.logs.get(reported.vertex) ?? "").replace(/\n$/, ""),
-        progressShown: run.showProgress || run.onProgress !== undefined, facts: failureFacts(c.options, c.cwd), program: "bake",
+        exitCode: ended.code,
+        signal: ended.signal ?? null,
+        command: group.command,
+        argv: group.argv,
+        stderrTail,
+        interrupted: false,
+        durationMs,
+        stderrCaptured: true,
+        startError: ended.startError ?? null,
+        failedStep: own.failed.find((f) => f.vertex === reported.vertex)!.name,
+        stepOutput: (own.logs.get(reported.vertex) ?? "").replace(/\n$/, ""),
+        progressShown: run.showProgress || run.onProgress !== undefined,
+        facts: failureFacts(c.options, c.cwd),
+        program: "bake",
       });
       const result = run.nothrow ? base(k, { ok: false, exitCode: ended.code, durationMs, error }) : null;
       return { result, error, rerun: false, startedAt, finishedAt };

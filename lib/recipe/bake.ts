@@ -21,7 +21,7 @@ import { basename, dirname, isAbsolute, join, normalize, relative, resolve } fro
 import type { Capabilities } from "../core/capabilities.ts";
 import { formatCsv, parseAttributes } from "../core/csv.ts";
 import type { Diagnostic } from "../core/diagnostics.ts";
-import { CONTEXT, FLAG_ROWS, flagRow, FLAGS, type FlagRow } from "../core/flags.ts";
+import { CONTEXT, FLAG_ROWS, type FlagRow, flagRow, FLAGS } from "../core/flags.ts";
 import { codecOf, encodeOption } from "../core/kinds.ts";
 import type { BuildOptions } from "../core/options.ts";
 import { outputExports, plan, readOutputs } from "../core/plan.ts";
@@ -38,8 +38,8 @@ import {
   RECIPE_SCHEMA_URL,
   RECIPE_VERSION,
   RecipeError,
-  type RecipeProblem,
   recipeOptions,
+  type RecipeProblem,
   validateRecipe,
   writeFileAtomic,
 } from "./recipe.ts";
@@ -211,8 +211,15 @@ export function toBake(recipe: Recipe, options: ToBakeOptions = {}): BakeExport 
       continue;
     }
     if (row.bake === null) {
-      diagnostics.push(diag("warning", "bake-cannot-express", name, `${row.flag} has no bake file key: left out`,
-        name === "builder" ? `run docker buildx bake --builder ${String(value)}` : `pass ${row.flag} to docker buildx build instead, or leave it out`));
+      diagnostics.push(
+        diag(
+          "warning",
+          "bake-cannot-express",
+          name,
+          `${row.flag} has no bake file key: left out`,
+          name === "builder" ? `run docker buildx bake --builder ${String(value)}` : `pass ${row.flag} to docker buildx build instead, or leave it out`,
+        ),
+      );
       continue;
     }
     const v = bakeValue(name, row, value, diagnostics);
@@ -236,8 +243,14 @@ export function toBake(recipe: Recipe, options: ToBakeOptions = {}): BakeExport 
   }
   if (resolved.load === true && !outputs.some((o) => readOutputs(o).some((out) => outputExports(out) === "load" && !out.attrs.dest))) {
     outputs.push(FLAGS.load.bakeAs.entry);
-    diagnostics.push(diag("info", "bake-load-as-output", "load",
-      recipe.options.load === true ? "written as output type=docker" : "is on by default (no push, no output): written as output type=docker"));
+    diagnostics.push(
+      diag(
+        "info",
+        "bake-load-as-output",
+        "load",
+        recipe.options.load === true ? "written as output type=docker" : "is on by default (no push, no output): written as output type=docker",
+      ),
+    );
   }
   if (outputs.length) target[OUTPUT_KEY] = outputs;
   if (attest.length) target[ATTEST_KEY] = attest;
@@ -262,9 +275,15 @@ export function toBake(recipe: Recipe, options: ToBakeOptions = {}): BakeExport 
       if (key === DESCRIPTION_KEY) {
         diagnostics.push(diag("info", "bake-key-unknown-to-buildx", null, `this buildx's bake has no "${key}" key: the recipe's description is left out`));
       } else {
-        diagnostics.push(diag("warning", "bake-key-unknown-to-buildx", option,
-          `this buildx's bake does not know the key "${key}" (it would ignore it): left out`,
-          `upgrade buildx, or build with buildx-kit run${row ? ` (${row.flag} works with docker buildx build >= ${row.since})` : ""}`));
+        diagnostics.push(
+          diag(
+            "warning",
+            "bake-key-unknown-to-buildx",
+            option,
+            `this buildx's bake does not know the key "${key}" (it would ignore it): left out`,
+            `upgrade buildx, or build with buildx-kit run${row ? ` (${row.flag} works with docker buildx build >= ${row.since})` : ""}`,
+          ),
+        );
       }
       delete target[key];
     }
@@ -272,9 +291,7 @@ export function toBake(recipe: Recipe, options: ToBakeOptions = {}): BakeExport 
 
   const name = options.target ?? sanitizeTarget(recipe.name ?? "default");
   const escaped = escapeDeep(target) as BakeTarget;
-  const bake: BakeFile = name === "default"
-    ? { target: { default: escaped } }
-    : { group: { default: { targets: [name] } }, target: { [name]: escaped } };
+  const bake: BakeFile = name === "default" ? { target: { default: escaped } } : { group: { default: { targets: [name] } }, target: { [name]: escaped } };
   return { bake, target: name, diagnostics };
 }
 
@@ -368,11 +385,17 @@ export function fromBake(json: string | object, target?: string, options: FromBa
     return fail("target", `the bake file has ${names.length} targets (${names.join(", ")}) and no default group: choose one (CLI: --target NAME)`);
   }
   if (!(wanted in targets) && !(wanted in groups)) {
-    return fail("target", `no target or group "${wanted}" (targets: ${names.join(", ")}${Object.keys(groups).length ? `; groups: ${Object.keys(groups).join(", ")}` : ""})`);
+    return fail(
+      "target",
+      `no target or group "${wanted}" (targets: ${names.join(", ")}${Object.keys(groups).length ? `; groups: ${Object.keys(groups).join(", ")}` : ""})`,
+    );
   }
   const chosen = expand(wanted);
   if (chosen.length !== 1) {
-    return fail(`group.${wanted}`, `group "${wanted}" holds ${chosen.length} targets (${chosen.join(", ")}); a recipe is one build: choose one (CLI: --target NAME)`);
+    return fail(
+      `group.${wanted}`,
+      `group "${wanted}" holds ${chosen.length} targets (${chosen.join(", ")}); a recipe is one build: choose one (CLI: --target NAME)`,
+    );
   }
   const name = chosen[0]!;
   if (!isRecord(targets[name])) return fail(`target.${name}`, `no target "${name}" (targets: ${names.join(", ")})`);
@@ -395,9 +418,12 @@ export function fromBake(json: string | object, target?: string, options: FromBa
       return { merged: {}, sources: new Map() };
     }
     if ("matrix" in t) {
-      fail(`target.${tname}.matrix`,
+      fail(
+        `target.${tname}.matrix`,
         `target "${tname}" has a matrix, which makes several builds of one target; a recipe is one build: ` +
-          `write the combination you want as a plain target (docker buildx bake --print ${tname} lists them)`, "bake-matrix");
+          `write the combination you want as a plain target (docker buildx bake --print ${tname} lists them)`,
+        "bake-matrix",
+      );
     }
     const merged: BakeTarget = {};
     const sources = new Map<string, string>(); // key -> path of the value, for messages
@@ -427,7 +453,11 @@ export function fromBake(json: string | object, target?: string, options: FromBa
     if (typeof v === "string") {
       const t = templateIn(v);
       if (t !== null) {
-        problem(path, `uses bake interpolation (${t}), which a recipe cannot hold: resolve it first (docker buildx bake --print ${name} > resolved.json), or write the value`, "bake-interpolation");
+        problem(
+          path,
+          `uses bake interpolation (${t}), which a recipe cannot hold: resolve it first (docker buildx bake --print ${name} > resolved.json), or write the value`,
+          "bake-interpolation",
+        );
         return v;
       }
       return unescapeBake(v);
@@ -453,8 +483,7 @@ export function fromBake(json: string | object, target?: string, options: FromBa
         const bad = fields.find(([, x]) => x === null);
         if (bad) problem(childPath(childPath(path, i), bad[0]), `expects a string, number or boolean, got ${describe(item[bad[0]])}`);
         else texts.push(formatCsv(fields.map(([k, x]) => `${k}=${x}`)));
-      }
-      else problem(childPath(path, i), `expects a string, got ${describe(item)}`);
+      } else problem(childPath(path, i), `expects a string, got ${describe(item)}`);
     });
     return texts;
   };
@@ -491,9 +520,13 @@ export function fromBake(json: string | object, target?: string, options: FromBa
     }
     const option = OPTION_OF_BAKE_KEY.get(key);
     if (!option) {
-      problem(path, key === "dockerfile-inline"
-        ? `"${key}" has no equivalent in a recipe, which builds from a Dockerfile on disk: write the Dockerfile to a file and name it in "dockerfile"`
-        : `"${key}" is not a bake target key buildx-kit can carry into a recipe`, "bake-unknown-key");
+      problem(
+        path,
+        key === "dockerfile-inline"
+          ? `"${key}" has no equivalent in a recipe, which builds from a Dockerfile on disk: write the Dockerfile to a file and name it in "dockerfile"`
+          : `"${key}" is not a bake target key buildx-kit can carry into a recipe`,
+        "bake-unknown-key",
+      );
       return;
     }
     const [optionName, row] = option;
@@ -581,7 +614,9 @@ function sampleTarget(keys: readonly string[]): BakeTarget {
  * holding each key (an unknown key is dropped silently by older buildx). Cached per buildx; null
  * when buildx cannot be run.
  */
-export function probeBakeKeys(options: { capabilities?: Capabilities; env?: Readonly<Record<string, string | undefined>>; refresh?: boolean } = {}): Promise<string[] | null> {
+export function probeBakeKeys(
+  options: { capabilities?: Capabilities; env?: Readonly<Record<string, string | undefined>>; refresh?: boolean } = {},
+): Promise<string[] | null> {
   const command = options.capabilities?.buildxCommand ?? ["docker", "buildx"];
   const cacheKey = `${command.join(" ")}@${options.capabilities?.buildxVersion ?? "?"}`;
   if (!options.refresh && keyCache.has(cacheKey)) return keyCache.get(cacheKey)!;
@@ -671,7 +706,7 @@ export const BAKE_FS_ENTITLEMENTS_SINCE = "0.20.0";
 
 /** `path` itself, or the nearest folder above it that exists, symbolic links resolved: as bake checks a path. */
 async function nearestExisting(path: string): Promise<string> {
-  for (let p = path; ; p = dirname(p)) {
+  for (let p = path;; p = dirname(p)) {
     try {
       return await host.realPath(p);
     } catch {
@@ -705,8 +740,9 @@ export async function bakeFsEntitlements(all: readonly BuildOptions[], dir: stri
     }
   }
   // Only the outermost of nested paths; a path both read and written is fs=.
-  const outermost = (set: Set<string>) => [...set].sort((a, b) => a.length - b.length || (a < b ? -1 : 1))
-    .filter((p, i, list) => !list.slice(0, i).some((q) => isInside(p, q)));
+  const outermost = (set: Set<string>) =>
+    [...set].sort((a, b) => a.length - b.length || (a < b ? -1 : 1))
+      .filter((p, i, list) => !list.slice(0, i).some((q) => isInside(p, q)));
   const r = outermost(reads);
   const w = outermost(writes);
   const both = r.filter((p) => w.includes(p));
@@ -760,15 +796,18 @@ export async function exportBake(paths: string | readonly string[], options: Exp
     opts = mapPaths(opts, (p) => rebase(p, l.dir, bakeDir));
     recipe = { ...recipe, options: opts };
     rebased.push(opts);
-    const base = !many && options.target !== undefined
-      ? options.target
-      : sanitizeTarget(recipe.name ?? basename(l.path).replace(/\.json$/i, ""));
+    const base = !many && options.target !== undefined ? options.target : sanitizeTarget(recipe.name ?? basename(l.path).replace(/\.json$/i, ""));
     const name = unique(base);
     names.push(name);
     const exported = toBake(recipe, { bakeKeys, dir: bakeDir, target: name });
     for (const d of exported.diagnostics) {
       if (d.level === "error") {
-        problems.push({ file: files[i]!, path: d.option ? `options.${d.option}` : "options", code: d.code, message: `${d.message}${d.hint ? ` (hint: ${d.hint})` : ""}` });
+        problems.push({
+          file: files[i]!,
+          path: d.option ? `options.${d.option}` : "options",
+          code: d.code,
+          message: `${d.message}${d.hint ? ` (hint: ${d.hint})` : ""}`,
+        });
       } else if (!(many && i > 0 && d.code === "bake-keys-unchecked")) {
         diagnostics.push(many && d.code !== "bake-keys-unchecked" ? { ...d, message: `target ${name}: ${d.message}` } : d);
       }
@@ -785,16 +824,36 @@ export async function exportBake(paths: string | readonly string[], options: Exp
   const version = capabilities?.buildxVersion ?? null;
   const allowFlags = allow.length && (version === null || atLeast(version, BAKE_FS_ENTITLEMENTS_SINCE));
   if (allow.length && !allowFlags) {
-    diagnostics.push(diag("info", "bake-allow-left-out", null,
-      `buildx ${BAKE_FS_ENTITLEMENTS_SINCE} and later ask for ${allow.map((a) => `--allow=${a}`).join(" ")} to reach outside ${bakeDir}; this buildx (${version}) has no bake --allow, so the command leaves it out`));
+    diagnostics.push(
+      diag(
+        "info",
+        "bake-allow-left-out",
+        null,
+        `buildx ${BAKE_FS_ENTITLEMENTS_SINCE} and later ask for ${
+          allow.map((a) => `--allow=${a}`).join(" ")
+        } to reach outside ${bakeDir}; this buildx (${version}) has no bake --allow, so the command leaves it out`,
+      ),
+    );
   }
   let file: string | null = null;
   if (options.out !== undefined) file = await writeFileAtomic(options.out, text, { overwrite: options.overwrite ?? false });
   return {
-    bake, target: single ?? "default", targets: names, diagnostics, text, file, cwd: bakeDir, allow,
+    bake,
+    target: single ?? "default",
+    targets: names,
+    diagnostics,
+    text,
+    file,
+    cwd: bakeDir,
+    allow,
     command: [
-      "docker", "buildx", "bake", ...(allowFlags ? allow.map((a) => `--allow=${a}`) : []),
-      "-f", file ? relative(bakeDir, file) || file : "-", ...(single ? [single] : []),
+      "docker",
+      "buildx",
+      "bake",
+      ...(allowFlags ? allow.map((a) => `--allow=${a}`) : []),
+      "-f",
+      file ? relative(bakeDir, file) || file : "-",
+      ...(single ? [single] : []),
     ],
   };
 }
@@ -854,13 +913,21 @@ export async function importBakeTargets(path: string, options: ImportBakeOptions
   // A matrix names targets only bake can tell: then bake says whether the target exists.
   const matrix = /\bmatrix\b/.test(text);
   if (declared && !matrix && options.target !== undefined && !declared.targets.includes(options.target) && !declared.groups.includes(options.target)) {
-    bad(`no target or group "${options.target}" (targets: ${declared.targets.join(", ")}${declared.groups.length ? `; groups: ${declared.groups.join(", ")}` : ""})`, "bake", "target");
+    bad(
+      `no target or group "${options.target}" (targets: ${declared.targets.join(", ")}${
+        declared.groups.length ? `; groups: ${declared.groups.join(", ")}` : ""
+      })`,
+      "bake",
+      "target",
+    );
   }
   if (declared && declared.targets.length === 0) bad("the bake file has no targets", "bake", "target");
   const names = options.target !== undefined ? [options.target] : declared?.targets ?? [];
   const command = options.capabilities?.buildxCommand ?? ["docker", "buildx"];
   const printed = await capture([...command, "bake", "--print", "-f", basename(real), ...names], {
-    cwd: bakeDir, env: { ...(options.env ?? host.env()) }, timeoutMs: 60_000,
+    cwd: bakeDir,
+    env: { ...(options.env ?? host.env()) },
+    timeoutMs: 60_000,
   });
   let value: unknown = null;
   try {
@@ -891,9 +958,15 @@ export async function importBakeTargets(path: string, options: ImportBakeOptions
     if (isRecord(own) && isRecord(target)) {
       for (const [key, v] of Object.entries(own)) {
         if (v === null || key === "inherits" || key === "matrix" || key === "name" || key in target) continue;
-        diagnostics.push(diag("warning", "bake-key-unknown-to-buildx", null,
-          `target ${name}: this buildx's bake does not know the key "${key}" (bake --print left it out): not in the recipe`,
-          "upgrade buildx, or write the option in the recipe"));
+        diagnostics.push(
+          diag(
+            "warning",
+            "bake-key-unknown-to-buildx",
+            null,
+            `target ${name}: this buildx's bake does not know the key "${key}" (bake --print left it out): not in the recipe`,
+            "upgrade buildx, or write the option in the recipe",
+          ),
+        );
       }
     }
     const options2 = mapPaths(one.recipe.options, (p) => rebase(p, bakeDir, recipeDir));
@@ -911,8 +984,12 @@ export async function importBake(path: string, options: ImportBakeOptions = {}):
   const all = await importBakeTargets(path, options);
   if (all.length !== 1) {
     throw new RecipeError([{
-      file: path, path: "target", code: "bake",
-      message: `${options.target !== undefined ? `"${options.target}" makes` : "the bake file has"} ${all.length} targets (${all.map((i) => i.target).join(", ")}); a recipe is one build: choose one (CLI: --target NAME), or import them all into a folder (CLI: --out DIR/)`,
+      file: path,
+      path: "target",
+      code: "bake",
+      message: `${options.target !== undefined ? `"${options.target}" makes` : "the bake file has"} ${all.length} targets (${
+        all.map((i) => i.target).join(", ")
+      }); a recipe is one build: choose one (CLI: --target NAME), or import them all into a folder (CLI: --out DIR/)`,
     }], "cannot import");
   }
   return all[0]!;

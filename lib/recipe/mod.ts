@@ -13,7 +13,19 @@
 // A recipe: make, check, load, save.
 export type { LoadedRecipe, MakeRecipeOptions, Recipe, SavedRecipe, SaveOptions } from "./recipe.ts";
 export type { RecipeCheck } from "./run.ts";
-export { credentialWarnings, formatRecipe, loadRecipe, loadRecipeFile, makeRecipe, parseRecipe, RECIPE_SCHEMA_URL, RECIPE_VERSION, recipeOptions, saveRecipe, validateRecipe } from "./recipe.ts";
+export {
+  credentialWarnings,
+  formatRecipe,
+  loadRecipe,
+  loadRecipeFile,
+  makeRecipe,
+  parseRecipe,
+  RECIPE_SCHEMA_URL,
+  RECIPE_VERSION,
+  recipeOptions,
+  saveRecipe,
+  validateRecipe,
+} from "./recipe.ts";
 export { checkRecipe } from "./run.ts";
 export type { RecipeProblem } from "./problems.ts";
 export { formatProblem, RecipeError } from "./problems.ts";

@@ -74,7 +74,10 @@ export function parseSet(text: string): SetOverride {
  */
 export function applySets(options: BuildOptions, sets: readonly (string | SetOverride)[]): BuildOptions {
   if (!isRecord(options)) {
-    throw new RecipeError([{ path: "options", code: "invalid-value", message: `expects an object of build options, got ${describe(options)}` }], "invalid --set");
+    throw new RecipeError(
+      [{ path: "options", code: "invalid-value", message: `expects an object of build options, got ${describe(options)}` }],
+      "invalid --set",
+    );
   }
   if (!Array.isArray(sets)) {
     throw new RecipeError([{ path: "", code: "invalid-set", message: `expects a list of key=value texts, got ${describe(sets)}` }], "invalid --set");
@@ -87,7 +90,8 @@ export function applySets(options: BuildOptions, sets: readonly (string | SetOve
     try {
       // A SetOverride is read again from its parts: only what parseSet accepts is applied.
       const o = item as Partial<SetOverride> | undefined;
-      s = typeof item === "string" ? parseSet(item)
+      s = typeof item === "string"
+        ? parseSet(item)
         : isRecord(o) && typeof o.option === "string" && (o.key === null || typeof o.key === "string") && typeof o.value === "string"
         ? { ...parseSet(`${o.option}${o.key !== null ? `.${o.key}` : ""}=${o.value}`), ...(typeof o.text === "string" ? { text: o.text } : {}) }
         : parseSet(item as never);

@@ -103,4 +103,3 @@ export function rebase(path: string, fromDir: string, toDir: string): string {
   if (resolve(fromDir) === resolve(toDir)) return path;
   return relative(toDir, resolve(fromDir, path)) || ".";
 }
-

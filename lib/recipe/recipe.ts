@@ -14,7 +14,7 @@
 import * as host from "../runtime/host.ts";
 import { basename, dirname, join, relative, resolve } from "../runtime/posix.ts";
 import { type Capabilities, UNKNOWN_CAPABILITIES } from "../core/capabilities.ts";
-import { flagRow, FLAGS, type FlagRow } from "../core/flags.ts";
+import { type FlagRow, flagRow, FLAGS } from "../core/flags.ts";
 import { codecOf } from "../core/kinds.ts";
 import type { BuildOptions } from "../core/options.ts";
 import { JsonSyntaxError, type Located, type ParsedJson, parseJsonWithPositions, positionOf } from "../core/json.ts";
@@ -38,7 +38,7 @@ export const RECIPE_SCHEMA_URL = "urn:buildx-kit:recipe-schema:1";
 
 /** The schema file of the installed package, as a path relative to `dir`, or null when none is found above it. */
 export async function schemaPathFrom(dir: string): Promise<string | null> {
-  for (let here = resolve(dir); ; here = dirname(here)) {
+  for (let here = resolve(dir);; here = dirname(here)) {
     const candidate = join(here, "node_modules", "buildx-kit", "schema", "recipe.schema.json");
     try {
       await host.stat(candidate);
@@ -51,7 +51,6 @@ export async function schemaPathFrom(dir: string): Promise<string | null> {
 
 /** The largest recipe file read (1 MiB): a recipe is a few hundred bytes; anything this big is the wrong file. */
 export const MAX_RECIPE_BYTES = 1024 * 1024;
-
 
 /** A saved build: the options of `build()`, with a name, a description and the format version. */
 export interface Recipe {
@@ -102,9 +101,7 @@ export function optionProblems(options: unknown): Problem0[] {
   for (const d of p.diagnostics) {
     if (d.level !== "error" || !VALUE_CODES.has(d.code)) continue;
     const path = d.option ? `options.${d.option}` : "options";
-    const message = d.code === "unknown-option"
-      ? `is not a buildx build option${d.hint ? `; ${d.hint}` : ""}`
-      : d.message;
+    const message = d.code === "unknown-option" ? `is not a buildx build option${d.hint ? `; ${d.hint}` : ""}` : d.message;
     problems.push({ path, code: d.code === "unknown-option" ? "unknown-key" : d.code === "secret-value" ? "secret-value" : "invalid-value", message });
   }
   return problems;
@@ -116,11 +113,15 @@ export function credentialWarnings(options: BuildOptions): Problem0[] {
   if (value === undefined) return [];
   const names: [string, string][] = isRecord(value)
     ? Object.keys(value).map((k) => [k, `options.buildArg.${k}`])
-    : (Array.isArray(value) ? value : [value]).map((v, i) => [String(v).split("=")[0] ?? "", Array.isArray(value) ? `options.buildArg[${i}]` : "options.buildArg"]);
+    : (Array.isArray(value) ? value : [value]).map((
+      v,
+      i,
+    ) => [String(v).split("=")[0] ?? "", Array.isArray(value) ? `options.buildArg[${i}]` : "options.buildArg"]);
   return names
     .filter(([name]) => name.split(/[_.\-]/).some((word) => CREDENTIAL.test(word)) || CREDENTIAL.test(name))
     .map(([name, path]) => ({
-      path, code: "credential-build-arg",
+      path,
+      code: "credential-build-arg",
       message: `${name} looks like a credential: build args stay in the image's history; pass it as a secret instead ` +
         `(secret: "id=${name},env=${name}" and RUN --mount=type=secret,id=${name},env=${name} ...)`,
     }));
@@ -137,7 +138,8 @@ function recipeProblems(value: unknown): Problem0[] {
     const field = TOP_KEYS.find((k) => editDistance(k.toLowerCase(), key.toLowerCase()) <= 2);
     const option = suggestOption(key);
     problems.push({
-      path: key, code: "unknown-key",
+      path: key,
+      code: "unknown-key",
       message: Object.hasOwn(FLAGS, key) || key === "context"
         ? `is not a recipe field: build options go inside "options"`
         : field
@@ -151,7 +153,11 @@ function recipeProblems(value: unknown): Problem0[] {
   } else if (typeof version !== "number" || !Number.isInteger(version)) {
     problems.push({ path: "recipe", code: "version", message: `expects the format version ${RECIPE_VERSION} (a number), got ${describe(version)}` });
   } else if (version > RECIPE_VERSION) {
-    problems.push({ path: "recipe", code: "version", message: `format version ${version} is newer than this buildx-kit reads (${RECIPE_VERSION}): upgrade buildx-kit` });
+    problems.push({
+      path: "recipe",
+      code: "version",
+      message: `format version ${version} is newer than this buildx-kit reads (${RECIPE_VERSION}): upgrade buildx-kit`,
+    });
   } else if (version !== RECIPE_VERSION) {
     problems.push({ path: "recipe", code: "version", message: `format version ${version} is not supported (this buildx-kit reads ${RECIPE_VERSION})` });
   }
@@ -170,7 +176,11 @@ function recipeProblems(value: unknown): Problem0[] {
     problems.push(...optionProblems(value.options));
     const opts = value.options;
     if (isRecord(opts) && typeof value.builder === "string" && typeof opts.builder === "string" && opts.builder !== value.builder) {
-      problems.push({ path: "builder", code: "invalid-value", message: `"${value.builder}" differs from options.builder "${opts.builder}": name the builder in one place` });
+      problems.push({
+        path: "builder",
+        code: "invalid-value",
+        message: `"${value.builder}" differs from options.builder "${opts.builder}": name the builder in one place`,
+      });
     }
   }
   return problems;
@@ -202,7 +212,12 @@ export function parseRecipe(text: string, file?: string): Recipe {
 function parseRecipeText(text: string, file?: string): { recipe: Recipe; warnings: RecipeProblem[] } {
   const where = file !== undefined ? { file } : {};
   if (text.length > MAX_RECIPE_BYTES) {
-    throw new RecipeError([{ ...where, path: "", code: "too-large", message: `is ${sizeText(text.length)}; a recipe is at most ${sizeText(MAX_RECIPE_BYTES)} (is this the right file?)` }]);
+    throw new RecipeError([{
+      ...where,
+      path: "",
+      code: "too-large",
+      message: `is ${sizeText(text.length)}; a recipe is at most ${sizeText(MAX_RECIPE_BYTES)} (is this the right file?)`,
+    }]);
   }
   let parsed: ParsedJson;
   try {
@@ -213,7 +228,11 @@ function parseRecipeText(text: string, file?: string): { recipe: Recipe; warning
   }
   const problems = [
     ...parsed.duplicates.map((d): RecipeProblem => ({
-      ...where, path: d.path, code: "duplicate-key", line: d.key.line, column: d.key.column,
+      ...where,
+      path: d.path,
+      code: "duplicate-key",
+      line: d.key.line,
+      column: d.key.column,
       message: "appears twice in one object: keep one (JSON readers would silently use the last)",
     })),
     ...validateRecipe(parsed.value, { ...where, positions: parsed.positions }),
@@ -266,14 +285,21 @@ export async function loadRecipeFile(path: string): Promise<LoadedRecipe> {
     const info = await host.stat(file);
     if (info.isDirectory) throw new RecipeError([{ file: path, path: "", code: "not-a-file", message: "is a folder, not a recipe file" }]);
     if (info.size > MAX_RECIPE_BYTES) {
-      throw new RecipeError([{ file: path, path: "", code: "too-large", message: `is ${sizeText(info.size)}; a recipe is at most ${sizeText(MAX_RECIPE_BYTES)} (is this the right file?)` }]);
+      throw new RecipeError([{
+        file: path,
+        path: "",
+        code: "too-large",
+        message: `is ${sizeText(info.size)}; a recipe is at most ${sizeText(MAX_RECIPE_BYTES)} (is this the right file?)`,
+      }]);
     }
     bytes = await host.readBytes(file);
   } catch (e) {
     if (e instanceof RecipeError) throw e;
     const code = (e as NodeJS.ErrnoException).code;
     throw new RecipeError([{
-      file: path, path: "", code: "unreadable",
+      file: path,
+      path: "",
+      code: "unreadable",
       message: code === "ENOENT" ? "no such file" : code === "EACCES" ? "permission denied" : `cannot be read (${(e as Error).message})`,
     }]);
   }

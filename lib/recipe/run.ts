@@ -230,13 +230,13 @@ export async function runRecipes(sources: readonly RecipeSource[], run: RecipeRu
     if (run.capabilities) return Promise.resolve(run.capabilities);
     if (run.offline) return Promise.resolve(UNKNOWN_CAPABILITIES);
     const key = p.options.builder ?? "";
-    if (!capsFor.has(key)) capsFor.set(key, probe({ inspect: false, ...(p.options.builder ? { builder: p.options.builder } : {}), ...(run.env ? { env: run.env } : {}) }));
+    if (!capsFor.has(key)) {
+      capsFor.set(key, probe({ inspect: false, ...(p.options.builder ? { builder: p.options.builder } : {}), ...(run.env ? { env: run.env } : {}) }));
+    }
     return capsFor.get(key)!;
   };
   const planned = await Promise.all(prepared.map(async (p) => ({ ...p, capabilities: await capabilities(p) })));
-  const planProblems = planned.flatMap((p) =>
-    plan(p.options, p.capabilities).diagnostics.filter((d) => d.level === "error").map((d) => planProblem(d, p))
-  );
+  const planProblems = planned.flatMap((p) => plan(p.options, p.capabilities).diagnostics.filter((d) => d.level === "error").map((d) => planProblem(d, p)));
   if (planProblems.length) throw new RecipeError(planProblems, "cannot build");
 
   const via = run.via ?? "auto";
@@ -258,7 +258,9 @@ export async function runRecipes(sources: readonly RecipeSource[], run: RecipeRu
   } else {
     bakes = await import("./bake-run.ts");
     const planOfBakes = await bakes.planBakes(planned.map((p) => ({ name: p.name, cwd: p.cwd, options: p.options, capabilities: p.capabilities })), {
-      via, chains: chained, ...(run.secrets ? { secrets: run.secrets } : {}),
+      via,
+      chains: chained,
+      ...(run.secrets ? { secrets: run.secrets } : {}),
     });
     planOfBakes.notes.forEach((d, i) => notes[i]!.push(d));
     jobs.push(...planOfBakes.groups.map((group): Job => ({ kind: "bake", group })));
@@ -272,10 +274,12 @@ export async function runRecipes(sources: readonly RecipeSource[], run: RecipeRu
   // so the process dies of it as a shell script would (130 for Ctrl-C, 143 for SIGTERM).
   const stopAll = new AbortController();
   let interruptedBy: host.Signal | null = null;
-  const forgetSignals = INTERRUPTS.map((s) => host.onSignal(s, () => {
-    interruptedBy ??= s;
-    if (!stopAll.signal.aborted) stopAll.abort(s);
-  }));
+  const forgetSignals = INTERRUPTS.map((s) =>
+    host.onSignal(s, () => {
+      interruptedBy ??= s;
+      if (!stopAll.signal.aborted) stopAll.abort(s);
+    })
+  );
   const given = run.signal;
   const onGiven = () => {
     if (!stopAll.signal.aborted) stopAll.abort(given?.reason);
@@ -283,14 +287,30 @@ export async function runRecipes(sources: readonly RecipeSource[], run: RecipeRu
   if (given?.aborted) onGiven();
   else given?.addEventListener("abort", onGiven, { once: true });
 
-  const common = (p: Prepared, index: number) => ({ path: p.path, name: p.name, cwd: p.cwd, options: p.options, warnings: p.warnings, diagnostics: notes[index]! });
+  const common = (p: Prepared, index: number) => ({
+    path: p.path,
+    name: p.name,
+    cwd: p.cwd,
+    options: p.options,
+    warnings: p.warnings,
+    diagnostics: notes[index]!,
+  });
   const runOne = async (index: number, bake: RecipeBake | null = null): Promise<void> => {
     const p = planned[index]!;
     if (stopAll.signal.aborted) {
       const argv = plan(p.options, p.capabilities).argv;
       const reason: unknown = stopAll.signal.reason;
       const signal = interruptedBy ?? (typeof reason === "string" && /^SIG[A-Z0-9]+$/.test(reason) ? reason : null);
-      const error = new BuildError({ exitCode: null, signal, command: commandIn(p.cwd, argv), argv, stderrTail: "", interrupted: true, durationMs: 0, notStarted: true });
+      const error = new BuildError({
+        exitCode: null,
+        signal,
+        command: commandIn(p.cwd, argv),
+        argv,
+        stderrTail: "",
+        interrupted: true,
+        durationMs: 0,
+        notStarted: true,
+      });
       const now = Date.now();
       results[index] = { ...common(p, index), ok: false, ran: false, result: null, error, startedAt: now, finishedAt: now, via: "build", bake };
       return;
@@ -299,7 +319,7 @@ export async function runRecipes(sources: readonly RecipeSource[], run: RecipeRu
     const interleaved = many && !run.onProgress && !run.quiet && !p.options.quiet && p.options.progress === undefined && host.isTerminal("stderr");
     const options = interleaved ? { ...p.options, progress: "plain" } : p.options;
     const say = sayFor(index);
-    if (!run.quiet && !bake) for (const w of p.warnings) say(`warning: ${formatProblem(w)}`);
+    if (!run.quiet && !bake) { for (const w of p.warnings) say(`warning: ${formatProblem(w)}`); }
     const startedAt = Date.now();
     let result: BuildResult | null = null;
     let error: Error | null = null;
@@ -320,17 +340,28 @@ export async function runRecipes(sources: readonly RecipeSource[], run: RecipeRu
       ...common(p, index),
       ok: error === null && result !== null && result.ok,
       ran: true,
-      result, error, startedAt, finishedAt: Date.now(), via: "build", bake,
+      result,
+      error,
+      startedAt,
+      finishedAt: Date.now(),
+      via: "build",
+      bake,
     };
   };
 
   const limit = Math.max(1, run.concurrency ?? 4);
   const runBakeJob = async (group: BakeGroup): Promise<void> => {
     const aboutBake = (k: number): RecipeBake => ({
-      target: group.targets[k]!, targets: group.targets, fileName: bakes!.BAKE_FILE_NAME, file: group.text, cwd: group.cwd,
-      argv: group.argv, command: group.command, allow: group.allow,
+      target: group.targets[k]!,
+      targets: group.targets,
+      fileName: bakes!.BAKE_FILE_NAME,
+      file: group.text,
+      cwd: group.cwd,
+      argv: group.argv,
+      command: group.command,
+      allow: group.allow,
     });
-    if (!run.quiet) for (const i of group.members) for (const w of planned[i]!.warnings) sayFor(i)(`warning: ${formatProblem(w)}`);
+    if (!run.quiet) { for (const i of group.members) for (const w of planned[i]!.warnings) sayFor(i)(`warning: ${formatProblem(w)}`); }
     let outcomes: BakeOutcome[];
     try {
       outcomes = await bakes!.runBake(group, planned, {
@@ -346,7 +377,17 @@ export async function runRecipes(sources: readonly RecipeSource[], run: RecipeRu
       const error = e instanceof Error ? e : new Error(String(e));
       const now = Date.now();
       group.members.forEach((i, k) => {
-        results[i] = { ...common(planned[i]!, i), ok: false, ran: false, result: null, error, startedAt: now, finishedAt: now, via: "bake", bake: aboutBake(k) };
+        results[i] = {
+          ...common(planned[i]!, i),
+          ok: false,
+          ran: false,
+          result: null,
+          error,
+          startedAt: now,
+          finishedAt: now,
+          via: "bake",
+          bake: aboutBake(k),
+        };
       });
       return;
     }
@@ -362,7 +403,12 @@ export async function runRecipes(sources: readonly RecipeSource[], run: RecipeRu
         ...common(planned[i]!, i),
         ok: error === null && o.result !== null && o.result.ok,
         ran: !(error instanceof BuildError && error.notStarted === true),
-        result: o.result, error, startedAt: o.startedAt, finishedAt: o.finishedAt, via: "bake", bake: aboutBake(k),
+        result: o.result,
+        error,
+        startedAt: o.startedAt,
+        finishedAt: o.finishedAt,
+        via: "bake",
+        bake: aboutBake(k),
       };
     });
   };
@@ -400,16 +446,22 @@ const RUN_VIA_BUILD: Diagnostic = { level: "info", code: "run-via-build", option
 
 /** Said of a recipe run alone (`via: "auto"`): a bake of one shares nothing. */
 const NOTHING_TO_SHARE: Diagnostic = {
-  level: "info", code: "bake-nothing-to-share", option: null,
+  level: "info",
+  code: "bake-nothing-to-share",
+  option: null,
   message: "the only recipe a bake could build: bake has nothing to share, so it runs alone with docker buildx build",
 };
 
 /** Said of a recipe built again alone because another recipe's failure stopped its bake. */
 function bakeRerun(stoppedBy: readonly string[]): Diagnostic {
   return {
-    level: "info", code: "bake-rerun", option: null,
+    level: "info",
+    code: "bake-rerun",
+    option: null,
     message: stoppedBy.length
-      ? `its bake stopped when ${stoppedBy.join(", ")} failed (bake cancels the other targets and writes no results): built again alone with docker buildx build`
+      ? `its bake stopped when ${
+        stoppedBy.join(", ")
+      } failed (bake cancels the other targets and writes no results): built again alone with docker buildx build`
       : "its bake failed before any target's step did: built again alone with docker buildx build, whose result says why",
   };
 }
@@ -444,9 +496,19 @@ export async function runRecipe(source: RecipeSource, run: RecipeRunOptions = {}
 export function runResultJson(r: RecipeRunResult): Record<string, unknown> {
   const e = r.error as (Error & { exitCode?: unknown; hint?: unknown; errorLines?: unknown; command?: unknown }) | null;
   return {
-    path: r.path, name: r.name, cwd: r.cwd, ok: r.ok, ran: r.ran, result: r.result, warnings: r.warnings.map(formatProblem),
+    path: r.path,
+    name: r.name,
+    cwd: r.cwd,
+    ok: r.ok,
+    ran: r.ran,
+    result: r.result,
+    warnings: r.warnings.map(formatProblem),
     // A BuildError's own JSON (stderr tail, failing step and its output, ...); any other error's essentials.
-    error: e instanceof BuildError ? e.toJSON() : e ? { name: e.name, message: e.message, exitCode: e.exitCode ?? null, hint: e.hint ?? null, errorLines: e.errorLines ?? [], command: e.command ?? null } : null,
+    error: e instanceof BuildError
+      ? e.toJSON()
+      : e
+      ? { name: e.name, message: e.message, exitCode: e.exitCode ?? null, hint: e.hint ?? null, errorLines: e.errorLines ?? [], command: e.command ?? null }
+      : null,
     startedAt: new Date(r.startedAt).toISOString(),
     durationMs: r.finishedAt - r.startedAt,
     via: r.via,
@@ -475,7 +537,10 @@ export interface RecipeCheck {
  * and the plan against this machine (probed unless `capabilities` are given). Throws a
  * `RecipeError` for any problem or plan error.
  */
-export async function checkRecipe(path: string, options: { set?: readonly string[]; capabilities?: Capabilities; env?: RunOptions["env"] } = {}): Promise<RecipeCheck> {
+export async function checkRecipe(
+  path: string,
+  options: { set?: readonly string[]; capabilities?: Capabilities; env?: RunOptions["env"] } = {},
+): Promise<RecipeCheck> {
   const loaded = await loadRecipeFile(path);
   const prepared = await prepare(loaded, { ...(options.set ? { set: options.set } : {}) });
   const caps = options.capabilities ??
@@ -487,7 +552,9 @@ export async function checkRecipe(path: string, options: { set?: readonly string
   // The file's warnings, then those only the --set values raise (a Set: a recipe may hold thousands).
   const warned = new Set(loaded.warnings.map((w) => w.path));
   return {
-    path, recipe: loaded.recipe, options: prepared.options,
+    path,
+    recipe: loaded.recipe,
+    options: prepared.options,
     diagnostics: p.diagnostics,
     warnings: [...loaded.warnings, ...credentialWarnings(prepared.options).filter((w) => !warned.has(w.path)).map((w) => ({ file: path, ...w }))],
   };

@@ -55,12 +55,14 @@ export async function writeAtomic(path: string, text: string, options: AtomicWri
   const exists = (): NotWritten => notSaved("file-exists", "already exists");
   // Saving is not on a build's path: node:fs/promises, loaded here (lib/runtime/host.ts).
   const [{ link, lstat, open, readdir, readlink, rename, stat, unlink }, { randomBytes }, { default: proc }] = await Promise.all([
-    import("node:fs/promises"), import("node:crypto"), import("node:process"),
+    import("node:fs/promises"),
+    import("node:crypto"),
+    import("node:process"),
   ]);
   // A symbolic link (or a chain of them) is written through: the file it points to is replaced.
   const base = options.cwd !== undefined ? resolve(options.cwd) : resolve(".");
   let file = resolve(base, path);
-  for (let hops = 0; ; hops++) {
+  for (let hops = 0;; hops++) {
     let target: string;
     try {
       if (!(await lstat(file)).isSymbolicLink()) break;
@@ -83,7 +85,7 @@ export async function writeAtomic(path: string, text: string, options: AtomicWri
     const code = (e as NodeJS.ErrnoException).code;
     if (code !== "ENOENT" && code !== "ENOTDIR") throw notSaved("not-written", `cannot be written: ${host.fileFailure(e)}`);
     // The nearest folder above that exists: a file there is in the way; none is a missing folder.
-    for (let at = dir, shown = dirname(path) || "."; ; at = dirname(at), shown = dirname(shown)) {
+    for (let at = dir, shown = dirname(path) || ".";; at = dirname(at), shown = dirname(shown)) {
       try {
         if ((await stat(at)).isDirectory()) {
           if (at !== dir) throw notSaved("no-folder", `the folder ${dirname(path) || "."} does not exist`);
@@ -99,10 +101,13 @@ export async function writeAtomic(path: string, text: string, options: AtomicWri
   // Temporary files of this name whose save was killed: gone before this one adds its own.
   const stale = tempPattern(basename(file));
   await readdir(dir).then(
-    (names) => Promise.all(names.map((name) => {
-      const pid = Number(stale.exec(name)?.[1] ?? NaN);
-      return Number.isSafeInteger(pid) && pid !== host.pid() && !alive(pid, (p, sig) => proc.kill(p, sig)) ? unlink(join(dir, name)).catch(() => {}) : undefined;
-    })),
+    (names) =>
+      Promise.all(names.map((name) => {
+        const pid = Number(stale.exec(name)?.[1] ?? NaN);
+        return Number.isSafeInteger(pid) && pid !== host.pid() && !alive(pid, (p, sig) => proc.kill(p, sig))
+          ? unlink(join(dir, name)).catch(() => {})
+          : undefined;
+      })),
     () => {},
   );
   const temp = join(dir, `.${basename(file)}.${host.pid()}.${randomBytes(4).toString("hex")}.tmp`);
@@ -158,7 +163,6 @@ export async function writeAtomic(path: string, text: string, options: AtomicWri
   }
   return file;
 }
-
 
 /**
  * Makes a folder and the missing ones above it, one at a time, so a failure has its own reason

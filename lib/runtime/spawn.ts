@@ -218,7 +218,7 @@ function startOnDeno(api: NonNullable<typeof deno>, argv: readonly string[], env
   // A stream that is not piped must not be touched (Deno throws).
   const pump = async (name: "stdout" | "stderr") => {
     const to = options[name];
-    if (typeof to === "function") for await (const chunk of child[name]) to(chunk);
+    if (typeof to === "function") { for await (const chunk of child[name]) to(chunk); }
   };
   let ended = false;
   const exited = Promise.all([child.status, pump("stdout"), pump("stderr")]).then(async ([status]): Promise<Ended> => {

@@ -25,7 +25,12 @@ const viaZx = async () => {
 await build(options, { cwd, log: quiet });
 await $({ cwd })`${argv}`;
 for (let i = 0; i < runs; i++) {
-  if (i % 2 === 0) { await viaBuild(); await viaZx(); }
-  else { await viaZx(); await viaBuild(); }
+  if (i % 2 === 0) {
+    await viaBuild();
+    await viaZx();
+  } else {
+    await viaZx();
+    await viaBuild();
+  }
 }
 console.log(JSON.stringify(times));

@@ -11,15 +11,34 @@
 export type Schema = Readonly<Record<string, unknown>>;
 
 const KNOWN = new Set([
-  "type", "const", "enum", "anyOf", "minLength", "pattern", "minimum", "maximum", "minItems", "maxItems", "items", "required",
-  "minProperties", "properties", "patternProperties", "propertyNames", "additionalProperties",
-  "$schema", "$id", "title", "description", "examples",
+  "type",
+  "const",
+  "enum",
+  "anyOf",
+  "minLength",
+  "pattern",
+  "minimum",
+  "maximum",
+  "minItems",
+  "maxItems",
+  "items",
+  "required",
+  "minProperties",
+  "properties",
+  "patternProperties",
+  "propertyNames",
+  "additionalProperties",
+  "$schema",
+  "$id",
+  "title",
+  "description",
+  "examples",
 ]);
 
 const patterns = new Map<string, RegExp>();
 function regExp(source: string): RegExp {
   let re = patterns.get(source);
-  if (!re) patterns.set(source, (re = new RegExp(source, "u")));
+  if (!re) patterns.set(source, re = new RegExp(source, "u"));
   return re;
 }
 
@@ -32,7 +51,9 @@ function typeOf(value: unknown): string {
  * keyword this validator does not know, so a schema that grows one is never half-checked.
  */
 export function schemaErrors(schema: Schema, value: unknown, path = ""): string[] {
-  for (const key of Object.keys(schema)) if (!KNOWN.has(key)) throw new Error(`the test's validator does not know the keyword ${key} (at ${path || "the root"})`);
+  for (const key of Object.keys(schema)) {
+    if (!KNOWN.has(key)) throw new Error(`the test's validator does not know the keyword ${key} (at ${path || "the root"})`);
+  }
   const errors: string[] = [];
   const s = schema;
   if (s.type !== undefined) {

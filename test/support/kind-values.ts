@@ -52,11 +52,17 @@ const badCsv: fc.Arbitrary<string> = fc.tuple(fc.string({ unit: fc.constantFrom(
 function attributeFields(row: FlagRow): fc.Arbitrary<string[]> {
   const spec = row.attributes;
   const value = (rule: { bool?: boolean; values?: readonly string[] }): fc.Arbitrary<string> =>
-    rule.bool ? fc.constantFrom("true", "false", "1", "t", "False") : rule.values ? fc.constantFrom(...rule.values) : fc.constantFrom("x", "a b", "a,b", "./out", 'q"q');
+    rule.bool
+      ? fc.constantFrom("true", "false", "1", "t", "False")
+      : rule.values
+      ? fc.constantFrom(...rule.values)
+      : fc.constantFrom("x", "a b", "a,b", "./out", 'q"q');
   if (!spec) return fc.array(fc.tuple(fc.constantFrom("type", "mode", "dest", "a.b"), fragment).map(([k, v]) => `${k}=${v}`), { minLength: 1, maxLength: 3 });
   const types = Object.entries(spec.types ?? {});
   const rulesOf = (type: string | null) => ({ ...(type === null ? {} : spec.types![type]!.attributes), ...spec.common });
-  const typeChoice = types.length ? fc.constantFrom<string | null>(...types.map(([t]) => t), ...(spec.defaultType ? [null] : [])) : fc.constant<string | null>(null);
+  const typeChoice = types.length
+    ? fc.constantFrom<string | null>(...types.map(([t]) => t), ...(spec.defaultType ? [null] : []))
+    : fc.constant<string | null>(null);
   return typeChoice.chain((type) => {
     const rules = Object.entries(rulesOf(type ?? spec.defaultType ?? null));
     const attrs = rules.length
@@ -114,8 +120,12 @@ function secretValue(): fc.Arbitrary<unknown> {
 const platformText: fc.Arbitrary<string> = fc.array(
   fc.oneof(
     fc.constantFrom("local", "linux", "windows", "darwin", "amd64", "arm64", "x86_64", "aarch64", "armhf", "386").chain(anyCase),
-    fc.tuple(fc.constantFrom("linux", "windows", "freebsd", "my-os"), fc.constantFrom("", "(10.0.17763)", "()", "(a b)"),
-      fc.constantFrom("amd64", "arm", "riscv64", "a.b"), fc.constantFrom("", "/v7", "/v8", "/", "/a/b"))
+    fc.tuple(
+      fc.constantFrom("linux", "windows", "freebsd", "my-os"),
+      fc.constantFrom("", "(10.0.17763)", "()", "(a b)"),
+      fc.constantFrom("amd64", "arm", "riscv64", "a.b"),
+      fc.constantFrom("", "/v7", "/v8", "/", "/a/b"),
+    )
       .map(([os, version, arch, variant]) => `${os}${version}/${arch}${variant}`),
     fc.constantFrom("", "foo", "linux/", "/amd64", "linux//arm", "lin ux/amd64", "linux/amd64!", "LOCAL", "Local"),
   ),

@@ -24,7 +24,7 @@ export const hasTmux: boolean = (() => {
 /** tmux on a private server named `socket`. */
 export function tmuxOn(socket: string): (...args: string[]) => Promise<{ stdout: string; stderr: string }> {
   return async (...args: string[]) => {
-    for (let attempt = 1; ; attempt++) {
+    for (let attempt = 1;; attempt++) {
       try {
         return await exec("tmux", ["-L", socket, ...args]);
       } catch (e) {

@@ -5,7 +5,7 @@
 import { describe, expect, it } from "vitest";
 import { formatCsv, parseAttributes, parseCsv } from "../../lib/core/csv.ts";
 import { ValidationError } from "../../lib/core/errors.ts";
-import { FLAGS, flagRow } from "../../lib/core/flags.ts";
+import { flagRow, FLAGS } from "../../lib/core/flags.ts";
 import type { BuildOptions } from "../../lib/core/options.ts";
 import { constructBuildArgs, plan } from "../../lib/core/plan.ts";
 
@@ -21,7 +21,12 @@ const CASES: readonly Case[] = [
   ["a tarball on stdin", { context: "-" }, ["--load", "-"]],
 
   // hosts: a record -> host:ip; strings pass through
-  ["addHost record", { addHost: { "db.local": "10.0.0.5", "cache.local": "10.0.0.6" } }, ["--add-host=db.local:10.0.0.5", "--add-host=cache.local:10.0.0.6", "--load", "."]],
+  ["addHost record", { addHost: { "db.local": "10.0.0.5", "cache.local": "10.0.0.6" } }, [
+    "--add-host=db.local:10.0.0.5",
+    "--add-host=cache.local:10.0.0.6",
+    "--load",
+    ".",
+  ]],
   // A lone k=v string is accepted at run time, though KeyValues does not type it.
   ["addHost string", { addHost: "db.local:10.0.0.5" } as unknown as BuildOptions, ["--add-host=db.local:10.0.0.5", "--load", "."]],
   ["addHost list", { addHost: ["db.local:10.0.0.5", "gw=172.17.0.1"] }, ["--add-host=db.local:10.0.0.5", "--add-host=gw=172.17.0.1", "--load", "."]],
@@ -30,22 +35,58 @@ const CASES: readonly Case[] = [
   // list: repeated flag
   ["allow string", { allow: "network.host" }, ["--allow=network.host", "--load", "."]],
   ["allow list", { allow: ["network.host", "security.insecure"] }, ["--allow=network.host", "--allow=security.insecure", "--load", "."]],
-  ["allow a device by name, and buildx.local.delete", { allow: ["device=nvidia.com/gpu=all", "buildx.local.delete"] }, ["--allow=device=nvidia.com/gpu=all", "--allow=buildx.local.delete", "--load", "."]],
-  ["annotation", { annotation: ["index:org.opencontainers.image.title=app", "manifest:a=b"] }, ["--annotation=index:org.opencontainers.image.title=app", "--annotation=manifest:a=b", "--load", "."]],
+  ["allow a device by name, and buildx.local.delete", { allow: ["device=nvidia.com/gpu=all", "buildx.local.delete"] }, [
+    "--allow=device=nvidia.com/gpu=all",
+    "--allow=buildx.local.delete",
+    "--load",
+    ".",
+  ]],
+  ["annotation", { annotation: ["index:org.opencontainers.image.title=app", "manifest:a=b"] }, [
+    "--annotation=index:org.opencontainers.image.title=app",
+    "--annotation=manifest:a=b",
+    "--load",
+    ".",
+  ]],
 
   // csv: string, record, list of either
   ["attest string", { attest: "type=provenance,mode=max" }, ["--attest=type=provenance,mode=max", "--load", "."]],
   ["attest record", { attest: { type: "sbom", generator: "local/syft:1" } }, ["--attest=type=sbom,generator=local/syft:1", "--load", "."]],
-  ["attest list of both", { attest: ["type=sbom", { type: "provenance", mode: "max" }] }, ["--attest=type=sbom", "--attest=type=provenance,mode=max", "--load", "."]],
+  ["attest list of both", { attest: ["type=sbom", { type: "provenance", mode: "max" }] }, [
+    "--attest=type=sbom",
+    "--attest=type=provenance,mode=max",
+    "--load",
+    ".",
+  ]],
 
   // map: record or k=v strings -> repeated k=v
-  ["buildArg record", { buildArg: { VERSION: "1.2", JOBS: 4, DEBUG: false } }, ["--build-arg=VERSION=1.2", "--build-arg=JOBS=4", "--build-arg=DEBUG=false", "--load", "."]],
-  ["buildArg list, with a bare key from the environment", { buildArg: ["HTTP_PROXY", "A=b=c"] }, ["--build-arg=HTTP_PROXY", "--build-arg=A=b=c", "--load", "."]],
+  ["buildArg record", { buildArg: { VERSION: "1.2", JOBS: 4, DEBUG: false } }, [
+    "--build-arg=VERSION=1.2",
+    "--build-arg=JOBS=4",
+    "--build-arg=DEBUG=false",
+    "--load",
+    ".",
+  ]],
+  ["buildArg list, with a bare key from the environment", { buildArg: ["HTTP_PROXY", "A=b=c"] }, [
+    "--build-arg=HTTP_PROXY",
+    "--build-arg=A=b=c",
+    "--load",
+    ".",
+  ]],
   ["buildArg string", { buildArg: "VERSION=1.2" } as unknown as BuildOptions, ["--build-arg=VERSION=1.2", "--load", "."]],
   ["buildArg empty value", { buildArg: { EMPTY: "" } }, ["--build-arg=EMPTY=", "--load", "."]],
-  ["buildContext record", { buildContext: { assets: "./assets", base: "docker-image://local/busybox:1" } }, ["--build-context=assets=./assets", "--build-context=base=docker-image://local/busybox:1", "--load", "."]],
+  ["buildContext record", { buildContext: { assets: "./assets", base: "docker-image://local/busybox:1" } }, [
+    "--build-context=assets=./assets",
+    "--build-context=base=docker-image://local/busybox:1",
+    "--load",
+    ".",
+  ]],
   ["buildContext list", { buildContext: ["assets=./assets"] }, ["--build-context=assets=./assets", "--load", "."]],
-  ["label record", { label: { "org.opencontainers.image.source": "https://example.com/app", note: "a=b, c" } }, ["--label=org.opencontainers.image.source=https://example.com/app", "--label=note=a=b, c", "--load", "."]],
+  ["label record", { label: { "org.opencontainers.image.source": "https://example.com/app", note: "a=b, c" } }, [
+    "--label=org.opencontainers.image.source=https://example.com/app",
+    "--label=note=a=b, c",
+    "--load",
+    ".",
+  ]],
   ["label list", { label: ["a=1", "b=2"] }, ["--label=a=1", "--label=b=2", "--load", "."]],
 
   // string
@@ -64,8 +105,17 @@ const CASES: readonly Case[] = [
   ["a string that looks like a flag stays one argument", { target: "--push" }, ["--load", "--target=--push", "."]],
 
   ["cacheFrom string", { cacheFrom: "type=local,src=.cache" }, ["--cache-from=type=local,src=.cache", "--load", "."]],
-  ["cacheFrom record", { cacheFrom: { type: "registry", ref: "localhost:5000/app:cache" } }, ["--cache-from=type=registry,ref=localhost:5000/app:cache", "--load", "."]],
-  ["cacheFrom list", { cacheFrom: ["type=gha", { type: "local", src: ".cache" }] }, ["--cache-from=type=gha", "--cache-from=type=local,src=.cache", "--load", "."]],
+  ["cacheFrom record", { cacheFrom: { type: "registry", ref: "localhost:5000/app:cache" } }, [
+    "--cache-from=type=registry,ref=localhost:5000/app:cache",
+    "--load",
+    ".",
+  ]],
+  ["cacheFrom list", { cacheFrom: ["type=gha", { type: "local", src: ".cache" }] }, [
+    "--cache-from=type=gha",
+    "--cache-from=type=local,src=.cache",
+    "--load",
+    ".",
+  ]],
   ["cacheTo record", { cacheTo: { type: "local", dest: ".cache", mode: "max" } }, ["--cache-to=type=local,dest=.cache,mode=max", "--load", "."]],
   ["cacheTo string", { cacheTo: "type=inline" }, ["--cache-to=type=inline", "--load", "."]],
 
@@ -87,17 +137,28 @@ const CASES: readonly Case[] = [
   // output
   ["output string", { output: "type=local,dest=out" }, ["--output=type=local,dest=out", "."]],
   ["output record", { output: { type: "local", dest: "out" } }, ["--output=type=local,dest=out", "."]],
-  ["output list of both", { output: ["type=local,dest=out", { type: "tar", dest: "out.tar" }] }, ["--output=type=local,dest=out", "--output=type=tar,dest=out.tar", "."]],
+  ["output list of both", { output: ["type=local,dest=out", { type: "tar", dest: "out.tar" }] }, [
+    "--output=type=local,dest=out",
+    "--output=type=tar,dest=out.tar",
+    ".",
+  ]],
   ["output bare path", { output: "out" }, ["--output=out", "."]],
   ["output to stdout", { output: "-" }, ["--output=-", "."]],
-  ["output record, numbers and booleans", { output: { type: "image", name: "localhost:5000/app:1", push: true, "compression-level": 3 } }, ["--output=type=image,name=localhost:5000/app:1,push=true,compression-level=3", "."]],
+  ["output record, numbers and booleans", { output: { type: "image", name: "localhost:5000/app:1", push: true, "compression-level": 3 } }, [
+    "--output=type=image,name=localhost:5000/app:1,push=true,compression-level=3",
+    ".",
+  ]],
   // Go's encoding/csv: a field holding a comma or a quote is quoted whole, quotes doubled.
-  ["output record, a value with a comma", { output: { type: "local", dest: "a,b" } }, ["--output=type=local,\"dest=a,b\"", "."]],
-  ["output record, a value with a quote", { output: { type: "tar", dest: "my \"x\".tar" } }, ["--output=type=tar,\"dest=my \"\"x\"\".tar\"", "."]],
-  ["output record, a value with a newline", { output: { type: "local", dest: "a\nb" } }, ["--output=type=local,\"dest=a\nb\"", "."]],
+  ["output record, a value with a comma", { output: { type: "local", dest: "a,b" } }, ['--output=type=local,"dest=a,b"', "."]],
+  ["output record, a value with a quote", { output: { type: "tar", dest: 'my "x".tar' } }, ['--output=type=tar,"dest=my ""x"".tar"', "."]],
+  ["output record, a value with a newline", { output: { type: "local", dest: "a\nb" } }, ['--output=type=local,"dest=a\nb"', "."]],
   ["output record, a value starting with a space", { output: { type: "local", dest: " x" } }, ["--output=type=local,dest= x", "."]],
-  ["output string, already quoted", { output: "type=local,\"dest=a,b\"" }, ["--output=type=local,\"dest=a,b\"", "."]],
-  ["cacheTo list of records with commas", { cacheTo: [{ type: "registry", ref: "localhost:5000/c", "oci-mediatypes": true }, { type: "local", dest: "x,y" }] }, ["--cache-to=type=registry,ref=localhost:5000/c,oci-mediatypes=true", "--cache-to=type=local,\"dest=x,y\"", "--load", "."]],
+  ["output string, already quoted", { output: 'type=local,"dest=a,b"' }, ['--output=type=local,"dest=a,b"', "."]],
+  [
+    "cacheTo list of records with commas",
+    { cacheTo: [{ type: "registry", ref: "localhost:5000/c", "oci-mediatypes": true }, { type: "local", dest: "x,y" }] },
+    ["--cache-to=type=registry,ref=localhost:5000/c,oci-mediatypes=true", '--cache-to=type=local,"dest=x,y"', "--load", "."],
+  ],
 
   // platforms: one flag, commas joined
   ["platform one", { platform: "linux/amd64" }, ["--load", "--platform=linux/amd64", "."]],
@@ -116,7 +177,11 @@ const CASES: readonly Case[] = [
   ["provenance true", { provenance: true }, ["--load", "--provenance=true", "."]],
   ["provenance false", { provenance: false }, ["--load", "--provenance=false", "."]],
   ["provenance string", { provenance: "mode=max" }, ["--load", "--provenance=mode=max", "."]],
-  ["provenance record", { provenance: { mode: "max", "builder-id": "https://ci.example.com/run/1" } }, ["--load", "--provenance=mode=max,builder-id=https://ci.example.com/run/1", "."]],
+  ["provenance record", { provenance: { mode: "max", "builder-id": "https://ci.example.com/run/1" } }, [
+    "--load",
+    "--provenance=mode=max,builder-id=https://ci.example.com/run/1",
+    ".",
+  ]],
   ["sbom true", { sbom: true }, ["--load", "--sbom=true", "."]],
   ["sbom string", { sbom: "generator=local/syft:1" }, ["--load", "--sbom=generator=local/syft:1", "."]],
   ["sbom record", { sbom: { generator: "local/syft:1" } }, ["--load", "--sbom=generator=local/syft:1", "."]],
@@ -127,17 +192,34 @@ const CASES: readonly Case[] = [
 
   // policy: repeatable CSV
   ["policy string", { policy: "filename=policy.rego" }, ["--load", "--policy=filename=policy.rego", "."]],
-  ["policy list", { policy: ["filename=a.rego,strict=true", { reset: true, "log-level": "debug" }] }, ["--load", "--policy=filename=a.rego,strict=true", "--policy=reset=true,log-level=debug", "."]],
+  ["policy list", { policy: ["filename=a.rego,strict=true", { reset: true, "log-level": "debug" }] }, [
+    "--load",
+    "--policy=filename=a.rego,strict=true",
+    "--policy=reset=true,log-level=debug",
+    ".",
+  ]],
   // resource: a map of the keys buildx reads
   ["resource record", { resource: { memory: "2g", "cpu-quota": 50000 } }, ["--load", "--resource=memory=2g", "--resource=cpu-quota=50000", "."]],
   ["resource list", { resource: ["cpuset-cpus=0-3"] }, ["--load", "--resource=cpuset-cpus=0-3", "."]],
   // outputs and caches beyond the basics
   ["output local mode=delete", { output: "type=local,dest=out,mode=delete" }, ["--output=type=local,dest=out,mode=delete", "."]],
-  ["output image with annotations", { output: { type: "image", name: "a:1", "annotation-index.org.x": "y", "oci-mediatypes": true } }, ["--output=type=image,name=a:1,annotation-index.org.x=y,oci-mediatypes=true", "."]],
+  ["output image with annotations", { output: { type: "image", name: "a:1", "annotation-index.org.x": "y", "oci-mediatypes": true } }, [
+    "--output=type=image,name=a:1,annotation-index.org.x=y,oci-mediatypes=true",
+    ".",
+  ]],
   ["cacheFrom a bare ref", { cacheFrom: "localhost:5000/app:cache" }, ["--cache-from=localhost:5000/app:cache", "--load", "."]],
-  ["cacheTo s3", { cacheTo: "type=s3,region=eu-west-1,bucket=b,name=app,mode=max" }, ["--cache-to=type=s3,region=eu-west-1,bucket=b,name=app,mode=max", "--load", "."]],
+  ["cacheTo s3", { cacheTo: "type=s3,region=eu-west-1,bucket=b,name=app,mode=max" }, [
+    "--cache-to=type=s3,region=eu-west-1,bucket=b,name=app,mode=max",
+    "--load",
+    ".",
+  ]],
   ["secret record", { secret: { id: "token", env: "TOKEN" } }, ["--load", "--secret=id=token,env=TOKEN", "."]],
-  ["secret list", { secret: ["id=a,src=a.txt", { id: "b", src: "dir,with,commas/b.txt" }] }, ["--load", "--secret=id=a,src=a.txt", "--secret=id=b,\"src=dir,with,commas/b.txt\"", "."]],
+  ["secret list", { secret: ["id=a,src=a.txt", { id: "b", src: "dir,with,commas/b.txt" }] }, [
+    "--load",
+    "--secret=id=a,src=a.txt",
+    '--secret=id=b,"src=dir,with,commas/b.txt"',
+    ".",
+  ]],
 
   // bytes
   ["shmSize bytes", { shmSize: 67108864 }, ["--load", "--shm-size=67108864", "."]],
@@ -162,11 +244,25 @@ const CASES: readonly Case[] = [
   ["extraFlags camelCase", { extraFlags: { someNewFlag: "x" } }, ["--load", "--some-new-flag=x", "."]],
   ["extraFlags kebab-case", { extraFlags: { "some-new-flag": "x", "--dashed": "y" } }, ["--load", "--some-new-flag=x", "--dashed=y", "."]],
   ["extraFlags snake_case", { extraFlags: { some_new_flag: "x" } }, ["--load", "--some-new-flag=x", "."]],
-  ["extraFlags true, false, array", { extraFlags: { bare: true, off: false, repeated: ["a", "b"] } }, ["--load", "--bare", "--repeated=a", "--repeated=b", "."]],
+  ["extraFlags true, false, array", { extraFlags: { bare: true, off: false, repeated: ["a", "b"] } }, [
+    "--load",
+    "--bare",
+    "--repeated=a",
+    "--repeated=b",
+    ".",
+  ]],
 
   // several options: table order, whatever the order of the keys
-  ["table order", { context: "ctx", tag: "app:1", target: "t", file: "F", buildArg: { A: "1" }, extraFlags: { zz: "1" }, addHost: { h: "1.2.3.4" } },
-    ["--add-host=h:1.2.3.4", "--build-arg=A=1", "--file=F", "--load", "--tag=app:1", "--target=t", "--zz=1", "ctx"]],
+  ["table order", { context: "ctx", tag: "app:1", target: "t", file: "F", buildArg: { A: "1" }, extraFlags: { zz: "1" }, addHost: { h: "1.2.3.4" } }, [
+    "--add-host=h:1.2.3.4",
+    "--build-arg=A=1",
+    "--file=F",
+    "--load",
+    "--tag=app:1",
+    "--target=t",
+    "--zz=1",
+    "ctx",
+  ]],
   ["undefined values are left out", { tag: undefined, target: undefined, push: undefined }, ["--load", "."]],
 ];
 
@@ -218,9 +314,24 @@ describe("extraFlags", () => {
   it("warns for each flag it passes unchecked", () => {
     const { diagnostics } = plan({ extraFlags: { someNewFlag: "x", "--dashed": true, repeated: ["a", "b"], off: false } });
     expect(diagnostics.filter((d) => d.code === "unvalidated-flag")).toEqual([
-      { level: "warning", code: "unvalidated-flag", option: "extraFlags.someNewFlag", message: "--some-new-flag is not in buildx-kit's flag table; passed to buildx unchecked" },
-      { level: "warning", code: "unvalidated-flag", option: "extraFlags.--dashed", message: "--dashed is not in buildx-kit's flag table; passed to buildx unchecked" },
-      { level: "warning", code: "unvalidated-flag", option: "extraFlags.repeated", message: "--repeated is not in buildx-kit's flag table; passed to buildx unchecked" },
+      {
+        level: "warning",
+        code: "unvalidated-flag",
+        option: "extraFlags.someNewFlag",
+        message: "--some-new-flag is not in buildx-kit's flag table; passed to buildx unchecked",
+      },
+      {
+        level: "warning",
+        code: "unvalidated-flag",
+        option: "extraFlags.--dashed",
+        message: "--dashed is not in buildx-kit's flag table; passed to buildx unchecked",
+      },
+      {
+        level: "warning",
+        code: "unvalidated-flag",
+        option: "extraFlags.repeated",
+        message: "--repeated is not in buildx-kit's flag table; passed to buildx unchecked",
+      },
     ]);
   });
 
@@ -247,7 +358,11 @@ const BAD_VALUES: readonly Bad[] = [
   [{ progress: "nnoe" }, "progress", 'must be one of auto, plain, tty, quiet, rawjson, none; got "nnoe" (did you mean none?)'],
   [{ network: "bridge" }, "network", 'must be one of default, none, host; got "bridge"'],
   // call: any frontend method, but a near miss of a known one is a typo
-  [{ call: "outlien" }, "call", 'must be one of build, check, lint, outline, targets, subrequests.describe (or another buildx knows); got "outlien" (did you mean outline?)'],
+  [
+    { call: "outlien" },
+    "call",
+    'must be one of build, check, lint, outline, targets, subrequests.describe (or another buildx knows); got "outlien" (did you mean outline?)',
+  ],
   [{ call: "outline,format=jsn" }, "call", 'format= must be one of json; got "jsn" (did you mean json?)'],
   [{ call: "outline,ignorestatus=maybe" }, "call", 'ignorestatus= expects true or false, got "maybe"'],
   [{ call: "outline,fromat=json" }, "call", '"fromat" is not an attribute of --call (did you mean format?); it reads format, ignorestatus'],
@@ -255,23 +370,47 @@ const BAD_VALUES: readonly Bad[] = [
   // policy: its own attributes only, as buildx reads them
   [{ policy: "filename=p.rego,strict=yes" }, "policy", 'strict= expects true or false, got "yes"'],
   [{ policy: "file=p.rego" }, "policy", '"file" is not an attribute of --policy; it reads filename, reset, disabled, strict, log-level'],
-  [{ policy: { filename: "p.rego", "log-level": "verbose" } }, "policy", 'log-level= must be one of trace, debug, info, warn, warning, error, fatal, panic; got "verbose"'],
+  [
+    { policy: { filename: "p.rego", "log-level": "verbose" } },
+    "policy",
+    'log-level= must be one of trace, debug, info, warn, warning, error, fatal, panic; got "verbose"',
+  ],
   // outputs and caches: typos in types and attributes
-  [{ output: "type=lcoal,dest=out" }, "output", "type=lcoal is not a --output type (did you mean local?); buildx-kit knows local, tar, oci, docker, image, registry, cacheonly"],
+  [
+    { output: "type=lcoal,dest=out" },
+    "output",
+    "type=lcoal is not a --output type (did you mean local?); buildx-kit knows local, tar, oci, docker, image, registry, cacheonly",
+  ],
   [{ output: "type=local,dset=out" }, "output", '"dset" is not an attribute of --output type=local (did you mean dest?); it reads dest, platform-split, mode'],
   [{ output: "type=local,dest=out,mode=move" }, "output", 'mode= must be one of copy, delete; got "move"'],
   [{ output: { type: "image", name: "a:1", push: "yes" } }, "output", 'push= expects true or false, got "yes"'],
-  [{ output: ["type=registry,name=a:1,compresion=zstd"] }, "output[0]", '"compresion" is not an attribute of --output type=registry (did you mean compression?); it reads name, push, push-by-digest, registry.insecure, insecure, unpack, store, dangling-name-prefix, name-canonical, oci-mediatypes, oci-artifact, rewrite-timestamp, source-date-epoch, attestation-inline, prefer-nondist-layers, buildinfo, buildinfo-attrs, compression, compression-level, force-compression'],
+  [
+    { output: ["type=registry,name=a:1,compresion=zstd"] },
+    "output[0]",
+    '"compresion" is not an attribute of --output type=registry (did you mean compression?); it reads name, push, push-by-digest, registry.insecure, insecure, unpack, store, dangling-name-prefix, name-canonical, oci-mediatypes, oci-artifact, rewrite-timestamp, source-date-epoch, attestation-inline, prefer-nondist-layers, buildinfo, buildinfo-attrs, compression, compression-level, force-compression',
+  ],
   [{ cacheTo: "type=registry,ref=r/c,mode=mx" }, "cacheTo", 'mode= must be one of min, max; got "mx" (did you mean max?)'],
-  [{ cacheFrom: "type=gah,scope=x" }, "cacheFrom", "type=gah is not a --cache-from type (did you mean gha?); buildx-kit knows registry, local, inline, gha, s3, azblob"],
+  [
+    { cacheFrom: "type=gah,scope=x" },
+    "cacheFrom",
+    "type=gah is not a --cache-from type (did you mean gha?); buildx-kit knows registry, local, inline, gha, s3, azblob",
+  ],
   // resource: the keys buildx reads
-  [{ resource: { memroy: "2g" } }, "resource.memroy", '"memroy" is not a key of --resource (did you mean memory?); buildx reads memory, memory-swap, cpu-shares, cpu-period, cpu-quota, cpuset-cpus, cpuset-mems'],
+  [
+    { resource: { memroy: "2g" } },
+    "resource.memroy",
+    '"memroy" is not a key of --resource (did you mean memory?); buildx reads memory, memory-swap, cpu-shares, cpu-period, cpu-quota, cpuset-cpus, cpuset-mems',
+  ],
   // list
   [{ tag: ["app:1", 2] }, "tag[1]", "expects a string, got the number 2"],
   [{ tag: [""] }, "tag[0]", "must not be empty"],
   [{ tag: ["app:1", undefined] }, "tag[1]", "expects a string, got undefined"],
   [{ allow: true }, "allow", "expects a string, got the boolean true"],
-  [{ allow: ["device=nvidia.com/gpu", "network.hots"] }, "allow[1]", 'must be one of network.host, security.insecure, device, buildx.local.delete (or another buildx knows); got "network.hots" (did you mean network.host?)'],
+  [
+    { allow: ["device=nvidia.com/gpu", "network.hots"] },
+    "allow[1]",
+    'must be one of network.host, security.insecure, device, buildx.local.delete (or another buildx knows); got "network.hots" (did you mean network.host?)',
+  ],
   // platforms
   [{ platform: 5 }, "platform", "expects a platform such as linux/amd64, got the number 5"],
   [{ platform: "lnux" }, "platform", `"lnux" ${NOT_A_PLATFORM}`],
@@ -299,7 +438,11 @@ const BAD_VALUES: readonly Bad[] = [
   [{ cacheTo: "  " }, "cacheTo", "must not be empty"],
   [{ output: 'type=local,dest="x' }, "output", 'bare quote in a field at column 12 of "type=local,dest=\\"x"'],
   // A secret's text is never repeated: it may be the secret itself.
-  [{ secret: ['"id=a"x'] }, "secret[0]", "unexpected character after a closing quote at column 7 (the text is not shown: it may hold the secret); write id=NAME,src=FILE or id=NAME,env=VARIABLE, quoting a field that holds a comma"],
+  [
+    { secret: ['"id=a"x'] },
+    "secret[0]",
+    "unexpected character after a closing quote at column 7 (the text is not shown: it may hold the secret); write id=NAME,src=FILE or id=NAME,env=VARIABLE, quoting a field that holds a comma",
+  ],
   [{ attest: '"type=sbom' }, "attest", 'unterminated quote in "\\"type=sbom"'],
   [{ output: 5 }, "output", "expects attributes as a string (type=local,dest=out) or a record, got the number 5"],
   [{ cacheFrom: [["type=gha"]] }, "cacheFrom[0]", "expects attributes as a string (type=local,dest=out) or a record, got an array"],
@@ -373,12 +516,12 @@ describe("csv", () => {
   const ROUND_TRIPS: readonly (readonly [readonly string[], string])[] = [
     [["type=local", "dest=out"], "type=local,dest=out"],
     [["type=local", "dest=a,b"], 'type=local,"dest=a,b"'],
-    [["dest=say \"hi\""], '"dest=say ""hi"""'],
+    [['dest=say "hi"'], '"dest=say ""hi"""'],
     [["a\nb", "c\r\nd"], '"a\nb","c\r\nd"'],
     [[" leading", "trailing "], '" leading",trailing '],
     [["", "x", ""], ",x,"],
     [["k="], "k="],
-    [["\"", ","], '"""",","'],
+    [['"', ","], '"""",","'],
     [["üñí=çødé"], "üñí=çødé"],
   ];
 

@@ -19,7 +19,15 @@ function io(): CliIO & { said: string[] } {
 }
 
 const failed = (interrupted: boolean) =>
-  new BuildError({ exitCode: interrupted ? null : 1, signal: interrupted ? "SIGINT" : null, command: "docker buildx build .", argv: ["build", "."], stderrTail: "", interrupted, durationMs: 5 });
+  new BuildError({
+    exitCode: interrupted ? null : 1,
+    signal: interrupted ? "SIGINT" : null,
+    command: "docker buildx build .",
+    argv: ["build", "."],
+    stderrTail: "",
+    interrupted,
+    durationMs: 5,
+  });
 
 describe("one error base", () => {
   const cases: [string, BuildxKitError, number][] = [
@@ -29,7 +37,11 @@ describe("one error base", () => {
     ["TemplateError", new TemplateError("an interpolation became a flag", 1), EXIT.badInput],
     ["BuildError", failed(false), EXIT.failed],
     ["BuildError (interrupted)", failed(true), EXIT.interrupted],
-    ["BuilderError", new BuilderError(["docker", "buildx", "rm", "x"], { code: 1, signal: null, stdout: "", stderr: "ERROR: no builder \"x\" found\n" } as never), EXIT.failed],
+    [
+      "BuilderError",
+      new BuilderError(["docker", "buildx", "rm", "x"], { code: 1, signal: null, stdout: "", stderr: 'ERROR: no builder "x" found\n' } as never),
+      EXIT.failed,
+    ],
     ["TempFolderError", new TempFolderError("cannot make a private temporary folder in /full (TMPDIR): no space left"), EXIT.failed],
   ];
   it.each(cases)("%s is a BuildxKitError whose exitStatus report() returns, printed as one error line without a stack", (_, error, status) => {
@@ -71,7 +83,10 @@ describe("can this machine build? one answer", () => {
     const old: Problem = { code: "buildx-too-old", message: "buildx 0.7.1 is older than 0.8.0" };
     const unreadable: Problem = { code: "buildx-version-unreadable", message: "cannot read a version" };
     expect(buildBlocker(caps([old, unreadable]))).toBeNull();
-    expect(formatDoctor(caps([old]), (_, t) => t).split("\n").slice(-2)).toEqual(["not healthy, but this machine can build:", "  - buildx 0.7.1 is older than 0.8.0 [buildx-too-old]"]);
+    expect(formatDoctor(caps([old]), (_, t) => t).split("\n").slice(-2)).toEqual([
+      "not healthy, but this machine can build:",
+      "  - buildx 0.7.1 is older than 0.8.0 [buildx-too-old]",
+    ]);
   });
 
   it("a daemon that does not answer stops the docker and docker-container drivers, or an unknown one, but not a remote builder", () => {

@@ -7,9 +7,30 @@ import { describe, expect, it } from "vitest";
 import { BuildError } from "../../lib/core/errors.ts";
 import { FLAGS, OPTION_NAMES } from "../../lib/core/flags.ts";
 import {
-  asksBuilder, builderChoices, builderDescription, builderLabel, builderOption, defaultBuilder, defaultTag, destinationChoices, explain,
-  explainLine, failureLines, helpFor, imageNameFrom, type KnownBuilder, longHelp, QUESTION_WIDTH, questionLine, registryOf, registryUrl,
-  shortReason, summaryLine, tagWarnings, whereItWent, wrap,
+  asksBuilder,
+  builderChoices,
+  builderDescription,
+  builderLabel,
+  builderOption,
+  defaultBuilder,
+  defaultTag,
+  destinationChoices,
+  explain,
+  explainLine,
+  failureLines,
+  helpFor,
+  imageNameFrom,
+  type KnownBuilder,
+  longHelp,
+  QUESTION_WIDTH,
+  questionLine,
+  registryOf,
+  registryUrl,
+  shortReason,
+  summaryLine,
+  tagWarnings,
+  whereItWent,
+  wrap,
 } from "../../lib/guide/steps.ts";
 import type { BuildOptions } from "../../lib/core/options.ts";
 import { plan } from "../../lib/core/plan.ts";
@@ -27,8 +48,23 @@ function diagnostic(options: BuildOptions, caps: typeof MODERN, code: string) {
 
 function result(fields: Partial<BuildResult> = {}): BuildResult {
   return {
-    ok: true, exitCode: 0, dryRun: false, error: null, digest: null, configDigest: null, imageNames: [], imageName: null,
-    ref: null, metadata: null, warnings: [], diagnostics: [], durationMs: 700, argv: [], cwd: "/", command: "", ...fields,
+    ok: true,
+    exitCode: 0,
+    dryRun: false,
+    error: null,
+    digest: null,
+    configDigest: null,
+    imageNames: [],
+    imageName: null,
+    ref: null,
+    metadata: null,
+    warnings: [],
+    diagnostics: [],
+    durationMs: 700,
+    argv: [],
+    cwd: "/",
+    command: "",
+    ...fields,
   };
 }
 
@@ -75,7 +111,7 @@ describe("the rules, in a person's words (the rule is plan()'s)", () => {
 
   it("push disables load", () => {
     const d = diagnostic({ push: true, tag: "localhost:5000/a:1" }, MODERN, "push-disables-load");
-    expect(explain(d, MODERN)).toBe("Pushed only: the image will not be in this machine's image store. To have it here too, choose \"load and push\".");
+    expect(explain(d, MODERN)).toBe('Pushed only: the image will not be in this machine\'s image store. To have it here too, choose "load and push".');
     // An older buildx cannot do both: it is not offered.
     expect(explain(d, OLD)).toBe("Pushed only: the image will not be in this machine's image store (buildx 0.9.1 sends a result to one place).");
   });
@@ -105,9 +141,15 @@ describe("the rules, in a person's words (the rule is plan()'s)", () => {
 
   it("no explanation speaks the API", () => {
     const cases: [BuildOptions, typeof MODERN][] = [
-      [{ push: true, tag: "a:1" }, MODERN], [{ push: true }, MODERN], [{ output: "type=local,dest=o", push: true, load: true }, MODERN],
-      [{ load: false }, MODERN], [{ load: false }, machine("docker-container")], [{ platform: ["linux/amd64", "linux/arm64"], load: true }, CLASSIC],
-      [{ platform: ["linux/amd64", "linux/arm64"], load: true }, NONE], [{ sbom: true }, CLASSIC], [{ push: true, load: true, tag: "a:1" }, OLD],
+      [{ push: true, tag: "a:1" }, MODERN],
+      [{ push: true }, MODERN],
+      [{ output: "type=local,dest=o", push: true, load: true }, MODERN],
+      [{ load: false }, MODERN],
+      [{ load: false }, machine("docker-container")],
+      [{ platform: ["linux/amd64", "linux/arm64"], load: true }, CLASSIC],
+      [{ platform: ["linux/amd64", "linux/arm64"], load: true }, NONE],
+      [{ sbom: true }, CLASSIC],
+      [{ push: true, load: true, tag: "a:1" }, OLD],
       [{ secret: "id=a,env=A" }, { ...OLD, buildxVersion: "0.5.1" }],
     ];
     for (const [options, caps] of cases) {
@@ -128,7 +170,9 @@ describe("destinations", () => {
     const load = (o: BuildOptions, caps: typeof MODERN) => destinationChoices(o, caps).find((c) => c.value === "load")!.description;
     expect(load({}, MODERN)).toBe("into this machine's image store, to docker run it here");
     expect(load({ platform: ["linux/amd64", "linux/arm64"] }, MODERN)).toBe("both platforms into the image store, to docker run here");
-    expect(load({ platform: ["linux/amd64", "linux/arm64", "linux/arm/v7"] }, CLASSIC)).toBe("3 platforms do not fit the classic image store here: push, or write an OCI layout");
+    expect(load({ platform: ["linux/amd64", "linux/arm64", "linux/arm/v7"] }, CLASSIC)).toBe(
+      "3 platforms do not fit the classic image store here: push, or write an OCI layout",
+    );
     expect(destinationChoices({}, OLD).find((c) => c.value === "both")!.disabled).toBe("needs buildx 0.13.0+ (this is 0.9.1)");
     expect(destinationChoices({}, MODERN).find((c) => c.value === "both")!.disabled).toBeUndefined();
   });
@@ -158,7 +202,11 @@ describe("where the result went", () => {
   });
 
   it("a push with the registry's URL", () => {
-    const lines = whereItWent(result({ digest: "sha256:cd", imageNames: ["localhost:5000/guide/app:1"] }), { push: true, tag: "localhost:5000/guide/app:1" }, MODERN);
+    const lines = whereItWent(
+      result({ digest: "sha256:cd", imageNames: ["localhost:5000/guide/app:1"] }),
+      { push: true, tag: "localhost:5000/guide/app:1" },
+      MODERN,
+    );
     expect(lines).toEqual(["Built in 0.7s.", "Pushed localhost:5000/guide/app:1@sha256:cd", "  see http://localhost:5000/v2/guide/app/manifests/1"]);
     expect(registryUrl("hello:1")).toBe("https://hub.docker.com/_/hello");
     expect(registryUrl("me/hello")).toBe("https://hub.docker.com/r/me/hello");
@@ -168,7 +216,8 @@ describe("where the result went", () => {
   it("files: the folder and its first entries; a tar or OCI layout and its size", () => {
     const o = { output: "type=local,dest=out" };
     expect(whereItWent(result(), o, MODERN, { entries: ["bin/", "etc/", "hello.txt"], count: 7 })).toEqual([
-      "Built in 0.7s.", "The files are in out/: bin/, etc/, hello.txt, and 4 more.",
+      "Built in 0.7s.",
+      "The files are in out/: bin/, etc/, hello.txt, and 4 more.",
     ]);
     expect(whereItWent(result(), o, MODERN, { entries: [], count: 0 })[1]).toMatch(/^The files are in out\/ \(it is empty/);
     expect(whereItWent(result(), { output: "type=oci,dest=img.tar" }, MODERN, { size: 3 * 1024 * 1024 })[1]).toBe(
@@ -192,8 +241,11 @@ describe("where the result went", () => {
     // buildx's plain progress at the end of a failed RUN (as the guide reads it at a terminal too).
     const e = failure({
       stderrTail: [
-        "#6 [runtime 2/2] RUN exit 3", '#6 ERROR: process "/bin/sh -c exit 3" did not complete successfully: exit code: 3',
-        "------", " > [runtime 2/2] RUN exit 3:", "------",
+        "#6 [runtime 2/2] RUN exit 3",
+        '#6 ERROR: process "/bin/sh -c exit 3" did not complete successfully: exit code: 3',
+        "------",
+        " > [runtime 2/2] RUN exit 3:",
+        "------",
         'ERROR: failed to solve: process "/bin/sh -c exit 3" did not complete successfully: exit code: 3',
       ].join("\n"),
     });
@@ -206,14 +258,20 @@ describe("where the result went", () => {
 
   it("nobody saw buildx's output (quiet): its errors and the step's last lines follow", () => {
     const e = failure({
-      failedStep: "[2/2] RUN make", stepOutput: ["1", "2", "3", "4", "5", "6", "make: *** no rule"].join("\n"), progressShown: false,
+      failedStep: "[2/2] RUN make",
+      stepOutput: ["1", "2", "3", "4", "5", "6", "make: *** no rule"].join("\n"),
+      progressShown: false,
       stderrTail: 'ERROR: failed to solve: process "/bin/sh -c make" did not complete successfully: exit code: 2',
     });
     expect(failureLines(e, false)).toEqual([
       "The build failed at [2/2] RUN make.",
       "Hint: the command exited with code 2; the step's own output says why",
       '  ERROR: failed to solve: process "/bin/sh -c make" did not complete successfully: exit code: 2',
-      "  | 3", "  | 4", "  | 5", "  | 6", "  | make: *** no rule",
+      "  | 3",
+      "  | 4",
+      "  | 5",
+      "  | 6",
+      "  | make: *** no rule",
     ]);
     expect(failureLines(e, true)).toHaveLength(2);
   });
@@ -230,10 +288,15 @@ describe("where the result went", () => {
 
 describe("builders", () => {
   const AMD = ["linux/amd64", "linux/amd64/v2", "linux/amd64/v3"];
-  const many = builder("a-builder-with-a-rather-long-name", { driver: "kubernetes", platforms: [...AMD, "linux/arm64", "linux/arm/v7", "linux/386", "linux/ppc64le"] });
+  const many = builder("a-builder-with-a-rather-long-name", {
+    driver: "kubernetes",
+    platforms: [...AMD, "linux/arm64", "linux/arm/v7", "linux/386", "linux/ppc64le"],
+  });
 
   it("a label: name, driver and platforms, the current one marked, at most 72 columns, the rest counted", () => {
-    expect(builderLabel(builder("default", { current: true, platforms: AMD }))).toBe("default (current) · docker · linux/amd64, linux/amd64/v2, linux/amd64/v3");
+    expect(builderLabel(builder("default", { current: true, platforms: AMD }))).toBe(
+      "default (current) · docker · linux/amd64, linux/amd64/v2, linux/amd64/v3",
+    );
     expect(builderLabel(many)).toBe("a-builder-with-a-rather-long-name · kubernetes · linux/amd64 +6 more");
     expect(builderLabel(many).length).toBeLessThanOrEqual(QUESTION_WIDTH);
     expect(builderLabel(many, 60)).toBe("a-builder-with-a-rather-long-name · kubernetes · 7 platforms");
@@ -241,13 +304,20 @@ describe("builders", () => {
     expect(builderLabel(many, 30)).toBe("a-builder-with-a-rather-long-…");
     expect(builderLabel(builder("x", { platforms: AMD }), 40)).toBe("x · docker · linux/amd64 +2 more");
     // Two nodes: each platform once.
-    const two: KnownBuilder = { name: "pair", driver: "remote", current: false, nodes: [{ name: "a", platforms: ["linux/amd64"] }, { name: "b", platforms: ["linux/amd64", "linux/arm64"] }] };
+    const two: KnownBuilder = {
+      name: "pair",
+      driver: "remote",
+      current: false,
+      nodes: [{ name: "a", platforms: ["linux/amd64"] }, { name: "b", platforms: ["linux/amd64", "linux/arm64"] }],
+    };
     expect(builderLabel(two)).toBe("pair · remote · linux/amd64, linux/arm64");
     expect(builderDescription(two)).toBe("node a: linux/amd64; node b: linux/amd64, linux/arm64");
     // A stopped docker-container builder lists no platforms until it starts.
     const stopped = builder("idle", { driver: "docker-container", platforms: [] });
     expect(builderLabel(stopped)).toBe("idle · docker-container · platforms not known yet");
-    expect(builderDescription({ ...stopped, nodes: [{ name: "idle0", platforms: [], status: "inactive" }] })).toBe("node idle0 (inactive): platforms not known until it starts");
+    expect(builderDescription({ ...stopped, nodes: [{ name: "idle0", platforms: [], status: "inactive" }] })).toBe(
+      "node idle0 (inactive): platforms not known until it starts",
+    );
     for (let width = 20; width <= 80; width++) {
       for (const b of [many, two, stopped]) expect(builderLabel(b, width).length, `${b.name} at ${width}`).toBeLessThanOrEqual(width);
     }
@@ -259,7 +329,9 @@ describe("builders", () => {
     expect(choices.map((c) => c.value)).toEqual(["default", "a-builder-with-a-rather-long-name", "second"]);
     // The answered question shows the name only.
     expect(choices[0]).toEqual({
-      value: "default", name: "default (current) · docker · linux/amd64, linux/amd64/v2, linux/amd64/v3", short: "default",
+      value: "default",
+      name: "default (current) · docker · linux/amd64, linux/amd64/v2, linux/amd64/v3",
+      short: "default",
       description: "node default (running): linux/amd64, linux/amd64/v2, linux/amd64/v3",
     });
     // Beside its reason, a disabled builder's platforms are counted sooner.
@@ -309,7 +381,9 @@ describe("more about a question (?)", () => {
       expect(lines[0], step).toMatch(/^More about "/);
       expect(lines.length, step).toBeGreaterThanOrEqual(2);
     }
-    expect(longHelp("context", MODERN)[1]).toBe("  The build context, the last argument of docker buildx build: a directory, a Git or HTTP URL, or - to read a tarball from stdin.");
+    expect(longHelp("context", MODERN)[1]).toBe(
+      "  The build context, the last argument of docker buildx build: a directory, a Git or HTTP URL, or - to read a tarball from stdin.",
+    );
     // The destination sets three flags: each with its help.
     const where = longHelp("destination", MODERN);
     expect(where.filter((l) => /^  --(load|push|output)/.test(l))).toEqual([
@@ -331,7 +405,9 @@ describe("more about a question (?)", () => {
       "  --annotation: Add annotations to the image (index:, manifest: prefixes allowed).",
       "  Added in buildx 0.12.0. For example: org.opencontainers.image.title=app",
     ]);
-    expect(longHelp("annotation", OLD)[2]).toBe("  Added in buildx 0.12.0; this machine has 0.9.1, so it is not offered here. For example: org.opencontainers.image.title=app");
+    expect(longHelp("annotation", OLD)[2]).toBe(
+      "  Added in buildx 0.12.0; this machine has 0.9.1, so it is not offered here. For example: org.opencontainers.image.title=app",
+    );
     expect(longHelp("sbom", MODERN)[2]).toMatch(/^  Added in buildx 0\.10\.0\. It needs BuildKit 0\.11\.0 or later on the builder\./);
   });
 
@@ -355,8 +431,14 @@ describe("summary and wrapping", () => {
   it("one line per answer, in words", () => {
     const o: BuildOptions = { context: "app", push: true, tag: ["a:1"], buildArg: { V: "1" }, noCache: true };
     expect(STEPS.map((s) => summaryLine(s, o, s === "file" ? "app/Dockerfile" : null, MODERN))).toEqual([
-      "Folder to build: app", "Dockerfile: app/Dockerfile", "Stage: the last stage", "Image name: a:1", "Builder: the current one (default)",
-      "Platforms: the builder's own (linux/amd64)", "Goes to: push to a registry", "Build arguments: V=1",
+      "Folder to build: app",
+      "Dockerfile: app/Dockerfile",
+      "Stage: the last stage",
+      "Image name: a:1",
+      "Builder: the current one (default)",
+      "Platforms: the builder's own (linux/amd64)",
+      "Goes to: push to a registry",
+      "Build arguments: V=1",
       "More options: build everything again, without cache",
     ]);
     expect(summaryLine("builder", { builder: "multi" }, null, MODERN)).toBe("Builder: multi");

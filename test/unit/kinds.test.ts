@@ -29,8 +29,10 @@ function argsOf(name: string, row: FlagRow, value: unknown): string[] | null {
   // As buildx reads a key=value flag: host=ip is host:ip, nofile=0:0 is nofile=0; the last value of a key wins.
   const entries = new Map<string, string>();
   for (const arg of args) {
-    const text = arg.slice(row.flag.length + 1).replace(/^([a-z]+=)(-?\d+):(-?\d+)$/, (all, limit: string, soft: string, hard: string) =>
-      row.kind === "ulimit" && soft === hard ? `${limit}${soft}` : all);
+    const text = arg.slice(row.flag.length + 1).replace(
+      /^([a-z]+=)(-?\d+):(-?\d+)$/,
+      (all, limit: string, soft: string, hard: string) => row.kind === "ulimit" && soft === hard ? `${limit}${soft}` : all,
+    );
     const at = row.kind === "hosts" ? text.search(/[:=]/) : text.indexOf("=");
     const [key, v] = at === -1 ? [text, null] : [text.slice(0, at), text.slice(at + 1)];
     entries.set(key, v === null ? key : `${key}${row.kind === "hosts" ? ":" : "="}${v}`);
@@ -72,51 +74,67 @@ describe("every kind's codec reads back what it writes", () => {
   for (const [name, row] of FLAG_ROWS) {
     describe(`${name} (${row.kind})`, () => {
       it("the command line: what plan() writes parses back to a value that writes the same", () => {
-        fc.assert(whenAccepted(name, row, (_value, args) => {
-          const parsed = parseBuildArgs(args);
-          expect(parsed.diagnostics.filter((d) => d.level === "error"), args.join(" ")).toEqual([]);
-          expect(argsOf(name, row, (parsed.options as Record<string, unknown>)[name]), args.join(" ")).toEqual(args);
-        }), RUNS);
+        fc.assert(
+          whenAccepted(name, row, (_value, args) => {
+            const parsed = parseBuildArgs(args);
+            expect(parsed.diagnostics.filter((d) => d.level === "error"), args.join(" ")).toEqual([]);
+            expect(argsOf(name, row, (parsed.options as Record<string, unknown>)[name]), args.join(" ")).toEqual(args);
+          }),
+          RUNS,
+        );
       });
 
       // Only the kinds and rows these apply to get the test (no skipped test stands for "not applicable").
-      if (row.bake !== null) it("bake: its bake key's value converts back to a value that writes the same", () => {
-        fc.assert(whenAccepted(name, row, (value, args) => {
-          const codec = codecOf(row);
-          const notes: Diagnostic[] = [];
-          const baked = codec.toBake(name, row, value, notes);
-          // A value bake cannot hold (a build arg from the environment) is said, and left out.
-          if (notes.length) return;
-          expect(baked).not.toBeNull();
-          const problems: string[] = [];
-          const back = codec.fromBake(row, JSON.parse(JSON.stringify(baked)) as unknown, bakeSource(`target.t.${row.bake}`, problems));
-          expect(problems).toEqual([]);
-          expect(argsOf(name, row, back), JSON.stringify(baked)).toEqual(args);
-        }), RUNS);
-      });
+      if (row.bake !== null) {
+        it("bake: its bake key's value converts back to a value that writes the same", () => {
+          fc.assert(
+            whenAccepted(name, row, (value, args) => {
+              const codec = codecOf(row);
+              const notes: Diagnostic[] = [];
+              const baked = codec.toBake(name, row, value, notes);
+              // A value bake cannot hold (a build arg from the environment) is said, and left out.
+              if (notes.length) return;
+              expect(baked).not.toBeNull();
+              const problems: string[] = [];
+              const back = codec.fromBake(row, JSON.parse(JSON.stringify(baked)) as unknown, bakeSource(`target.t.${row.bake}`, problems));
+              expect(problems).toEqual([]);
+              expect(argsOf(name, row, back), JSON.stringify(baked)).toEqual(args);
+            }),
+            RUNS,
+          );
+        });
+      }
 
-      if (codecOf(row).question === "entries") it("the guide: its entries, typed back, give a value that writes the same", () => {
-        fc.assert(whenAccepted(name, row, (value, args) => {
-          const codec = codecOf(row);
-          const entries = codec.toEntries(row, value);
-          expect(argsOf(name, row, codec.fromEntries(row, entries)), entries.join(" | ")).toEqual(args);
-        }), RUNS);
-      });
+      if (codecOf(row).question === "entries") {
+        it("the guide: its entries, typed back, give a value that writes the same", () => {
+          fc.assert(
+            whenAccepted(name, row, (value, args) => {
+              const codec = codecOf(row);
+              const entries = codec.toEntries(row, value);
+              expect(argsOf(name, row, codec.fromEntries(row, entries)), entries.join(" | ")).toEqual(args);
+            }),
+            RUNS,
+          );
+        });
+      }
 
       it("--set: each flag argument written, set again as NAME=TEXT, writes the same", () => {
-        fc.assert(whenAccepted(name, row, (_value, args) => {
-          // --push is push=true; the first --set of a list replaces it, the next ones add to it.
-          const sets = args.map((a) => `${name}=${a === row.flag ? "true" : a.slice(row.flag.length + 1)}`);
-          let options: Record<string, unknown>;
-          try {
-            options = applySets({}, sets) as Record<string, unknown>;
-          } catch {
-            // A key=value option takes NAME=VALUE: a key alone (a build arg from the environment) is refused.
-            expect(codecOf(row).settable && args.some((a) => !a.slice(row.flag.length + 1).includes("=")), sets.join(" ")).toBe(true);
-            return;
-          }
-          expect(argsOf(name, row, options[name]), sets.join(" ")).toEqual(args);
-        }), RUNS);
+        fc.assert(
+          whenAccepted(name, row, (_value, args) => {
+            // --push is push=true; the first --set of a list replaces it, the next ones add to it.
+            const sets = args.map((a) => `${name}=${a === row.flag ? "true" : a.slice(row.flag.length + 1)}`);
+            let options: Record<string, unknown>;
+            try {
+              options = applySets({}, sets) as Record<string, unknown>;
+            } catch {
+              // A key=value option takes NAME=VALUE: a key alone (a build arg from the environment) is refused.
+              expect(codecOf(row).settable && args.some((a) => !a.slice(row.flag.length + 1).includes("=")), sets.join(" ")).toBe(true);
+              return;
+            }
+            expect(argsOf(name, row, options[name]), sets.join(" ")).toEqual(args);
+          }),
+          RUNS,
+        );
       });
     });
   }

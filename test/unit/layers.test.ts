@@ -38,7 +38,9 @@ function modules(): Module[] {
       const text = readFileSync(file, "utf8");
       // Examples in comments are not imports.
       const code = text.replace(/\/\*[\s\S]*?\*\//g, "").replace(/^\s*\/\/.*$/gm, "");
-      const specifiers = [...code.matchAll(/(?:^|[^.\w])(?:import|export)\s[^;]*?from\s*["']([^"']+)["']|import\(\s*["']([^"']+)["']\s*\)|^import\s*["']([^"']+)["']/gm)]
+      const specifiers = [
+        ...code.matchAll(/(?:^|[^.\w])(?:import|export)\s[^;]*?from\s*["']([^"']+)["']|import\(\s*["']([^"']+)["']\s*\)|^import\s*["']([^"']+)["']/gm),
+      ]
         .map((m) => m[1] ?? m[2] ?? m[3]!);
       found.push({
         file: relative(ROOT, file),
@@ -78,7 +80,9 @@ describe("the layers", () => {
   });
 
   it("node: modules are imported by runtime/ only (and by the REPL, which is node:readline's)", () => {
-    const outside = all.filter((m) => m.layer !== "runtime" && m.file !== "lib/cli/repl.ts" && m.packages.some((p) => p.startsWith("node:"))).map((m) => m.file);
+    const outside = all.filter((m) => m.layer !== "runtime" && m.file !== "lib/cli/repl.ts" && m.packages.some((p) => p.startsWith("node:"))).map((m) =>
+      m.file
+    );
     expect(outside).toEqual([]);
   });
 
@@ -129,7 +133,7 @@ describe("the entries", () => {
       if (seen.has(file)) return;
       seen.add(file);
       const m = byFile.get(file);
-      if (m) for (const next of m.imports) walk(next);
+      if (m) { for (const next of m.imports) walk(next); }
     };
     walk(entry);
     const outside = [...seen].filter((f) => !f.startsWith("lib/core/"));
@@ -139,8 +143,16 @@ describe("the entries", () => {
 
 describe("the README's imports", () => {
   const readme = readFileSync(join(ROOT, "README.md"), "utf8");
-  const entries: Record<string, string> = { "buildx-kit": "mod.ts", "buildx-kit/core": "lib/core/mod.ts", "buildx-kit/recipes": "lib/recipe/mod.ts", "buildx-kit/guide": "lib/guide/mod.ts" };
-  const imports = [...readme.matchAll(/import\s+(?:type\s+)?\{([^}]+)\}\s+from\s+"(buildx-kit[^"]*)"/g)].map((m) => ({ entry: m[2]!, names: m[1]!.split(",").map((n) => n.trim().replace(/^type\s+/, "")).filter(Boolean) }));
+  const entries: Record<string, string> = {
+    "buildx-kit": "mod.ts",
+    "buildx-kit/core": "lib/core/mod.ts",
+    "buildx-kit/recipes": "lib/recipe/mod.ts",
+    "buildx-kit/guide": "lib/guide/mod.ts",
+  };
+  const imports = [...readme.matchAll(/import\s+(?:type\s+)?\{([^}]+)\}\s+from\s+"(buildx-kit[^"]*)"/g)].map((m) => ({
+    entry: m[2]!,
+    names: m[1]!.split(",").map((n) => n.trim().replace(/^type\s+/, "")).filter(Boolean),
+  }));
 
   it("the README's Design section names every layer and every module of lib/ (the tree and its map agree)", () => {
     const design = readme.slice(readme.indexOf("## Design"), readme.indexOf("## Benchmarks"));
@@ -158,7 +170,9 @@ describe("the README's imports", () => {
     const api = (await import(join(ROOT, entries[entry]!))) as Record<string, unknown>;
     for (const name of imports.filter((i) => i.entry === entry).flatMap((i) => i.names)) {
       // Types leave nothing at run time: a type name must be declared by the entry's source instead.
-      if (!(name in api)) expect(readFileSync(join(ROOT, entries[entry]!), "utf8") + exportedTypes(entry), `${entry} exports ${name}`).toMatch(new RegExp(`\\b${name}\\b`));
+      if (!(name in api)) {
+        expect(readFileSync(join(ROOT, entries[entry]!), "utf8") + exportedTypes(entry), `${entry} exports ${name}`).toMatch(new RegExp(`\\b${name}\\b`));
+      }
     }
   });
 });

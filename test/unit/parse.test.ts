@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { formatDiagnostic } from "../../lib/core/diagnostics.ts";
-import { FLAGS, type FlagKind, type FlagRow } from "../../lib/core/flags.ts";
+import { type FlagKind, type FlagRow, FLAGS } from "../../lib/core/flags.ts";
 import type { BuildOptions } from "../../lib/core/options.ts";
 import { nearFlags, parseBuildArgs, readBuildArgs } from "../../lib/core/parse.ts";
 import { plan } from "../../lib/core/plan.ts";
@@ -39,10 +39,22 @@ function sample(row: FlagRow): { text: string; parsed: unknown; second: string; 
       return { text: first, parsed: [first], second, both: [first, second] };
     }
     case "platforms":
-      return { text: "linux/amd64,linux/arm64", parsed: ["linux/amd64", "linux/arm64"], second: "linux/riscv64", both: ["linux/amd64", "linux/arm64", "linux/riscv64"] };
+      return {
+        text: "linux/amd64,linux/arm64",
+        parsed: ["linux/amd64", "linux/arm64"],
+        second: "linux/riscv64",
+        both: ["linux/amd64", "linux/arm64", "linux/riscv64"],
+      };
     case "map":
       // A map with the keys buildx reads (resource): two of its keys.
-      if (row.keys) return { text: `${row.keys[0]}=v=1`, parsed: { [row.keys[0]!]: "v=1" }, second: `${row.keys[1]}=`, both: { [row.keys[0]!]: "v=1", [row.keys[1]!]: "" } };
+      if (row.keys) {
+        return {
+          text: `${row.keys[0]}=v=1`,
+          parsed: { [row.keys[0]!]: "v=1" },
+          second: `${row.keys[1]}=`,
+          both: { [row.keys[0]!]: "v=1", [row.keys[1]!]: "" },
+        };
+      }
       return { text: "K1=v=1", parsed: { K1: "v=1" }, second: "K2=", both: { K1: "v=1", K2: "" } };
     case "hosts":
       return { text: "db.local:10.0.0.5", parsed: { "db.local": "10.0.0.5" }, second: "v6:::1", both: { "db.local": "10.0.0.5", v6: "::1" } };
@@ -146,7 +158,7 @@ describe("flag forms", () => {
   it("splits platforms on commas and keeps the whole value of every other flag", () => {
     expect(optionsOf(["--platform", "linux/amd64, linux/arm64", "--platform=linux/arm/v7"]))
       .toEqual({ platform: ["linux/amd64", "linux/arm64", "linux/arm/v7"] });
-    expect(optionsOf(["-o", "type=local,\"dest=a,b\""])).toEqual({ output: ["type=local,\"dest=a,b\""] });
+    expect(optionsOf(["-o", 'type=local,"dest=a,b"'])).toEqual({ output: ['type=local,"dest=a,b"'] });
     expect(optionsOf(["--label", "note=a=b, c"])).toEqual({ label: { note: "a=b, c" } });
     // host=ip stays as written (a record would read back as host:ip)
     expect(optionsOf(["--add-host", "a:1.2.3.4", "--add-host", "gw=172.17.0.1"])).toEqual({ addHost: ["a:1.2.3.4", "gw=172.17.0.1"] });
@@ -182,7 +194,7 @@ describe("flag forms", () => {
     expect(parsed.options).toEqual({ context: ".", extraFlags: { metadatafilename: "m.json" } });
     expect(parsed.diagnostics.map(formatDiagnostic)).toEqual([
       "warning [unknown-flag] extraFlags.metadatafilename: --metadatafilename is not in buildx-kit's flag table; passed to buildx unchecked\n" +
-        "  hint: did you mean --metadata-file? an unknown flag takes a value only as --metadatafilename=VALUE",
+      "  hint: did you mean --metadata-file? an unknown flag takes a value only as --metadatafilename=VALUE",
     ]);
   });
 });
@@ -230,7 +242,7 @@ describe("misspelt flags: within an edit distance of 2 of the table's flags, an 
 
   it("a long flag written with one dash: did you mean it with two?", () => {
     expect(parseBuildArgs(["-platform", "linux/arm64", "."]).diagnostics.map(formatDiagnostic)).toEqual([
-      "error [unknown-short-flag] -p (in \"-platform\") is not a flag of docker buildx build\n  hint: did you mean --platform? long flags take two dashes",
+      'error [unknown-short-flag] -p (in "-platform") is not a flag of docker buildx build\n  hint: did you mean --platform? long flags take two dashes',
     ]);
     expect(parseBuildArgs(["-plaform=x", "."]).diagnostics.map((d) => d.hint)).toEqual(["did you mean --platform? long flags take two dashes"]);
     expect(parseBuildArgs(["-no-cache", "."]).options).toEqual({ context: "." });
@@ -293,43 +305,43 @@ describe("every message", () => {
 
   it("invalid-value for a boolean", () => {
     expect(one(["--push=maybe"])).toBe(
-      "error [invalid-value] push: --push takes true or false, got \"maybe\"\n  hint: write --push alone for true, or --push=false",
+      'error [invalid-value] push: --push takes true or false, got "maybe"\n  hint: write --push alone for true, or --push=false',
     );
-    expect(one(["-q=yes"])).toBe("error [invalid-value] quiet: -q takes true or false, got \"yes\"\n  hint: write -q alone for true, or -q=false");
+    expect(one(["-q=yes"])).toBe('error [invalid-value] quiet: -q takes true or false, got "yes"\n  hint: write -q alone for true, or -q=false');
   });
 
   it("two-contexts", () => {
     expect(one([".", "other"])).toBe(
-      "error [two-contexts] context: a second build context \"other\" (the first is \".\")\n" +
+      'error [two-contexts] context: a second build context "other" (the first is ".")\n' +
         "  hint: a build has one context; quote a value that holds spaces",
     );
     const { diagnostics } = parseBuildArgs(["--newer", "value", "."]);
     expect(diagnostics.map((d) => d.code)).toEqual(["unknown-flag", "two-contexts"]);
-    expect(diagnostics[1]!.hint).toBe("--newer is not a flag buildx-kit knows, so it did not take \"value\" as its value: write --newer=value");
+    expect(diagnostics[1]!.hint).toBe('--newer is not a flag buildx-kit knows, so it did not take "value" as its value: write --newer=value');
     expect(parseBuildArgs([".", "--newer", "value"]).diagnostics[1]!.hint)
-      .toBe("--newer is not a flag buildx-kit knows, so it did not take \"value\" as its value: write --newer=value");
+      .toBe('--newer is not a flag buildx-kit knows, so it did not take "value" as its value: write --newer=value');
   });
 
   it("invalid-flag", () => {
     expect(one(["--Tag=x"])).toBe(
-      "error [invalid-flag] \"--Tag\" is not a flag name\n  hint: did you mean --tag? buildx flags are lowercase words joined by dashes, such as --build-arg",
+      'error [invalid-flag] "--Tag" is not a flag name\n  hint: did you mean --tag? buildx flags are lowercase words joined by dashes, such as --build-arg',
     );
     expect(one(["--Zebra=x"])).toBe(
-      "error [invalid-flag] \"--Zebra\" is not a flag name\n  hint: buildx flags are lowercase words joined by dashes, such as --build-arg",
+      'error [invalid-flag] "--Zebra" is not a flag name\n  hint: buildx flags are lowercase words joined by dashes, such as --build-arg',
     );
   });
 
   it("repeated-flag, repeated-key and value-looks-like-flag warnings", () => {
     expect(one(["--target=a", "--target=b"])).toBe(
-      "warning [repeated-flag] target: --target is given 2 times; the last, \"b\", wins\n  hint: give --target once",
+      'warning [repeated-flag] target: --target is given 2 times; the last, "b", wins\n  hint: give --target once',
     );
     expect(codes(["--target=a", "--target=a"])).toEqual([]);
     expect(one(["--label", "a=1", "--label", "a=2"])).toBe(
-      "warning [repeated-key] label.a: --label sets a twice; the last, \"2\", wins over \"1\"\n  hint: set a once",
+      'warning [repeated-key] label.a: --label sets a twice; the last, "2", wins over "1"\n  hint: set a once',
     );
     expect(parseBuildArgs(["--label", "a=1", "--label", "a=2"]).options).toEqual({ label: { a: "2" } });
     expect(one(["--tag", "--push"])).toBe(
-      "warning [value-looks-like-flag] tag: --tag takes \"--push\" as its value, as buildx would\n" +
+      'warning [value-looks-like-flag] tag: --tag takes "--push" as its value, as buildx would\n' +
         "  hint: if --tag was meant to have a value, give it one: --tag=VALUE",
     );
   });
@@ -344,7 +356,10 @@ describe("every message", () => {
 
   it("reports every problem at once", () => {
     expect(codes(["-x", "--push=no", "a", "b", "--tag"])).toEqual([
-      "unknown-short-flag", "two-contexts", "missing-value", "invalid-value",
+      "unknown-short-flag",
+      "two-contexts",
+      "missing-value",
+      "invalid-value",
     ]);
   });
 });
@@ -356,29 +371,61 @@ describe("every message", () => {
 const ROUND_TRIP: readonly (readonly [string, BuildOptions])[] = [
   ["a push with tags", { context: ".", push: true, tag: ["localhost:5000/app:1", "localhost:5000/app:latest"] }],
   ["a load with build args and labels", {
-    context: "./app", load: true,
+    context: "./app",
+    load: true,
     buildArg: { VERSION: "1.2", EMPTY: "", EQ: "a=b=c", SPACED: " x y ", QUOTES: `it's "quoted"` },
     label: { "org.opencontainers.image.title": "My app", note: "a, b; c && d | e", dollar: "$(rm -rf /) `id` $HOME", nl: "line1\nline2\tx" },
   }],
-  ["unicode and leading dashes", { context: ".", load: true, label: { uni: "héllo wörld 中文 🚀 \u200d", dash: "--push", glob: "* ? [a] ~ {x,y}" }, target: "-weird" }],
+  ["unicode and leading dashes", {
+    context: ".",
+    load: true,
+    label: { uni: "héllo wörld 中文 🚀 \u200d", dash: "--push", glob: "* ? [a] ~ {x,y}" },
+    target: "-weird",
+  }],
   ["a bare build arg", { context: ".", load: true, buildArg: ["HTTP_PROXY", "A=1"] }],
   ["hosts", { context: ".", load: true, addHost: { "db.local": "10.0.0.5", v6: "::1" } }],
   ["every list", {
-    context: "ctx dir", load: true, allow: ["network.host", "security.insecure"], annotation: ["index:a=b", "manifest:c=d e"],
-    noCacheFilter: ["deps", "build"], ssh: ["default", "key=/home/me/.ssh/id_ed25519"],
+    context: "ctx dir",
+    load: true,
+    allow: ["network.host", "security.insecure"],
+    annotation: ["index:a=b", "manifest:c=d e"],
+    noCacheFilter: ["deps", "build"],
+    ssh: ["default", "key=/home/me/.ssh/id_ed25519"],
   }],
   ["CSV attributes, with quoted fields", {
-    context: ".", output: ["type=local,\"dest=out,dir\"", "type=tar,dest=-"], cacheFrom: ["type=local,src=.cache"],
-    cacheTo: ["type=local,dest=.cache,mode=max"], attest: ["type=provenance,mode=max"], secret: ["id=npmrc,src=.npmrc", "id=t,env=TOKEN"],
+    context: ".",
+    output: ['type=local,"dest=out,dir"', "type=tar,dest=-"],
+    cacheFrom: ["type=local,src=.cache"],
+    cacheTo: ["type=local,dest=.cache,mode=max"],
+    attest: ["type=provenance,mode=max"],
+    secret: ["id=npmrc,src=.npmrc", "id=t,env=TOKEN"],
   }],
   ["platforms, attestations, strings", {
-    context: "https://github.com/docker/buildx.git#v0.13.1", push: true, tag: ["localhost:5000/multi:1"],
-    platform: ["linux/amd64", "linux/arm64", "linux/arm/v7"], provenance: "mode=max", sbom: false,
-    builder: "default", cgroupParent: "/buildx", file: "docker/Dockerfile.prod", iidfile: "image id.txt",
-    metadataFile: "meta.json", network: "host", progress: "plain", target: "runtime", shmSize: "64m",
+    context: "https://github.com/docker/buildx.git#v0.13.1",
+    push: true,
+    tag: ["localhost:5000/multi:1"],
+    platform: ["linux/amd64", "linux/arm64", "linux/arm/v7"],
+    provenance: "mode=max",
+    sbom: false,
+    builder: "default",
+    cgroupParent: "/buildx",
+    file: "docker/Dockerfile.prod",
+    iidfile: "image id.txt",
+    metadataFile: "meta.json",
+    network: "host",
+    progress: "plain",
+    target: "runtime",
+    shmSize: "64m",
   }],
   ["booleans and limits", {
-    context: "-", load: true, noCache: true, pull: true, quiet: true, ulimit: ["nofile=1024:2048", "nproc=10"], sbom: true, provenance: true,
+    context: "-",
+    load: true,
+    noCache: true,
+    pull: true,
+    quiet: true,
+    ulimit: ["nofile=1024:2048", "nproc=10"],
+    sbom: true,
+    provenance: true,
   }],
   ["call and check", { context: ".", call: "outline", check: true }],
   ["extra flags", { context: ".", load: true, extraFlags: { "new-flag": "x y", bare: true, many: ["a", "b"] } }],
@@ -406,7 +453,7 @@ describe("round trip: options -> argv -> template text -> the same options", () 
   /** Options in other shapes than the parser's: the argv is what must survive. */
   const SHAPES: readonly BuildOptions[] = [
     { tag: "app:1", buildArg: { N: 3, B: true }, shmSize: 67108864 },
-    { output: { type: "local", dest: "out,dir" }, cacheTo: [{ type: "inline" }], secret: { id: "a", src: "\"quoted\".txt" } },
+    { output: { type: "local", dest: "out,dir" }, cacheTo: [{ type: "inline" }], secret: { id: "a", src: '"quoted".txt' } },
     { ulimit: { nofile: { soft: 1024, hard: 2048 }, nproc: [10, 20], core: 0 }, platform: "linux/amd64,linux/arm64", push: true, tag: ["r/x:1"] },
     { addHost: ["db.local:10.0.0.5", "gw=172.17.0.1"], label: ["a=1", "b=2"], attest: { type: "sbom" }, provenance: { mode: "min" } },
     {},

@@ -9,7 +9,18 @@ import { join } from "node:path";
 import { afterAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { UNKNOWN_CAPABILITIES } from "../../lib/core/capabilities.ts";
 import { FLAGS } from "../../lib/core/flags.ts";
-import { formatRecipe, loadRecipe, loadRecipeFile, makeRecipe, MAX_RECIPE_BYTES, parseRecipe, type Recipe, RecipeError, saveRecipe, validateRecipe } from "../../lib/recipe/recipe.ts";
+import {
+  formatRecipe,
+  loadRecipe,
+  loadRecipeFile,
+  makeRecipe,
+  MAX_RECIPE_BYTES,
+  parseRecipe,
+  type Recipe,
+  RecipeError,
+  saveRecipe,
+  validateRecipe,
+} from "../../lib/recipe/recipe.ts";
 import { checkRecipe, runRecipes } from "../../lib/recipe/run.ts";
 import { parseJsonWithPositions } from "../../lib/core/json.ts";
 import { applySets, parseSet } from "../../lib/recipe/overrides.ts";
@@ -43,60 +54,111 @@ beforeEach(() => {
 
 /** Every file of the corpus and the exact message loading it gives (%F is the path as given). */
 const EXPECTED: readonly (readonly [string, string])[] = [
-  ["01-not-json.json", "%F: invalid recipe (1 problem):\n  %F:1:1: unexpected \"recipe\": expected a value (text takes double quotes)"],
+  ["01-not-json.json", '%F: invalid recipe (1 problem):\n  %F:1:1: unexpected "recipe": expected a value (text takes double quotes)'],
   ["02-bom.json", "%F: invalid recipe (1 problem):\n  %F:1:1: the file starts with a byte order mark (BOM): save it as UTF-8 without a BOM"],
   ["03-trailing-comma-object.json", "%F: invalid recipe (1 problem):\n  %F:4:19: trailing comma after the last property: remove it (JSON allows none)"],
   ["04-trailing-comma-array.json", "%F: invalid recipe (1 problem):\n  %F:4:34: trailing comma after the last element: remove it (JSON allows none)"],
   ["05-comment.json", "%F: invalid recipe (1 problem):\n  %F:2:3: comments are not allowed in JSON: remove it"],
   ["06-single-quotes.json", "%F: invalid recipe (1 problem):\n  %F:3:23: strings take double quotes in JSON, not single quotes"],
-  ["07-unquoted-key.json", "%F: invalid recipe (1 problem):\n  %F:2:3: property names take double quotes in JSON: write \"recipe\""],
-  ["08-unterminated-string.json", "%F: invalid recipe (1 problem):\n  %F:3:23: unterminated string: a string cannot hold a line break (write \\n, or close it with \")"],
+  ["07-unquoted-key.json", '%F: invalid recipe (1 problem):\n  %F:2:3: property names take double quotes in JSON: write "recipe"'],
+  [
+    "08-unterminated-string.json",
+    '%F: invalid recipe (1 problem):\n  %F:3:23: unterminated string: a string cannot hold a line break (write \\n, or close it with ")',
+  ],
   ["09-empty.json", "%F: invalid recipe (1 problem):\n  %F:1:1: the file is empty: a recipe is a JSON object"],
   ["10-top-level-array.json", "%F: invalid recipe (1 problem):\n  %F:1:1: a recipe is a JSON object, got an array"],
-  ["11-missing-version.json", "%F: invalid recipe (1 problem):\n  %F:1:1: recipe: is missing: add \"recipe\": 1 (the format version)"],
-  ["12-future-version.json", "%F: invalid recipe (1 problem):\n  %F:2:13: recipe: format version 2 is newer than this buildx-kit reads (1): upgrade buildx-kit"],
-  ["13-version-as-string.json", "%F: invalid recipe (1 problem):\n  %F:2:13: recipe: expects the format version 1 (a number), got the string \"1\""],
-  ["14-option-at-top-level.json", "%F: invalid recipe (1 problem):\n  %F:3:3: tag: is not a recipe field: build options go inside \"options\""],
-  ["15-unknown-option.json", "%F: invalid recipe (1 problem):\n  %F:4:5: options.tags: is not a buildx build option; did you mean tag? Flags buildx-kit does not know go in extraFlags."],
+  ["11-missing-version.json", '%F: invalid recipe (1 problem):\n  %F:1:1: recipe: is missing: add "recipe": 1 (the format version)'],
+  [
+    "12-future-version.json",
+    "%F: invalid recipe (1 problem):\n  %F:2:13: recipe: format version 2 is newer than this buildx-kit reads (1): upgrade buildx-kit",
+  ],
+  ["13-version-as-string.json", '%F: invalid recipe (1 problem):\n  %F:2:13: recipe: expects the format version 1 (a number), got the string "1"'],
+  ["14-option-at-top-level.json", '%F: invalid recipe (1 problem):\n  %F:3:3: tag: is not a recipe field: build options go inside "options"'],
+  [
+    "15-unknown-option.json",
+    "%F: invalid recipe (1 problem):\n  %F:4:5: options.tags: is not a buildx build option; did you mean tag? Flags buildx-kit does not know go in extraFlags.",
+  ],
   ["16-options-not-object.json", "%F: invalid recipe (1 problem):\n  %F:3:14: options: expects an object of build options, got an array"],
-  ["17-bool-as-string.json", "%F: invalid recipe (1 problem):\n  %F:5:13: options.push: expects true or false, got the string \"true\""],
+  ["17-bool-as-string.json", '%F: invalid recipe (1 problem):\n  %F:5:13: options.push: expects true or false, got the string "true"'],
   ["18-tag-not-string.json", "%F: invalid recipe (1 problem):\n  %F:4:22: options.tag[1]: expects a string, got the number 2"],
-  ["19-bad-platform.json", "%F: invalid recipe (1 problem):\n  %F:4:33: options.platform[1]: \"lnux\" is not a platform: expected os/arch[/variant] (linux/arm/v7), an OS or an architecture alone (linux, arm64), an OS version in parentheses (windows(10.0.17763)/amd64) or local"],
-  ["20-bad-key-value-map.json", "%F: invalid recipe (2 problems):\n  %F:4:30: options.buildArg.VERSION: expects a string, number or boolean, got an object\n  %F:5:15: options.label[0]: expects key=value, got the string \"maintainer\""],
-  ["21-bad-ulimit-type.json", "%F: invalid recipe (1 problem):\n  %F:4:37: options.ulimit.nofile.soft: expects a whole number (-1 for unlimited), got the string \"lots\""],
+  [
+    "19-bad-platform.json",
+    '%F: invalid recipe (1 problem):\n  %F:4:33: options.platform[1]: "lnux" is not a platform: expected os/arch[/variant] (linux/arm/v7), an OS or an architecture alone (linux, arm64), an OS version in parentheses (windows(10.0.17763)/amd64) or local',
+  ],
+  [
+    "20-bad-key-value-map.json",
+    '%F: invalid recipe (2 problems):\n  %F:4:30: options.buildArg.VERSION: expects a string, number or boolean, got an object\n  %F:5:15: options.label[0]: expects key=value, got the string "maintainer"',
+  ],
+  [
+    "21-bad-ulimit-type.json",
+    '%F: invalid recipe (1 problem):\n  %F:4:37: options.ulimit.nofile.soft: expects a whole number (-1 for unlimited), got the string "lots"',
+  ],
   ["22-ulimit-soft-above-hard.json", "%F: invalid recipe (1 problem):\n  %F:4:27: options.ulimit.nofile: soft limit 4096 is above the hard limit 1024"],
-  ["23-secret-value-record.json", "%F: invalid recipe (1 problem):\n  %F:4:39: options.secret.value: \"value\" is not a secret attribute: a secret says where its value comes from (id=NAME,src=FILE or id=NAME,env=VARIABLE), never the value itself"],
-  ["24-secret-value-csv.json", "%F: invalid recipe (1 problem):\n  %F:4:39: options.secret[1]: \"token\" is not a secret attribute: a secret says where its value comes from (id=NAME,src=FILE or id=NAME,env=VARIABLE), never the value itself"],
+  [
+    "23-secret-value-record.json",
+    '%F: invalid recipe (1 problem):\n  %F:4:39: options.secret.value: "value" is not a secret attribute: a secret says where its value comes from (id=NAME,src=FILE or id=NAME,env=VARIABLE), never the value itself',
+  ],
+  [
+    "24-secret-value-csv.json",
+    '%F: invalid recipe (1 problem):\n  %F:4:39: options.secret[1]: "token" is not a secret attribute: a secret says where its value comes from (id=NAME,src=FILE or id=NAME,env=VARIABLE), never the value itself',
+  ],
   ["25-null-option.json", "%F: invalid recipe (1 problem):\n  %F:4:12: options.tag: is null; leave the option out to unset it"],
-  ["26-duplicate-key.json", "%F: invalid recipe (1 problem):\n  %F:5:5: options.tag: appears twice in one object: keep one (JSON readers would silently use the last)"],
-  ["27-bad-csv.json", "%F: invalid recipe (1 problem):\n  %F:4:15: options.output: bare quote in a field at column 12 of \"type=local,dest=\\\"out\""],
-  ["28-bad-tag-reference.json", "%F: invalid recipe (1 problem):\n  %F:4:12: options.tag: \"My-App:1\" has upper-case letters in the repository name (they must be lower-case)"],
+  [
+    "26-duplicate-key.json",
+    "%F: invalid recipe (1 problem):\n  %F:5:5: options.tag: appears twice in one object: keep one (JSON readers would silently use the last)",
+  ],
+  ["27-bad-csv.json", '%F: invalid recipe (1 problem):\n  %F:4:15: options.output: bare quote in a field at column 12 of "type=local,dest=\\"out"'],
+  [
+    "28-bad-tag-reference.json",
+    '%F: invalid recipe (1 problem):\n  %F:4:12: options.tag: "My-App:1" has upper-case letters in the repository name (they must be lower-case)',
+  ],
   ["29-name-not-string.json", "%F: invalid recipe (1 problem):\n  %F:3:11: name: expects a string, got the number 42"],
-  ["30-bad-choice.json", "%F: invalid recipe (2 problems):\n  %F:4:16: options.network: must be one of default, none, host; got \"bridge\"\n  %F:5:17: options.progress: must be one of auto, plain, tty, quiet, rawjson, none; got \"fancy\""],
-  ["31-bad-shm-size.json", "%F: invalid recipe (1 problem):\n  %F:4:16: options.shmSize: expects a size in bytes or with a unit (64m, 1g), got the string \"a lot\""],
-  ["32-missing-options.json", "%F: invalid recipe (1 problem):\n  %F:1:1: options: is missing: add \"options\": { ... } with the build options"],
-  ["33-builder-conflict.json", "%F: invalid recipe (1 problem):\n  %F:3:14: builder: \"fast\" differs from options.builder \"slow\": name the builder in one place"],
-  ["34-text-after-end.json", "%F: invalid recipe (1 problem):\n  %F:2:1: unexpected \"{\" after the end of the JSON value"],
+  [
+    "30-bad-choice.json",
+    '%F: invalid recipe (2 problems):\n  %F:4:16: options.network: must be one of default, none, host; got "bridge"\n  %F:5:17: options.progress: must be one of auto, plain, tty, quiet, rawjson, none; got "fancy"',
+  ],
+  [
+    "31-bad-shm-size.json",
+    '%F: invalid recipe (1 problem):\n  %F:4:16: options.shmSize: expects a size in bytes or with a unit (64m, 1g), got the string "a lot"',
+  ],
+  ["32-missing-options.json", '%F: invalid recipe (1 problem):\n  %F:1:1: options: is missing: add "options": { ... } with the build options'],
+  [
+    "33-builder-conflict.json",
+    '%F: invalid recipe (1 problem):\n  %F:3:14: builder: "fast" differs from options.builder "slow": name the builder in one place',
+  ],
+  ["34-text-after-end.json", '%F: invalid recipe (1 problem):\n  %F:2:1: unexpected "{" after the end of the JSON value'],
   ["35-invalid-escape.json", "%F: invalid recipe (1 problem):\n  %F:3:37: invalid escape \\D in a string: write a backslash as \\\\"],
-  ["36-missing-comma.json", "%F: invalid recipe (1 problem):\n  %F:3:3: expected , or } after the value of \"recipe\": is a comma missing?"],
-  ["37-many-problems.json", [
-    "%F: invalid recipe (9 problems):",
-    "  %F:3:3: nmae: is not a recipe field; did you mean \"name\"?",
-    "  %F:5:16: options.context: expects a path or URL, got the string \"\"",
-    "  %F:6:22: options.tag[1]: expects a string, got the number 7",
-    "  %F:7:13: options.push: expects true or false, got the number 1",
-    "  %F:8:17: options.platform: \"arm65\" is not a platform: expected os/arch[/variant] (linux/arm/v7), an OS or an architecture alone (linux, arm64), an OS version in parentheses (windows(10.0.17763)/amd64) or local",
-    "  %F:9:18: options.buildArg[0]: expects key=value, got the string \"=1\"",
-    "  %F:10:51: options.ulimit.nofile.hard: expects a whole number (-1 for unlimited), got the string \"max\"",
-    "  %F:11:40: options.secret.password: \"password\" is not a secret attribute: a secret says where its value comes from (id=NAME,src=FILE or id=NAME,env=VARIABLE), never the value itself",
-    "  %F:12:13: options.sbom: is null; leave the option out to unset it",
-  ].join("\n")],
-  ["38-bad-extra-flags.json", "%F: invalid recipe (2 problems):\n  %F:4:27: options.extraFlags.--: \"--\" is not a flag name\n  %F:4:39: options.extraFlags.ok: expects a string, a boolean or an array of strings, got the number 3"],
-  ["39-nan.json", "%F: invalid recipe (1 problem):\n  %F:3:27: unexpected \"NaN\": JSON has no NaN, Infinity or undefined"],
-  ["40-bad-secret-type.json", "%F: invalid recipe (1 problem):\n  %F:3:26: options.secret: type must be file or env (the type given is not shown: it may be the secret itself)"],
+  ["36-missing-comma.json", '%F: invalid recipe (1 problem):\n  %F:3:3: expected , or } after the value of "recipe": is a comma missing?'],
+  [
+    "37-many-problems.json",
+    [
+      "%F: invalid recipe (9 problems):",
+      '  %F:3:3: nmae: is not a recipe field; did you mean "name"?',
+      '  %F:5:16: options.context: expects a path or URL, got the string ""',
+      "  %F:6:22: options.tag[1]: expects a string, got the number 7",
+      "  %F:7:13: options.push: expects true or false, got the number 1",
+      '  %F:8:17: options.platform: "arm65" is not a platform: expected os/arch[/variant] (linux/arm/v7), an OS or an architecture alone (linux, arm64), an OS version in parentheses (windows(10.0.17763)/amd64) or local',
+      '  %F:9:18: options.buildArg[0]: expects key=value, got the string "=1"',
+      '  %F:10:51: options.ulimit.nofile.hard: expects a whole number (-1 for unlimited), got the string "max"',
+      '  %F:11:40: options.secret.password: "password" is not a secret attribute: a secret says where its value comes from (id=NAME,src=FILE or id=NAME,env=VARIABLE), never the value itself',
+      "  %F:12:13: options.sbom: is null; leave the option out to unset it",
+    ].join("\n"),
+  ],
+  [
+    "38-bad-extra-flags.json",
+    '%F: invalid recipe (2 problems):\n  %F:4:27: options.extraFlags.--: "--" is not a flag name\n  %F:4:39: options.extraFlags.ok: expects a string, a boolean or an array of strings, got the number 3',
+  ],
+  ["39-nan.json", '%F: invalid recipe (1 problem):\n  %F:3:27: unexpected "NaN": JSON has no NaN, Infinity or undefined'],
+  [
+    "40-bad-secret-type.json",
+    "%F: invalid recipe (1 problem):\n  %F:3:26: options.secret: type must be file or env (the type given is not shown: it may be the secret itself)",
+  ],
   ["41-not-utf8.json", "%F: invalid recipe (1 problem):\n  %F: is not UTF-8 text: save it as UTF-8"],
   // Names on Object.prototype are not options (plan() once let them through, dropped).
-  ["42-prototype-keys.json", "%F: invalid recipe (2 problems):\n  %F:5:5: options.constructor: is not a buildx build option; flags buildx-kit does not know go in extraFlags.\n  %F:6:5: options.toString: is not a buildx build option; flags buildx-kit does not know go in extraFlags."],
+  [
+    "42-prototype-keys.json",
+    "%F: invalid recipe (2 problems):\n  %F:5:5: options.constructor: is not a buildx build option; flags buildx-kit does not know go in extraFlags.\n  %F:6:5: options.toString: is not a buildx build option; flags buildx-kit does not know go in extraFlags.",
+  ],
 ];
 
 async function loadError(path: string): Promise<RecipeError> {
@@ -154,8 +216,12 @@ describe("the malformed corpus", () => {
   it("problems carry path, line, column and code for the CLI", async () => {
     const error = await loadError(`${CORPUS}/21-bad-ulimit-type.json`);
     expect(error.problems).toEqual([{
-      file: `${CORPUS}/21-bad-ulimit-type.json`, path: "options.ulimit.nofile.soft", code: "invalid-value", line: 4, column: 37,
-      message: "expects a whole number (-1 for unlimited), got the string \"lots\"",
+      file: `${CORPUS}/21-bad-ulimit-type.json`,
+      path: "options.ulimit.nofile.soft",
+      code: "invalid-value",
+      line: 4,
+      column: 37,
+      message: 'expects a whole number (-1 for unlimited), got the string "lots"',
     }]);
     expect(error.name).toBe("RecipeError");
     expect(error.heading).toBe("invalid recipe");
@@ -217,7 +283,7 @@ describe("valid recipes", () => {
     ]);
     expect(loaded.warnings[0]!.message).toBe(
       "GITHUB_TOKEN looks like a credential: build args stay in the image's history; pass it as a secret instead " +
-        "(secret: \"id=GITHUB_TOKEN,env=GITHUB_TOKEN\" and RUN --mount=type=secret,id=GITHUB_TOKEN,env=GITHUB_TOKEN ...)",
+        '(secret: "id=GITHUB_TOKEN,env=GITHUB_TOKEN" and RUN --mount=type=secret,id=GITHUB_TOKEN,env=GITHUB_TOKEN ...)',
     );
   });
 
@@ -297,7 +363,18 @@ describe("--set", () => {
   it("overrides: a list's first --set replaces, later ones add; entries merge; empty unsets", () => {
     const options = applySets(
       { tag: "app:1", buildArg: { A: "1" }, platform: "linux/amd64", push: false, output: "type=local,dest=out" },
-      ["tag=api:1.2", "tag=api:latest", "buildArg.VERSION=1.2", "buildArg=B=2", "platform=linux/arm64", "push=true", "output=", "shmSize=1024", "ulimit.nofile=1024:2048", "extraFlags.foo=true"],
+      [
+        "tag=api:1.2",
+        "tag=api:latest",
+        "buildArg.VERSION=1.2",
+        "buildArg=B=2",
+        "platform=linux/arm64",
+        "push=true",
+        "output=",
+        "shmSize=1024",
+        "ulimit.nofile=1024:2048",
+        "extraFlags.foo=true",
+      ],
     );
     expect(options).toEqual({
       tag: ["api:1.2", "api:latest"],
@@ -318,28 +395,30 @@ describe("--set", () => {
     expect(() => applySets({}, ["tags=x", "push=yes", "nope", "tag.x=1", "extraFlags=1", "constructor=x"])).toThrow(
       [
         "invalid --set (6 problems):",
-        "  --set tags=x: \"tags\" is not a build option; did you mean tag?",
-        "  --set push=yes: options.push: expects true or false, got \"yes\"",
+        '  --set tags=x: "tags" is not a build option; did you mean tag?',
+        '  --set push=yes: options.push: expects true or false, got "yes"',
         "  --set nope: expects key=value (e.g. tag=api:1.2 or buildArg.VERSION=1.2)",
         "  --set tag.x=1: tag has no entries: write tag=VALUE",
         "  --set extraFlags=1: name the flag: extraFlags.NAME=VALUE",
-        "  --set constructor=x: \"constructor\" is not a build option",
+        '  --set constructor=x: "constructor" is not a build option',
       ].join("\n"),
     );
   });
 
   it("values from --set are checked like the file's, blamed on the --set, before anything is built", async () => {
-    const error = (await runRecipes([`${VALID}/credential-args.json`], { set: ["platform=lnux", "tag=Bad:1"], dryRun: true }).catch((e: unknown) => e)) as RecipeError;
+    const error =
+      (await runRecipes([`${VALID}/credential-args.json`], { set: ["platform=lnux", "tag=Bad:1"], dryRun: true }).catch((e: unknown) => e)) as RecipeError;
     expect(error.message).toBe([
       `${VALID}/credential-args.json: invalid recipe (2 problems):`,
-      "  --set platform=lnux: options.platform: \"lnux\" is not a platform: expected os/arch[/variant] (linux/arm/v7), an OS or an architecture alone (linux, arm64), an OS version in parentheses (windows(10.0.17763)/amd64) or local",
-      "  --set tag=Bad:1: options.tag: \"Bad:1\" has upper-case letters in the repository name (they must be lower-case)",
+      '  --set platform=lnux: options.platform: "lnux" is not a platform: expected os/arch[/variant] (linux/arm/v7), an OS or an architecture alone (linux, arm64), an OS version in parentheses (windows(10.0.17763)/amd64) or local',
+      '  --set tag=Bad:1: options.tag: "Bad:1" has upper-case letters in the repository name (they must be lower-case)',
     ].join("\n"));
     expect(builds.calls).toEqual([]);
   });
 
   it("plan errors of the combination stop every recipe before the first build", async () => {
-    const error = (await runRecipes([`${VALID}/credential-args.json`], { set: ["push=true"], capabilities: UNKNOWN_CAPABILITIES }).catch((e: unknown) => e)) as RecipeError;
+    const error =
+      (await runRecipes([`${VALID}/credential-args.json`], { set: ["push=true"], capabilities: UNKNOWN_CAPABILITIES }).catch((e: unknown) => e)) as RecipeError;
     expect(error.message).toBe([
       `${VALID}/credential-args.json: cannot build (1 problem):`,
       `  ${VALID}/credential-args.json: options.push: pushing needs a tag to know where the image goes (hint: add tag: "registry/repository:tag" (or name= in an image output))`,
@@ -352,7 +431,16 @@ describe("--set", () => {
 describe("the JSON parser", () => {
   it("reads what JSON.parse reads, the same", () => {
     const samples: unknown[] = [
-      {}, [], "", 0, -0.5, 1e21, 1.5e-7, true, null, "\u00e9\ud83d\ude00\n\t\"\\/",
+      {},
+      [],
+      "",
+      0,
+      -0.5,
+      1e21,
+      1.5e-7,
+      true,
+      null,
+      '\u00e9\ud83d\ude00\n\t"\\/',
       { a: [1, { b: [] }], "": "empty key", "x y": { z: null } },
       { __proto__: 1, constructor: 2 },
     ];

@@ -61,7 +61,10 @@ describe("the recipe schema and plan() agree on every value (issue: one codec pe
   }
 
   it("context: the schema accepts a value exactly when plan() does", () => {
-    fc.assert(fc.property(fc.oneof(fragment, fc.constantFrom(".", "-", "-x", "--", "./-x", "https://example.com/r.git"), junk), (value) => agree("context", value)), RUNS);
+    fc.assert(
+      fc.property(fc.oneof(fragment, fc.constantFrom(".", "-", "-x", "--", "./-x", "https://example.com/r.git"), junk), (value) => agree("context", value)),
+      RUNS,
+    );
   });
 
   it("the schema never refuses what plan() accepts, for any JSON value of any option (the rest is left to loading)", () => {
@@ -96,10 +99,19 @@ describe("the recipe schema and plan() agree on every value (issue: one codec pe
     // ulimit type"), a limit below -1, a host with ":" or space or without an address (buildx
     // splits host:ip at the first ":"): now refused by plan() too.
     const refused: [string, unknown][] = [
-      ["output", 'type=local,dest="out'], ["provenance", ["mode=max", "mode=min"]], ["secret", "id=x,hunter2"],
-      ["secret", { id: "x", type: "plain" }], ["ulimit", { nofile: { soft: 1, hard: 2, max: 3 } }], ["context", "-x"],
-      ["call", 'outline,"format=json'], ["ulimit", "foo=1"], ["ulimit", { nofle: 1 }], ["ulimit", "nofile=-5"],
-      ["addHost", { "db:x": "10.0.0.5" }], ["addHost", { db: "" }], ["addHost", { "d b": "10.0.0.5" }],
+      ["output", 'type=local,dest="out'],
+      ["provenance", ["mode=max", "mode=min"]],
+      ["secret", "id=x,hunter2"],
+      ["secret", { id: "x", type: "plain" }],
+      ["ulimit", { nofile: { soft: 1, hard: 2, max: 3 } }],
+      ["context", "-x"],
+      ["call", 'outline,"format=json'],
+      ["ulimit", "foo=1"],
+      ["ulimit", { nofle: 1 }],
+      ["ulimit", "nofile=-5"],
+      ["addHost", { "db:x": "10.0.0.5" }],
+      ["addHost", { db: "" }],
+      ["addHost", { "d b": "10.0.0.5" }],
     ];
     for (const [option, value] of refused) {
       expect(planRefuses(option, value), `${option}: ${JSON.stringify(value)}`).not.toEqual([]);

@@ -26,144 +26,204 @@ const CORPUS: readonly Case[] = [
   {
     what: "an upstream release",
     output: "github.com/docker/buildx v0.17.1 257815a6fb95a7ad6a7b0d0e2ea0ae6b73b5a8ff\n",
-    version: "0.17.1", raw: "github.com/docker/buildx v0.17.1 257815a6fb95a7ad6a7b0d0e2ea0ae6b73b5a8ff", attestation: true,
+    version: "0.17.1",
+    raw: "github.com/docker/buildx v0.17.1 257815a6fb95a7ad6a7b0d0e2ea0ae6b73b5a8ff",
+    attestation: true,
   },
   {
     what: "Debian's package",
     output: "github.com/docker/buildx 0.13.1+ds1 0.13.1+ds1-3\n",
-    version: "0.13.1", raw: "github.com/docker/buildx 0.13.1+ds1 0.13.1+ds1-3", attestation: true,
+    version: "0.13.1",
+    raw: "github.com/docker/buildx 0.13.1+ds1 0.13.1+ds1-3",
+    attestation: true,
   },
   {
     what: "Ubuntu's package",
     output: "github.com/docker/buildx 0.30.1 0.30.1-0ubuntu1\n",
-    version: "0.30.1", raw: "github.com/docker/buildx 0.30.1 0.30.1-0ubuntu1", attestation: true,
+    version: "0.30.1",
+    raw: "github.com/docker/buildx 0.30.1 0.30.1-0ubuntu1",
+    attestation: true,
   },
   {
     what: "Docker Desktop",
     output: "github.com/docker/buildx v0.12.1-desktop.4 6f9cf54cda87d8c5e1f58f0e1a0a5b7a8d8c6f2e\n",
-    version: "0.12.1", raw: "github.com/docker/buildx v0.12.1-desktop.4 6f9cf54cda87d8c5e1f58f0e1a0a5b7a8d8c6f2e", attestation: true,
+    version: "0.12.1",
+    raw: "github.com/docker/buildx v0.12.1-desktop.4 6f9cf54cda87d8c5e1f58f0e1a0a5b7a8d8c6f2e",
+    attestation: true,
   },
   {
     what: "a -docker suffix, exactly 0.10.0",
     output: "github.com/docker/buildx v0.10.0-docker 876462897612d36679153c3414f7689626251501\n",
-    version: "0.10.0", raw: "github.com/docker/buildx v0.10.0-docker 876462897612d36679153c3414f7689626251501", attestation: true,
+    version: "0.10.0",
+    raw: "github.com/docker/buildx v0.10.0-docker 876462897612d36679153c3414f7689626251501",
+    attestation: true,
   },
   {
     what: "a git describe of an rc",
     output: "github.com/docker/buildx v0.14.0-rc1-23-gabcdef0 abcdef0123456789abcdef0123456789abcdef01\n",
-    version: "0.14.0", raw: "github.com/docker/buildx v0.14.0-rc1-23-gabcdef0 abcdef0123456789abcdef0123456789abcdef01", attestation: true,
+    version: "0.14.0",
+    raw: "github.com/docker/buildx v0.14.0-rc1-23-gabcdef0 abcdef0123456789abcdef0123456789abcdef01",
+    attestation: true,
   },
   {
     what: "a dirty tree (.m)",
     output: "github.com/docker/buildx v0.14.0.m 171fcbeb69d67c90ba7f44f41a9e418f6a6ec1da.m\n",
-    version: "0.14.0", raw: "github.com/docker/buildx v0.14.0.m 171fcbeb69d67c90ba7f44f41a9e418f6a6ec1da.m", attestation: true,
+    version: "0.14.0",
+    raw: "github.com/docker/buildx v0.14.0.m 171fcbeb69d67c90ba7f44f41a9e418f6a6ec1da.m",
+    attestation: true,
   },
   {
     what: "a build from source",
     output: "github.com/docker/buildx v0.0.0+unknown \n",
-    version: null, raw: "github.com/docker/buildx v0.0.0+unknown", attestation: true,
+    version: null,
+    raw: "github.com/docker/buildx v0.0.0+unknown",
+    attestation: true,
   },
   {
     what: "a Go pseudo-version",
     output: "github.com/docker/buildx v0.0.0-20240502091244-3f1c5e9d2b7a 3f1c5e9\n",
-    version: null, raw: "github.com/docker/buildx v0.0.0-20240502091244-3f1c5e9d2b7a 3f1c5e9", attestation: true,
+    version: null,
+    raw: "github.com/docker/buildx v0.0.0-20240502091244-3f1c5e9d2b7a 3f1c5e9",
+    attestation: true,
   },
   {
     what: "dev dev",
     output: "github.com/docker/buildx dev dev\n",
-    version: null, raw: "github.com/docker/buildx dev dev", attestation: true,
+    version: null,
+    raw: "github.com/docker/buildx dev dev",
+    attestation: true,
   },
   {
     what: "a bare 7-hex commit",
     output: "github.com/docker/buildx 3f1c5e9 3f1c5e9\n",
-    version: null, raw: "github.com/docker/buildx 3f1c5e9 3f1c5e9", attestation: true,
+    version: null,
+    raw: "github.com/docker/buildx 3f1c5e9 3f1c5e9",
+    attestation: true,
   },
   {
     what: "a standalone buildx binary",
     output: "buildx v0.11.2 9872040\n",
-    version: "0.11.2", raw: "buildx v0.11.2 9872040", attestation: true,
+    version: "0.11.2",
+    raw: "buildx v0.11.2 9872040",
+    attestation: true,
   },
   { what: "empty output", output: "", version: null, raw: "", attestation: false, kind: "unreadable" },
   { what: "whitespace only", output: " \n\t\n", version: null, raw: "", attestation: false, kind: "unreadable" },
   {
     what: "garbage",
     output: "Segmentation fault (core dumped)\n",
-    version: null, raw: "Segmentation fault (core dumped)", attestation: false, kind: "unreadable",
+    version: null,
+    raw: "Segmentation fault (core dumped)",
+    attestation: false,
+    kind: "unreadable",
   },
   {
     what: "the package path alone",
     output: "github.com/docker/buildx\n",
-    version: null, raw: "github.com/docker/buildx", attestation: false, kind: "unreadable",
+    version: null,
+    raw: "github.com/docker/buildx",
+    attestation: false,
+    kind: "unreadable",
   },
   {
     what: "a WARNING: line before the version line",
-    output: "WARNING: Error loading config file: /root/.docker/config.json: unexpected end of JSON input\ngithub.com/docker/buildx v0.13.1 788433953af10f2a698f5c07611dcdeb2b2f8b2f\n",
-    version: "0.13.1", raw: "github.com/docker/buildx v0.13.1 788433953af10f2a698f5c07611dcdeb2b2f8b2f", attestation: true,
+    output:
+      "WARNING: Error loading config file: /root/.docker/config.json: unexpected end of JSON input\ngithub.com/docker/buildx v0.13.1 788433953af10f2a698f5c07611dcdeb2b2f8b2f\n",
+    version: "0.13.1",
+    raw: "github.com/docker/buildx v0.13.1 788433953af10f2a698f5c07611dcdeb2b2f8b2f",
+    attestation: true,
   },
   {
     what: "a WARNING: line before a bare version",
     output: "WARNING: buildx is old\nv0.9.1\n",
-    version: "0.9.1", raw: "v0.9.1", attestation: false,
+    version: "0.9.1",
+    raw: "v0.9.1",
+    attestation: false,
   },
   {
     what: "only a WARNING: line",
     output: "WARNING: something\n",
-    version: null, raw: "WARNING: something", attestation: false, kind: "unreadable",
+    version: null,
+    raw: "WARNING: something",
+    attestation: false,
+    kind: "unreadable",
   },
   {
     what: "a NUL right after the version",
     output: "github.com/docker/buildx v0.13.1\0 788433953af10f2a698f5c07611dcdeb2b2f8b2f\n",
-    version: "0.13.1", raw: "github.com/docker/buildx v0.13.1  788433953af10f2a698f5c07611dcdeb2b2f8b2f", attestation: true,
+    version: "0.13.1",
+    raw: "github.com/docker/buildx v0.13.1  788433953af10f2a698f5c07611dcdeb2b2f8b2f",
+    attestation: true,
   },
   {
     what: "NULs padding the output",
     output: "\0\0github.com/docker/buildx 0.12.1\0\0",
-    version: "0.12.1", raw: "github.com/docker/buildx 0.12.1", attestation: true,
+    version: "0.12.1",
+    raw: "github.com/docker/buildx 0.12.1",
+    attestation: true,
   },
   {
     what: "a ~ after the version (Debian's pre-release mark)",
     output: "github.com/docker/buildx 0.13.1~rc1 0.13.1~rc1-1\n",
-    version: "0.13.1", raw: "github.com/docker/buildx 0.13.1~rc1 0.13.1~rc1-1", attestation: true,
+    version: "0.13.1",
+    raw: "github.com/docker/buildx 0.13.1~rc1 0.13.1~rc1-1",
+    attestation: true,
   },
   {
     what: "a ~ after an old version",
     output: "github.com/docker/buildx 0.9.1~ds1 0.9.1~ds1-2\n",
-    version: "0.9.1", raw: "github.com/docker/buildx 0.9.1~ds1 0.9.1~ds1-2", attestation: false,
+    version: "0.9.1",
+    raw: "github.com/docker/buildx 0.9.1~ds1 0.9.1~ds1-2",
+    attestation: false,
   },
   {
     what: "a build from source with a NUL after it",
     output: "github.com/docker/buildx v0.0.0+unknown\0\n",
-    version: null, raw: "github.com/docker/buildx v0.0.0+unknown", attestation: true,
+    version: null,
+    raw: "github.com/docker/buildx v0.0.0+unknown",
+    attestation: true,
   },
   {
     what: "multi-line output (the first line counts)",
     output: "\n  github.com/docker/buildx v0.9.1 ed00243a0ce2a0aee75311b06e32d33b44729689\nv0.20.0\nsomething else\n",
-    version: "0.9.1", raw: "github.com/docker/buildx v0.9.1 ed00243a0ce2a0aee75311b06e32d33b44729689", attestation: false,
+    version: "0.9.1",
+    raw: "github.com/docker/buildx v0.9.1 ed00243a0ce2a0aee75311b06e32d33b44729689",
+    attestation: false,
   },
   {
     what: "Windows line endings",
     output: "github.com/docker/buildx v0.12.1 30feaa1a915b869ebc2eea6328624b49facd4bfb\r\n",
-    version: "0.12.1", raw: "github.com/docker/buildx v0.12.1 30feaa1a915b869ebc2eea6328624b49facd4bfb", attestation: true,
+    version: "0.12.1",
+    raw: "github.com/docker/buildx v0.12.1 30feaa1a915b869ebc2eea6328624b49facd4bfb",
+    attestation: true,
   },
   {
     what: "0.9.1, just before attestations",
     output: "github.com/docker/buildx v0.9.1 ed00243a0ce2a0aee75311b06e32d33b44729689\n",
-    version: "0.9.1", raw: "github.com/docker/buildx v0.9.1 ed00243a0ce2a0aee75311b06e32d33b44729689", attestation: false,
+    version: "0.9.1",
+    raw: "github.com/docker/buildx v0.9.1 ed00243a0ce2a0aee75311b06e32d33b44729689",
+    attestation: false,
   },
   {
     what: "0.10.0 exactly (the original backend's off-by-one)",
     output: "github.com/docker/buildx v0.10.0 876462897612d36679153c3414f7689626251501\n",
-    version: "0.10.0", raw: "github.com/docker/buildx v0.10.0 876462897612d36679153c3414f7689626251501", attestation: true,
+    version: "0.10.0",
+    raw: "github.com/docker/buildx v0.10.0 876462897612d36679153c3414f7689626251501",
+    attestation: true,
   },
   {
     what: "an old two-part release",
     output: "github.com/docker/buildx v0.5 a8f7ef3\n",
-    version: "0.5.0", raw: "github.com/docker/buildx v0.5 a8f7ef3", attestation: false,
+    version: "0.5.0",
+    raw: "github.com/docker/buildx v0.5 a8f7ef3",
+    attestation: false,
   },
   {
     what: "a version with leading zeros",
     output: "github.com/docker/buildx v0.010.01 abc\n",
-    version: "0.10.1", raw: "github.com/docker/buildx v0.010.01 abc", attestation: true,
+    version: "0.10.1",
+    raw: "github.com/docker/buildx v0.010.01 abc",
+    attestation: true,
   },
 ];
 
@@ -209,15 +269,17 @@ describe("supportsAttestation", () => {
     expect(ATTESTATION_SINCE).toBe("0.10.0");
   });
 
-  it.each([
-    ["a known release at 0.10.0", "0.10.0", "github.com/docker/buildx v0.10.0 abc", true],
-    ["a known release below", "0.9.1", "github.com/docker/buildx v0.9.1 abc", false],
-    ["v0.0.0+unknown", null, "github.com/docker/buildx v0.0.0+unknown", true],
-    ["dev", null, "github.com/docker/buildx dev dev", true],
-    ["a commit hash", null, "github.com/docker/buildx 3f1c5e9d2b7a 3f1c5e9d2b7a", true],
-    ["empty output", null, "", false],
-    ["unreadable output", null, "Segmentation fault (core dumped)", false],
-  ] as const)("%s -> %s", async (_, buildxVersion, buildxVersionText, expected) => {
+  it.each(
+    [
+      ["a known release at 0.10.0", "0.10.0", "github.com/docker/buildx v0.10.0 abc", true],
+      ["a known release below", "0.9.1", "github.com/docker/buildx v0.9.1 abc", false],
+      ["v0.0.0+unknown", null, "github.com/docker/buildx v0.0.0+unknown", true],
+      ["dev", null, "github.com/docker/buildx dev dev", true],
+      ["a commit hash", null, "github.com/docker/buildx 3f1c5e9d2b7a 3f1c5e9d2b7a", true],
+      ["empty output", null, "", false],
+      ["unreadable output", null, "Segmentation fault (core dumped)", false],
+    ] as const,
+  )("%s -> %s", async (_, buildxVersion, buildxVersionText, expected) => {
     expect(await supportsAttestation({ ...UNKNOWN_CAPABILITIES, buildxVersion, buildxVersionText, buildxCommand: ["docker", "buildx"] })).toBe(expected);
   });
 
@@ -227,14 +289,16 @@ describe("supportsAttestation", () => {
 });
 
 describe("atLeast", () => {
-  it.each([
-    ["0.10.0", "0.10.0", true],
-    ["0.9.1", "0.10.0", false],
-    ["0.10.1", "0.10.0", true],
-    ["1.0.0", "0.13.0", true],
-    ["0.12.1", "0.13.0", false],
-    [null, "99.0.0", true],
-  ] as const)("%s >= %s: %s", (installed, needed, expected) => {
+  it.each(
+    [
+      ["0.10.0", "0.10.0", true],
+      ["0.9.1", "0.10.0", false],
+      ["0.10.1", "0.10.0", true],
+      ["1.0.0", "0.13.0", true],
+      ["0.12.1", "0.13.0", false],
+      [null, "99.0.0", true],
+    ] as const,
+  )("%s >= %s: %s", (installed, needed, expected) => {
     expect(atLeast(installed, needed)).toBe(expected);
   });
 
@@ -256,7 +320,11 @@ describe("atLeast", () => {
   });
 
   it("reads a version too large to be a number as no release", () => {
-    expect(parseBuildxVersion("github.com/docker/buildx v99999999999999999999.0.0 x")).toEqual({ version: null, raw: "github.com/docker/buildx v99999999999999999999.0.0 x", kind: "unreadable" });
+    expect(parseBuildxVersion("github.com/docker/buildx v99999999999999999999.0.0 x")).toEqual({
+      version: null,
+      raw: "github.com/docker/buildx v99999999999999999999.0.0 x",
+      kind: "unreadable",
+    });
   });
 });
 
@@ -265,18 +333,25 @@ describe("atLeast", () => {
 describe("buildx version lines of several releases", () => {
   const line = (name: string) => readFileSync(new URL(`../fixtures/buildx/version/${name}.txt`, import.meta.url), "utf8");
   it.each([
-    ["debian-0.13.1", "0.13.1"], ["0.12.1", "0.12.1"], ["0.13.1", "0.13.1"], ["0.19.3", "0.19.3"], ["0.29.1", "0.29.1"], ["0.36.1", "0.36.1"],
+    ["debian-0.13.1", "0.13.1"],
+    ["0.12.1", "0.12.1"],
+    ["0.13.1", "0.13.1"],
+    ["0.19.3", "0.19.3"],
+    ["0.29.1", "0.29.1"],
+    ["0.36.1", "0.36.1"],
   ])("%s reads as %s", (name, version) => {
     expect(parseBuildxVersion(line(name)).version).toBe(version);
   });
 
-  it.each([
-    // [release, rawjson (progress events, quiet read as rawjson), --progress=none, --policy, --resource]
-    ["0.12.1", false, false, false, false],
-    ["0.13.1", true, false, false, false],
-    ["0.29.1", true, true, false, false],
-    ["0.36.1", true, true, true, true],
-  ] as const)("buildx %s: rawjson %s, none %s, policy %s, resource %s", (name, rawjson, none, policy, resource) => {
+  it.each(
+    [
+      // [release, rawjson (progress events, quiet read as rawjson), --progress=none, --policy, --resource]
+      ["0.12.1", false, false, false, false],
+      ["0.13.1", true, false, false, false],
+      ["0.29.1", true, true, false, false],
+      ["0.36.1", true, true, true, true],
+    ] as const,
+  )("buildx %s: rawjson %s, none %s, policy %s, resource %s", (name, rawjson, none, policy, resource) => {
     const v = parseBuildxVersion(line(name)).version;
     expect(atLeast(v, FLAGS.progress.choiceGates.rawjson.since)).toBe(rawjson);
     expect(atLeast(v, FLAGS.progress.choiceGates.none.since)).toBe(none);
