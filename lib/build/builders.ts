@@ -6,7 +6,10 @@
  */
 import * as host from "../runtime/host.ts";
 import { join } from "../runtime/posix.ts";
-import { type BuilderInfo, type BuilderNode, buildkitRelease } from "../core/capabilities.ts";
+import { buildkitRelease } from "../core/capabilities.ts";
+import { type BuilderDetails, type BuilderNodeDetails, emptyNode, parseBuilderInspect, splitPlatforms } from "../core/inspect.ts";
+
+export { type BuilderDetails, type BuilderNodeDetails, parseBuilderInspect };
 import type { Diagnostic } from "../core/diagnostics.ts";
 import { BuildxKitError, EXIT, type ExitStatus, ValidationError } from "../core/errors.ts";
 import { probe } from "./probe.ts";
@@ -16,31 +19,6 @@ import { atLeast } from "../core/version.ts";
 
 /** The first buildx whose `ls` takes `--format json` (older ones print only the table). */
 export const LS_JSON_SINCE = "0.13.0";
-
-/** A node as `buildx inspect` describes it: the Capabilities' node, with what inspect adds. */
-export interface BuilderNodeDetails extends BuilderNode {
-  readonly endpoint: string | null;
-  readonly configuredPlatforms: readonly string[];
-  /** `--driver-opt` values (`Driver Options:`), unquoted. */
-  readonly driverOptions: Readonly<Record<string, string>>;
-  /** `--buildkitd-flags` (`Flags:`), as printed. */
-  readonly flags: string | null;
-  /** BuildKit's worker labels (hostname, executor, snapshotter, ...). */
-  readonly labels: Readonly<Record<string, string>>;
-  /** Why the node could not be reached, when inspect says so. */
-  readonly error: string | null;
-}
-
-/** A builder instance as `buildx inspect` or `buildx ls` describes it. */
-export interface BuilderDetails extends BuilderInfo {
-  readonly nodes: readonly BuilderNodeDetails[];
-  /** `Last Activity`, as buildx prints it; null when never used or not said. */
-  readonly lastActivity: string | null;
-  /** Whether it is the current builder (`buildx use`); null when the listing does not say. */
-  readonly current: boolean | null;
-  /** Why the builder could not be loaded, when buildx says so. */
-  readonly error: string | null;
-}
 
 /** A `docker buildx` command that failed: its argv, exit code and what it printed. */
 export class BuilderError extends BuildxKitError {
@@ -69,114 +47,6 @@ export interface BuilderCallOptions {
 
 // ---------------------------------------------------------------------------------------------
 // Parsing: pure, tested on recorded output of several buildx releases and drivers
-
-/** Splits `a="1" b="x y"` (inspect's `Driver Options:`) into a record. */
-function parseDriverOptions(text: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const m of text.matchAll(/([^\s=]+)=("(?:[^"\\]|\\.)*"|\S*)/g)) {
-    const raw = m[2]!;
-    out[m[1]!] = raw.startsWith('"') ? raw.slice(1, -1).replace(/\\(.)/g, "$1") : raw;
-  }
-  return out;
-}
-
-function splitPlatforms(value: string): { platforms: string[]; configured: string[] } {
-  const listed = value.split(",").map((s) => s.trim()).filter(Boolean);
-  return {
-    platforms: listed.map((p) => p.replace(/\*$/, "")),
-    // FormatInGroups: the platforms set with --platform come first, marked `*`.
-    configured: listed.filter((p) => p.endsWith("*")).map((p) => p.slice(0, -1)),
-  };
-}
-
-type MutableNode = { -readonly [K in keyof BuilderNodeDetails]: BuilderNodeDetails[K] } & {
-  driverOptions: Record<string, string>;
-  labels: Record<string, string>;
-};
-
-function emptyNode(name: string): MutableNode {
-  return {
-    name,
-    endpoint: null,
-    status: null,
-    buildkitVersion: null,
-    buildkitVersionText: null,
-    platforms: [],
-    configuredPlatforms: [],
-    driverOptions: {},
-    flags: null,
-    labels: {},
-    error: null,
-  };
-}
-
-/**
- * Reads `docker buildx inspect` text: the builder, then every node with its endpoint, status,
- * BuildKit version, platforms (those set with `--platform` first, as buildx prints them), driver
- * options, flags and labels. Both dialects: `Buildkit:` (buildx < 0.13) and `BuildKit version:`
- * (0.13 and later). Null when the text names no builder or no driver (an unreachable daemon).
- */
-export function parseBuilderInspect(text: string): BuilderDetails | null {
-  let name: string | null = null;
-  let driver: string | null = null;
-  let lastActivity: string | null = null;
-  let error: string | null = null;
-  const nodes: MutableNode[] = [];
-  let inNodes = false;
-  let block: "labels" | "other" | null = null;
-  for (const line of text.split(/\r?\n/)) {
-    if (line.trim() === "") {
-      block = null;
-      continue;
-    }
-    if (line.trim() === "Nodes:") {
-      inNodes = true;
-      block = null;
-      continue;
-    }
-    const node = nodes[nodes.length - 1];
-    // An indented line belongs to the block above it (Labels:, GC Policy rule#N:).
-    if (/^\s/.test(line)) {
-      if (block === "labels" && node) {
-        const m = /^\s+([^:]+(?::[^\s:][^:]*)*?):\s+(.*)$/.exec(line) ?? /^\s+(\S+):\s*(.*)$/.exec(line);
-        if (m) node.labels[m[1]!.trim()] = m[2]!.trim();
-      }
-      continue;
-    }
-    const m = /^([A-Za-z][A-Za-z #0-9]*?):\s*(.*)$/.exec(line);
-    if (!m) continue;
-    const key = m[1]!.toLowerCase();
-    const value = m[2]!.trim();
-    block = key === "labels" ? "labels" : /^gc policy/.test(key) ? "other" : null;
-    if (!inNodes) {
-      if (key === "name") name = value;
-      else if (key === "driver") driver = value;
-      else if (key === "last activity") lastActivity = value || null;
-      else if (key === "error") error = value || null;
-      continue;
-    }
-    if (key === "name") {
-      nodes.push(emptyNode(value));
-      continue;
-    }
-    if (!node) continue;
-    if (key === "endpoint") node.endpoint = value || null;
-    else if (key === "status") node.status = value || null;
-    else if (key === "buildkit version" || key === "buildkit") {
-      // The release, or null for none (Debian's engine says v0.0.0+unknown); the text as printed.
-      node.buildkitVersion = buildkitRelease(value);
-      node.buildkitVersionText = value || null;
-    } else if (key === "platforms") {
-      const { platforms, configured } = splitPlatforms(value);
-      node.platforms = platforms;
-      node.configuredPlatforms = configured;
-    } else if (key === "driver options") node.driverOptions = parseDriverOptions(value);
-    else if (key === "flags") node.flags = value || null;
-    else if (key === "error") node.error = value || null;
-  }
-  if (name === null || !driver) return null;
-  return { name, driver, nodes, lastActivity, current: null, error };
-}
 
 interface LsJsonNode {
   Name?: string;

@@ -11,6 +11,7 @@ import { type BuilderDecision, chooseBuilder } from "./selection.ts";
 import { FLAGS, MIN_BUILDX } from "../core/flags.ts";
 import { capture, type Captured } from "../runtime/spawn.ts";
 import { atLeast, parseBuildxVersion } from "../core/version.ts";
+import { parseInspect } from "../core/inspect.ts";
 
 /** How to probe. */
 export interface ProbeOptions {
@@ -78,57 +79,7 @@ function run(command: readonly string[], args: readonly string[], env: Record<st
 /** Per probe (its environment object), the time limit its commands run under. */
 const timeouts = new WeakMap<Record<string, string | undefined>, number>();
 
-/**
- * Reads `docker buildx inspect` text: the builder and each node's platforms and BuildKit version
- * (its release, null for `v0.0.0+unknown`, and the text as printed).
- */
-export function parseInspect(text: string): BuilderInfo | null {
-  let name: string | null = null;
-  let driver: string | null = null;
-  const nodes: {
-    name: string;
-    status: string | null;
-    platforms: string[];
-    buildkitVersion: string | null;
-    buildkitVersionText: string | null;
-    endpoint: string | null;
-    configuredPlatforms: string[];
-  }[] = [];
-  let inNodes = false;
-  for (const line of text.split(/\r?\n/)) {
-    const m = /^([A-Za-z][A-Za-z ]*?):\s*(.*)$/.exec(line);
-    if (line.trim() === "Nodes:") {
-      inNodes = true;
-      continue;
-    }
-    if (!m) continue;
-    const key = m[1]!.toLowerCase();
-    const value = m[2]!.trim();
-    if (!inNodes) {
-      if (key === "name") name = value;
-      else if (key === "driver") driver = value;
-      continue;
-    }
-    const node = nodes[nodes.length - 1];
-    if (key === "name") {
-      nodes.push({ name: value, status: null, platforms: [], buildkitVersion: null, buildkitVersionText: null, endpoint: null, configuredPlatforms: [] });
-    } else if (!node) continue;
-    else if (key === "status") node.status = value;
-    else if (key === "endpoint") node.endpoint = value || null;
-    else if (key === "buildkit version" || key === "buildkit") {
-      node.buildkitVersionText = value || null;
-      node.buildkitVersion = buildkitRelease(value);
-    } else if (key === "platforms") {
-      const listed = value.split(",").map((s) => s.trim()).filter(Boolean);
-      // A `*` marks a platform set with `buildx create --platform`.
-      node.configuredPlatforms = listed.filter((p) => p.endsWith("*")).map((p) => p.slice(0, -1));
-      node.platforms = listed.map((p) => p.replace(/\*$/, ""));
-    }
-  }
-  // An empty driver is what inspect prints (exit code 0) when it cannot reach the builder.
-  if (name === null || !driver) return null;
-  return { name, driver, nodes };
-}
+export { parseInspect } from "../core/inspect.ts";
 
 /** Reads whether `docker info` JSON says the engine uses the containerd image store. */
 export function usesContainerdStore(info: { DriverStatus?: unknown; Driver?: unknown }): boolean {
