@@ -73,14 +73,13 @@ async function badInput(args: readonly string[], stderr: string): Promise<void> 
   expect(r.stderr).not.toMatch(STACK_FRAME);
 }
 
-/**
- * A bad-input run about files in a folder, spawned there on a runtime (main() in-process resolves
- * recipe files against this process's folder, so it would name them by their absolute paths).
- */
+/** A bad-input run about files in a folder: spawned there on a runtime, and in this process with `io.cwd` there. */
 async function badInputIn(runtime: RuntimeName, cwd: string, args: readonly string[], stderr: string): Promise<void> {
   const r = await bx(runtime, args, { cwd });
   expect({ code: r.code, stdout: r.stdout, stderr: r.stderr }).toEqual({ code: 2, stdout: "", stderr });
   expect(r.stderr).not.toMatch(STACK_FRAME);
+  // main(argv, io) in this process, whose own folder is elsewhere, says the same: files are io.cwd's, named as typed.
+  expect(await inProcess(args, cwd)).toEqual({ code: 2, stdout: "", stderr });
 }
 
 async function labelOf(image: string, key: string): Promise<string | null> {

@@ -2,18 +2,12 @@
  * The recipe commands of the CLI: `run RECIPE...` and `recipe export|import|check`. Thin: the
  * work is in lib/recipe/recipe.ts and lib/recipe/bake.ts; this reads flags and prints.
  */
-import { cwd } from "../runtime/host.ts";
 import { dirname, resolve } from "../runtime/posix.ts";
 import { formatDiagnostic } from "../core/diagnostics.ts";
 import { commandIn } from "../core/shell.ts";
 import type { CliIO } from "./io.ts";
 import { cannotBuild, EXIT, painter, ranQuiet, summarize, takeFlags, UsageError } from "./io.ts";
 import { RUN_VIAS, type RunVia } from "../recipe/via.ts";
-
-/** A file argument as the recipe functions take it: as typed (so messages show it so) when it is relative to here. */
-function fileArg(io: CliIO, file: string): string {
-  return resolve(io.cwd) === resolve(cwd()) ? file : resolve(io.cwd, file);
-}
 
 /** The arguments of `run` (the CLI's and the REPL's `.run`): the recipe files and the flags. */
 export interface RunArgs {
@@ -68,7 +62,8 @@ export async function runCommand(args: string[], io: CliIO): Promise<number> {
   }
   // Several builds at once: each prints its own result line, not interleaved progress.
   const quiet = rest.length > 1 || Boolean(flags["--json"]);
-  const results = await runRecipes(rest.map((f) => fileArg(io, f)), {
+  // Files as typed (messages name them so), relative to io.cwd.
+  const results = await runRecipes(rest, {
     set: sets,
     dryRun: Boolean(flags["--dry-run"]),
     offline: Boolean(flags["--offline"]),
@@ -139,7 +134,7 @@ async function check(args: string[], io: CliIO): Promise<number> {
   if (rest.length === 0) throw new UsageError("recipe check needs a recipe file");
   const [{ checkRecipe }, { formatProblem }] = await Promise.all([import("../recipe/run.ts"), import("../recipe/problems.ts")]);
   for (const file of rest) {
-    const checked = await checkRecipe(fileArg(io, file), { set: sets, env: io.env });
+    const checked = await checkRecipe(file, { set: sets, env: io.env, cwd: io.cwd });
     if (flags["--json"]) {
       io.out(JSON.stringify({ path: file, ok: true, options: checked.options, diagnostics: checked.diagnostics }, null, 2));
       continue;
@@ -158,8 +153,8 @@ async function exportCommand(args: string[], io: CliIO): Promise<number> {
     throw new UsageError("--target names the target of one recipe; with several, each target is named after its recipe");
   }
   const { exportBake } = await import("../recipe/bake.ts");
-  const out = typeof flags["--bake"] === "string" ? fileArg(io, flags["--bake"]) : undefined;
-  const exported = await exportBake(rest.map((f) => fileArg(io, f)), {
+  const out = typeof flags["--bake"] === "string" ? flags["--bake"] : undefined;
+  const exported = await exportBake(rest, {
     set: sets,
     env: io.env,
     cwd: io.cwd,
@@ -182,8 +177,9 @@ async function importCommand(args: string[], io: CliIO): Promise<number> {
   // --out DIR/ (or an existing folder): one recipe per target in it.
   const intoDir = out !== null && (out.endsWith("/") || await host.stat(resolve(io.cwd, out)).then((s) => s.isDirectory, () => false));
   const recipeDir = out === null ? io.cwd : intoDir ? resolve(io.cwd, out) : dirname(resolve(io.cwd, out));
-  const imports = await importBakeTargets(fileArg(io, rest[0]!), {
+  const imports = await importBakeTargets(rest[0]!, {
     dir: recipeDir,
+    cwd: io.cwd,
     env: io.env,
     ...(typeof flags["--target"] === "string" ? { target: flags["--target"] } : {}),
   });
@@ -202,7 +198,7 @@ async function importCommand(args: string[], io: CliIO): Promise<number> {
   if (intoDir) await host.makeDir(recipeDir);
   for (const i of imports) {
     const shown = intoDir ? `${out.replace(/\/+$/, "")}/${i.target.replace(/[^A-Za-z0-9_.-]/g, "_")}.json` : out;
-    await saveRecipe(fileArg(io, shown), i.recipe, { overwrite: Boolean(flags["--force"]) });
+    await saveRecipe(shown, i.recipe, { overwrite: Boolean(flags["--force"]), cwd: io.cwd });
     io.err(`wrote ${shown} (target ${i.target})`);
   }
   return EXIT.ok;

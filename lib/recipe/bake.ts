@@ -673,8 +673,9 @@ export interface ExportBakeOptions extends ToBakeOptions {
   /** `--set` overrides applied before exporting (to every recipe). */
   readonly set?: readonly string[];
   /**
-   * Without `out`: the folder the bake file's relative paths are written for (where it will be
-   * saved and bake run). Default: the working directory.
+   * Where relative recipe paths and `out` start; without `out`, also the folder the bake file's
+   * relative paths are written for (where it will be saved and bake run). Messages name paths as
+   * given. Default: the working directory.
    */
   readonly cwd?: string;
   /** For probing the bake keys (absent `bakeKeys`) and the buildx version: the machine, and its environment. */
@@ -766,8 +767,9 @@ export async function bakeFsEntitlements(all: readonly BuildOptions[], dir: stri
 export async function exportBake(paths: string | readonly string[], options: ExportBakeOptions = {}): Promise<BakeFileExport> {
   const files = typeof paths === "string" ? [paths] : [...paths];
   if (files.length === 0) throw new TypeError("exportBake needs at least one recipe file");
-  const loaded = await Promise.all(files.map((f) => loadRecipeFile(f)));
-  const wanted = options.out !== undefined ? dirname(resolve(options.out)) : resolve(options.cwd ?? host.cwd());
+  const from = resolve(options.cwd ?? host.cwd());
+  const loaded = await Promise.all(files.map((f) => loadRecipeFile(f, { cwd: from })));
+  const wanted = options.out !== undefined ? dirname(resolve(from, options.out)) : from;
   const bakeDir = await host.realPath(wanted).catch(() => wanted);
   const capabilities = options.capabilities ??
     (options.bakeKeys === undefined ? await probe({ inspect: false, ...(options.env ? { env: options.env } : {}) }) : undefined);
@@ -836,7 +838,7 @@ export async function exportBake(paths: string | readonly string[], options: Exp
     );
   }
   let file: string | null = null;
-  if (options.out !== undefined) file = await writeFileAtomic(options.out, text, { overwrite: options.overwrite ?? false });
+  if (options.out !== undefined) file = await writeFileAtomic(options.out, text, { overwrite: options.overwrite ?? false, cwd: from });
   return {
     bake,
     target: single ?? "default",
@@ -864,6 +866,8 @@ export interface ImportBakeOptions {
   readonly target?: string;
   /** The folder the recipes will be saved in: their relative paths are written for it. Default: the working directory. */
   readonly dir?: string;
+  /** Where a relative bake file path starts (messages name it as given). Default: the working directory. */
+  readonly cwd?: string;
   /** For running `docker buildx bake --print`: the machine, and its environment. */
   readonly capabilities?: Capabilities;
   readonly env?: Readonly<Record<string, string | undefined>>;
@@ -898,11 +902,12 @@ export async function importBakeTargets(path: string, options: ImportBakeOptions
   };
   let text: string;
   let real: string;
+  const file = options.cwd !== undefined ? resolve(options.cwd, path) : path;
   try {
-    const info = await host.stat(path);
+    const info = await host.stat(file);
     if (info.size > MAX_RECIPE_BYTES) bad(`is ${(info.size / 1024 / 1024).toFixed(1)} MiB; a bake file to import is at most 1 MiB`);
-    text = await host.readText(path);
-    real = await host.realPath(path);
+    text = await host.readText(file);
+    real = await host.realPath(file);
   } catch (e) {
     if (e instanceof RecipeError) throw e;
     return bad((e as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : `cannot be read (${(e as Error).message})`);

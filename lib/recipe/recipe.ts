@@ -278,8 +278,9 @@ export async function loadRecipe(path: string): Promise<Recipe> {
  * Like `loadRecipe`, with where the recipe lives (its folder: relative paths resolve there) and
  * its warnings (build args that look like credentials).
  */
-export async function loadRecipeFile(path: string): Promise<LoadedRecipe> {
-  const file = resolve(path);
+export async function loadRecipeFile(path: string, options: { readonly cwd?: string } = {}): Promise<LoadedRecipe> {
+  // A relative path starts at `cwd` (default: this process's folder); messages name it as given.
+  const file = options.cwd !== undefined ? resolve(options.cwd, path) : resolve(path);
   let bytes: Uint8Array;
   try {
     const info = await host.stat(file);

@@ -28,8 +28,9 @@ export interface RecipeRunOptions extends RunOptions {
   /** `--set key=value` overrides, applied to every recipe. */
   readonly set?: readonly string[];
   /**
-   * Where the relative paths of a recipe *object* resolve (a recipe file's always resolve against
-   * its own folder, where its build runs). Default: `process.cwd()`.
+   * Where a relative recipe file path starts, and where the relative paths of a recipe *object*
+   * resolve (a recipe file's own paths always resolve against its folder, where its build runs).
+   * Default: `process.cwd()`.
    */
   readonly cwd?: string;
   /**
@@ -137,7 +138,7 @@ async function prepare(source: RecipeSource, run: RecipeRunOptions): Promise<Pre
   let recipe: Recipe;
   let cwd: string;
   if (typeof source === "string") {
-    const loaded = await loadRecipeFile(source);
+    const loaded = await loadRecipeFile(source, run.cwd !== undefined ? { cwd: run.cwd } : {});
     [path, recipe, cwd] = [loaded.path, loaded.recipe, loaded.dir];
   } else if (isLoaded(source)) {
     [path, recipe, cwd] = [source.path, source.recipe, source.dir];
@@ -539,9 +540,9 @@ export interface RecipeCheck {
  */
 export async function checkRecipe(
   path: string,
-  options: { set?: readonly string[]; capabilities?: Capabilities; env?: RunOptions["env"] } = {},
+  options: { set?: readonly string[]; capabilities?: Capabilities; env?: RunOptions["env"]; cwd?: string } = {},
 ): Promise<RecipeCheck> {
-  const loaded = await loadRecipeFile(path);
+  const loaded = await loadRecipeFile(path, options.cwd !== undefined ? { cwd: options.cwd } : {});
   const prepared = await prepare(loaded, { ...(options.set ? { set: options.set } : {}) });
   const caps = options.capabilities ??
     // Planning needs the version, the driver and the image store, not the nodes: no inspect.
