@@ -308,19 +308,13 @@ function result(
   ran: { dryRun: boolean; exitCode: number | null; durationMs: number; ok?: boolean },
   meta: ReturnType<typeof readMetadata> = readMetadata(null),
 ): BuildResult {
+  const { buildxWarnings, ...fromMetadata } = meta;
   return {
     ok: ran.ok ?? true,
     exitCode: ran.exitCode,
     dryRun: ran.dryRun,
-    digest: meta.digest,
-    configDigest: meta.configDigest,
-    platformDigests: meta.platformDigests,
-    imageNames: meta.imageNames,
-    imageName: meta.imageName,
-    ref: meta.ref,
-    metadata: meta.metadata,
-    callResult: meta.callResult,
-    warnings: [...inv.plan.diagnostics.filter((d) => d.level === "warning").map(formatDiagnostic), ...meta.buildxWarnings],
+    ...fromMetadata,
+    warnings: [...inv.plan.diagnostics.filter((d) => d.level === "warning").map(formatDiagnostic), ...buildxWarnings],
     diagnostics: inv.plan.diagnostics,
     durationMs: ran.durationMs,
     argv: inv.argv,

@@ -636,18 +636,11 @@ export async function runBake(group: BakeGroup, candidates: readonly BakeCandida
           return owners.length === 0 || owners.includes(target);
         });
         const text = typeof own === "object" && own !== null ? JSON.stringify(mine.length ? { ...own, "buildx.build.warnings": mine } : own) : null;
-        const meta = readMetadata(text, plans[k]!.platforms);
+        const { buildxWarnings, ...fromMetadata } = readMetadata(text, plans[k]!.platforms);
         const result = base(k, {
           exitCode: 0,
-          digest: meta.digest,
-          configDigest: meta.configDigest,
-          platformDigests: meta.platformDigests,
-          imageNames: meta.imageNames,
-          imageName: meta.imageName,
-          ref: meta.ref,
-          metadata: meta.metadata,
-          callResult: meta.callResult,
-          warnings: [...base(k).warnings, ...meta.buildxWarnings],
+          ...fromMetadata,
+          warnings: [...base(k).warnings, ...buildxWarnings],
           durationMs,
         });
         return { result, error: null, rerun: false, startedAt, finishedAt };
